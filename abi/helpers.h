@@ -1,0 +1,44 @@
+/* Helper ids, header ops and action codes as C constants, from helpers.def and vars.def. */
+#ifndef ZS_ABI_HELPERS_H
+#define ZS_ABI_HELPERS_H
+
+enum zs_helper_id {
+#define ZS_HELPER(id, name, args, doc) ZS_HELPER_##name = id,
+#include "helpers.def"
+#undef ZS_HELPER
+  ZS_HELPER_COUNT
+};
+
+enum zs_var_id {
+#define ZS_VAR(id, name, placeholder, settable) ZS_VAR_##name = id,
+#include "vars.def"
+#undef ZS_VAR
+  ZS_VAR_COUNT
+};
+
+enum zs_buf_slot { ZS_BUF_BODY = 0, ZS_BUF_VALUE = 1, ZS_BUF_COUNT };
+
+/* resp_header ops, in Caddy's header handler terms */
+enum zs_header_op { ZS_HDR_SET = 0, ZS_HDR_ADD = 1, ZS_HDR_DELETE = 2 };
+
+/* An entry returns what the runtime should do: (kind | id << 8), where id
+ * indexes the blob config's table for that kind. */
+enum zs_action_kind {
+  ZS_ACT_NEXT = 0,      /* no handler took the request: Caddy's empty 200 */
+  ZS_ACT_RESPOND = 1,   /* status, headers and body built with the helpers */
+  ZS_ACT_FILE = 2,      /* id: file_server record */
+  ZS_ACT_PROXY = 3,     /* id: reverse_proxy record */
+};
+#define ZS_ACTION(kind, id) ((unsigned long long)(kind) | ((unsigned long long)(id) << 8))
+#define ZS_ACTION_KIND(r)   ((unsigned)((r) & 0xff))
+#define ZS_ACTION_ID(r)     ((unsigned)(((r) >> 8) & 0xffffff))
+
+/* trap codes reported when a request is stopped */
+enum zs_trap_code {
+  ZS_TRAP_FAULT = 1,    /* access to an unmapped or read-only cage page */
+  ZS_TRAP_BUDGET = 2,   /* back-edge/call poll budget exhausted (runaway loop) */
+  ZS_TRAP_DEPTH = 3,    /* call depth above ZS_MAX_CALL_DEPTH */
+  ZS_TRAP_HELPER = 4,   /* unknown helper id at run time */
+};
+
+#endif

@@ -1,0 +1,49 @@
+/* A worker's pointer cage: the 4 GiB guest window with its regions (abi/cage.h),
+ * and calling guest code inside it with traps turned into return codes. */
+#ifndef ZSRT_CAGE_H
+#define ZSRT_CAGE_H
+
+#include <setjmp.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../abi/native.h"
+
+struct cage {
+  uint8_t *base;               /* start of the reservation: window + guard */
+  uint8_t *req_host;           /* writable host view of the request region (same pages) */
+  const uint8_t *code;         /* blob code the fault handler accepts as guest pc */
+  size_t code_size;
+  size_t heap_dirty;           /* bytes of heap to clear after an invocation */
+  uint32_t stack_dirty;        /* bytes of stack below the top to clear after an invocation */
+  long long budget;            /* polls allowed per invocation */
+  struct zs_native_ctx ctx;    /* handed to guest code */
+  sigjmp_buf trap_jmp;         /* where a trap returns to */
+  volatile unsigned trap_code; /* set by the trap path */
+  volatile uintptr_t trap_addr;
+};
+
+/* Reserves the window and maps rodata (a copy of rodata_len bytes, then made
+ * read-only), the request view, stack and heap. helpers: the table guest code
+ * calls, host: the runtime's private pointer for helpers. 0 or -errno. */
+int cage_create(struct cage *c, const void *rodata, size_t rodata_len,
+                const zs_helper_fn *helpers, unsigned helper_count, void *host);
+void cage_destroy(struct cage *c);
+
+/* registers the executable range faults may come from */
+void cage_set_code(struct cage *c, const void *code, size_t len);
+
+/* Calls fn(ctx, r1, ZS_CAGE_STACK_TOP). Returns 0 with *r0 set, or a trap code
+ * (enum zs_trap_code) when the program faulted or ran out of budget; the cage
+ * is usable again either way. stack_size: the bytes of stack to clear after. */
+unsigned cage_call(struct cage *c, zs_entry_fn fn, uint64_t r1, uint32_t stack_size, uint64_t *r0);
+
+/* true when [ptr, ptr+len) lies inside a region guest code may read
+ * (rodata, request, stack, heap) / write (stack, heap) */
+int cage_readable(const struct cage *c, uint64_t ptr, uint64_t len);
+int cage_writable(const struct cage *c, uint64_t ptr, uint64_t len);
+
+/* installs the SIGSEGV/SIGBUS handler once per process (trap.c) */
+int trap_install(void);
+
+#endif

@@ -1,0 +1,53 @@
+/* Running a request through the blob: builds the request view in the cage,
+ * calls the server's entry, and returns the decision. No I/O happens here:
+ * the event loop (or --run-request) carries the decision out. */
+#ifndef ZSRT_EXEC_H
+#define ZSRT_EXEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../abi/helpers.h"
+#include "http.h"
+
+#define EXEC_MAX_HEADER_OPS 64
+#define EXEC_MAX_BODY       (256 * 1024)
+#define EXEC_MAX_VALUE      (16 * 1024)
+
+struct exec_header_op {
+  enum zs_header_op op;
+  const char *name;            /* point into the decision's own storage */
+  size_t name_len;
+  const char *value;
+  size_t value_len;
+};
+
+struct exec_decision {
+  enum zs_action_kind action;  /* RESPOND, FILE, PROXY or NEXT */
+  unsigned action_id;          /* FILE: file_server record, PROXY: proxy record */
+  int status;                  /* RESPOND: status set by the program (0: 200) */
+  int trapped;                 /* 1: the program trapped; the answer is a 500 */
+  unsigned trap_code;          /* enum zs_trap_code */
+  struct exec_header_op ops[EXEC_MAX_HEADER_OPS];
+  size_t op_count;             /* response header ops in program order */
+  char *body;                  /* RESPOND: body bytes (worker-owned, valid until the next exec) */
+  size_t body_len;
+  char *path;                  /* the request path after rewrites (handle_path), decoded */
+  size_t path_len;
+  char *root;                  /* the root variable if the program set one, else NULL */
+  size_t root_len;
+  char storage[EXEC_MAX_BODY + 4 * EXEC_MAX_VALUE];  /* backing bytes for the above */
+  size_t storage_used;
+};
+
+struct blob;                   /* loader.h */
+struct cage;                   /* cage.h */
+
+/* Runs the entry of `server` for one request. Returns 0 and fills *out, or a
+ * negative errno when the request cannot be presented to the program (too
+ * large for the view); a trap is not an error: out->trapped is set. */
+int exec_request(const struct blob *blob, struct cage *cage, unsigned server,
+                 const struct http_request *req, const struct conn_info *conn,
+                 struct exec_decision *out);
+
+#endif

@@ -1,0 +1,41 @@
+/* A parsed HTTP request head: zero-copy slices into the connection's buffer.
+ * Produced by http1.c (and later http2.c), consumed by exec.c. */
+#ifndef ZSRT_HTTP_H
+#define ZSRT_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HTTP_MAX_HEADERS 100
+
+struct http_header {
+  const char *name;
+  size_t name_len;
+  const char *value;           /* leading and trailing whitespace trimmed */
+  size_t value_len;
+};
+
+struct http_request {
+  const char *method;
+  size_t method_len;
+  const char *target;          /* request-target as sent: origin-form or absolute-form */
+  size_t target_len;
+  int version_minor;           /* HTTP/1.x */
+  struct http_header headers[HTTP_MAX_HEADERS];
+  size_t header_count;
+  size_t head_len;             /* bytes of the head, including the final CRLF CRLF */
+  int64_t content_length;      /* -1 when absent */
+  int chunked;                 /* Transfer-Encoding: chunked */
+  int keep_alive;              /* after Connection and version rules */
+  int expect_continue;
+};
+
+/* where the request came in */
+struct conn_info {
+  char remote_ip[46];          /* textual, without brackets */
+  uint16_t remote_port;
+  uint16_t local_port;
+  int tls;
+};
+
+#endif

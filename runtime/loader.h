@@ -1,0 +1,38 @@
+/* Opening a .zsb blob: validation (magic, version, arch, ABI, checksum, every
+ * section and table bound) and mapping code read+execute from the file. */
+#ifndef ZSRT_LOADER_H
+#define ZSRT_LOADER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../abi/blob.h"
+
+struct blob {
+  int fd;
+  uint8_t *map;                /* the whole file, read-only; code pages r-x */
+  size_t size;
+  const struct zs_blob_header *hdr;
+  const uint8_t *code;
+  size_t code_size;
+  const uint8_t *rodata;
+  size_t rodata_size;
+  const struct zs_entry *entries;
+  size_t entry_count;
+  const struct zs_config_header *config;
+  const char *strings;
+  size_t strings_size;
+  const struct zs_server *servers;
+  const struct zs_listener *listeners;
+  const struct zs_file_server *file_servers;
+  const struct zs_proxy *proxies;
+};
+
+/* 0, or -1 with a one-line reason in err ("site.zsb: checksum mismatch") */
+int blob_open(const char *path, struct blob *out, char *err, size_t err_len);
+void blob_close(struct blob *b);
+
+/* a string of the config pool; offsets were validated by blob_open */
+const char *blob_string(const struct blob *b, uint32_t offset);
+
+#endif

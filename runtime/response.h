@@ -1,0 +1,51 @@
+/* The response as it goes on the wire: status, final header list, and a body
+ * from memory or from a file. Built from a decision (respond, file_server) or
+ * from an upstream's head (reverse_proxy), then serialized by the HTTP layer. */
+#ifndef ZSRT_RESPONSE_H
+#define ZSRT_RESPONSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "exec.h"
+#include "http.h"
+
+#define RESPONSE_MAX_HEADERS 64
+
+struct blob;
+
+struct response_header {
+  const char *name;
+  size_t name_len;
+  const char *value;
+  size_t value_len;
+};
+
+struct response {
+  int status;
+  struct response_header headers[RESPONSE_MAX_HEADERS];
+  size_t header_count;
+  const char *body;            /* memory body (may be NULL with body_len 0) */
+  size_t body_len;
+  int file_fd;                 /* file body: an open fd the sender closes, or -1 */
+  uint64_t file_offset, file_len;
+  char scratch[8192];          /* storage for generated header values */
+  size_t scratch_used;
+};
+
+/* RESPOND, NEXT and FILE decisions (and trapped ones: a 500) to a response;
+ * for FILE this resolves the path under the root and opens the file.
+ * Returns 0 or a negative errno (the caller answers 500). */
+int response_from_decision(const struct blob *blob, const struct exec_decision *dec,
+                           const struct http_request *req, struct response *out);
+
+/* applies the decision's header ops (set/add/delete) to a response, as
+ * Caddy's header handler does; used for upstream responses too */
+void response_apply_ops(struct response *resp, const struct exec_decision *dec);
+
+/* writes the status line and headers (with Date, Server, Content-Length or
+ * chunking as the response needs) into buf; returns the length, or -ENOSPC */
+int response_serialize_head(const struct response *resp, int version_minor, int keep_alive,
+                            char *buf, size_t cap);
+
+#endif
