@@ -1,5 +1,6 @@
 /* Arena allocator: bump allocation in growing blocks, poisoned for ASan on reset. */
 #include "arena.h"
+#include "strbuf.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -78,15 +79,13 @@ char *arena_strdup(struct arena *a, const char *s)
 
 char *arena_printf(struct arena *a, const char *fmt, ...)
 {
+  struct strbuf sb;
+  strbuf_init(&sb, a);
   va_list ap;
   va_start(ap, fmt);
-  int n = vsnprintf(NULL, 0, fmt, ap);
+  strbuf_vprintf(&sb, fmt, ap);
   va_end(ap);
-  char *p = arena_alloc(a, (size_t)n + 1);
-  va_start(ap, fmt);
-  vsnprintf(p, (size_t)n + 1, fmt, ap);
-  va_end(ap);
-  return p;
+  return sb.data ? sb.data : arena_alloc(a, 1);
 }
 
 void arena_reset(struct arena *a)

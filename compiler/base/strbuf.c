@@ -40,17 +40,28 @@ void strbuf_putc(struct strbuf *sb, char c)
   strbuf_put(sb, &c, 1);
 }
 
+void strbuf_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
+{
+  char small[256];
+  va_list again;
+  va_copy(again, ap);
+  int n = vsnprintf(small, sizeof small, fmt, ap);
+  if ((size_t)n < sizeof small) {
+    strbuf_put(sb, small, (size_t)n);
+  } else {
+    strbuf_reserve(sb, (size_t)n);
+    vsnprintf(sb->data + sb->len, (size_t)n + 1, fmt, again);
+    sb->len += (size_t)n;
+  }
+  va_end(again);
+}
+
 void strbuf_printf(struct strbuf *sb, const char *fmt, ...)
 {
   va_list ap;
   va_start(ap, fmt);
-  int n = vsnprintf(NULL, 0, fmt, ap);
+  strbuf_vprintf(sb, fmt, ap);
   va_end(ap);
-  strbuf_reserve(sb, (size_t)n);
-  va_start(ap, fmt);
-  vsnprintf(sb->data + sb->len, (size_t)n + 1, fmt, ap);
-  va_end(ap);
-  sb->len += (size_t)n;
 }
 
 const char *strbuf_cstr(struct strbuf *sb)

@@ -2,6 +2,7 @@
 #ifndef ZSC_STRBUF_H
 #define ZSC_STRBUF_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #include "arena.h"
@@ -17,6 +18,7 @@ void strbuf_put(struct strbuf *sb, const void *data, size_t len);
 void strbuf_puts(struct strbuf *sb, const char *s);
 void strbuf_putc(struct strbuf *sb, char c);
 void strbuf_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void strbuf_vprintf(struct strbuf *sb, const char *fmt, va_list ap);
 const char *strbuf_cstr(struct strbuf *sb);   /* "" when empty */
 
 #endif

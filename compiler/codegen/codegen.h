@@ -29,6 +29,8 @@ struct site_file_server {
   size_t index_count;
   unsigned status;             /* 0 or file_server's status override */
   bool browse;
+  const char **hide;           /* paths or file names never served (Caddy's `hide`) */
+  size_t hide_count;
 };
 
 struct site_proxy {

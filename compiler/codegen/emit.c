@@ -1,0 +1,219 @@
+/* Output primitives for the generated C: statements preceded by #line when
+ * the Caddyfile line they map to is not the one the C compiler expects next,
+ * C string literals, and the small value checks every handler needs. */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cg.h"
+
+struct srcpos cg_pos(struct cg *cg, const struct json *node)
+{
+  if (node && node->pos.line > 0)
+    return node->pos;
+  return cg->pos;
+}
+
+static void emit_indent(struct cg *cg)
+{
+  for (int i = 0; i < cg->indent; i++)
+    strbuf_putc(cg->out, '\t');
+}
+
+static void emit_line_directive(struct cg *cg, struct srcpos pos)
+{
+  if (pos.line <= 0 || !pos.file)
+    return;
+  if (pos.line == cg->line && cg->file && strcmp(cg->file, pos.file) == 0)
+    return;
+  strbuf_printf(cg->out, "#line %d ", pos.line);
+  emit_cstr(cg->out, pos.file, strlen(pos.file));
+  strbuf_putc(cg->out, '\n');
+  cg->line = pos.line;
+  cg->file = pos.file;
+}
+
+#define EMIT_WIDTH 110   /* joined statements wrap past this many columns */
+
+/* ends the open statement line, if any */
+void emit_flush(struct cg *cg)
+{
+  if (!cg->open)
+    return;
+  strbuf_putc(cg->out, '\n');
+  if (cg->line > 0)
+    cg->line++;
+  cg->open = false;
+}
+
+static char *emit_format(const char *fmt, va_list ap)
+{
+  char *text = NULL;
+  return vasprintf(&text, fmt, ap) >= 0 ? text : NULL;
+}
+
+/* Statements from one Caddyfile line share one C line where they fit, so
+ * one #line covers them and the code reads like the directive it is from. */
+void emit_stmt(struct cg *cg, struct srcpos pos, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  char *text = emit_format(fmt, ap);
+  va_end(ap);
+  if (!text)
+    return;
+  size_t len = strlen(text);
+  bool join = cg->open && pos.line > 0 && pos.line == cg->open_line && cg->indent == cg->open_indent &&
+              cg->open_width + 1 + len <= EMIT_WIDTH && cg->file && pos.file && strcmp(cg->file, pos.file) == 0;
+  if (join) {
+    strbuf_putc(cg->out, ' ');
+    cg->open_width += 1 + len;
+  } else {
+    emit_flush(cg);
+    emit_line_directive(cg, pos);
+    emit_indent(cg);
+    cg->open_width = (size_t)cg->indent * 8 + len;
+  }
+  bool opens_block = len > 0 && text[len - 1] == '{';
+  strbuf_puts(cg->out, text);
+  free(text);
+  cg->open = !opens_block;
+  cg->open_line = pos.line;
+  cg->open_indent = cg->indent;
+  if (opens_block) {
+    strbuf_putc(cg->out, '\n');
+    if (cg->line > 0)
+      cg->line++;
+  }
+}
+
+/* a line that carries no code of its own (a brace, a comment) */
+void emit_plain(struct cg *cg, const char *fmt, ...)
+{
+  emit_flush(cg);
+  emit_indent(cg);
+  va_list ap;
+  va_start(ap, fmt);
+  char *text = emit_format(fmt, ap);
+  va_end(ap);
+  strbuf_puts(cg->out, text ? text : "");
+  free(text);
+  strbuf_putc(cg->out, '\n');
+  if (cg->line > 0)
+    cg->line++;
+}
+
+/* Octal escapes are always three digits, so a following digit can never
+ * join them; '?' is escaped so no trigraph can form. */
+void emit_cstr(struct strbuf *sb, const char *s, size_t len)
+{
+  strbuf_putc(sb, '"');
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c == '"' || c == '\\')
+      strbuf_printf(sb, "\\%c", c);
+    else if (c == '\n')
+      strbuf_puts(sb, "\\n");
+    else if (c == '\t')
+      strbuf_puts(sb, "\\t");
+    else if (c < 0x20 || c >= 0x7f || c == '?')
+      strbuf_printf(sb, "\\%03o", c);
+    else
+      strbuf_putc(sb, (char)c);
+  }
+  strbuf_putc(sb, '"');
+}
+
+const char *cg_cstr(struct cg *cg, const char *s, size_t len)
+{
+  struct strbuf sb;
+  strbuf_init(&sb, cg->a);
+  emit_cstr(&sb, s, len);
+  return strbuf_cstr(&sb);
+}
+
+const char *cg_lower(struct cg *cg, const char *s, size_t len)
+{
+  char *r = arena_strndup(cg->a, s, len);
+  for (size_t i = 0; i < len; i++)
+    r[i] = (char)tolower((unsigned char)r[i]);
+  return r;
+}
+
+static bool cg_token_char(unsigned char c)
+{
+  return c > 0x20 && c < 0x7f && !strchr("\"(),/:;<=>?@[\\]{}", c);
+}
+
+/* Go's http.CanonicalHeaderKey: names with a non-token byte stay as they are */
+const char *cg_canonical_header(struct cg *cg, const char *s, size_t len)
+{
+  for (size_t i = 0; i < len; i++)
+    if (!cg_token_char((unsigned char)s[i]))
+      return arena_strndup(cg->a, s, len);
+  char *r = arena_strndup(cg->a, s, len);
+  bool upper = true;
+  for (size_t i = 0; i < len; i++) {
+    r[i] = (char)(upper ? toupper((unsigned char)r[i]) : tolower((unsigned char)r[i]));
+    upper = r[i] == '-';
+  }
+  return r;
+}
+
+void cg_refuse(struct cg *cg, const struct json *node, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  char *what = NULL;
+  if (vasprintf(&what, fmt, ap) < 0)
+    what = NULL;
+  va_end(ap);
+  diag_error(cg->d, cg_pos(cg, node), "zsc cannot compile %s yet", what ? what : "this");
+  free(what);
+}
+
+/* Refuses every member of obj not in allowed (NULL-terminated); "@id" is a
+ * config id for Caddy's admin API and changes nothing about serving. */
+int cg_check_keys(struct cg *cg, const struct json *obj, const char *const *allowed, const char *what)
+{
+  int bad = 0;
+  for (size_t i = 0; i < obj->count; i++) {
+    const char *key = obj->members[i].key;
+    bool ok = strcmp(key, "@id") == 0;
+    for (size_t k = 0; !ok && allowed[k]; k++)
+      ok = strcmp(key, allowed[k]) == 0;
+    if (!ok) {
+      cg_refuse(cg, obj->members[i].value, "%s option '%s'", what, key);
+      bad = -1;
+    }
+  }
+  return bad;
+}
+
+/* a JSON string's bytes; refuses anything else */
+const char *cg_string(struct cg *cg, const struct json *v, const char *what)
+{
+  if (v && v->kind == JSON_STRING)
+    return v->text;
+  cg_refuse(cg, v, "%s that is not a string", what);
+  return NULL;
+}
+
+/* a status code given as a number or a numeric string: 100..999, 0 when
+ * absent, -1 after refusing (placeholders need a request) */
+int cg_status(struct cg *cg, const struct json *v, const char *what)
+{
+  if (!v)
+    return 0;
+  const char *text = v->kind == JSON_NUMBER || v->kind == JSON_STRING ? v->text : NULL;
+  char *end = NULL;
+  long n = text && *text ? strtol(text, &end, 10) : -1;
+  if (v->kind == JSON_STRING && v->len == 0)
+    return 0;
+  if (!end || *end || n < 100 || n > 999) {
+    cg_refuse(cg, v, "%s '%s'", what, text ? text : "?");
+    return -1;
+  }
+  return (int)n;
+}
