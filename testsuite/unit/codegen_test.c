@@ -1,0 +1,250 @@
+/* codegen end to end on hand-written Caddy JSON (the shapes `caddy adapt`
+ * prints): the generated C must compile with clang -target bpf against the
+ * embedded stdlib-bpf headers, hold the expected matcher and handler calls
+ * and #line directives, fill the runtime config, and every construct zsc
+ * cannot compile must be refused at its file:line:col. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "codegen/codegen.h"
+#include "codegen/stdlib_embed.h"
+
+static int failures;
+static char dir[64];
+
+#define EXPECT(cond, ...) \
+  do { \
+    if (!(cond)) { \
+      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
+      fprintf(stderr, __VA_ARGS__); \
+      fputc('\n', stderr); \
+      failures++; \
+    } \
+  } while (0)
+
+/* runs codegen; diagnostics go into *msgs */
+static int run(struct arena *a, const char *json, struct codegen_output *out, char **msgs)
+{
+  size_t size = 0;
+  FILE *mem = open_memstream(msgs, &size);
+  struct diag d;
+  diag_init(&d, mem);
+  d.no_caret = 1;
+  struct json *ir = json_parse(a, json, strlen(json), "Caddyfile", &d);
+  int r = ir ? codegen_run(a, ir, out, &d) : -2;
+  fclose(mem);
+  return r;
+}
+
+static int clang_compile(const char *c_source)
+{
+  char path[128], cmd[512];
+  snprintf(path, sizeof path, "%s/site.c", dir);
+  FILE *f = fopen(path, "w");
+  if (!f)
+    return -1;
+  fputs(c_source, f);
+  fclose(f);
+  snprintf(cmd, sizeof cmd, "%s -target bpf -mcpu=v4 -O2 -g -Wall -Wextra -Werror -I%s -c %s -o %s/site.o",
+           ZS_TEST_CLANG, dir, path, dir);
+  return system(cmd);
+}
+
+/* compiles json; every string in want must appear in the C */
+static struct codegen_output compile_ok(struct arena *a, const char *name, const char *json, const char *const *want)
+{
+  struct codegen_output out;
+  char *msgs = NULL;
+  int r = run(a, json, &out, &msgs);
+  EXPECT(r == 0, "%s: codegen_run returned %d:\n%s", name, r, msgs);
+  free(msgs);
+  if (r != 0)
+    return out;
+  int cr = clang_compile(out.c_source);
+  EXPECT(cr == 0, "%s: generated C does not compile:\n%s", name, out.c_source);
+  for (size_t i = 0; want && want[i]; i++)
+    EXPECT(strstr(out.c_source, want[i]), "%s: no `%s` in:\n%s", name, want[i], out.c_source);
+  if (getenv("ZS_TEST_SHOW"))
+    printf("==== %s\n%s", name, out.c_source);
+  return out;
+}
+
+/* must be refused, with each of want among the messages */
+static void compile_refused(struct arena *a, const char *name, const char *json, const char *const *want, int count)
+{
+  struct codegen_output out;
+  char *msgs = NULL;
+  int r = run(a, json, &out, &msgs);
+  EXPECT(r == -1, "%s: codegen_run returned %d, want -1", name, r);
+  for (size_t i = 0; want[i]; i++)
+    EXPECT(strstr(msgs, want[i]), "%s: no `%s` in:\n%s", name, want[i], msgs);
+  int n = 0;
+  for (const char *p = msgs; (p = strstr(p, ": error: ")); p++)
+    n++;
+  EXPECT(n == count, "%s: %d errors, want %d:\n%s", name, n, count, msgs);
+  free(msgs);
+}
+
+static void test_respond_and_handle_path(struct arena *a)
+{
+  const char *json =
+    "{\"apps\":{\"http\":{\"servers\":{\"srv0\":{\"listen\":[\":8080\"],\"routes\":[\n"
+    "{\"match\":[{\"path\":[\"/api/v1/*\"]}],\"handle\":[{\"handler\":\"subroute\",\"routes\":[\n"
+    "  {\"handle\":[{\"handler\":\"rewrite\",\"strip_path_prefix\":\"/api/v1\"}]},\n"
+    "  {\"handle\":[{\"body\":\"API v1 {http.request.uri.path} {unknown}\",\"handler\":\"static_response\"}]}]}]},\n"
+    "{\"handle\":[{\"handler\":\"static_response\",\"status_code\":\"404\",\"body\":\"nope \\\\{x}\"}]}\n"
+    "]}}}}}";
+  const char *const want[] = {
+    "unsigned long long zs_entry_srv0(const struct zs_req *req)",
+    "#line 2 \"Caddyfile\"\n\tif (zs_path_is(req, \"/api/v1/\", ZS_STR_PREFIX)) {",
+    "zs_strip_prefix(\"/api/v1\");", "zs_lit(ZS_BUF_BODY, \"API v1 \");",
+    "zs_var(ZS_BUF_BODY, ZS_VAR_path);", "zs_lit(ZS_BUF_BODY, \" {unknown}\");",
+    "zs_resp_status(404);", "zs_lit(ZS_BUF_BODY, \"nope {x}\");", "return ZS_RESPOND;", NULL};
+  struct codegen_output out = compile_ok(a, "respond", json, want);
+  EXPECT(out.config.server_count == 1 && strcmp(out.config.servers[0].entry_symbol, "zs_entry_srv0") == 0,
+         "respond: servers");
+  EXPECT(out.config.listener_count == 1 && out.config.listeners[0].port == 8080 &&
+         strcmp(out.config.listeners[0].host, "") == 0, "respond: listener");
+  /* the last route always responds, so the entry must not fall through to NEXT */
+  EXPECT(out.c_source && !strstr(out.c_source, "return ZS_NEXT;"), "respond: dead NEXT emitted");
+}
+
+static void test_matchers(struct arena *a)
+{
+  const char *json =
+    "{\"apps\":{\"http\":{\"servers\":{\"b\":{\"listen\":[\"127.0.0.1:80\"],\"routes\":[\n"
+    "{\"match\":[{\"host\":[\"Example.com\",\"*.example.org\"],\"method\":[\"GET\",\"HEAD\"]},{\"path\":[\"*.CSS\",\"*/x/*\",\"/a/*/b\",\"/exact\",\"//dbl*\"]}],\n"
+    " \"handle\":[{\"handler\":\"static_response\",\"body\":\"m\"}]},\n"
+    "{\"match\":[{\"header\":{\"X-A\":[\"*\",\"pre*\",\"*suf\",\"*mid*\",\"exact\"],\"X-Gone\":null,\"X-Any\":[]}}],\n"
+    " \"handle\":[{\"handler\":\"static_response\",\"status_code\":204}]},\n"
+    "{\"match\":[{\"not\":[{\"method\":[\"PUT\"]}],\"protocol\":\"https\"},{\"path\":[\"*\"]}],\"handle\":[{\"handler\":\"static_response\"}]}\n"
+    "]},\"a\":{\"listen\":[\"tcp/[::1]:9001\"],\"routes\":[]}}}}}";
+  const char *const want[] = {
+    "zs_host_is(req, \"example.com\")", "zs_host_wild(req, \"*.example.org\")",
+    "zs_method_is(req, \"HEAD\")", "zs_path_is(req, \".css\", ZS_STR_SUFFIX)",
+    "zs_path_is(req, \"/x/\", ZS_STR_CONTAINS)", "zs_path_is(req, \"/a/*/b\", ZS_STR_GLOB)",
+    "zs_path_is(req, \"/exact\", ZS_STR_EXACT)", "zs_path_is(req, \"//dbl\", ZS_STR_PREFIX | ZS_PATH_KEEP_SLASHES)",
+    "zs_header_present(req, \"x-a\")", "zs_header_is(req, \"x-a\", \"pre\", ZS_STR_PREFIX)",
+    "zs_header_is(req, \"x-a\", \"suf\", ZS_STR_SUFFIX)", "zs_header_is(req, \"x-a\", \"mid\", ZS_STR_CONTAINS)",
+    "!zs_header_present(req, \"x-gone\")", "zs_header_present(req, \"x-any\")",
+    "zs_entry_srv1", "zs_resp_status(204);", NULL};
+  struct codegen_output out = compile_ok(a, "matchers", json, want);
+  /* sorted server names: "a" is srv0, "b" srv1 */
+  EXPECT(out.config.server_count == 2 && strcmp(out.config.servers[0].name, "a") == 0, "matchers: order");
+  EXPECT(out.config.listener_count == 2 && strcmp(out.config.listeners[0].host, "::1") == 0 &&
+         out.config.listeners[0].port == 9001 && out.config.listeners[1].server == 1, "matchers: listeners");
+  /* the third route's second set is `*`: always true, so no if around it */
+  EXPECT(out.c_source && !strstr(out.c_source, "req->tls"), "matchers: always-true set not folded");
+}
+
+static void test_headers_files_proxy(struct arena *a)
+{
+  const char *json =
+    "{\"apps\":{\"http\":{\"servers\":{\"srv0\":{\"listen\":[\":80\"],\"routes\":[\n"
+    "{\"handle\":[{\"handler\":\"headers\",\"response\":{\"set\":{\"x-frame\":[\"DENY\",\"b\"]},\"add\":{\"Link\":[\"{http.request.host}\"]}}},\n"
+    "  {\"handler\":\"headers\",\"response\":{\"deferred\":true,\"delete\":[\"Server\"]}}]},\n"
+    "{\"handle\":[{\"handler\":\"vars\",\"root\":\"/srv/{http.request.host}\"}]},\n"
+    "{\"group\":\"g1\",\"match\":[{\"path\":[\"/api/*\"]}],\"handle\":[{\"handler\":\"reverse_proxy\",\"upstreams\":[{\"dial\":\"127.0.0.1:9000\"}]}]},\n"
+    "{\"group\":\"g1\",\"handle\":[{\"handler\":\"file_server\",\"hide\":[\"./Caddyfile\"],\"status_code\":403}]},\n"
+    "{\"handle\":[{\"handler\":\"static_response\",\"body\":\"never\"}]}\n"
+    "],\"terminal\":true}}}}}";
+  (void)json;
+  const char *json2 =
+    "{\"apps\":{\"http\":{\"servers\":{\"srv0\":{\"listen\":[\":80\"],\"routes\":[\n"
+    "{\"handle\":[{\"handler\":\"headers\",\"response\":{\"set\":{\"x-frame\":[\"DENY\",\"b\"]},\"add\":{\"Link\":[\"{http.request.host}\"]}}},\n"
+    "  {\"handler\":\"headers\",\"response\":{\"deferred\":true,\"delete\":[\"Server\"]}}]},\n"
+    "{\"handle\":[{\"handler\":\"vars\",\"root\":\"/srv/{http.request.host}\"}]},\n"
+    "{\"group\":\"g1\",\"match\":[{\"path\":[\"/api/*\"]}],\"handle\":[{\"handler\":\"reverse_proxy\",\"upstreams\":[{\"dial\":\"127.0.0.1:9000\"}]}]},\n"
+    "{\"group\":\"g1\",\"handle\":[{\"handler\":\"file_server\",\"hide\":[\"./Caddyfile\"],\"status_code\":403}]},\n"
+    "{\"handle\":[{\"handler\":\"static_response\",\"body\":\"never\"}]}\n"
+    "]}}}}}";
+  const char *const want[] = {
+    "zs_lit(ZS_BUF_VALUE, \"DENY\");", "zs_lit(ZS_BUF_VALUE, \",\");", "zs_hdr(ZS_HDR_SET, \"X-Frame\");",
+    "zs_var(ZS_BUF_VALUE, ZS_VAR_host);", "zs_hdr(ZS_HDR_ADD, \"Link\");", "deferred |= 1ull << 0;",
+    "static __attribute__((noinline)) void zs_deferred_srv0(unsigned long long deferred)",
+    "zs_hdr(ZS_HDR_DELETE, \"Server\");", "zs_var_set(ZS_VAR_root, ZS_BUF_VALUE);",
+    "if (!(groups & (1ull << 0)) && zs_path_is(req, \"/api/\", ZS_STR_PREFIX)) {",
+    "zs_deferred_srv0(deferred);", "return ZS_ACTION(ZS_ACT_PROXY, 0);", "return ZS_ACTION(ZS_ACT_FILE, 0);",
+    "return ZS_RESPOND;", NULL};
+  struct codegen_output out = compile_ok(a, "headers", json2, want);
+  EXPECT(out.config.proxy_count == 1 && strcmp(out.config.proxies[0].upstream, "127.0.0.1:9000") == 0, "proxy record");
+  EXPECT(out.config.file_server_count == 1 && out.config.file_servers[0].status == 403 &&
+         out.config.file_servers[0].hide_count == 1 && out.config.file_servers[0].index_count == 2 &&
+         strcmp(out.config.file_servers[0].index_names[0], "index.html") == 0, "file_server record");
+}
+
+static void test_refusals(struct arena *a)
+{
+  const char *json =
+    "{\"apps\":{\"http\":{\"servers\":{\"srv0\":{\"listen\":[\":80\"],\"routes\":[\n"
+    "{\"handle\":[{\"handler\":\"encode\",\"encodings\":{\"gzip\":{}}}]},\n"
+    "{\"match\":[{\"path_regexp\":{\"pattern\":\"x\"}}],\"handle\":[\n"
+    "  {\"handler\":\"reverse_proxy\",\"upstreams\":[{\"dial\":\"a:1\"}],\"load_balancing\":{}}]},\n"
+    "{\"handle\":[{\"handler\":\"static_response\",\"body\":\"{http.request.header.X}\"}]}\n"
+    "]}}}}}";
+  const char *const want[] = {
+    "Caddyfile:2:23: error: zsc cannot compile handler 'encode' yet",
+    "Caddyfile:3:26: error: zsc cannot compile matcher 'path_regexp' yet",
+    "Caddyfile:4:76: error: zsc cannot compile reverse_proxy option 'load_balancing' yet",
+    "Caddyfile:5:48: error: zsc cannot compile placeholder {http.request.header.X} yet", NULL};
+  compile_refused(a, "refusals", json, want, 4);
+
+  const char *https = "{\"apps\":{\"http\":{\"servers\":{\"srv0\":{\"listen\":[\":443\"],\"routes\":[\n"
+                      "{\"match\":[{\"host\":[\"example.com\"]}],\"handle\":[{\"handler\":\"static_response\"}]}]}}}}}";
+  const char *const want_https[] = {"Caddyfile:1:46: error: zsc cannot compile automatic HTTPS yet", NULL};
+  compile_refused(a, "https", https, want_https, 1);
+
+  const char *other = "{\"apps\":{\"tls\":{},\"http\":{\"servers\":{\"srv0\":{\"listen\":[\"udp/:80\"],\"logs\":{}}}}}}";
+  const char *const want_other[] = {"app 'tls'", "network other than tcp", "server option 'logs'", NULL};
+  compile_refused(a, "other", other, want_other, 3);
+}
+
+/* automatic HTTPS stays off for an http-only server and when disabled */
+static void test_no_https(struct arena *a)
+{
+  const char *json = "{\"apps\":{\"http\":{\"servers\":{\"srv0\":{\"listen\":[\":443\"],"
+                     "\"automatic_https\":{\"disable\":true},\"routes\":[]},"
+                     "\"srv1\":{\"listen\":[\":80\"],\"routes\":[{\"match\":[{\"host\":[\"localhost\"]}],"
+                     "\"handle\":[{\"handler\":\"static_response\",\"body\":\"hi\"}],\"terminal\":true}]}}}}}";
+  const char *const want[] = {"zs_entry_srv0", "zs_host_is(req, \"localhost\")", "return ZS_NEXT;", NULL};
+  compile_ok(a, "no_https", json, want);
+}
+
+static void test_embed(void)
+{
+  size_t len = 0;
+  const char *zs = stdlib_embed_header("zs.h", &len);
+  EXPECT(zs && len > 100 && strstr(zs, "ZS_STDLIB_BPF_H"), "embedded zs.h");
+  EXPECT(stdlib_embed_header("helpers.def", NULL), "embedded helpers.def");
+  EXPECT(zs_stdlib_bpf_obj_len > 64 && memcmp(zs_stdlib_bpf_obj, "\177ELF", 4) == 0, "embedded stdlib object");
+}
+
+int main(void)
+{
+  snprintf(dir, sizeof dir, "codegen-test-XXXXXX");
+  if (!mkdtemp(dir)) {
+    perror("mkdtemp");
+    return 1;
+  }
+  if (stdlib_embed_write_headers(dir) != 0) {
+    fprintf(stderr, "cannot write the stdlib headers\n");
+    return 1;
+  }
+  struct arena a = {0};
+  test_embed();
+  test_respond_and_handle_path(&a);
+  test_matchers(&a);
+  test_headers_files_proxy(&a);
+  test_refusals(&a);
+  test_no_https(&a);
+  arena_reset(&a);
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  if (system(cmd) != 0)
+    fprintf(stderr, "could not remove %s\n", dir);
+  if (failures)
+    fprintf(stderr, "%d failures\n", failures);
+  return failures ? 1 : 0;
+}
