@@ -104,14 +104,21 @@ struct zs_proxy {
 
 /* FNV-1a, 64-bit, byte by byte: enough to catch truncation and corruption
  * (it is not a signature; integrity against tampering is the file system's job). */
-static inline uint64_t zs_checksum(const unsigned char *data, uint64_t len)
+#define ZS_CHECKSUM_INIT 0xcbf29ce484222325ull
+
+/* continues a checksum over more bytes (for hashing a file in pieces) */
+static inline uint64_t zs_checksum_update(uint64_t h, const unsigned char *data, uint64_t len)
 {
-  uint64_t h = 0xcbf29ce484222325ull;
   for (uint64_t i = 0; i < len; i++) {
     h ^= data[i];
     h *= 0x100000001b3ull;
   }
   return h;
+}
+
+static inline uint64_t zs_checksum(const unsigned char *data, uint64_t len)
+{
+  return zs_checksum_update(ZS_CHECKSUM_INIT, data, len);
 }
 
 #endif

@@ -20,6 +20,9 @@ struct zs_native_ctx {
   unsigned int helper_count;
   unsigned int depth;                 /* current call depth, checked against ZS_MAX_CALL_DEPTH */
   void *host;                         /* runtime private: the worker; never given to guest code */
+  unsigned int heap_top;              /* heap high-water mark (bytes from the heap start) the
+                                         lifted code raises on every store that may hit the heap,
+                                         so the runtime clears exactly what a request wrote */
 };
 
 /* An entry point in the code section: r1 is the guest pointer to struct zs_req

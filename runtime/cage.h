@@ -14,13 +14,18 @@ struct cage {
   uint8_t *req_host;           /* writable host view of the request region (same pages) */
   const uint8_t *code;         /* blob code the fault handler accepts as guest pc */
   size_t code_size;
-  size_t heap_dirty;           /* bytes of heap to clear after an invocation */
-  uint32_t stack_dirty;        /* bytes of stack below the top to clear after an invocation */
+  size_t heap_dirty;           /* bytes of heap (from its start) to clear after an invocation */
+  uint32_t stack_dirty;        /* at least this many bytes below the stack top are cleared */
   long long budget;            /* polls allowed per invocation */
   struct zs_native_ctx ctx;    /* handed to guest code */
   sigjmp_buf trap_jmp;         /* where a trap returns to */
   volatile unsigned trap_code; /* set by the trap path */
-  volatile uintptr_t trap_addr;
+  volatile uintptr_t trap_addr;   /* faulting host address (0 for budget/depth/helper traps) */
+  volatile uintptr_t trap_pc;     /* faulting pc, for the log */
+  size_t rodata_size;          /* bytes of rodata mapped at ZS_CAGE_RODATA_OFF */
+  unsigned server;             /* server index of the current invocation, for trap logs */
+  int64_t log_second;          /* trap log rate limit: the current second ... */
+  unsigned log_count;          /* ... and the lines logged in it */
 };
 
 /* Reserves the window and maps rodata (a copy of rodata_len bytes, then made
@@ -35,8 +40,14 @@ void cage_set_code(struct cage *c, const void *code, size_t len);
 
 /* Calls fn(ctx, r1, ZS_CAGE_STACK_TOP). Returns 0 with *r0 set, or a trap code
  * (enum zs_trap_code) when the program faulted or ran out of budget; the cage
- * is usable again either way. stack_size: the bytes of stack to clear after. */
+ * is usable again either way. Afterwards the top max(stack_size, stack_dirty)
+ * bytes of stack and heap_dirty bytes of heap are zeroed; after a trap every
+ * page of stack and heap the program touched is. */
 unsigned cage_call(struct cage *c, zs_entry_fn fn, uint64_t r1, uint32_t stack_size, uint64_t *r0);
+
+/* records that [ptr, ptr+len) of the heap was written (by a helper, or by
+ * the runtime for the program), so it is cleared after the invocation */
+void cage_note_heap_write(struct cage *c, uint64_t ptr, uint64_t len);
 
 /* true when [ptr, ptr+len) lies inside a region guest code may read
  * (rodata, request, stack, heap) / write (stack, heap) */
@@ -45,5 +56,12 @@ int cage_writable(const struct cage *c, uint64_t ptr, uint64_t len);
 
 /* installs the SIGSEGV/SIGBUS handler once per process (trap.c) */
 int trap_install(void);
+
+/* trap.c, used by cage_call: make c the calling thread's current cage (setting
+ * up the thread's alternate signal stack on first use), forget it again, and
+ * log a trap (one line on stderr, rate-limited per cage) */
+int trap_enter(struct cage *c);
+void trap_leave(struct cage *c);
+void trap_log(struct cage *c);
 
 #endif

@@ -34,6 +34,8 @@ struct exec_decision {
   size_t body_len;
   char *path;                  /* the request path after rewrites (handle_path), decoded */
   size_t path_len;
+  const char *orig_path;       /* the decoded path as sent, before any rewrite */
+  size_t orig_path_len;
   char *root;                  /* the root variable if the program set one, else NULL */
   size_t root_len;
   char storage[EXEC_MAX_BODY + 4 * EXEC_MAX_VALUE];  /* backing bytes for the above */
@@ -43,9 +45,17 @@ struct exec_decision {
 struct blob;                   /* loader.h */
 struct cage;                   /* cage.h */
 
+/* Creates a worker's cage for a blob: its rodata, the helper table, and its
+ * code registered for the fault handler. 0 or -errno (cage_create). */
+int exec_cage_create(struct cage *cage, const struct blob *blob);
+
 /* Runs the entry of `server` for one request. Returns 0 and fills *out, or a
- * negative errno when the request cannot be presented to the program (too
- * large for the view); a trap is not an error: out->trapped is set. */
+ * negative errno when the request cannot be presented to the program:
+ * -EINVAL for a request Go's server refuses with 400 (bad escape in the path,
+ * a target that is not origin- or absolute-form, HTTP/1.1 without Host),
+ * -E2BIG when it does not fit the request view (answer 431), -ENOENT for a
+ * server index outside the blob. A trap is not an error: out->trapped is set
+ * (also for an r0 that names no valid action). */
 int exec_request(const struct blob *blob, struct cage *cage, unsigned server,
                  const struct http_request *req, const struct conn_info *conn,
                  struct exec_decision *out);

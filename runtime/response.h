@@ -29,6 +29,8 @@ struct response {
   size_t body_len;
   int file_fd;                 /* file body: an open fd the sender closes, or -1 */
   uint64_t file_offset, file_len;
+  const char *file_path;       /* FILE: the resolved path relative to the root (in scratch) */
+  const char *file_root;       /* FILE: the root it was resolved under (in scratch) */
   char scratch[8192];          /* storage for generated header values */
   size_t scratch_used;
 };
@@ -39,9 +41,29 @@ struct response {
 int response_from_decision(const struct blob *blob, const struct exec_decision *dec,
                            const struct http_request *req, struct response *out);
 
+/* header list edits, by field name case-insensitively; names are stored in
+ * Go's canonical form (Content-Type, Etag, X-Foo) in the scratch, values are
+ * not copied: they must live as long as the response (decision storage, the
+ * scratch via response_keep, or static strings). 0 or -ENOSPC. */
+int response_header_add(struct response *resp, const char *name, size_t name_len,
+                        const char *value, size_t value_len);
+int response_header_set(struct response *resp, const char *name, size_t name_len,
+                        const char *value, size_t value_len);
+void response_header_del(struct response *resp, const char *name, size_t name_len);
+const struct response_header *response_header_get(const struct response *resp, const char *name);
+/* copies bytes into the response's scratch (NUL-terminated); NULL when full */
+const char *response_keep(struct response *resp, const char *s, size_t len);
+/* an empty response with the given status and Server: zsrt */
+void response_init(struct response *resp, int status);
+/* the IMF-fixdate of t (29 bytes plus NUL) */
+void response_format_date(int64_t t, char out[30]);
+
 /* applies the decision's header ops (set/add/delete) to a response, as
  * Caddy's header handler does; used for upstream responses too */
 void response_apply_ops(struct response *resp, const struct exec_decision *dec);
+
+/* false for statuses that never carry a body (1xx, 204, 304) */
+int response_has_body(int status);
 
 /* writes the status line and headers (with Date, Server, Content-Length or
  * chunking as the response needs) into buf; returns the length, or -ENOSPC */

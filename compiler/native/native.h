@@ -37,4 +37,14 @@ struct native_image {
 int native_compile(struct arena *a, const char *caged_c, enum zs_arch arch, enum native_cc cc,
                    const char *clang, struct native_image *out, struct diag *d);
 
+struct strbuf;
+struct bpf_program;
+
+/* `zsc --emit=asm`: the image disassembled (LLVM), one line per instruction
+ * with its offset, a label per function, and where the caged C line changes,
+ * that line (whose comment names the eBPF instruction and Caddyfile line).
+ * prog may be NULL. Returns 0, or -1 when no disassembler is available. */
+int native_disasm(struct arena *a, const struct native_image *img, const struct bpf_program *prog,
+                  const char *caged_c, struct strbuf *out);
+
 #endif

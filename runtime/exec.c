@@ -1,0 +1,299 @@
+/* Running one request through the blob: lays out the request view (abi/request.h)
+ * in the cage's request region, calls the server's entry with the helpers
+ * pointed at this request's decision, and reads the action from r0.
+ * The view is written through req_host; the program only ever sees it read-only. */
+#include "exec.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "../abi/cage.h"
+#include "../abi/request.h"
+#include "cage.h"
+#include "helpers.h"
+#include "loader.h"
+
+/* the request region being filled: bytes used so far */
+struct exec_view {
+  uint8_t *host;
+  uint32_t used;
+};
+
+static int exec_hex(int ch)
+{
+  if (ch >= '0' && ch <= '9')
+    return ch - '0';
+  ch |= 0x20;
+  return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+}
+
+static int exec_lower(int ch)
+{
+  return ch >= 'A' && ch <= 'Z' ? ch + 32 : ch;
+}
+
+/* reserves n bytes (4-aligned start) in the view; the guest offset, or 0 */
+static uint32_t exec_view_alloc(struct exec_view *v, size_t n)
+{
+  uint32_t at = (v->used + 3u) & ~3u;
+  if (n > ZS_CAGE_REQ_SIZE || at > ZS_CAGE_REQ_SIZE - n)
+    return 0;
+  v->used = at + (uint32_t)n;
+  return ZS_CAGE_REQ_OFF + at;
+}
+
+static char *exec_view_ptr(struct exec_view *v, uint32_t guest)
+{
+  return (char *)v->host + (guest - ZS_CAGE_REQ_OFF);
+}
+
+/* copies bytes into the view, lowercased when asked */
+static int exec_view_put(struct exec_view *v, const char *s, size_t n, int lower, struct zs_str *out)
+{
+  uint32_t at = exec_view_alloc(v, n);
+  if (at == 0)
+    return -E2BIG;
+  char *dst = exec_view_ptr(v, at);
+  for (size_t i = 0; i < n; i++)
+    dst[i] = lower ? (char)exec_lower((unsigned char)s[i]) : s[i];
+  out->ptr = at;
+  out->len = (uint32_t)n;
+  return 0;
+}
+
+/* Go's path unescaping: every '%' must start a two-digit hex escape, or the
+ * request is bad (Go's server answers 400 before Caddy sees it) */
+static int exec_view_decode(struct exec_view *v, const char *s, size_t n, struct zs_str *out)
+{
+  uint32_t at = exec_view_alloc(v, n);
+  if (at == 0)
+    return -E2BIG;
+  char *dst = exec_view_ptr(v, at);
+  size_t len = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] != '%') {
+      dst[len++] = s[i];
+      continue;
+    }
+    int hi = i + 2 < n ? exec_hex((unsigned char)s[i + 1]) : -1;
+    int lo = i + 2 < n ? exec_hex((unsigned char)s[i + 2]) : -1;
+    if (hi < 0 || lo < 0)
+      return -EINVAL;
+    dst[len++] = (char)(hi << 4 | lo);
+    i += 2;
+  }
+  out->ptr = at;
+  out->len = (uint32_t)len;
+  return 0;
+}
+
+static int exec_starts_with_ci(const char *s, size_t n, const char *prefix)
+{
+  size_t k = strlen(prefix);
+  if (n < k)
+    return 0;
+  for (size_t i = 0; i < k; i++)
+    if (exec_lower((unsigned char)s[i]) != prefix[i])
+      return 0;
+  return 1;
+}
+
+/* Splits the request target into authority (absolute-form only), path and
+ * query, as Go's url.ParseRequestURI does for the forms HTTP/1.1 allows. */
+static int exec_split_target(struct helper_state *st, const char **authority, size_t *authority_len)
+{
+  const char *t = st->req->target;
+  size_t n = st->req->target_len;
+  *authority = NULL;
+  *authority_len = 0;
+  size_t skip = exec_starts_with_ci(t, n, "http://") ? 7 : exec_starts_with_ci(t, n, "https://") ? 8 : 0;
+  if (skip) {
+    const char *slash = memchr(t + skip, '/', n - skip);
+    size_t end = slash ? (size_t)(slash - t) : n;
+    *authority = t + skip;
+    *authority_len = end - skip;
+    t += end;
+    n -= end;
+  } else if (n == 0 || (t[0] != '/' && !(n == 1 && t[0] == '*'))) {
+    return -EINVAL;
+  }
+  const char *q = memchr(t, '?', n);
+  st->path_raw = t;
+  st->path_raw_len = q ? (size_t)(q - t) : n;
+  st->query = q ? q + 1 : "";
+  st->query_len = q ? n - st->path_raw_len - 1 : 0;
+  st->orig_uri = t;
+  st->orig_uri_len = n;
+  return 0;
+}
+
+static const struct http_header *exec_find_header(const struct http_request *req, const char *name)
+{
+  size_t k = strlen(name);
+  for (size_t i = 0; i < req->header_count; i++)
+    if (req->headers[i].name_len == k && exec_starts_with_ci(req->headers[i].name, k, name))
+      return &req->headers[i];
+  return NULL;
+}
+
+/* the Host: the absolute-form authority wins over the header, as in Go */
+static int exec_pick_host(struct helper_state *st, const char *authority, size_t authority_len)
+{
+  const struct http_header *h = exec_find_header(st->req, "host");
+  if (authority && authority_len > 0) {
+    st->hostport = authority;
+    st->hostport_len = authority_len;
+  } else if (h) {
+    st->hostport = h->value;
+    st->hostport_len = h->value_len;
+  } else if (st->req->version_minor >= 1) {
+    return -EINVAL;   /* HTTP/1.1 requires Host (Go answers 400) */
+  } else {
+    st->hostport = "";
+    st->hostport_len = 0;
+  }
+  return 0;
+}
+
+/* the view's host: lowercased, without the port, IPv6 literals without brackets */
+static int exec_view_host(struct exec_view *v, const struct helper_state *st, struct zs_str *out)
+{
+  const char *h = st->hostport;
+  size_t n = st->hostport_len;
+  if (n > 0 && h[0] == '[') {
+    const char *end = memchr(h, ']', n);
+    return exec_view_put(v, h + 1, end ? (size_t)(end - h) - 1 : n - 1, 1, out);
+  }
+  const char *colon = memchr(h, ':', n);
+  if (colon && !memchr(colon + 1, ':', n - (size_t)(colon - h) - 1))
+    n = (size_t)(colon - h);
+  return exec_view_put(v, h, n, 1, out);
+}
+
+static int exec_view_headers(struct exec_view *v, const struct http_request *req, struct zs_req *view)
+{
+  uint32_t at = exec_view_alloc(v, req->header_count * sizeof(struct zs_req_header));
+  if (at == 0 && req->header_count > 0)
+    return -E2BIG;
+  struct zs_req_header *hdrs = (struct zs_req_header *)exec_view_ptr(v, at);
+  for (size_t i = 0; i < req->header_count; i++) {
+    const struct http_header *h = &req->headers[i];
+    struct zs_req_header out;
+    if (exec_view_put(v, h->name, h->name_len, 0, &out.name) < 0 ||
+        exec_view_put(v, h->name, h->name_len, 1, &out.name_lc) < 0 ||
+        exec_view_put(v, h->value, h->value_len, 0, &out.value) < 0)
+      return -E2BIG;
+    memcpy(&hdrs[i], &out, sizeof out);
+  }
+  view->header_count = (uint32_t)req->header_count;
+  view->headers = at;
+  return 0;
+}
+
+static int exec_view_build(struct helper_state *st, struct exec_view *v, unsigned server)
+{
+  struct zs_req view = { .abi_version = ZS_ABI_VERSION, .server = server };
+  const char *authority;
+  size_t authority_len;
+  int rc = exec_split_target(st, &authority, &authority_len);
+  if (rc == 0)
+    rc = exec_pick_host(st, authority, authority_len);
+  if (rc < 0)
+    return rc;
+  v->used = sizeof(struct zs_req);
+  view.port = st->conn->local_port;
+  view.tls = st->conn->tls ? 1 : 0;
+  if ((rc = exec_view_put(v, st->req->method, st->req->method_len, 0, &view.method)) < 0 ||
+      (rc = exec_view_decode(v, st->path_raw, st->path_raw_len, &view.path)) < 0 ||
+      (rc = exec_view_put(v, exec_view_ptr(v, view.path.ptr), view.path.len, 1, &view.path_lc)) < 0 ||
+      (rc = exec_view_put(v, st->path_raw, st->path_raw_len, 0, &view.path_raw)) < 0 ||
+      (rc = exec_view_put(v, st->query, st->query_len, 0, &view.query)) < 0 ||
+      (rc = exec_view_host(v, st, &view.host)) < 0 ||
+      (rc = exec_view_headers(v, st->req, &view)) < 0)
+    return rc;
+  memcpy(v->host, &view, sizeof view);
+  st->dec->path = exec_view_ptr(v, view.path.ptr);
+  st->dec->path_len = view.path.len;
+  st->dec->orig_path = st->dec->path;
+  st->dec->orig_path_len = st->dec->path_len;
+  return 0;
+}
+
+static void exec_decision_reset(struct exec_decision *dec)
+{
+  dec->action = ZS_ACT_NEXT;
+  dec->action_id = 0;
+  dec->status = 0;
+  dec->trapped = 0;
+  dec->trap_code = 0;
+  dec->op_count = 0;
+  dec->body = dec->storage;
+  dec->body_len = 0;
+  dec->path = NULL;
+  dec->path_len = 0;
+  dec->orig_path = NULL;
+  dec->orig_path_len = 0;
+  dec->root = NULL;
+  dec->root_len = 0;
+  dec->storage_used = EXEC_MAX_BODY;
+}
+
+/* r0 names an action and a record of the blob's config; anything else is
+ * treated like a trap (the program is broken, the request gets a 500) */
+static void exec_take_action(const struct blob *blob, uint64_t r0, struct exec_decision *dec)
+{
+  unsigned kind = ZS_ACTION_KIND(r0), id = ZS_ACTION_ID(r0);
+  const struct zs_config_header *c = blob->config;
+  int valid = (kind == ZS_ACT_NEXT || kind == ZS_ACT_RESPOND) ||
+              (kind == ZS_ACT_FILE && id < c->file_server_count) ||
+              (kind == ZS_ACT_PROXY && id < c->proxy_count);
+  if (!valid || (r0 >> 32) != 0) {
+    dec->trapped = 1;
+    return;
+  }
+  dec->action = (enum zs_action_kind)kind;
+  dec->action_id = id;
+}
+
+int exec_cage_create(struct cage *cage, const struct blob *blob)
+{
+  int rc = cage_create(cage, blob->rodata, blob->rodata_size, helper_table, ZS_HELPER_COUNT, NULL);
+  if (rc == 0)
+    cage_set_code(cage, blob->code, blob->code_size);
+  return rc;
+}
+
+int exec_request(const struct blob *blob, struct cage *cage, unsigned server,
+                 const struct http_request *req, const struct conn_info *conn,
+                 struct exec_decision *out)
+{
+  if (server >= blob->config->server_count)
+    return -ENOENT;
+  /* field by field: a zero initializer would clear the 16 KiB value buffer */
+  struct helper_state st;
+  st.cage = cage;
+  st.dec = out;
+  st.req = req;
+  st.conn = conn;
+  st.value_len = 0;
+  struct exec_view view = { .host = cage->req_host };
+  exec_decision_reset(out);
+  int rc = exec_view_build(&st, &view, server);
+  if (rc < 0)
+    return rc;
+  const struct zs_entry *e = &blob->entries[blob->servers[server].entry];
+  cage_set_code(cage, blob->code, blob->code_size);
+  cage->ctx.helpers = helper_table;
+  cage->ctx.helper_count = ZS_HELPER_COUNT;
+  cage->ctx.host = &st;
+  cage->server = server;
+  uint64_t r0;
+  unsigned trap = cage_call(cage, (zs_entry_fn)(void *)(blob->code + e->code_offset),
+                            ZS_CAGE_REQ_OFF, e->stack_size, &r0);
+  cage->ctx.host = NULL;
+  out->trapped = trap != 0;
+  out->trap_code = trap;
+  if (!trap)
+    exec_take_action(blob, r0, out);
+  return 0;
+}

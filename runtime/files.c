@@ -1,0 +1,326 @@
+/* file_server: resolving the request path under the root with no way out of
+ * it (path cleaned, then opened with RESOLVE_BENEATH so neither ".." nor a
+ * symlink can leave the root), index files, Caddy's trailing-slash redirects,
+ * and the headers Go's ServeContent sends. Conditional and range requests
+ * are in files_cond.c. */
+#include "files.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "files_cond.h"
+#include "loader.h"
+
+#define FILES_PATH_MAX 4096
+
+static const char *const files_default_index[] = { "index.html", "index.txt", NULL };
+
+int files_clean_path(const char *path, size_t len, char *out, size_t cap)
+{
+  size_t n = 0;
+  for (size_t i = 0; i < len;) {
+    size_t j = i;
+    while (j < len && path[j] != '/')
+      j++;
+    size_t seg = j - i;
+    if (seg == 2 && path[i] == '.' && path[i + 1] == '.') {
+      while (n > 0 && out[n - 1] != '/')
+        n--;
+      if (n > 0)
+        n--;            /* drop the separator before the removed segment */
+    } else if (seg > 0 && !(seg == 1 && path[i] == '.')) {
+      if (n + (n > 0) + seg >= cap)
+        return -ENAMETOOLONG;
+      if (n > 0)
+        out[n++] = '/';
+      memcpy(out + n, path + i, seg);
+      n += seg;
+    }
+    i = j + 1;
+  }
+  if (n > 0 && len > 0 && path[len - 1] == '/') {
+    if (n + 1 >= cap)
+      return -ENAMETOOLONG;
+    out[n++] = '/';
+  }
+  out[n] = '\0';
+  return (int)n;
+}
+
+const char *files_mime_type(const char *name)
+{
+  const char *slash = strrchr(name, '/');
+  const char *dot = strrchr(slash ? slash + 1 : name, '.');
+  if (!dot)
+    return NULL;
+#define MIME(ext, type) if (strcasecmp(dot + 1, ext) == 0) return type;
+#include "mime.def"
+#undef MIME
+  return NULL;
+}
+
+/* openat without following any symlink, component by component: the
+ * fallback for kernels without openat2 (stricter: no symlinks at all) */
+static int files_open_walk(int rootfd, const char *rel)
+{
+  char buf[FILES_PATH_MAX];
+  snprintf(buf, sizeof buf, "%s", rel);
+  int dirfd = dup(rootfd);
+  char *save = NULL;
+  for (char *seg = strtok_r(buf, "/", &save); seg && dirfd >= 0; seg = strtok_r(NULL, "/", &save)) {
+    int fd = openat(dirfd, seg, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    int err = errno;
+    close(dirfd);
+    dirfd = fd;
+    errno = err;
+  }
+  return dirfd;
+}
+
+/* opens rel ("" = the root itself) beneath rootfd; -errno on failure,
+ * -EXDEV for a path that would leave the root */
+static int files_open_beneath(int rootfd, const char *rel)
+{
+  struct open_how how = {
+    .flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK,
+    .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+  };
+  const char *name = rel[0] ? rel : ".";
+  long fd = syscall(SYS_openat2, rootfd, name, &how, sizeof how);
+  if (fd < 0 && errno == ENOSYS)
+    fd = files_open_walk(rootfd, name);
+  return fd < 0 ? -errno : (int)fd;
+}
+
+/* the status Caddy answers for a failed stat/open */
+static int files_error_status(int err)
+{
+  switch (err) {
+  case -ENOENT: case -ENOTDIR: case -EXDEV: case -ELOOP: case -ENAMETOOLONG: return 404;
+  case -EACCES: case -EPERM: return 403;
+  default: return 500;
+  }
+}
+
+struct files_target {
+  int fd;
+  struct stat st;
+  char rel[FILES_PATH_MAX];      /* resolved path under the root */
+  int implicit_index;            /* a directory answered by its index file */
+};
+
+static const char *files_next_index(const struct blob *blob, const struct zs_file_server *rec,
+                                    unsigned i, uint32_t *cursor)
+{
+  if (blob_string(blob, rec->index_str)[0] == '\0')
+    return files_default_index[i];
+  const char *name = blob_string(blob, *cursor);
+  *cursor += (uint32_t)strlen(name) + 1;
+  return name[0] ? name : NULL;
+}
+
+/* a directory: the first index name that exists replaces it */
+static void files_try_index(int rootfd, const struct blob *blob, const struct zs_file_server *rec,
+                            struct files_target *t)
+{
+  uint32_t cursor = rec->index_str;
+  size_t base = strlen(t->rel);
+  const char *name;
+  for (unsigned i = 0; (name = files_next_index(blob, rec, i, &cursor)) != NULL; i++) {
+    char path[FILES_PATH_MAX];
+    int n = snprintf(path, sizeof path, "%.*s%s%s", (int)base, t->rel,
+                     base && t->rel[base - 1] != '/' ? "/" : "", name);
+    if (n < 0 || (size_t)n >= sizeof path || strchr(name, '/'))
+      continue;
+    int fd = files_open_beneath(rootfd, path);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0) {
+      if (fd >= 0)
+        close(fd);
+      continue;
+    }
+    close(t->fd);
+    t->fd = fd;
+    t->st = st;
+    memcpy(t->rel, path, (size_t)n + 1);
+    t->implicit_index = 1;
+    return;
+  }
+}
+
+/* Go's path.Base */
+static void files_base(const char *p, size_t n, const char **base, size_t *len)
+{
+  while (n > 1 && p[n - 1] == '/')
+    n--;
+  size_t start = n;
+  while (start > 0 && p[start - 1] != '/')
+    start--;
+  if (n == 0) {
+    *base = ".";
+    *len = 1;
+  } else if (n == 1 && p[0] == '/') {
+    *base = "/";
+    *len = 1;
+  } else {
+    *base = p + start;
+    *len = n - start;
+  }
+}
+
+static void files_put(char *out, size_t cap, size_t *n, const char *s, size_t len)
+{
+  if (len > cap - 1 - *n)
+    len = cap - 1 - *n;
+  memcpy(out + *n, s, len);
+  *n += len;
+  out[*n] = '\0';
+}
+
+/* Go's http.Redirect with 308: the target cleaned (trailing slash kept),
+ * bytes >= 0x80 hex-escaped in Location, and a short HTML body for GET */
+static void files_redirect(const struct http_request *req, const char *to, size_t len,
+                           struct response *out)
+{
+  while (len >= 2 && to[0] == '/' && to[1] == '/')
+    to++, len--;                 /* Caddy: no protocol-relative open redirects */
+  char clean[FILES_PATH_MAX], loc[3 * FILES_PATH_MAX], body[6 * FILES_PATH_MAX];
+  clean[0] = '/';
+  int n = files_clean_path(to, len, clean + 1, sizeof clean - 1);
+  if (n < 0)
+    n = 0;
+  size_t ln = 0, bn = 0;
+  for (int i = 0; i < n + 1; i++) {
+    unsigned char ch = (unsigned char)clean[i];
+    char hex[4];
+    snprintf(hex, sizeof hex, "%%%x", ch);
+    files_put(loc, sizeof loc, &ln, ch >= 0x80 ? hex : (const char *)&clean[i], ch >= 0x80 ? strlen(hex) : 1);
+  }
+  files_put(body, sizeof body, &bn, "<a href=\"", 9);
+  for (int i = 0; i < n + 1; i++) {
+    static const char *const esc[] = { ['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;", ['"'] = "&#34;", ['\''] = "&#39;" };
+    unsigned char ch = (unsigned char)clean[i];
+    const char *e = ch < sizeof esc / sizeof esc[0] ? esc[ch] : NULL;
+    files_put(body, sizeof body, &bn, e ? e : &clean[i], e ? strlen(e) : 1);
+  }
+  static const char tail[] = "\">Permanent Redirect</a>.\n\n";
+  files_put(body, sizeof body, &bn, tail, sizeof tail - 1);
+  out->status = 308;
+  const char *l = response_keep(out, loc, ln);
+  if (l)
+    response_header_set(out, "Location", 8, l, ln);
+  int get = req->method_len == 3 && memcmp(req->method, "GET", 3) == 0;
+  int head = req->method_len == 4 && memcmp(req->method, "HEAD", 4) == 0;
+  if (get || head)
+    response_header_set(out, "Content-Type", 12, "text/html; charset=utf-8", 24);
+  const char *b = get ? response_keep(out, body, bn) : NULL;
+  if (b) {
+    out->body = b;
+    out->body_len = bn;
+  }
+}
+
+/* Caddy redirects /dir to /dir/ (index file) and /file/ to /file, unless the
+ * last path element was rewritten; returns 1 when it does */
+static int files_canonical_redirect(const struct exec_decision *dec, const struct http_request *req,
+                                    const struct files_target *t, struct response *out)
+{
+  const char *ob, *cb;
+  size_t obl, cbl;
+  files_base(dec->orig_path, dec->orig_path_len, &ob, &obl);
+  files_base(dec->path, dec->path_len, &cb, &cbl);
+  if (obl != cbl || memcmp(ob, cb, obl) != 0)
+    return 0;
+  int slash = dec->orig_path_len > 0 && dec->orig_path[dec->orig_path_len - 1] == '/';
+  if (t->implicit_index == slash)
+    return 0;
+  char to[FILES_PATH_MAX];
+  int n = snprintf(to, sizeof to, "%.*s%s", (int)(dec->orig_path_len - (slash ? 1 : 0)),
+                   dec->orig_path, slash ? "" : "/");
+  if (n < 0 || (size_t)n >= sizeof to)
+    return 0;
+  files_redirect(req, to, (size_t)n, out);
+  return 1;
+}
+
+static int files_add_headers(const struct files_target *t, struct response *out)
+{
+  char etag[64], date[30], len[24];
+  files_cond_etag(&t->st, etag, sizeof etag);
+  response_format_date(t->st.st_mtim.tv_sec, date);
+  snprintf(len, sizeof len, "%lld", (long long)t->st.st_size);
+  const char *type = files_mime_type(t->rel);
+  const char *e = response_keep(out, etag, strlen(etag));
+  const char *d = response_keep(out, date, strlen(date));
+  if (!e || !d)
+    return -ENOSPC;
+  if (type && response_header_set(out, "Content-Type", 12, type, strlen(type)) < 0)
+    return -ENOSPC;
+  if (response_header_set(out, "Etag", 4, e, strlen(e)) < 0 ||
+      response_header_set(out, "Last-Modified", 13, d, strlen(d)) < 0)
+    return -ENOSPC;
+  return 0;
+}
+
+static int files_resolve(int rootfd, const struct blob *blob, const struct zs_file_server *rec,
+                         const struct exec_decision *dec, struct files_target *t)
+{
+  if (memchr(dec->path, '\0', dec->path_len))
+    return -EINVAL;       /* Go's open fails with EINVAL: Caddy answers 500 */
+  int n = files_clean_path(dec->path, dec->path_len, t->rel, sizeof t->rel);
+  if (n < 0)
+    return n;
+  t->fd = files_open_beneath(rootfd, t->rel);
+  if (t->fd < 0)
+    return t->fd;
+  if (fstat(t->fd, &t->st) < 0)
+    return -errno;
+  if (S_ISDIR(t->st.st_mode))
+    files_try_index(rootfd, blob, rec, t);
+  if (S_ISDIR(t->st.st_mode) || !S_ISREG(t->st.st_mode))
+    return -ENOENT;       /* no browse: a directory without index is not found */
+  return 0;
+}
+
+static const char *files_root(const struct blob *blob, const struct exec_decision *dec,
+                              const struct zs_file_server *rec)
+{
+  const char *root = dec->root ? dec->root : blob_string(blob, rec->root_str);
+  return root[0] ? root : ".";
+}
+
+int files_respond(const struct blob *blob, const struct exec_decision *dec,
+                  const struct http_request *req, struct response *out)
+{
+  const struct zs_file_server *rec = &blob->file_servers[dec->action_id];
+  const char *root = files_root(blob, dec, rec);
+  struct files_target t = { .fd = -1 };
+  int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  int rc = rootfd < 0 ? -errno : files_resolve(rootfd, blob, rec, dec, &t);
+  if (rootfd >= 0)
+    close(rootfd);
+  out->file_root = response_keep(out, root, strlen(root));
+  out->file_path = response_keep(out, t.rel, strlen(t.rel));
+  if (rc < 0 || files_canonical_redirect(dec, req, &t, out)) {
+    if (rc < 0)
+      out->status = files_error_status(rc);
+    if (t.fd >= 0)
+      close(t.fd);
+    return 0;
+  }
+  if (files_add_headers(&t, out) < 0) {
+    close(t.fd);
+    return -ENOSPC;
+  }
+  rc = files_cond_serve(req, t.fd, &t.st, out);
+  if (rc == 0 && rec->status && out->status == 200)
+    out->status = (int)rec->status;
+  return rc;
+}

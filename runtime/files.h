@@ -1,0 +1,29 @@
+/* file_server: the FILE action of a decision turned into a response with an
+ * open file (or a redirect, 304, 404, ...), as Caddy's file_server answers. */
+#ifndef ZSRT_FILES_H
+#define ZSRT_FILES_H
+
+#include <stddef.h>
+
+#include "exec.h"
+#include "http.h"
+#include "response.h"
+
+struct blob;
+
+/* Resolves the decision's path under the root (the root variable if the
+ * program set one, else the file_server record's), never outside it, and
+ * fills out (already response_init'ed): status, headers, file_fd/len.
+ * Errors of the request (missing file, escape attempts) are statuses, not
+ * return values; returns 0 or -ENOSPC when the response overflows. */
+int files_respond(const struct blob *blob, const struct exec_decision *dec,
+                  const struct http_request *req, struct response *out);
+
+/* Go's path.Clean of "/" + path, without the leading slash ("" for the root);
+ * a trailing slash of path is kept. Returns the length or -ENAMETOOLONG. */
+int files_clean_path(const char *path, size_t len, char *out, size_t cap);
+
+/* Content-Type for a file name by its extension (mime.def), or NULL */
+const char *files_mime_type(const char *name);
+
+#endif

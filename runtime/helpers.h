@@ -1,0 +1,48 @@
+/* The helper table guest code calls (abi/helpers.def) and the per-invocation
+ * state the helpers work on: the decision under construction, the request and
+ * its connection. exec.c fills the state and points ctx->host at it. */
+#ifndef ZSRT_HELPERS_H
+#define ZSRT_HELPERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../abi/helpers.h"
+#include "../abi/native.h"
+#include "exec.h"
+#include "http.h"
+
+struct cage;
+
+struct helper_state {
+  struct cage *cage;
+  struct exec_decision *dec;
+  const struct http_request *req;
+  const struct conn_info *conn;
+  const char *hostport;        /* the Host as sent (with port) */
+  size_t hostport_len;
+  const char *path_raw;        /* the current escaped path (host memory) */
+  size_t path_raw_len;
+  const char *query;           /* raw query, without '?' */
+  size_t query_len;
+  const char *orig_uri;        /* path and query as sent */
+  size_t orig_uri_len;
+  char value[EXEC_MAX_VALUE];  /* build buffer 1 */
+  size_t value_len;
+};
+
+/* indexed by helper id; entry 0 and gaps trap as unknown helpers */
+extern const zs_helper_fn helper_table[ZS_HELPER_COUNT];
+
+/* Writes the value of request variable id into buf (at most cap bytes).
+ * Returns its length, -ENOSPC when it does not fit, -EINVAL for an unknown id. */
+long helper_var_value(const struct helper_state *st, unsigned id, char *buf, size_t cap);
+
+/* Caddy's strip_path_prefix on an escaped path: the number of bytes of
+ * path_raw the prefix covers (case-insensitively, escapes compared decoded),
+ * or -1 when the path does not start with it; *decoded gets how many bytes of
+ * the decoded path those are. */
+long helper_prefix_match(const char *path_raw, size_t path_raw_len, const char *prefix,
+                         size_t prefix_len, size_t *decoded);
+
+#endif

@@ -1,0 +1,328 @@
+/* Opening a .zsb blob: map it read-only, validate every header field, section,
+ * table and string before anything uses it, then make the code pages
+ * executable. A blob that fails any check is refused with a one-line reason;
+ * nothing here trusts the file. */
+#include "loader.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../abi/cage.h"
+
+#if defined(__x86_64__)
+#define LOADER_ARCH ZS_ARCH_X86_64
+#elif defined(__aarch64__)
+#define LOADER_ARCH ZS_ARCH_AARCH64
+#else
+#error "zsrt supports x86_64 and aarch64"
+#endif
+
+struct loader {
+  const char *path;
+  char *err;
+  size_t err_len;
+  struct blob *b;
+  const struct zs_section *sec[ZS_SEC_SOURCE + 1];   /* by kind */
+};
+
+static int loader_fail(struct loader *l, const char *fmt, ...)
+{
+  char msg[256];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  snprintf(l->err, l->err_len, "%s: %s", l->path, msg);
+  return -1;
+}
+
+/* true when [off, off+len) lies inside [0, size) without overflow */
+static int loader_inside(uint64_t off, uint64_t len, uint64_t size)
+{
+  return off <= size && len <= size - off;
+}
+
+static int loader_map(struct loader *l)
+{
+  struct blob *b = l->b;
+  b->fd = open(l->path, O_RDONLY | O_CLOEXEC);
+  if (b->fd < 0)
+    return loader_fail(l, "%s", strerror(errno));
+  struct stat st;
+  if (fstat(b->fd, &st) < 0)
+    return loader_fail(l, "%s", strerror(errno));
+  if (!S_ISREG(st.st_mode))
+    return loader_fail(l, "not a regular file");
+  if ((uint64_t)st.st_size < sizeof(struct zs_blob_header))
+    return loader_fail(l, "truncated: %lld bytes is less than a blob header", (long long)st.st_size);
+  b->size = (size_t)st.st_size;
+  void *map = mmap(NULL, b->size, PROT_READ, MAP_PRIVATE, b->fd, 0);
+  if (map == MAP_FAILED)
+    return loader_fail(l, "mmap: %s", strerror(errno));
+  b->map = map;
+  b->hdr = map;
+  return 0;
+}
+
+static int loader_check_checksum(struct loader *l)
+{
+  struct zs_blob_header copy;
+  memcpy(&copy, l->b->map, sizeof copy);
+  copy.checksum = 0;
+  uint64_t h = zs_checksum((const unsigned char *)&copy, sizeof copy);
+  h = zs_checksum_update(h, l->b->map + sizeof copy, l->b->size - sizeof copy);
+  if (h != l->b->hdr->checksum)
+    return loader_fail(l, "checksum mismatch (corrupted blob)");
+  return 0;
+}
+
+static int loader_check_header(struct loader *l)
+{
+  const struct zs_blob_header *h = l->b->hdr;
+  if (memcmp(h->magic, ZS_BLOB_MAGIC, sizeof h->magic) != 0)
+    return loader_fail(l, "not a zsb blob (bad magic)");
+  if (h->version != ZS_BLOB_VERSION)
+    return loader_fail(l, "blob format version %u, this zsrt reads version %u", h->version, ZS_BLOB_VERSION);
+  if (h->abi_version != ZS_ABI_VERSION)
+    return loader_fail(l, "blob ABI version %u, this zsrt provides ABI %u", h->abi_version, ZS_ABI_VERSION);
+  if (h->arch != LOADER_ARCH)
+    return loader_fail(l, "blob is for %s, this zsrt runs %s",
+                       h->arch == ZS_ARCH_X86_64 ? "x86_64" : h->arch == ZS_ARCH_AARCH64 ? "aarch64" : "an unknown architecture",
+                       LOADER_ARCH == ZS_ARCH_X86_64 ? "x86_64" : "aarch64");
+  if (h->file_size != l->b->size)
+    return loader_fail(l, "truncated or padded: header says %llu bytes, file has %zu",
+                       (unsigned long long)h->file_size, l->b->size);
+  return loader_check_checksum(l);
+}
+
+static int loader_check_section(struct loader *l, unsigned i)
+{
+  const struct zs_section *s = &l->b->hdr->sections[i];
+  if (s->kind < ZS_SEC_CODE || s->kind > ZS_SEC_SOURCE)
+    return loader_fail(l, "section %u: unknown kind %u", i, s->kind);
+  if (l->sec[s->kind])
+    return loader_fail(l, "section %u: second section of kind %u", i, s->kind);
+  if (s->offset % ZS_BLOB_PAGE != 0 || s->offset < sizeof(struct zs_blob_header))
+    return loader_fail(l, "section %u: offset 0x%llx is not a page boundary after the header",
+                       i, (unsigned long long)s->offset);
+  if (!loader_inside(s->offset, s->size, l->b->size))
+    return loader_fail(l, "section %u: extends past the end of the file", i);
+  for (unsigned j = 0; j < i; j++) {
+    const struct zs_section *o = &l->b->hdr->sections[j];
+    if (s->offset < o->offset + o->size && o->offset < s->offset + s->size)
+      return loader_fail(l, "section %u overlaps section %u", i, j);
+  }
+  l->sec[s->kind] = s;
+  return 0;
+}
+
+static int loader_check_sections(struct loader *l)
+{
+  const struct zs_blob_header *h = l->b->hdr;
+  if (h->section_count > ZS_BLOB_MAX_SECTIONS)
+    return loader_fail(l, "%u sections, at most %u allowed", h->section_count, ZS_BLOB_MAX_SECTIONS);
+  for (unsigned i = 0; i < h->section_count; i++)
+    if (loader_check_section(l, i) < 0)
+      return -1;
+  static const unsigned required[] = { ZS_SEC_CODE, ZS_SEC_ENTRIES, ZS_SEC_CONFIG };
+  static const char *const names[] = { "code", "entries", "config" };
+  for (unsigned i = 0; i < 3; i++)
+    if (!l->sec[required[i]])
+      return loader_fail(l, "no %s section", names[i]);
+  const struct zs_section *ro = l->sec[ZS_SEC_RODATA];
+  if (ro && ro->size > ZS_CAGE_RODATA_MAX)
+    return loader_fail(l, "rodata is %llu bytes, at most %u fit the cage",
+                       (unsigned long long)ro->size, ZS_CAGE_RODATA_MAX);
+  if (l->sec[ZS_SEC_BPF] && l->sec[ZS_SEC_BPF]->size % 8 != 0)
+    return loader_fail(l, "bpf section is not a whole number of instructions");
+  if (l->sec[ZS_SEC_SRCMAP] && l->sec[ZS_SEC_SRCMAP]->size % sizeof(struct zs_srcmap_row) != 0)
+    return loader_fail(l, "source map section is not a whole number of rows");
+  return 0;
+}
+
+/* a table of count entries of size bytes at offset off of the config section */
+static int loader_check_table(struct loader *l, const char *what, uint32_t off, uint32_t count,
+                              size_t size)
+{
+  uint64_t sec_size = l->sec[ZS_SEC_CONFIG]->size;
+  if (off % 4 != 0 || !loader_inside(off, (uint64_t)count * size, sec_size))
+    return loader_fail(l, "config: %s table (%u entries at 0x%x) is outside the section", what, count, off);
+  return 0;
+}
+
+static int loader_check_string(struct loader *l, const char *what, unsigned i, uint32_t off)
+{
+  if (off >= l->b->strings_size)
+    return loader_fail(l, "config: %s %u: string offset %u is outside the string pool", what, i, off);
+  return 0;
+}
+
+/* index_str: names separated by NUL, ending with an empty name */
+static int loader_check_name_list(struct loader *l, unsigned i, uint32_t off)
+{
+  for (;;) {
+    if (loader_check_string(l, "file_server", i, off) < 0)
+      return -1;
+    size_t len = strlen(l->b->strings + off);
+    if (len == 0)
+      return 0;
+    off += (uint32_t)len + 1;
+  }
+}
+
+static int loader_check_pool(struct loader *l)
+{
+  const struct zs_config_header *c = l->b->config;
+  if (!loader_inside(c->strings_offset, c->strings_size, l->sec[ZS_SEC_CONFIG]->size))
+    return loader_fail(l, "config: string pool is outside the section");
+  l->b->strings = (const char *)l->b->config + c->strings_offset;
+  l->b->strings_size = c->strings_size;
+  /* a NUL at the end makes every in-pool offset a terminated string */
+  if (c->strings_size > 0 && l->b->strings[c->strings_size - 1] != '\0')
+    return loader_fail(l, "config: string pool does not end with NUL");
+  return 0;
+}
+
+static int loader_check_tables(struct loader *l)
+{
+  const struct zs_config_header *c = l->b->config;
+  const uint8_t *base = (const uint8_t *)c;
+  if (loader_check_table(l, "server", c->server_table, c->server_count, sizeof(struct zs_server)) < 0 ||
+      loader_check_table(l, "listener", c->listener_table, c->listener_count, sizeof(struct zs_listener)) < 0 ||
+      loader_check_table(l, "file_server", c->file_server_table, c->file_server_count, sizeof(struct zs_file_server)) < 0 ||
+      loader_check_table(l, "proxy", c->proxy_table, c->proxy_count, sizeof(struct zs_proxy)) < 0)
+    return -1;
+  l->b->servers = (const void *)(base + c->server_table);
+  l->b->listeners = (const void *)(base + c->listener_table);
+  l->b->file_servers = (const void *)(base + c->file_server_table);
+  l->b->proxies = (const void *)(base + c->proxy_table);
+  return loader_check_pool(l);
+}
+
+static int loader_check_records(struct loader *l)
+{
+  const struct blob *b = l->b;
+  const struct zs_config_header *c = b->config;
+  for (size_t i = 0; i < b->entry_count; i++)
+    if (b->entries[i].server >= c->server_count)
+      return loader_fail(l, "entry %zu: no server %u", i, b->entries[i].server);
+  for (unsigned i = 0; i < c->server_count; i++) {
+    if (loader_check_string(l, "server", i, b->servers[i].name_str) < 0)
+      return -1;
+    if (b->servers[i].entry >= b->entry_count || b->entries[b->servers[i].entry].server != i)
+      return loader_fail(l, "config: server %u: entry %u is not its entry", i, b->servers[i].entry);
+  }
+  for (unsigned i = 0; i < c->listener_count; i++) {
+    if (b->listeners[i].server >= c->server_count)
+      return loader_fail(l, "config: listener %u: no server %u", i, b->listeners[i].server);
+    if (loader_check_string(l, "listener", i, b->listeners[i].host_str) < 0)
+      return -1;
+  }
+  for (unsigned i = 0; i < c->file_server_count; i++)
+    if (loader_check_string(l, "file_server", i, b->file_servers[i].root_str) < 0 ||
+        loader_check_name_list(l, i, b->file_servers[i].index_str) < 0)
+      return -1;
+  for (unsigned i = 0; i < c->proxy_count; i++)
+    if (loader_check_string(l, "proxy", i, b->proxies[i].upstream_str) < 0)
+      return -1;
+  return 0;
+}
+
+static int loader_check_config(struct loader *l)
+{
+  const struct zs_section *s = l->sec[ZS_SEC_CONFIG];
+  if (s->size < sizeof(struct zs_config_header))
+    return loader_fail(l, "config section is smaller than its header");
+  l->b->config = (const void *)(l->b->map + s->offset);
+  if (loader_check_tables(l) < 0)
+    return -1;
+  return loader_check_records(l);
+}
+
+static int loader_check_entries(struct loader *l)
+{
+  const struct zs_section *s = l->sec[ZS_SEC_ENTRIES];
+  struct blob *b = l->b;
+  if (s->size % sizeof(struct zs_entry) != 0)
+    return loader_fail(l, "entries section is not a whole number of entries");
+  b->entries = (const void *)(b->map + s->offset);
+  b->entry_count = s->size / sizeof(struct zs_entry);
+  for (size_t i = 0; i < b->entry_count; i++) {
+    const struct zs_entry *e = &b->entries[i];
+    if (e->kind != ZS_ENTRY_REQUEST)
+      return loader_fail(l, "entry %zu: unknown kind %u", i, e->kind);
+    if (e->code_offset >= b->code_size)
+      return loader_fail(l, "entry %zu: code offset 0x%llx is outside the code", i,
+                         (unsigned long long)e->code_offset);
+    if (e->stack_size > ZS_CAGE_STACK_SIZE)
+      return loader_fail(l, "entry %zu: stack size %u is larger than the cage stack", i, e->stack_size);
+  }
+  return 0;
+}
+
+static void loader_take_sections(struct loader *l)
+{
+  struct blob *b = l->b;
+  b->code = b->map + l->sec[ZS_SEC_CODE]->offset;
+  b->code_size = l->sec[ZS_SEC_CODE]->size;
+  if (l->sec[ZS_SEC_RODATA]) {
+    b->rodata = b->map + l->sec[ZS_SEC_RODATA]->offset;
+    b->rodata_size = l->sec[ZS_SEC_RODATA]->size;
+  }
+}
+
+/* the mapping was never writable, so the code pages are never w+x */
+static int loader_protect_code(struct loader *l)
+{
+  struct blob *b = l->b;
+  if (b->code_size == 0)
+    return loader_fail(l, "code section is empty");
+  long page = sysconf(_SC_PAGESIZE);
+  size_t len = (b->code_size + (size_t)page - 1) / (size_t)page * (size_t)page;
+  if (mprotect((void *)b->code, len, PROT_READ | PROT_EXEC) < 0)
+    return loader_fail(l, "cannot map code executable: %s", strerror(errno));
+  return 0;
+}
+
+static int loader_run(struct loader *l)
+{
+  if (loader_map(l) < 0 || loader_check_header(l) < 0 || loader_check_sections(l) < 0)
+    return -1;
+  loader_take_sections(l);
+  if (loader_check_entries(l) < 0 || loader_check_config(l) < 0)
+    return -1;
+  return loader_protect_code(l);
+}
+
+int blob_open(const char *path, struct blob *out, char *err, size_t err_len)
+{
+  memset(out, 0, sizeof *out);
+  out->fd = -1;
+  struct loader l = { .path = path, .err = err, .err_len = err_len, .b = out };
+  if (loader_run(&l) < 0) {
+    blob_close(out);
+    return -1;
+  }
+  return 0;
+}
+
+void blob_close(struct blob *b)
+{
+  if (b->map)
+    munmap(b->map, b->size);
+  if (b->fd >= 0)
+    close(b->fd);
+  memset(b, 0, sizeof *b);
+  b->fd = -1;
+}
+
+const char *blob_string(const struct blob *b, uint32_t offset)
+{
+  return offset < b->strings_size ? b->strings + offset : "";
+}

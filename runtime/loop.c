@@ -1,0 +1,483 @@
+/* A worker's io_uring loop: multishot accept on its listeners, multishot recv
+ * into a provided-buffer ring, sends, file reads, a timeout tick, and the
+ * stop signal. It moves bytes and owns connection lifetimes; what the bytes
+ * mean is conn.c's and proxy.c's business. */
+#include "loop.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "loader.h"
+#include "proxy.h"
+
+uint64_t loop_now_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+uint64_t loop_user_data(enum loop_op op, uint32_t index, uint32_t gen)
+{
+  return (uint64_t)op | (uint64_t)(index & 0xffffffu) << 8 | (uint64_t)gen << 32;
+}
+
+struct io_uring_sqe *loop_get_sqe(struct worker *w)
+{
+  struct io_uring_sqe *sqe = io_uring_get_sqe(&w->ring);
+  while (!sqe) {
+    io_uring_submit(&w->ring);
+    sqe = io_uring_get_sqe(&w->ring);
+  }
+  return sqe;
+}
+
+static void *loop_map(size_t size)
+{
+  void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                 -1, 0);
+  return p == MAP_FAILED ? NULL : p;
+}
+
+/* SINGLE_ISSUER and DEFER_TASKRUN need Linux 6.1; older kernels get a plain ring */
+static int loop_ring_init(struct worker *w)
+{
+  struct io_uring_params p = {0};
+  p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+  if (io_uring_queue_init_params(1024, &w->ring, &p) == 0)
+    return 0;
+  memset(&p, 0, sizeof p);
+  return io_uring_queue_init_params(1024, &w->ring, &p);
+}
+
+/* liburing 2.3 has no io_uring_setup_buf_ring: map and register it by hand */
+static int loop_buffers_init(struct worker *w)
+{
+  size_t ring_size = LOOP_BUF_COUNT * sizeof(struct io_uring_buf);
+  w->buf_ring = loop_map(ring_size);
+  w->bufs = loop_map((size_t)LOOP_BUF_COUNT * LOOP_BUF_SIZE);
+  if (!w->buf_ring || !w->bufs)
+    return -ENOMEM;
+  struct io_uring_buf_reg reg = {0};
+  reg.ring_addr = (uintptr_t)w->buf_ring;
+  reg.ring_entries = LOOP_BUF_COUNT;
+  reg.bgid = LOOP_BUF_GROUP;
+  int rc = io_uring_register_buf_ring(&w->ring, &reg, 0);
+  if (rc < 0)
+    return rc;
+  io_uring_buf_ring_init(w->buf_ring);
+  int mask = io_uring_buf_ring_mask(LOOP_BUF_COUNT);
+  for (int i = 0; i < LOOP_BUF_COUNT; i++)
+    io_uring_buf_ring_add(w->buf_ring, w->bufs + (size_t)i * LOOP_BUF_SIZE, LOOP_BUF_SIZE,
+                          (unsigned short)i, mask, i);
+  io_uring_buf_ring_advance(w->buf_ring, LOOP_BUF_COUNT);
+  return 0;
+}
+
+static void loop_buffer_recycle(struct worker *w, unsigned id)
+{
+  io_uring_buf_ring_add(w->buf_ring, w->bufs + (size_t)id * LOOP_BUF_SIZE, LOOP_BUF_SIZE,
+                        (unsigned short)id, io_uring_buf_ring_mask(LOOP_BUF_COUNT), 0);
+  io_uring_buf_ring_advance(w->buf_ring, 1);
+}
+
+/* one mapping for every connection's buffers: pages are touched only when
+ * used, and the process stays far from the kernel's mapping count limit */
+static int loop_conns_init(struct worker *w)
+{
+  w->conns = loop_map(sizeof(struct conn) * LOOP_MAX_CONNS);
+  w->conn_bufs = loop_map((size_t)LOOP_MAX_CONNS * (CONN_IN_CAP + CONN_OUT_CAP));
+  if (!w->conns || !w->conn_bufs)
+    return -ENOMEM;
+  for (int i = 0; i < LOOP_MAX_CONNS; i++) {
+    struct conn *c = &w->conns[i];
+    c->index = i;
+    c->fd = -1;
+    c->file_fd = -1;
+    c->in = w->conn_bufs + (size_t)i * (CONN_IN_CAP + CONN_OUT_CAP);
+    c->out = c->in + CONN_IN_CAP;
+    w->free_conns[w->free_count++] = LOOP_MAX_CONNS - 1 - i;
+  }
+  return 0;
+}
+
+int loop_worker_init(struct worker *w, int id, const struct blob *blob,
+                     const struct server_options *opt)
+{
+  w->id = id;
+  w->blob = blob;
+  w->opt = opt;
+  w->wake_fd = eventfd(0, EFD_CLOEXEC);
+  w->dec = loop_map(sizeof *w->dec);
+  w->resp = loop_map(sizeof *w->resp);
+  if (w->wake_fd < 0 || !w->dec || !w->resp)
+    return -ENOMEM;
+  int rc = loop_ring_init(w);
+  if (rc < 0)
+    return rc;
+  w->ring_ready = 1;
+  rc = loop_buffers_init(w);
+  if (rc < 0)
+    return rc;
+  rc = loop_conns_init(w);
+  if (rc < 0)
+    return rc;
+  rc = cage_create(&w->cage, blob->rodata, blob->rodata_size, helper_table, ZS_HELPER_COUNT, NULL);
+  if (rc < 0)
+    return rc;
+  w->cage_ready = 1;
+  cage_set_code(&w->cage, blob->code, blob->code_size);
+  return proxy_pool_create(w);
+}
+
+void loop_worker_fini(struct worker *w)
+{
+  proxy_pool_destroy(w);
+  for (unsigned i = 0; i < w->listener_count; i++)
+    if (w->listeners[i].fd >= 0)
+      close(w->listeners[i].fd);
+  for (int i = 0; w->conns && i < LOOP_MAX_CONNS; i++) {
+    struct conn *c = &w->conns[i];
+    if (c->fd >= 0 && c->used)
+      close(c->fd);
+    if (c->file_fd >= 0 && c->used)
+      close(c->file_fd);
+  }
+  if (w->conn_bufs)
+    munmap(w->conn_bufs, (size_t)LOOP_MAX_CONNS * (CONN_IN_CAP + CONN_OUT_CAP));
+  if (w->conns)
+    munmap(w->conns, sizeof(struct conn) * LOOP_MAX_CONNS);
+  if (w->bufs)
+    munmap(w->bufs, (size_t)LOOP_BUF_COUNT * LOOP_BUF_SIZE);
+  if (w->dec)
+    munmap(w->dec, sizeof *w->dec);
+  if (w->resp)
+    munmap(w->resp, sizeof *w->resp);
+  if (w->cage_ready)
+    cage_destroy(&w->cage);
+  if (w->ring_ready)
+    io_uring_queue_exit(&w->ring);
+  close(w->wake_fd);
+}
+
+static void loop_arm_accept(struct worker *w, unsigned i)
+{
+  struct io_uring_sqe *sqe = loop_get_sqe(w);
+  io_uring_prep_multishot_accept(sqe, w->listeners[i].fd, NULL, NULL, SOCK_CLOEXEC);
+  io_uring_sqe_set_data64(sqe, loop_user_data(LOOP_OP_ACCEPT, i, 0));
+}
+
+static void loop_arm_recv(struct worker *w, struct conn *c)
+{
+  struct io_uring_sqe *sqe = loop_get_sqe(w);
+  io_uring_prep_recv_multishot(sqe, c->fd, NULL, 0, 0);
+  sqe->flags |= IOSQE_BUFFER_SELECT;
+  sqe->buf_group = LOOP_BUF_GROUP;
+  io_uring_sqe_set_data64(sqe, loop_user_data(LOOP_OP_RECV, (uint32_t)c->index, c->gen));
+  c->recv_armed = 1;
+  c->pending++;
+}
+
+static void loop_arm_tick(struct worker *w)
+{
+  struct io_uring_sqe *sqe = loop_get_sqe(w);
+  w->tick.tv_sec = 0;
+  w->tick.tv_nsec = LOOP_TICK_MS * 1000000LL;
+  io_uring_prep_timeout(sqe, &w->tick, 0, 0);
+  io_uring_sqe_set_data64(sqe, loop_user_data(LOOP_OP_TICK, 0, 0));
+}
+
+static void loop_arm_wake(struct worker *w)
+{
+  struct io_uring_sqe *sqe = loop_get_sqe(w);
+  io_uring_prep_read(sqe, w->wake_fd, &w->wake_value, sizeof w->wake_value, 0);
+  io_uring_sqe_set_data64(sqe, loop_user_data(LOOP_OP_WAKE, 0, 0));
+}
+
+void loop_conn_flush(struct worker *w, struct conn *c)
+{
+  if (c->send_pending || c->read_pending || c->closing || c->out_sent >= c->out_len)
+    return;
+  if (c->out_len > c->out_peak)
+    c->out_peak = c->out_len;
+  struct io_uring_sqe *sqe = loop_get_sqe(w);
+  io_uring_prep_send(sqe, c->fd, c->out + c->out_sent, c->out_len - c->out_sent, MSG_NOSIGNAL);
+  io_uring_sqe_set_data64(sqe, loop_user_data(LOOP_OP_SEND, (uint32_t)c->index, c->gen));
+  c->send_pending = 1;
+  c->pending++;
+}
+
+/* reads the next piece of a file body into the free end of the out buffer */
+void loop_conn_read_file(struct worker *w, struct conn *c)
+{
+  size_t room = CONN_OUT_CAP - c->out_len;
+  size_t n = c->file_left < room ? (size_t)c->file_left : room;
+  struct io_uring_sqe *sqe = loop_get_sqe(w);
+  io_uring_prep_read(sqe, c->file_fd, c->out + c->out_len, (unsigned)n, c->file_off);
+  io_uring_sqe_set_data64(sqe, loop_user_data(LOOP_OP_FILE_READ, (uint32_t)c->index, c->gen));
+  c->read_pending = 1;
+  c->pending++;
+}
+
+static void loop_conn_release(struct worker *w, struct conn *c)
+{
+  close(c->fd);
+  c->fd = -1;
+  c->used = 0;
+  c->gen++;
+  w->free_conns[w->free_count++] = c->index;
+  w->active_conns--;
+  /* give back the pages a large body touched */
+  if (c->in_peak > HTTP1_MAX_HEAD)
+    madvise(c->in + HTTP1_MAX_HEAD, CONN_IN_CAP - HTTP1_MAX_HEAD, MADV_DONTNEED);
+  if (c->out_peak > HTTP1_MAX_HEAD)
+    madvise(c->out + HTTP1_MAX_HEAD, CONN_OUT_CAP - HTTP1_MAX_HEAD, MADV_DONTNEED);
+}
+
+void loop_conn_close(struct worker *w, struct conn *c)
+{
+  if (c->closing)
+    return;
+  c->closing = 1;
+  proxy_detach(w, c);
+  if (c->file_fd >= 0) {
+    close(c->file_fd);
+    c->file_fd = -1;
+  }
+  /* shutdown completes the recv and send in flight; then the fd can go */
+  shutdown(c->fd, SHUT_RDWR);
+  if (c->pending) {
+    struct io_uring_sqe *sqe = loop_get_sqe(w);
+    io_uring_prep_cancel_fd(sqe, c->fd, IORING_ASYNC_CANCEL_ALL);
+    io_uring_sqe_set_data64(sqe, loop_user_data(LOOP_OP_IGNORE, 0, 0));
+  } else {
+    loop_conn_release(w, c);
+  }
+}
+
+static void loop_fill_info(struct conn *c, const struct listener_sock *l)
+{
+  struct sockaddr_storage ss;
+  socklen_t sl = sizeof ss;
+  memset(&c->info, 0, sizeof c->info);
+  c->info.local_port = l->port;
+  if (getpeername(c->fd, (struct sockaddr *)&ss, &sl) != 0)
+    return;
+  if (ss.ss_family == AF_INET) {
+    struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+    inet_ntop(AF_INET, &sin->sin_addr, c->info.remote_ip, sizeof c->info.remote_ip);
+    c->info.remote_port = ntohs(sin->sin_port);
+  } else if (ss.ss_family == AF_INET6) {
+    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+    /* a v4 client on a dual-stack socket is reported as v4, as Go reports it */
+    if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
+      inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12], c->info.remote_ip, sizeof c->info.remote_ip);
+    else
+      inet_ntop(AF_INET6, &sin6->sin6_addr, c->info.remote_ip, sizeof c->info.remote_ip);
+    c->info.remote_port = ntohs(sin6->sin6_port);
+  }
+}
+
+static void loop_on_accept(struct worker *w, unsigned li, int res, unsigned flags)
+{
+  if (!(flags & IORING_CQE_F_MORE) && w->accepting)
+    loop_arm_accept(w, li);
+  if (res < 0)
+    return;
+  if (w->free_count == 0 || w->stopping) {
+    close(res);
+    return;
+  }
+  struct conn *c = &w->conns[w->free_conns[--w->free_count]];
+  uint32_t gen = c->gen;
+  char *in = c->in, *out = c->out;
+  int index = c->index;
+  *c = (struct conn){.fd = res, .index = index, .gen = gen, .used = 1, .in = in, .out = out,
+                     .file_fd = -1, .server = w->listeners[li].server};
+  int one = 1;
+  setsockopt(res, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  loop_fill_info(c, &w->listeners[li]);
+  c->active_ms = w->now_ms;
+  w->active_conns++;
+  loop_arm_recv(w, c);
+}
+
+static void loop_on_recv(struct worker *w, struct conn *c, int res, unsigned flags)
+{
+  if (!(flags & IORING_CQE_F_MORE))
+    c->recv_armed = 0;
+  if (res > 0 && (flags & IORING_CQE_F_BUFFER)) {
+    unsigned id = flags >> IORING_CQE_BUFFER_SHIFT;
+    if (!c->closing && c->in_len + (size_t)res <= CONN_IN_CAP) {
+      memcpy(c->in + c->in_len, w->bufs + (size_t)id * LOOP_BUF_SIZE, (size_t)res);
+      c->in_len += (size_t)res;
+      if (c->in_len > c->in_peak)
+        c->in_peak = c->in_len;
+    } else if (!c->closing) {
+      loop_conn_close(w, c);   /* input nobody consumes: a misbehaving peer */
+    }
+    loop_buffer_recycle(w, id);
+  }
+  if (c->closing)
+    return;
+  if (res < 0 && res != -ENOBUFS) {
+    loop_conn_close(w, c);
+    return;
+  }
+  if (res == 0) {
+    c->peer_eof = 1;
+    if (c->state == CONN_IDLE && !c->send_pending && !c->body_active)
+      loop_conn_close(w, c);
+    else if (c->state != CONN_PROXY)
+      c->close_after_send = 1;
+    return;
+  }
+  if (res > 0) {
+    c->active_ms = w->now_ms;
+    conn_on_input(w, c);
+  }
+  if (!c->recv_armed && !c->closing && !c->peer_eof)
+    loop_arm_recv(w, c);
+}
+
+static void loop_on_send(struct worker *w, struct conn *c, int res)
+{
+  c->send_pending = 0;
+  if (c->closing)
+    return;
+  if (res <= 0) {
+    loop_conn_close(w, c);
+    return;
+  }
+  c->active_ms = w->now_ms;
+  c->out_sent += (size_t)res;
+  if (c->out_sent < c->out_len) {
+    loop_conn_flush(w, c);
+    return;
+  }
+  c->out_len = c->out_sent = 0;
+  conn_on_sent(w, c);
+}
+
+static void loop_conn_cqe(struct worker *w, enum loop_op op, uint32_t index, uint32_t gen,
+                          int res, unsigned flags)
+{
+  struct conn *c = &w->conns[index];
+  if (c->gen != gen || !c->used) {
+    if (op == LOOP_OP_RECV && (flags & IORING_CQE_F_BUFFER))
+      loop_buffer_recycle(w, flags >> IORING_CQE_BUFFER_SHIFT);
+    return;
+  }
+  if (op != LOOP_OP_RECV || !(flags & IORING_CQE_F_MORE))
+    c->pending--;
+  if (op == LOOP_OP_RECV)
+    loop_on_recv(w, c, res, flags);
+  else if (op == LOOP_OP_SEND)
+    loop_on_send(w, c, res);
+  else if (op == LOOP_OP_FILE_READ) {
+    c->read_pending = 0;
+    if (!c->closing)
+      conn_on_file_read(w, c, res);
+  }
+  if (c->closing && c->pending == 0 && c->used)
+    loop_conn_release(w, c);
+}
+
+/* header-read and keep-alive idle timeouts; a stop that takes too long */
+static void loop_on_tick(struct worker *w)
+{
+  uint64_t header_ms = (uint64_t)(w->opt->header_timeout_ms > 0 ? w->opt->header_timeout_ms : 10000);
+  uint64_t idle_ms = (uint64_t)(w->opt->idle_timeout_ms > 0 ? w->opt->idle_timeout_ms : 60000);
+  int force = w->stopping && w->now_ms > w->stop_deadline_ms;
+  for (int i = 0; i < LOOP_MAX_CONNS; i++) {
+    struct conn *c = &w->conns[i];
+    if (!c->used || c->closing)
+      continue;
+    int idle = c->state == CONN_IDLE && !c->send_pending && !c->body_active;
+    int head_late = idle && c->head_start_ms && w->now_ms - c->head_start_ms > header_ms;
+    int idle_late = idle && !c->head_start_ms && w->now_ms - c->active_ms > idle_ms;
+    int body_late = c->body_active && w->now_ms - c->active_ms > idle_ms;
+    if (force || head_late || idle_late || body_late || (w->stopping && idle && !c->head_start_ms))
+      loop_conn_close(w, c);
+  }
+  proxy_on_tick(w);
+  loop_arm_tick(w);
+}
+
+/* stop: no more accepting, idle connections closed, the rest finish */
+static void loop_on_wake(struct worker *w)
+{
+  w->stopping = 1;
+  w->accepting = 0;
+  w->stop_deadline_ms = w->now_ms + 10000;
+  for (unsigned i = 0; i < w->listener_count; i++) {
+    struct io_uring_sqe *sqe = loop_get_sqe(w);
+    io_uring_prep_cancel_fd(sqe, w->listeners[i].fd, IORING_ASYNC_CANCEL_ALL);
+    io_uring_sqe_set_data64(sqe, loop_user_data(LOOP_OP_IGNORE, 0, 0));
+  }
+  loop_on_tick(w);
+}
+
+static void loop_dispatch(struct worker *w, struct io_uring_cqe *cqe)
+{
+  uint64_t ud = io_uring_cqe_get_data64(cqe);
+  enum loop_op op = (enum loop_op)(ud & 0xff);
+  uint32_t index = (uint32_t)(ud >> 8) & 0xffffffu, gen = (uint32_t)(ud >> 32);
+  switch (op) {
+  case LOOP_OP_ACCEPT:
+    loop_on_accept(w, index, cqe->res, cqe->flags);
+    break;
+  case LOOP_OP_RECV:
+  case LOOP_OP_SEND:
+  case LOOP_OP_FILE_READ:
+    loop_conn_cqe(w, op, index, gen, cqe->res, cqe->flags);
+    break;
+  case LOOP_OP_WAKE:
+    loop_on_wake(w);
+    break;
+  case LOOP_OP_TICK:
+    loop_on_tick(w);
+    break;
+  case LOOP_OP_UP_CONNECT:
+  case LOOP_OP_UP_SEND:
+  case LOOP_OP_UP_RECV:
+    proxy_on_cqe(w, op, index, gen, cqe->res, cqe->flags);
+    break;
+  default:
+    break;
+  }
+}
+
+int loop_worker_run(struct worker *w)
+{
+  w->now_ms = loop_now_ms();
+  w->accepting = 1;
+  for (unsigned i = 0; i < w->listener_count; i++)
+    loop_arm_accept(w, i);
+  loop_arm_tick(w);
+  loop_arm_wake(w);
+  while (!(w->stopping && w->active_conns == 0 && proxy_busy(w) == 0)) {
+    int rc = io_uring_submit_and_wait(&w->ring, 1);
+    if (rc < 0 && rc != -EINTR && rc != -EBUSY && rc != -EAGAIN)
+      return rc;
+    w->now_ms = loop_now_ms();
+    struct io_uring_cqe *cqe;
+    unsigned head, seen = 0;
+    io_uring_for_each_cqe(&w->ring, head, cqe) {
+      loop_dispatch(w, cqe);
+      seen++;
+    }
+    io_uring_cq_advance(&w->ring, seen);
+  }
+  return 0;
+}

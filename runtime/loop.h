@@ -1,0 +1,162 @@
+/* A worker's event loop: its io_uring, provided recv buffers, listeners,
+ * client connections and upstream connections. Everything here belongs to
+ * one thread; nothing is shared between workers. loop.c runs the ring,
+ * conn.c speaks HTTP/1.1 on a connection, proxy.c talks to upstreams. */
+#ifndef ZSRT_LOOP_H
+#define ZSRT_LOOP_H
+
+#include <liburing.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "cage.h"
+#include "exec.h"
+#include "http.h"
+#include "http1.h"
+#include "response.h"
+#include "server.h"
+
+#define LOOP_MAX_CONNS      2048         /* client connections per worker */
+#define LOOP_MAX_LISTENERS  16
+#define LOOP_BUF_COUNT      256          /* provided recv buffers (a power of two) */
+#define LOOP_BUF_SIZE       16384
+#define LOOP_BUF_GROUP      0
+#define LOOP_TICK_MS        250          /* timeout scan period */
+#define PROXY_MAX_BODY      (1 << 20)    /* request bodies buffered for an upstream */
+#define CONN_IN_CAP         (HTTP1_MAX_HEAD + PROXY_MAX_BODY)
+#define CONN_OUT_CAP        (EXEC_MAX_BODY + 2 * HTTP1_MAX_HEAD)
+#define CONN_OPS_CAP        16384        /* header op bytes kept for a proxied response */
+
+/* what a completion is for: the low byte of its user_data */
+enum loop_op {
+  LOOP_OP_ACCEPT = 1,
+  LOOP_OP_RECV,
+  LOOP_OP_SEND,
+  LOOP_OP_FILE_READ,
+  LOOP_OP_WAKE,
+  LOOP_OP_TICK,
+  LOOP_OP_UP_CONNECT,
+  LOOP_OP_UP_SEND,
+  LOOP_OP_UP_RECV,
+  LOOP_OP_IGNORE,
+};
+
+enum conn_state {
+  CONN_IDLE = 0,       /* reading and answering requests */
+  CONN_FILE,           /* a file body is being read and sent */
+  CONN_BODY_WAIT,      /* buffering a request body for an upstream */
+  CONN_PROXY,          /* an upstream exchange is in progress */
+};
+
+struct upstream;
+
+/* a header op of the decision, kept past the next request's exec */
+struct conn_op {
+  enum zs_header_op op;
+  uint32_t name_off, name_len, value_off, value_len;
+};
+
+struct conn {
+  int fd;
+  int index;
+  uint32_t gen;                /* bumped on reuse; stale completions are dropped */
+  int used;
+  int pending;                 /* submitted operations not yet completed */
+  int recv_armed;
+  int send_pending;
+  int closing;                 /* shut down; the slot is freed when pending is 0 */
+  int close_after_send;
+  int peer_eof;
+  enum conn_state state;
+  unsigned server;
+  struct conn_info info;
+  uint64_t active_ms;          /* last time bytes moved */
+  uint64_t head_start_ms;      /* when the current head's first byte came; 0: none */
+  char *in;                    /* CONN_IN_CAP bytes */
+  size_t in_len, in_start;
+  char *out;                   /* CONN_OUT_CAP bytes */
+  size_t out_len, out_sent;
+  size_t in_peak, out_peak;    /* how much of the buffers was touched */
+  /* the body of the request being answered */
+  int body_active;
+  int body_chunked;
+  int64_t body_left;           /* Content-Length bytes still to come */
+  struct http1_chunked chunk;
+  size_t body_kept;            /* decoded body bytes gathered at in + body_start */
+  size_t body_start;
+  /* a file body */
+  int file_fd;
+  uint64_t file_off, file_left;
+  int read_pending;
+  /* a proxied request */
+  struct http_request req;
+  int resp_keep_alive;
+  unsigned proxy_id;
+  uint32_t target_off, target_len;   /* the URI to send upstream, in op_bytes */
+  struct upstream *up;
+  struct conn_op ops[EXEC_MAX_HEADER_OPS];
+  size_t op_count;
+  char op_bytes[CONN_OPS_CAP];
+  size_t op_used;
+};
+
+struct listener_sock {
+  int fd;
+  unsigned server;
+  uint16_t port;
+};
+
+struct worker {
+  int id;
+  const struct blob *blob;
+  const struct server_options *opt;
+  struct io_uring ring;
+  struct io_uring_buf_ring *buf_ring;
+  char *bufs;                  /* LOOP_BUF_COUNT * LOOP_BUF_SIZE */
+  struct listener_sock listeners[LOOP_MAX_LISTENERS];
+  unsigned listener_count;
+  int accepting;
+  struct conn *conns;          /* LOOP_MAX_CONNS */
+  char *conn_bufs;             /* their in and out buffers, one mapping */
+  int free_conns[LOOP_MAX_CONNS];
+  int free_count;
+  int active_conns;
+  struct cage cage;
+  struct exec_decision *dec;   /* scratch for exec_request */
+  struct response *resp;       /* scratch for building responses */
+  struct proxy_pool *proxy;    /* proxy.c */
+  int wake_fd;                 /* eventfd: written by the main thread on stop */
+  uint64_t wake_value;
+  struct __kernel_timespec tick;
+  uint64_t now_ms;
+  int stopping;
+  uint64_t stop_deadline_ms;
+  int ring_ready, cage_ready;  /* what loop_worker_fini has to undo */
+};
+
+uint64_t loop_user_data(enum loop_op op, uint32_t index, uint32_t gen);
+
+/* worker setup and teardown (buffers, ring, cage, listeners) and the loop */
+int loop_worker_init(struct worker *w, int id, const struct blob *blob,
+                     const struct server_options *opt);
+void loop_worker_fini(struct worker *w);
+int loop_worker_run(struct worker *w);
+
+/* an SQE, submitting first when the ring is full; never NULL */
+struct io_uring_sqe *loop_get_sqe(struct worker *w);
+
+/* connection I/O used by conn.c and proxy.c */
+void loop_conn_flush(struct worker *w, struct conn *c);
+void loop_conn_close(struct worker *w, struct conn *c);
+void loop_conn_read_file(struct worker *w, struct conn *c);
+
+/* conn.c: HTTP/1.1 on a client connection */
+void conn_on_input(struct worker *w, struct conn *c);
+void conn_on_sent(struct worker *w, struct conn *c);
+void conn_on_file_read(struct worker *w, struct conn *c, int res);
+int conn_append(struct conn *c, const char *data, size_t len);
+void conn_respond_error(struct worker *w, struct conn *c, int status);
+void conn_finish_exchange(struct worker *w, struct conn *c);
+uint64_t loop_now_ms(void);
+
+#endif

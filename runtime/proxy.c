@@ -1,0 +1,568 @@
+/* reverse_proxy I/O: a per-worker pool of upstream connections (reused while
+ * the upstream keeps them alive), connect, send the request, read the answer
+ * and relay it to the client one buffer at a time. A failure before any
+ * response byte is a 502; on a reused connection it is retried once fresh. */
+#include "proxy.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "loader.h"
+#include "proxy_msg.h"
+
+enum up_state {
+  UP_FREE = 0,
+  UP_IDLE,             /* in the pool, kept alive */
+  UP_CONNECTING,
+  UP_SENDING,
+  UP_HEAD,             /* reading the response head */
+  UP_BODY,             /* reading more of the response body */
+  UP_CLIENT_WAIT,      /* relayed bytes are being sent to the client */
+  UP_CLOSING,
+};
+
+struct upstream {
+  int fd;
+  int index;
+  uint32_t gen;
+  int pending;
+  enum up_state state;
+  unsigned proxy_id;
+  int reused, got_bytes;
+  struct conn *client;
+  const char *body;
+  size_t body_len;
+  int has_body;
+  char *head;                  /* PROXY_HEAD_CAP: the request head */
+  size_t head_len, sent;
+  struct iovec iov[2];
+  struct msghdr msg;
+  char *in;                    /* PROXY_IN_CAP: response bytes */
+  size_t in_len, in_start;
+  struct http1_response resp;
+  int64_t body_left;
+  struct http1_chunked chunk;
+  int client_chunked, body_done;
+  uint64_t idle_since_ms;
+};
+
+struct proxy_target {
+  struct sockaddr_storage addr;
+  socklen_t addr_len;
+  int resolved;
+};
+
+struct proxy_pool {
+  struct upstream ups[PROXY_MAX_UPSTREAM_CONNS];
+  char *bufs;                  /* every upstream's head and in buffers, one mapping */
+  struct proxy_target *targets;
+  size_t target_count;
+};
+
+/* "host:port" or "[v6]:port", as Caddy's dial address */
+static int proxy_resolve(const char *dial, struct proxy_target *t)
+{
+  char host[256];
+  const char *colon = strrchr(dial, ':');
+  if (!colon || (size_t)(colon - dial) >= sizeof host)
+    return -EINVAL;
+  size_t hl = (size_t)(colon - dial);
+  memcpy(host, dial, hl);
+  host[hl] = 0;
+  char *h = host;
+  if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {
+    host[hl - 1] = 0;
+    h++;
+  }
+  struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
+  if (getaddrinfo(*h ? h : "localhost", colon + 1, &hints, &res) != 0 || !res)
+    return -EHOSTUNREACH;
+  memcpy(&t->addr, res->ai_addr, res->ai_addrlen);
+  t->addr_len = res->ai_addrlen;
+  t->resolved = 1;
+  freeaddrinfo(res);
+  return 0;
+}
+
+static void *proxy_map(size_t size)
+{
+  void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                 -1, 0);
+  return p == MAP_FAILED ? NULL : p;
+}
+
+int proxy_pool_create(struct worker *w)
+{
+  struct proxy_pool *p = proxy_map(sizeof *p);
+  if (!p)
+    return -ENOMEM;
+  w->proxy = p;
+  for (int i = 0; i < PROXY_MAX_UPSTREAM_CONNS; i++)
+    p->ups[i].fd = -1;
+  p->target_count = w->blob->config ? w->blob->config->proxy_count : 0;
+  p->targets = proxy_map(sizeof *p->targets * (p->target_count + 1));
+  if (!p->targets)
+    return -ENOMEM;
+  for (size_t i = 0; i < p->target_count; i++) {
+    const char *dial = blob_string(w->blob, w->blob->proxies[i].upstream_str);
+    if (proxy_resolve(dial, &p->targets[i]) < 0 && w->id == 0)
+      fprintf(stderr, "zsrt: reverse_proxy upstream %s: cannot resolve\n", dial);
+  }
+  p->bufs = proxy_map((size_t)PROXY_MAX_UPSTREAM_CONNS * (PROXY_HEAD_CAP + PROXY_IN_CAP));
+  if (!p->bufs)
+    return -ENOMEM;
+  for (int i = 0; i < PROXY_MAX_UPSTREAM_CONNS; i++) {
+    struct upstream *up = &p->ups[i];
+    up->index = i;
+    up->head = p->bufs + (size_t)i * (PROXY_HEAD_CAP + PROXY_IN_CAP);
+    up->in = up->head + PROXY_HEAD_CAP;
+  }
+  return 0;
+}
+
+void proxy_pool_destroy(struct worker *w)
+{
+  struct proxy_pool *p = w->proxy;
+  if (!p)
+    return;
+  for (int i = 0; i < PROXY_MAX_UPSTREAM_CONNS; i++)
+    if (p->ups[i].fd >= 0)
+      close(p->ups[i].fd);
+  if (p->bufs)
+    munmap(p->bufs, (size_t)PROXY_MAX_UPSTREAM_CONNS * (PROXY_HEAD_CAP + PROXY_IN_CAP));
+  if (p->targets)
+    munmap(p->targets, sizeof *p->targets * (p->target_count + 1));
+  munmap(p, sizeof *p);
+  w->proxy = NULL;
+}
+
+int proxy_busy(struct worker *w)
+{
+  int n = 0;
+  for (int i = 0; i < PROXY_MAX_UPSTREAM_CONNS; i++)
+    n += w->proxy->ups[i].pending > 0;
+  return n;
+}
+
+static void up_release(struct upstream *up)
+{
+  if (up->fd >= 0)
+    close(up->fd);
+  up->fd = -1;
+  up->state = UP_FREE;
+  up->client = NULL;
+  up->gen++;
+}
+
+static void up_close(struct worker *w, struct upstream *up)
+{
+  if (up->state == UP_FREE || up->state == UP_CLOSING)
+    return;
+  up->client = NULL;
+  if (up->pending == 0) {
+    up_release(up);
+    return;
+  }
+  up->state = UP_CLOSING;
+  shutdown(up->fd, SHUT_RDWR);
+  struct io_uring_sqe *sqe = loop_get_sqe(w);
+  io_uring_prep_cancel_fd(sqe, up->fd, IORING_ASYNC_CANCEL_ALL);
+  io_uring_sqe_set_data64(sqe, loop_user_data(LOOP_OP_IGNORE, 0, 0));
+}
+
+static struct upstream *up_take(struct worker *w, unsigned proxy_id, int allow_reuse)
+{
+  struct upstream *spare = NULL;
+  for (int i = 0; i < PROXY_MAX_UPSTREAM_CONNS; i++) {
+    struct upstream *up = &w->proxy->ups[i];
+    if (allow_reuse && up->state == UP_IDLE && up->proxy_id == proxy_id)
+      return up;
+    if (!spare && up->state == UP_FREE)
+      spare = up;
+  }
+  if (!spare) {   /* all taken: give up the oldest idle connection */
+    for (int i = 0; i < PROXY_MAX_UPSTREAM_CONNS; i++)
+      if (w->proxy->ups[i].state == UP_IDLE && (!spare || w->proxy->ups[i].idle_since_ms < spare->idle_since_ms))
+        spare = &w->proxy->ups[i];
+    if (spare)
+      up_release(spare);
+  }
+  return spare;
+}
+
+static void up_submit(struct worker *w, struct upstream *up, enum loop_op op)
+{
+  struct io_uring_sqe *sqe = loop_get_sqe(w);
+  const struct proxy_target *t = &w->proxy->targets[up->proxy_id];
+  if (op == LOOP_OP_UP_CONNECT) {
+    io_uring_prep_connect(sqe, up->fd, (const struct sockaddr *)&t->addr, t->addr_len);
+  } else if (op == LOOP_OP_UP_SEND) {
+    size_t off = up->sent;
+    int n = 0;
+    if (off < up->head_len)
+      up->iov[n++] = (struct iovec){up->head + off, up->head_len - off};
+    size_t body_off = off > up->head_len ? off - up->head_len : 0;
+    if (up->body_len > body_off)
+      up->iov[n++] = (struct iovec){(char *)up->body + body_off, up->body_len - body_off};
+    up->msg = (struct msghdr){.msg_iov = up->iov, .msg_iovlen = (size_t)n};
+    io_uring_prep_sendmsg(sqe, up->fd, &up->msg, MSG_NOSIGNAL);
+  } else {
+    io_uring_prep_recv(sqe, up->fd, up->in + up->in_len, PROXY_IN_CAP - up->in_len, 0);
+  }
+  io_uring_sqe_set_data64(sqe, loop_user_data(op, (uint32_t)up->index, up->gen));
+  up->pending++;
+}
+
+/* answers the client with Caddy's empty 502 and ends the exchange */
+static void proxy_bad_gateway(struct worker *w, struct conn *c)
+{
+  int n = proxy_build_bad_gateway(c, c->out + c->out_len, CONN_OUT_CAP - c->out_len);
+  if (n > 0)
+    c->out_len += (size_t)n;
+  conn_finish_exchange(w, c);
+}
+
+static void proxy_launch(struct worker *w, struct conn *c, int allow_reuse)
+{
+  const struct proxy_target *t = &w->proxy->targets[c->proxy_id];
+  struct upstream *up = t->resolved ? up_take(w, c->proxy_id, allow_reuse) : NULL;
+  if (!up) {
+    proxy_bad_gateway(w, c);
+    return;
+  }
+  int n = proxy_build_request(c, c->req.content_length >= 0 || c->req.chunked, c->body_kept,
+                              up->head, PROXY_HEAD_CAP);
+  if (n < 0) {
+    conn_respond_error(w, c, 500);
+    return;
+  }
+  *up = (struct upstream){.fd = up->fd, .index = up->index, .gen = up->gen, .head = up->head,
+                          .in = up->in, .proxy_id = c->proxy_id, .client = c,
+                          .head_len = (size_t)n, .reused = up->state == UP_IDLE};
+  up->body = c->in + c->body_start;
+  up->body_len = c->body_kept;
+  c->up = up;
+  if (up->reused) {
+    up->state = UP_SENDING;
+    up_submit(w, up, LOOP_OP_UP_SEND);
+    return;
+  }
+  up->fd = socket(t->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (up->fd < 0) {
+    up_release(up);
+    c->up = NULL;
+    proxy_bad_gateway(w, c);
+    return;
+  }
+  int one = 1;
+  setsockopt(up->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  up->state = UP_CONNECTING;
+  up_submit(w, up, LOOP_OP_UP_CONNECT);
+}
+
+int proxy_prepare(struct worker *w, struct conn *c, const struct exec_decision *dec)
+{
+  if (!w->proxy || dec->action_id >= w->proxy->target_count)
+    return -EINVAL;
+  c->proxy_id = dec->action_id;
+  /* the URI as sent, unless the program rewrote the path (handle_path) */
+  c->target_off = (uint32_t)c->op_used;
+  const char *q = memchr(c->req.target, '?', c->req.target_len);
+  size_t path_len = q ? (size_t)(q - c->req.target) : c->req.target_len;
+  int rewritten = dec->path && dec->path_len > 0 &&
+                  !(dec->path_len == path_len && memcmp(dec->path, c->req.target, path_len) == 0);
+  if (!rewritten || c->req.target[0] != '/') {
+    c->target_off = 0;
+    c->target_len = 0;
+    if (c->req.target_len > CONN_OPS_CAP - c->op_used)
+      return -ENOSPC;
+    c->target_off = (uint32_t)c->op_used;
+    memcpy(c->op_bytes + c->op_used, c->req.target, c->req.target_len);
+    c->target_len = (uint32_t)c->req.target_len;
+    c->op_used += c->req.target_len;
+    return 0;
+  }
+  int n = proxy_escape_path(dec->path, dec->path_len, c->op_bytes + c->op_used,
+                            CONN_OPS_CAP - c->op_used);
+  size_t qlen = q ? c->req.target_len - path_len : 0;
+  if (n < 0 || qlen > CONN_OPS_CAP - c->op_used - (size_t)n)
+    return -ENOSPC;
+  memcpy(c->op_bytes + c->op_used + n, q ? q : "", qlen);
+  c->target_len = (uint32_t)((size_t)n + qlen);
+  c->op_used += c->target_len;
+  return 0;
+}
+
+void proxy_start(struct worker *w, struct conn *c, const char *body, size_t body_len)
+{
+  (void)body;
+  (void)body_len;   /* it lies at c->in + c->body_start, c->body_kept bytes */
+  proxy_launch(w, c, 1);
+}
+
+/* nothing came back on a connection: retry once if it was a reused one */
+static void proxy_fail_early(struct worker *w, struct upstream *up)
+{
+  struct conn *c = up->client;
+  int retry = up->reused && !up->got_bytes;
+  up_close(w, up);
+  if (!c)
+    return;
+  c->up = NULL;
+  if (retry)
+    proxy_launch(w, c, 0);
+  else
+    proxy_bad_gateway(w, c);
+}
+
+/* the exchange is over: back to the pool when the upstream allows it */
+static void proxy_finish(struct worker *w, struct upstream *up)
+{
+  struct conn *c = up->client;
+  if (up->resp.keep_alive && up->in_start == up->in_len && up->state != UP_CLOSING) {
+    up->state = UP_IDLE;
+    up->client = NULL;
+    up->idle_since_ms = w->now_ms;
+  } else {
+    up_close(w, up);
+  }
+  if (c) {
+    c->up = NULL;
+    conn_finish_exchange(w, c);
+  }
+}
+
+static void relay_bytes(struct conn *c, const char *data, size_t len, int chunked)
+{
+  if (!len)
+    return;
+  if (chunked) {
+    char size[24];
+    int n = snprintf(size, sizeof size, "%zx\r\n", len);
+    conn_append(c, size, (size_t)n);
+  }
+  conn_append(c, data, len);
+  if (chunked)
+    conn_append(c, "\r\n", 2);
+}
+
+/* moves buffered body bytes to the client; -1 when the body is malformed */
+static int relay_body(struct upstream *up, struct conn *c)
+{
+  const char *data = up->in + up->in_start;
+  size_t avail = up->in_len - up->in_start;
+  if (up->resp.body == HTTP1_BODY_CHUNKED) {
+    while (up->in_start < up->in_len && !up->chunk.done) {
+      size_t n;
+      int rc = http1_chunked_decode(&up->chunk, up->in + up->in_start, up->in_len - up->in_start,
+                                    &data, &n);
+      if (rc < 0)
+        return -1;
+      relay_bytes(c, data, n, up->client_chunked);
+      up->in_start += (size_t)rc;
+    }
+    up->body_done = up->chunk.done;
+  } else if (up->resp.body == HTTP1_BODY_LENGTH) {
+    size_t n = (uint64_t)up->body_left < avail ? (size_t)up->body_left : avail;
+    relay_bytes(c, data, n, up->client_chunked);
+    up->in_start += n;
+    up->body_left -= (int64_t)n;
+    up->body_done = up->body_left == 0;
+  } else {
+    relay_bytes(c, data, avail, up->client_chunked);
+    up->in_start = up->in_len;
+  }
+  if (up->body_done && up->client_chunked)
+    conn_append(c, "0\r\n\r\n", 5);
+  return 0;
+}
+
+static void proxy_relay(struct worker *w, struct upstream *up)
+{
+  struct conn *c = up->client;
+  if (relay_body(up, c) < 0) {
+    up_close(w, up);
+    c->up = NULL;
+    loop_conn_close(w, c);
+    return;
+  }
+  up->state = UP_CLIENT_WAIT;
+  if (c->out_len > c->out_sent)
+    loop_conn_flush(w, c);
+  else
+    proxy_on_client_sent(w, c);
+}
+
+/* a complete head: skip interim answers, send ours, start the body */
+static int proxy_take_head(struct worker *w, struct upstream *up, int rc)
+{
+  struct conn *c = up->client;
+  if (up->resp.status < 200) {
+    if (up->resp.status == 101)
+      return -1;   /* no protocol upgrades through this proxy */
+    up->in_start += (size_t)rc;
+    return 1;
+  }
+  int head = c->req.method_len == 4 && memcmp(c->req.method, "HEAD", 4) == 0;
+  if (up->resp.body == HTTP1_BODY_CHUNKED || up->resp.body == HTTP1_BODY_CLOSE) {
+    up->client_chunked = c->req.version_minor >= 1;
+    if (!up->client_chunked)
+      c->resp_keep_alive = 0;
+  }
+  int n = proxy_build_response_head(w, c, &up->resp, up->client_chunked, c->out + c->out_len,
+                                    CONN_OUT_CAP - c->out_len);
+  if (n < 0)
+    return -1;
+  c->out_len += (size_t)n;
+  up->in_start += (size_t)rc;
+  up->body_left = up->resp.content_length;
+  up->chunk = (struct http1_chunked){0};
+  up->body_done = up->resp.body == HTTP1_BODY_NONE || head;
+  if (head)
+    up->client_chunked = 0;
+  return 0;
+}
+
+static void proxy_on_head_bytes(struct worker *w, struct upstream *up)
+{
+  for (;;) {
+    int rc = http1_parse_response(up->in + up->in_start, up->in_len - up->in_start,
+                                  up->client->req.method_len == 4 &&
+                                  memcmp(up->client->req.method, "HEAD", 4) == 0, &up->resp);
+    if (rc == HTTP1_ERR_MORE && up->in_len < PROXY_IN_CAP) {
+      up_submit(w, up, LOOP_OP_UP_RECV);
+      return;
+    }
+    int taken = rc > 0 ? proxy_take_head(w, up, rc) : -1;
+    if (taken < 0) {
+      struct conn *c = up->client;
+      up_close(w, up);
+      c->up = NULL;
+      proxy_bad_gateway(w, c);
+      return;
+    }
+    if (taken == 0)
+      break;
+  }
+  proxy_relay(w, up);
+}
+
+static void proxy_on_recv(struct worker *w, struct upstream *up, int res)
+{
+  if (res <= 0 && up->state == UP_HEAD && !up->got_bytes) {
+    proxy_fail_early(w, up);
+    return;
+  }
+  if (res < 0 || (res == 0 && up->state == UP_HEAD)) {
+    struct conn *c = up->client;
+    int in_head = up->state == UP_HEAD;
+    up_close(w, up);
+    c->up = NULL;
+    if (in_head)
+      proxy_bad_gateway(w, c);   /* a cut head: nothing went to the client yet */
+    else
+      loop_conn_close(w, c);
+    return;
+  }
+  if (res == 0) {   /* the end of a close-delimited body, or a cut one */
+    up->resp.keep_alive = 0;
+    if (up->resp.body != HTTP1_BODY_CLOSE) {
+      struct conn *c = up->client;
+      up_close(w, up);
+      c->up = NULL;
+      loop_conn_close(w, c);
+      return;
+    }
+    up->body_done = 1;
+    if (up->client_chunked)
+      conn_append(up->client, "0\r\n\r\n", 5);
+    up->state = UP_CLIENT_WAIT;
+    loop_conn_flush(w, up->client);
+    if (up->client->out_len == up->client->out_sent)
+      proxy_on_client_sent(w, up->client);
+    return;
+  }
+  up->got_bytes = 1;
+  up->in_len += (size_t)res;
+  if (up->state == UP_HEAD)
+    proxy_on_head_bytes(w, up);
+  else
+    proxy_relay(w, up);
+}
+
+void proxy_on_cqe(struct worker *w, enum loop_op op, uint32_t index, uint32_t gen,
+                  int res, unsigned flags)
+{
+  (void)flags;
+  struct upstream *up = &w->proxy->ups[index];
+  if (up->gen != gen)
+    return;
+  up->pending--;
+  if (up->state == UP_CLOSING) {
+    if (up->pending == 0)
+      up_release(up);
+    return;
+  }
+  if (!up->client)
+    return;
+  if (op == LOOP_OP_UP_CONNECT) {
+    if (res < 0) {
+      proxy_fail_early(w, up);
+      return;
+    }
+    up->state = UP_SENDING;
+    up_submit(w, up, LOOP_OP_UP_SEND);
+  } else if (op == LOOP_OP_UP_SEND) {
+    if (res < 0) {
+      proxy_fail_early(w, up);
+      return;
+    }
+    up->sent += (size_t)res;
+    if (up->sent < up->head_len + up->body_len) {
+      up_submit(w, up, LOOP_OP_UP_SEND);
+      return;
+    }
+    up->state = UP_HEAD;
+    up_submit(w, up, LOOP_OP_UP_RECV);
+  } else {
+    proxy_on_recv(w, up, res);
+  }
+}
+
+void proxy_on_client_sent(struct worker *w, struct conn *c)
+{
+  struct upstream *up = c->up;
+  if (!up || up->state != UP_CLIENT_WAIT)
+    return;
+  if (up->body_done) {
+    proxy_finish(w, up);
+    return;
+  }
+  up->in_len = up->in_start = 0;
+  up->state = UP_BODY;
+  up_submit(w, up, LOOP_OP_UP_RECV);
+}
+
+void proxy_detach(struct worker *w, struct conn *c)
+{
+  if (!c->up)
+    return;
+  up_close(w, c->up);
+  c->up = NULL;
+}
+
+void proxy_on_tick(struct worker *w)
+{
+  for (int i = 0; i < PROXY_MAX_UPSTREAM_CONNS; i++) {
+    struct upstream *up = &w->proxy->ups[i];
+    if (up->state == UP_IDLE && (w->stopping || w->now_ms - up->idle_since_ms > PROXY_IDLE_MS))
+      up_release(up);
+  }
+}

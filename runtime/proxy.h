@@ -1,0 +1,40 @@
+/* reverse_proxy: forwarding a request to one upstream over HTTP/1.1 with a
+ * small per-worker pool of idle keep-alive connections, and relaying the
+ * answer (re-framed, hop-by-hop headers dropped, header ops applied). */
+#ifndef ZSRT_PROXY_H
+#define ZSRT_PROXY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "loop.h"
+
+#define PROXY_MAX_UPSTREAM_CONNS LOOP_MAX_CONNS /* per worker: one busy per client, the rest idle */
+#define PROXY_IN_CAP   (HTTP1_MAX_HEAD + 16384)
+#define PROXY_HEAD_CAP (HTTP1_MAX_HEAD + 8192)
+#define PROXY_IDLE_MS  60000              /* idle upstream connections are closed after */
+
+int proxy_pool_create(struct worker *w);
+void proxy_pool_destroy(struct worker *w);
+
+/* checks the decision's proxy record and keeps the URI to send; 0 or -errno */
+int proxy_prepare(struct worker *w, struct conn *c, const struct exec_decision *dec);
+
+/* sends c->req (and its body, already gathered) upstream; answers the client
+ * (a 502 when the upstream fails first) and calls conn_finish_exchange */
+void proxy_start(struct worker *w, struct conn *c, const char *body, size_t body_len);
+
+void proxy_on_cqe(struct worker *w, enum loop_op op, uint32_t index, uint32_t gen,
+                  int res, unsigned flags);
+/* the client's out buffer was sent: relay more of the upstream body */
+void proxy_on_client_sent(struct worker *w, struct conn *c);
+/* the client connection is closing: drop its upstream exchange */
+void proxy_detach(struct worker *w, struct conn *c);
+void proxy_on_tick(struct worker *w);
+/* upstream connections with operations in flight */
+int proxy_busy(struct worker *w);
+
+/* true for the hop-by-hop header names RFC 9110 §7.6.1 and Go's proxy drop */
+int proxy_is_hop_header(const char *name, size_t len);
+
+#endif

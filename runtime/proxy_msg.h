@@ -1,0 +1,24 @@
+/* Building the messages of a proxied exchange (proxy_msg.c); proxy.c does
+ * the I/O. Every builder writes into buf and returns its length or -ENOSPC. */
+#ifndef ZSRT_PROXY_MSG_H
+#define ZSRT_PROXY_MSG_H
+
+#include "proxy.h"
+
+/* the request head for the upstream: method, c's kept target, end-to-end
+ * headers, X-Forwarded-For/-Proto/-Host, Content-Length when has_body */
+int proxy_build_request(const struct conn *c, int has_body, size_t body_len,
+                        char *buf, size_t cap);
+
+/* the head for the client: upstream status and headers, the kept header ops,
+ * Server, Date, and the framing (Content-Length, or chunked when client_chunked) */
+int proxy_build_response_head(struct worker *w, struct conn *c, const struct http1_response *ur,
+                              int client_chunked, char *buf, size_t cap);
+
+/* Caddy's answer when the upstream cannot be reached: 502 with no body */
+int proxy_build_bad_gateway(const struct conn *c, char *buf, size_t cap);
+
+/* percent-encodes a decoded path for the request line */
+int proxy_escape_path(const char *path, size_t len, char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,13 @@
+/* --run-request: one raw HTTP/1.1 request from a file through a blob, with the
+ * decision printed in a stable text form (for golden and differential tests). */
+#ifndef ZSRT_RUN_REQUEST_H
+#define ZSRT_RUN_REQUEST_H
+
+#include <stdio.h>
+
+/* port: the listener port the request is taken to arrive on (0: the first
+ * listener's). Prints to out; errors go to stderr. Returns the process exit
+ * code: 0 ok, 1 runtime error. */
+int run_request_main(const char *request_path, int port, const char *blob_path, FILE *out);
+
+#endif

@@ -1,0 +1,156 @@
+"""Shared pieces of the end-to-end tests: compile a Caddyfile with zsc, run
+zsrt on a free loopback port, send raw HTTP/1.1 requests, parse responses,
+and stop the server by PID. Loopback only."""
+import os
+import re
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+
+class Response:
+    def __init__(self, status, reason, headers, body):
+        self.status = status
+        self.reason = reason
+        self.headers = headers          # list of (name, value) as received
+        self.body = body
+
+    def header(self, name):
+        vals = [v for n, v in self.headers if n.lower() == name.lower()]
+        return vals[0] if vals else None
+
+    def header_all(self, name):
+        return [v for n, v in self.headers if n.lower() == name.lower()]
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def read_response(sock, head_only=False):
+    """Reads one HTTP/1.1 response (Content-Length, chunked or close-delimited)."""
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("connection closed before a full response head: %r" % buf[:200])
+        buf += chunk
+    head, rest = buf.split(b"\r\n\r\n", 1)
+    lines = head.decode("latin-1").split("\r\n")
+    m = re.match(r"HTTP/1\.[01] (\d{3}) ?(.*)", lines[0])
+    if not m:
+        raise ValueError("bad status line %r" % lines[0])
+    headers = []
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers.append((name, value.strip()))
+    resp = Response(int(m.group(1)), m.group(2), headers, b"")
+    if head_only or resp.status in (204, 304) or 100 <= resp.status < 200:
+        return resp, rest
+    te = resp.header("Transfer-Encoding")
+    cl = resp.header("Content-Length")
+    if te and "chunked" in te.lower():
+        body = b""
+        while True:
+            while b"\r\n" not in rest:
+                rest += sock.recv(65536)
+            size_line, rest = rest.split(b"\r\n", 1)
+            size = int(size_line.split(b";")[0], 16)
+            while len(rest) < size + 2:
+                rest += sock.recv(65536)
+            body += rest[:size]
+            rest = rest[size + 2:]
+            if size == 0:
+                break
+        resp.body = body
+        return resp, rest
+    if cl is not None:
+        n = int(cl)
+        while len(rest) < n:
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("short body")
+            rest += chunk
+        resp.body = rest[:n]
+        return resp, rest[n:]
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        rest += chunk
+    resp.body = rest
+    return resp, b""
+
+
+def request(port, raw, timeout=5.0, head_only=False):
+    """Sends raw bytes on a new connection and returns the first response."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(raw)
+        resp, _ = read_response(s, head_only)
+        return resp
+
+
+def get(port, path, host="localhost", headers=(), method="GET"):
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}"] + [f"{k}: {v}" for k, v in headers]
+    raw = ("\r\n".join(lines) + "\r\n\r\n").encode()
+    return request(port, raw, head_only=(method == "HEAD"))
+
+
+class Zsrt:
+    """A zsrt process serving a compiled Caddyfile, stopped by PID."""
+
+    def __init__(self, build, caddyfile_text, cc="clang", workers=1, cwd=None):
+        self.build = build
+        self.dir = tempfile.mkdtemp(prefix="zs-e2e-")
+        self.port = free_port()
+        self.cwd = cwd or self.dir
+        cf = os.path.join(self.dir, "Caddyfile")
+        with open(cf, "w") as f:
+            f.write(caddyfile_text.replace("{PORT}", str(self.port)))
+        self.blob = os.path.join(self.dir, "site.zsb")
+        r = subprocess.run([os.path.join(build, "compiler", "zsc"), cf, "-o", self.blob, "--cc=" + cc],
+                           capture_output=True, text=True, cwd=self.cwd)
+        if r.returncode != 0:
+            raise RuntimeError("zsc failed:\n" + r.stderr)
+        self.log = open(os.path.join(self.dir, "zsrt.log"), "w+")
+        self.proc = subprocess.Popen([os.path.join(build, "runtime", "zsrt"), "--workers", str(workers), self.blob],
+                                     stdout=self.log, stderr=subprocess.STDOUT, cwd=self.cwd)
+        self._wait_listening()
+
+    def _wait_listening(self):
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("zsrt exited: " + self.output())
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("zsrt did not listen on port %d" % self.port)
+
+    def output(self):
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self):
+        """SIGTERM, expecting a graceful exit 0; returns the exit code."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                return -9
+        return self.proc.returncode

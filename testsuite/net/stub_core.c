@@ -1,0 +1,156 @@
+/* Stand-ins for the runtime core (blob strings, cage, exec, responses) so the
+ * network layer can be tested without a compiled blob: exec_request decides
+ * by path. Linked only into test_loop; the real core is tested elsewhere. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "runtime/cage.h"
+#include "runtime/exec.h"
+#include "runtime/helpers.h"
+#include "runtime/loader.h"
+#include "runtime/response.h"
+
+const zs_helper_fn helper_table[ZS_HELPER_COUNT];
+
+int cage_create(struct cage *c, const void *rodata, size_t rodata_len,
+                const zs_helper_fn *helpers, unsigned helper_count, void *host)
+{
+  (void)rodata, (void)rodata_len, (void)helpers, (void)helper_count, (void)host;
+  memset(c, 0, sizeof *c);
+  return 0;
+}
+
+void cage_destroy(struct cage *c) { (void)c; }
+void cage_set_code(struct cage *c, const void *code, size_t len) { (void)c, (void)code, (void)len; }
+int trap_install(void) { return 0; }
+
+const char *blob_string(const struct blob *b, uint32_t offset)
+{
+  return b->strings + offset;
+}
+
+static int starts(const struct http_request *req, const char *prefix)
+{
+  size_t n = strlen(prefix);
+  return req->target_len >= n && memcmp(req->target, prefix, n) == 0;
+}
+
+static void stub_op(struct exec_decision *d, enum zs_header_op op, const char *name, const char *value)
+{
+  d->ops[d->op_count++] = (struct exec_header_op){op, name, strlen(name), value, strlen(value)};
+}
+
+/* /up/... and /down proxy, /rw/... proxies with the path rewritten to /up/...,
+ * /hello, /status/404, /big respond, /file serves ZS_TEST_FILE, /trap traps */
+int exec_request(const struct blob *blob, struct cage *cage, unsigned server,
+                 const struct http_request *req, const struct conn_info *conn,
+                 struct exec_decision *d)
+{
+  (void)blob, (void)cage, (void)server, (void)conn;
+  memset(d, 0, offsetof(struct exec_decision, storage));
+  d->action = ZS_ACT_NEXT;
+  const char *q = memchr(req->target, '?', req->target_len);
+  d->path = (char *)req->target;
+  d->path_len = q ? (size_t)(q - req->target) : req->target_len;
+  if (starts(req, "/hello")) {
+    d->action = ZS_ACT_RESPOND;
+    d->body = "hello\n";
+    d->body_len = 6;
+    stub_op(d, ZS_HDR_SET, "X-Test", "yes");
+  } else if (starts(req, "/status/404")) {
+    d->action = ZS_ACT_RESPOND;
+    d->status = 404;
+    d->body = "nf";
+    d->body_len = 2;
+  } else if (starts(req, "/big")) {
+    d->action = ZS_ACT_RESPOND;
+    d->body = d->storage;
+    d->body_len = 200000;
+    for (size_t i = 0; i < d->body_len; i++)
+      d->storage[i] = (char)('a' + i % 26);
+  } else if (starts(req, "/file")) {
+    d->action = ZS_ACT_FILE;
+  } else if (starts(req, "/trap")) {
+    d->trapped = 1;
+    d->trap_code = ZS_TRAP_FAULT;
+  } else if (starts(req, "/up/") || starts(req, "/rw/") || starts(req, "/down")) {
+    d->action = ZS_ACT_PROXY;
+    d->action_id = starts(req, "/down") ? 1 : 0;
+    stub_op(d, ZS_HDR_SET, "X-Proxied", "1");
+    stub_op(d, ZS_HDR_DELETE, "X-Up", "");
+    if (starts(req, "/rw/")) {
+      memcpy(d->storage, "/up/", 4);
+      memcpy(d->storage + 4, req->target + 4, d->path_len - 4);
+      memcpy(d->storage + d->path_len, " x", 2);   /* a space the proxy must escape */
+      d->path = d->storage;
+      d->path_len += 2;
+    }
+  }
+  return 0;
+}
+
+static void stub_header(struct response *r, const char *name, size_t nl, const char *value, size_t vl)
+{
+  if (r->header_count < RESPONSE_MAX_HEADERS)
+    r->headers[r->header_count++] = (struct response_header){name, nl, value, vl};
+}
+
+void response_apply_ops(struct response *resp, const struct exec_decision *dec)
+{
+  for (size_t i = 0; i < dec->op_count; i++) {
+    const struct exec_header_op *op = &dec->ops[i];
+    if (op->op != ZS_HDR_ADD) {
+      size_t k = 0;
+      for (size_t j = 0; j < resp->header_count; j++)
+        if (!(resp->headers[j].name_len == op->name_len &&
+              strncasecmp(resp->headers[j].name, op->name, op->name_len) == 0))
+          resp->headers[k++] = resp->headers[j];
+      resp->header_count = k;
+    }
+    if (op->op != ZS_HDR_DELETE)
+      stub_header(resp, op->name, op->name_len, op->value, op->value_len);
+  }
+}
+
+int response_from_decision(const struct blob *blob, const struct exec_decision *dec,
+                           const struct http_request *req, struct response *out)
+{
+  (void)blob, (void)req;
+  memset(out, 0, offsetof(struct response, scratch));
+  out->file_fd = -1;
+  out->status = dec->trapped ? 500 : dec->status ? dec->status : 200;
+  if (dec->trapped)
+    return 0;
+  if (dec->action == ZS_ACT_FILE) {
+    const char *path = getenv("ZS_TEST_FILE");
+    struct stat st;
+    out->file_fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+    if (out->file_fd < 0 || fstat(out->file_fd, &st) != 0)
+      return -ENOENT;
+    out->file_len = (uint64_t)st.st_size;
+    return 0;
+  }
+  out->body = dec->body;
+  out->body_len = dec->body_len;
+  response_apply_ops(out, dec);
+  return 0;
+}
+
+int response_serialize_head(const struct response *resp, int version_minor, int keep_alive,
+                            char *buf, size_t cap)
+{
+  uint64_t len = resp->file_fd >= 0 ? resp->file_len : resp->body_len;
+  int n = snprintf(buf, cap, "HTTP/1.%d %d X\r\nServer: zsrt\r\nContent-Length: %llu\r\n",
+                   version_minor, resp->status, (unsigned long long)len);
+  for (size_t i = 0; i < resp->header_count && n > 0 && (size_t)n < cap; i++)
+    n += snprintf(buf + n, cap - (size_t)n, "%.*s: %.*s\r\n", (int)resp->headers[i].name_len,
+                  resp->headers[i].name, (int)resp->headers[i].value_len, resp->headers[i].value);
+  if (n > 0 && (size_t)n < cap)
+    n += snprintf(buf + n, cap - (size_t)n, "%s\r\n", keep_alive ? "" : "Connection: close\r\n");
+  return n < 0 || (size_t)n >= cap ? -ENOSPC : n;
+}

@@ -1,0 +1,113 @@
+/* The runtime tests' .zsb writer (see blob_writer.h). */
+#include "blob_writer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void tb_init(struct test_blob *tb)
+{
+  memset(tb, 0, sizeof *tb);
+  tb->strings[0] = '\0';        /* offset 0 is the empty string */
+  tb->strings_len = 1;
+}
+
+uint32_t tb_string(struct test_blob *tb, const char *s, size_t n)
+{
+  uint32_t at = (uint32_t)tb->strings_len;
+  memcpy(tb->strings + at, s, n);
+  tb->strings[at + n] = '\0';
+  tb->strings_len += n + 1;
+  return at;
+}
+
+unsigned tb_server(struct test_blob *tb, uint16_t port, uint64_t code_offset)
+{
+  unsigned i = (unsigned)tb->server_count++;
+  tb->entries[tb->entry_count] = (struct zs_entry){ .kind = ZS_ENTRY_REQUEST, .server = i,
+                                                    .code_offset = code_offset, .stack_size = 512 };
+  char name[16];
+  snprintf(name, sizeof name, "srv%u", i);
+  tb->servers[i] = (struct zs_server){ .name_str = tb_string(tb, name, strlen(name)),
+                                       .entry = (uint32_t)tb->entry_count++ };
+  tb->listeners[tb->listener_count++] = (struct zs_listener){ .server = i, .port = port };
+  return i;
+}
+
+static uint32_t tb_put(unsigned char *cfg, uint32_t *at, const void *data, size_t n)
+{
+  uint32_t start = (*at + 7u) & ~7u;
+  memcpy(cfg + start, data, n);
+  *at = start + (uint32_t)n;
+  return start;
+}
+
+static size_t tb_config(const struct test_blob *tb, unsigned char *cfg)
+{
+  struct zs_config_header h = { 0 };
+  uint32_t at = sizeof h;
+  h.server_count = (uint32_t)tb->server_count;
+  h.server_table = tb_put(cfg, &at, tb->servers, tb->server_count * sizeof tb->servers[0]);
+  h.listener_count = (uint32_t)tb->listener_count;
+  h.listener_table = tb_put(cfg, &at, tb->listeners, tb->listener_count * sizeof tb->listeners[0]);
+  h.file_server_count = (uint32_t)tb->file_server_count;
+  h.file_server_table = tb_put(cfg, &at, tb->file_servers, tb->file_server_count * sizeof tb->file_servers[0]);
+  h.proxy_count = (uint32_t)tb->proxy_count;
+  h.proxy_table = tb_put(cfg, &at, tb->proxies, tb->proxy_count * sizeof tb->proxies[0]);
+  h.strings_size = (uint32_t)tb->strings_len;
+  h.strings_offset = tb_put(cfg, &at, tb->strings, tb->strings_len);
+  memcpy(cfg, &h, sizeof h);
+  return at;
+}
+
+static void tb_section(struct zs_blob_header *h, uint32_t kind, uint64_t off, uint64_t size)
+{
+  h->sections[h->section_count++] = (struct zs_section){ .kind = kind, .offset = off, .size = size };
+}
+
+void tb_rechecksum(unsigned char *bytes, size_t len)
+{
+  struct zs_blob_header *h = (struct zs_blob_header *)bytes;
+  h->checksum = 0;
+  h->checksum = zs_checksum(bytes, len);
+}
+
+unsigned char *tb_build(const struct test_blob *tb, size_t *len)
+{
+  unsigned char cfg[16384] = { 0 };
+  size_t cfg_len = tb_config(tb, cfg);
+  size_t total = TB_CONFIG_OFF + cfg_len;
+  unsigned char *b = calloc(1, total);
+  struct zs_blob_header *h = (struct zs_blob_header *)b;
+  memcpy(h->magic, ZS_BLOB_MAGIC, 8);
+  h->version = ZS_BLOB_VERSION;
+  h->abi_version = ZS_ABI_VERSION;
+#if defined(__x86_64__)
+  h->arch = tb->arch ? tb->arch : ZS_ARCH_X86_64;
+#else
+  h->arch = tb->arch ? tb->arch : ZS_ARCH_AARCH64;
+#endif
+  h->file_size = total;
+  memcpy(b + TB_CODE_OFF, tb->code, tb->code_len);
+  tb_section(h, ZS_SEC_CODE, TB_CODE_OFF, tb->code_len);
+  if (tb->rodata_len) {
+    memcpy(b + TB_RODATA_OFF, tb->rodata, tb->rodata_len);
+    tb_section(h, ZS_SEC_RODATA, TB_RODATA_OFF, tb->rodata_len);
+  }
+  memcpy(b + TB_ENTRIES_OFF, tb->entries, tb->entry_count * sizeof tb->entries[0]);
+  tb_section(h, ZS_SEC_ENTRIES, TB_ENTRIES_OFF, tb->entry_count * sizeof tb->entries[0]);
+  memcpy(b + TB_CONFIG_OFF, cfg, cfg_len);
+  tb_section(h, ZS_SEC_CONFIG, TB_CONFIG_OFF, cfg_len);
+  tb_rechecksum(b, total);
+  *len = total;
+  return b;
+}
+
+int tb_save(const char *path, const unsigned char *bytes, size_t len)
+{
+  FILE *f = fopen(path, "wb");
+  if (!f)
+    return -1;
+  size_t n = fwrite(bytes, 1, len, f);
+  return fclose(f) == 0 && n == len ? 0 : -1;
+}

@@ -1,0 +1,51 @@
+/* A tiny .zsb writer for the runtime tests: lays out header, sections and
+ * config tables as abi/blob.h defines them, so tests can craft valid blobs
+ * and then break them one field at a time. */
+#ifndef TEST_BLOB_WRITER_H
+#define TEST_BLOB_WRITER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "abi/blob.h"
+
+#define TB_MAX 8
+
+struct test_blob {
+  uint32_t arch;                 /* 0: the running arch */
+  const unsigned char *code;
+  size_t code_len;
+  const unsigned char *rodata;
+  size_t rodata_len;
+  struct zs_entry entries[TB_MAX];
+  size_t entry_count;
+  struct zs_server servers[TB_MAX];
+  size_t server_count;
+  struct zs_listener listeners[TB_MAX];
+  size_t listener_count;
+  struct zs_file_server file_servers[TB_MAX];
+  size_t file_server_count;
+  struct zs_proxy proxies[TB_MAX];
+  size_t proxy_count;
+  char strings[4096];
+  size_t strings_len;
+};
+
+/* section offsets in written blobs */
+#define TB_CODE_OFF    0x10000u
+#define TB_RODATA_OFF  0x20000u
+#define TB_ENTRIES_OFF 0x30000u
+#define TB_CONFIG_OFF  0x40000u
+
+void tb_init(struct test_blob *tb);
+/* adds a NUL-terminated string (n bytes, embedded NULs allowed) to the pool */
+uint32_t tb_string(struct test_blob *tb, const char *s, size_t n);
+/* one server on port with its request entry at code_offset; returns its index */
+unsigned tb_server(struct test_blob *tb, uint16_t port, uint64_t code_offset);
+/* the blob's bytes (malloc'ed, checksummed); *len gets the size */
+unsigned char *tb_build(const struct test_blob *tb, size_t *len);
+/* recomputes the checksum after a test edited the bytes */
+void tb_rechecksum(unsigned char *bytes, size_t len);
+int tb_save(const char *path, const unsigned char *bytes, size_t len);
+
+#endif
