@@ -152,20 +152,25 @@ static void cage_clear_resident(struct cage *c, uint32_t off, size_t len)
 }
 
 /* The stack bytes the verifier proved reachable (stack_size, at least
- * stack_dirty) below the top, and the heap bytes in use (heap_dirty, raised
- * by whatever hands heap to the program), are cleared after every call. */
+ * stack_dirty) below the top, and the heap bytes written (the lifted code's
+ * high-water mark ctx.heap_top, and heap_dirty raised by helpers that write
+ * there), are cleared after every call. */
 static void cage_clear_after_call(struct cage *c, uint32_t stack_size, int trapped)
 {
   if (trapped) {
     cage_clear_resident(c, ZS_CAGE_STACK_OFF, ZS_CAGE_STACK_SIZE);
     cage_clear_resident(c, ZS_CAGE_HEAP_OFF, ZS_CAGE_HEAP_SIZE);
     c->heap_dirty = 0;
+    c->ctx.heap_top = 0;
     return;
   }
   size_t declared = stack_size > c->stack_dirty ? stack_size : c->stack_dirty;
   if (declared > ZS_CAGE_STACK_SIZE)
     declared = ZS_CAGE_STACK_SIZE;
   memset(c->base + ZS_CAGE_STACK_TOP - declared, 0, declared);
+  if (c->ctx.heap_top > c->heap_dirty)
+    c->heap_dirty = c->ctx.heap_top;
+  c->ctx.heap_top = 0;
   if (c->heap_dirty > ZS_CAGE_HEAP_SIZE)
     c->heap_dirty = ZS_CAGE_HEAP_SIZE;
   memset(c->base + ZS_CAGE_HEAP_OFF, 0, c->heap_dirty);
