@@ -188,7 +188,7 @@ int server_run(const struct blob *blob, const struct server_options *opt)
   pthread_sigmask(SIG_BLOCK, &set, &old);   /* workers inherit the mask */
   int rc = server_start_workers(ws, count, blob, opt);
   if (rc == 0) {
-    fprintf(stderr, "zsrt: serving with %d workers\n", count);
+    fprintf(stderr, "zsrt: serving with %d worker%s\n", count, count == 1 ? "" : "s");
     server_wait_signal(ws, count, &set);
   } else {
     fprintf(stderr, "zsrt: cannot start: %s\n", strerror(-rc));

@@ -36,16 +36,31 @@ static int config_listen(struct cg *cg, const struct json *v, unsigned server, u
   return 0;
 }
 
-/* does any top-level route match on a host (a name automatic HTTPS would
- * get a certificate for)? */
-static bool config_has_hosts(const struct json *routes)
+/* is name in automatic_https.skip (exact, or a "*." label wildcard)? */
+static bool config_host_skipped(const char *name, const struct json *skip)
+{
+  for (size_t i = 0; skip && skip->kind == JSON_ARRAY && i < skip->count; i++) {
+    const char *pat = json_str(skip->items[i]);
+    if (!pat)
+      continue;
+    const char *dot = strchr(name, '.');
+    if (strcmp(pat, name) == 0 || (strncmp(pat, "*.", 2) == 0 && dot && strcmp(pat + 1, dot) == 0))
+      return true;
+  }
+  return false;
+}
+
+/* does any top-level route match on a host automatic HTTPS would get a
+ * certificate for (one not in automatic_https.skip)? */
+static bool config_has_hosts(const struct json *routes, const struct json *skip)
 {
   for (size_t r = 0; routes && routes->kind == JSON_ARRAY && r < routes->count; r++) {
     const struct json *match = json_object_get(routes->items[r], "match");
     for (size_t s = 0; match && match->kind == JSON_ARRAY && s < match->count; s++) {
       const struct json *host = json_object_get(match->items[s], "host");
-      if (host && host->kind == JSON_ARRAY && host->count > 0)
-        return true;
+      for (size_t h = 0; host && host->kind == JSON_ARRAY && h < host->count; h++)
+        if (!json_str(host->items[h]) || !config_host_skipped(json_str(host->items[h]), skip))
+          return true;
     }
   }
   return false;
@@ -72,7 +87,8 @@ static int config_auto_https(struct cg *cg, const struct json *http, const struc
     other_than_http |= ports[i] != http_port;
     only_https &= ports[i] == https_port;
   }
-  if (other_than_http && (only_https || config_has_hosts(json_object_get(srv, "routes")))) {
+  const struct json *skip = auto_https ? json_object_get(auto_https, "skip") : NULL;
+  if (other_than_http && (only_https || config_has_hosts(json_object_get(srv, "routes"), skip))) {
     cg_refuse(cg, json_object_get(srv, "listen"), "automatic HTTPS");
     return -1;
   }
