@@ -1,0 +1,111 @@
+# Equivalent configurations of every scenario for each server: one Caddyfile for
+# Caddy and zsrt (zsc compiles the same file Caddy reads), an nginx.conf, and the
+# ceiling responder's arguments (it only ever sends the expected body).
+from dataclasses import dataclass
+
+from . import scenarios as sc
+
+
+@dataclass
+class Site:
+    port: int
+    www: str                    # the document root shared by all servers
+    upstream_port: int          # the proxy scenario's upstream
+    tmp: str                    # this server's own scratch folder
+
+
+def _caddy_site_lines(s, site):
+    if s.kind == "static":
+        return [f"\troot * {site.www}", "\tfile_server"]
+    if s.kind == "respond":
+        return [f'\trespond "{s.body.decode()}" 200']
+    if s.kind == "proxy":
+        return [f"\treverse_proxy 127.0.0.1:{site.upstream_port}"]
+    lines = []
+    for n in map(sc.route_name, range(sc.ROUTE_COUNT)):
+        lines += [f"\t@r{n} {{", f"\t\thost {sc.ROUTE_HOST}", f"\t\tpath /svc{n}/*",
+                  f"\t\theader X-Route r{n}", "\t}", f'\trespond @r{n} "route {n}" 200']
+    return lines + ['\trespond "no route" 404']
+
+
+def caddyfile(s, site):
+    """Caddyfile for Caddy and zsrt: admin and automatic HTTPS off, no access log
+    (Caddy logs requests only with a log directive), listening on loopback only."""
+    lines = ["{", "\tadmin off", "\tauto_https off", "}", "",
+             f":{site.port} {{", "\tbind 127.0.0.1"]
+    return "\n".join(lines + _caddy_site_lines(s, site) + ["}", ""])
+
+
+def _nginx_routes(s):
+    out = []
+    for n in map(sc.route_name, range(sc.ROUTE_COUNT)):
+        out.append(f"    location /svc{n}/ {{\n"
+                   f'      if ($http_x_route = "r{n}") {{ return 200 "route {n}"; }}\n'
+                   '      return 404 "no route";\n    }')
+    return "\n".join(out + ['    location / { return 404 "no route"; }'])
+
+
+def _nginx_server_body(s, site):
+    if s.kind == "static":
+        return f"    location / {{ root {site.www}; }}"
+    if s.kind == "respond":
+        return f'    location / {{ return 200 "{s.body.decode()}"; }}'
+    if s.kind == "proxy":
+        return ("    location / {\n      proxy_pass http://upstream_bench;\n"
+                "      proxy_http_version 1.1;\n      proxy_set_header Connection \"\";\n    }")
+    return _nginx_routes(s)
+
+
+def _nginx_servers(s, site):
+    listen = f"127.0.0.1:{site.port}"
+    if s.kind != "routes":
+        return f"  server {{\n    listen {listen};\n{_nginx_server_body(s, site)}\n  }}"
+    # Other hosts fall to the default server, as Caddy falls through every route.
+    return (f"  server {{\n    listen {listen} default_server;\n"
+            '    location / { return 404 "no route"; }\n  }\n'
+            f"  server {{\n    listen {listen};\n    server_name {sc.ROUTE_HOST};\n"
+            f"{_nginx_server_body(s, site)}\n  }}")
+
+
+def nginx_conf(s, site):
+    """One process (no master), no access log, temp files and pid in its own folder,
+    keep-alive without nginx's default cap of 1,000 requests per connection."""
+    t = site.tmp
+    upstream = ""
+    if s.kind == "proxy":
+        upstream = (f"  upstream upstream_bench {{\n    server 127.0.0.1:{site.upstream_port};\n"
+                    "    keepalive 128;\n  }\n")
+    return f"""worker_processes 1;
+daemon off;
+master_process off;
+pid {t}/nginx.pid;
+error_log {t}/error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  include /etc/nginx/mime.types;
+  default_type text/plain;
+  sendfile on;
+  tcp_nopush on;
+  tcp_nodelay on;
+  keepalive_timeout 65;
+  keepalive_requests 100000000;
+  client_body_temp_path {t}/client_body;
+  proxy_temp_path {t}/proxy;
+  fastcgi_temp_path {t}/fastcgi;
+  uwsgi_temp_path {t}/uwsgi;
+  scgi_temp_path {t}/scgi;
+{upstream}{_nginx_servers(s, site)}
+}}
+"""
+
+
+def ceiling_args(s, site):
+    """The ceiling responder sends the expected body itself: no file system, no
+    proxy hop, no matching. It is the bound, not a competitor."""
+    body_path = f"{site.www}/{s.body_file}" if s.body_file else f"{site.tmp}/body"
+    if not s.body_file:
+        with open(body_path, "wb") as f:
+            f.write(s.body)
+    kind = "text/html; charset=utf-8" if s.body_file else "text/plain; charset=utf-8"
+    return ["--port", str(site.port), "--body", body_path, "--type", kind]
