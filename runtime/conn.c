@@ -150,9 +150,10 @@ static void conn_respond_decision(struct worker *w, struct conn *c)
   }
   int keep_alive = c->req.keep_alive && !w->stopping &&
                    !(c->req.expect_continue && c->body_active);
+  int head = conn_is_head(&c->req);
+  r->head_request = head;
   int n = response_serialize_head(r, c->req.version_minor, keep_alive, c->out + c->out_len,
                                   CONN_OUT_CAP - c->out_len);
-  int head = conn_is_head(&c->req);
   size_t body_len = head ? 0 : r->body_len;
   if (n < 0 || body_len > CONN_OUT_CAP - c->out_len - (size_t)n) {
     if (r->file_fd >= 0)

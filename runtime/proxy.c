@@ -10,6 +10,7 @@
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -267,31 +268,97 @@ static void proxy_launch(struct worker *w, struct conn *c, int allow_reuse)
   up_submit(w, up, LOOP_OP_UP_CONNECT);
 }
 
+static int proxy_hex(int ch)
+{
+  if (ch >= '0' && ch <= '9')
+    return ch - '0';
+  ch |= 32;
+  return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+}
+
+/* 1 when the percent-encoded raw path decodes to exactly dec */
+static int proxy_raw_decodes_to(const char *raw, size_t raw_len, const char *dec, size_t dec_len)
+{
+  size_t i = 0, j = 0;
+  for (; i < raw_len; j++) {
+    int ch = (unsigned char)raw[i++];
+    if (ch == '%' && i + 1 < raw_len && proxy_hex(raw[i]) >= 0 && proxy_hex(raw[i + 1]) >= 0) {
+      ch = proxy_hex(raw[i]) * 16 + proxy_hex(raw[i + 1]);
+      i += 2;
+    }
+    if (j >= dec_len || (unsigned char)dec[j] != ch)
+      return 0;
+  }
+  return j == dec_len;
+}
+
+/* The part of the raw path that decodes to the program's path: all of it, or
+ * the tail a stripped prefix (handle_path) left. Caddy sends the escaped path
+ * as the client wrote it (%2F, %7E, %2e stay), so we send these bytes, not a
+ * re-encoding of the decoded path. NULL when no tail matches. */
+static const char *proxy_raw_tail(const char *raw, size_t raw_len, const char *dec, size_t dec_len,
+                                  size_t *tail_len)
+{
+  for (size_t i = 0; i < raw_len; i++)
+    if (raw[i] == '/' && proxy_raw_decodes_to(raw + i, raw_len - i, dec, dec_len)) {
+      *tail_len = raw_len - i;
+      return raw + i;
+    }
+  return NULL;
+}
+
+/* the target without the scheme and authority of an absolute-form one:
+ * upstreams get the origin form, as Go's transport sends it */
+static const char *proxy_origin_form(const struct http_request *req, size_t *len)
+{
+  const char *t = req->target;
+  size_t n = req->target_len, skip = 0;
+  if (n > 7 && strncasecmp(t, "http://", 7) == 0)
+    skip = 7;
+  else if (n > 8 && strncasecmp(t, "https://", 8) == 0)
+    skip = 8;
+  const char *slash = skip ? memchr(t + skip, '/', n - skip) : NULL;
+  if (skip && slash) {
+    n -= (size_t)(slash - t);
+    t = slash;
+  }
+  *len = n;
+  return t;
+}
+
+static int proxy_keep_target(struct conn *c, const char *path, size_t path_len, const char *query,
+                             size_t query_len)
+{
+  if (path_len + query_len > CONN_OPS_CAP - c->op_used)
+    return -ENOSPC;
+  c->target_off = (uint32_t)c->op_used;
+  memcpy(c->op_bytes + c->op_used, path, path_len);
+  if (query_len)
+    memcpy(c->op_bytes + c->op_used + path_len, query, query_len);
+  c->target_len = (uint32_t)(path_len + query_len);
+  c->op_used += c->target_len;
+  return 0;
+}
+
 int proxy_prepare(struct worker *w, struct conn *c, const struct exec_decision *dec)
 {
   if (!w->proxy || dec->action_id >= w->proxy->target_count)
     return -EINVAL;
   c->proxy_id = dec->action_id;
-  /* the URI as sent, unless the program rewrote the path (handle_path) */
+  size_t target_len, tail_len;
+  const char *target = proxy_origin_form(&c->req, &target_len);
+  const char *q = memchr(target, '?', target_len);
+  size_t path_len = q ? (size_t)(q - target) : target_len;
+  size_t qlen = target_len - path_len;
+  if (target[0] != '/' || !dec->path || dec->path_len == 0)
+    return proxy_keep_target(c, target, target_len, "", 0);
+  const char *tail = proxy_raw_tail(target, path_len, dec->path, dec->path_len, &tail_len);
+  if (tail)
+    return proxy_keep_target(c, tail, tail_len, q, qlen);
+  /* the program made a path the client never sent: encode it */
   c->target_off = (uint32_t)c->op_used;
-  const char *q = memchr(c->req.target, '?', c->req.target_len);
-  size_t path_len = q ? (size_t)(q - c->req.target) : c->req.target_len;
-  int rewritten = dec->path && dec->path_len > 0 &&
-                  !(dec->path_len == path_len && memcmp(dec->path, c->req.target, path_len) == 0);
-  if (!rewritten || c->req.target[0] != '/') {
-    c->target_off = 0;
-    c->target_len = 0;
-    if (c->req.target_len > CONN_OPS_CAP - c->op_used)
-      return -ENOSPC;
-    c->target_off = (uint32_t)c->op_used;
-    memcpy(c->op_bytes + c->op_used, c->req.target, c->req.target_len);
-    c->target_len = (uint32_t)c->req.target_len;
-    c->op_used += c->req.target_len;
-    return 0;
-  }
   int n = proxy_escape_path(dec->path, dec->path_len, c->op_bytes + c->op_used,
                             CONN_OPS_CAP - c->op_used);
-  size_t qlen = q ? c->req.target_len - path_len : 0;
   if (n < 0 || qlen > CONN_OPS_CAP - c->op_used - (size_t)n)
     return -ENOSPC;
   memcpy(c->op_bytes + c->op_used + n, q ? q : "", qlen);

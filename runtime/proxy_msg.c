@@ -100,6 +100,17 @@ static const struct http_header *find_header(const struct http_header *hs, size_
   return NULL;
 }
 
+/* TE is hop-by-hop, but "trailers" in it says the client takes trailers:
+ * that much is passed on, as Caddy (and Go's reverse proxy) do */
+static int te_asks_trailers(const struct http_request *req)
+{
+  for (size_t i = 0; i < req->header_count; i++)
+    if (http1_token_eq(req->headers[i].name, req->headers[i].name_len, "te") &&
+        http1_list_has(req->headers[i].value, req->headers[i].value_len, "trailers"))
+      return 1;
+  return 0;
+}
+
 int proxy_build_request(const struct conn *c, int has_body, size_t body_len,
                         char *buf, size_t cap)
 {
@@ -119,6 +130,8 @@ int proxy_build_request(const struct conn *c, int has_body, size_t body_len,
   out_printf(&o, "X-Forwarded-Proto: %s\r\n", c->info.tls ? "https" : "http");
   if (host)
     out_header(&o, "X-Forwarded-Host", 16, host->value, host->value_len);
+  if (te_asks_trailers(req))
+    out_put(&o, "Te: trailers\r\n", 14);
   if (has_body)
     out_printf(&o, "Content-Length: %zu\r\n", body_len);
   out_put(&o, "\r\n", 2);
@@ -217,10 +230,12 @@ int proxy_build_response_head(struct worker *w, struct conn *c, const struct htt
   if (!have_date)
     out_date(&o);
   out_framing(&o, ur, client_chunked);
-  if (!c->resp_keep_alive)
-    out_put(&o, "Connection: close\r\n", 19);
-  else if (c->req.version_minor == 0)
+  if (!c->resp_keep_alive) {
+    if (c->req.version_minor >= 1)   /* HTTP/1.0 closes by default: Go says nothing */
+      out_put(&o, "Connection: close\r\n", 19);
+  } else if (c->req.version_minor == 0) {
     out_put(&o, "Connection: keep-alive\r\n", 24);
+  }
   out_put(&o, "\r\n", 2);
   return o.overflow ? -ENOSPC : (int)o.len;
 }
@@ -230,8 +245,9 @@ int proxy_build_bad_gateway(const struct conn *c, char *buf, size_t cap)
   struct out_buf o = {buf, cap, 0, 0};
   out_printf(&o, "HTTP/1.%d 502 Bad Gateway\r\nServer: zsrt\r\n", c->req.version_minor);
   out_date(&o);
-  out_put(&o, "Content-Length: 0\r\n", 19);
-  if (!c->resp_keep_alive)
+  if (!(c->req.method_len == 4 && memcmp(c->req.method, "HEAD", 4) == 0))
+    out_put(&o, "Content-Length: 0\r\n", 19);   /* Go: a HEAD answer without a body has no length */
+  if (!c->resp_keep_alive && c->req.version_minor >= 1)
     out_put(&o, "Connection: close\r\n", 19);
   out_put(&o, "\r\n", 2);
   return o.overflow ? -ENOSPC : (int)o.len;

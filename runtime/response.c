@@ -295,6 +295,14 @@ int response_has_body(int status)
   return !(status / 100 == 1 || status == 204 || status == 304);
 }
 
+/* Go counts the bytes a handler writes to fill in Content-Length; a HEAD
+ * handler that writes none (no file, empty body) leaves the length unknown,
+ * so Go sends no Content-Length at all rather than a wrong 0 */
+static int response_length_unknown(const struct response *resp)
+{
+  return resp->head_request && resp->file_fd < 0 && resp->body_len == 0;
+}
+
 /* Go's order: the handler's fields sorted by name, then Date and
  * Content-Length when the handler did not set them, then Connection */
 int response_serialize_head(const struct response *resp, int version_minor, int keep_alive,
@@ -321,15 +329,18 @@ int response_serialize_head(const struct response *resp, int version_minor, int 
     response_put(&w, response_date_now(), 29);
     response_put(&w, "\r\n", 2);
   }
-  if (response_has_body(resp->status) && !response_header_get(resp, "Content-Length")) {
+  if (response_has_body(resp->status) && !response_header_get(resp, "Content-Length") &&
+      !response_length_unknown(resp)) {
     response_put(&w, "Content-Length: ", 16);
     response_put_number(&w, resp->file_fd >= 0 ? resp->file_len : resp->body_len);
     response_put(&w, "\r\n", 2);
   }
-  if (!keep_alive)
-    response_put(&w, "Connection: close\r\n", 19);
-  else if (version_minor == 0)
+  if (!keep_alive) {
+    if (version_minor >= 1)   /* HTTP/1.0 closes by default: Go says nothing */
+      response_put(&w, "Connection: close\r\n", 19);
+  } else if (version_minor == 0) {
     response_put(&w, "Connection: keep-alive\r\n", 24);
+  }
   response_put(&w, "\r\n", 2);
   return w.overflow ? -ENOSPC : (int)w.len;
 }

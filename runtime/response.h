@@ -31,6 +31,7 @@ struct response {
   uint64_t file_offset, file_len;
   const char *file_path;       /* FILE: the resolved path relative to the root (in scratch) */
   const char *file_root;       /* FILE: the root it was resolved under (in scratch) */
+  int head_request;            /* answers a HEAD: with no body Go sends no Content-Length */
   char scratch[8192];          /* storage for generated header values */
   size_t scratch_used;
 };
