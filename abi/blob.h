@@ -94,6 +94,8 @@ struct zs_file_server {
   uint32_t index_str;      /* index file names, NUL-separated, ending with an empty name */
   uint32_t flags;          /* ZS_FILE_* */
   uint32_t status;         /* 0, or a status code to respond with (file_server status) */
+  uint32_t hide_str;       /* Caddy's hide list: patterns, NUL-separated, ending with an empty one */
+  uint32_t reserved;
 };
 #define ZS_FILE_BROWSE 1u
 

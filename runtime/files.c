@@ -127,8 +127,8 @@ static const char *files_next_index(const struct blob *blob, const struct zs_fil
 }
 
 /* a directory: the first index name that exists replaces it */
-static void files_try_index(int rootfd, const struct blob *blob, const struct zs_file_server *rec,
-                            struct files_target *t)
+static void files_try_index(int rootfd, const char *root, const struct blob *blob,
+                            const struct zs_file_server *rec, struct files_target *t)
 {
   uint32_t cursor = rec->index_str;
   size_t base = strlen(t->rel);
@@ -137,7 +137,7 @@ static void files_try_index(int rootfd, const struct blob *blob, const struct zs
     char path[FILES_PATH_MAX];
     int n = snprintf(path, sizeof path, "%.*s%s%s", (int)base, t->rel,
                      base && t->rel[base - 1] != '/' ? "/" : "", name);
-    if (n < 0 || (size_t)n >= sizeof path || strchr(name, '/'))
+    if (n < 0 || (size_t)n >= sizeof path || strchr(name, '/') || files_hidden(blob, rec, root, path))
       continue;
     int fd = files_open_beneath(rootfd, path);
     struct stat st;
@@ -269,21 +269,24 @@ static int files_add_headers(const struct files_target *t, struct response *out)
   return 0;
 }
 
-static int files_resolve(int rootfd, const struct blob *blob, const struct zs_file_server *rec,
-                         const struct exec_decision *dec, struct files_target *t)
+static int files_resolve(int rootfd, const char *root, const struct blob *blob,
+                         const struct zs_file_server *rec, const struct exec_decision *dec,
+                         struct files_target *t)
 {
   if (memchr(dec->path, '\0', dec->path_len))
     return -EINVAL;       /* Go's open fails with EINVAL: Caddy answers 500 */
   int n = files_clean_path(dec->path, dec->path_len, t->rel, sizeof t->rel);
   if (n < 0)
     return n;
+  if (files_hidden(blob, rec, root, t->rel))
+    return -ENOENT;       /* Caddy pretends hidden files do not exist */
   t->fd = files_open_beneath(rootfd, t->rel);
   if (t->fd < 0)
     return t->fd;
   if (fstat(t->fd, &t->st) < 0)
     return -errno;
   if (S_ISDIR(t->st.st_mode))
-    files_try_index(rootfd, blob, rec, t);
+    files_try_index(rootfd, root, blob, rec, t);
   if (S_ISDIR(t->st.st_mode) || !S_ISREG(t->st.st_mode))
     return -ENOENT;       /* no browse: a directory without index is not found */
   return 0;
@@ -303,7 +306,7 @@ int files_respond(const struct blob *blob, const struct exec_decision *dec,
   const char *root = files_root(blob, dec, rec);
   struct files_target t = { .fd = -1 };
   int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  int rc = rootfd < 0 ? -errno : files_resolve(rootfd, blob, rec, dec, &t);
+  int rc = rootfd < 0 ? -errno : files_resolve(rootfd, root, blob, rec, dec, &t);
   if (rootfd >= 0)
     close(rootfd);
   out->file_root = response_keep(out, root, strlen(root));

@@ -10,6 +10,7 @@
 #include "response.h"
 
 struct blob;
+struct zs_file_server;
 
 /* Resolves the decision's path under the root (the root variable if the
  * program set one, else the file_server record's), never outside it, and
@@ -22,6 +23,10 @@ int files_respond(const struct blob *blob, const struct exec_decision *dec,
 /* Go's path.Clean of "/" + path, without the leading slash ("" for the root);
  * a trailing slash of path is kept. Returns the length or -ENAMETOOLONG. */
 int files_clean_path(const char *path, size_t len, char *out, size_t cap);
+
+/* Is root/rel hidden by the record's hide patterns (Caddy's fileHidden on
+ * absolute paths)? files_hide.c */
+int files_hidden(const struct blob *blob, const struct zs_file_server *rec, const char *root, const char *rel);
 
 /* Content-Type for a file name by its extension (mime.def), or NULL */
 const char *files_mime_type(const char *name);

@@ -90,8 +90,10 @@ static int trailer_step(struct http1_chunked *d, char c)
     d->state = CHUNK_TRAILER_START;
     return expect_lf(c);
   case CHUNK_FINAL_LF:
+    if (expect_lf(c))
+      return HTTP1_ERR_BAD;   /* not done: a caller that checks done first must not see a body end */
     d->done = 1;
-    return expect_lf(c);
+    return 0;
   }
   return HTTP1_ERR_BAD;
 }

@@ -226,7 +226,8 @@ static int loader_check_records(struct loader *l)
   }
   for (unsigned i = 0; i < c->file_server_count; i++)
     if (loader_check_string(l, "file_server", i, b->file_servers[i].root_str) < 0 ||
-        loader_check_name_list(l, i, b->file_servers[i].index_str) < 0)
+        loader_check_name_list(l, i, b->file_servers[i].index_str) < 0 ||
+        loader_check_name_list(l, i, b->file_servers[i].hide_str) < 0)
       return -1;
   for (unsigned i = 0; i < c->proxy_count; i++)
     if (loader_check_string(l, "proxy", i, b->proxies[i].upstream_str) < 0)

@@ -70,6 +70,7 @@ static void config_fill_tables(const struct site_config *cfg, struct config_pool
     const struct site_file_server *f = &cfg->file_servers[i];
     files[i] = (struct zs_file_server){ .root_str = config_pool_string(pool, f->root),
                                         .index_str = config_pool_list(pool, f->index_names, f->index_count),
+                                        .hide_str = config_pool_list(pool, f->hide, f->hide_count),
                                         .flags = f->browse ? ZS_FILE_BROWSE : 0, .status = f->status };
   }
   struct zs_proxy *proxies = (struct zs_proxy *)(at + h->proxy_table);

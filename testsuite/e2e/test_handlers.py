@@ -127,7 +127,12 @@ def case_files(build, cc):
     with open(os.path.join(outside, "secret.txt"), "w") as f:
         f.write("secret\n")
     os.symlink(os.path.join(outside, "secret.txt"), os.path.join(root, "link.txt"))
-    z = Zsrt(build, ":{PORT} {\n\troot * " + root + "\n\tfile_server\n}", cc)
+    os.makedirs(os.path.join(root, "private"))
+    for name in ("private/data.txt", "notes.secret"):
+        with open(os.path.join(root, name), "w") as f:
+            f.write("hidden\n")
+    z = Zsrt(build, ":{PORT} {\n\troot * " + root + "\n\tfile_server {\n\t\thide *.secret " +
+             os.path.join(root, "private") + "\n\t}\n}", cc)
     try:
         r = get(z.port, "/")
         check("index.html", r.status == 200 and r.body == b"<h1>home</h1>\n", (r.status, r.body))
@@ -135,6 +140,8 @@ def case_files(build, cc):
         r = get(z.port, "/sub/style.css")
         check("css", r.status == 200 and r.header("Content-Type") == "text/css; charset=utf-8", r.headers)
         check("missing is 404", get(z.port, "/nope.txt").status == 404)
+        check("hide by name glob", get(z.port, "/notes.secret").status == 404)
+        check("hide by path", get(z.port, "/private/data.txt").status == 404)
         for p in ["/../" + os.path.basename(outside) + "/secret.txt", "/%2e%2e/%2e%2e/etc/passwd",
                   "/sub/..%2f..%2fetc/passwd", "/link.txt"]:
             r = get(z.port, p)
