@@ -219,6 +219,27 @@ static int exec_view_build(struct helper_state *st, struct exec_view *v, unsigne
   return 0;
 }
 
+int exec_path_replace(struct helper_state *st, const char *raw, size_t raw_len)
+{
+  struct exec_view v = { .host = st->cage->req_host, .used = st->view_used };
+  struct zs_req *view = (struct zs_req *)v.host;
+  struct zs_str path, path_lc, path_raw;
+  int rc;
+  if ((rc = exec_view_decode(&v, raw, raw_len, &path)) < 0 ||
+      (rc = exec_view_put(&v, exec_view_ptr(&v, path.ptr), path.len, 1, &path_lc)) < 0 ||
+      (rc = exec_view_put(&v, raw, raw_len, 0, &path_raw)) < 0)
+    return rc;
+  view->path = path;
+  view->path_lc = path_lc;
+  view->path_raw = path_raw;
+  st->view_used = v.used;
+  st->path_raw = exec_view_ptr(&v, path_raw.ptr);
+  st->path_raw_len = path_raw.len;
+  st->dec->path = exec_view_ptr(&v, path.ptr);
+  st->dec->path_len = path.len;
+  return 0;
+}
+
 static void exec_decision_reset(struct exec_decision *dec)
 {
   dec->action = ZS_ACT_NEXT;
@@ -281,6 +302,7 @@ int exec_request(const struct blob *blob, struct cage *cage, unsigned server,
   int rc = exec_view_build(&st, &view, server);
   if (rc < 0)
     return rc;
+  st.view_used = view.used;
   const struct zs_entry *e = &blob->entries[blob->servers[server].entry];
   cage_set_code(cage, blob->code, blob->code_size);
   cage->ctx.helpers = helper_table;

@@ -11,6 +11,7 @@
 #include "../abi/cage.h"
 #include "../abi/request.h"
 #include "cage.h"
+#include "files.h"
 
 #define HELPER_ERR(e) ((unsigned long long)(long long)-(e))
 
@@ -278,6 +279,9 @@ static int helper_hex(int ch)
   return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
 }
 
+/* the longest escaped path strip_path_prefix cleans (the request target limit) */
+#define HELPER_PATH_MAX 8192
+
 static int helper_fold(int ch)
 {
   return ch >= 'A' && ch <= 'Z' ? ch + 32 : ch;
@@ -316,6 +320,34 @@ long helper_prefix_match(const char *raw, size_t raw_len, const char *prefix, si
   return (long)i;
 }
 
+/* Caddy's CleanPath on the escaped path before strip_path_prefix: dot
+ * segments resolved, a trailing slash kept, and consecutive slashes merged
+ * unless the prefix itself holds "//" (then empty segments survive: they are
+ * marked with a byte no URI holds while cleaning, as Caddy does). */
+static int helper_clean_path(struct helper_state *st, int merge_slashes)
+{
+  char marked[2 * HELPER_PATH_MAX], clean[2 * HELPER_PATH_MAX + 2];
+  size_t m = 0;
+  if (st->path_raw_len > HELPER_PATH_MAX)
+    return -E2BIG;
+  for (size_t i = 0; i < st->path_raw_len; i++) {
+    marked[m++] = st->path_raw[i];
+    if (!merge_slashes && st->path_raw[i] == '/' && i + 1 < st->path_raw_len && st->path_raw[i + 1] == '/')
+      marked[m++] = '\x01';
+  }
+  clean[0] = '/';
+  int n = files_clean_path(marked, m, clean + 1, sizeof clean - 1);
+  if (n < 0)
+    return n;
+  size_t len = 0;
+  for (int i = 0; i < n + 1; i++)
+    if (clean[i] != '\x01')
+      clean[len++] = clean[i];
+  if (len == st->path_raw_len && memcmp(clean, st->path_raw, len) == 0)
+    return 0;
+  return exec_path_replace(st, clean, len);
+}
+
 static void helper_view_advance(struct zs_str *s, size_t n)
 {
   s->ptr += (uint32_t)n;
@@ -330,6 +362,8 @@ static unsigned long long helper_path_strip_prefix(struct zs_native_ctx *ctx, un
   struct helper_state *st = helper_state_of(ctx);
   if (!cage_readable(st->cage, ptr, n))
     return HELPER_ERR(EFAULT);
+  if (helper_clean_path(st, memmem(helper_guest(st, ptr), n, "//", 2) == NULL) < 0)
+    return HELPER_ERR(E2BIG);
   size_t decoded;
   long raw = helper_prefix_match(st->path_raw, st->path_raw_len, helper_guest(st, ptr), n, &decoded);
   if (raw < 0 || decoded > st->dec->path_len)

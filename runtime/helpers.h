@@ -27,6 +27,7 @@ struct helper_state {
   size_t query_len;
   const char *orig_uri;        /* path and query as sent */
   size_t orig_uri_len;
+  uint32_t view_used;          /* bytes of the request region in use (exec.c) */
   char value[EXEC_MAX_VALUE];  /* build buffer 1 */
   size_t value_len;
 };
@@ -44,5 +45,10 @@ long helper_var_value(const struct helper_state *st, unsigned id, char *buf, siz
  * the decoded path those are. */
 long helper_prefix_match(const char *path_raw, size_t path_raw_len, const char *prefix,
                          size_t prefix_len, size_t *decoded);
+
+/* Replaces the current escaped path (a rewrite): the view's path, path_lc
+ * and path_raw and the decision's path follow it. 0, -EINVAL (bad escape) or
+ * -E2BIG (the request region is full). exec.c */
+int exec_path_replace(struct helper_state *st, const char *raw, size_t raw_len);
 
 #endif
