@@ -1,0 +1,221 @@
+/* Directive dispatch: the table from directives.def, the route order list
+ * (the `order` option edits a per-adaptation copy), handler directives'
+ * matcher extraction, and building subroutes out of a segment's directives. */
+#include <string.h>
+
+#include "adapt.h"
+
+static const char *const directive_default_order[] = {
+  "tracing", "map", "vars", "fs", "root", "log_append", "skip_log", "log_skip", "log_name",
+  "header", "copy_response_headers", "request_body", "timeouts", "redir", "method", "rewrite",
+  "uri", "try_files", "basicauth", "basic_auth", "forward_auth", "request_header", "encode",
+  "push", "intercept", "templates", "invoke", "handle", "handle_path", "route", "abort", "error",
+  "copy_response", "respond", "metrics", "reverse_proxy", "php_fastcgi", "file_server", "acme_server",
+};
+
+static const struct directive {
+  const char *name;
+  directive_fn raw;
+  handler_fn handler;
+} directive_table[] = {
+#define DIRECTIVE(n, fn) {#n, fn, NULL},
+#define HANDLER(n, fn) {#n, NULL, fn},
+#include "directives.def"
+#undef DIRECTIVE
+#undef HANDLER
+};
+
+static const struct directive *directive_find(const char *name)
+{
+  for (size_t i = 0; i < sizeof directive_table / sizeof directive_table[0]; i++)
+    if (strcmp(directive_table[i].name, name) == 0)
+      return &directive_table[i];
+  return NULL;
+}
+
+bool directive_known(const char *name)
+{
+  return directive_find(name) != NULL;
+}
+
+void directive_order_init(struct adapt *ad)
+{
+  for (size_t i = 0; i < sizeof directive_default_order / sizeof directive_default_order[0]; i++)
+    *ARENA_PUSH(ad->arena, ad->order, ad->norder, ad->ordercap) = directive_default_order[i];
+}
+
+/* Go's map lookup: a missing directive sorts at position 0. */
+int directive_order_index(struct adapt *ad, const char *name)
+{
+  for (size_t i = 0; i < ad->norder; i++)
+    if (strcmp(ad->order[i], name) == 0)
+      return (int)i;
+  return 0;
+}
+
+bool directive_is_ordered(struct adapt *ad, const char *name)
+{
+  for (size_t i = 0; i < ad->norder; i++)
+    if (strcmp(ad->order[i], name) == 0)
+      return true;
+  return false;
+}
+
+struct json *route_new(struct helper *h, struct json *matcher_set, struct json *handler)
+{
+  struct arena *a = h->ad->arena;
+  struct json *route = jobj(a);
+  if (matcher_set) {
+    struct json *match = jarr(a);
+    jpush(a, match, matcher_set);
+    jset(a, route, "match", match);
+  }
+  if (handler) {
+    struct json *handle = jarr(a);
+    json_sort_deep(handler);
+    jpush(a, handle, handler);
+    jset(a, route, "handle", handle);
+  }
+  return route;
+}
+
+void values_push(struct helper *h, struct config_values *out, const char *class, struct json *v)
+{
+  struct config_value *cv = ARENA_PUSH(h->ad->arena, out->items, out->count, out->cap);
+  cv->class = class;
+  cv->value = v;
+}
+
+void values_push_route(struct helper *h, struct config_values *out, struct json *route)
+{
+  values_push(h, out, "route", route);
+}
+
+/* RegisterHandlerDirective's wrapper: matcher from the first argument, then the handler. */
+static int directive_run_handler(struct helper *h, handler_fn fn, struct config_values *out)
+{
+  if (!disp_next(&h->d))
+    return disp_arg_err(&h->d);
+  struct json *set;
+  if (matchers_extract_set(h, &set) < 0)
+    return -1;
+  struct json *handler = fn(h);
+  if (!handler)
+    return -1;
+  if (handler->kind == JSON_NULL)
+    return 0;
+  values_push_route(h, out, route_new(h, set, handler));
+  return 0;
+}
+
+int directive_run(struct helper *h, const char *name, struct config_values *out)
+{
+  const struct directive *dir = directive_find(name);
+  size_t first = out->count;
+  int r = dir->handler ? directive_run_handler(h, dir->handler, out) : dir->raw(h, out);
+  const char *norm = strcmp(name, "handle_path") == 0 ? "handle" : name;
+  for (size_t i = first; i < out->count; i++)
+    out->items[i].directive = norm;
+  return r;
+}
+
+const char *group_next(struct adapt *ad, int *counter)
+{
+  (void)ad;
+  return arena_printf(ad->arena, "group%d", (*counter)++);
+}
+
+struct json *subroute_handler(struct arena *a, struct json *routes)
+{
+  struct json *sr = jobj(a);
+  jset(a, sr, "handler", jstr(a, "subroute", (struct srcpos){0}));
+  if (routes && routes->count)
+    jset(a, sr, "routes", routes);
+  return sr;
+}
+
+/* Caddy's buildSubroute: order check and sort, mutually exclusive groups
+ * (handle, rewrite always, root), then consolidation. Returns the routes. */
+struct json *subroute_build(struct helper *h, struct config_values *routes, bool sort)
+{
+  struct arena *a = h->ad->arena;
+  if (sort) {
+    for (size_t i = 0; i < routes->count; i++)
+      if (!directive_is_ordered(h->ad, routes->items[i].directive)) {
+        fe_fail(h->ad->err, disp_pos(&h->d), "directive '%s' is not an ordered HTTP handler, so it cannot be used here - "
+                "try placing within a route block or using the order global option", routes->items[i].directive);
+        return NULL;
+      }
+    sort_routes(h->ad, routes);
+  }
+  static const char *const exclusive[] = {"handle", "rewrite", "root"};
+  const char *groups[3] = {0};
+  for (int k = 0; k < 3; k++) {
+    int count = 0;
+    for (size_t i = 0; i < routes->count; i++)
+      count += strcmp(routes->items[i].directive, exclusive[k]) == 0;
+    if (count > 1 || k == 1)
+      groups[k] = group_next(h->ad, h->groups);
+  }
+  struct json *list = jarr(a);
+  for (size_t i = 0; i < routes->count; i++) {
+    struct config_value *v = &routes->items[i];
+    for (int k = 0; k < 3; k++)
+      if (strcmp(v->directive, exclusive[k]) == 0 && groups[k] && !v->is_subroute)
+        jset(a, v->value, "group", jstr(a, groups[k], (struct srcpos){0}));
+    if (v->is_subroute) {
+      struct json *inner = json_object_get(v->value, "routes");
+      for (size_t k = 0; inner && k < inner->count; k++)
+        jpush(a, list, inner->items[k]);
+    } else
+      jpush(a, list, v->value);
+  }
+  return routes_consolidate(a, list);
+}
+
+/* parseSegmentAsConfig: the block's lines are directives of their own, with
+ * matcher definitions scoped to the block. */
+int segment_as_config(struct helper *h, struct config_values *out)
+{
+  struct arena *a = h->ad->arena;
+  while (disp_next(&h->d)) {
+    if (disp_next_arg(&h->d))
+      return disp_arg_err(&h->d);
+    struct dispenser segs[256];
+    int nsegs = 0;
+    for (int nesting = h->d.nesting; disp_next_block(&h->d, nesting);) {
+      if (nsegs == 256)
+        return disp_errf(&h->d, "too many directives in one block");
+      segs[nsegs++] = disp_next_segment(&h->d);
+    }
+    struct matcher_defs *defs = arena_alloc(a, sizeof *defs);
+    for (size_t i = 0; i < h->defs->count; i++)
+      *ARENA_PUSH(a, defs->items, defs->count, defs->cap) = h->defs->items[i];
+    struct helper sub = *h;
+    sub.defs = defs;
+    for (int i = 0; i < nsegs; i++)
+      if (segs[i].tokens[0].text[0] == '@' && matchers_parse_definitions(&sub, &segs[i], defs) < 0)
+        return -1;
+    for (int i = 0; i < nsegs; i++) {
+      const char *dir = segs[i].tokens[0].text;
+      if (dir[0] == '@')
+        continue;
+      if (!directive_known(dir))
+        return disp_errf(&h->d, "unrecognized directive: %s - are you sure your Caddyfile structure (nesting and braces) is correct?", dir);
+      sub.d = segs[i];
+      if (directive_run(&sub, dir, out) < 0) {
+        return disp_wrap(&h->d, "parsing caddyfile tokens for '%s': ", dir);
+      }
+    }
+  }
+  return 0;
+}
+
+struct json *segment_as_subroute(struct helper *h, bool sort)
+{
+  struct config_values vals = {0};
+  if (segment_as_config(h, &vals) < 0)
+    return NULL;
+  struct json *routes = subroute_build(h, &vals, sort);
+  return routes ? subroute_handler(h->ad->arena, routes) : NULL;
+}

@@ -1,0 +1,282 @@
+/* Log writer and encoder modules in the Caddyfile: stdout/stderr/discard,
+ * file (with rolling), net; console/json, filter (field filters), append and
+ * journald encoders. Each reads the segment that starts at its name. */
+#include <math.h>
+#include <string.h>
+
+#include "adapt.h"
+
+static struct json *module_obj(struct helper *h, const char *key, const char *name)
+{
+  struct json *m = jobj(h->ad->arena);
+  jset(h->ad->arena, m, key, jstr(h->ad->arena, name, disp_pos(&h->d)));
+  return m;
+}
+
+static int log_arg(struct helper *h, const char **out)
+{
+  if (!disp_next_arg(&h->d))
+    return disp_arg_err(&h->d);
+  *out = disp_val(&h->d);
+  return 0;
+}
+
+static int file_roll_list(struct helper *h, struct json *w, const char *key, bool ints)
+{
+  struct arena *a = h->ad->arena;
+  struct json *list = jget_or_new(a, w, key, JSON_ARRAY);
+  while (disp_next_arg(&h->d)) {
+    const char *p = disp_val(&h->d);
+    while (*p) {
+      const char *comma = strchr(p, ',');
+      size_t n = comma ? (size_t)(comma - p) : strlen(p);
+      const char *item = arena_strndup(a, p, n);
+      long long v;
+      if (ints && go_atoi(item, &v))
+        jpush(a, list, jint(a, v, disp_pos(&h->d)));
+      else
+        jpush(a, list, jstr(a, item, disp_pos(&h->d)));
+      p += n + (comma != NULL);
+    }
+  }
+  return 0;
+}
+
+static int file_option(struct helper *h, struct json *w, const char *sub)
+{
+  struct arena *a = h->ad->arena;
+  const char *v = NULL;
+  long long n;
+  if (!strcmp(sub, "roll_disabled") || !strcmp(sub, "roll_uncompressed")) {
+    jset(a, w, sub[5] == 'd' ? "roll" : "roll_gzip", jbool(a, false));
+    return 0;
+  }
+  if (!strcmp(sub, "roll_local_time")) {
+    jset(a, w, "roll_local_time", jbool(a, true));
+    return 0;
+  }
+  if (!strcmp(sub, "roll_at") || !strcmp(sub, "roll_minutes"))
+    return file_roll_list(h, w, sub, sub[5] == 'm');
+  if (log_arg(h, &v) < 0)
+    return -1;
+  if (!strcmp(sub, "mode") || !strcmp(sub, "dir_mode") || !strcmp(sub, "roll_compression"))
+    jset(a, w, sub, jstr(a, v, disp_pos(&h->d)));
+  else if (!strcmp(sub, "roll_size")) {
+    if (go_parse_size(v, &n) < 0)
+      return disp_errf(&h->d, "parsing size: %s", v);
+    jset(a, w, "roll_size_mb", jint(a, (long long)ceil((double)n / 1048576.0), disp_pos(&h->d)));
+  } else if (!strcmp(sub, "roll_keep") && go_atoi(v, &n))
+    jset(a, w, "roll_keep", jint(a, n, disp_pos(&h->d)));
+  else if (!strcmp(sub, "roll_keep_for") || !strcmp(sub, "roll_interval")) {
+    if (go_parse_duration(v, &n) < 0)
+      return disp_errf(&h->d, "parsing duration: %s", v);
+    if (sub[5] == 'k')
+      jset(a, w, "roll_keep_days", jint(a, (long long)ceil((double)n / 3.6e12 / 24.0), disp_pos(&h->d)));
+    else
+      jset(a, w, "roll_interval", jint(a, n, disp_pos(&h->d)));
+  } else
+    return disp_errf(&h->d, "unrecognized subdirective '%s'", sub);
+  return 0;
+}
+
+/* output stdout|stderr|discard|file PATH {...}|net ADDR {...} */
+int log_writer(struct helper *h, struct json *cl)
+{
+  struct arena *a = h->ad->arena;
+  const char *name = NULL;
+  if (log_arg(h, &name) < 0)
+    return -1;
+  struct json *w = module_obj(h, "output", name);
+  if (!strcmp(name, "file") || !strcmp(name, "net")) {
+    const char *target = NULL;
+    if (log_arg(h, &target) < 0)
+      return -1;
+    jset(a, w, name[0] == 'f' ? "filename" : "address", jstr(a, target, disp_pos(&h->d)));
+    if (disp_next_arg(&h->d))
+      return disp_arg_err(&h->d);
+    for (int nest = h->d.nesting; disp_next_block(&h->d, nest);) {
+      const char *sub = disp_val(&h->d);
+      if (name[0] == 'n') {
+        if (!strcmp(sub, "soft_start"))
+          jset(a, w, "soft_start", jbool(a, true));
+        else if (!strcmp(sub, "dial_timeout") && disp_next_arg(&h->d)) {
+          struct json *d = go_duration_json(h, disp_val(&h->d));
+          if (!d)
+            return -1;
+          jset(a, w, "dial_timeout", d);
+        } else
+          return disp_errf(&h->d, "unrecognized subdirective '%s'", sub);
+      } else if (file_option(h, w, sub) < 0)
+        return -1;
+    }
+  } else if (strcmp(name, "stdout") && strcmp(name, "stderr") && strcmp(name, "discard"))
+    return disp_errf(&h->d, "getting module named 'caddy.logging.writers.%s': module not registered: caddy.logging.writers.%s", name, name);
+  jset(a, cl, "writer", w);
+  return 0;
+}
+
+static struct json *log_encoder_module(struct helper *h, const char *name);
+
+static int filter_actions(struct helper *h, struct json *f, const char *key)
+{
+  struct arena *a = h->ad->arena;
+  struct json *actions = jarr(a);
+  for (int nest = h->d.nesting; disp_next_block(&h->d, nest);) {
+    struct json *act = jobj(a);
+    const char *type = disp_val(&h->d), *v = NULL;
+    if (strcmp(type, "replace") && strcmp(type, "hash") && strcmp(type, "delete"))
+      return disp_errf(&h->d, "unrecognized subdirective %s", type);
+    jset(a, act, "type", jstr(a, type, disp_pos(&h->d)));
+    if (log_arg(h, &v) < 0)
+      return -1;
+    jset(a, act, key, jstr(a, v, disp_pos(&h->d)));
+    if (!strcmp(type, "replace")) {
+      if (log_arg(h, &v) < 0)
+        return -1;
+      jset(a, act, "value", jstr(a, v, disp_pos(&h->d)));
+    }
+    jpush(a, actions, act);
+  }
+  jset(a, f, "actions", actions);
+  return 0;
+}
+
+static int filter_ip_mask(struct helper *h, struct json *f)
+{
+  struct arena *a = h->ad->arena;
+  long long n;
+  for (int i = 0; i < 2 && disp_next_arg(&h->d); i++) {
+    if (!go_atoi(disp_val(&h->d), &n))
+      return disp_errf(&h->d, "error parsing %s CIDR mask: %s", i ? "IPv6" : "IPv4", disp_val(&h->d));
+    jset(a, f, i ? "ipv6_cidr" : "ipv4_cidr", jint(a, n, disp_pos(&h->d)));
+  }
+  for (int nest = h->d.nesting; disp_next_block(&h->d, nest);) {
+    const char *sub = disp_val(&h->d);
+    if ((strcmp(sub, "ipv4") && strcmp(sub, "ipv6")) || !disp_next_arg(&h->d) || !go_atoi(disp_val(&h->d), &n))
+      return disp_errf(&h->d, "unrecognized subdirective %s", sub);
+    jset(a, f, sub[3] == '4' ? "ipv4_cidr" : "ipv6_cidr", jint(a, n, disp_pos(&h->d)));
+  }
+  return 0;
+}
+
+/* FIELD FILTER [args] [{ }] with the cursor on FIELD */
+static int log_field_filter(struct helper *h, struct json *fields)
+{
+  struct arena *a = h->ad->arena;
+  const char *field = disp_val(&h->d), *name = NULL;
+  if (log_arg(h, &name) < 0)
+    return -1;
+  struct json *f = module_obj(h, "filter", name);
+  if (!strcmp(name, "replace") || !strcmp(name, "rename")) {
+    if (disp_next_arg(&h->d))
+      jset(a, f, "value", jstr(a, disp_val(&h->d), disp_pos(&h->d)));
+  } else if (!strcmp(name, "regexp")) {
+    if (disp_next_arg(&h->d))
+      jset(a, f, "regexp", jstr(a, disp_val(&h->d), disp_pos(&h->d)));
+    if (disp_next_arg(&h->d))
+      jset(a, f, "value", jstr(a, disp_val(&h->d), disp_pos(&h->d)));
+  } else if (!strcmp(name, "ip_mask")) {
+    if (filter_ip_mask(h, f) < 0)
+      return -1;
+  } else if (!strcmp(name, "query") || !strcmp(name, "cookie")) {
+    if (filter_actions(h, f, name[0] == 'q' ? "parameter" : "name") < 0)
+      return -1;
+  } else if (strcmp(name, "delete") && strcmp(name, "hash"))
+    return disp_errf(&h->d, "getting module named 'caddy.logging.encoders.filter.%s': module not registered", name);
+  jset(a, fields, field, f);
+  return 0;
+}
+
+static int log_wrap(struct helper *h, struct json *enc)
+{
+  const char *name = NULL;
+  if (log_arg(h, &name) < 0)
+    return -1;
+  struct json *w = log_encoder_module(h, name);
+  if (!w)
+    return -1;
+  jset(h->ad->arena, enc, "wrap", w);
+  return 0;
+}
+
+static int log_scalar_field(struct helper *h, struct json *fields)
+{
+  const char *field = disp_val(&h->d);
+  if (!disp_next_arg(&h->d))
+    return disp_arg_err(&h->d);
+  jset(h->ad->arena, fields, field, go_scalar(h->ad->arena, disp_token(&h->d)));
+  return disp_next_arg(&h->d) ? disp_arg_err(&h->d) : 0;
+}
+
+/* filter and append: wrap + fields, long form in a fields block or short form */
+static int log_wrapping_encoder(struct helper *h, struct json *enc, bool append)
+{
+  struct json *fields = jobj(h->ad->arena);
+  for (int nest = h->d.nesting; disp_next_block(&h->d, nest);) {
+    const char *sub = disp_val(&h->d);
+    int r = 0;
+    if (!strcmp(sub, "wrap"))
+      r = log_wrap(h, enc);
+    else if (!strcmp(sub, "fields"))
+      for (int inner = h->d.nesting; r == 0 && disp_next_block(&h->d, inner);)
+        r = append ? log_scalar_field(h, fields) : log_field_filter(h, fields);
+    else
+      r = append ? log_scalar_field(h, fields) : log_field_filter(h, fields);
+    if (r < 0)
+      return -1;
+  }
+  if (fields->count)
+    jset(h->ad->arena, enc, "fields", fields);
+  return 0;
+}
+
+static int log_plain_encoder(struct helper *h, struct json *enc)
+{
+  static const char *const keys[] = {"message_key", "level_key", "time_key", "name_key", "caller_key",
+                                     "stacktrace_key", "line_ending", "time_format", "duration_format", "level_format"};
+  if (disp_next_arg(&h->d))
+    return disp_arg_err(&h->d);
+  for (int nest = h->d.nesting; disp_next_block(&h->d, nest);) {
+    const char *sub = disp_val(&h->d), *v = NULL;
+    if (!strcmp(sub, "time_local")) {
+      jset(h->ad->arena, enc, "time_local", jbool(h->ad->arena, true));
+      continue;
+    }
+    bool known = false;
+    for (int i = 0; i < 10; i++)
+      known = known || !strcmp(sub, keys[i]);
+    if (!known)
+      return disp_errf(&h->d, "unrecognized subdirective %s", sub);
+    if (log_arg(h, &v) < 0)
+      return -1;
+    jset(h->ad->arena, enc, sub, jstr(h->ad->arena, v, disp_pos(&h->d)));
+  }
+  return 0;
+}
+
+static struct json *log_encoder_module(struct helper *h, const char *name)
+{
+  struct json *enc = module_obj(h, "format", name);
+  int r;
+  if (!strcmp(name, "console") || !strcmp(name, "json"))
+    r = log_plain_encoder(h, enc);
+  else if (!strcmp(name, "filter") || !strcmp(name, "append"))
+    r = log_wrapping_encoder(h, enc, name[0] == 'a');
+  else if (!strcmp(name, "journald"))
+    r = log_wrapping_encoder(h, enc, false);
+  else
+    r = disp_errf(&h->d, "getting module named 'caddy.logging.encoders.%s': module not registered: caddy.logging.encoders.%s", name, name);
+  return r < 0 ? NULL : enc;
+}
+
+int log_encoder(struct helper *h, struct json *cl)
+{
+  const char *name = NULL;
+  if (log_arg(h, &name) < 0)
+    return -1;
+  struct json *enc = log_encoder_module(h, name);
+  if (!enc)
+    return -1;
+  jset(h->ad->arena, cl, "encoder", enc);
+  return 0;
+}
