@@ -158,7 +158,7 @@ static void json_parser_fail(struct json_parser *ps, const char *what)
 
 static void json_skip_space(struct json_parser *ps)
 {
-  while (ps->p < ps->end && strchr(" \t\r\n", *ps->p)) {
+  while (ps->p < ps->end && *ps->p && strchr(" \t\r\n", *ps->p)) {   /* strchr finds the NUL too */
     if (*ps->p == '\n') {
       ps->line++;
       ps->line_start = ps->p + 1;
@@ -309,11 +309,20 @@ static struct json *json_parse_array(struct json_parser *ps, struct json *v)
   }
 }
 
+/* strspn of digits bounded by the text's end: the text need not be NUL-terminated */
+static size_t json_digits(const struct json_parser *ps)
+{
+  const char *q = ps->p;
+  while (q < ps->end && *q >= '0' && *q <= '9')
+    q++;
+  return (size_t)(q - ps->p);
+}
+
 static struct json *json_parse_number(struct json_parser *ps, struct json *v)
 {
   const char *s = ps->p;
   if (ps->p < ps->end && *ps->p == '-') ps->p++;
-  size_t digits = strspn(ps->p, "0123456789");
+  size_t digits = json_digits(ps);
   if (!digits || (ps->p[0] == '0' && digits > 1)) {
     json_parser_fail(ps, "bad number");
     return NULL;
@@ -321,14 +330,14 @@ static struct json *json_parse_number(struct json_parser *ps, struct json *v)
   ps->p += digits;
   if (ps->p < ps->end && *ps->p == '.') {
     ps->p++;
-    size_t frac = strspn(ps->p, "0123456789");
+    size_t frac = json_digits(ps);
     if (!frac) { json_parser_fail(ps, "bad number"); return NULL; }
     ps->p += frac;
   }
   if (ps->p < ps->end && (*ps->p == 'e' || *ps->p == 'E')) {
     ps->p++;
     if (ps->p < ps->end && (*ps->p == '+' || *ps->p == '-')) ps->p++;
-    size_t exp = strspn(ps->p, "0123456789");
+    size_t exp = json_digits(ps);
     if (!exp) { json_parser_fail(ps, "bad number"); return NULL; }
     ps->p += exp;
   }

@@ -79,7 +79,7 @@ struct json *jnull(struct arena *a);
 void jset(struct arena *a, struct json *obj, const char *key, struct json *v);
 void jpush(struct arena *a, struct json *arr, struct json *v);
 struct json *jget_or_new(struct arena *a, struct json *obj, const char *key, enum json_kind kind);
-struct json *jstrarr(struct arena *a, const char **items, int n, struct srcpos pos);
+struct json *jstrarr(struct arena *a, const char *const *items, int n, struct srcpos pos);
 void json_sort_deep(struct json *v);
 struct json *json_clone(struct arena *a, const struct json *v);
 /* Go's strconv-style typing of an unquoted token (ScalarVal). */

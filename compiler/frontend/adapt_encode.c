@@ -46,7 +46,7 @@ struct json *adapt_encode(struct helper *h)
   struct json *r = handler_named(h, "encode"), *encodings = jobj(a), *prefer = jarr(a);
   disp_next(&h->d);
   int n;
-  const char **args = disp_remaining_args(&h->d, &n);
+  const char *const *args = disp_remaining_args(&h->d, &n);
   while (disp_next_block(&h->d, 0)) {
     const char *sub = disp_val(&h->d);
     if (!strcmp(sub, "minimum_length")) {
@@ -70,7 +70,7 @@ struct json *adapt_encode(struct helper *h)
       jpush(a, prefer, jstr(a, sub, disp_pos(&h->d)));
     }
   }
-  static const char *defaults[] = {"zstd", "gzip"};
+  static const char *const defaults[] = {"zstd", "gzip"};
   if (!prefer->count && !n)
     args = defaults, n = 2;
   for (int i = 0; i < n; i++) {

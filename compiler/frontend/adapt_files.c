@@ -154,7 +154,7 @@ static int file_server_option(struct helper *h, struct json *r, const char *sub)
   struct arena *a = h->ad->arena;
   int n;
   if (!strcmp(sub, "hide") || !strcmp(sub, "index") || !strcmp(sub, "etag_file_extensions")) {
-    const char **args = disp_remaining_args(&h->d, &n);
+    const char *const *args = disp_remaining_args(&h->d, &n);
     if (!n)
       return disp_arg_err(&h->d);
     jset(a, r, !strcmp(sub, "index") ? "index_names" : sub, jstrarr(a, args, n, disp_pos(&h->d)));
@@ -166,8 +166,8 @@ static int file_server_option(struct helper *h, struct json *r, const char *sub)
     struct json *jv = !strcmp(sub, "status") && go_atoi(v, &code) ? jint(a, code, disp_pos(&h->d)) : jstr(a, v, disp_pos(&h->d));
     jset(a, r, !strcmp(sub, "status") ? "status_code" : sub, jv);
   } else if (!strcmp(sub, "precompressed")) {
-    static const char *defaults[] = {"br", "zstd", "gzip"};
-    const char **args = disp_remaining_args(&h->d, &n);
+    static const char *const defaults[] = {"br", "zstd", "gzip"};
+    const char *const *args = disp_remaining_args(&h->d, &n);
     if (!n)
       args = defaults, n = 3;
     struct json *pre = jobj(a);

@@ -1,5 +1,6 @@
-/* `zsc adapt [--pretty] FILE`: prints the IR as Caddy JSON (tab-indented
- * with --pretty, compact otherwise, like `caddy adapt`) and a newline. */
+/* `zsc adapt [--pretty|--compact] FILE`: prints the IR as Caddy JSON and a
+ * newline, tab-indented as Go's json.Indent (the default, or --pretty), or
+ * compact as `caddy adapt` without --pretty. */
 #include <stdio.h>
 #include <string.h>
 
@@ -7,18 +8,18 @@
 
 int frontend_adapt_main(int argc, char **argv)
 {
-  bool pretty = false;
+  bool pretty = true;
   const char *path = NULL;
   for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--pretty"))
-      pretty = true;
+    if (!strcmp(argv[i], "--pretty") || !strcmp(argv[i], "--compact"))
+      pretty = argv[i][2] == 'p';
     else if (!strcmp(argv[i], "adapt") && !path && i == 1)
       continue;
     else
       path = argv[i];
   }
   if (!path) {
-    fprintf(stderr, "usage: zsc adapt [--pretty] FILE\n");
+    fprintf(stderr, "usage: zsc adapt [--pretty|--compact] FILE\n");
     return 1;
   }
   struct arena a = {0};

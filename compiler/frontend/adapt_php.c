@@ -91,12 +91,11 @@ static void php_index_routes(struct arena *a, struct php_options *o, struct json
   const char *policy = "first_exist_fallback";
   bool redir = false;
   if (!o->ntry) {
-    static const char *defaults[3];
+    const char **defaults = arena_alloc(a, sizeof *defaults * 3);
     defaults[0] = "{http.request.uri.path}";
     defaults[1] = dir_index;
     defaults[2] = o->index;
-    o->try_files = arena_alloc(a, sizeof defaults);
-    memcpy(o->try_files, defaults, sizeof defaults);
+    o->try_files = defaults;
     o->ntry = 3;
     redir = true;
   } else {

@@ -254,7 +254,7 @@ static int proxy_misc(struct helper *h, struct proxy *p, const char *sub)
 {
   struct arena *a = h->ad->arena;
   if (!strcmp(sub, "trusted_proxies")) {
-    static const char *private[] = {"192.168.0.0/16", "172.16.0.0/12", "10.0.0.0/8", "127.0.0.1/8", "fd00::/8", "::1"};
+    static const char *const private[] = {"192.168.0.0/16", "172.16.0.0/12", "10.0.0.0/8", "127.0.0.1/8", "fd00::/8", "::1"};
     struct json *list = jget_or_new(a, p->handler, "trusted_proxies", JSON_ARRAY);
     while (disp_next_arg(&h->d))
       if (!strcmp(disp_val(&h->d), "private_ranges"))

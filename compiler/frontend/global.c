@@ -99,7 +99,7 @@ static int option_auto_https(struct helper *h, const char *name)
   const char **args = disp_remaining_args(&h->d, &n);
   if (n == 0)
     return disp_arg_err(&h->d);
-  static const char *ok[] = {"off", "disable_redirects", "disable_certs", "ignore_loaded_certs", "prefer_wildcard"};
+  static const char *const ok[] = {"off", "disable_redirects", "disable_certs", "ignore_loaded_certs", "prefer_wildcard"};
   struct json *list = json_object_get(h->ad->options, name);
   if (!list) {
     list = jarr(h->ad->arena);

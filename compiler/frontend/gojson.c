@@ -30,7 +30,7 @@ struct json *jget_or_new(struct arena *a, struct json *obj, const char *key, enu
   return v;
 }
 
-struct json *jstrarr(struct arena *a, const char **items, int n, struct srcpos pos)
+struct json *jstrarr(struct arena *a, const char *const *items, int n, struct srcpos pos)
 {
   struct json *arr = json_new(a, JSON_ARRAY, pos);
   for (int i = 0; i < n; i++)
@@ -97,8 +97,8 @@ static bool go_parse_float(const char *s)
 
 static bool go_parse_bool(const char *s, bool *out)
 {
-  static const char *yes[] = {"1", "t", "T", "TRUE", "true", "True"};
-  static const char *no[] = {"0", "f", "F", "FALSE", "false", "False"};
+  static const char *const yes[] = {"1", "t", "T", "TRUE", "true", "True"};
+  static const char *const no[] = {"0", "f", "F", "FALSE", "false", "False"};
   for (int i = 0; i < 6; i++) {
     if (strcmp(s, yes[i]) == 0)
       return *out = true, true;

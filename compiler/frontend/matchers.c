@@ -126,7 +126,7 @@ static struct json *matcher_expression(struct helper *h, struct dispenser *d)
 
 static struct json *matcher_ip(struct helper *h, struct dispenser *d)
 {
-  static const char *private[] = {"192.168.0.0/16", "172.16.0.0/12", "10.0.0.0/8", "127.0.0.1/8", "fd00::/8", "::1"};
+  static const char *const private[] = {"192.168.0.0/16", "172.16.0.0/12", "10.0.0.0/8", "127.0.0.1/8", "fd00::/8", "::1"};
   struct arena *a = h->ad->arena;
   struct json *ranges = jarr(a);
   while (disp_next(d)) {

@@ -45,6 +45,7 @@ static int so_listener_wrappers(struct helper *h, struct json *o)
           return -1;
       } else
         return disp_errf(&h->d, "unrecognized listener wrapper option '%s'", disp_val(&h->d));
+    json_sort_deep(w);
     jpush(a, list, w);
   }
   return 0;
@@ -70,7 +71,7 @@ static int so_list(struct helper *h, struct json *o, const char *key, bool proto
 
 static int so_trusted_proxies(struct helper *h, struct json *o)
 {
-  static const char *private[] = {"192.168.0.0/16", "172.16.0.0/12", "10.0.0.0/8", "127.0.0.1/8", "fd00::/8", "::1"};
+  static const char *const private[] = {"192.168.0.0/16", "172.16.0.0/12", "10.0.0.0/8", "127.0.0.1/8", "fd00::/8", "::1"};
   struct arena *a = h->ad->arena;
   if (!disp_next_arg(&h->d))
     return disp_errf(&h->d, "trusted_proxies expects an IP range source module name as its first argument");
@@ -87,6 +88,7 @@ static int so_trusted_proxies(struct helper *h, struct json *o)
       jpush(a, ranges, jstr(a, disp_val(&h->d), disp_pos(&h->d)));
   if (ranges->count)
     jset(a, src, "ranges", ranges);
+  json_sort_deep(src);         /* a module object */
   jset(a, o, "trusted_proxies", src);
   return 0;
 }

@@ -469,63 +469,81 @@ static int servers_ambiguous(struct servers_ctx *c, struct pairing *p)
   return 0;
 }
 
-static struct json *servers_one(struct servers_ctx *c, struct pairing *p)
+/* listen, and listen_protocols when some listener names protocols */
+static struct json *servers_listen(struct arena *a, struct json *srv, struct pairing *p)
 {
-  struct arena *a = c->arena;
-  struct json *srv = jobj(a), *listen = jarr(a), *routes = jarr(a);
-  if (servers_ambiguous(c, p) < 0)
-    return NULL;
+  struct json *listen = jarr(a), *lp = jarr(a);
   bool has_prots = false;
   for (size_t i = 0; i < p->naddrs; i++) {
+    bool any = false;
     jpush(a, listen, jstr(a, p->addrs[i].addr, (struct srcpos){0}));
     for (size_t k = 0; k < p->addrs[i].nprots; k++)
-      has_prots = has_prots || *p->addrs[i].prots[k];
+      any = any || *p->addrs[i].prots[k];
+    jpush(a, lp, any ? jstrarr(a, p->addrs[i].prots, (int)p->addrs[i].nprots, (struct srcpos){0}) : jnull(a));
+    has_prots = has_prots || any;
   }
   if (listen->count)
     jset(a, srv, "listen", listen);
-  if (has_prots) {
-    struct json *lp = jarr(a);
-    for (size_t i = 0; i < p->naddrs; i++) {
-      bool any = false;
-      for (size_t k = 0; k < p->addrs[i].nprots; k++)
-        any = any || *p->addrs[i].prots[k];
-      jpush(a, lp, any ? jstrarr(a, p->addrs[i].prots, (int)p->addrs[i].nprots, (struct srcpos){0}) : jnull(a));
-    }
+  if (has_prots)
     jset(a, srv, "listen_protocols", lp);
-  }
-  servers_apply_auto_https(c->ad, srv);
-  go_sort_stable(p, p->count, servers_block_less, servers_block_swap);
-  struct tls_pairing *tp = ARENA_PUSH(a, c->ad->pairings, c->ad->npairings, c->ad->paircap);
+  return listen;
+}
+
+/* Hands the server's sites to the tls app, which is built after all servers. */
+static void servers_remember_for_tls(struct servers_ctx *c, struct pairing *p, struct json *listen)
+{
+  struct tls_pairing *tp = ARENA_PUSH(c->arena, c->ad->pairings, c->ad->npairings, c->ad->paircap);
   tp->listen = listen;
   for (size_t e = 0; e < p->count; e++) {
-    struct tls_site *ts = ARENA_PUSH(a, tp->sites, tp->count, tp->cap);
+    struct tls_site *ts = ARENA_PUSH(c->arena, tp->sites, tp->count, tp->cap);
     ts->site = p->entries[e].site;
     ts->keys = p->entries[e].parsed;
     ts->nkeys = p->entries[e].nkeys;
   }
+}
+
+/* One site of the server: auto-HTTPS skips, TLS and log values, its routes and error routes. */
+static int servers_site(struct servers_ctx *c, struct json *srv, struct pairing *p, struct sb_entry *en,
+                        struct json *routes, bool *tls_state)
+{
+  struct arena *a = c->arena;
+  struct json *listen = json_object_get(srv, "listen"), *sets = servers_site_matchers(a, en);
+  for (size_t k = 0; k < en->nkeys; k++)
+    if (listen && servers_listen_other_than(listen, c->http_port) && !strcmp(en->parsed[k].scheme, "http") &&
+        *en->parsed[k].host)
+      servers_skip_host(a, srv, en->parsed[k].host);
+  if (servers_apply_site_extras(c->ad, srv, en->site, en->parsed, en->nkeys, listen, tls_state) < 0)
+    return -1;
+  struct config_values vals = servers_pile_class(a, en->site, "route");
+  struct helper h = {.ad = c->ad, .groups = &c->ad->group_counter};
+  disp_init(&h.d, a, c->ad->err, NULL, 0);
+  struct json *site_routes = subroute_build(&h, &vals, true);
+  if (!site_routes)
+    return -1;
+  servers_append_subroute(a, routes, site_routes, sets, p->count);
+  servers_error_routes(c, srv, en->site, sets, p->count);
+  return 0;
+}
+
+static struct json *servers_one(struct servers_ctx *c, struct pairing *p)
+{
+  struct arena *a = c->arena;
+  struct json *srv = jobj(a), *routes = jarr(a);
+  if (servers_ambiguous(c, p) < 0)
+    return NULL;
+  struct json *listen = servers_listen(a, srv, p);
+  servers_apply_auto_https(c->ad, srv);
+  go_sort_stable(p, p->count, servers_block_less, servers_block_swap);
+  servers_remember_for_tls(c, p, listen);
   if (servers_named_routes(c, srv, p) < 0)
     return NULL;
   bool tls_state[3] = {false, !json_object_get(json_object_get(srv, "automatic_https"), "disable"), false};
   for (size_t e = 0; e < p->count; e++)
     if (site_pile_count(p->entries[e].site, "custom_log"))
       jget_or_new(a, srv, "logs", JSON_OBJECT);
-  for (size_t e = 0; e < p->count; e++) {
-    struct sb_entry *en = &p->entries[e];
-    struct json *sets = servers_site_matchers(a, en);
-    for (size_t k = 0; k < en->nkeys; k++)
-      if (servers_listen_other_than(listen, c->http_port) && !strcmp(en->parsed[k].scheme, "http") && *en->parsed[k].host)
-        servers_skip_host(a, srv, en->parsed[k].host);
-    if (servers_apply_site_extras(c->ad, srv, en->site, en->parsed, en->nkeys, listen, tls_state) < 0)
+  for (size_t e = 0; e < p->count; e++)
+    if (servers_site(c, srv, p, &p->entries[e], routes, tls_state) < 0)
       return NULL;
-    struct config_values vals = servers_pile_class(a, en->site, "route");
-    struct helper h = {.ad = c->ad, .groups = &c->ad->group_counter};
-    disp_init(&h.d, a, c->ad->err, NULL, 0);
-    struct json *site_routes = subroute_build(&h, &vals, true);
-    if (!site_routes)
-      return NULL;
-    servers_append_subroute(a, routes, site_routes, sets, p->count);
-    servers_error_routes(c, srv, en->site, sets, p->count);
-  }
   servers_finish_tls(c->ad, srv, tls_state);
   if (routes->count)
     jset(a, srv, "routes", routes_consolidate(a, routes));

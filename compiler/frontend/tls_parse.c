@@ -210,25 +210,10 @@ static int tls_cp_option(struct helper *h, struct tls_state *st, const char *sub
 
 int tls_client_auth(struct helper *h, struct json *cp);
 
-static int tls_block_option(struct helper *h, struct tls_state *st, const char *sub)
+/* ca, key_type, issuer and get_certificate; 1 when sub is none of them */
+static int tls_issuer_option(struct helper *h, struct tls_state *st, const char *sub)
 {
   struct arena *a = h->ad->arena;
-  int r = tls_cp_option(h, st, sub);
-  if (r != 1)
-    return r;
-  if (!strcmp(sub, "client_auth")) {
-    struct helper sub_h = *h;
-    sub_h.d = disp_next_segment(&h->d);
-    return tls_client_auth(&sub_h, st->cp);
-  }
-  if (!strcmp(sub, "load")) {
-    int n;
-    const char **args = disp_remaining_args(&h->d, &n);
-    struct json *l = jobj(a);
-    jset(a, l, "@folders", jstrarr(a, args, n, disp_pos(&h->d)));
-    jpush(a, st->loaders, l);
-    return 0;
-  }
   if (!strcmp(sub, "ca") || !strcmp(sub, "key_type")) {
     int n;
     const char **args = disp_remaining_args(&h->d, &n);
@@ -258,6 +243,31 @@ static int tls_block_option(struct helper *h, struct tls_state *st, const char *
     jpush(a, st->issuers, iss);
     return 0;
   }
+  return 1;
+}
+
+static int tls_block_option(struct helper *h, struct tls_state *st, const char *sub)
+{
+  struct arena *a = h->ad->arena;
+  int r = tls_cp_option(h, st, sub);
+  if (r != 1)
+    return r;
+  if (!strcmp(sub, "client_auth")) {
+    struct helper sub_h = *h;
+    sub_h.d = disp_next_segment(&h->d);
+    return tls_client_auth(&sub_h, st->cp);
+  }
+  if (!strcmp(sub, "load")) {
+    int n;
+    const char **args = disp_remaining_args(&h->d, &n);
+    struct json *l = jobj(a);
+    jset(a, l, "@folders", jstrarr(a, args, n, disp_pos(&h->d)));
+    jpush(a, st->loaders, l);
+    return 0;
+  }
+  r = tls_issuer_option(h, st, sub);
+  if (r != 1)
+    return r;
   if (!strcmp(sub, "on_demand") || !strcmp(sub, "reuse_private_keys")) {
     if (disp_next_arg(&h->d))
       return disp_arg_err(&h->d);

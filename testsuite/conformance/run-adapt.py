@@ -52,6 +52,10 @@ def print_totals(verdicts, groups):
         t = totals.setdefault(g, [0, 0])
         t[1] += 1
         t[0] += verdict in PASS_VERDICTS
+    exact = sum(1 for v, _ in verdicts.values() if v == "PASS_EXACT")
+    errors = sum(1 for v, _ in verdicts.values() if v == "PASS_ERROR")
+    print(f"byte-exact JSON: {exact}, expected errors: {errors}, same value only: "
+          f"{sum(1 for v, _ in verdicts.values() if v == 'PASS_SORTED')}")
     all_pass = sum(t[0] for t in totals.values())
     all_n = sum(t[1] for t in totals.values())
     for g in sorted(totals):
