@@ -50,11 +50,11 @@ static int codegen_server(struct cg *cg, const struct json *http, const struct j
     cg_refuse(cg, srv, "server '%s' that is not an object", m->key);
     return -1;
   }
+  cg->pos = cg_pos(cg, srv);     /* what the server says without a position of its own */
   int bad = config_server(cg, http, m->key, srv, index);
   cg->entry = arena_printf(cg->a, "srv%u", index);
   cg->group_count = cg->deferred_count = 0;
   cg->uses_req = false;
-  cg->pos = srv->pos;
   struct strbuf body;
   strbuf_init(&body, cg->a);
   cg->out = &body;

@@ -8,11 +8,29 @@
 
 #include "cg.h"
 
+/* the first positioned value inside node (depth first), or NULL: a
+ * synthesized object (the tls app, a route wrapper) is pointed at through
+ * the first Caddyfile token that went into it */
+static const struct json *cg_first_positioned(const struct json *node, int depth)
+{
+  if (!node || depth > 32)
+    return NULL;
+  if (node->pos.line > 0)
+    return node;
+  for (size_t i = 0; i < node->count; i++) {
+    const struct json *child = node->kind == JSON_ARRAY ? node->items[i]
+                             : node->kind == JSON_OBJECT ? node->members[i].value : NULL;
+    const struct json *found = cg_first_positioned(child, depth + 1);
+    if (found)
+      return found;
+  }
+  return NULL;
+}
+
 struct srcpos cg_pos(struct cg *cg, const struct json *node)
 {
-  if (node && node->pos.line > 0)
-    return node->pos;
-  return cg->pos;
+  const struct json *at = cg_first_positioned(node, 0);
+  return at ? at->pos : cg->pos;
 }
 
 static void emit_indent(struct cg *cg)
