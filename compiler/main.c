@@ -1,5 +1,6 @@
-/* zsc: the Caddyfile compiler. main() reads as the pipeline, stage by stage;
- * --emit=STAGE stops after a stage and prints what it produced. */
+/* zsc: the Caddyfile compiler. The stages run in pipeline.c; --emit=STAGE
+ * stops after a stage and prints what it produced, otherwise the blob is
+ * written. `zsc adapt` and `zsc explore` are subcommands of their own. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,25 +9,14 @@
 #include "base/diag.h"
 #include "base/json.h"
 #include "base/strbuf.h"
-#include "base/tmpdir.h"
 #include "bpf/bpf.h"
-#include "bpf/lift.h"
-#include "codegen/codegen.h"
-#include "codegen/stdlib_embed.h"
+#include "explore/explore.h"
 #include "frontend/frontend.h"
 #include "native/native.h"
 #include "options.h"
+#include "pipeline.h"
 #include "srcmap.h"
 #include "zsb/zsb.h"
-
-/* everything the stages produce, kept for the blob */
-struct build {
-  struct json *ir;
-  struct codegen_output cg;
-  struct bpf_program prog;
-  struct strbuf caged;
-  struct native_image image;
-};
 
 static int emit_text(const char *text)
 {
@@ -34,102 +24,47 @@ static int emit_text(const char *text)
   return 0;
 }
 
-/* eBPF C -> linked, verified eBPF (with the stdlib-bpf object) */
-static int build_bpf(struct arena *a, const struct options *opt, const char *c_source, struct bpf_program *prog,
-                     struct diag *d)
+static int write_blob(struct arena *a, const struct options *opt, struct pipeline *p, struct diag *d)
 {
-  char *inc = tmpdir_create(a, "bpf-include", d);
-  if (!inc)
-    return -1;
-  uint8_t *elf = NULL;
-  size_t elf_size = 0;
-  const char *dirs[] = {inc};
-  struct bpf_compile_options copt = {.clang = opt->clang, .source_name = "site.bpf.c",
-                                     .include_dirs = dirs, .include_count = 1};
-  int rc = stdlib_embed_write_headers(inc) < 0 ? -1 : bpf_compile(a, c_source, strlen(c_source), &copt, &elf, &elf_size, d);
-  tmpdir_remove(inc);
-  struct bpf_object *objs[2];
-  if (rc < 0 || bpf_read(a, "site.bpf.o", elf, elf_size, &objs[0], d) < 0 ||
-      bpf_read(a, "stdlib-bpf.o", zs_stdlib_bpf_obj, zs_stdlib_bpf_obj_len, &objs[1], d) < 0 ||
-      bpf_link(a, objs, 2, prog, d) < 0)
-    return -1;
-  return bpf_verify(prog, d);
-}
-
-static const char *read_file_text(struct arena *a, const char *path, struct diag *d)
-{
-  FILE *f = fopen(path, "rb");
-  struct strbuf sb;
-  strbuf_init(&sb, a);
-  if (!f) {
-    diag_error(d, (struct srcpos){path, 0, 0}, "cannot read the file");
-    return NULL;
-  }
-  char buf[65536];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-    strbuf_put(&sb, buf, n);
-  fclose(f);
-  return strbuf_cstr(&sb);
-}
-
-static int write_blob(struct arena *a, const struct options *opt, struct build *b, struct diag *d)
-{
-  const char *text = read_file_text(a, opt->input, d);
+  const char *text = pipeline_read_file(a, opt->input, d);
   if (!text)
     return -1;
   struct zsb_source src = {opt->input, text, strlen(text)};
-  struct zsb_input in = {.arch = opt->arch, .image = &b->image, .bpf = &b->prog, .config = &b->cg.config,
+  struct zsb_input in = {.arch = opt->arch, .image = &p->image, .bpf = &p->prog, .config = &p->cg.config,
                          .sources = &src, .source_count = 1};
-  srcmap_build(a, &b->prog, strbuf_cstr(&b->caged), &b->image, &in.srcmap, &in.srcmap_count);
+  srcmap_build(a, &p->prog, strbuf_cstr(&p->caged), &p->image, &in.srcmap, &in.srcmap_count);
   return zsb_write(opt->output, &in, d);
 }
 
+/* Runs the pipeline (pipeline.c: frontend, codegen, bpf, lift, native) as far
+ * as --emit asks, then prints that stage's output or writes the blob. */
 static int compile(struct arena *a, const struct options *opt, struct diag *d)
 {
-  struct build b = {0};
+  struct pipeline p;
   struct strbuf out;
   strbuf_init(&out, a);
   if (opt->emit == EMIT_AST)
     return frontend_emit_ast(a, opt->input, &out, d) < 0 ? -1 : emit_text(strbuf_cstr(&out));
-
-  if (!(b.ir = frontend_load(a, opt->input, d)))
+  if (pipeline_run(a, opt, opt->emit, &p, d) < 0)
     return -1;
-  if (opt->emit == EMIT_IR)
-    return frontend_emit_ir(b.ir, &out), emit_text(strbuf_cstr(&out));
-  if (opt->emit == EMIT_JSON)
-    return json_write(&out, b.ir, true), strbuf_putc(&out, '\n'), emit_text(strbuf_cstr(&out));
-
-  if (codegen_run(a, b.ir, &b.cg, d) < 0)
-    return -1;
-  if (opt->bpf_c && !(b.cg.c_source = read_file_text(a, opt->bpf_c, d)))
-    return -1;
-  if (opt->emit == EMIT_C)
-    return emit_text(b.cg.c_source);
-
-  if (build_bpf(a, opt, b.cg.c_source, &b.prog, d) < 0)
-    return -1;
-  if (opt->emit == EMIT_BPF)
-    return bpf_disasm(&b.prog, &out), emit_text(strbuf_cstr(&out));
-
-  strbuf_init(&b.caged, a);
-  if (lift_program(a, &b.prog, &b.caged, d) < 0)
-    return -1;
-  if (opt->emit == EMIT_CAGED_C)
-    return emit_text(strbuf_cstr(&b.caged));
-
-  if (native_compile(a, strbuf_cstr(&b.caged), opt->arch, opt->cc, opt->clang, &b.image, d) < 0)
-    return -1;
-  if (opt->emit == EMIT_ASM)
-    return native_disasm(a, &b.image, &b.prog, strbuf_cstr(&b.caged), &out), emit_text(strbuf_cstr(&out));
-
-  return write_blob(a, opt, &b, d);
+  switch (opt->emit) {
+  case EMIT_IR: frontend_emit_ir(p.ir, &out); break;
+  case EMIT_JSON: json_write(&out, p.ir, true); strbuf_putc(&out, '\n'); break;
+  case EMIT_C: return emit_text(p.cg.c_source);
+  case EMIT_BPF: bpf_disasm(&p.prog, &out); break;
+  case EMIT_CAGED_C: return emit_text(strbuf_cstr(&p.caged));
+  case EMIT_ASM: native_disasm(a, &p.image, &p.prog, strbuf_cstr(&p.caged), &out); break;
+  default: return write_blob(a, opt, &p, d);
+  }
+  return emit_text(strbuf_cstr(&out));
 }
 
 int main(int argc, char **argv)
 {
   if (argc > 1 && strcmp(argv[1], "adapt") == 0)
     return frontend_adapt_main(argc - 1, argv + 1);
+  if (argc > 1 && strcmp(argv[1], "explore") == 0)
+    return explore_main(argc - 1, argv + 1);
   if (argc > 1 && strcmp(argv[1], "--version") == 0)
     return puts("zsc " ZSC_VERSION), 0;
   struct options opt;

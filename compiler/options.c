@@ -16,6 +16,7 @@ static int options_usage(const char *problem)
   fputs("usage: zsc CADDYFILE -o OUT.zsb [--cc=clang|tcc] [--target=x86_64|aarch64] [--clang=PATH]\n"
         "       zsc --emit=ast|ir|json|c|bpf|caged-c|asm CADDYFILE [--cc=..] [--target=..]\n"
         "       zsc adapt CADDYFILE\n"
+        "       zsc explore CADDYFILE [-o PAGE.html | --stdout] [--cc=..] [--target=..]\n"
         "       (--bpf-c=FILE builds FILE instead of the generated eBPF C, with the config of CADDYFILE)\n",
         stderr);
   return 2;
@@ -30,7 +31,7 @@ static int options_value(const char *arg, const char *name, const char **value)
   return 1;
 }
 
-static int options_flag(const char *arg, struct options *opt)
+int options_parse_flag(const char *arg, struct options *opt)
 {
   const char *v;
   if (options_value(arg, "--emit", &v)) {
@@ -66,7 +67,7 @@ int options_parse(int argc, char **argv, struct options *opt)
     int rc = 0;
     if (strcmp(arg, "-o") == 0 && i + 1 < argc) opt->output = argv[++i];
     else if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) return options_usage(NULL);
-    else if (arg[0] == '-' && arg[1]) rc = options_flag(arg, opt);
+    else if (arg[0] == '-' && arg[1]) rc = options_parse_flag(arg, opt);
     else if (!opt->input) opt->input = arg;
     else return options_usage("more than one input file");
     if (rc)

@@ -22,4 +22,8 @@ struct options {
 /* 0, or prints the problem and usage to stderr and returns 2 (exit code) */
 int options_parse(int argc, char **argv, struct options *opt);
 
+/* One --NAME=VALUE flag of the compile form into opt (also used by `zsc
+ * explore`): 0, or prints the problem and usage and returns 2. */
+int options_parse_flag(const char *arg, struct options *opt);
+
 #endif

@@ -89,7 +89,7 @@ static void test_errors(struct arena *a)
 
 static void test_file_import(struct arena *a)
 {
-  char dir[] = "/tmp/zs-frontend-XXXXXX";
+  char dir[] = "zs-frontend-XXXXXX";   /* under the test's working directory */
   if (!mkdtemp(dir)) {
     fprintf(stderr, "skipping file import checks: mkdtemp failed\n");
     return;
