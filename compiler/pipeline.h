@@ -14,7 +14,7 @@
 #include "options.h"
 
 /* the name clang and the BPF line info give the generated eBPF C */
-#define PIPELINE_BPF_SOURCE_NAME "site.bpf.c"
+#define PIPELINE_BPF_SOURCE_NAME CODEGEN_SOURCE_NAME
 
 /* everything the stages produce, in pipeline order */
 struct pipeline {

@@ -15,6 +15,7 @@
 struct cg {
   struct arena *a;
   struct diag *d;
+  struct srcpos server_pos;      /* a Caddyfile token of the server, for refusals */
   struct site_config *config;
   struct strbuf *out;            /* where emit_* writes: the entry, or discard */
   struct strbuf discard;         /* unreachable code is generated (and checked) into this */
@@ -43,6 +44,7 @@ void emit_cstr(struct strbuf *sb, const char *s, size_t len);
 const char *cg_cstr(struct cg *cg, const char *s, size_t len);
 const char *cg_lower(struct cg *cg, const char *s, size_t len);
 const char *cg_canonical_header(struct cg *cg, const char *s, size_t len);
+const char *emit_line_sources(struct arena *a, const char *src, const char *own_name);
 void cg_refuse(struct cg *cg, const struct json *node, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int cg_check_keys(struct cg *cg, const struct json *obj, const char *const *allowed, const char *what);
 const char *cg_string(struct cg *cg, const struct json *v, const char *what);

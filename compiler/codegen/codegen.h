@@ -49,6 +49,10 @@ struct site_config {
   size_t proxy_count, proxy_cap;
 };
 
+/* the name clang is given for the generated C: lines that come from no
+ * Caddyfile token are numbered in it */
+#define CODEGEN_SOURCE_NAME "site.bpf.c"
+
 struct codegen_output {
   const char *c_source;        /* the eBPF C translation unit */
   struct site_config config;

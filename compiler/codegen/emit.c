@@ -27,6 +27,8 @@ static const struct json *cg_first_positioned(const struct json *node, int depth
   return NULL;
 }
 
+/* where node comes from: its first positioned value, else the handler or
+ * route being generated (cg->pos) */
 struct srcpos cg_pos(struct cg *cg, const struct json *node)
 {
   const struct json *at = cg_first_positioned(node, 0);
@@ -43,13 +45,43 @@ static void emit_line_directive(struct cg *cg, struct srcpos pos)
 {
   if (pos.line <= 0 || !pos.file)
     return;
-  if (pos.line == cg->line && cg->file && strcmp(cg->file, pos.file) == 0)
-    return;
+  /* one directive per attributed line, always: emit_line_sources relies on it */
   strbuf_printf(cg->out, "#line %d ", pos.line);
   emit_cstr(cg->out, pos.file, strlen(pos.file));
   strbuf_putc(cg->out, '\n');
   cg->line = pos.line;
   cg->file = pos.file;
+}
+
+/* Lines that come from no Caddyfile token (braces, glue, whole generated
+ * functions) are put back on the generated file's own numbering, so neither
+ * clang's line info nor the listings credit them to the Caddyfile line
+ * before them. An attributed line is exactly one that follows a #line. */
+const char *emit_line_sources(struct arena *a, const char *src, const char *own_name)
+{
+  struct strbuf out;
+  strbuf_init(&out, a);
+  bool in_caddyfile = false, after_directive = false;
+  size_t written = 0;      /* lines of out so far */
+  for (const char *p = src; *p;) {
+    const char *nl = strchr(p, '\n');
+    size_t len = nl ? (size_t)(nl - p) + 1 : strlen(p);
+    bool directive = strncmp(p, "#line ", 6) == 0;
+    if (!directive && !after_directive && in_caddyfile) {
+      strbuf_printf(&out, "#line %zu ", written + 2);
+      emit_cstr(&out, own_name, strlen(own_name));
+      strbuf_putc(&out, '\n');
+      written++;
+      in_caddyfile = false;
+    }
+    if (directive)
+      in_caddyfile = true;
+    after_directive = directive;
+    strbuf_put(&out, p, len);
+    written++;
+    p += len;
+  }
+  return strbuf_cstr(&out);
 }
 
 #define EMIT_WIDTH 110   /* joined statements wrap past this many columns */
@@ -187,7 +219,8 @@ void cg_refuse(struct cg *cg, const struct json *node, const char *fmt, ...)
   if (vasprintf(&what, fmt, ap) < 0)
     what = NULL;
   va_end(ap);
-  diag_error(cg->d, cg_pos(cg, node), "zsc cannot compile %s yet", what ? what : "this");
+  struct srcpos pos = cg_pos(cg, node);
+  diag_error(cg->d, pos.line > 0 ? pos : cg->server_pos, "zsc cannot compile %s yet", what ? what : "this");
   free(what);
 }
 

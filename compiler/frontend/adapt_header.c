@@ -107,10 +107,11 @@ static int header_line(struct helper *h, struct json *ops, struct json *resp, co
   return header_apply_op(h, ops, resp, field, value, replacement);
 }
 
-static struct json *header_handler(struct arena *a, struct json **resp, struct json **ops)
+/* pos: the directive's token, so codegen can point back at it */
+static struct json *header_handler(struct arena *a, struct srcpos pos, struct json **resp, struct json **ops)
 {
   struct json *hd = jobj(a);
-  jset(a, hd, "handler", jstr(a, "headers", (struct srcpos){0}));
+  jset(a, hd, "handler", jstr(a, "headers", pos));
   *resp = jobj(a);
   *ops = *resp;                /* HeaderOps is embedded in RespHeaderOps */
   jset(a, hd, "response", *resp);
@@ -127,11 +128,12 @@ int adapt_header(struct helper *h, struct config_values *out)
 {
   struct arena *a = h->ad->arena;
   disp_next(&h->d);
+  struct srcpos pos = disp_pos(&h->d);
   struct json *set, *resp, *ops, *resp2, *ops2;
   if (matchers_extract_set(h, &set) < 0)
     return -1;
   disp_next(&h->d);
-  struct json *hd = header_handler(a, &resp, &ops), *hd2 = header_handler(a, &resp2, &ops2);
+  struct json *hd = header_handler(a, pos, &resp, &ops), *hd2 = header_handler(a, pos, &resp2, &ops2);
   bool has_args = false;
   if (disp_next_arg(&h->d)) {
     has_args = true;
@@ -173,6 +175,7 @@ int adapt_request_header(struct helper *h, struct config_values *out)
 {
   struct arena *a = h->ad->arena;
   disp_next(&h->d);
+  struct srcpos pos = disp_pos(&h->d);
   struct json *set;
   if (matchers_extract_set(h, &set) < 0)
     return -1;
@@ -184,7 +187,7 @@ int adapt_request_header(struct helper *h, struct config_values *out)
   if (n && field[n - 1] == ':')
     field = arena_strndup(a, field, n - 1);
   struct json *hd = jobj(a), *ops = jobj(a);
-  jset(a, hd, "handler", jstr(a, "headers", (struct srcpos){0}));
+  jset(a, hd, "handler", jstr(a, "headers", pos));
   jset(a, hd, "request", ops);
   if (header_line(h, ops, NULL, field) < 0)
     return -1;
