@@ -8,8 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <llvm-c/Disassembler.h>
-#include <llvm-c/Target.h>
+#include "base/disasm_llvm.h"
 
 #include "abi/cage.h"
 #include "insn.h"
@@ -17,7 +16,7 @@
 struct disasm_ctx {
   const struct bpf_program *prog;
   struct strbuf *out;
-  LLVMDisasmContextRef llvm;
+  struct disasm_llvm *llvm;     /* NULL: LLVM is not available, bytes only */
   const struct bpf_line *last_line;
   const char *cached_file;     /* source read back when BTF has no line text */
   const char *cached_text;
@@ -132,7 +131,7 @@ static size_t disasm_insn(struct disasm_ctx *c, size_t pc)
   for (size_t i = 0; i < slots * 8; i++)
     strbuf_printf(c->out, " %02x", bytes[i]);
   char text[256] = "";
-  size_t used = c->llvm ? LLVMDisasmInstruction(c->llvm, bytes, slots * 8, pc * 8, text, sizeof text) : 0;
+  size_t used = c->llvm ? disasm_llvm_insn(c->llvm, bytes, slots * 8, pc * 8, text, sizeof text) : 0;
   if (!used)
     snprintf(text, sizeof text, "<unknown opcode 0x%02x>", bytes[0]);
   const char *asm_text = text;
@@ -162,20 +161,9 @@ static void disasm_rodata(struct disasm_ctx *c)
   }
 }
 
-static LLVMDisasmContextRef disasm_open_llvm(void)
-{
-  LLVMInitializeBPFTargetInfo();
-  LLVMInitializeBPFTargetMC();
-  LLVMInitializeBPFDisassembler();
-  LLVMDisasmContextRef dc = LLVMCreateDisasmCPU("bpfel", "v4", NULL, 0, NULL, NULL);
-  if (dc)
-    LLVMSetDisasmOptions(dc, LLVMDisassembler_Option_PrintImmHex);
-  return dc;
-}
-
 void bpf_disasm(const struct bpf_program *prog, struct strbuf *out)
 {
-  struct disasm_ctx c = { .prog = prog, .out = out, .llvm = disasm_open_llvm() };
+  struct disasm_ctx c = { .prog = prog, .out = out, .llvm = disasm_llvm_open("bpfel", "v4") };
   strbuf_printf(out, "; eBPF: %zu instructions, %zu functions, %zu bytes of rodata\n",
                 prog->insn_count, prog->func_count, prog->rodata_size);
   const struct bpf_func *f = NULL;
@@ -191,6 +179,5 @@ void bpf_disasm(const struct bpf_program *prog, struct strbuf *out)
     pc += disasm_insn(&c, pc);
   }
   disasm_rodata(&c);
-  if (c.llvm)
-    LLVMDisasmDispose(c.llvm);
+  disasm_llvm_close(c.llvm);
 }

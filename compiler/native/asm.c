@@ -1,8 +1,7 @@
 /* --emit=asm: the native image through LLVM's disassembler (llvm-c), with
  * function labels and the caged C line each run of instructions comes from.
  * A listing for people; nothing parses it. */
-#include <llvm-c/Disassembler.h>
-#include <llvm-c/Target.h>
+#include "base/disasm_llvm.h"
 #include <string.h>
 
 #include "base/strbuf.h"
@@ -60,23 +59,16 @@ static void asm_put_source(struct asm_listing *l, uint64_t offset)
   strbuf_printf(l->out, "                                  ; caged.c:%u  %s\n", c_line, text);
 }
 
-static LLVMDisasmContextRef asm_open(enum zs_arch arch)
+static struct disasm_llvm *asm_open(enum zs_arch arch)
 {
-  LLVMInitializeAllTargetInfos();
-  LLVMInitializeAllTargetMCs();
-  LLVMInitializeAllDisassemblers();
-  const char *triple = arch == ZS_ARCH_AARCH64 ? "aarch64-linux-gnu" : "x86_64-linux-gnu";
-  LLVMDisasmContextRef dc = LLVMCreateDisasm(triple, NULL, 0, NULL, NULL);
-  if (dc)
-    LLVMSetDisasmOptions(dc, LLVMDisassembler_Option_PrintImmHex);
-  return dc;
+  return disasm_llvm_open(arch == ZS_ARCH_AARCH64 ? "aarch64-linux-gnu" : "x86_64-linux-gnu", NULL);
 }
 
 int native_disasm(struct arena *a, const struct native_image *img, const struct bpf_program *prog,
                   const char *caged_c, struct strbuf *out)
 {
   (void)prog;                  /* the caged C comments already carry insn and source line */
-  LLVMDisasmContextRef dc = asm_open(img->arch);
+  struct disasm_llvm *dc = asm_open(img->arch);
   if (!dc)
     return -1;
   struct asm_listing l = {.img = img, .out = out};
@@ -85,7 +77,7 @@ int native_disasm(struct arena *a, const struct native_image *img, const struct 
   for (uint64_t pc = 0; pc < img->text_size;) {
     asm_put_label(&l, pc);
     asm_put_source(&l, pc);
-    size_t n = LLVMDisasmInstruction(dc, img->code + pc, img->text_size - pc, pc, text, sizeof text);
+    size_t n = disasm_llvm_insn(dc, img->code + pc, img->text_size - pc, pc, text, sizeof text);
     if (n == 0) {
       strbuf_printf(out, "  %6llx:  .byte 0x%02x\n", (unsigned long long)pc, img->code[pc]);
       n = 1;
@@ -96,6 +88,6 @@ int native_disasm(struct arena *a, const struct native_image *img, const struct 
   }
   if (img->code_size > img->text_size)
     strbuf_printf(out, "\n; read-only data: %zu bytes at %#zx\n", img->code_size - img->text_size, img->text_size);
-  LLVMDisasmDispose(dc);
+  disasm_llvm_close(dc);
   return 0;
 }
