@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
@@ -16,6 +17,7 @@
 #endif
 #ifndef ASAN_POISON_MEMORY_REGION
 #define ASAN_POISON_MEMORY_REGION(p, n) ((void)(p), (void)(n))
+#define ASAN_UNPOISON_MEMORY_REGION(p, n) ((void)(p), (void)(n))
 #endif
 
 struct arena_block {
@@ -24,18 +26,27 @@ struct arena_block {
   _Alignas(16) unsigned char data[];
 };
 
-enum { ARENA_MIN_BLOCK = 64 * 1024 };
+enum { ARENA_MIN_BLOCK = 64 * 1024, ARENA_MAX_BLOCK = 4 * 1024 * 1024 };
 
 void *arena_alloc(struct arena *a, size_t size)
 {
   size = (size + 15) & ~(size_t)15;
   if (!a->head || a->used + size > a->head->size) {
-    size_t bsize = size > ARENA_MIN_BLOCK ? size : ARENA_MIN_BLOCK;
-    struct arena_block *b = malloc(sizeof *b + bsize);
-    if (!b) {
+    /* blocks double up to 4 MiB: a large input costs few mallocs */
+    size_t bsize = a->head && a->head->size < ARENA_MAX_BLOCK ? a->head->size * 2 : ARENA_MIN_BLOCK;
+    if (a->head && a->head->size >= ARENA_MAX_BLOCK)
+      bsize = ARENA_MAX_BLOCK;
+    if (bsize < size)
+      bsize = size;
+    /* fresh anonymous pages are zero, so nothing handed out needs clearing;
+     * MAP_POPULATE faults the block in with one call instead of per page */
+    struct arena_block *b = mmap(NULL, sizeof *b + bsize, PROT_READ | PROT_WRITE,
+                                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    if (b == MAP_FAILED) {
       fprintf(stderr, "zsc: out of memory\n");
       abort();
     }
+    ASAN_UNPOISON_MEMORY_REGION(b->data, bsize);   /* the pages may have been an earlier, poisoned block */
     b->prev = a->head;
     b->size = bsize;
     a->head = b;
@@ -43,12 +54,19 @@ void *arena_alloc(struct arena *a, size_t size)
   }
   void *p = a->head->data + a->used;
   a->used += size;
-  memset(p, 0, size);
   return p;
 }
 
 void *arena_grow(struct arena *a, void *old, size_t old_size, size_t new_size)
 {
+  /* the newest allocation of the head block grows in place when it fits:
+   * strbufs and growing arrays then never copy */
+  size_t old_rounded = (old_size + 15) & ~(size_t)15, new_rounded = (new_size + 15) & ~(size_t)15;
+  if (old && a->head && (unsigned char *)old + old_rounded == a->head->data + a->used &&
+      a->used - old_rounded + new_rounded <= a->head->size) {
+    a->used = a->used - old_rounded + new_rounded;
+    return old;
+  }
   void *p = arena_alloc(a, new_size);
   if (old && old_size)
     memcpy(p, old, old_size < new_size ? old_size : new_size);
@@ -94,7 +112,7 @@ void arena_reset(struct arena *a)
   while (b) {
     struct arena_block *prev = b->prev;
     ASAN_POISON_MEMORY_REGION(b->data, b->size);
-    free(b);
+    munmap(b, sizeof *b + b->size);
     b = prev;
   }
   a->head = NULL;

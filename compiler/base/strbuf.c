@@ -18,7 +18,7 @@ static void strbuf_reserve(struct strbuf *sb, size_t extra)
   size_t cap = sb->cap ? sb->cap : 256;
   while (cap < sb->len + extra + 1)
     cap *= 2;
-  sb->data = arena_grow(sb->arena, sb->data, sb->len + (sb->data != NULL), cap);
+  sb->data = arena_grow(sb->arena, sb->data, sb->cap, cap);
   sb->cap = cap;
 }
 
