@@ -2,6 +2,7 @@
  * for x86_64 or aarch64 with the freestanding, position-independent flags
  * lifted code needs, and reads back the object. Errors come from clang. */
 #include "native/native_parts.h"
+#include "base/tmpdir.h"
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -48,7 +49,7 @@ static void native_report_clang(struct arena *a, const char *clang, const char *
 int native_clang_compile(struct arena *a, const char *caged_c, enum zs_arch arch, const char *clang,
                          struct native_object *obj, struct diag *d)
 {
-  char *dir = native_tmpdir_make(a, d);
+  char *dir = tmpdir_create(a, "native", d);
   if (!dir)
     return -1;
   char *src = arena_printf(a, "%s/caged.c", dir), *dst = arena_printf(a, "%s/caged.o", dir);
@@ -66,6 +67,6 @@ int native_clang_compile(struct arena *a, const char *caged_c, enum zs_arch arch
     diag_error(d, (struct srcpos){0}, "native: %s produced no object", clang);
   else
     rc = 0;
-  native_tmpdir_remove(dir);
+  tmpdir_remove(dir);
   return rc;
 }

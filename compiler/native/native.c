@@ -2,7 +2,6 @@
  * image. Also the small file helpers the drivers share. */
 #include "native/native_parts.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,36 +20,6 @@ int native_compile(struct arena *a, const char *caged_c, enum zs_arch arch, enum
   if (rc < 0)
     return -1;
   return native_object_link(a, &obj, arch, out, d);
-}
-
-char *native_tmpdir_make(struct arena *a, struct diag *d)
-{
-  const char *base = getenv("TMPDIR");
-  char *dir = arena_printf(a, "%s/zsc-native-XXXXXX", base && *base ? base : P_tmpdir);
-  if (!mkdtemp(dir)) {
-    diag_error(d, (struct srcpos){0}, "native: cannot create a temporary directory in %s",
-               base && *base ? base : P_tmpdir);
-    return NULL;
-  }
-  return dir;
-}
-
-/* removes the files of one compilation (a flat directory) and the directory */
-void native_tmpdir_remove(const char *dir)
-{
-  DIR *dp = opendir(dir);
-  if (!dp)
-    return;
-  struct dirent *e;
-  char path[4096];
-  while ((e = readdir(dp))) {
-    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-      continue;
-    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-    unlink(path);
-  }
-  closedir(dp);
-  rmdir(dir);
 }
 
 int native_file_read(struct arena *a, const char *path, struct native_object *obj)

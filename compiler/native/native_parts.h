@@ -30,8 +30,6 @@ void native_lines_read(struct arena *a, Elf *elf, const struct native_layout *la
                        struct native_image *out);
 
 /* a temporary directory for one compilation, and its removal */
-char *native_tmpdir_make(struct arena *a, struct diag *d);
-void native_tmpdir_remove(const char *dir);
 int native_file_read(struct arena *a, const char *path, struct native_object *obj);
 int native_file_write(const char *path, const void *data, size_t len);
 

@@ -2,6 +2,7 @@
  * builds, no clang needed at deploy time). libtcc keeps global state, so zsc
  * compiles one unit at a time. */
 #include "native/native_parts.h"
+#include "base/tmpdir.h"
 
 #include <libtcc.h>
 #include <string.h>
@@ -32,7 +33,7 @@ int native_tcc_compile(struct arena *a, const char *caged_c, enum zs_arch arch,
     diag_error(d, (struct srcpos){0}, "native: libtcc builds x86_64 only; use clang for aarch64");
     return -1;
   }
-  char *dir = native_tmpdir_make(a, d);
+  char *dir = tmpdir_create(a, "native", d);
   if (!dir)
     return -1;
   char *path = arena_printf(a, "%s/caged.o", dir);
@@ -47,7 +48,7 @@ int native_tcc_compile(struct arena *a, const char *caged_c, enum zs_arch arch,
   }
   if (rc == 0 && native_file_read(a, path, obj) < 0)
     rc = -1;
-  native_tmpdir_remove(dir);
+  tmpdir_remove(dir);
   if (rc < 0)
     diag_error(d, (struct srcpos){0}, "native: libtcc failed on the caged C:\n%s", strbuf_cstr(&errors));
   return rc;
