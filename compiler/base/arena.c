@@ -1,4 +1,6 @@
-/* Arena allocator: bump allocation in growing blocks, poisoned for ASan on reset. */
+/* Arena allocator: bump allocation in growing blocks of anonymous memory.
+ * Reset unmaps the blocks, so a use after reset faults at once (ASan
+ * poisoning would outlive the mapping and taint whatever is mapped there next). */
 #include "arena.h"
 #include "strbuf.h"
 
@@ -7,18 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/asan_interface.h>
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#include <sanitizer/asan_interface.h>
-#endif
-#endif
-#ifndef ASAN_POISON_MEMORY_REGION
-#define ASAN_POISON_MEMORY_REGION(p, n) ((void)(p), (void)(n))
-#define ASAN_UNPOISON_MEMORY_REGION(p, n) ((void)(p), (void)(n))
-#endif
 
 struct arena_block {
   struct arena_block *prev;
@@ -46,7 +36,6 @@ void *arena_alloc(struct arena *a, size_t size)
       fprintf(stderr, "zsc: out of memory\n");
       abort();
     }
-    ASAN_UNPOISON_MEMORY_REGION(b->data, bsize);   /* the pages may have been an earlier, poisoned block */
     b->prev = a->head;
     b->size = bsize;
     a->head = b;
@@ -111,7 +100,6 @@ void arena_reset(struct arena *a)
   struct arena_block *b = a->head;
   while (b) {
     struct arena_block *prev = b->prev;
-    ASAN_POISON_MEMORY_REGION(b->data, b->size);
     munmap(b, sizeof *b + b->size);
     b = prev;
   }
