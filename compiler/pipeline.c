@@ -3,6 +3,8 @@
  * callers' business (main.c, explore/). */
 #include "pipeline.h"
 
+#include "base/file.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -37,19 +39,14 @@ static int pipeline_build_bpf(struct arena *a, const struct options *opt, const 
 
 const char *pipeline_read_file(struct arena *a, const char *path, struct diag *d)
 {
-  FILE *f = fopen(path, "rb");
-  struct strbuf sb;
-  strbuf_init(&sb, a);
-  if (!f) {
-    diag_error(d, (struct srcpos){path, 0, 0}, "cannot read the file");
+  char *text;
+  size_t len;
+  int rc = file_read_all(a, path, &text, &len);
+  if (rc < 0) {
+    diag_error(d, (struct srcpos){path, 0, 0}, "cannot read the file: %s", strerror(-rc));
     return NULL;
   }
-  char buf[65536];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-    strbuf_put(&sb, buf, n);
-  fclose(f);
-  return strbuf_cstr(&sb);
+  return text;
 }
 
 /* true when the caller asked to stop once `stage` is produced */

@@ -2,6 +2,7 @@
  * temporary folder, runs clang there, forwards its diagnostics and reads the
  * object back. It does not interpret the object; read.c does. */
 #include "bpf.h"
+#include "base/file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,33 +26,6 @@ const char *bpf_default_clang(void)
 }
 
 /* a whole file into the arena, NUL-terminated; -1 on error */
-static int compile_slurp(struct arena *a, const char *path, uint8_t **data, size_t *size)
-{
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return -1;
-  struct strbuf sb;
-  strbuf_init(&sb, a);
-  char chunk[65536];
-  size_t n;
-  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-    strbuf_put(&sb, chunk, n);
-  int err = ferror(f);
-  fclose(f);
-  *data = (uint8_t *)(sb.data ? sb.data : arena_alloc(a, 1));
-  *size = sb.len;
-  return err ? -1 : 0;
-}
-
-static int compile_write_file(const char *path, const char *data, size_t len)
-{
-  FILE *f = fopen(path, "wb");
-  if (!f)
-    return -1;
-  size_t n = fwrite(data, 1, len, f);
-  return (fclose(f) == 0 && n == len) ? 0 : -1;
-}
-
 /* argv for clang; the strings live in the arena */
 static char **compile_build_argv(struct arena *a, const struct bpf_compile_options *opt,
                                  const char *clang, const char *dir, const char *src, const char *obj)
@@ -103,9 +77,9 @@ static int compile_run(char **argv, const char *log, struct diag *d)
 /* copies clang's messages to the diagnostics stream, counting its errors */
 static void compile_forward_log(struct arena *a, const char *log, struct diag *d)
 {
-  uint8_t *text;
+  char *text;
   size_t len;
-  if (compile_slurp(a, log, &text, &len) < 0 || len == 0)
+  if (file_read_all(a, log, &text, &len) < 0 || len == 0)
     return;
   fwrite(text, 1, len, d->out);
   for (const char *p = (const char *)text; (p = strstr(p, ": error: ")); p++)
@@ -137,13 +111,14 @@ int bpf_compile(struct arena *a, const char *source, size_t len, const struct bp
   const char *files[3] = { arena_printf(a, "%s/%s", dir, base), arena_printf(a, "%s/program.o", dir),
                            arena_printf(a, "%s/clang.log", dir) };
   int errors_before = d->errors, rc = -1;
-  if (compile_write_file(files[0], source, len) < 0) {
-    diag_error(d, (struct srcpos){ 0 }, "cannot write %s: %s", files[0], strerror(errno));
+  int werr = file_write_all(files[0], source, len);
+  if (werr < 0) {
+    diag_error(d, (struct srcpos){ 0 }, "cannot write %s: %s", files[0], strerror(-werr));
   } else {
     int status = compile_run(compile_build_argv(a, opt, opt->clang ? opt->clang : bpf_default_clang(),
                                                 dir, files[0], files[1]), files[2], d);
     compile_forward_log(a, files[2], d);
-    if (status == 0 && compile_slurp(a, files[1], elf, elf_size) == 0)
+    if (status == 0 && file_read_all(a, files[1], (char **)elf, elf_size) == 0)
       rc = 0;
     else if (d->errors == errors_before)
       diag_error(d, (struct srcpos){ 0 }, "clang -target bpf failed (status %d)", status);

@@ -2,6 +2,7 @@
  * bpf_object: sections with their role, symbols, relocations, BTF line info.
  * It refuses what the cage cannot host; resolving symbols is link.c's job. */
 #include "object.h"
+#include "base/file.h"
 
 #include <gelf.h>
 #include <libelf.h>
@@ -212,17 +213,11 @@ int bpf_read(struct arena *a, const char *name, const uint8_t *elf, size_t size,
 
 int bpf_read_file(struct arena *a, const char *path, struct bpf_object **out, struct diag *d)
 {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
+  char *data;
+  size_t len;
+  if (file_read_all(a, path, &data, &len) < 0) {
     diag_error(d, (struct srcpos){ .file = path }, "cannot open eBPF object");
     return -1;
   }
-  struct strbuf sb;
-  strbuf_init(&sb, a);
-  char chunk[65536];
-  size_t n;
-  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-    strbuf_put(&sb, chunk, n);
-  fclose(f);
-  return bpf_read(a, path, (const uint8_t *)sb.data, sb.len, out, d);
+  return bpf_read(a, path, (const uint8_t *)data, len, out, d);
 }

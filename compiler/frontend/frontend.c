@@ -7,24 +7,14 @@
 
 #include "adapt.h"
 #include "frontend.h"
+#include "base/file.h"
 
 int frontend_read_file(struct arena *a, const char *path, char **text, size_t *len, struct diag *d)
 {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    diag_error(d, (struct srcpos){path, 0, 0}, "reading input file: open %s: %s", path, strerror(errno));
-    return -1;
-  }
-  struct strbuf sb;
-  strbuf_init(&sb, a);
-  char buf[8192];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-    strbuf_put(&sb, buf, n);
-  fclose(f);
-  *text = sb.data ? sb.data : arena_strdup(a, "");
-  *len = sb.len;
-  return 0;
+  int rc = file_read_all(a, path, text, len);
+  if (rc < 0)
+    diag_error(d, (struct srcpos){path, 0, 0}, "reading input file: open %s: %s", path, strerror(-rc));
+  return rc < 0 ? -1 : 0;
 }
 
 static bool frontend_looks_like_json(const char *text, size_t len)

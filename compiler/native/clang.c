@@ -2,6 +2,7 @@
  * for x86_64 or aarch64 with the freestanding, position-independent flags
  * lifted code needs, and reads back the object. Errors come from clang. */
 #include "native/native_parts.h"
+#include "base/file.h"
 #include "base/tmpdir.h"
 
 #include <fcntl.h>
@@ -39,7 +40,7 @@ static int native_run(char *const argv[], const char *err_path)
 static void native_report_clang(struct arena *a, const char *clang, const char *err_path, struct diag *d)
 {
   struct native_object msg = {0};
-  if (native_file_read(a, err_path, &msg) < 0)
+  if (native_object_read(a, err_path, &msg) < 0)
     diag_error(d, (struct srcpos){0}, "native: %s failed (could not run it?)", clang);
   else
     diag_error(d, (struct srcpos){0}, "native: %s failed on the caged C:\n%.*s", clang,
@@ -59,11 +60,11 @@ int native_clang_compile(struct arena *a, const char *caged_c, enum zs_arch arch
                   "-fno-asynchronous-unwind-tables", "-fno-unwind-tables", "-fno-jump-tables",
                   "-fno-strict-aliasing", "-nostdinc", "-w", "-c", src, "-o", dst, NULL};
   int rc = -1;
-  if (native_file_write(src, caged_c, strlen(caged_c)) < 0)
+  if (file_write_all(src, caged_c, strlen(caged_c)) < 0)
     diag_error(d, (struct srcpos){0}, "native: cannot write %s", src);
   else if (native_run(argv, err) != 0)
     native_report_clang(a, clang, err, d);
-  else if (native_file_read(a, dst, obj) < 0)
+  else if (native_object_read(a, dst, obj) < 0)
     diag_error(d, (struct srcpos){0}, "native: %s produced no object", clang);
   else
     rc = 0;

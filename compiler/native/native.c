@@ -1,6 +1,7 @@
 /* native_compile: picks the compiler driver, then links its object into an
  * image. Also the small file helpers the drivers share. */
 #include "native/native_parts.h"
+#include "base/file.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,25 +23,11 @@ int native_compile(struct arena *a, const char *caged_c, enum zs_arch arch, enum
   return native_object_link(a, &obj, arch, out, d);
 }
 
-int native_file_read(struct arena *a, const char *path, struct native_object *obj)
+int native_object_read(struct arena *a, const char *path, struct native_object *obj)
 {
-  FILE *f = fopen(path, "rb");
-  if (!f)
+  char *data;
+  if (file_read_all(a, path, &data, &obj->size) < 0 || obj->size == 0)
     return -1;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  obj->data = arena_alloc(a, n > 0 ? (size_t)n : 1);
-  obj->size = n > 0 && fread(obj->data, 1, (size_t)n, f) == (size_t)n ? (size_t)n : 0;
-  fclose(f);
-  return obj->size ? 0 : -1;
-}
-
-int native_file_write(const char *path, const void *data, size_t len)
-{
-  FILE *f = fopen(path, "wb");
-  if (!f)
-    return -1;
-  size_t n = fwrite(data, 1, len, f);
-  return fclose(f) == 0 && n == len ? 0 : -1;
+  obj->data = (uint8_t *)data;
+  return 0;
 }

@@ -30,7 +30,7 @@ void native_lines_read(struct arena *a, Elf *elf, const struct native_layout *la
                        struct native_image *out);
 
 /* a temporary directory for one compilation, and its removal */
-int native_file_read(struct arena *a, const char *path, struct native_object *obj);
-int native_file_write(const char *path, const void *data, size_t len);
+/* the object file a compiler wrote: 0, or -1 when it is missing or empty */
+int native_object_read(struct arena *a, const char *path, struct native_object *obj);
 
 #endif

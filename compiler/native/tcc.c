@@ -46,7 +46,7 @@ int native_tcc_compile(struct arena *a, const char *caged_c, enum zs_arch arch,
     rc = native_tcc_run(s, caged_c, path);
     tcc_delete(s);
   }
-  if (rc == 0 && native_file_read(a, path, obj) < 0)
+  if (rc == 0 && native_object_read(a, path, obj) < 0)
     rc = -1;
   tmpdir_remove(dir);
   if (rc < 0)
