@@ -30,7 +30,15 @@ struct parser {
   size_t nsnippets, snippetcap;
   struct import_edge *edges;
   size_t nedges, edgecap;
+  size_t expansions;           /* imports spliced so far (bounded, see parser_do_import) */
+  size_t token_limit;          /* what imports may grow the token list to */
 };
+
+/* Bounds on what imports may expand a file to. Caddy has none, and an import
+ * whose {block} feeds another import of the same snippet grows the tokens
+ * without end (each splice copying them all). Real Caddyfiles stay far below
+ * both: the token bound is 4x the file's own tokens, and at least 120,000. */
+enum { PARSER_MAX_EXPANSIONS = 20000, PARSER_MIN_TOKEN_LIMIT = 120000 };
 
 int parser_tokenize_file(struct arena *a, const char *file, const char *text, size_t len,
                          struct token_list *out, struct frontend_error *e);
@@ -283,10 +291,15 @@ static int parser_do_import(struct parser *p, int nesting)
   for (size_t i = 0; i < nnodes; i++)
     if (parser_add_edge(p, node, nodes[i]) < 0)
       return -1;
+  if (++p->expansions > PARSER_MAX_EXPANSIONS)
+    return disp_errf(&p->d, "imports expand more than %d times: an import that feeds itself through {block}?",
+                     PARSER_MAX_EXPANSIONS);
   struct token_list spliced = {0};
   parser_push_tokens(p->arena, &spliced, p->d.tokens, (size_t)at);
   parser_substitute(p, &src, &imported, nesting, &spliced);
   parser_push_tokens(p->arena, &spliced, p->d.tokens + p->d.cursor + 1, (size_t)(p->d.count - p->d.cursor - 1));
+  if (spliced.count > p->token_limit)
+    return disp_errf(&p->d, "imports expand the Caddyfile to more than %zu tokens", p->token_limit);
   p->d.tokens = spliced.items;
   p->d.count = (long)spliced.count;
   p->d.cursor = at;
@@ -507,6 +520,7 @@ int parser_parse_file(struct arena *a, const char *file, const char *text, size_
   if (parser_tokenize_file(a, file, text, len, &toks, e) < 0)
     return -1;
   disp_init(&p.d, a, e, toks.items, (long)toks.count);
+  p.token_limit = toks.count * 4 > PARSER_MIN_TOKEN_LIMIT ? toks.count * 4 : PARSER_MIN_TOKEN_LIMIT;
   while (disp_next(&p.d)) {
     if (parser_one(&p) < 0)
       return -1;

@@ -43,13 +43,4 @@ static inline int fuzz_import_may_escape(const uint8_t *data, size_t size)
          (memchr(data, '/', size) || fuzz_has(data, size, "{$") || memchr(data, '\\', size));
 }
 
-/* Known open issue (known-issues/import-block-regrowth.caddyfile): an import
- * block left open at EOF whose snippet uses {block} twice regrows on every
- * expansion, and the parser runs until memory is gone. Inputs using {block}
- * or {blocks.X} are skipped until the parser bounds this; remove then. */
-static inline int fuzz_known_hang(const uint8_t *data, size_t size)
-{
-  return fuzz_has(data, size, "{block");
-}
-
 #endif
