@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "blob_writer.h"
-#include "check.h"
+#include "../check.h"
 
 static const uint32_t guest_words[] = {
   /* 0x00 respond: resp_status(201), return ZS_ACT_RESPOND */
@@ -26,26 +26,8 @@ static char blob[160], req[160], out[4096];
 
 static int run(const char *port, const char *blob_path)
 {
-  int fds[2];
-  if (pipe(fds) < 0)
-    return -1;
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(fds[1], 1);
-    close(fds[0]);
-    execl(qemu, qemu, zsrt, "--run-request", req, "--port", port, blob_path, (char *)NULL);
-    _exit(127);
-  }
-  close(fds[1]);
-  size_t n = 0;
-  ssize_t r;
-  while ((r = read(fds[0], out + n, sizeof out - 1 - n)) > 0)
-    n += (size_t)r;
-  out[n] = '\0';
-  close(fds[0]);
-  int status;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  const char *argv[] = {qemu, zsrt, "--run-request", req, "--port", port, blob_path, NULL};
+  return test_run_capture(argv, out, sizeof out);
 }
 
 static void write_blob(uint32_t arch)

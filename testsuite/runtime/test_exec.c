@@ -11,7 +11,7 @@
 
 #include "abi/cage.h"
 #include "abi/request.h"
-#include "check.h"
+#include "../check.h"
 #include "runtime/cage.h"
 #include "runtime/exec.h"
 #include "runtime/http1.h"

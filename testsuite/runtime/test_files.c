@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "check.h"
+#include "../check.h"
 #include "runtime/exec.h"
 #include "runtime/files.h"
 #include "runtime/files_cond.h"

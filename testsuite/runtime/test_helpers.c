@@ -7,7 +7,7 @@
 
 #include "abi/cage.h"
 #include "abi/request.h"
-#include "check.h"
+#include "../check.h"
 #include "runtime/cage.h"
 #include "runtime/exec.h"
 #include "runtime/helpers.h"

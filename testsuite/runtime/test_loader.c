@@ -8,7 +8,7 @@
 #include "abi/blob.h"
 #include "abi/cage.h"
 #include "blob_writer.h"
-#include "check.h"
+#include "../check.h"
 #include "runtime/loader.h"
 
 static char path[256];

@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "check.h"
+#include "../check.h"
 #include "runtime/exec.h"
 #include "runtime/response.h"
 

@@ -8,7 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "check.h"
+#include "../check.h"
 
 #if defined(__x86_64__)
 #include "blob_writer.h"
@@ -20,29 +20,10 @@ static char dir[128], blob[160], req[160], out[8192];
 /* runs zsrt with args; stdout into out; returns the exit code */
 static int run_zsrt(const char *const *args)
 {
-  int fds[2];
-  if (pipe(fds) < 0)
-    return -1;
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(fds[1], 1);
-    close(fds[0]);
-    const char *argv[16] = { zsrt };
-    for (int i = 0; args[i] && i < 14; i++)
-      argv[i + 1] = args[i];
-    execv(zsrt, (char *const *)argv);
-    _exit(127);
-  }
-  close(fds[1]);
-  size_t n = 0;
-  ssize_t r;
-  while ((r = read(fds[0], out + n, sizeof out - 1 - n)) > 0)
-    n += (size_t)r;
-  out[n] = '\0';
-  close(fds[0]);
-  int status;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  const char *argv[16] = { zsrt };
+  for (int i = 0; args[i] && i < 14; i++)
+    argv[i + 1] = args[i];
+  return test_run_capture(argv, out, sizeof out);
 }
 
 static int run_request(const char *raw, const char *port)

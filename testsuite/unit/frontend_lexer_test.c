@@ -4,17 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../check.h"
 #include "lexer.h"
 
-static int failures;
-
-#define CHECK(cond) \
-  do { \
-    if (!(cond)) { \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      failures++; \
-    } \
-  } while (0)
 
 static struct token_list lex(struct arena *a, const char *text, struct lexer_error *err)
 {
@@ -98,7 +90,7 @@ int main(void)
   test_heredoc(&a);
   test_env(&a);
   arena_reset(&a);
-  if (failures)
-    fprintf(stderr, "%d checks failed\n", failures);
-  return failures ? 1 : 0;
+  if (check_failures)
+    fprintf(stderr, "%d checks failed\n", check_failures);
+  return check_failures ? 1 : 0;
 }

@@ -6,17 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../check.h"
 #include "frontend/frontend.h"
 
-static int failures;
-
-#define CHECK(cond) \
-  do { \
-    if (!(cond)) { \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      failures++; \
-    } \
-  } while (0)
 
 static char dir[] = "zs-frontend-load-XXXXXX";   /* under the working directory */
 
@@ -105,7 +97,7 @@ int main(void)
   snprintf(path, sizeof path, "%s/caddy.json", dir);
   unlink(path);
   rmdir(dir);
-  if (failures)
-    fprintf(stderr, "%d checks failed\n", failures);
-  return failures ? 1 : 0;
+  if (check_failures)
+    fprintf(stderr, "%d checks failed\n", check_failures);
+  return check_failures ? 1 : 0;
 }

@@ -6,17 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../check.h"
 #include "parser.h"
 
-static int failures;
-
-#define CHECK(cond) \
-  do { \
-    if (!(cond)) { \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      failures++; \
-    } \
-  } while (0)
 
 static int parse(struct arena *a, const char *file, const char *text, struct block_list *out, struct frontend_error *e)
 {
@@ -120,7 +112,7 @@ int main(void)
   test_errors(&a);
   test_file_import(&a);
   arena_reset(&a);
-  if (failures)
-    fprintf(stderr, "%d checks failed\n", failures);
-  return failures ? 1 : 0;
+  if (check_failures)
+    fprintf(stderr, "%d checks failed\n", check_failures);
+  return check_failures ? 1 : 0;
 }
