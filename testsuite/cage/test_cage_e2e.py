@@ -11,8 +11,7 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
-from harness import free_port, get  # noqa: E402
-import harness  # noqa: E402
+from harness import Served, free_port, get  # noqa: E402
 
 
 def main():
@@ -29,12 +28,7 @@ def main():
     if r.returncode != 0:
         print("zsc failed:\n" + r.stderr)
         return 1
-    z = harness.Zsrt.__new__(harness.Zsrt)   # serve a prebuilt blob
-    z.build, z.dir, z.port, z.blob = build, work, port, blob
-    z.log = open(os.path.join(work, "zsrt.log"), "w+")
-    z.proc = subprocess.Popen([os.path.join(build, "runtime", "zsrt"), "--workers", "1", blob],
-                              stdout=z.log, stderr=subprocess.STDOUT)
-    z._wait_listening()
+    z = Served([os.path.join(build, "runtime", "zsrt"), "--workers", "1", blob], port, work, "zsrt")
     failures = 0
     try:
         for path in ["/loop", "/wild-write", "/null-read", "/rodata-write", "/request-write", "/beyond-4g"]:

@@ -3,11 +3,13 @@ zsrt on a free loopback port, send raw HTTP/1.1 requests, parse responses,
 and stop the server by PID. Loopback only."""
 import os
 import re
-import signal
 import socket
 import subprocess
+import sys
 import tempfile
-import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from served import Served, free_port  # noqa: E402,F401  (free_port: for the tests)
 
 
 class Response:
@@ -23,14 +25,6 @@ class Response:
 
     def header_all(self, name):
         return [v for n, v in self.headers if n.lower() == name.lower()]
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def read_response(sock, head_only=False):
@@ -102,55 +96,20 @@ def get(port, path, host="localhost", headers=(), method="GET"):
     return request(port, raw, head_only=(method == "HEAD"))
 
 
-class Zsrt:
-    """A zsrt process serving a compiled Caddyfile, stopped by PID."""
+class Zsrt(Served):
+    """zsc compiles a Caddyfile ({PORT} replaced by a free port), zsrt serves it."""
 
     def __init__(self, build, caddyfile_text, cc="clang", workers=1, cwd=None):
         self.build = build
         self.dir = tempfile.mkdtemp(prefix="zs-e2e-")
-        self.port = free_port()
-        self.cwd = cwd or self.dir
+        port = free_port()
         cf = os.path.join(self.dir, "Caddyfile")
         with open(cf, "w") as f:
-            f.write(caddyfile_text.replace("{PORT}", str(self.port)))
+            f.write(caddyfile_text.replace("{PORT}", str(port)))
         self.blob = os.path.join(self.dir, "site.zsb")
         r = subprocess.run([os.path.join(build, "compiler", "zsc"), cf, "-o", self.blob, "--cc=" + cc],
-                           capture_output=True, text=True, cwd=self.cwd)
+                           capture_output=True, text=True, cwd=cwd or self.dir)
         if r.returncode != 0:
             raise RuntimeError("zsc failed:\n" + r.stderr)
-        self.log = open(os.path.join(self.dir, "zsrt.log"), "w+")
-        self.proc = subprocess.Popen([os.path.join(build, "runtime", "zsrt"), "--workers", str(workers), self.blob],
-                                     stdout=self.log, stderr=subprocess.STDOUT, cwd=self.cwd)
-        self._wait_listening()
-
-    def _wait_listening(self):
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("zsrt exited: " + self.output())
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("zsrt did not listen on port %d" % self.port)
-
-    def output(self):
-        self.log.flush()
-        self.log.seek(0)
-        return self.log.read()
-
-    def alive(self):
-        return self.proc.poll() is None
-
-    def stop(self):
-        """SIGTERM, expecting a graceful exit 0; returns the exit code."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                return -9
-        return self.proc.returncode
+        super().__init__([os.path.join(build, "runtime", "zsrt"), "--workers", str(workers), self.blob],
+                         port, self.dir, "zsrt", cwd=cwd)

@@ -1,0 +1,56 @@
+"""A server process for the tests: its output in a log file, up once it
+accepts on its 127.0.0.1 port, stopped by PID (SIGTERM, then SIGKILL)."""
+import os
+import signal
+import socket
+import subprocess
+import time
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Served:
+    def __init__(self, argv, port, work, name, env=None, cwd=None):
+        self.port = port
+        self.log = open(os.path.join(work, name + ".log"), "w+")
+        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, cwd=cwd or work,
+                                     env=env, stdin=subprocess.DEVNULL)
+        self._wait_listening(name)
+
+    def _wait_listening(self, name):
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("%s exited at start:\n%s" % (name, self.output()[-2000:]))
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.03)
+        self.stop()
+        raise RuntimeError("%s did not listen on port %d:\n%s" % (name, self.port, self.output()[-2000:]))
+
+    def output(self):
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self):
+        """SIGTERM, expecting a graceful exit; returns the exit code (-9 when killed)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
