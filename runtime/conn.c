@@ -27,30 +27,17 @@ int conn_append(struct conn *c, const char *data, size_t len)
   return 0;
 }
 
-static const char *conn_reason(int status)
-{
-  switch (status) {
-  case 400: return "Bad Request";
-  case 413: return "Request Entity Too Large";
-  case 414: return "Request-URI Too Long";
-  case 417: return "Expectation Failed";
-  case 431: return "Request Header Fields Too Large";
-  case 501: return "Not Implemented";
-  case 505: return "HTTP Version Not Supported";
-  case 502: return "Bad Gateway";
-  default: return "Internal Server Error";
-  }
-}
-
 /* the plain answer Go's server gives to input it cannot serve, then close */
 void conn_respond_error(struct worker *w, struct conn *c, int status)
 {
-  char buf[256];
-  const char *reason = conn_reason(status);
-  int n = snprintf(buf, sizeof buf,
-                   "HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\n"
-                   "Connection: close\r\n\r\n%d %s", status, reason, status, reason);
-  conn_append(c, buf, (size_t)n);
+  struct response *r = w->resp;
+  response_init_error(r, status);
+  struct response_framing f = {.version_minor = 1, .content_length = -1, .bare = 1};
+  int n = response_write_head(r, &f, c->out + c->out_len, CONN_OUT_CAP - c->out_len);
+  if (n > 0 && r->body_len <= CONN_OUT_CAP - c->out_len - (size_t)n) {
+    c->out_len += (size_t)n;
+    conn_append(c, r->body, r->body_len);
+  }
   c->close_after_send = 1;
   c->body_active = 0;
   c->state = CONN_IDLE;

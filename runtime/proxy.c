@@ -10,7 +10,6 @@
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -178,13 +177,27 @@ static void up_close(struct worker *w, struct upstream *up)
   io_uring_sqe_set_data64(sqe, loop_user_data(LOOP_OP_IGNORE, 0, 0));
 }
 
+/* An idle connection must be silent: bytes (a response to a request we
+ * never sent: the upstream read a request body as a second request) or an
+ * EOF mean it is not ours to reuse, as Go's transport closes a connection
+ * that is readable while idle. */
+static int up_idle_is_quiet(struct upstream *up)
+{
+  char byte;
+  ssize_t n = recv(up->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
 static struct upstream *up_take(struct worker *w, unsigned proxy_id, int allow_reuse)
 {
   struct upstream *spare = NULL;
   for (int i = 0; i < PROXY_MAX_UPSTREAM_CONNS; i++) {
     struct upstream *up = &w->proxy->ups[i];
-    if (allow_reuse && up->state == UP_IDLE && up->proxy_id == proxy_id)
-      return up;
+    if (allow_reuse && up->state == UP_IDLE && up->proxy_id == proxy_id) {
+      if (up_idle_is_quiet(up))
+        return up;
+      up_release(up);
+    }
     if (!spare && up->state == UP_FREE)
       spare = up;
   }
@@ -224,7 +237,7 @@ static void up_submit(struct worker *w, struct upstream *up, enum loop_op op)
 /* answers the client with Caddy's empty 502 and ends the exchange */
 static void proxy_bad_gateway(struct worker *w, struct conn *c)
 {
-  int n = proxy_build_bad_gateway(c, c->out + c->out_len, CONN_OUT_CAP - c->out_len);
+  int n = proxy_build_bad_gateway(w, c, c->out + c->out_len, CONN_OUT_CAP - c->out_len);
   if (n > 0)
     c->out_len += (size_t)n;
   conn_finish_exchange(w, c);
@@ -238,7 +251,8 @@ static void proxy_launch(struct worker *w, struct conn *c, int allow_reuse)
     proxy_bad_gateway(w, c);
     return;
   }
-  int n = proxy_build_request(c, c->req.content_length >= 0 || c->req.chunked, c->body_kept,
+  const char *dial = blob_string(w->blob, w->blob->proxies[c->proxy_id].upstream_str);
+  int n = proxy_build_request(c, dial, c->req.content_length >= 0 || c->req.chunked, c->body_kept,
                               up->head, PROXY_HEAD_CAP);
   if (n < 0) {
     conn_respond_error(w, c, 500);
@@ -307,23 +321,13 @@ static const char *proxy_raw_tail(const char *raw, size_t raw_len, const char *d
   return NULL;
 }
 
-/* the target without the scheme and authority of an absolute-form one:
- * upstreams get the origin form, as Go's transport sends it */
+/* the target without the scheme and authority of an absolute-form one (the
+ * parser found where they end): upstreams get the origin form, as Go's
+ * transport sends it */
 static const char *proxy_origin_form(const struct http_request *req, size_t *len)
 {
-  const char *t = req->target;
-  size_t n = req->target_len, skip = 0;
-  if (n > 7 && strncasecmp(t, "http://", 7) == 0)
-    skip = 7;
-  else if (n > 8 && strncasecmp(t, "https://", 8) == 0)
-    skip = 8;
-  const char *slash = skip ? memchr(t + skip, '/', n - skip) : NULL;
-  if (skip && slash) {
-    n -= (size_t)(slash - t);
-    t = slash;
-  }
-  *len = n;
-  return t;
+  *len = req->target_len - req->origin_at;
+  return req->target + req->origin_at;
 }
 
 static int proxy_keep_target(struct conn *c, const char *path, size_t path_len, const char *query,
@@ -350,6 +354,8 @@ int proxy_prepare(struct worker *w, struct conn *c, const struct exec_decision *
   const char *q = memchr(target, '?', target_len);
   size_t path_len = q ? (size_t)(q - target) : target_len;
   size_t qlen = target_len - path_len;
+  if (c->req.origin_at && path_len == 0)   /* "http://host" or "http://host?q": path "/" */
+    return proxy_keep_target(c, "/", 1, q ? q : "", qlen);
   if (target[0] != '/' || !dec->path || dec->path_len == 0)
     return proxy_keep_target(c, target, target_len, "", 0);
   const char *tail = proxy_raw_tail(target, path_len, dec->path, dec->path_len, &tail_len);
@@ -374,11 +380,41 @@ void proxy_start(struct worker *w, struct conn *c, const char *body, size_t body
   proxy_launch(w, c, 1);
 }
 
-/* nothing came back on a connection: retry once if it was a reused one */
+/* Go's isReplayable: no body, and a method that is safe to repeat or an
+ * Idempotency-Key the client sent to make it so */
+static int proxy_replayable(const struct http_request *req)
+{
+  if (req->content_length > 0 || req->chunked)
+    return 0;
+  static const char *const safe[] = {"GET", "HEAD", "OPTIONS", "TRACE"};
+  for (size_t i = 0; i < sizeof safe / sizeof safe[0]; i++)
+    if (req->method_len == strlen(safe[i]) && memcmp(req->method, safe[i], req->method_len) == 0)
+      return 1;
+  for (size_t i = 0; i < req->header_count; i++)
+    if (http1_token_eq(req->headers[i].name, req->headers[i].name_len, "idempotency-key") ||
+        http1_token_eq(req->headers[i].name, req->headers[i].name_len, "x-idempotency-key"))
+      return 1;
+  return 0;
+}
+
+/* Go's transport (shouldRetryRequest), which is all Caddy retries by default:
+ * only on a reused connection that answered nothing; when nothing of the
+ * request was written, any request without a body; once it was written,
+ * only a replayable one (the upstream may have acted on it) */
+static int proxy_may_retry(const struct upstream *up, const struct http_request *req)
+{
+  if (!up->reused || up->got_bytes)
+    return 0;
+  if (up->sent == 0)
+    return req->content_length <= 0 && !req->chunked;
+  return proxy_replayable(req);
+}
+
+/* nothing came back on a connection: retry once when Go's transport would */
 static void proxy_fail_early(struct worker *w, struct upstream *up)
 {
   struct conn *c = up->client;
-  int retry = up->reused && !up->got_bytes;
+  int retry = c && proxy_may_retry(up, &c->req);
   up_close(w, up);
   if (!c)
     return;
@@ -393,7 +429,10 @@ static void proxy_fail_early(struct worker *w, struct upstream *up)
 static void proxy_finish(struct worker *w, struct upstream *up)
 {
   struct conn *c = up->client;
-  if (up->resp.keep_alive && up->in_start == up->in_len && up->state != UP_CLOSING) {
+  /* pooled only when the exchange ended exactly: all of the request sent,
+   * all of the response read and nothing after it */
+  int exact = up->sent == up->head_len + up->body_len && up->in_start == up->in_len;
+  if (up->resp.keep_alive && exact && up->state != UP_CLOSING) {
     up->state = UP_IDLE;
     up->client = NULL;
     up->idle_since_ms = w->now_ms;
@@ -425,6 +464,12 @@ static int relay_body(struct upstream *up, struct conn *c)
 {
   const char *data = up->in + up->in_start;
   size_t avail = up->in_len - up->in_start;
+  if (up->resp.body == HTTP1_BODY_NONE) {
+    /* HEAD, 1xx, 204, 304: nothing follows the head; bytes that do are not
+     * a body, and they stay unread so the connection is closed, not pooled */
+    up->body_done = 1;
+    return 0;
+  }
   if (up->resp.body == HTTP1_BODY_CHUNKED) {
     while (up->in_start < up->in_len && !up->chunk.done) {
       size_t n;

@@ -141,6 +141,39 @@ int response_from_decision(const struct blob *blob, const struct exec_decision *
   return 0;
 }
 
+void response_init(struct response *resp, int status)
+{
+  memset(resp, 0, offsetof(struct response, scratch));
+  resp->status = status;
+  resp->file_fd = -1;
+  stub_header(resp, "Server", 6, "zsrt", 4);
+}
+
+void response_init_error(struct response *resp, int status)
+{
+  response_init(resp, status);
+  resp->header_count = 0;
+  int n = snprintf(resp->scratch, sizeof resp->scratch, "%d Error", status);
+  resp->body = resp->scratch;
+  resp->body_len = (size_t)n;
+}
+
+int response_write_head(const struct response *resp, const struct response_framing *f,
+                        char *buf, size_t cap)
+{
+  int n = snprintf(buf, cap, "HTTP/1.%d %d X\r\n", f->version_minor, resp->status);
+  for (size_t i = 0; i < resp->header_count && n > 0 && (size_t)n < cap; i++)
+    n += snprintf(buf + n, cap - (size_t)n, "%.*s: %.*s\r\n", (int)resp->headers[i].name_len,
+                  resp->headers[i].name, (int)resp->headers[i].value_len, resp->headers[i].value);
+  if (n > 0 && (size_t)n < cap && f->content_length >= 0)
+    n += snprintf(buf + n, cap - (size_t)n, "Content-Length: %lld\r\n", (long long)f->content_length);
+  if (n > 0 && (size_t)n < cap && f->chunked)
+    n += snprintf(buf + n, cap - (size_t)n, "Transfer-Encoding: chunked\r\n");
+  if (n > 0 && (size_t)n < cap)
+    n += snprintf(buf + n, cap - (size_t)n, "%s\r\n", f->keep_alive ? "" : "Connection: close\r\n");
+  return n < 0 || (size_t)n >= cap ? -ENOSPC : n;
+}
+
 int response_serialize_head(const struct response *resp, int version_minor, int keep_alive,
                             char *buf, size_t cap)
 {
