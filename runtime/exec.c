@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include "../abi/cage.h"
 #include "../abi/request.h"
@@ -261,6 +262,35 @@ static void exec_take_action(const struct blob *blob, uint64_t r0, struct exec_d
   dec->action_id = id;
 }
 
+/* the deepest stack any entry of the blob uses, as the verifier proved it */
+static uint32_t exec_stack_reach(const struct blob *blob)
+{
+  uint32_t reach = ZS_MAX_FRAME_STACK;
+  for (size_t i = 0; i < blob->entry_count; i++)
+    if (blob->entries[i].stack_size > reach)
+      reach = blob->entries[i].stack_size;
+  return reach;
+}
+
+/* the stack below the blob's deepest frame is PROT_NONE: a program cannot
+ * leave anything where the per-call clearing would not reach it */
+static int exec_limit_stack(struct cage *cage, const struct blob *blob)
+{
+  if (cage->stack_owner == blob)
+    return 0;
+  int rc = cage_set_stack_reach(cage, exec_stack_reach(blob));
+  if (rc == 0)
+    cage->stack_owner = blob;
+  return rc;
+}
+
+uint64_t exec_clock_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
 int exec_cage_create(struct cage *cage, const struct blob *blob)
 {
   int rc = cage_create(cage, blob->rodata, blob->rodata_size, helper_table, ZS_HELPER_COUNT, NULL);
@@ -282,9 +312,17 @@ int exec_request(const struct blob *blob, struct cage *cage, unsigned server,
   st.req = req;
   st.conn = conn;
   st.value_len = 0;
+  st.deadline_ms = exec_clock_ms() + EXEC_WALL_MS;
   struct exec_view view = { .host = cage->req_host };
   exec_decision_reset(out);
-  int rc = exec_view_build(&st, &view, server);
+  int rc = exec_limit_stack(cage, blob);
+  if (rc < 0)
+    return rc;
+  /* the view is all zeros but for this request's bytes: nothing of an
+   * earlier one (a cookie) is there to read past the end of this one */
+  memset(cage->req_host, 0, cage->req_dirty);
+  rc = exec_view_build(&st, &view, server);
+  cage->req_dirty = view.used;
   if (rc < 0)
     return rc;
   st.view_used = view.used;
@@ -298,6 +336,7 @@ int exec_request(const struct blob *blob, struct cage *cage, unsigned server,
   unsigned trap = cage_call(cage, (zs_entry_fn)(void *)(blob->code + e->code_offset),
                             ZS_CAGE_REQ_OFF, e->stack_size, &r0);
   cage->ctx.host = NULL;
+  cage->req_dirty = st.view_used;   /* path rewrites wrote past the first view */
   out->trapped = trap != 0;
   out->trap_code = trap;
   if (!trap)
