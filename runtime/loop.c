@@ -213,14 +213,19 @@ void loop_conn_flush(struct worker *w, struct conn *c)
   struct io_uring_sqe *sqe = loop_get_sqe(w);
   io_uring_prep_send(sqe, c->fd, c->out + c->out_sent, c->out_len - c->out_sent, MSG_NOSIGNAL);
   io_uring_sqe_set_data64(sqe, loop_user_data(LOOP_OP_SEND, (uint32_t)c->index, c->gen));
+  c->send_ms = w->now_ms;
   c->send_pending = 1;
   c->pending++;
 }
 
-/* reads the next piece of a file body into the free end of the out buffer */
+/* reads the next piece of a file body into the free end of the out buffer;
+ * the next is read only when this one was sent, so a body goes out as fast
+ * as the client takes it, LOOP_FILE_CHUNK bytes at a time */
 void loop_conn_read_file(struct worker *w, struct conn *c)
 {
   size_t room = CONN_OUT_CAP - c->out_len;
+  if (room > LOOP_FILE_CHUNK)
+    room = LOOP_FILE_CHUNK;
   size_t n = c->file_left < room ? (size_t)c->file_left : room;
   struct io_uring_sqe *sqe = loop_get_sqe(w);
   io_uring_prep_read(sqe, c->file_fd, c->out + c->out_len, (unsigned)n, c->file_off);
@@ -288,6 +293,32 @@ static void loop_fill_info(struct conn *c, const struct listener_sock *l)
   }
 }
 
+/* fully idle: between requests, nothing buffered either way */
+static int loop_conn_reusable(const struct conn *c)
+{
+  return c->used && !c->closing && c->state == CONN_IDLE && !c->send_pending &&
+         !c->body_active && !c->head_start_ms && c->in_len == c->in_start &&
+         c->out_len == c->out_sent;
+}
+
+/* Under slot pressure the oldest idle keep-alive connections are closed, as
+ * nginx drains its reusable-connection queue: a new client always finds a
+ * slot while idle ones hold the rest. */
+static void loop_reclaim_idle(struct worker *w)
+{
+  for (int k = 0; k < LOOP_RECLAIM_BATCH; k++) {
+    struct conn *oldest = NULL;
+    for (int i = 0; i < LOOP_MAX_CONNS; i++) {
+      struct conn *c = &w->conns[i];
+      if (loop_conn_reusable(c) && (!oldest || c->active_ms < oldest->active_ms))
+        oldest = c;
+    }
+    if (!oldest)
+      return;
+    loop_conn_close(w, oldest);
+  }
+}
+
 static void loop_on_accept(struct worker *w, unsigned li, int res, unsigned flags)
 {
   if (!(flags & IORING_CQE_F_MORE) && w->accepting)
@@ -310,6 +341,8 @@ static void loop_on_accept(struct worker *w, unsigned li, int res, unsigned flag
   c->active_ms = w->now_ms;
   w->active_conns++;
   loop_arm_recv(w, c);
+  if (w->free_count < LOOP_RESERVE_CONNS)
+    loop_reclaim_idle(w);
 }
 
 static void loop_on_recv(struct worker *w, struct conn *c, int res, unsigned flags)
@@ -393,11 +426,12 @@ static void loop_conn_cqe(struct worker *w, enum loop_op op, uint32_t index, uin
     loop_conn_release(w, c);
 }
 
-/* header-read and keep-alive idle timeouts; a stop that takes too long */
+/* header-read, keep-alive idle and send timeouts; a stop that takes too long */
 static void loop_on_tick(struct worker *w)
 {
   uint64_t header_ms = (uint64_t)(w->opt->header_timeout_ms > 0 ? w->opt->header_timeout_ms : 10000);
   uint64_t idle_ms = (uint64_t)(w->opt->idle_timeout_ms > 0 ? w->opt->idle_timeout_ms : 60000);
+  uint64_t send_ms = (uint64_t)(w->opt->send_timeout_ms > 0 ? w->opt->send_timeout_ms : 60000);
   int force = w->stopping && w->now_ms > w->stop_deadline_ms;
   for (int i = 0; i < LOOP_MAX_CONNS; i++) {
     struct conn *c = &w->conns[i];
@@ -407,7 +441,10 @@ static void loop_on_tick(struct worker *w)
     int head_late = idle && c->head_start_ms && w->now_ms - c->head_start_ms > header_ms;
     int idle_late = idle && !c->head_start_ms && w->now_ms - c->active_ms > idle_ms;
     int body_late = c->body_active && w->now_ms - c->active_ms > idle_ms;
-    if (force || head_late || idle_late || body_late || (w->stopping && idle && !c->head_start_ms))
+    /* a client that takes none of its answer for send_ms (nginx's send_timeout) */
+    int send_late = c->send_pending && w->now_ms - c->send_ms > send_ms;
+    if (force || head_late || idle_late || body_late || send_late ||
+        (w->stopping && idle && !c->head_start_ms))
       loop_conn_close(w, c);
   }
   proxy_on_tick(w);

@@ -22,6 +22,9 @@
 #define LOOP_BUF_SIZE       16384
 #define LOOP_BUF_GROUP      0
 #define LOOP_TICK_MS        250          /* timeout scan period */
+#define LOOP_FILE_CHUNK     (64 * 1024)  /* file bytes read per send: a slow reader pins no more */
+#define LOOP_RESERVE_CONNS  (LOOP_MAX_CONNS / 16)  /* slots kept for new clients */
+#define LOOP_RECLAIM_BATCH  16           /* idle connections closed per accept under pressure */
 #define PROXY_MAX_BODY      (1 << 20)    /* request bodies buffered for an upstream */
 #define CONN_IN_CAP         (HTTP1_MAX_HEAD + PROXY_MAX_BODY)
 #define CONN_OUT_CAP        (EXEC_MAX_BODY + 2 * HTTP1_MAX_HEAD)
@@ -71,6 +74,7 @@ struct conn {
   unsigned server;
   struct conn_info info;
   uint64_t active_ms;          /* last time bytes moved */
+  uint64_t send_ms;            /* when the send in flight was submitted or last made progress */
   uint64_t head_start_ms;      /* when the current head's first byte came; 0: none */
   char *in;                    /* CONN_IN_CAP bytes */
   size_t in_len, in_start;

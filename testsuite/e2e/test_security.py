@@ -335,7 +335,8 @@ class _Prefixed:
 
 
 TESTS = {"pool": test_pool_leak, "host": test_absolute_form_host, "crlf": test_crlf,
-         "bodiless": test_bodiless_extra, "retry": test_retry}
+         "bodiless": test_bodiless_extra, "retry": test_retry, "slow": test_slow_readers,
+         "slots": test_slots}
 
 
 def main():

@@ -46,7 +46,8 @@ static void stub_op(struct exec_decision *d, enum zs_header_op op, const char *n
 }
 
 /* /up/... and /down proxy, /rw/... proxies with the path rewritten to /up/...,
- * /hello, /status/404, /big respond, /file serves ZS_TEST_FILE, /trap traps */
+ * /hello, /status/404, /big respond, /file serves ZS_TEST_FILE (/file-big
+ * ZS_TEST_BIG_FILE), /trap traps */
 int exec_request(const struct blob *blob, struct cage *cage, unsigned server,
                  const struct http_request *req, const struct conn_info *conn,
                  struct exec_decision *d)
@@ -127,7 +128,9 @@ int response_from_decision(const struct blob *blob, const struct exec_decision *
   if (dec->trapped)
     return 0;
   if (dec->action == ZS_ACT_FILE) {
-    const char *path = getenv("ZS_TEST_FILE");
+    /* /file-big: a large sparse file, more than socket buffers hold */
+    const char *path = getenv(req->target_len >= 9 && memcmp(req->target, "/file-big", 9) == 0
+                              ? "ZS_TEST_BIG_FILE" : "ZS_TEST_FILE");
     struct stat st;
     out->file_fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
     if (out->file_fd < 0 || fstat(out->file_fd, &st) != 0)
