@@ -131,15 +131,15 @@ static void conn_respond_decision(struct worker *w, struct conn *c)
 {
   struct response *r = w->resp;
   r->file_fd = -1;
-  if (response_from_decision(w->blob, w->dec, &c->req, r) < 0) {
+  if (response_from_decision(w->blob, w->dec, &c->ex.req, r) < 0) {
     conn_respond_error(w, c, 500);
     return;
   }
-  int keep_alive = c->req.keep_alive && !w->stopping &&
-                   !(c->req.expect_continue && c->body_active);
-  int head = conn_is_head(&c->req);
+  int keep_alive = c->ex.req.keep_alive && !w->stopping &&
+                   !(c->ex.req.expect_continue && c->body_active);
+  int head = conn_is_head(&c->ex.req);
   r->head_request = head;
-  int n = response_serialize_head(r, c->req.version_minor, keep_alive, c->out + c->out_len,
+  int n = response_serialize_head(r, c->ex.req.version_minor, keep_alive, c->out + c->out_len,
                                   CONN_OUT_CAP - c->out_len);
   size_t body_len = head ? 0 : r->body_len;
   if (n < 0 || body_len > CONN_OUT_CAP - c->out_len - (size_t)n) {
@@ -156,36 +156,14 @@ static void conn_respond_decision(struct worker *w, struct conn *c)
     conn_start_file(w, c, r, head);
 }
 
-/* header ops outlive w->dec: the upstream answers after other requests ran */
-static int conn_keep_ops(struct conn *c, const struct exec_decision *dec)
-{
-  c->op_count = 0;
-  c->op_used = 0;
-  for (size_t i = 0; i < dec->op_count; i++) {
-    const struct exec_header_op *op = &dec->ops[i];
-    if (op->name_len + op->value_len > CONN_OPS_CAP - c->op_used)
-      return -ENOSPC;
-    struct conn_op *k = &c->ops[c->op_count++];
-    k->op = op->op;
-    k->name_off = (uint32_t)c->op_used;
-    k->name_len = (uint32_t)op->name_len;
-    memcpy(c->op_bytes + c->op_used, op->name, op->name_len);
-    c->op_used += op->name_len;
-    k->value_off = (uint32_t)c->op_used;
-    k->value_len = (uint32_t)op->value_len;
-    memcpy(c->op_bytes + c->op_used, op->value, op->value_len);
-    c->op_used += op->value_len;
-  }
-  return 0;
-}
-
 static void conn_begin_proxy(struct worker *w, struct conn *c)
 {
-  if (conn_keep_ops(c, w->dec) < 0 || proxy_prepare(w, c, w->dec) < 0) {
+  /* header ops outlive w->dec: the upstream answers after other requests ran */
+  if (exchange_keep_ops(&c->ex, w->dec) < 0 || proxy_prepare(w, c, w->dec) < 0) {
     conn_respond_error(w, c, 500);
     return;
   }
-  c->resp_keep_alive = c->req.keep_alive && !w->stopping;
+  c->ex.resp_keep_alive = c->ex.req.keep_alive && !w->stopping;
   c->body_start = c->in_start;
   c->body_kept = 0;
   if (!c->body_active) {
@@ -199,14 +177,14 @@ static void conn_begin_proxy(struct worker *w, struct conn *c)
   }
   if (c->body_chunked && (c->chunk.max_body == 0 || c->chunk.max_body > PROXY_MAX_BODY))
     c->chunk.max_body = PROXY_MAX_BODY;
-  if (c->req.expect_continue && c->in_start == c->in_len)
+  if (c->ex.req.expect_continue && c->in_start == c->in_len)
     conn_append(c, "HTTP/1.1 100 Continue\r\n\r\n", 25);
   c->state = CONN_BODY_WAIT;
 }
 
 static void conn_dispatch(struct worker *w, struct conn *c)
 {
-  int rc = exec_request(w->blob, &w->cage, c->server, &c->req, &c->info, w->dec);
+  int rc = exec_request(w->blob, &w->cage, c->server, &c->ex.req, &c->info, w->dec);
   if (rc < 0) {
     /* a bad escape or target is Go's 400; a request too big for the view is 431 */
     conn_respond_error(w, c, rc == -EINVAL ? 400 : rc == -E2BIG || rc == -ENOSPC ? 431 : 500);
@@ -228,7 +206,7 @@ static int conn_next_request(struct worker *w, struct conn *c)
   }
   if (!c->head_start_ms)
     c->head_start_ms = w->now_ms;
-  int rc = http1_parse_request(c->in + c->in_start, avail, &c->req);
+  int rc = http1_parse_request(c->in + c->in_start, avail, &c->ex.req);
   if (rc == HTTP1_ERR_MORE)
     return 0;
   if (rc < 0) {
@@ -238,12 +216,12 @@ static int conn_next_request(struct worker *w, struct conn *c)
   c->head_start_ms = 0;
   c->in_start += (size_t)rc;
   long long max_body = w->opt->max_body > 0 ? w->opt->max_body : (10 << 20);
-  if (c->req.content_length > max_body) {
+  if (c->ex.req.content_length > max_body) {
     conn_respond_error(w, c, 413);
     return 0;
   }
-  c->body_chunked = c->req.chunked;
-  c->body_left = c->req.content_length > 0 ? c->req.content_length : 0;
+  c->body_chunked = c->ex.req.chunked;
+  c->body_left = c->ex.req.content_length > 0 ? c->ex.req.content_length : 0;
   c->chunk = (struct http1_chunked){.max_body = (uint64_t)max_body};
   c->body_active = c->body_chunked || c->body_left > 0;
   conn_dispatch(w, c);
@@ -306,8 +284,8 @@ void conn_on_file_read(struct worker *w, struct conn *c, int res)
 void conn_finish_exchange(struct worker *w, struct conn *c)
 {
   c->state = CONN_IDLE;
-  c->up = NULL;
-  if (!c->resp_keep_alive)
+  c->ex.up = NULL;
+  if (!c->ex.resp_keep_alive)
     c->close_after_send = 1;
   if (c->out_len > c->out_sent)
     loop_conn_flush(w, c);

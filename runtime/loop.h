@@ -10,6 +10,7 @@
 #include <sys/uio.h>
 
 #include "cage.h"
+#include "exchange.h"
 #include "exec.h"
 #include "http.h"
 #include "http1.h"
@@ -28,7 +29,6 @@
 #define PROXY_MAX_BODY      (1 << 20)    /* request bodies buffered for an upstream */
 #define CONN_IN_CAP         (HTTP1_MAX_HEAD + PROXY_MAX_BODY)
 #define CONN_OUT_CAP        (EXEC_MAX_BODY + 2 * HTTP1_MAX_HEAD)
-#define CONN_OPS_CAP        16384        /* header op bytes kept for a proxied response */
 
 /* what a completion is for: the low byte of its user_data */
 enum loop_op {
@@ -49,14 +49,6 @@ enum conn_state {
   CONN_FILE,           /* a file body is being read and sent */
   CONN_BODY_WAIT,      /* buffering a request body for an upstream */
   CONN_PROXY,          /* an upstream exchange is in progress */
-};
-
-struct upstream;
-
-/* a header op of the decision, kept past the next request's exec */
-struct conn_op {
-  enum zs_header_op op;
-  uint32_t name_off, name_len, value_off, value_len;
 };
 
 struct conn {
@@ -92,16 +84,7 @@ struct conn {
   int file_fd;
   uint64_t file_off, file_left;
   int read_pending;
-  /* a proxied request */
-  struct http_request req;
-  int resp_keep_alive;
-  unsigned proxy_id;
-  uint32_t target_off, target_len;   /* the URI to send upstream, in op_bytes */
-  struct upstream *up;
-  struct conn_op ops[EXEC_MAX_HEADER_OPS];
-  size_t op_count;
-  char op_bytes[CONN_OPS_CAP];
-  size_t op_used;
+  struct exchange ex;           /* the request being answered (HTTP/1.1: one at a time) */
 };
 
 struct listener_sock {

@@ -245,25 +245,25 @@ static void proxy_bad_gateway(struct worker *w, struct conn *c)
 
 static void proxy_launch(struct worker *w, struct conn *c, int allow_reuse)
 {
-  const struct proxy_target *t = &w->proxy->targets[c->proxy_id];
-  struct upstream *up = t->resolved ? up_take(w, c->proxy_id, allow_reuse) : NULL;
+  const struct proxy_target *t = &w->proxy->targets[c->ex.proxy_id];
+  struct upstream *up = t->resolved ? up_take(w, c->ex.proxy_id, allow_reuse) : NULL;
   if (!up) {
     proxy_bad_gateway(w, c);
     return;
   }
-  const char *dial = blob_string(w->blob, w->blob->proxies[c->proxy_id].upstream_str);
-  int n = proxy_build_request(c, dial, c->req.content_length >= 0 || c->req.chunked, c->body_kept,
+  const char *dial = blob_string(w->blob, w->blob->proxies[c->ex.proxy_id].upstream_str);
+  int n = proxy_build_request(c, dial, c->ex.req.content_length >= 0 || c->ex.req.chunked, c->body_kept,
                               up->head, PROXY_HEAD_CAP);
   if (n < 0) {
     conn_respond_error(w, c, 500);
     return;
   }
   *up = (struct upstream){.fd = up->fd, .index = up->index, .gen = up->gen, .head = up->head,
-                          .in = up->in, .proxy_id = c->proxy_id, .client = c,
+                          .in = up->in, .proxy_id = c->ex.proxy_id, .client = c,
                           .head_len = (size_t)n, .reused = up->state == UP_IDLE};
   up->body = c->in + c->body_start;
   up->body_len = c->body_kept;
-  c->up = up;
+  c->ex.up = up;
   if (up->reused) {
     up->state = UP_SENDING;
     up_submit(w, up, LOOP_OP_UP_SEND);
@@ -272,7 +272,7 @@ static void proxy_launch(struct worker *w, struct conn *c, int allow_reuse)
   up->fd = socket(t->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (up->fd < 0) {
     up_release(up);
-    c->up = NULL;
+    c->ex.up = NULL;
     proxy_bad_gateway(w, c);
     return;
   }
@@ -333,14 +333,14 @@ static const char *proxy_origin_form(const struct http_request *req, size_t *len
 static int proxy_keep_target(struct conn *c, const char *path, size_t path_len, const char *query,
                              size_t query_len)
 {
-  if (path_len + query_len > CONN_OPS_CAP - c->op_used)
+  if (path_len + query_len > EXCHANGE_OPS_CAP - c->ex.op_used)
     return -ENOSPC;
-  c->target_off = (uint32_t)c->op_used;
-  memcpy(c->op_bytes + c->op_used, path, path_len);
+  c->ex.target_off = (uint32_t)c->ex.op_used;
+  memcpy(c->ex.op_bytes + c->ex.op_used, path, path_len);
   if (query_len)
-    memcpy(c->op_bytes + c->op_used + path_len, query, query_len);
-  c->target_len = (uint32_t)(path_len + query_len);
-  c->op_used += c->target_len;
+    memcpy(c->ex.op_bytes + c->ex.op_used + path_len, query, query_len);
+  c->ex.target_len = (uint32_t)(path_len + query_len);
+  c->ex.op_used += c->ex.target_len;
   return 0;
 }
 
@@ -348,13 +348,13 @@ int proxy_prepare(struct worker *w, struct conn *c, const struct exec_decision *
 {
   if (!w->proxy || dec->action_id >= w->proxy->target_count)
     return -EINVAL;
-  c->proxy_id = dec->action_id;
+  c->ex.proxy_id = dec->action_id;
   size_t target_len, tail_len;
-  const char *target = proxy_origin_form(&c->req, &target_len);
+  const char *target = proxy_origin_form(&c->ex.req, &target_len);
   const char *q = memchr(target, '?', target_len);
   size_t path_len = q ? (size_t)(q - target) : target_len;
   size_t qlen = target_len - path_len;
-  if (c->req.origin_at && path_len == 0)   /* "http://host" or "http://host?q": path "/" */
+  if (c->ex.req.origin_at && path_len == 0)   /* "http://host" or "http://host?q": path "/" */
     return proxy_keep_target(c, "/", 1, q ? q : "", qlen);
   if (target[0] != '/' || !dec->path || dec->path_len == 0)
     return proxy_keep_target(c, target, target_len, "", 0);
@@ -362,14 +362,14 @@ int proxy_prepare(struct worker *w, struct conn *c, const struct exec_decision *
   if (tail)
     return proxy_keep_target(c, tail, tail_len, q, qlen);
   /* the program made a path the client never sent: encode it */
-  c->target_off = (uint32_t)c->op_used;
-  int n = proxy_escape_path(dec->path, dec->path_len, c->op_bytes + c->op_used,
-                            CONN_OPS_CAP - c->op_used);
-  if (n < 0 || qlen > CONN_OPS_CAP - c->op_used - (size_t)n)
+  c->ex.target_off = (uint32_t)c->ex.op_used;
+  int n = proxy_escape_path(dec->path, dec->path_len, c->ex.op_bytes + c->ex.op_used,
+                            EXCHANGE_OPS_CAP - c->ex.op_used);
+  if (n < 0 || qlen > EXCHANGE_OPS_CAP - c->ex.op_used - (size_t)n)
     return -ENOSPC;
-  memcpy(c->op_bytes + c->op_used + n, q ? q : "", qlen);
-  c->target_len = (uint32_t)((size_t)n + qlen);
-  c->op_used += c->target_len;
+  memcpy(c->ex.op_bytes + c->ex.op_used + n, q ? q : "", qlen);
+  c->ex.target_len = (uint32_t)((size_t)n + qlen);
+  c->ex.op_used += c->ex.target_len;
   return 0;
 }
 
@@ -414,11 +414,11 @@ static int proxy_may_retry(const struct upstream *up, const struct http_request 
 static void proxy_fail_early(struct worker *w, struct upstream *up)
 {
   struct conn *c = up->client;
-  int retry = c && proxy_may_retry(up, &c->req);
+  int retry = c && proxy_may_retry(up, &c->ex.req);
   up_close(w, up);
   if (!c)
     return;
-  c->up = NULL;
+  c->ex.up = NULL;
   if (retry)
     proxy_launch(w, c, 0);
   else
@@ -440,7 +440,7 @@ static void proxy_finish(struct worker *w, struct upstream *up)
     up_close(w, up);
   }
   if (c) {
-    c->up = NULL;
+    c->ex.up = NULL;
     conn_finish_exchange(w, c);
   }
 }
@@ -501,7 +501,7 @@ static void proxy_relay(struct worker *w, struct upstream *up)
   struct conn *c = up->client;
   if (relay_body(up, c) < 0) {
     up_close(w, up);
-    c->up = NULL;
+    c->ex.up = NULL;
     loop_conn_close(w, c);
     return;
   }
@@ -522,11 +522,11 @@ static int proxy_take_head(struct worker *w, struct upstream *up, int rc)
     up->in_start += (size_t)rc;
     return 1;
   }
-  int head = c->req.method_len == 4 && memcmp(c->req.method, "HEAD", 4) == 0;
+  int head = c->ex.req.method_len == 4 && memcmp(c->ex.req.method, "HEAD", 4) == 0;
   if (up->resp.body == HTTP1_BODY_CHUNKED || up->resp.body == HTTP1_BODY_CLOSE) {
-    up->client_chunked = c->req.version_minor >= 1;
+    up->client_chunked = c->ex.req.version_minor >= 1;
     if (!up->client_chunked)
-      c->resp_keep_alive = 0;
+      c->ex.resp_keep_alive = 0;
   }
   int n = proxy_build_response_head(w, c, &up->resp, up->client_chunked, c->out + c->out_len,
                                     CONN_OUT_CAP - c->out_len);
@@ -546,8 +546,8 @@ static void proxy_on_head_bytes(struct worker *w, struct upstream *up)
 {
   for (;;) {
     int rc = http1_parse_response(up->in + up->in_start, up->in_len - up->in_start,
-                                  up->client->req.method_len == 4 &&
-                                  memcmp(up->client->req.method, "HEAD", 4) == 0, &up->resp);
+                                  up->client->ex.req.method_len == 4 &&
+                                  memcmp(up->client->ex.req.method, "HEAD", 4) == 0, &up->resp);
     if (rc == HTTP1_ERR_MORE && up->in_len < PROXY_IN_CAP) {
       up_submit(w, up, LOOP_OP_UP_RECV);
       return;
@@ -556,7 +556,7 @@ static void proxy_on_head_bytes(struct worker *w, struct upstream *up)
     if (taken < 0) {
       struct conn *c = up->client;
       up_close(w, up);
-      c->up = NULL;
+      c->ex.up = NULL;
       proxy_bad_gateway(w, c);
       return;
     }
@@ -576,7 +576,7 @@ static void proxy_on_recv(struct worker *w, struct upstream *up, int res)
     struct conn *c = up->client;
     int in_head = up->state == UP_HEAD;
     up_close(w, up);
-    c->up = NULL;
+    c->ex.up = NULL;
     if (in_head)
       proxy_bad_gateway(w, c);   /* a cut head: nothing went to the client yet */
     else
@@ -588,7 +588,7 @@ static void proxy_on_recv(struct worker *w, struct upstream *up, int res)
     if (up->resp.body != HTTP1_BODY_CLOSE) {
       struct conn *c = up->client;
       up_close(w, up);
-      c->up = NULL;
+      c->ex.up = NULL;
       loop_conn_close(w, c);
       return;
     }
@@ -650,7 +650,7 @@ void proxy_on_cqe(struct worker *w, enum loop_op op, uint32_t index, uint32_t ge
 
 void proxy_on_client_sent(struct worker *w, struct conn *c)
 {
-  struct upstream *up = c->up;
+  struct upstream *up = c->ex.up;
   if (!up || up->state != UP_CLIENT_WAIT)
     return;
   if (up->body_done) {
@@ -664,10 +664,10 @@ void proxy_on_client_sent(struct worker *w, struct conn *c)
 
 void proxy_detach(struct worker *w, struct conn *c)
 {
-  if (!c->up)
+  if (!c->ex.up)
     return;
-  up_close(w, c->up);
-  c->up = NULL;
+  up_close(w, c->ex.up);
+  c->ex.up = NULL;
 }
 
 void proxy_on_tick(struct worker *w)

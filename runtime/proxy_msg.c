@@ -116,11 +116,11 @@ static void out_host(struct out_buf *o, const struct http_request *req, const ch
 int proxy_build_request(const struct conn *c, const char *dial, int has_body, size_t body_len,
                         char *buf, size_t cap)
 {
-  const struct http_request *req = &c->req;
+  const struct http_request *req = &c->ex.req;
   struct out_buf o = {buf, cap, 0, 0};
   out_put(&o, req->method, req->method_len);
   out_put(&o, " ", 1);
-  out_put(&o, c->op_bytes + c->target_off, c->target_len);
+  out_put(&o, c->ex.op_bytes + c->ex.target_off, c->ex.target_len);
   out_put(&o, " HTTP/1.1\r\n", 11);
   out_host(&o, req, dial);
   for (size_t i = 0; i < req->header_count; i++) {
@@ -154,17 +154,11 @@ static void collect_response_headers(const struct http1_response *ur, struct res
   }
 }
 
-/* the decision's header ops, rebuilt from the copy the connection kept */
+/* the decision's header ops, rebuilt from the copy the exchange kept */
 static void apply_kept_ops(struct worker *w, struct conn *c, struct response *r)
 {
-  struct exec_decision *dec = w->dec;
-  dec->op_count = c->op_count;
-  for (size_t i = 0; i < c->op_count; i++) {
-    const struct conn_op *k = &c->ops[i];
-    dec->ops[i] = (struct exec_header_op){k->op, c->op_bytes + k->name_off, k->name_len,
-                                          c->op_bytes + k->value_off, k->value_len};
-  }
-  response_apply_ops(r, dec);
+  exchange_ops_to_decision(&c->ex, w->dec);
+  response_apply_ops(r, w->dec);
 }
 
 /* Our framing, never the upstream's: its length when it gave one (a HEAD or
@@ -172,8 +166,8 @@ static void apply_kept_ops(struct worker *w, struct conn *c, struct response *r)
 static void proxy_framing(struct response_framing *f, const struct conn *c,
                           const struct http1_response *ur, int client_chunked)
 {
-  *f = (struct response_framing){.version_minor = c->req.version_minor,
-                                 .keep_alive = c->resp_keep_alive, .content_length = -1};
+  *f = (struct response_framing){.version_minor = c->ex.req.version_minor,
+                                 .keep_alive = c->ex.resp_keep_alive, .content_length = -1};
   if (ur->body == HTTP1_BODY_LENGTH || (ur->body == HTTP1_BODY_NONE && ur->content_length >= 0 &&
                                         ur->status >= 200 && ur->status != 204))
     f->content_length = ur->content_length;
@@ -198,9 +192,9 @@ int proxy_build_bad_gateway(struct worker *w, const struct conn *c, char *buf, s
   struct response *r = w->resp;
   response_init(r, 502);
   /* Go: a HEAD answer without a body has no length */
-  int head = c->req.method_len == 4 && memcmp(c->req.method, "HEAD", 4) == 0;
-  struct response_framing f = {.version_minor = c->req.version_minor,
-                               .keep_alive = c->resp_keep_alive, .content_length = head ? -1 : 0};
+  int head = c->ex.req.method_len == 4 && memcmp(c->ex.req.method, "HEAD", 4) == 0;
+  struct response_framing f = {.version_minor = c->ex.req.version_minor,
+                               .keep_alive = c->ex.resp_keep_alive, .content_length = head ? -1 : 0};
   return response_write_head(r, &f, buf, cap);
 }
 
