@@ -13,7 +13,7 @@
 #define EXEC_MAX_HEADER_OPS 64
 #define EXEC_MAX_BODY       (256 * 1024)
 #define EXEC_MAX_VALUE      (16 * 1024)
-#define EXEC_WALL_MS        250          /* a request's program runs at most this long */
+#define EXEC_WALL_MS        500          /* a request's program runs at most this long */
 
 struct exec_header_op {
   enum zs_header_op op;
