@@ -280,6 +280,11 @@ void conn_on_file_read(struct worker *w, struct conn *c, int res)
   loop_conn_flush(w, c);
 }
 
+void conn_on_close(struct worker *w, struct conn *c)
+{
+  proxy_detach(w, c);
+}
+
 /* the upstream exchange is over; the connection goes back to reading */
 void conn_finish_exchange(struct worker *w, struct conn *c)
 {

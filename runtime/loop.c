@@ -254,7 +254,7 @@ void loop_conn_close(struct worker *w, struct conn *c)
   if (c->closing)
     return;
   c->closing = 1;
-  proxy_detach(w, c);
+  conn_on_close(w, c);
   if (c->file_fd >= 0) {
     close(c->file_fd);
     c->file_fd = -1;
@@ -465,34 +465,47 @@ static void loop_on_wake(struct worker *w)
   loop_on_tick(w);
 }
 
+static void loop_cqe_accept(struct worker *w, enum loop_op op, uint32_t index, uint32_t gen,
+                            int res, unsigned flags)
+{
+  (void)op, (void)gen;
+  loop_on_accept(w, index, res, flags);
+}
+
+static void loop_cqe_wake(struct worker *w, enum loop_op op, uint32_t index, uint32_t gen,
+                          int res, unsigned flags)
+{
+  (void)op, (void)index, (void)gen, (void)res, (void)flags;
+  loop_on_wake(w);
+}
+
+static void loop_cqe_tick(struct worker *w, enum loop_op op, uint32_t index, uint32_t gen,
+                          int res, unsigned flags)
+{
+  (void)op, (void)index, (void)gen, (void)res, (void)flags;
+  loop_on_tick(w);
+}
+
+/* one handler per kind of operation; the loop reads nothing else of a completion */
+static const loop_cqe_fn loop_handlers[LOOP_OP_COUNT] = {
+  [LOOP_OP_ACCEPT] = loop_cqe_accept,
+  [LOOP_OP_RECV] = loop_conn_cqe,
+  [LOOP_OP_SEND] = loop_conn_cqe,
+  [LOOP_OP_FILE_READ] = loop_conn_cqe,
+  [LOOP_OP_WAKE] = loop_cqe_wake,
+  [LOOP_OP_TICK] = loop_cqe_tick,
+  [LOOP_OP_UP_CONNECT] = proxy_on_cqe,
+  [LOOP_OP_UP_SEND] = proxy_on_cqe,
+  [LOOP_OP_UP_RECV] = proxy_on_cqe,
+};
+
 static void loop_dispatch(struct worker *w, struct io_uring_cqe *cqe)
 {
   uint64_t ud = io_uring_cqe_get_data64(cqe);
   enum loop_op op = (enum loop_op)(ud & 0xff);
   uint32_t index = (uint32_t)(ud >> 8) & 0xffffffu, gen = (uint32_t)(ud >> 32);
-  switch (op) {
-  case LOOP_OP_ACCEPT:
-    loop_on_accept(w, index, cqe->res, cqe->flags);
-    break;
-  case LOOP_OP_RECV:
-  case LOOP_OP_SEND:
-  case LOOP_OP_FILE_READ:
-    loop_conn_cqe(w, op, index, gen, cqe->res, cqe->flags);
-    break;
-  case LOOP_OP_WAKE:
-    loop_on_wake(w);
-    break;
-  case LOOP_OP_TICK:
-    loop_on_tick(w);
-    break;
-  case LOOP_OP_UP_CONNECT:
-  case LOOP_OP_UP_SEND:
-  case LOOP_OP_UP_RECV:
-    proxy_on_cqe(w, op, index, gen, cqe->res, cqe->flags);
-    break;
-  default:
-    break;
-  }
+  if (op < LOOP_OP_COUNT && loop_handlers[op])
+    loop_handlers[op](w, op, index, gen, cqe->res, cqe->flags);
 }
 
 int loop_worker_run(struct worker *w)

@@ -42,7 +42,15 @@ enum loop_op {
   LOOP_OP_UP_SEND,
   LOOP_OP_UP_RECV,
   LOOP_OP_IGNORE,
+  LOOP_OP_COUNT
 };
+
+struct worker;
+
+/* what a completion of one kind is handed to: index and gen name the
+ * connection (client or upstream) it belongs to */
+typedef void (*loop_cqe_fn)(struct worker *w, enum loop_op op, uint32_t index, uint32_t gen,
+                            int res, unsigned flags);
 
 enum conn_state {
   CONN_IDLE = 0,       /* reading and answering requests */
@@ -139,6 +147,8 @@ void loop_conn_read_file(struct worker *w, struct conn *c);
 
 /* conn.c: HTTP/1.1 on a client connection */
 void conn_on_input(struct worker *w, struct conn *c);
+/* the connection is closing: end what its exchange started (an upstream) */
+void conn_on_close(struct worker *w, struct conn *c);
 void conn_on_sent(struct worker *w, struct conn *c);
 void conn_on_file_read(struct worker *w, struct conn *c, int res);
 int conn_append(struct conn *c, const char *data, size_t len);
