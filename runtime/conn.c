@@ -39,7 +39,7 @@ void conn_respond_error(struct worker *w, struct conn *c, int status)
     conn_append(c, r->body, r->body_len);
   }
   c->close_after_send = 1;
-  c->body_active = 0;
+  c->ex.body_active = 0;
   c->state = CONN_IDLE;
   loop_conn_flush(w, c);
 }
@@ -58,52 +58,52 @@ static void conn_compact(struct conn *c)
 static int conn_body_length(struct conn *c, int keep)
 {
   size_t avail = c->in_len - c->in_start;
-  size_t n = (uint64_t)c->body_left < avail ? (size_t)c->body_left : avail;
+  size_t n = (uint64_t)c->ex.body_left < avail ? (size_t)c->ex.body_left : avail;
   c->in_start += n;
-  c->body_left -= (int64_t)n;
+  c->ex.body_left -= (int64_t)n;
   if (keep)
-    c->body_kept += n;
-  return c->body_left == 0;
+    c->ex.body_kept += n;
+  return c->ex.body_left == 0;
 }
 
 /* chunked body: decoded, and when kept, moved down to body_start + body_kept */
 static int conn_body_chunked(struct conn *c, int keep)
 {
-  while (c->in_start < c->in_len && !c->chunk.done) {
+  while (c->in_start < c->in_len && !c->ex.chunk.done) {
     const char *data;
     size_t data_len;
-    int rc = http1_chunked_decode(&c->chunk, c->in + c->in_start, c->in_len - c->in_start,
+    int rc = http1_chunked_decode(&c->ex.chunk, c->in + c->in_start, c->in_len - c->in_start,
                                   &data, &data_len);
     if (rc < 0)
       return rc;
     if (keep && data_len) {
-      memmove(c->in + c->body_start + c->body_kept, data, data_len);
-      c->body_kept += data_len;
+      memmove(c->in + c->ex.body_start + c->ex.body_kept, data, data_len);
+      c->ex.body_kept += data_len;
     }
     c->in_start += (size_t)rc;
   }
-  return c->chunk.done;
+  return c->ex.chunk.done;
 }
 
 /* advances the current request's body; 1 when it is complete */
 static int conn_body_step(struct worker *w, struct conn *c)
 {
   int keep = c->state == CONN_BODY_WAIT;
-  int rc = c->body_chunked ? conn_body_chunked(c, keep) : conn_body_length(c, keep);
+  int rc = c->ex.body_chunked ? conn_body_chunked(c, keep) : conn_body_length(c, keep);
   if (rc < 0) {
     if (c->state == CONN_BODY_WAIT)
       conn_respond_error(w, c, http1_error_status(rc));
     else
       c->close_after_send = 1;   /* the answer is out; the framing is lost */
-    c->body_active = 0;
+    c->ex.body_active = 0;
     return -1;
   }
   if (rc == 0)
     return 0;
-  c->body_active = 0;
+  c->ex.body_active = 0;
   if (c->state == CONN_BODY_WAIT) {
     c->state = CONN_PROXY;
-    proxy_start(w, c, c->in + c->body_start, c->body_kept);
+    proxy_start(w, c, c->in + c->ex.body_start, c->ex.body_kept);
   }
   return 1;
 }
@@ -119,9 +119,9 @@ static void conn_start_file(struct worker *w, struct conn *c, struct response *r
     close(r->file_fd);
     return;
   }
-  c->file_fd = r->file_fd;
-  c->file_off = r->file_offset;
-  c->file_left = r->file_len;
+  c->ex.file_fd = r->file_fd;
+  c->ex.file_off = r->file_offset;
+  c->ex.file_left = r->file_len;
   c->state = CONN_FILE;
   loop_conn_read_file(w, c);
 }
@@ -136,7 +136,7 @@ static void conn_respond_decision(struct worker *w, struct conn *c)
     return;
   }
   int keep_alive = c->ex.req.keep_alive && !w->stopping &&
-                   !(c->ex.req.expect_continue && c->body_active);
+                   !(c->ex.req.expect_continue && c->ex.body_active);
   int head = conn_is_head(&c->ex.req);
   r->head_request = head;
   int n = response_serialize_head(r, c->ex.req.version_minor, keep_alive, c->out + c->out_len,
@@ -164,19 +164,19 @@ static void conn_begin_proxy(struct worker *w, struct conn *c)
     return;
   }
   c->ex.resp_keep_alive = c->ex.req.keep_alive && !w->stopping;
-  c->body_start = c->in_start;
-  c->body_kept = 0;
-  if (!c->body_active) {
+  c->ex.body_start = c->in_start;
+  c->ex.body_kept = 0;
+  if (!c->ex.body_active) {
     c->state = CONN_PROXY;
     proxy_start(w, c, NULL, 0);
     return;
   }
-  if (!c->body_chunked && c->body_left > PROXY_MAX_BODY) {
+  if (!c->ex.body_chunked && c->ex.body_left > PROXY_MAX_BODY) {
     conn_respond_error(w, c, 413);
     return;
   }
-  if (c->body_chunked && (c->chunk.max_body == 0 || c->chunk.max_body > PROXY_MAX_BODY))
-    c->chunk.max_body = PROXY_MAX_BODY;
+  if (c->ex.body_chunked && (c->ex.chunk.max_body == 0 || c->ex.chunk.max_body > PROXY_MAX_BODY))
+    c->ex.chunk.max_body = PROXY_MAX_BODY;
   if (c->ex.req.expect_continue && c->in_start == c->in_len)
     conn_append(c, "HTTP/1.1 100 Continue\r\n\r\n", 25);
   c->state = CONN_BODY_WAIT;
@@ -220,10 +220,10 @@ static int conn_next_request(struct worker *w, struct conn *c)
     conn_respond_error(w, c, 413);
     return 0;
   }
-  c->body_chunked = c->ex.req.chunked;
-  c->body_left = c->ex.req.content_length > 0 ? c->ex.req.content_length : 0;
-  c->chunk = (struct http1_chunked){.max_body = (uint64_t)max_body};
-  c->body_active = c->body_chunked || c->body_left > 0;
+  c->ex.body_chunked = c->ex.req.chunked;
+  c->ex.body_left = c->ex.req.content_length > 0 ? c->ex.req.content_length : 0;
+  c->ex.chunk = (struct http1_chunked){.max_body = (uint64_t)max_body};
+  c->ex.body_active = c->ex.body_chunked || c->ex.body_left > 0;
   conn_dispatch(w, c);
   return 1;
 }
@@ -231,7 +231,7 @@ static int conn_next_request(struct worker *w, struct conn *c)
 void conn_on_input(struct worker *w, struct conn *c)
 {
   while (!c->closing && !c->close_after_send) {
-    if (c->body_active) {
+    if (c->ex.body_active) {
       if (conn_body_step(w, c) <= 0)
         break;
       continue;
@@ -247,7 +247,7 @@ void conn_on_input(struct worker *w, struct conn *c)
 
 void conn_on_sent(struct worker *w, struct conn *c)
 {
-  if (c->state == CONN_FILE && c->file_left > 0) {
+  if (c->state == CONN_FILE && c->ex.file_left > 0) {
     loop_conn_read_file(w, c);
     return;
   }
@@ -256,7 +256,7 @@ void conn_on_sent(struct worker *w, struct conn *c)
     return;
   }
   int more = c->in_len > c->in_start;
-  if (c->close_after_send || (w->stopping && !more) || (c->peer_eof && !more && !c->body_active)) {
+  if (c->close_after_send || (w->stopping && !more) || (c->peer_eof && !more && !c->ex.body_active)) {
     loop_conn_close(w, c);
     return;
   }
@@ -270,11 +270,11 @@ void conn_on_file_read(struct worker *w, struct conn *c, int res)
     return;
   }
   c->out_len += (size_t)res;
-  c->file_off += (uint64_t)res;
-  c->file_left -= (uint64_t)res;
-  if (c->file_left == 0) {
-    close(c->file_fd);
-    c->file_fd = -1;
+  c->ex.file_off += (uint64_t)res;
+  c->ex.file_left -= (uint64_t)res;
+  if (c->ex.file_left == 0) {
+    close(c->ex.file_fd);
+    c->ex.file_fd = -1;
     c->state = CONN_IDLE;
   }
   loop_conn_flush(w, c);

@@ -1,7 +1,7 @@
 /* One request from its parsed head to the last byte of its answer: the head,
- * what the program decided that must outlive the next program run (its
- * header ops, the target and record for an upstream), and the upstream
- * exchange carrying it out. A connection holds the exchanges it has in
+ * its body, what the program decided that must outlive the next program run
+ * (its header ops, the target and record for an upstream), and what carries
+ * the answer out (an upstream exchange, a file). A connection holds the exchanges it has in
  * flight: one at a time for HTTP/1.1, many for HTTP/2 later. */
 #ifndef ZSRT_EXCHANGE_H
 #define ZSRT_EXCHANGE_H
@@ -11,6 +11,7 @@
 
 #include "exec.h"
 #include "http.h"
+#include "http1.h"
 
 #define EXCHANGE_OPS_CAP 16384       /* header op and target bytes kept per exchange */
 
@@ -28,6 +29,16 @@ struct exchange {
   unsigned proxy_id;                 /* the decision's reverse_proxy record */
   uint32_t target_off, target_len;   /* the URI to send upstream, in op_bytes */
   struct upstream *up;               /* the upstream connection serving it, or NULL */
+  /* its body: discarded, or gathered for an upstream */
+  int body_active;
+  int body_chunked;
+  int64_t body_left;                 /* Content-Length bytes still to come */
+  struct http1_chunked chunk;
+  size_t body_kept;                  /* decoded body bytes gathered at in + body_start */
+  size_t body_start;
+  /* a file answer */
+  int file_fd;
+  uint64_t file_off, file_left;
   struct exchange_op ops[EXEC_MAX_HEADER_OPS];
   size_t op_count;
   char op_bytes[EXCHANGE_OPS_CAP];

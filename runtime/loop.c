@@ -103,7 +103,7 @@ static int loop_conns_init(struct worker *w)
     struct conn *c = &w->conns[i];
     c->index = i;
     c->fd = -1;
-    c->file_fd = -1;
+    c->ex.file_fd = -1;
     c->in = w->conn_bufs + (size_t)i * (CONN_IN_CAP + CONN_OUT_CAP);
     c->out = c->in + CONN_IN_CAP;
     w->free_conns[w->free_count++] = LOOP_MAX_CONNS - 1 - i;
@@ -150,8 +150,8 @@ void loop_worker_fini(struct worker *w)
     struct conn *c = &w->conns[i];
     if (c->fd >= 0 && c->used)
       close(c->fd);
-    if (c->file_fd >= 0 && c->used)
-      close(c->file_fd);
+    if (c->ex.file_fd >= 0 && c->used)
+      close(c->ex.file_fd);
   }
   if (w->conn_bufs)
     munmap(w->conn_bufs, (size_t)LOOP_MAX_CONNS * (CONN_IN_CAP + CONN_OUT_CAP));
@@ -226,9 +226,9 @@ void loop_conn_read_file(struct worker *w, struct conn *c)
   size_t room = CONN_OUT_CAP - c->out_len;
   if (room > LOOP_FILE_CHUNK)
     room = LOOP_FILE_CHUNK;
-  size_t n = c->file_left < room ? (size_t)c->file_left : room;
+  size_t n = c->ex.file_left < room ? (size_t)c->ex.file_left : room;
   struct io_uring_sqe *sqe = loop_get_sqe(w);
-  io_uring_prep_read(sqe, c->file_fd, c->out + c->out_len, (unsigned)n, c->file_off);
+  io_uring_prep_read(sqe, c->ex.file_fd, c->out + c->out_len, (unsigned)n, c->ex.file_off);
   io_uring_sqe_set_data64(sqe, loop_user_data(LOOP_OP_FILE_READ, (uint32_t)c->index, c->gen));
   c->read_pending = 1;
   c->pending++;
@@ -255,9 +255,9 @@ void loop_conn_close(struct worker *w, struct conn *c)
     return;
   c->closing = 1;
   conn_on_close(w, c);
-  if (c->file_fd >= 0) {
-    close(c->file_fd);
-    c->file_fd = -1;
+  if (c->ex.file_fd >= 0) {
+    close(c->ex.file_fd);
+    c->ex.file_fd = -1;
   }
   /* shutdown completes the recv and send in flight; then the fd can go */
   shutdown(c->fd, SHUT_RDWR);
@@ -297,7 +297,7 @@ static void loop_fill_info(struct conn *c, const struct listener_sock *l)
 static int loop_conn_reusable(const struct conn *c)
 {
   return c->used && !c->closing && c->state == CONN_IDLE && !c->send_pending &&
-         !c->body_active && !c->head_start_ms && c->in_len == c->in_start &&
+         !c->ex.body_active && !c->head_start_ms && c->in_len == c->in_start &&
          c->out_len == c->out_sent;
 }
 
@@ -334,7 +334,7 @@ static void loop_on_accept(struct worker *w, unsigned li, int res, unsigned flag
   char *in = c->in, *out = c->out;
   int index = c->index;
   *c = (struct conn){.fd = res, .index = index, .gen = gen, .used = 1, .in = in, .out = out,
-                     .file_fd = -1, .server = w->listeners[li].server};
+                     .ex = {.file_fd = -1}, .server = w->listeners[li].server};
   int one = 1;
   setsockopt(res, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   loop_fill_info(c, &w->listeners[li]);
@@ -369,7 +369,7 @@ static void loop_on_recv(struct worker *w, struct conn *c, int res, unsigned fla
   }
   if (res == 0) {
     c->peer_eof = 1;
-    if (c->state == CONN_IDLE && !c->send_pending && !c->body_active)
+    if (c->state == CONN_IDLE && !c->send_pending && !c->ex.body_active)
       loop_conn_close(w, c);
     else if (c->state != CONN_PROXY)
       c->close_after_send = 1;
@@ -437,10 +437,10 @@ static void loop_on_tick(struct worker *w)
     struct conn *c = &w->conns[i];
     if (!c->used || c->closing)
       continue;
-    int idle = c->state == CONN_IDLE && !c->send_pending && !c->body_active;
+    int idle = c->state == CONN_IDLE && !c->send_pending && !c->ex.body_active;
     int head_late = idle && c->head_start_ms && w->now_ms - c->head_start_ms > header_ms;
     int idle_late = idle && !c->head_start_ms && w->now_ms - c->active_ms > idle_ms;
-    int body_late = c->body_active && w->now_ms - c->active_ms > idle_ms;
+    int body_late = c->ex.body_active && w->now_ms - c->active_ms > idle_ms;
     /* a client that takes none of its answer for send_ms (nginx's send_timeout) */
     int send_late = c->send_pending && w->now_ms - c->send_ms > send_ms;
     if (force || head_late || idle_late || body_late || send_late ||

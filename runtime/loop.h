@@ -81,17 +81,7 @@ struct conn {
   char *out;                   /* CONN_OUT_CAP bytes */
   size_t out_len, out_sent;
   size_t in_peak, out_peak;    /* how much of the buffers was touched */
-  /* the body of the request being answered */
-  int body_active;
-  int body_chunked;
-  int64_t body_left;           /* Content-Length bytes still to come */
-  struct http1_chunked chunk;
-  size_t body_kept;            /* decoded body bytes gathered at in + body_start */
-  size_t body_start;
-  /* a file body */
-  int file_fd;
-  uint64_t file_off, file_left;
-  int read_pending;
+  int read_pending;            /* a file read into out is in flight */
   struct exchange ex;           /* the request being answered (HTTP/1.1: one at a time) */
 };
 

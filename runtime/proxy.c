@@ -252,7 +252,7 @@ static void proxy_launch(struct worker *w, struct conn *c, int allow_reuse)
     return;
   }
   const char *dial = blob_string(w->blob, w->blob->proxies[c->ex.proxy_id].upstream_str);
-  int n = proxy_build_request(c, dial, c->ex.req.content_length >= 0 || c->ex.req.chunked, c->body_kept,
+  int n = proxy_build_request(c, dial, c->ex.req.content_length >= 0 || c->ex.req.chunked, c->ex.body_kept,
                               up->head, PROXY_HEAD_CAP);
   if (n < 0) {
     conn_respond_error(w, c, 500);
@@ -261,8 +261,8 @@ static void proxy_launch(struct worker *w, struct conn *c, int allow_reuse)
   *up = (struct upstream){.fd = up->fd, .index = up->index, .gen = up->gen, .head = up->head,
                           .in = up->in, .proxy_id = c->ex.proxy_id, .client = c,
                           .head_len = (size_t)n, .reused = up->state == UP_IDLE};
-  up->body = c->in + c->body_start;
-  up->body_len = c->body_kept;
+  up->body = c->in + c->ex.body_start;
+  up->body_len = c->ex.body_kept;
   c->ex.up = up;
   if (up->reused) {
     up->state = UP_SENDING;
@@ -376,7 +376,7 @@ int proxy_prepare(struct worker *w, struct conn *c, const struct exec_decision *
 void proxy_start(struct worker *w, struct conn *c, const char *body, size_t body_len)
 {
   (void)body;
-  (void)body_len;   /* it lies at c->in + c->body_start, c->body_kept bytes */
+  (void)body_len;   /* it lies at c->in + c->ex.body_start, c->ex.body_kept bytes */
   proxy_launch(w, c, 1);
 }
 
