@@ -40,14 +40,14 @@ void conn_respond_error(struct worker *w, struct conn *c, int status)
   }
   c->close_after_send = 1;
   c->ex.body_active = 0;
-  c->state = CONN_IDLE;
+  c->ex.phase = EXCHANGE_IDLE;
   loop_conn_flush(w, c);
 }
 
 /* drops the bytes before in_start when no request points into them */
 static void conn_compact(struct conn *c)
 {
-  if (c->state == CONN_BODY_WAIT || c->state == CONN_PROXY || c->in_start == 0)
+  if (c->ex.phase == EXCHANGE_BODY_WAIT || c->ex.phase == EXCHANGE_PROXY || c->in_start == 0)
     return;
   memmove(c->in, c->in + c->in_start, c->in_len - c->in_start);
   c->in_len -= c->in_start;
@@ -88,10 +88,10 @@ static int conn_body_chunked(struct conn *c, int keep)
 /* advances the current request's body; 1 when it is complete */
 static int conn_body_step(struct worker *w, struct conn *c)
 {
-  int keep = c->state == CONN_BODY_WAIT;
+  int keep = c->ex.phase == EXCHANGE_BODY_WAIT;
   int rc = c->ex.body_chunked ? conn_body_chunked(c, keep) : conn_body_length(c, keep);
   if (rc < 0) {
-    if (c->state == CONN_BODY_WAIT)
+    if (c->ex.phase == EXCHANGE_BODY_WAIT)
       conn_respond_error(w, c, http1_error_status(rc));
     else
       c->close_after_send = 1;   /* the answer is out; the framing is lost */
@@ -101,8 +101,8 @@ static int conn_body_step(struct worker *w, struct conn *c)
   if (rc == 0)
     return 0;
   c->ex.body_active = 0;
-  if (c->state == CONN_BODY_WAIT) {
-    c->state = CONN_PROXY;
+  if (c->ex.phase == EXCHANGE_BODY_WAIT) {
+    c->ex.phase = EXCHANGE_PROXY;
     proxy_start(w, c, c->in + c->ex.body_start, c->ex.body_kept);
   }
   return 1;
@@ -122,7 +122,7 @@ static void conn_start_file(struct worker *w, struct conn *c, struct response *r
   c->ex.file_fd = r->file_fd;
   c->ex.file_off = r->file_offset;
   c->ex.file_left = r->file_len;
-  c->state = CONN_FILE;
+  c->ex.phase = EXCHANGE_FILE;
   loop_conn_read_file(w, c);
 }
 
@@ -167,7 +167,7 @@ static void conn_begin_proxy(struct worker *w, struct conn *c)
   c->ex.body_start = c->in_start;
   c->ex.body_kept = 0;
   if (!c->ex.body_active) {
-    c->state = CONN_PROXY;
+    c->ex.phase = EXCHANGE_PROXY;
     proxy_start(w, c, NULL, 0);
     return;
   }
@@ -179,7 +179,7 @@ static void conn_begin_proxy(struct worker *w, struct conn *c)
     c->ex.chunk.max_body = PROXY_MAX_BODY;
   if (c->ex.req.expect_continue && c->in_start == c->in_len)
     conn_append(c, "HTTP/1.1 100 Continue\r\n\r\n", 25);
-  c->state = CONN_BODY_WAIT;
+  c->ex.phase = EXCHANGE_BODY_WAIT;
 }
 
 static void conn_dispatch(struct worker *w, struct conn *c)
@@ -236,7 +236,7 @@ void conn_on_input(struct worker *w, struct conn *c)
         break;
       continue;
     }
-    if (c->state != CONN_IDLE || c->out_len + CONN_HEADROOM > CONN_OUT_CAP)
+    if (c->ex.phase != EXCHANGE_IDLE || c->out_len + CONN_HEADROOM > CONN_OUT_CAP)
       break;
     if (!conn_next_request(w, c))
       break;
@@ -247,11 +247,11 @@ void conn_on_input(struct worker *w, struct conn *c)
 
 void conn_on_sent(struct worker *w, struct conn *c)
 {
-  if (c->state == CONN_FILE && c->ex.file_left > 0) {
+  if (c->ex.phase == EXCHANGE_FILE && c->ex.file_left > 0) {
     loop_conn_read_file(w, c);
     return;
   }
-  if (c->state == CONN_PROXY) {
+  if (c->ex.phase == EXCHANGE_PROXY) {
     proxy_on_client_sent(w, c);
     return;
   }
@@ -275,7 +275,7 @@ void conn_on_file_read(struct worker *w, struct conn *c, int res)
   if (c->ex.file_left == 0) {
     close(c->ex.file_fd);
     c->ex.file_fd = -1;
-    c->state = CONN_IDLE;
+    c->ex.phase = EXCHANGE_IDLE;
   }
   loop_conn_flush(w, c);
 }
@@ -288,7 +288,7 @@ void conn_on_close(struct worker *w, struct conn *c)
 /* the upstream exchange is over; the connection goes back to reading */
 void conn_finish_exchange(struct worker *w, struct conn *c)
 {
-  c->state = CONN_IDLE;
+  c->ex.phase = EXCHANGE_IDLE;
   c->ex.up = NULL;
   if (!c->ex.resp_keep_alive)
     c->close_after_send = 1;

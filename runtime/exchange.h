@@ -17,6 +17,14 @@
 
 struct upstream;                     /* proxy.c */
 
+/* where an exchange is between its head and its last byte */
+enum exchange_phase {
+  EXCHANGE_IDLE = 0,                 /* none in flight: the connection reads heads */
+  EXCHANGE_FILE,                     /* a file body is being read and sent */
+  EXCHANGE_BODY_WAIT,                /* its body is being gathered for an upstream */
+  EXCHANGE_PROXY,                    /* an upstream exchange is in progress */
+};
+
 /* a header op of the decision, kept as offsets into the exchange's bytes */
 struct exchange_op {
   enum zs_header_op op;
@@ -24,6 +32,7 @@ struct exchange_op {
 };
 
 struct exchange {
+  enum exchange_phase phase;
   struct http_request req;           /* zero-copy slices into the connection's input */
   int resp_keep_alive;               /* the answer may leave the connection open */
   unsigned proxy_id;                 /* the decision's reverse_proxy record */

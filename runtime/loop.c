@@ -296,7 +296,7 @@ static void loop_fill_info(struct conn *c, const struct listener_sock *l)
 /* fully idle: between requests, nothing buffered either way */
 static int loop_conn_reusable(const struct conn *c)
 {
-  return c->used && !c->closing && c->state == CONN_IDLE && !c->send_pending &&
+  return c->used && !c->closing && c->ex.phase == EXCHANGE_IDLE && !c->send_pending &&
          !c->ex.body_active && !c->head_start_ms && c->in_len == c->in_start &&
          c->out_len == c->out_sent;
 }
@@ -369,9 +369,9 @@ static void loop_on_recv(struct worker *w, struct conn *c, int res, unsigned fla
   }
   if (res == 0) {
     c->peer_eof = 1;
-    if (c->state == CONN_IDLE && !c->send_pending && !c->ex.body_active)
+    if (c->ex.phase == EXCHANGE_IDLE && !c->send_pending && !c->ex.body_active)
       loop_conn_close(w, c);
-    else if (c->state != CONN_PROXY)
+    else if (c->ex.phase != EXCHANGE_PROXY)
       c->close_after_send = 1;
     return;
   }
@@ -437,7 +437,7 @@ static void loop_on_tick(struct worker *w)
     struct conn *c = &w->conns[i];
     if (!c->used || c->closing)
       continue;
-    int idle = c->state == CONN_IDLE && !c->send_pending && !c->ex.body_active;
+    int idle = c->ex.phase == EXCHANGE_IDLE && !c->send_pending && !c->ex.body_active;
     int head_late = idle && c->head_start_ms && w->now_ms - c->head_start_ms > header_ms;
     int idle_late = idle && !c->head_start_ms && w->now_ms - c->active_ms > idle_ms;
     int body_late = c->ex.body_active && w->now_ms - c->active_ms > idle_ms;

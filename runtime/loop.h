@@ -52,12 +52,6 @@ struct worker;
 typedef void (*loop_cqe_fn)(struct worker *w, enum loop_op op, uint32_t index, uint32_t gen,
                             int res, unsigned flags);
 
-enum conn_state {
-  CONN_IDLE = 0,       /* reading and answering requests */
-  CONN_FILE,           /* a file body is being read and sent */
-  CONN_BODY_WAIT,      /* buffering a request body for an upstream */
-  CONN_PROXY,          /* an upstream exchange is in progress */
-};
 
 struct conn {
   int fd;
@@ -70,7 +64,6 @@ struct conn {
   int closing;                 /* shut down; the slot is freed when pending is 0 */
   int close_after_send;
   int peer_eof;
-  enum conn_state state;
   unsigned server;
   struct conn_info info;
   uint64_t active_ms;          /* last time bytes moved */
@@ -82,7 +75,7 @@ struct conn {
   size_t out_len, out_sent;
   size_t in_peak, out_peak;    /* how much of the buffers was touched */
   int read_pending;            /* a file read into out is in flight */
-  struct exchange ex;           /* the request being answered (HTTP/1.1: one at a time) */
+  struct exchange ex;          /* the request being answered (HTTP/1.1: one at a time) */
 };
 
 struct listener_sock {
