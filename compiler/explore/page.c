@@ -67,6 +67,16 @@ static const char *page_ir_text(struct arena *a, const struct explore_stages *st
   return strbuf_cstr(&sb);
 }
 
+static const char *page_lowered_text(struct arena *a, const struct pipeline *run)
+{
+  if (run->done < EMIT_LOWERED)
+    return NULL;
+  struct strbuf sb;
+  strbuf_init(&sb, a);
+  lower_dump(&run->lowered, &sb);
+  return strbuf_cstr(&sb);
+}
+
 static const char *page_bpf_text(struct arena *a, const struct pipeline *run)
 {
   if (run->done < EMIT_BPF)
@@ -134,4 +144,5 @@ void explore_page_build(struct arena *a, const struct explore_stages *st, struct
   page_text(a, page_column(a, page, &cap, "ast", "AST", EXPLORE_LEVEL_NONE), st->ast);
   page_text(a, page_column(a, page, &cap, "ir", "IR", EXPLORE_LEVEL_NONE), page_ir_text(a, st, false));
   page_text(a, page_column(a, page, &cap, "json", "Caddy JSON", EXPLORE_LEVEL_NONE), page_ir_text(a, st, true));
+  page_text(a, page_column(a, page, &cap, "lowered", "lowered", EXPLORE_LEVEL_NONE), page_lowered_text(a, st->run));
 }

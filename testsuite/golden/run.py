@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Golden tests, one folder per case: cases/NAME/Caddyfile and one file per
-stage (ast.txt, ir.txt, json.txt, c.txt, bpf.txt, caged-c.txt, asm.txt) holding
-`zsc --emit=STAGE Caddyfile` as run inside the case folder.
+stage (ast.txt, ir.txt, json.txt, lowered.txt, c.txt, bpf.txt, caged-c.txt,
+asm.txt) holding `zsc --emit=STAGE Caddyfile` as run inside the case folder.
 Usage: run.py BUILD_DIR [--update] [CASE...]  (--update rewrites the files;
 review the diff like code)."""
 import difflib
@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 
-STAGES = ["ast", "ir", "json", "c", "bpf", "caged-c", "asm"]
+STAGES = ["ast", "ir", "json", "lowered", "c", "bpf", "caged-c", "asm"]
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
