@@ -1,7 +1,7 @@
 /* Lowered handlers to C, one codegen function per row of lower/handlers.def.
- * A handler that responds (static_response, file_server, reverse_proxy)
- * returns its runtime action and ends the chain; the others change request
- * state and fall through. */
+ * A handler that responds (static_response, file_server, reverse_proxy,
+ * abort) returns its runtime action and ends the chain; the others change
+ * request state and fall through. */
 #include <string.h>
 
 #include "cg.h"
@@ -43,6 +43,21 @@ int cg_static_response(struct cg *cg, const struct lowered_handler *h)
 {
   handler_respond_parts(cg, h);
   cg_emit_return(cg, h->pos, "ZS_RESPOND");
+  return 1;
+}
+
+/* respond ... close: the same response; the runtime then closes */
+int cg_respond_close(struct cg *cg, const struct lowered_handler *h)
+{
+  handler_respond_parts(cg, h);
+  cg_emit_return(cg, h->pos, "ZS_ACTION(ZS_ACT_RESPOND_CLOSE, 0)");
+  return 1;
+}
+
+/* abort: no response at all, so no deferred header ops either */
+int cg_abort(struct cg *cg, const struct lowered_handler *h)
+{
+  emit_stmt(cg, h->pos, "return ZS_ACTION(ZS_ACT_ABORT, 0);");
   return 1;
 }
 

@@ -122,6 +122,7 @@ static void dump_options(struct strbuf *out, const struct lowered_handler *h)
 {
   switch (h->kind) {
   case LOWERED_STATIC_RESPONSE:
+  case LOWERED_RESPOND_CLOSE:
     strbuf_printf(out, " status=%d", h->u.respond.status ? h->u.respond.status : 200);
     dump_fields(out, "header", h->u.respond.headers, h->u.respond.header_count);
     if (h->u.respond.has_body) {

@@ -7,7 +7,7 @@
 
 #include "lower_parts.h"
 
-/* ---- static_response: respond ---- */
+/* ---- static_response: respond, respond ... close, abort ---- */
 
 static int lower_respond_status(struct lower *l, const struct json *v, void *record)
 {
@@ -56,31 +56,9 @@ static int lower_respond_headers(struct lower *l, const struct json *map, void *
   return bad;
 }
 
-/* close and abort: not yet (false changes nothing) */
-static int lower_respond_refuse_true(struct lower *l, const struct json *v, const char *key)
-{
-  if (!lower_is_true(v))
-    return 0;
-  lower_refuse(l, v, "static_response option '%s'", key);
-  return -1;
-}
-
-static int lower_respond_no_close(struct lower *l, const struct json *v, void *record)
-{
-  (void)record;
-  return lower_respond_refuse_true(l, v, "close");
-}
-
-static int lower_respond_no_abort(struct lower *l, const struct json *v, void *record)
-{
-  (void)record;
-  return lower_respond_refuse_true(l, v, "abort");
-}
-
 static const struct lower_key lower_respond_keys[] = {
   {"handler", NULL, NULL}, {"status_code", NULL, lower_respond_status}, {"body", NULL, lower_respond_body},
-  {"headers", NULL, lower_respond_headers}, {"close", "close", lower_respond_no_close},
-  {"abort", NULL, lower_respond_no_abort},
+  {"headers", NULL, lower_respond_headers}, {"close", "close", NULL}, {"abort", NULL, NULL},
   {NULL, NULL, NULL},
 };
 
@@ -89,6 +67,23 @@ int lower_static_response(struct lower *l, const struct json *h, struct lowered_
   struct lowered_static_response *r = &out->u.respond;
   r->body_pos = out->pos;
   return lower_keys(l, h, lower_respond_keys, "static_response", r);
+}
+
+/* respond ... close: the response, then Connection: close and a closed connection */
+int lower_respond_close(struct lower *l, const struct json *h, struct lowered_handler *out)
+{
+  if (!lower_is_true(json_object_get(h, "close")) || lower_is_true(json_object_get(h, "abort")))
+    return LOWER_DECLINE;
+  return lower_static_response(l, h, out);
+}
+
+/* abort: the connection is closed with no response (the other members are
+ * still checked, though Caddy ignores them) */
+int lower_abort(struct lower *l, const struct json *h, struct lowered_handler *out)
+{
+  if (!lower_is_true(json_object_get(h, "abort")))
+    return LOWER_DECLINE;
+  return lower_keys(l, h, lower_respond_keys, "static_response", &out->u.respond);
 }
 
 /* ---- file_server ---- */

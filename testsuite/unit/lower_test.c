@@ -81,6 +81,28 @@ static void test_named_as_written(struct arena *a)
                  "Caddyfile:2:10: error: zsc cannot compile placeholder {http.request.header.X} yet");
 }
 
+/* abort and respond ... close lower to their own rows */
+static void test_abort_close(struct arena *a)
+{
+  struct lowered_config low;
+  char *msgs = NULL;
+  int r = lower_caddyfile(a, ":80 {\n\tabort /a\n\trespond /c ok {\n\t\tclose\n\t}\n\trespond ok\n}\n", &low, &msgs);
+  CHECK(r == 0 && count_errors(msgs) == 0);
+  free(msgs);
+  if (r != 0)
+    return;
+  CHECK(low.server_count == 1 && low.servers[0].route_count == 3);
+  const struct lowered_route *routes = low.servers[0].routes;
+  CHECK(routes[0].handlers[0].kind == LOWERED_ABORT && routes[0].handlers[0].origin.line == 2);
+  CHECK(routes[1].handlers[0].kind == LOWERED_RESPOND_CLOSE && routes[1].handlers[0].u.respond.status == 0);
+  CHECK(routes[2].handlers[0].kind == LOWERED_STATIC_RESPONSE);
+  struct strbuf dump;
+  strbuf_init(&dump, a);
+  lower_dump(&low, &dump);
+  CHECK(strstr(strbuf_cstr(&dump), "handler abort (abort) @"));
+  CHECK(strstr(strbuf_cstr(&dump), "action=RESPOND_CLOSE status=200 body=\"ok\"\n"));
+}
+
 /* a JSON tree built without any position: every message still has one */
 static void test_no_position(struct arena *a)
 {
@@ -128,6 +150,7 @@ int main(void)
   }
   struct arena a = {0};
   test_named_as_written(&a);
+  test_abort_close(&a);
   test_no_position(&a);
   arena_reset(&a);
   char path[64];
