@@ -57,6 +57,7 @@ void lower_refuse_at(struct lower *l, struct srcpos pos, const char *fmt, ...)
 void lower_refuse_key(struct lower *l, const struct json *obj, const struct lower_key *row, const char *key,
                       const char *what);
 void lower_refuse_module(struct lower *l, const struct json *obj, const char *kind, const char *module);
+void lower_refuse_matcher(struct lower *l, const struct json *v, const char *name);
 
 /* values every handler needs */
 const char *lower_string(struct lower *l, const struct json *v, const char *what);

@@ -245,7 +245,7 @@ static int lower_matcher(struct lower *l, const char *name, const struct json *v
       out->kind = lower_matcher_rows[i].kind;
       return lower_matcher_rows[i].fn(l, v, out);
     }
-  lower_refuse(l, v, "matcher '%s'", name);
+  lower_refuse_matcher(l, v, name);
   return -1;
 }
 

@@ -213,23 +213,98 @@ static bool lower_name_in(const char *names, const char *w)
   return false;
 }
 
-/* the word that names v: the first of its line, or at its origin */
+static bool lower_token_start(const char *bol, const char *p)
+{
+  return p == bol || p[-1] == ' ' || p[-1] == '\t';
+}
+
+static bool lower_token_end(char c)
+{
+  return !c || c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* the last whole token before pos on its line that is one of names: the
+ * line's subdirective, or the argument that picks a form (strip_suffix) */
+static const char *lower_word_before(struct lower *l, struct srcpos pos, const char *names, struct srcpos *at)
+{
+  const char *line = lower_line(l, pos), *found = NULL;
+  for (const char *p = line; p && *p && *p != '\n' && p - line < pos.col - 1; p++) {
+    const char *w = lower_token_start(line, p) ? lower_word(l, p) : NULL;
+    if (!w || !lower_token_end(p[strlen(w)]))
+      continue;
+    if (lower_name_in(names, w)) {
+      found = w;
+      *at = (struct srcpos){pos.file, pos.line, (int)(p - line) + 1};
+    }
+    p += strlen(w) - 1;
+  }
+  return found;
+}
+
+/* the first token of the directive's own text (its line and its block)
+ * after the directive name that is one of names */
+static const char *lower_word_in_directive(struct lower *l, struct srcpos origin, const char *names,
+                                           struct srcpos *at)
+{
+  const char *bol = lower_line(l, origin);
+  if (!bol || origin.col <= 0 || strlen(bol) < (size_t)origin.col)
+    return NULL;
+  int line = origin.line, depth = 0;
+  for (const char *p = bol + origin.col - 1; *p; p++) {
+    if (*p == '\n') {
+      if (depth == 0)
+        return NULL;
+      line++, bol = p + 1;
+      continue;
+    }
+    if (!lower_token_start(bol, p))
+      continue;
+    if (*p == '#')
+      p += strcspn(p, "\n") - 1;
+    else if ((*p == '{' || *p == '}') && lower_token_end(p[1]) && (depth += *p == '{' ? 1 : -1) <= 0)
+      return NULL;
+    const char *w = lower_word_char(*p) ? lower_word(l, p) : NULL;
+    if (w && lower_token_end(p[strlen(w)]) && p - bol != origin.col - 1 && lower_name_in(names, w)) {
+      *at = (struct srcpos){origin.file, line, (int)(p - bol) + 1};
+      return w;
+    }
+    p += w ? strlen(w) - 1 : 0;
+  }
+  return NULL;
+}
+
+/* the token that names member v: on its own line before it, at its origin,
+ * or in the text of the directive that made it */
 static const char *lower_key_word(struct lower *l, const struct json *v, const char *names, struct srcpos *at)
 {
   const struct json *own = lower_positioned(v);
-  const char *w = own ? lower_line_word(l, own->pos, at) : NULL;
-  if (w && lower_name_in(names, w))
+  const char *w = own ? lower_word_before(l, own->pos, names, at) : NULL;
+  if (w)
     return w;
   struct srcpos origin = lower_origin_in(v, 0);   /* v's own, or that of an object in it */
   if (origin.line > 0 && (w = lower_word_at(l, origin)) && lower_name_in(names, w)) {
     *at = origin;
     return w;
   }
-  return NULL;
+  return l->origin.line > 0 ? lower_word_in_directive(l, l->origin, names, at) : NULL;
+}
+
+static bool lower_same_pos(struct srcpos x, struct srcpos y)
+{
+  return x.line == y.line && x.col == y.col && x.file && y.file && strcmp(x.file, y.file) == 0;
+}
+
+/* is pos on the line of the directive being lowered (an argument of it)? */
+static bool lower_on_directive_line(struct lower *l, const struct json *v)
+{
+  const struct json *own = lower_positioned(v);
+  return own && l->origin.line > 0 && own->pos.line == l->origin.line && own->pos.file && l->origin.file &&
+         strcmp(own->pos.file, l->origin.file) == 0;
 }
 
 /* a member of obj zsc refuses: at the subdirective the user wrote when the
- * row names it and the source shows it, else in JSON terms */
+ * row names it and the source shows it; at the directive when it comes from
+ * the directive's own arguments; else in JSON terms */
 void lower_refuse_key(struct lower *l, const struct json *obj, const struct lower_key *row, const char *key,
                       const char *what)
 {
@@ -237,10 +312,27 @@ void lower_refuse_key(struct lower *l, const struct json *obj, const struct lowe
   struct srcpos at = {0};
   const char *w = row && row->caddyfile ? lower_key_word(l, v, row->caddyfile, &at) : NULL;
   const char *owner = lower_directive_name(l, l->origin, l->directive ? l->directive : what);
-  if (w && l->origin.line > 0)
+  if (w && l->origin.line > 0 && !lower_same_pos(at, l->origin))
     lower_refuse_at(l, at, "%s subdirective '%s'", owner, w);
   else if (w)
     lower_refuse_directive(l, at, NULL);
+  else if (lower_on_directive_line(l, v))
+    lower_refuse_directive(l, l->origin, arena_printf(l->a, "%s option '%s'", what, key));
   else
     lower_refuse(l, v, "%s option '%s'", what, key);
+}
+
+/* a matcher zsc has no row for: at its name where the line shows it (a
+ * named matcher's definition), at the directive when it is the directive's
+ * doing (try_files), else in JSON terms */
+void lower_refuse_matcher(struct lower *l, const struct json *v, const char *name)
+{
+  const struct json *own = lower_positioned(v);
+  struct srcpos at = {0};
+  if (own && lower_word_before(l, own->pos, name, &at))
+    lower_refuse_at(l, at, "matcher '%s'", name);
+  else if (lower_on_directive_line(l, v) || (!own && l->origin.line > 0))
+    lower_refuse_directive(l, l->origin, arena_printf(l->a, "matcher '%s'", name));
+  else
+    lower_refuse(l, v, "matcher '%s'", name);
 }

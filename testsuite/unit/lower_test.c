@@ -76,6 +76,14 @@ static void test_named_as_written(struct arena *a)
                  "Caddyfile:3:3: error: zsc cannot compile reverse_proxy subdirective 'header_down' yet");
   expect_refusal(a, ":80 {\n\treverse_proxy a:1 {\n\t\tlb_policy first\n\t}\n}\n",
                  "Caddyfile:3:3: error: zsc cannot compile reverse_proxy subdirective 'lb_policy' yet");
+  expect_refusal(a, ":80 {\n\tfile_server {\n\t\tbrowse\n\t}\n}\n",
+                 "Caddyfile:3:3: error: zsc cannot compile file_server subdirective 'browse' yet");
+  expect_refusal(a, ":80 {\n\t@ip remote_ip 10.0.0.0/8\n\trespond @ip hi\n}\n",
+                 "Caddyfile:2:6: error: zsc cannot compile matcher 'remote_ip' yet");
+  expect_refusal(a, ":80 {\n\ttry_files {path} /index.html\n}\n",
+                 "Caddyfile:2:2: error: zsc cannot compile directive 'try_files' yet (it needs matcher 'file')");
+  expect_refusal(a, ":80 {\n\trewrite /old /new\n}\n",
+                 "Caddyfile:2:2: error: zsc cannot compile directive 'rewrite' yet (it needs rewrite option 'uri')");
   /* a value's own token still wins: the placeholder is pointed at */
   expect_refusal(a, ":80 {\n\trespond \"{http.request.header.X}\"\n}\n",
                  "Caddyfile:2:10: error: zsc cannot compile placeholder {http.request.header.X} yet");
