@@ -137,6 +137,8 @@ void explore_page_build(struct arena *a, const struct explore_stages *st, struct
   struct explore_column *col = page_column(a, page, &cap, "caddyfile", base ? base + 1 : st->path, EXPLORE_LEVEL_SRC);
   page_text(a, col, st->source);
   col->links = explore_link_source(&lk, col->line_count);
+  /* the lowered records sit between the IR and the C they become (off until toggled) */
+  page_text(a, page_column(a, page, &cap, "lowered", "lowered", EXPLORE_LEVEL_NONE), page_lowered_text(a, st->run));
   col = page_column(a, page, &cap, "c", "eBPF C", EXPLORE_LEVEL_C);
   page_text(a, col, c_source);
   col->links = explore_link_c(&lk, col->line_count);
@@ -144,5 +146,4 @@ void explore_page_build(struct arena *a, const struct explore_stages *st, struct
   page_text(a, page_column(a, page, &cap, "ast", "AST", EXPLORE_LEVEL_NONE), st->ast);
   page_text(a, page_column(a, page, &cap, "ir", "IR", EXPLORE_LEVEL_NONE), page_ir_text(a, st, false));
   page_text(a, page_column(a, page, &cap, "json", "Caddy JSON", EXPLORE_LEVEL_NONE), page_ir_text(a, st, true));
-  page_text(a, page_column(a, page, &cap, "lowered", "lowered", EXPLORE_LEVEL_NONE), page_lowered_text(a, st->run));
 }
