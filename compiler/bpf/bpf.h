@@ -48,8 +48,10 @@ int bpf_read_file(struct arena *a, const char *path, struct bpf_object **out, st
  * relative, rodata sections laid out (aligned) and ld_imm64 of rodata turned
  * into the constant ZS_CAGE_RODATA_OFF + offset, pointers inside rodata
  * relocated the same way, line info mapped to final instruction indices.
- * Entry functions are the global functions named zs_entry_*. Refuses unknown
- * relocation types and symbols no object defines. Returns 0 or -1. */
+ * Entry functions are the global functions named zs_entry_*; functions no
+ * chain of calls from an entry reaches are dropped (a program without
+ * entries is kept whole). Refuses unknown relocation types and symbols no
+ * object defines. Returns 0 or -1. */
 int bpf_link(struct arena *a, struct bpf_object *const *objs, size_t count,
              struct bpf_program *out, struct diag *d);
 

@@ -1,5 +1,6 @@
-/* A linked eBPF program: every function of the generated C and of stdlib-bpf in
- * one instruction array, calls resolved, rodata laid out for the cage. The
+/* A linked eBPF program: the functions of the generated C and of stdlib-bpf
+ * that its entries reach, in one instruction array, calls resolved, rodata
+ * laid out for the cage. The
  * contract between the bpf stage (reader, linker, verifier) and the lifter,
  * the interpreter and the blob writer. */
 #ifndef ZSC_BPF_PROGRAM_H
