@@ -65,6 +65,9 @@ int bpf_verify(struct bpf_program *prog, struct diag *d);
 /* The --emit=bpf listing: function labels, source lines, one line per
  * instruction (`  idx: <hex bytes>  <asm>`), then a rodata summary. */
 void bpf_disasm(const struct bpf_program *prog, struct strbuf *out);
+/* The same listing with the library functions (bpf_func.object > 0) named in
+ * a list instead of printed: what the program itself compiled to. */
+void bpf_disasm_own(const struct bpf_program *prog, struct strbuf *out);
 
 /* The line info entry covering instruction pc (the last one at or before it
  * inside the same function), or NULL. */

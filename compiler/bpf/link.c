@@ -73,7 +73,8 @@ static int link_compare_funcs(const void *x, const void *y)
   return f->start < g->start ? -1 : f->start > g->start;
 }
 
-static void link_add_func(struct link_ctx *c, const struct bpf_section *s, const struct bpf_symbol *sym)
+static void link_add_func(struct link_ctx *c, size_t object, const struct bpf_section *s,
+                          const struct bpf_symbol *sym)
 {
   struct bpf_program *p = c->prog;
   struct bpf_func *f = ARENA_PUSH(c->a, p->funcs, p->func_count, c->func_cap);
@@ -82,6 +83,7 @@ static void link_add_func(struct link_ctx *c, const struct bpf_section *s, const
   f->end = sym->size ? (uint32_t)(f->start + sym->size / sizeof(struct bpf_insn))
                      : (uint32_t)(s->base + s->size / sizeof(struct bpf_insn));
   f->is_entry = sym->bind == STB_GLOBAL && !strncmp(sym->name, "zs_entry_", 9);
+  f->object = (uint32_t)object;
 }
 
 /* every STT_FUNC in a code section; sorted; they must tile the program */
@@ -93,7 +95,7 @@ static int link_collect_funcs(struct link_ctx *c)
       const struct bpf_symbol *sym = &obj->symbols[i];
       if (sym->type == STT_FUNC && sym->section && sym->section < obj->section_count &&
           obj->sections[sym->section].role == BPF_SECTION_CODE)
-        link_add_func(c, &obj->sections[sym->section], sym);
+        link_add_func(c, o, &obj->sections[sym->section], sym);
     }
   }
   struct bpf_program *p = c->prog;

@@ -174,9 +174,11 @@ static void test_link_two_objects(struct arena *a)
   test_diag_free(&t);
 }
 
-/* A stdlib-like object: three public functions, one reaching two more through
- * a chain; unreachable ones sit between reachable ones, so keeping the
- * reachable ones means moving them. */
+/* A stdlib-like object: three public functions, lib_a reaching two static
+ * ones through a chain. clang lays out lib_b and lib_c first, between the
+ * program and lib_a, so keeping lib_a means moving it; and it calls static
+ * functions of its own section with no relocation at all, so the call graph
+ * must come from the code, not from the relocations. */
 static const char reach_lib_c[] =
   "#line 1 \"lib.c\"\n"
   "__attribute__((noinline)) int lib_b(int x) { return x * 3 + 7; }\n"
@@ -244,6 +246,20 @@ static void check_compact(const struct bpf_program *p)
       CHECK(strcmp(call_target(p, pc), "(bad target)"));
 }
 
+/* the program's code in full, the library's by name, one line each */
+static void check_own_listing(struct arena *a, const struct bpf_program *p)
+{
+  struct strbuf sb;
+  strbuf_init(&sb, a);
+  bpf_disasm_own(p, &sb);
+  const char *text = strbuf_cstr(&sb);
+  CHECK(strstr(text, "\nzs_entry_one:  ; entry"));
+  CHECK(strstr(text, "; -> lib_a\n"));
+  CHECK(strstr(text, "\n; library functions reached, listed by name only:\n;   lib_a\n;   lib_inner\n;   lib_deep\n"));
+  CHECK(!strstr(text, "\nlib_a:") && !strstr(text, "\nlib_deep:"));
+  CHECK(!strstr(text, "lib.c:"));
+}
+
 static void test_link_reachable_only(struct arena *a)
 {
   struct test_diag t;
@@ -266,6 +282,7 @@ static void test_link_reachable_only(struct arena *a)
     const struct bpf_func *deep = find_func(&one, "lib_deep");
     const struct bpf_line *l = deep ? bpf_program_line(&one, deep->start) : NULL;
     CHECK(l && l->file && !strcmp(l->file, "lib.c") && l->line == 2);
+    check_own_listing(a, &one);
   }
   if (test_failures)
     fprintf(stderr, "diagnostics:\n%s", msgs);
