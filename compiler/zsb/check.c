@@ -10,12 +10,11 @@
 #include <stdio.h>
 #include <string.h>
 
-/* the sizes docs/blob-format.md promises */
+/* the sizes docs/blob-format.md promises for the fixed structs */
 _Static_assert(sizeof(struct zs_blob_header) == 424, "zs_blob_header layout");
-_Static_assert(sizeof(struct zs_section) == 24 && sizeof(struct zs_entry) == 24, "section/entry layout");
-_Static_assert(sizeof(struct zs_config_header) == 40 && sizeof(struct zs_server) == 16 &&
-               sizeof(struct zs_listener) == 16 && sizeof(struct zs_file_server) == 24 &&
-               sizeof(struct zs_proxy) == 8 && sizeof(struct zs_srcmap_row) == 24, "config layout");
+_Static_assert(sizeof(struct zs_section) == 24 && sizeof(struct zs_entry) == 24 &&
+               sizeof(struct zs_srcmap_row) == 24, "section/entry/srcmap layout");
+/* the config tables' sizes are config.def's, on the page by blob_doc_test */
 
 static int check_fail(char *err, size_t err_size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
