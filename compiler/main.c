@@ -10,6 +10,7 @@
 #include "base/json.h"
 #include "base/strbuf.h"
 #include "bpf/bpf.h"
+#include "bpf/lift.h"
 #include "explore/explore.h"
 #include "frontend/frontend.h"
 #include "native/native.h"
@@ -52,8 +53,13 @@ static int compile(struct arena *a, const struct options *opt, struct diag *d)
   case EMIT_JSON: json_write(&out, p.ir, true); strbuf_putc(&out, '\n'); break;
   case EMIT_LOWERED: lower_dump(&p.lowered, &out); break;
   case EMIT_C: return emit_text(p.cg.c_source);
-  case EMIT_BPF: bpf_disasm(&p.prog, &out); break;
-  case EMIT_CAGED_C: return emit_text(strbuf_cstr(&p.caged));
+  case EMIT_BPF: (opt->stdlib_names ? bpf_disasm_own : bpf_disasm)(&p.prog, &out); break;
+  case EMIT_CAGED_C:
+    if (!opt->stdlib_names)
+      return emit_text(strbuf_cstr(&p.caged));
+    if (lift_program_own(a, &p.prog, &out, d) < 0)
+      return -1;
+    break;
   case EMIT_ASM: native_disasm(a, &p.image, &p.prog, strbuf_cstr(&p.caged), &out); break;
   default: return write_blob(a, opt, &p, d);
   }

@@ -2,6 +2,8 @@
 #ifndef ZSC_OPTIONS_H
 #define ZSC_OPTIONS_H
 
+#include <stdbool.h>
+
 #include "abi/blob.h"
 #include "native/native.h"
 
@@ -15,6 +17,8 @@ struct options {
   const char *clang;           /* --clang=PATH */
   const char *bpf_c;           /* --bpf-c=FILE: eBPF C to build instead of the generated one */
   enum emit_stage emit;
+  bool stdlib_names;           /* --stdlib=names: the bpf and caged-c listings name the
+                                  stdlib-bpf functions instead of printing them */
   enum zs_arch arch;
   enum native_cc cc;
 };
