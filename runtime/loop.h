@@ -13,6 +13,7 @@
 #include "exec.h"
 #include "http.h"
 #include "http1.h"
+#include "log.h"
 #include "response.h"
 #include "server.h"
 
@@ -49,6 +50,7 @@ enum conn_state {
 };
 
 struct upstream;
+struct reload_slot;
 
 /* a header op of the decision, kept past the next request's exec */
 struct conn_op {
@@ -132,6 +134,8 @@ struct worker {
   int stopping;
   uint64_t stop_deadline_ms;
   int ring_ready, cage_ready;  /* what loop_worker_fini has to undo */
+  struct reload_slot *reload;  /* reload.c: the blob this worker serves; NULL: no reload */
+  struct worker_log log;       /* log.h: this worker's line buffer */
 };
 
 uint64_t loop_user_data(enum loop_op op, uint32_t index, uint32_t gen);
