@@ -134,8 +134,9 @@ static int server_probe_port(const char *host, uint16_t port)
   return 0;
 }
 
-/* an inherited socket listening on the listener's address (a wildcard
- * listener takes a wildcard socket of either family) */
+/* an inherited socket listening on the listener's address: the same port,
+ * and the same address unless the blob listens on every interface (then
+ * systemd's ListenStream= chooses the interfaces) */
 static int server_take_inherited(struct server *s, const char *host, uint16_t port)
 {
   struct sockaddr_storage want;
@@ -150,9 +151,9 @@ static int server_take_inherited(struct server *s, const char *host, uint16_t po
       continue;
     const struct sockaddr_in *g4 = (const void *)&got, *w4 = (const void *)&want;
     const struct sockaddr_in6 *g6 = (const void *)&got, *w6 = (const void *)&want;
-    int same_port = g4->sin_port == w4->sin_port;   /* same offset in both families */
-    int any = !*host && ((got.ss_family == AF_INET && g4->sin_addr.s_addr == htonl(INADDR_ANY)) ||
-                         (got.ss_family == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED(&g6->sin6_addr)));
+    int same_port = (got.ss_family == AF_INET || got.ss_family == AF_INET6) &&
+                    g4->sin_port == w4->sin_port;   /* same offset in both families */
+    int any = !*host;
     int same = got.ss_family == want.ss_family &&
                (got.ss_family == AF_INET ? g4->sin_addr.s_addr == w4->sin_addr.s_addr
                                          : memcmp(&g6->sin6_addr, &w6->sin6_addr, 16) == 0);
