@@ -128,6 +128,14 @@ static int main_serve(const struct main_args *a)
 {
   struct blob blob = { .fd = -1 };
   char err[512];
+  /* a SIGHUP or SIGTERM while the blob loads waits for server_run, which
+   * blocks them for good, instead of killing the process */
+  sigset_t early;
+  sigemptyset(&early);
+  sigaddset(&early, SIGHUP);
+  sigaddset(&early, SIGTERM);
+  sigaddset(&early, SIGINT);
+  sigprocmask(SIG_BLOCK, &early, NULL);
   struct blob_sign_key *key = NULL;
   if (a->verify_key && !(key = blob_sign_key_load(a->verify_key, err, sizeof err))) {
     fprintf(stderr, "zsrt: %s\n", err);

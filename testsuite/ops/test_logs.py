@@ -4,7 +4,8 @@
 as a string, proto, method, host, uri, headers as name -> [values]),
 duration, status, err_id and err_trace; request bytes that need escaping
 (quotes, backslashes, non-ASCII bytes) keep the line valid JSON;
-a very long request still gives one whole line.
+a very long request still gives one whole line; traps give
+"http.handlers.zsrt" lines ("trap budget", "trap fault" with where).
 
 Usage: test_logs.py ZSC ZSRT"""
 import json
@@ -63,6 +64,22 @@ def main():
         check(objs[1]["status"] == 502 and len(lines[1]) <= 4096, "the long request's line: %d bytes" % len(lines[1]))
         check(objs[0]["err_id"] != objs[1]["err_id"], "err_id repeats")
         check(z.stop() == 0, "zsrt did not stop cleanly")
+
+        # traps, from the cage tests' misbehaving program
+        port = free_port()
+        bpf_c = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cage", "misbehaving.bpf.c")
+        blob = compile_site(zsc, tmp, "traps", ":%d {\n\trespond \"unused\"\n}\n" % port, ["--bpf-c=" + bpf_c])
+        z = Zsrt(zsrt, ["--workers", "1", blob], port, tmp, name="traps")
+        for path in ("/loop", "/wild-write"):
+            out = raw(port, b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path.encode())
+            check(out.startswith(b"HTTP/1.1 500"), "%s: %r" % (path, out[:60]))
+        budget = z.wait_log(lambda o: o.get("logger") == "http.handlers.zsrt" and o.get("msg") == "trap budget", 5)
+        fault = z.wait_log(lambda o: o.get("logger") == "http.handlers.zsrt" and o.get("msg") == "trap fault", 5)
+        check(budget and budget["level"] == "error" and isinstance(budget["ts"], float) and budget["server"] == 0,
+              "trap budget line: %r\n%s" % (budget, z.output()))
+        check(fault and fault["guest_address"].startswith("0x") and fault["code_offset"].startswith("0x"),
+              "trap fault line: %r" % fault)
+        check(z.stop() == 0, "zsrt did not stop cleanly after traps")
     print("logs: http.log.error lines in Caddy's shape, escaped, bounded: ok")
     return 0
 

@@ -4,6 +4,7 @@ the uid and gid of nobody (from /proc/PID/status, every thread), and still
 serves. Without root the test is skipped (77).
 
 Usage: test_privileges.py ZSC ZSRT"""
+import grp
 import os
 import pwd
 import sys
@@ -36,6 +37,7 @@ def main():
         port = free_port()
         blob = compile_site(zsc, tmp, "site", ":%d {\n\trespond \"hi\"\n}\n" % port)
         z = Zsrt(zsrt, ["--workers", "2", "--user", "nobody", blob], port, tmp)
+        check(z.wait_log(lambda o: o.get("msg") == "serving initial configuration", 10), "not serving")
         check(http_get(port) == (200, b"hi"), "no answer after the drop")
         tasks = os.listdir("/proc/%d/task" % z.proc.pid)
         check(len(tasks) >= 3, "expected the main thread and two workers, saw %d" % len(tasks))
@@ -45,6 +47,17 @@ def main():
             check(gid == [nobody.pw_gid] * 4, "thread %s gid %r" % (t, gid))
             check(groups == [nobody.pw_gid], "thread %s supplementary groups %r" % (t, groups))
         check(z.stop() == 0, "the dropped zsrt did not stop cleanly")
+        # --group: the group given, not the user's primary one
+        groups_known = [g for g in grp.getgrall() if g.gr_name in ("daemon", "sys", "adm") and g.gr_gid != nobody.pw_gid]
+        if groups_known:
+            group = groups_known[0]
+            z = Zsrt(zsrt, ["--workers", "1", "--user", "nobody", "--group", group.gr_name, blob], port, tmp,
+                     name="group")
+            check(z.wait_log(lambda o: o.get("msg") == "serving initial configuration", 10), "not serving")
+            uid, gid, groups = ids("/proc/%d/status" % z.proc.pid)
+            check(gid == [group.gr_gid] * 4 and groups == [group.gr_gid],
+                  "--group %s: gid %r groups %r" % (group.gr_name, gid, groups))
+            check(z.stop() == 0, "the --group zsrt did not stop cleanly")
         # an unknown user is refused before serving
         z = Zsrt(zsrt, ["--workers", "1", "--user", "no-such-user-zs", blob], port, tmp, name="bad", wait=False)
         check(z.wait(10) == 1 and "cannot drop privileges" in z.output(), "unknown user: " + z.output())
