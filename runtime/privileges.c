@@ -33,6 +33,8 @@ int privileges_drop(const char *user, const char *group, char *err, size_t err_l
       return privileges_fail(err, err_len, group, errno);
     gid = gr->gr_gid;
   }
+  if (getuid() == uid && geteuid() == uid && getgid() == gid && getegid() == gid)
+    return 0;   /* started as that user already (systemd's User=) */
   if (setgroups(1, &gid) != 0)
     return privileges_fail(err, err_len, "setgroups", errno);
   if (setresgid(gid, gid, gid) != 0)

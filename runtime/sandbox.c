@@ -82,16 +82,15 @@ void sandbox_collect_paths(const struct blob *b, const char *blob_path, const ch
     sandbox_add(out->read, &out->read_count, dir);
   for (size_t i = 0; i < extra_count; i++)
     sandbox_add(out->read, &out->read_count, extra[i]);
-  if (b->config->proxy_count > 0) {
-    /* getaddrinfo for an upstream's host name: its files and NSS modules */
-    static const char *const resolver[] = { "/etc/hosts", "/etc/resolv.conf", "/etc/nsswitch.conf",
-                                            "/etc/host.conf", "/etc/gai.conf", "/etc/services" };
-    for (size_t i = 0; i < sizeof resolver / sizeof resolver[0]; i++)
-      sandbox_add(out->read, &out->read_count, resolver[i]);
-    static const char *const libs[] = { "/lib", "/lib64", "/usr/lib", "/usr/lib64" };
-    for (size_t i = 0; i < sizeof libs / sizeof libs[0]; i++)
-      sandbox_add(out->exec, &out->exec_count, libs[i]);
-  }
+  /* getaddrinfo for an upstream's host name (also one a later reload adds):
+   * its files and NSS modules; nothing in them is a secret */
+  static const char *const resolver[] = { "/etc/hosts", "/etc/resolv.conf", "/etc/nsswitch.conf",
+                                          "/etc/host.conf", "/etc/gai.conf", "/etc/services" };
+  for (size_t i = 0; i < sizeof resolver / sizeof resolver[0]; i++)
+    sandbox_add(out->read, &out->read_count, resolver[i]);
+  static const char *const libs[] = { "/lib", "/lib64", "/usr/lib", "/usr/lib64" };
+  for (size_t i = 0; i < sizeof libs / sizeof libs[0]; i++)
+    sandbox_add(out->exec, &out->exec_count, libs[i]);
 }
 
 /* ------------------------------------------------------------- Landlock */

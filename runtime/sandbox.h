@@ -23,7 +23,7 @@ struct sandbox_paths {
 /* the trees a blob reads: every file_server root of its config (the working
  * directory for an empty one), every absolute directory its program names
  * in read-only data (`root * /srv/www` puts the root there), the blob's own
- * folder (reload re-reads it), the resolver's files when it proxies, and
+ * folder (reload re-reads it), the resolver's files and NSS modules, and
  * extra (--allow-read). Strings point into b, blob_path or extra, or are
  * static; dir_store holds the ones made here. */
 void sandbox_collect_paths(const struct blob *b, const char *blob_path, const char *const *extra,
