@@ -1,6 +1,7 @@
 """Shared pieces of the operations tests: compiling a Caddyfile with zsc,
 starting zsrt on a free 127.0.0.1 port and stopping it by PID, raw HTTP/1.1
 requests, and the JSON log lines zsrt writes on stderr."""
+import atexit
 import json
 import os
 import socket
@@ -33,10 +34,21 @@ def compile_site(zsc, tmp, name, text, extra=()):
     return out
 
 
+_started = []
+
+
+@atexit.register
+def _kill_leftovers():
+    """a failed check exits at once: no zsrt of the test outlives it"""
+    for z in _started:
+        z.kill()
+
+
 class Zsrt:
     """zsrt started on argv (blob and flags), its stderr kept in a file."""
 
     def __init__(self, zsrt, args, port, tmp, name="zsrt", wait=True, env=None):
+        _started.append(self)
         self.port = port
         self.log_path = os.path.join(tmp, name + ".log")
         self.log = open(self.log_path, "w+")
