@@ -16,7 +16,9 @@
 #include "native/native.h"
 #include "options.h"
 #include "pipeline.h"
+#include "sign.h"
 #include "srcmap.h"
+#include "verify.h"
 #include "zsb/zsb.h"
 
 static int emit_text(const char *text)
@@ -72,6 +74,10 @@ int main(int argc, char **argv)
     return frontend_adapt_main(argc - 1, argv + 1);
   if (argc > 1 && strcmp(argv[1], "explore") == 0)
     return explore_main(argc - 1, argv + 1);
+  if (argc > 1 && strcmp(argv[1], "verify") == 0)
+    return verify_main(argc - 1, argv + 1);
+  if (argc > 1 && strcmp(argv[1], "sign") == 0)
+    return sign_main(argc - 1, argv + 1);
   if (argc > 1 && strcmp(argv[1], "--version") == 0)
     return puts("zsc " ZSC_VERSION), 0;
   struct options opt;

@@ -19,6 +19,8 @@
 #include "helpers.h"
 #include "loader.h"
 #include "proxy.h"
+#include "reload.h"
+#include "sandbox.h"
 
 uint64_t loop_now_ms(void)
 {
@@ -53,10 +55,13 @@ static void *loop_map(size_t size)
 static int loop_ring_init(struct worker *w)
 {
   struct io_uring_params p = {0};
-  p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+  /* disabled until sandbox_restrict_ring limits its operations */
+  unsigned disabled = w->opt->no_sandbox ? 0 : IORING_SETUP_R_DISABLED;
+  p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | disabled;
   if (io_uring_queue_init_params(1024, &w->ring, &p) == 0)
     return 0;
   memset(&p, 0, sizeof p);
+  p.flags = disabled;
   return io_uring_queue_init_params(1024, &w->ring, &p);
 }
 
@@ -127,6 +132,8 @@ int loop_worker_init(struct worker *w, int id, const struct blob *blob,
     return rc;
   w->ring_ready = 1;
   rc = loop_buffers_init(w);
+  if (rc == 0 && !opt->no_sandbox)
+    rc = sandbox_restrict_ring(&w->ring);
   if (rc < 0)
     return rc;
   rc = loop_conns_init(w);
@@ -168,6 +175,7 @@ void loop_worker_fini(struct worker *w)
   if (w->ring_ready)
     io_uring_queue_exit(&w->ring);
   close(w->wake_fd);
+  w->wake_fd = -1;
 }
 
 static void loop_arm_accept(struct worker *w, unsigned i)
@@ -462,6 +470,13 @@ static void loop_on_wake(struct worker *w)
     io_uring_prep_cancel_fd(sqe, w->listeners[i].fd, IORING_ASYNC_CANCEL_ALL);
     io_uring_sqe_set_data64(sqe, loop_user_data(LOOP_OP_IGNORE, 0, 0));
   }
+  /* the cancels name the fds: submit them, then close the listeners so the
+   * port is free for a new zsrt and nothing new lands on a draining one */
+  io_uring_submit(&w->ring);
+  for (unsigned i = 0; i < w->listener_count; i++) {
+    close(w->listeners[i].fd);
+    w->listeners[i].fd = -1;
+  }
   loop_on_tick(w);
 }
 
@@ -528,6 +543,7 @@ int loop_worker_run(struct worker *w)
       seen++;
     }
     io_uring_cq_advance(&w->ring, seen);
+    reload_worker_sync(w);   /* between requests: a reloaded blob is taken here */
   }
   return 0;
 }

@@ -14,6 +14,7 @@
 #include "exec.h"
 #include "http.h"
 #include "http1.h"
+#include "log.h"
 #include "response.h"
 #include "server.h"
 
@@ -51,6 +52,8 @@ struct worker;
  * connection (client or upstream) it belongs to */
 typedef void (*loop_cqe_fn)(struct worker *w, enum loop_op op, uint32_t index, uint32_t gen,
                             int res, unsigned flags);
+
+struct reload_slot;
 
 
 struct conn {
@@ -110,6 +113,8 @@ struct worker {
   int stopping;
   uint64_t stop_deadline_ms;
   int ring_ready, cage_ready;  /* what loop_worker_fini has to undo */
+  struct reload_slot *reload;  /* reload.c: the blob this worker serves; NULL: no reload */
+  struct worker_log log;       /* log.h: this worker's line buffer */
 };
 
 uint64_t loop_user_data(enum loop_op op, uint32_t index, uint32_t gen);

@@ -237,6 +237,7 @@ static void up_submit(struct worker *w, struct upstream *up, enum loop_op op)
 /* answers the client with Caddy's empty 502 and ends the exchange */
 static void proxy_bad_gateway(struct worker *w, struct conn *c)
 {
+  log_http_error(&w->log, &c->ex.req, &c->info, 502, "reverse_proxy: upstream unavailable", 0);
   int n = proxy_build_bad_gateway(w, c, c->out + c->out_len, CONN_OUT_CAP - c->out_len);
   if (n > 0)
     c->out_len += (size_t)n;

@@ -29,6 +29,16 @@ void cage_destroy(struct cage *c) { (void)c; }
 void cage_set_code(struct cage *c, const void *code, size_t len) { (void)c, (void)code, (void)len; }
 int trap_install(void) { return 0; }
 
+/* reload is not exercised here: no blob file can be opened */
+int blob_open(const char *path, struct blob *out, char *err, size_t err_len)
+{
+  (void)out;
+  snprintf(err, err_len, "%s: the stand-in core opens no blobs", path);
+  return -1;
+}
+
+void blob_close(struct blob *b) { (void)b; }
+
 const char *blob_string(const struct blob *b, uint32_t offset)
 {
   return b->strings + offset;
