@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "adapt.h"
+#include "frontend/adapt/adapt.h"
 #include "frontend.h"
 #include "base/file.h"
 

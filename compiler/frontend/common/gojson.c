@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "adapt.h"
+#include "frontend/adapt/adapt.h"
 
 static const struct srcpos no_pos;
 

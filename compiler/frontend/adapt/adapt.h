@@ -5,7 +5,7 @@
 #define ZSC_FRONTEND_ADAPT_H
 
 #include "base/json.h"
-#include "parser.h"
+#include "frontend/caddyfile/parser.h"
 
 /* A value a directive produced: "route", "error_route", "tls.connection_policy", ... */
 struct config_value {

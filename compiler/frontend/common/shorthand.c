@@ -5,7 +5,7 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "adapt.h"
+#include "frontend/adapt/adapt.h"
 #include "base/strbuf.h"
 
 static const char *const shorthand_fixed[][2] = {

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "adapt.h"
+#include "frontend/adapt/adapt.h"
 
 /* net.SplitHostPort: 0 on success. */
 static int address_split_host_port(struct arena *a, const char *s, const char **host, const char **port)
