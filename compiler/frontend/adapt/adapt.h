@@ -6,6 +6,9 @@
 
 #include "base/json.h"
 #include "frontend/caddyfile/parser.h"
+#include "frontend/common/address.h"
+#include "frontend/common/gojson.h"
+#include "frontend/common/shorthand.h"
 
 /* A value a directive produced: "route", "error_route", "tls.connection_policy", ... */
 struct config_value {
@@ -68,38 +71,6 @@ struct helper {
 
 typedef int (*directive_fn)(struct helper *h, struct config_values *out);
 typedef struct json *(*handler_fn)(struct helper *h);   /* NULL with h->ad->err set */
-
-/* ---- json building (gojson.c) ---- */
-struct json *jobj(struct arena *a);
-struct json *jarr(struct arena *a);
-struct json *jstr(struct arena *a, const char *s, struct srcpos pos);
-struct json *jint(struct arena *a, long long v, struct srcpos pos);
-struct json *jbool(struct arena *a, bool v);
-struct json *jnull(struct arena *a);
-void jset(struct arena *a, struct json *obj, const char *key, struct json *v);
-void jpush(struct arena *a, struct json *arr, struct json *v);
-struct json *jget_or_new(struct arena *a, struct json *obj, const char *key, enum json_kind kind);
-struct json *jstrarr(struct arena *a, const char *const *items, int n, struct srcpos pos);
-void json_sort_deep(struct json *v);
-struct json *json_clone(struct arena *a, const struct json *v);
-/* Go's strconv-style typing of an unquoted token (ScalarVal). */
-struct json *go_scalar(struct arena *a, const struct token *t);
-/* caddy.ParseDuration ("1d" allowed) to nanoseconds; -1 on a bad duration. */
-int go_parse_duration(const char *s, long long *ns);
-bool go_atoi(const char *s, long long *out);
-struct json *go_duration_json(struct helper *h, const char *s);   /* NULL + error */
-const char *go_canonical_header(struct arena *a, const char *name);
-int go_parse_size(const char *s, long long *out);                 /* humanize.ParseBytes */
-
-/* ---- shorthands (shorthand.c) ---- */
-const char *shorthand_apply(struct arena *a, const char *text);
-
-/* ---- addresses (address.c) ---- */
-struct address {
-  const char *original, *scheme, *host, *port, *path;
-};
-int address_parse(struct arena *a, const char *key, struct address *out, char **errmsg);
-const char *address_normalize_host(struct arena *a, const char *host);
 
 /* ---- matchers (matchers.c) ---- */
 int matchers_parse_definitions(struct helper *h, struct dispenser *d, struct matcher_defs *defs);
@@ -167,7 +138,6 @@ size_t site_pile_count(const struct site *s, const char *class);
 struct json *servers_build(struct adapt *ad, struct site_list *sites);  /* apps.http.servers or NULL */
 const char *option_str(struct adapt *ad, const char *name);            /* NULL when unset */
 long long option_int(struct adapt *ad, const char *name, long long fallback);
-void json_reorder(struct arena *a, struct json *obj, const char *const *order);
 int global_evaluate(struct adapt *ad, struct server_block *block);
 struct json *httptype_setup(struct adapt *ad, struct block_list *blocks);
 

@@ -48,7 +48,7 @@ static int php_option(struct helper *h, struct dispenser *d, struct php_options 
   } else if (!strcmp(sub, "resolve_root_symlink") || !strcmp(sub, "capture_stderr"))
     jset(a, o->transport, sub, jbool(a, true));
   else if (strstr(sub, "timeout") && n == 1) {
-    struct json *v = go_duration_json(h, args[0]);
+    struct json *v = go_duration_json(&h->d, args[0]);
     if (!v)
       return -1;
     jset(a, o->transport, sub, v);

@@ -28,7 +28,7 @@ static int proxy_set_duration(struct helper *h, struct json *obj, const char *ke
 {
   if (proxy_arg(h) < 0)
     return -1;
-  struct json *v = go_duration_json(h, disp_val(&h->d));
+  struct json *v = go_duration_json(&h->d, disp_val(&h->d));
   if (!v)
     return -1;
   jset(h->ad->arena, obj, key, v);

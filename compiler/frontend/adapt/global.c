@@ -32,7 +32,7 @@ static int option_duration_value(struct helper *h, const char *name)
 {
   if (!disp_next_arg(&h->d))
     return disp_arg_err(&h->d);
-  struct json *v = go_duration_json(h, disp_val(&h->d));
+  struct json *v = go_duration_json(&h->d, disp_val(&h->d));
   if (!v)
     return -1;
   jset(h->ad->arena, h->ad->options, name, v);

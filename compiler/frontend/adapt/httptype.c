@@ -15,26 +15,6 @@ long long option_int(struct adapt *ad, const char *name, long long fallback)
   return json_int(json_object_get(ad->options, name), fallback);
 }
 
-/* Moves the listed keys to the front in that order (Go struct field order). */
-void json_reorder(struct arena *a, struct json *obj, const char *const *order)
-{
-  if (!obj || obj->kind != JSON_OBJECT)
-    return;
-  struct json_member *m = arena_alloc(a, sizeof *m * (obj->count + 1));
-  size_t n = 0;
-  for (const char *const *k = order; *k; k++)
-    for (size_t i = 0; i < obj->count; i++)
-      if (obj->members[i].key && !strcmp(obj->members[i].key, *k)) {
-        m[n++] = obj->members[i];
-        obj->members[i].key = NULL;
-      }
-  for (size_t i = 0; i < obj->count; i++)
-    if (obj->members[i].key)
-      m[n++] = obj->members[i];
-  if (n)
-    memcpy(obj->members, m, sizeof *m * n);
-}
-
 static void httptype_apply_shorthands(struct adapt *ad, struct server_block *b)
 {
   for (size_t s = 0; s < b->nsegs; s++)

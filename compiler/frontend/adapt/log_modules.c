@@ -100,7 +100,7 @@ int log_writer(struct helper *h, struct json *cl)
         if (!strcmp(sub, "soft_start"))
           jset(a, w, "soft_start", jbool(a, true));
         else if (!strcmp(sub, "dial_timeout") && disp_next_arg(&h->d)) {
-          struct json *d = go_duration_json(h, disp_val(&h->d));
+          struct json *d = go_duration_json(&h->d, disp_val(&h->d));
           if (!d)
             return -1;
           jset(a, w, "dial_timeout", d);

@@ -24,7 +24,7 @@ static int log_sampling(struct helper *h, struct json *cl)
       return disp_arg_err(&sub.d);
     long long n;
     if (!strcmp(k, "interval")) {
-      struct json *v = go_duration_json(&sub, disp_val(&sub.d));
+      struct json *v = go_duration_json(&sub.d, disp_val(&sub.d));
       if (!v)
         return -1;
       jset(a, s, "interval", v);

@@ -48,7 +48,7 @@ static int pki_ca_option(struct helper *h, struct json *ca, const char *sub)
   if (!strcmp(sub, "intermediate_lifetime") || !strcmp(sub, "maintenance_interval")) {
     if (!disp_next_arg(&h->d))
       return disp_arg_err(&h->d);
-    struct json *v = go_duration_json(h, disp_val(&h->d));
+    struct json *v = go_duration_json(&h->d, disp_val(&h->d));
     if (!v)
       return -1;
     jset(h->ad->arena, ca, sub, v);
@@ -142,7 +142,7 @@ static int acme_server_option(struct helper *h, struct json *r, const char *sub)
   } else if (!strcmp(sub, "lifetime")) {
     if (!disp_next_arg(&h->d))
       return disp_arg_err(&h->d);
-    struct json *v = go_duration_json(h, disp_val(&h->d));
+    struct json *v = go_duration_json(&h->d, disp_val(&h->d));
     if (!v)
       return -1;
     jset(a, r, "lifetime", v);

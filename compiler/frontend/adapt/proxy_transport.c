@@ -8,7 +8,7 @@ static int transport_duration(struct helper *h, struct json *obj, const char *ke
 {
   if (!disp_next_arg(&h->d))
     return disp_arg_err(&h->d);
-  struct json *v = go_duration_json(h, disp_val(&h->d));
+  struct json *v = go_duration_json(&h->d, disp_val(&h->d));
   if (!v)
     return -1;
   jset(h->ad->arena, obj, key, v);

@@ -9,7 +9,7 @@ static int so_duration(struct helper *h, struct json *o, const char *key)
 {
   if (!disp_next_arg(&h->d))
     return disp_arg_err(&h->d);
-  struct json *v = go_duration_json(h, disp_val(&h->d));
+  struct json *v = go_duration_json(&h->d, disp_val(&h->d));
   if (!v)
     return -1;
   jset(h->ad->arena, o, key, v);
