@@ -82,6 +82,8 @@ struct json *matchers_unmarshal(struct helper *h, const char *name, struct dispe
 struct json *matchers_header_into(struct helper *h, struct dispenser *d, struct json *m);
 /* ParseNamedResponseMatcher: "match { status ...; header ... }" into {status_code, headers} */
 struct json *matchers_response(struct helper *h, struct dispenser *d);
+
+/* ---- header operations (adapt_header.c) ---- */
 /* applyHeaderOp; resp is the response ops object or NULL for request ops */
 int header_apply_op(struct helper *h, struct json *ops, struct json *resp, const char *field,
                     const char *value, const char *replacement);
@@ -89,9 +91,6 @@ int header_apply_op(struct helper *h, struct json *ops, struct json *resp, const
 /* ---- directives (directives.c) ---- */
 bool directive_known(const char *name);
 int directive_run(struct helper *h, const char *name, struct config_values *out);
-int directive_order_index(struct adapt *ad, const char *name);
-bool directive_is_ordered(struct adapt *ad, const char *name);
-void directive_order_init(struct adapt *ad);
 struct json *route_new(struct helper *h, struct json *matcher_set, struct json *handler);
 void values_push_route(struct helper *h, struct config_values *out, struct json *route);
 void values_push(struct helper *h, struct config_values *out, const char *class, struct json *v);
@@ -101,7 +100,10 @@ struct json *subroute_build(struct helper *h, struct config_values *routes, bool
 struct json *subroute_handler(struct arena *a, struct json *routes);
 const char *group_next(struct adapt *ad, int *counter);
 
-/* ---- sorting and routes (sort.c) ---- */
+/* ---- directive order, sorting and routes (sort.c) ---- */
+void directive_order_init(struct adapt *ad);
+int directive_order_index(struct adapt *ad, const char *name);
+bool directive_is_ordered(struct adapt *ad, const char *name);
 void sort_routes(struct adapt *ad, struct config_values *routes);
 typedef bool (*less_fn)(void *ctx, size_t i, size_t j);
 typedef void (*swap_fn)(void *ctx, size_t i, size_t j);
@@ -133,9 +135,10 @@ struct tls_pairing {
   size_t count, cap;
 };
 
-/* The values of one class in a site's pile, in order. */
+/* The values of one class in a site's pile, in order (directives.c). */
 size_t site_pile_count(const struct site *s, const char *class);
 struct json *servers_build(struct adapt *ad, struct site_list *sites);  /* apps.http.servers or NULL */
+/* global options (global.c) */
 const char *option_str(struct adapt *ad, const char *name);            /* NULL when unset */
 long long option_int(struct adapt *ad, const char *name, long long fallback);
 int global_evaluate(struct adapt *ad, struct server_block *block);

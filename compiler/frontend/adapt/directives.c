@@ -1,17 +1,9 @@
-/* Directive dispatch: the table from directives.def, the route order list
- * (the `order` option edits a per-adaptation copy), handler directives'
- * matcher extraction, and building subroutes out of a segment's directives. */
+/* Directive dispatch: the table from directives.def, handler directives'
+ * matcher extraction, config values, and building subroutes out of a
+ * segment's directives. */
 #include <string.h>
 
 #include "adapt.h"
-
-static const char *const directive_default_order[] = {
-  "tracing", "map", "vars", "fs", "root", "log_append", "skip_log", "log_skip", "log_name",
-  "header", "copy_response_headers", "request_body", "timeouts", "redir", "method", "rewrite",
-  "uri", "try_files", "basicauth", "basic_auth", "forward_auth", "request_header", "encode",
-  "push", "intercept", "templates", "invoke", "handle", "handle_path", "route", "abort", "error",
-  "copy_response", "respond", "metrics", "reverse_proxy", "php_fastcgi", "file_server", "acme_server",
-};
 
 static const struct directive {
   const char *name;
@@ -36,29 +28,6 @@ static const struct directive *directive_find(const char *name)
 bool directive_known(const char *name)
 {
   return directive_find(name) != NULL;
-}
-
-void directive_order_init(struct adapt *ad)
-{
-  for (size_t i = 0; i < sizeof directive_default_order / sizeof directive_default_order[0]; i++)
-    *ARENA_PUSH(ad->arena, ad->order, ad->norder, ad->ordercap) = directive_default_order[i];
-}
-
-/* Go's map lookup: a missing directive sorts at position 0. */
-int directive_order_index(struct adapt *ad, const char *name)
-{
-  for (size_t i = 0; i < ad->norder; i++)
-    if (strcmp(ad->order[i], name) == 0)
-      return (int)i;
-  return 0;
-}
-
-bool directive_is_ordered(struct adapt *ad, const char *name)
-{
-  for (size_t i = 0; i < ad->norder; i++)
-    if (strcmp(ad->order[i], name) == 0)
-      return true;
-  return false;
 }
 
 struct json *route_new(struct helper *h, struct json *matcher_set, struct json *handler)
@@ -89,6 +58,14 @@ void values_push(struct helper *h, struct config_values *out, const char *class,
 void values_push_route(struct helper *h, struct config_values *out, struct json *route)
 {
   values_push(h, out, "route", route);
+}
+
+size_t site_pile_count(const struct site *s, const char *class)
+{
+  size_t n = 0;
+  for (size_t i = 0; i < s->pile.count; i++)
+    n += strcmp(s->pile.items[i].class, class) == 0;
+  return n;
 }
 
 /* RegisterHandlerDirective's wrapper: matcher from the first argument, then the handler. */

@@ -5,6 +5,16 @@
 
 #include "adapt.h"
 
+const char *option_str(struct adapt *ad, const char *name)
+{
+  return json_str(json_object_get(ad->options, name));
+}
+
+long long option_int(struct adapt *ad, const char *name, long long fallback)
+{
+  return json_int(json_object_get(ad->options, name), fallback);
+}
+
 typedef int (*option_fn)(struct helper *h, const char *name);
 
 static int option_int_value(struct helper *h, const char *name)

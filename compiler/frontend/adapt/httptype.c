@@ -5,16 +5,6 @@
 
 #include "adapt.h"
 
-const char *option_str(struct adapt *ad, const char *name)
-{
-  return json_str(json_object_get(ad->options, name));
-}
-
-long long option_int(struct adapt *ad, const char *name, long long fallback)
-{
-  return json_int(json_object_get(ad->options, name), fallback);
-}
-
 static void httptype_apply_shorthands(struct adapt *ad, struct server_block *b)
 {
   for (size_t s = 0; s < b->nsegs; s++)
