@@ -57,6 +57,8 @@ struct adapt {
   size_t nnamed, namedcap;
   struct name_list invoked;    /* names `invoke`d by the block being set up */
   int log_counter;             /* log0, log1, ... for unnamed site logs */
+  const struct directive *directives;   /* the directive table in use */
+  size_t ndirectives;
   struct tls_pairing *pairings;  /* filled by servers_build for the tls app */
   size_t npairings, paircap;
 };
@@ -71,6 +73,18 @@ struct helper {
 
 typedef int (*directive_fn)(struct helper *h, struct config_values *out);
 typedef struct json *(*handler_fn)(struct helper *h);   /* NULL with h->ad->err set */
+
+/* One row of directives.def: a raw directive returns config values itself; a
+ * handler directive's first argument may be a matcher (RegisterHandlerDirective). */
+struct directive {
+  const char *name;
+  directive_fn raw;
+  handler_fn handler;
+};
+
+/* directives.def's rows (directive_table.c), installed by httptype_setup */
+extern const struct directive directive_table[];
+extern const size_t directive_table_count;
 
 /* ---- matchers (matchers.c) ---- */
 int matchers_parse_definitions(struct helper *h, struct dispenser *d, struct matcher_defs *defs);
@@ -89,7 +103,7 @@ int header_apply_op(struct helper *h, struct json *ops, struct json *resp, const
                     const char *value, const char *replacement);
 
 /* ---- directives (directives.c) ---- */
-bool directive_known(const char *name);
+bool directive_known(struct adapt *ad, const char *name);
 int directive_run(struct helper *h, const char *name, struct config_values *out);
 struct json *route_new(struct helper *h, struct json *matcher_set, struct json *handler);
 void values_push_route(struct helper *h, struct config_values *out, struct json *route);

@@ -1,33 +1,23 @@
-/* Directive dispatch: the table from directives.def, handler directives'
- * matcher extraction, config values, and building subroutes out of a
- * segment's directives. */
+/* Directive dispatch through the adaptation's table (the rows of
+ * directives.def, installed by httptype_setup, so that this file never names
+ * a directive), handler directives' matcher extraction, config values, and
+ * building subroutes out of a segment's directives. */
 #include <string.h>
 
 #include "adapt.h"
 
-static const struct directive {
-  const char *name;
-  directive_fn raw;
-  handler_fn handler;
-} directive_table[] = {
-#define DIRECTIVE(n, fn) {#n, fn, NULL},
-#define HANDLER(n, fn) {#n, NULL, fn},
-#include "directives.def"
-#undef DIRECTIVE
-#undef HANDLER
-};
-
-static const struct directive *directive_find(const char *name)
+/* The row for name in this adaptation's table (directive_table.c). */
+static const struct directive *directive_find(struct adapt *ad, const char *name)
 {
-  for (size_t i = 0; i < sizeof directive_table / sizeof directive_table[0]; i++)
-    if (strcmp(directive_table[i].name, name) == 0)
-      return &directive_table[i];
+  for (size_t i = 0; i < ad->ndirectives; i++)
+    if (strcmp(ad->directives[i].name, name) == 0)
+      return &ad->directives[i];
   return NULL;
 }
 
-bool directive_known(const char *name)
+bool directive_known(struct adapt *ad, const char *name)
 {
-  return directive_find(name) != NULL;
+  return directive_find(ad, name) != NULL;
 }
 
 struct json *route_new(struct helper *h, struct json *matcher_set, struct json *handler)
@@ -87,7 +77,7 @@ static int directive_run_handler(struct helper *h, handler_fn fn, struct config_
 
 int directive_run(struct helper *h, const char *name, struct config_values *out)
 {
-  const struct directive *dir = directive_find(name);
+  const struct directive *dir = directive_find(h->ad, name);
   size_t first = out->count;
   int r = dir->handler ? directive_run_handler(h, dir->handler, out) : dir->raw(h, out);
   const char *norm = strcmp(name, "handle_path") == 0 ? "handle" : name;
@@ -177,7 +167,7 @@ int segment_as_config(struct helper *h, struct config_values *out)
       const char *dir = segs[i].tokens[0].text;
       if (dir[0] == '@')
         continue;
-      if (!directive_known(dir))
+      if (!directive_known(h->ad, dir))
         return disp_errf(&h->d, "unrecognized directive: %s - are you sure your Caddyfile structure (nesting and braces) is correct?", dir);
       sub.d = segs[i];
       if (directive_run(&sub, dir, out) < 0) {

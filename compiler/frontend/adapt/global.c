@@ -80,7 +80,7 @@ static int option_order(struct helper *h, const char *name)
   if (!disp_next_arg(&h->d))
     return disp_arg_err(&h->d);
   dir = disp_val(&h->d);
-  if (!directive_known(dir))
+  if (!directive_known(h->ad, dir))
     return disp_errf(&h->d, "%s is not a registered directive", dir);
   if (!disp_next_arg(&h->d))
     return disp_arg_err(&h->d);

@@ -64,7 +64,7 @@ static int httptype_check_keys(struct adapt *ad, struct block_list *blocks)
       struct srcpos pos = {t->file, t->line, t->col};
       if (k == 0 && t->text[0] == '@')
         return fe_fail(ad->err, pos, "%s:%d: cannot define a matcher outside of a site block: '%s'", t->file, t->line, t->text);
-      if (directive_known(t->text))
+      if (directive_known(ad, t->text))
         return fe_fail(ad->err, pos, "%s:%d: parsed '%s' as a site address, but it is a known directive; "
                        "directives must appear in a site block", t->file, t->line, t->text);
     }
@@ -90,7 +90,7 @@ static int httptype_site(struct adapt *ad, struct site *site)
     struct token *t = &b->segments[s].tokens[0];
     if (t->text[0] == '@')
       continue;
-    if (!directive_known(t->text))
+    if (!directive_known(ad, t->text))
       return fe_fail(ad->err, (struct srcpos){t->file, t->line, t->col}, "%s:%d: unrecognized directive: %s%s", t->file, t->line, t->text,
                      b->has_braces ? "" : "\nDid you mean to define a second site? If so, you must use curly braces "
                      "around each site to separate their configurations.");
@@ -109,6 +109,8 @@ struct json *apps_build(struct adapt *ad, struct site_list *sites, struct json *
 struct json *httptype_setup(struct adapt *ad, struct block_list *blocks)
 {
   ad->options = jobj(ad->arena);
+  ad->directives = directive_table;
+  ad->ndirectives = directive_table_count;
   directive_order_init(ad);
   if (httptype_check_keys(ad, blocks) < 0)
     return NULL;
