@@ -80,6 +80,26 @@ static void test_errors(struct arena *a)
   CHECK(load(a, path, &err) == NULL && strstr(err, "unrecognized matcher name: @nope"));
 }
 
+/* Subdirectives are looked up by their whole name, as Caddy does: a name
+ * that only starts like one (keepalive_, unhealthy_) is refused. */
+static void test_subdirective_names(struct arena *a)
+{
+  char *err;
+  const char *path = write_file(a, "Caddyfile", ":80\nreverse_proxy :9000 {\n\ttransport http {\n\t\tkeepalive_idle_conns 4\n\t}\n}\n");
+  struct json *ir = load(a, path, &err);
+  struct strbuf sb;
+  strbuf_init(&sb, a);
+  if (ir)
+    json_write(&sb, ir, false);
+  CHECK(ir && strstr(strbuf_cstr(&sb), "\"keep_alive\":{\"max_idle_conns\":4}"));
+  path = write_file(a, "Caddyfile", ":80\nreverse_proxy :9000 {\n\ttransport http {\n\t\tkeepalive_bogus 4\n\t}\n}\n");
+  CHECK(load(a, path, &err) == NULL && strstr(err, "unrecognized subdirective keepalive_bogus"));
+  path = write_file(a, "Caddyfile", ":80\nreverse_proxy :9000 {\n\tunhealthy_bogus 500\n}\n");
+  CHECK(load(a, path, &err) == NULL && strstr(err, "unrecognized subdirective unhealthy_bogus"));
+  path = write_file(a, "Caddyfile", ":80\nreverse_proxy :9000 {\n\tunhealthy_status 5xx\n}\n");
+  CHECK(load(a, path, &err) != NULL);
+}
+
 int main(void)
 {
   if (!mkdtemp(dir)) {
@@ -90,6 +110,7 @@ int main(void)
   test_caddyfile(&a);
   test_json_input(&a);
   test_errors(&a);
+  test_subdirective_names(&a);
   arena_reset(&a);
   char path[128];
   snprintf(path, sizeof path, "%s/Caddyfile", dir);

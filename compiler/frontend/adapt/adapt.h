@@ -9,6 +9,7 @@
 #include "frontend/common/address.h"
 #include "frontend/common/gojson.h"
 #include "frontend/common/shorthand.h"
+#include "frontend/common/table.h"
 
 /* A value a directive produced: "route", "error_route", "tls.connection_policy", ... */
 struct config_value {

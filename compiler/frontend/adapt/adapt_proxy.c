@@ -62,8 +62,68 @@ static int proxy_status_code(struct helper *h, const char *v, long long *out)
   return 0;
 }
 
-static int proxy_health_headers(struct helper *h, struct json *active)
+/* One reverse_proxy subdirective: the function that parses it, the object
+ * it writes (handler, load_balancing, active or passive health checks,
+ * rewrite), the key it sets there (NULL: its own name) and, for integers,
+ * what Caddy calls the value in its error. */
+enum proxy_object { PROXY_HANDLER, PROXY_LB, PROXY_ACTIVE, PROXY_PASSIVE, PROXY_REWRITE };
+
+struct proxy_option {
+  const char *name;
+  int (*parse)(struct helper *h, struct proxy *p, struct json *obj, const struct proxy_option *o);
+  enum proxy_object object;
+  const char *key;
+  const char *what;
+};
+
+static const char *proxy_key(const struct proxy_option *o)
 {
+  return o->key ? o->key : o->name;
+}
+
+static int proxy_opt_string(struct helper *h, struct proxy *p, struct json *obj, const struct proxy_option *o)
+{
+  (void)p;
+  return proxy_set_string(h, obj, proxy_key(o));
+}
+
+static int proxy_opt_int(struct helper *h, struct proxy *p, struct json *obj, const struct proxy_option *o)
+{
+  (void)p;
+  return proxy_set_int(h, obj, proxy_key(o), o->what);
+}
+
+static int proxy_opt_duration(struct helper *h, struct proxy *p, struct json *obj, const struct proxy_option *o)
+{
+  (void)p;
+  return proxy_set_duration(h, obj, proxy_key(o));
+}
+
+static int proxy_opt_flag(struct helper *h, struct proxy *p, struct json *obj, const struct proxy_option *o)
+{
+  (void)p;
+  jset(h->ad->arena, obj, proxy_key(o), jbool(h->ad->arena, true));
+  return 0;
+}
+
+/* to UPSTREAM... */
+static int proxy_opt_to(struct helper *h, struct proxy *p, struct json *obj, const struct proxy_option *o)
+{
+  (void)o;
+  int n;
+  const char **args = disp_remaining_args(&h->d, &n);
+  if (!n)
+    return disp_arg_err(&h->d);
+  for (int i = 0; i < n; i++)
+    if (proxy_append_upstream(h, jget_or_new(h->ad->arena, obj, "upstreams", JSON_ARRAY), args[i], &p->scheme) < 0)
+      return -1;
+  return 0;
+}
+
+/* health_headers { NAME [VALUE...] } */
+static int proxy_opt_health_headers(struct helper *h, struct proxy *p, struct json *active, const struct proxy_option *o)
+{
+  (void)p, (void)o;
   struct arena *a = h->ad->arena;
   struct json *hdrs = jobj(a);
   for (int nest = h->d.nesting; disp_next_block(&h->d, nest);) {
@@ -80,57 +140,26 @@ static int proxy_health_headers(struct helper *h, struct json *active)
   return 0;
 }
 
-static int proxy_active_health(struct helper *h, struct proxy *p, const char *sub)
+/* health_status CODE|Nxx */
+static int proxy_opt_health_status(struct helper *h, struct proxy *p, struct json *active, const struct proxy_option *o)
 {
-  struct json *active = proxy_obj(h, proxy_obj(h, p->handler, "health_checks"), "active");
-  static const char *const strings[][2] = {{"health_uri", "uri"}, {"health_path", "path"},
-                                           {"health_upstream", "upstream"}, {"health_method", "method"},
-                                           {"health_request_body", "body"}, {"health_body", "expect_body"}};
-  for (int i = 0; i < 6; i++)
-    if (!strcmp(sub, strings[i][0]))
-      return proxy_set_string(h, active, strings[i][1]);
-  if (!strcmp(sub, "health_port"))
-    return proxy_set_int(h, active, "port", "health_port");
-  if (!strcmp(sub, "health_passes"))
-    return proxy_set_int(h, active, "passes", "passes");
-  if (!strcmp(sub, "health_fails"))
-    return proxy_set_int(h, active, "fails", "fails");
-  if (!strcmp(sub, "health_interval"))
-    return proxy_set_duration(h, active, "interval");
-  if (!strcmp(sub, "health_timeout"))
-    return proxy_set_duration(h, active, "timeout");
-  if (!strcmp(sub, "health_headers"))
-    return proxy_health_headers(h, active);
-  if (!strcmp(sub, "health_follow_redirects")) {
-    jset(h->ad->arena, active, "follow_redirects", jbool(h->ad->arena, true));
-    return 0;
-  }
-  if (!strcmp(sub, "health_status")) {
-    long long code;
-    if (proxy_arg(h) < 0 || proxy_status_code(h, disp_val(&h->d), &code) < 0)
-      return -1;
-    jset(h->ad->arena, active, "expect_status", jint(h->ad->arena, code, disp_pos(&h->d)));
-    return 0;
-  }
-  return 1;
+  (void)p;
+  long long code;
+  if (proxy_arg(h) < 0 || proxy_status_code(h, disp_val(&h->d), &code) < 0)
+    return -1;
+  jset(h->ad->arena, active, o->key, jint(h->ad->arena, code, disp_pos(&h->d)));
+  return 0;
 }
 
-static int proxy_passive_health(struct helper *h, struct proxy *p, const char *sub)
+/* unhealthy_status CODE|Nxx... */
+static int proxy_opt_unhealthy_status(struct helper *h, struct proxy *p, struct json *passive, const struct proxy_option *o)
 {
-  struct json *passive = proxy_obj(h, proxy_obj(h, p->handler, "health_checks"), "passive");
-  if (!strcmp(sub, "max_fails"))
-    return proxy_set_int(h, passive, "max_fails", "maximum failure count value");
-  if (!strcmp(sub, "fail_duration"))
-    return proxy_set_duration(h, passive, "fail_duration");
-  if (!strcmp(sub, "unhealthy_request_count"))
-    return proxy_set_int(h, passive, "unhealthy_request_count", "maximum connection count value");
-  if (!strcmp(sub, "unhealthy_latency"))
-    return proxy_set_duration(h, passive, "unhealthy_latency");
+  (void)p;
   int n;
   const char **args = disp_remaining_args(&h->d, &n);
   if (!n)
     return disp_arg_err(&h->d);
-  struct json *codes = jget_or_new(h->ad->arena, passive, "unhealthy_status", JSON_ARRAY);
+  struct json *codes = jget_or_new(h->ad->arena, passive, proxy_key(o), JSON_ARRAY);
   for (int i = 0; i < n; i++) {
     long long code;
     if (proxy_status_code(h, args[i], &code) < 0)
@@ -140,13 +169,13 @@ static int proxy_passive_health(struct helper *h, struct proxy *p, const char *s
   return 0;
 }
 
-/* lb_policy NAME [args] [{ }] */
-static int proxy_lb_policy(struct helper *h, struct proxy *p)
+/* lb_policy NAME [args] [{ fallback NAME }] */
+static int proxy_opt_lb_policy(struct helper *h, struct proxy *p, struct json *lb, const struct proxy_option *o)
 {
+  (void)p, (void)o;
   struct arena *a = h->ad->arena;
   if (proxy_arg(h) < 0)
     return -1;
-  struct json *lb = proxy_obj(h, p->handler, "load_balancing");
   if (json_object_get(lb, "selection_policy"))
     return disp_errf(&h->d, "load balancing selection policy already specified");
   const char *name = disp_val(&h->d);
@@ -183,9 +212,10 @@ static int proxy_lb_policy(struct helper *h, struct proxy *p)
   return 0;
 }
 
-/* ParseCaddyfileNestedMatcherSet: a matcher line or block into one set */
-static int proxy_retry_match(struct helper *h, struct proxy *p)
+/* lb_retry_match: ParseCaddyfileNestedMatcherSet, a matcher line or block into one set */
+static int proxy_opt_retry_match(struct helper *h, struct proxy *p, struct json *lb, const struct proxy_option *o)
 {
+  (void)p, (void)o;
   struct arena *a = h->ad->arena;
   struct dispenser seg = disp_next_segment(&h->d);
   struct token *toks = arena_alloc(a, sizeof *toks * (size_t)(seg.count + 1));
@@ -200,25 +230,26 @@ static int proxy_retry_match(struct helper *h, struct proxy *p)
   struct json *expr = json_object_get(set, "expression");
   if (expr && expr->kind == JSON_OBJECT)
     jset(a, set, "expression", json_object_get(expr, "expr"));
-  jpush(a, jget_or_new(a, proxy_obj(h, p->handler, "load_balancing"), "retry_match", JSON_ARRAY), set);
+  jpush(a, jget_or_new(a, lb, "retry_match", JSON_ARRAY), set);
   return 0;
 }
 
-static int proxy_headers(struct helper *h, struct proxy *p, bool up)
+/* header_up|header_down FIELD [VALUE [REPLACEMENT]] */
+static int proxy_opt_headers(struct helper *h, struct proxy *p, struct json *handler, const struct proxy_option *o)
 {
-  struct arena *a = h->ad->arena;
-  struct json *headers = proxy_obj(h, p->handler, "headers");
-  struct json *ops = proxy_obj(h, headers, up ? "request" : "response");
+  (void)p;
+  struct json *ops = proxy_obj(h, proxy_obj(h, handler, "headers"), o->key);
   int n;
   const char **args = disp_remaining_args(&h->d, &n);
   if (n < 1 || n > 3)
     return disp_arg_err(&h->d);
-  (void)a;
   return header_apply_op(h, ops, NULL, args[0], n > 1 ? args[1] : "", n > 2 ? args[2] : NULL);
 }
 
-static int proxy_buffers(struct helper *h, struct proxy *p, const char *sub)
+/* request_buffers|response_buffers SIZE|unlimited */
+static int proxy_opt_buffers(struct helper *h, struct proxy *p, struct json *handler, const struct proxy_option *o)
 {
+  (void)p;
   if (proxy_arg(h) < 0)
     return -1;
   long long size = -1;
@@ -226,12 +257,14 @@ static int proxy_buffers(struct helper *h, struct proxy *p, const char *sub)
     return disp_errf(&h->d, "invalid byte size '%s'", disp_val(&h->d));
   if (disp_next_arg(&h->d))
     return disp_arg_err(&h->d);
-  jset(h->ad->arena, p->handler, sub, jint(h->ad->arena, size, disp_pos(&h->d)));
+  jset(h->ad->arena, handler, proxy_key(o), jint(h->ad->arena, size, disp_pos(&h->d)));
   return 0;
 }
 
-static int proxy_transport(struct helper *h, struct proxy *p)
+/* transport http|fastcgi { ... } */
+static int proxy_opt_transport(struct helper *h, struct proxy *p, struct json *handler, const struct proxy_option *o)
 {
+  (void)handler, (void)o;
   if (proxy_arg(h) < 0)
     return -1;
   if (p->transport)
@@ -250,45 +283,130 @@ static int proxy_transport(struct helper *h, struct proxy *p)
 int proxy_dynamic(struct helper *h, struct proxy *p);
 int proxy_replace_status(struct helper *h, struct proxy *p);
 
-static int proxy_misc(struct helper *h, struct proxy *p, const char *sub)
+static int proxy_opt_dynamic(struct helper *h, struct proxy *p, struct json *handler, const struct proxy_option *o)
 {
-  struct arena *a = h->ad->arena;
-  if (!strcmp(sub, "trusted_proxies")) {
-    static const char *const private[] = {"192.168.0.0/16", "172.16.0.0/12", "10.0.0.0/8", "127.0.0.1/8", "fd00::/8", "::1"};
-    struct json *list = jget_or_new(a, p->handler, "trusted_proxies", JSON_ARRAY);
-    while (disp_next_arg(&h->d))
-      if (!strcmp(disp_val(&h->d), "private_ranges"))
-        for (int i = 0; i < 6; i++)
-          jpush(a, list, jstr(a, private[i], disp_pos(&h->d)));
-      else
-        jpush(a, list, jstr(a, disp_val(&h->d), disp_pos(&h->d)));
-    return 0;
-  }
-  if (!strcmp(sub, "flush_interval")) {
-    long long n;
-    if (proxy_arg(h) < 0)
-      return -1;
-    if (go_atoi(disp_val(&h->d), &n)) {
-      jset(a, p->handler, sub, jint(a, n, disp_pos(&h->d)));
-      return 0;
-    }
-    disp_prev(&h->d);
-    return proxy_set_duration(h, p->handler, sub);
-  }
-  if (!strcmp(sub, "stream_timeout") || !strcmp(sub, "stream_close_delay"))
-    return proxy_set_duration(h, p->handler, sub);
-  if (!strcmp(sub, "method") || !strcmp(sub, "rewrite")) {
-    if (proxy_set_string(h, proxy_obj(h, p->handler, "rewrite"), sub[0] == 'm' ? "method" : "uri") < 0)
-      return -1;
-    return disp_next_arg(&h->d) ? disp_arg_err(&h->d) : 0;
-  }
-  if (!strcmp(sub, "verbose_logs")) {
-    jset(a, p->handler, "verbose_logs", jbool(a, true));
-    return 0;
-  }
-  return 1;
+  (void)handler, (void)o;
+  return proxy_dynamic(h, p);
 }
 
+static int proxy_opt_replace_status(struct helper *h, struct proxy *p, struct json *handler, const struct proxy_option *o)
+{
+  (void)handler, (void)o;
+  return proxy_replace_status(h, p);
+}
+
+/* handle_response [@matcher] { ... }: kept for proxy_handle_responses */
+static int proxy_opt_handle_response(struct helper *h, struct proxy *p, struct json *handler, const struct proxy_option *o)
+{
+  (void)handler, (void)o;
+  if (p->nhandle_response == 16)
+    return disp_errf(&h->d, "too many handle_response blocks");
+  p->handle_response[p->nhandle_response++] = disp_next_segment(&h->d);
+  return 0;
+}
+
+/* trusted_proxies private_ranges|CIDR... */
+static int proxy_opt_trusted_proxies(struct helper *h, struct proxy *p, struct json *handler, const struct proxy_option *o)
+{
+  (void)p;
+  static const char *const private[] = {"192.168.0.0/16", "172.16.0.0/12", "10.0.0.0/8", "127.0.0.1/8", "fd00::/8", "::1"};
+  struct arena *a = h->ad->arena;
+  struct json *list = jget_or_new(a, handler, proxy_key(o), JSON_ARRAY);
+  while (disp_next_arg(&h->d))
+    if (!strcmp(disp_val(&h->d), "private_ranges"))
+      for (int i = 0; i < 6; i++)
+        jpush(a, list, jstr(a, private[i], disp_pos(&h->d)));
+    else
+      jpush(a, list, jstr(a, disp_val(&h->d), disp_pos(&h->d)));
+  return 0;
+}
+
+/* flush_interval -1|N|DURATION */
+static int proxy_opt_flush_interval(struct helper *h, struct proxy *p, struct json *handler, const struct proxy_option *o)
+{
+  (void)p;
+  long long n;
+  if (proxy_arg(h) < 0)
+    return -1;
+  if (go_atoi(disp_val(&h->d), &n)) {
+    jset(h->ad->arena, handler, proxy_key(o), jint(h->ad->arena, n, disp_pos(&h->d)));
+    return 0;
+  }
+  disp_prev(&h->d);
+  return proxy_set_duration(h, handler, proxy_key(o));
+}
+
+/* method METHOD / rewrite URI: one argument into the rewrite object */
+static int proxy_opt_rewrite(struct helper *h, struct proxy *p, struct json *rewrite, const struct proxy_option *o)
+{
+  (void)p;
+  if (proxy_set_string(h, rewrite, o->key) < 0)
+    return -1;
+  return disp_next_arg(&h->d) ? disp_arg_err(&h->d) : 0;
+}
+
+static const struct proxy_option proxy_options[] = {
+  {"to", proxy_opt_to, PROXY_HANDLER, NULL, NULL},
+  {"lb_policy", proxy_opt_lb_policy, PROXY_LB, NULL, NULL},
+  {"lb_retries", proxy_opt_int, PROXY_LB, "retries", "lb_retries"},
+  {"lb_try_duration", proxy_opt_duration, PROXY_LB, "try_duration", NULL},
+  {"lb_try_interval", proxy_opt_duration, PROXY_LB, "try_interval", NULL},
+  {"lb_retry_match", proxy_opt_retry_match, PROXY_LB, NULL, NULL},
+  {"health_uri", proxy_opt_string, PROXY_ACTIVE, "uri", NULL},
+  {"health_path", proxy_opt_string, PROXY_ACTIVE, "path", NULL},
+  {"health_upstream", proxy_opt_string, PROXY_ACTIVE, "upstream", NULL},
+  {"health_method", proxy_opt_string, PROXY_ACTIVE, "method", NULL},
+  {"health_request_body", proxy_opt_string, PROXY_ACTIVE, "body", NULL},
+  {"health_body", proxy_opt_string, PROXY_ACTIVE, "expect_body", NULL},
+  {"health_port", proxy_opt_int, PROXY_ACTIVE, "port", "health_port"},
+  {"health_passes", proxy_opt_int, PROXY_ACTIVE, "passes", "passes"},
+  {"health_fails", proxy_opt_int, PROXY_ACTIVE, "fails", "fails"},
+  {"health_interval", proxy_opt_duration, PROXY_ACTIVE, "interval", NULL},
+  {"health_timeout", proxy_opt_duration, PROXY_ACTIVE, "timeout", NULL},
+  {"health_headers", proxy_opt_health_headers, PROXY_ACTIVE, NULL, NULL},
+  {"health_follow_redirects", proxy_opt_flag, PROXY_ACTIVE, "follow_redirects", NULL},
+  {"health_status", proxy_opt_health_status, PROXY_ACTIVE, "expect_status", NULL},
+  {"max_fails", proxy_opt_int, PROXY_PASSIVE, NULL, "maximum failure count value"},
+  {"fail_duration", proxy_opt_duration, PROXY_PASSIVE, NULL, NULL},
+  {"unhealthy_request_count", proxy_opt_int, PROXY_PASSIVE, NULL, "maximum connection count value"},
+  {"unhealthy_latency", proxy_opt_duration, PROXY_PASSIVE, NULL, NULL},
+  {"unhealthy_status", proxy_opt_unhealthy_status, PROXY_PASSIVE, NULL, NULL},
+  {"request_buffers", proxy_opt_buffers, PROXY_HANDLER, NULL, NULL},
+  {"response_buffers", proxy_opt_buffers, PROXY_HANDLER, NULL, NULL},
+  {"header_up", proxy_opt_headers, PROXY_HANDLER, "request", NULL},
+  {"header_down", proxy_opt_headers, PROXY_HANDLER, "response", NULL},
+  {"transport", proxy_opt_transport, PROXY_HANDLER, NULL, NULL},
+  {"dynamic", proxy_opt_dynamic, PROXY_HANDLER, NULL, NULL},
+  {"replace_status", proxy_opt_replace_status, PROXY_HANDLER, NULL, NULL},
+  {"handle_response", proxy_opt_handle_response, PROXY_HANDLER, NULL, NULL},
+  {"trusted_proxies", proxy_opt_trusted_proxies, PROXY_HANDLER, NULL, NULL},
+  {"flush_interval", proxy_opt_flush_interval, PROXY_HANDLER, NULL, NULL},
+  {"stream_timeout", proxy_opt_duration, PROXY_HANDLER, NULL, NULL},
+  {"stream_close_delay", proxy_opt_duration, PROXY_HANDLER, NULL, NULL},
+  {"method", proxy_opt_rewrite, PROXY_REWRITE, "method", NULL},
+  {"rewrite", proxy_opt_rewrite, PROXY_REWRITE, "uri", NULL},
+  {"verbose_logs", proxy_opt_flag, PROXY_HANDLER, NULL, NULL},
+};
+
+/* The object a subdirective writes, created on first use. */
+static struct json *proxy_option_object(struct helper *h, struct proxy *p, enum proxy_object where)
+{
+  switch (where) {
+  case PROXY_LB:
+    return proxy_obj(h, p->handler, "load_balancing");
+  case PROXY_ACTIVE:
+    return proxy_obj(h, proxy_obj(h, p->handler, "health_checks"), "active");
+  case PROXY_PASSIVE:
+    return proxy_obj(h, proxy_obj(h, p->handler, "health_checks"), "passive");
+  case PROXY_REWRITE:
+    return proxy_obj(h, p->handler, "rewrite");
+  case PROXY_HANDLER:
+    break;
+  }
+  return p->handler;
+}
+
+/* A named response matcher (@name { status ...; header ... }) or a row of proxy_options. */
 int proxy_subdirective(struct helper *h, struct proxy *p)
 {
   const char *sub = disp_val(&h->d);
@@ -300,45 +418,10 @@ int proxy_subdirective(struct helper *h, struct proxy *p)
     jset(h->ad->arena, p->response_matchers, sub, m);
     return 0;
   }
-  if (!strcmp(sub, "to")) {
-    int n;
-    const char **args = disp_remaining_args(&h->d, &n);
-    if (!n)
-      return disp_arg_err(&h->d);
-    for (int i = 0; i < n; i++)
-      if (proxy_append_upstream(h, jget_or_new(h->ad->arena, p->handler, "upstreams", JSON_ARRAY), args[i], &p->scheme) < 0)
-        return -1;
-    return 0;
-  }
-  if (!strcmp(sub, "lb_policy"))
-    return proxy_lb_policy(h, p);
-  if (!strcmp(sub, "lb_retries"))
-    return proxy_set_int(h, proxy_obj(h, p->handler, "load_balancing"), "retries", "lb_retries");
-  if (!strcmp(sub, "lb_try_duration") || !strcmp(sub, "lb_try_interval"))
-    return proxy_set_duration(h, proxy_obj(h, p->handler, "load_balancing"), sub + 3);
-  if (!strcmp(sub, "lb_retry_match"))
-    return proxy_retry_match(h, p);
-  if (!strncmp(sub, "health_", 7))
-    return proxy_active_health(h, p, sub);
-  if (!strcmp(sub, "max_fails") || !strcmp(sub, "fail_duration") || !strncmp(sub, "unhealthy_", 10))
-    return proxy_passive_health(h, p, sub);
-  if (!strcmp(sub, "request_buffers") || !strcmp(sub, "response_buffers"))
-    return proxy_buffers(h, p, sub);
-  if (!strcmp(sub, "header_up") || !strcmp(sub, "header_down"))
-    return proxy_headers(h, p, sub[7] == 'u');
-  if (!strcmp(sub, "transport"))
-    return proxy_transport(h, p);
-  if (!strcmp(sub, "dynamic"))
-    return proxy_dynamic(h, p);
-  if (!strcmp(sub, "replace_status"))
-    return proxy_replace_status(h, p);
-  if (!strcmp(sub, "handle_response")) {
-    if (p->nhandle_response == 16)
-      return disp_errf(&h->d, "too many handle_response blocks");
-    p->handle_response[p->nhandle_response++] = disp_next_segment(&h->d);
-    return 0;
-  }
-  return proxy_misc(h, p, sub);
+  const struct proxy_option *o = TABLE_FIND(proxy_options, sub);
+  if (!o)
+    return 1;
+  return o->parse(h, p, proxy_option_object(h, p, o->object), o);
 }
 
 int proxy_unmarshal(struct helper *h, struct proxy *p)
