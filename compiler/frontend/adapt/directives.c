@@ -9,10 +9,7 @@
 /* The row for name in this adaptation's table (directive_table.c). */
 static const struct directive *directive_find(struct adapt *ad, const char *name)
 {
-  for (size_t i = 0; i < ad->ndirectives; i++)
-    if (strcmp(ad->directives[i].name, name) == 0)
-      return &ad->directives[i];
-  return NULL;
+  return table_find(ad->directives, ad->ndirectives, sizeof ad->directives[0], name);
 }
 
 bool directive_known(struct adapt *ad, const char *name)

@@ -310,7 +310,7 @@ static struct json *matcher_url_pattern(struct helper *h, struct dispenser *d)
 
 static struct json *matcher_not(struct helper *h, struct dispenser *d);
 
-static const struct { const char *name; matcher_fn fn; } matcher_table[] = {
+static const struct matcher_row { const char *name; matcher_fn fn; } matcher_table[] = {
   {"path", matcher_list}, {"host", matcher_list}, {"method", matcher_list},
   {"header", matcher_header}, {"query", matcher_query}, {"expression", matcher_expression},
   {"remote_ip", matcher_ip}, {"client_ip", matcher_ip}, {"path_regexp", matcher_path_regexp},
@@ -321,9 +321,9 @@ static const struct { const char *name; matcher_fn fn; } matcher_table[] = {
 
 struct json *matchers_unmarshal(struct helper *h, const char *name, struct dispenser *d)
 {
-  for (size_t i = 0; i < sizeof matcher_table / sizeof matcher_table[0]; i++)
-    if (strcmp(matcher_table[i].name, name) == 0)
-      return matcher_table[i].fn(h, d);
+  const struct matcher_row *row = TABLE_FIND(matcher_table, name);
+  if (row)
+    return row->fn(h, d);
   fe_fail(h->ad->err, disp_pos(d), "getting matcher module '%s': module not registered: http.matchers.%s", name, name);
   return NULL;
 }

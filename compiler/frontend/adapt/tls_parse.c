@@ -48,41 +48,68 @@ static int tls_duration_into(struct helper *h, struct json *obj, const char *key
   return disp_next_arg(&h->d) ? disp_arg_err(&h->d) : 0;
 }
 
-/* DNS challenge subdirectives shared by `tls` and `issuer acme`; 1 when not one of them */
+/* DNS challenge subdirectives shared by `tls` and `issuer acme`: each row
+ * writes acme.challenges.dns; the duration rows also name themselves in
+ * dns_opts (when given) for the "requires a DNS provider" check. */
+struct tls_dns_row {
+  const char *name;
+  int (*parse)(struct helper *h, struct json *acme, const struct tls_dns_row *row);
+  const char *key;
+};
+
+/* dns [PROVIDER [args] { }] */
+static int tls_dns_set_provider(struct helper *h, struct json *acme, const struct tls_dns_row *row)
+{
+  (void)row;
+  struct json *dns = tls_dns_config(h, acme);
+  if (disp_next_arg(&h->d))
+    jset(h->ad->arena, dns, "provider", tls_dns_provider(h));
+  else if (!json_object_get(h->ad->options, "dns"))
+    return disp_errf(&h->d, "no DNS provider configured; set one with the 'dns' global option or specify one here");
+  return 0;
+}
+
+static int tls_dns_set_duration(struct helper *h, struct json *acme, const struct tls_dns_row *row)
+{
+  return tls_duration_into(h, tls_dns_config(h, acme), row->key);
+}
+
+static int tls_dns_set_strings(struct helper *h, struct json *acme, const struct tls_dns_row *row)
+{
+  int n;
+  const char **args = disp_remaining_args(&h->d, &n);
+  if (!n)
+    return disp_arg_err(&h->d);
+  jset(h->ad->arena, tls_dns_config(h, acme), row->key, jstrarr(h->ad->arena, args, n, disp_pos(&h->d)));
+  return 0;
+}
+
+static int tls_dns_set_string(struct helper *h, struct json *acme, const struct tls_dns_row *row)
+{
+  if (!disp_next_arg(&h->d))
+    return disp_arg_err(&h->d);
+  jset(h->ad->arena, tls_dns_config(h, acme), row->key, jstr(h->ad->arena, disp_val(&h->d), disp_pos(&h->d)));
+  return 0;
+}
+
+static const struct tls_dns_row tls_dns_rows[] = {
+  {"dns", tls_dns_set_provider, NULL},
+  {"propagation_delay", tls_dns_set_duration, "propagation_delay"},
+  {"propagation_timeout", tls_dns_set_duration, "propagation_timeout"},
+  {"dns_ttl", tls_dns_set_duration, "ttl"},
+  {"resolvers", tls_dns_set_strings, "resolvers"},
+  {"dns_challenge_override_domain", tls_dns_set_string, "override_domain"},
+};
+
+/* 1 when sub is not a DNS challenge subdirective */
 static int tls_dns_option(struct helper *h, struct json *acme, const char *sub, struct name_list *dns_opts)
 {
-  struct arena *a = h->ad->arena;
-  if (!strcmp(sub, "dns")) {
-    struct json *dns = tls_dns_config(h, acme);
-    if (disp_next_arg(&h->d))
-      jset(a, dns, "provider", tls_dns_provider(h));
-    else if (!json_object_get(h->ad->options, "dns"))
-      return disp_errf(&h->d, "no DNS provider configured; set one with the 'dns' global option or specify one here");
-    return 0;
-  }
-  static const char *const durations[][2] = {{"propagation_delay", "propagation_delay"},
-                                             {"propagation_timeout", "propagation_timeout"}, {"dns_ttl", "ttl"}};
-  for (int i = 0; i < 3; i++)
-    if (!strcmp(sub, durations[i][0])) {
-      if (dns_opts)
-        *ARENA_PUSH(a, dns_opts->items, dns_opts->count, dns_opts->cap) = sub;
-      return tls_duration_into(h, tls_dns_config(h, acme), durations[i][1]);
-    }
-  if (!strcmp(sub, "resolvers")) {
-    int n;
-    const char **args = disp_remaining_args(&h->d, &n);
-    if (!n)
-      return disp_arg_err(&h->d);
-    jset(a, tls_dns_config(h, acme), "resolvers", jstrarr(a, args, n, disp_pos(&h->d)));
-    return 0;
-  }
-  if (!strcmp(sub, "dns_challenge_override_domain")) {
-    if (!disp_next_arg(&h->d))
-      return disp_arg_err(&h->d);
-    jset(a, tls_dns_config(h, acme), "override_domain", jstr(a, disp_val(&h->d), disp_pos(&h->d)));
-    return 0;
-  }
-  return 1;
+  const struct tls_dns_row *row = TABLE_FIND(tls_dns_rows, sub);
+  if (!row)
+    return 1;
+  if (dns_opts && row->parse == tls_dns_set_duration)
+    *ARENA_PUSH(h->ad->arena, dns_opts->items, dns_opts->count, dns_opts->cap) = sub;
+  return row->parse(h, acme, row);
 }
 
 static int tls_preferred_chains(struct helper *h, struct json *owner)
@@ -106,32 +133,64 @@ static int tls_preferred_chains(struct helper *h, struct json *owner)
   return 0;
 }
 
-static int tls_acme_option(struct helper *h, struct json *iss, const char *sub)
+/* `issuer acme { ... }` properties besides the DNS ones: each sets key on the issuer */
+struct tls_acme_row {
+  const char *name;
+  int (*parse)(struct helper *h, struct json *iss, const char *key);
+  const char *key;
+};
+
+static int tls_acme_string(struct helper *h, struct json *iss, const char *key)
+{
+  if (!disp_next_arg(&h->d))
+    return disp_arg_err(&h->d);
+  jset(h->ad->arena, iss, key, jstr(h->ad->arena, disp_val(&h->d), disp_pos(&h->d)));
+  return 0;
+}
+
+static int tls_acme_strings(struct helper *h, struct json *iss, const char *key)
+{
+  int n;
+  const char **args = disp_remaining_args(&h->d, &n);
+  jset(h->ad->arena, iss, key, jstrarr(h->ad->arena, args, n, disp_pos(&h->d)));
+  return 0;
+}
+
+static int tls_acme_preferred_chains(struct helper *h, struct json *iss, const char *key)
+{
+  (void)key;
+  return tls_preferred_chains(h, iss);
+}
+
+/* disable_http_challenge / disable_tlsalpn_challenge: challenges.KEY.disabled */
+static int tls_acme_disable(struct helper *h, struct json *iss, const char *key)
 {
   struct arena *a = h->ad->arena;
+  struct json *ch = jget_or_new(a, iss, "challenges", JSON_OBJECT);
+  jset(a, jget_or_new(a, ch, key, JSON_OBJECT), "disabled", jbool(a, true));
+  return 0;
+}
+
+static const struct tls_acme_row tls_acme_rows[] = {
+  {"dir", tls_acme_string, "ca"},
+  {"test_dir", tls_acme_string, "test_ca"},
+  {"email", tls_acme_string, "email"},
+  {"profile", tls_acme_string, "profile"},
+  {"preferred_chains", tls_acme_preferred_chains, NULL},
+  {"trusted_roots", tls_acme_strings, "trusted_roots_pem_files"},
+  {"disable_http_challenge", tls_acme_disable, "http"},
+  {"disable_tlsalpn_challenge", tls_acme_disable, "tls-alpn"},
+};
+
+static int tls_acme_option(struct helper *h, struct json *iss, const char *sub)
+{
   int r = tls_dns_option(h, iss, sub, NULL);
   if (r != 1)
     return r;
-  if (!strcmp(sub, "dir") || !strcmp(sub, "test_dir") || !strcmp(sub, "email") || !strcmp(sub, "profile")) {
-    if (!disp_next_arg(&h->d))
-      return disp_arg_err(&h->d);
-    jset(a, iss, !strcmp(sub, "dir") ? "ca" : !strcmp(sub, "test_dir") ? "test_ca" : sub, jstr(a, disp_val(&h->d), disp_pos(&h->d)));
-    return 0;
-  }
-  if (!strcmp(sub, "preferred_chains"))
-    return tls_preferred_chains(h, iss);
-  if (!strcmp(sub, "trusted_roots")) {
-    int n;
-    const char **args = disp_remaining_args(&h->d, &n);
-    jset(a, iss, "trusted_roots_pem_files", jstrarr(a, args, n, disp_pos(&h->d)));
-    return 0;
-  }
-  if (!strcmp(sub, "disable_http_challenge") || !strcmp(sub, "disable_tlsalpn_challenge")) {
-    struct json *ch = jget_or_new(a, iss, "challenges", JSON_OBJECT);
-    jset(a, jget_or_new(a, ch, sub[8] == 'h' ? "http" : "tls-alpn", JSON_OBJECT), "disabled", jbool(a, true));
-    return 0;
-  }
-  return disp_errf(&h->d, "unrecognized ACME issuer property: %s", sub);
+  const struct tls_acme_row *row = TABLE_FIND(tls_acme_rows, sub);
+  if (!row)
+    return disp_errf(&h->d, "unrecognized ACME issuer property: %s", sub);
+  return row->parse(h, iss, row->key);
 }
 
 /* issuer acme|zerossl|internal [args] { ... } */
@@ -179,114 +238,157 @@ struct tls_state {
   struct name_list dns_opts;
 };
 
-static int tls_cp_option(struct helper *h, struct tls_state *st, const char *sub)
+/* protocols MIN [MAX] */
+static int tls_opt_protocols(struct helper *h, struct tls_state *st, const char *sub)
 {
+  (void)sub;
   struct arena *a = h->ad->arena;
   int n;
-  if (!strcmp(sub, "protocols")) {
-    const char **args = disp_remaining_args(&h->d, &n);
-    if (!n)
-      return disp_errf(&h->d, "protocols requires one or two arguments");
-    jset(a, st->cp, "protocol_min", jstr(a, args[0], disp_pos(&h->d)));
-    if (n > 1)
-      jset(a, st->cp, "protocol_max", jstr(a, args[1], disp_pos(&h->d)));
-    return 0;
-  }
-  if (!strcmp(sub, "ciphers") || !strcmp(sub, "curves") || !strcmp(sub, "alpn")) {
-    const char **args = disp_remaining_args(&h->d, &n);
-    if (!n && sub[0] == 'a')
-      return disp_arg_err(&h->d);
-    jset(a, st->cp, sub[0] == 'c' && sub[1] == 'i' ? "cipher_suites" : sub, jstrarr(a, args, n, disp_pos(&h->d)));
-    return 0;
-  }
-  if (!strcmp(sub, "insecure_secrets_log")) {
-    if (!disp_next_arg(&h->d))
-      return disp_arg_err(&h->d);
-    jset(a, st->cp, "insecure_secrets_log", jstr(a, disp_val(&h->d), disp_pos(&h->d)));
-    return 0;
-  }
-  return 1;
+  const char **args = disp_remaining_args(&h->d, &n);
+  if (!n)
+    return disp_errf(&h->d, "protocols requires one or two arguments");
+  jset(a, st->cp, "protocol_min", jstr(a, args[0], disp_pos(&h->d)));
+  if (n > 1)
+    jset(a, st->cp, "protocol_max", jstr(a, args[1], disp_pos(&h->d)));
+  return 0;
+}
+
+/* ciphers / curves / alpn: a list on the connection policy (ciphers as cipher_suites) */
+static int tls_opt_cp_list(struct helper *h, struct tls_state *st, const char *sub)
+{
+  int n;
+  const char **args = disp_remaining_args(&h->d, &n);
+  if (!n && !strcmp(sub, "alpn"))
+    return disp_arg_err(&h->d);
+  const char *key = !strcmp(sub, "ciphers") ? "cipher_suites" : sub;
+  jset(h->ad->arena, st->cp, key, jstrarr(h->ad->arena, args, n, disp_pos(&h->d)));
+  return 0;
+}
+
+static int tls_opt_secrets_log(struct helper *h, struct tls_state *st, const char *sub)
+{
+  if (!disp_next_arg(&h->d))
+    return disp_arg_err(&h->d);
+  jset(h->ad->arena, st->cp, sub, jstr(h->ad->arena, disp_val(&h->d), disp_pos(&h->d)));
+  return 0;
 }
 
 int tls_client_auth(struct helper *h, struct json *cp);
 
-/* ca, key_type, issuer and get_certificate; 1 when sub is none of them */
-static int tls_issuer_option(struct helper *h, struct tls_state *st, const char *sub)
+static int tls_opt_client_auth(struct helper *h, struct tls_state *st, const char *sub)
+{
+  (void)sub;
+  struct helper sub_h = *h;
+  sub_h.d = disp_next_segment(&h->d);
+  return tls_client_auth(&sub_h, st->cp);
+}
+
+/* load FOLDER... */
+static int tls_opt_load(struct helper *h, struct tls_state *st, const char *sub)
+{
+  (void)sub;
+  struct arena *a = h->ad->arena;
+  int n;
+  const char **args = disp_remaining_args(&h->d, &n);
+  struct json *l = jobj(a);
+  jset(a, l, "@folders", jstrarr(a, args, n, disp_pos(&h->d)));
+  jpush(a, st->loaders, l);
+  return 0;
+}
+
+/* ca URL / key_type TYPE: exactly one argument */
+static int tls_opt_ca_or_key_type(struct helper *h, struct tls_state *st, const char *sub)
 {
   struct arena *a = h->ad->arena;
-  if (!strcmp(sub, "ca") || !strcmp(sub, "key_type")) {
-    int n;
-    const char **args = disp_remaining_args(&h->d, &n);
-    if (n != 1)
-      return disp_arg_err(&h->d);
-    if (sub[0] == 'k')
-      st->key_type = args[0];
-    else {
-      st->acme = st->acme ? st->acme : jobj(a);
-      jset(a, st->acme, "ca", jstr(a, args[0], disp_pos(&h->d)));
-    }
-    return 0;
+  int n;
+  const char **args = disp_remaining_args(&h->d, &n);
+  if (n != 1)
+    return disp_arg_err(&h->d);
+  if (!strcmp(sub, "key_type"))
+    st->key_type = args[0];
+  else {
+    st->acme = st->acme ? st->acme : jobj(a);
+    jset(a, st->acme, "ca", jstr(a, args[0], disp_pos(&h->d)));
   }
-  if (!strcmp(sub, "issuer") || !strcmp(sub, "get_certificate")) {
-    if (!disp_next_arg(&h->d))
-      return disp_arg_err(&h->d);
-    if (sub[0] == 'g') {
-      struct json *m = tls_module(h, "via", disp_val(&h->d));
-      if (disp_next_arg(&h->d))
-        jset(a, m, "url", jstr(a, disp_val(&h->d), disp_pos(&h->d)));
-      jpush(a, st->managers, m);
-      return 0;
-    }
-    struct json *iss = tls_issuer(h);
-    if (!iss)
-      return -1;
-    jpush(a, st->issuers, iss);
-    return 0;
-  }
-  return 1;
+  return 0;
 }
+
+/* issuer NAME [args] { ... } */
+static int tls_opt_issuer(struct helper *h, struct tls_state *st, const char *sub)
+{
+  (void)sub;
+  if (!disp_next_arg(&h->d))
+    return disp_arg_err(&h->d);
+  struct json *iss = tls_issuer(h);
+  if (!iss)
+    return -1;
+  jpush(h->ad->arena, st->issuers, iss);
+  return 0;
+}
+
+/* get_certificate VIA [URL] */
+static int tls_opt_get_certificate(struct helper *h, struct tls_state *st, const char *sub)
+{
+  (void)sub;
+  if (!disp_next_arg(&h->d))
+    return disp_arg_err(&h->d);
+  struct json *m = tls_module(h, "via", disp_val(&h->d));
+  if (disp_next_arg(&h->d))
+    jset(h->ad->arena, m, "url", jstr(h->ad->arena, disp_val(&h->d), disp_pos(&h->d)));
+  jpush(h->ad->arena, st->managers, m);
+  return 0;
+}
+
+/* on_demand / reuse_private_keys: no arguments */
+static int tls_opt_flag(struct helper *h, struct tls_state *st, const char *sub)
+{
+  if (disp_next_arg(&h->d))
+    return disp_arg_err(&h->d);
+  *(!strcmp(sub, "on_demand") ? &st->on_demand : &st->reuse_keys) = true;
+  return 0;
+}
+
+static int tls_opt_renewal_window_ratio(struct helper *h, struct tls_state *st, const char *sub)
+{
+  (void)sub;
+  if (!disp_next_arg(&h->d))
+    return disp_arg_err(&h->d);
+  double v = strtod(disp_val(&h->d), NULL);
+  if (v <= 0 || v >= 1)
+    return disp_errf(&h->d, "renewal_window_ratio must be between 0 and 1 (exclusive)");
+  st->renewal_ratio = go_scalar(h->ad->arena, disp_token(&h->d));
+  return 0;
+}
+
+/* the DNS challenge rows, on the implicit ACME issuer */
+static int tls_opt_dns(struct helper *h, struct tls_state *st, const char *sub)
+{
+  if (!st->acme)
+    st->acme = jobj(h->ad->arena);
+  return tls_dns_option(h, st->acme, sub, &st->dns_opts);
+}
+
+static const struct tls_block_row {
+  const char *name;
+  int (*parse)(struct helper *h, struct tls_state *st, const char *sub);
+} tls_block_rows[] = {
+  {"protocols", tls_opt_protocols}, {"ciphers", tls_opt_cp_list}, {"curves", tls_opt_cp_list},
+  {"alpn", tls_opt_cp_list}, {"insecure_secrets_log", tls_opt_secrets_log},
+  {"client_auth", tls_opt_client_auth}, {"load", tls_opt_load},
+  {"ca", tls_opt_ca_or_key_type}, {"key_type", tls_opt_ca_or_key_type},
+  {"issuer", tls_opt_issuer}, {"get_certificate", tls_opt_get_certificate},
+  {"on_demand", tls_opt_flag}, {"reuse_private_keys", tls_opt_flag},
+  {"renewal_window_ratio", tls_opt_renewal_window_ratio},
+  {"dns", tls_opt_dns}, {"propagation_delay", tls_opt_dns}, {"propagation_timeout", tls_opt_dns},
+  {"dns_ttl", tls_opt_dns}, {"resolvers", tls_opt_dns}, {"dns_challenge_override_domain", tls_opt_dns},
+};
 
 static int tls_block_option(struct helper *h, struct tls_state *st, const char *sub)
 {
-  struct arena *a = h->ad->arena;
-  int r = tls_cp_option(h, st, sub);
-  if (r != 1)
-    return r;
-  if (!strcmp(sub, "client_auth")) {
-    struct helper sub_h = *h;
-    sub_h.d = disp_next_segment(&h->d);
-    return tls_client_auth(&sub_h, st->cp);
-  }
-  if (!strcmp(sub, "load")) {
-    int n;
-    const char **args = disp_remaining_args(&h->d, &n);
-    struct json *l = jobj(a);
-    jset(a, l, "@folders", jstrarr(a, args, n, disp_pos(&h->d)));
-    jpush(a, st->loaders, l);
-    return 0;
-  }
-  r = tls_issuer_option(h, st, sub);
-  if (r != 1)
-    return r;
-  if (!strcmp(sub, "on_demand") || !strcmp(sub, "reuse_private_keys")) {
-    if (disp_next_arg(&h->d))
-      return disp_arg_err(&h->d);
-    *(sub[0] == 'o' ? &st->on_demand : &st->reuse_keys) = true;
-    return 0;
-  }
-  if (!strcmp(sub, "renewal_window_ratio")) {
-    if (!disp_next_arg(&h->d))
-      return disp_arg_err(&h->d);
-    double v = strtod(disp_val(&h->d), NULL);
-    if (v <= 0 || v >= 1)
-      return disp_errf(&h->d, "renewal_window_ratio must be between 0 and 1 (exclusive)");
-    st->renewal_ratio = go_scalar(a, disp_token(&h->d));
-    return 0;
-  }
-  if (!st->acme)
-    st->acme = jobj(a);
-  r = tls_dns_option(h, st->acme, sub, &st->dns_opts);
-  return r == 1 ? disp_errf(&h->d, "unknown subdirective: %s", sub) : r;
+  const struct tls_block_row *row = TABLE_FIND(tls_block_rows, sub);
+  if (!row)
+    return disp_errf(&h->d, "unknown subdirective: %s", sub);
+  return row->parse(h, st, sub);
 }
 
 static int tls_first_line(struct helper *h, struct tls_state *st, const char **args, int n)
@@ -399,44 +501,59 @@ int adapt_tls(struct helper *h, struct config_values *out)
 
 /* ---- global options that feed the tls app ---- */
 
-int option_tls_generic(struct helper *h, const char *name)
+/* cert_issuer NAME [args] { ... }: appended to the default issuers */
+int option_cert_issuer(struct helper *h, const char *name)
+{
+  if (!disp_next_arg(&h->d))
+    return disp_arg_err(&h->d);
+  struct json *iss = tls_issuer(h);
+  if (!iss)
+    return -1;
+  jpush(h->ad->arena, jget_or_new(h->ad->arena, h->ad->options, name, JSON_ARRAY), iss);
+  return 0;
+}
+
+/* dns PROVIDER ... (required) / acme_dns [PROVIDER ...] (null without one) */
+int option_dns_provider(struct helper *h, const char *name)
 {
   struct arena *a = h->ad->arena;
-  struct json *opts = h->ad->options;
-  if (!strcmp(name, "cert_issuer")) {
-    if (!disp_next_arg(&h->d))
+  if (!disp_next_arg(&h->d)) {
+    if (!strcmp(name, "dns"))
       return disp_arg_err(&h->d);
-    struct json *iss = tls_issuer(h);
-    if (!iss)
-      return -1;
-    jpush(a, jget_or_new(a, opts, name, JSON_ARRAY), iss);
+    jset(a, h->ad->options, name, jnull(a));
     return 0;
   }
-  if (!strcmp(name, "dns") || !strcmp(name, "acme_dns")) {
-    if (!disp_next_arg(&h->d)) {
-      if (name[0] == 'd')
-        return disp_arg_err(&h->d);
-      jset(a, opts, name, jnull(a));
-      return 0;
-    }
-    jset(a, opts, name, tls_dns_provider(h));
-    return 0;
-  }
-  if (!strcmp(name, "tls_resolvers")) {
-    int n;
-    const char **args = disp_remaining_args(&h->d, &n);
-    if (!n)
-      return disp_arg_err(&h->d);
-    jset(a, opts, name, jstrarr(a, args, n, disp_pos(&h->d)));
-    return 0;
-  }
-  if (!strcmp(name, "preferred_chains"))
-    return tls_preferred_chains(h, opts);
-  if (!strcmp(name, "renewal_window_ratio")) {
-    if (!disp_next_arg(&h->d))
-      return disp_arg_err(&h->d);
-    jset(a, opts, name, go_scalar(a, disp_token(&h->d)));
-    return 0;
-  }
+  jset(a, h->ad->options, name, tls_dns_provider(h));
+  return 0;
+}
+
+/* tls_resolvers ADDRESS... */
+int option_tls_resolvers(struct helper *h, const char *name)
+{
+  int n;
+  const char **args = disp_remaining_args(&h->d, &n);
+  if (!n)
+    return disp_arg_err(&h->d);
+  jset(h->ad->arena, h->ad->options, name, jstrarr(h->ad->arena, args, n, disp_pos(&h->d)));
+  return 0;
+}
+
+int option_preferred_chains(struct helper *h, const char *name)
+{
+  (void)name;
+  return tls_preferred_chains(h, h->ad->options);
+}
+
+int option_renewal_window_ratio(struct helper *h, const char *name)
+{
+  if (!disp_next_arg(&h->d))
+    return disp_arg_err(&h->d);
+  jset(h->ad->arena, h->ad->options, name, go_scalar(h->ad->arena, disp_token(&h->d)));
+  return 0;
+}
+
+/* TLS global options zsc does not adapt yet */
+int option_tls_unsupported(struct helper *h, const char *name)
+{
   return disp_errf(&h->d, "global option '%s' is not supported by zsc yet", name);
 }
