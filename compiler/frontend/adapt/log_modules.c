@@ -42,41 +42,91 @@ static int file_roll_list(struct helper *h, struct json *w, const char *key, boo
   return 0;
 }
 
+/* One `output file` option: its parser, the writer key it sets, and whether
+ * it takes one value (read before the name is even checked, as Caddy does). */
+struct file_row {
+  const char *name;
+  int (*parse)(struct helper *h, struct json *w, const struct file_row *row, const char *v);
+  const char *key;
+  bool value;
+};
+
+static int file_set_bool(struct helper *h, struct json *w, const struct file_row *row, const char *v)
+{
+  (void)v;
+  jset(h->ad->arena, w, row->key, jbool(h->ad->arena, !strcmp(row->name, "roll_local_time")));
+  return 0;
+}
+
+/* roll_at TIME[,TIME]... / roll_minutes N[,N]... */
+static int file_set_list(struct helper *h, struct json *w, const struct file_row *row, const char *v)
+{
+  (void)v;
+  return file_roll_list(h, w, row->key, !strcmp(row->name, "roll_minutes"));
+}
+
+static int file_set_string(struct helper *h, struct json *w, const struct file_row *row, const char *v)
+{
+  jset(h->ad->arena, w, row->key, jstr(h->ad->arena, v, disp_pos(&h->d)));
+  return 0;
+}
+
+/* roll_size SIZE, in whole megabytes rounded up */
+static int file_set_size_mb(struct helper *h, struct json *w, const struct file_row *row, const char *v)
+{
+  long long n;
+  if (go_parse_size(v, &n) < 0)
+    return disp_errf(&h->d, "parsing size: %s", v);
+  jset(h->ad->arena, w, row->key, jint(h->ad->arena, (long long)ceil((double)n / 1048576.0), disp_pos(&h->d)));
+  return 0;
+}
+
+/* roll_keep N (anything else is not understood) */
+static int file_set_keep(struct helper *h, struct json *w, const struct file_row *row, const char *v)
+{
+  long long n;
+  if (!go_atoi(v, &n))
+    return disp_errf(&h->d, "unrecognized subdirective '%s'", row->name);
+  jset(h->ad->arena, w, row->key, jint(h->ad->arena, n, disp_pos(&h->d)));
+  return 0;
+}
+
+/* roll_keep_for DURATION (whole days, rounded up) / roll_interval DURATION (ns) */
+static int file_set_duration(struct helper *h, struct json *w, const struct file_row *row, const char *v)
+{
+  long long n;
+  if (go_parse_duration(v, &n) < 0)
+    return disp_errf(&h->d, "parsing duration: %s", v);
+  if (!strcmp(row->name, "roll_keep_for"))
+    n = (long long)ceil((double)n / 3.6e12 / 24.0);
+  jset(h->ad->arena, w, row->key, jint(h->ad->arena, n, disp_pos(&h->d)));
+  return 0;
+}
+
+static const struct file_row file_rows[] = {
+  {"roll_disabled", file_set_bool, "roll", false},
+  {"roll_uncompressed", file_set_bool, "roll_gzip", false},
+  {"roll_local_time", file_set_bool, "roll_local_time", false},
+  {"roll_at", file_set_list, "roll_at", false},
+  {"roll_minutes", file_set_list, "roll_minutes", false},
+  {"mode", file_set_string, "mode", true},
+  {"dir_mode", file_set_string, "dir_mode", true},
+  {"roll_compression", file_set_string, "roll_compression", true},
+  {"roll_size", file_set_size_mb, "roll_size_mb", true},
+  {"roll_keep", file_set_keep, "roll_keep", true},
+  {"roll_keep_for", file_set_duration, "roll_keep_days", true},
+  {"roll_interval", file_set_duration, "roll_interval", true},
+};
+
 static int file_option(struct helper *h, struct json *w, const char *sub)
 {
-  struct arena *a = h->ad->arena;
+  const struct file_row *row = TABLE_FIND(file_rows, sub);
   const char *v = NULL;
-  long long n;
-  if (!strcmp(sub, "roll_disabled") || !strcmp(sub, "roll_uncompressed")) {
-    jset(a, w, sub[5] == 'd' ? "roll" : "roll_gzip", jbool(a, false));
-    return 0;
-  }
-  if (!strcmp(sub, "roll_local_time")) {
-    jset(a, w, "roll_local_time", jbool(a, true));
-    return 0;
-  }
-  if (!strcmp(sub, "roll_at") || !strcmp(sub, "roll_minutes"))
-    return file_roll_list(h, w, sub, sub[5] == 'm');
-  if (log_arg(h, &v) < 0)
+  if ((!row || row->value) && log_arg(h, &v) < 0)
     return -1;
-  if (!strcmp(sub, "mode") || !strcmp(sub, "dir_mode") || !strcmp(sub, "roll_compression"))
-    jset(a, w, sub, jstr(a, v, disp_pos(&h->d)));
-  else if (!strcmp(sub, "roll_size")) {
-    if (go_parse_size(v, &n) < 0)
-      return disp_errf(&h->d, "parsing size: %s", v);
-    jset(a, w, "roll_size_mb", jint(a, (long long)ceil((double)n / 1048576.0), disp_pos(&h->d)));
-  } else if (!strcmp(sub, "roll_keep") && go_atoi(v, &n))
-    jset(a, w, "roll_keep", jint(a, n, disp_pos(&h->d)));
-  else if (!strcmp(sub, "roll_keep_for") || !strcmp(sub, "roll_interval")) {
-    if (go_parse_duration(v, &n) < 0)
-      return disp_errf(&h->d, "parsing duration: %s", v);
-    if (sub[5] == 'k')
-      jset(a, w, "roll_keep_days", jint(a, (long long)ceil((double)n / 3.6e12 / 24.0), disp_pos(&h->d)));
-    else
-      jset(a, w, "roll_interval", jint(a, n, disp_pos(&h->d)));
-  } else
+  if (!row)
     return disp_errf(&h->d, "unrecognized subdirective '%s'", sub);
-  return 0;
+  return row->parse(h, w, row, v);
 }
 
 /* output stdout|stderr|discard|file PATH {...}|net ADDR {...} */
