@@ -129,39 +129,75 @@ static int file_option(struct helper *h, struct json *w, const char *sub)
   return row->parse(h, w, row, v);
 }
 
+/* net's block: soft_start, dial_timeout DURATION */
+static int net_option(struct helper *h, struct json *w, const char *sub)
+{
+  struct arena *a = h->ad->arena;
+  if (!strcmp(sub, "soft_start"))
+    jset(a, w, "soft_start", jbool(a, true));
+  else if (!strcmp(sub, "dial_timeout") && disp_next_arg(&h->d)) {
+    struct json *d = go_duration_json(&h->d, disp_val(&h->d));
+    if (!d)
+      return -1;
+    jset(a, w, "dial_timeout", d);
+  } else
+    return disp_errf(&h->d, "unrecognized subdirective '%s'", sub);
+  return 0;
+}
+
+/* file PATH { options } / net ADDRESS { options }: the target under key, then the block */
+static int writer_with_target(struct helper *h, struct json *w, const char *key, int (*option)(struct helper *, struct json *, const char *))
+{
+  const char *target = NULL;
+  if (log_arg(h, &target) < 0)
+    return -1;
+  jset(h->ad->arena, w, key, jstr(h->ad->arena, target, disp_pos(&h->d)));
+  if (disp_next_arg(&h->d))
+    return disp_arg_err(&h->d);
+  for (int nest = h->d.nesting; disp_next_block(&h->d, nest);)
+    if (option(h, w, disp_val(&h->d)) < 0)
+      return -1;
+  return 0;
+}
+
+static int writer_file(struct helper *h, struct json *w)
+{
+  return writer_with_target(h, w, "filename", file_option);
+}
+
+static int writer_net(struct helper *h, struct json *w)
+{
+  return writer_with_target(h, w, "address", net_option);
+}
+
+static int writer_plain(struct helper *h, struct json *w)
+{
+  (void)h, (void)w;
+  return 0;
+}
+
+/* The writer modules `output` knows, each with its Caddyfile syntax. */
+static const struct writer_row {
+  const char *name;
+  int (*parse)(struct helper *h, struct json *w);
+} writer_rows[] = {
+  {"stdout", writer_plain}, {"stderr", writer_plain}, {"discard", writer_plain},
+  {"file", writer_file}, {"net", writer_net},
+};
+
 /* output stdout|stderr|discard|file PATH {...}|net ADDR {...} */
 int log_writer(struct helper *h, struct json *cl)
 {
-  struct arena *a = h->ad->arena;
   const char *name = NULL;
   if (log_arg(h, &name) < 0)
     return -1;
   struct json *w = module_obj(h, "output", name);
-  if (!strcmp(name, "file") || !strcmp(name, "net")) {
-    const char *target = NULL;
-    if (log_arg(h, &target) < 0)
-      return -1;
-    jset(a, w, name[0] == 'f' ? "filename" : "address", jstr(a, target, disp_pos(&h->d)));
-    if (disp_next_arg(&h->d))
-      return disp_arg_err(&h->d);
-    for (int nest = h->d.nesting; disp_next_block(&h->d, nest);) {
-      const char *sub = disp_val(&h->d);
-      if (name[0] == 'n') {
-        if (!strcmp(sub, "soft_start"))
-          jset(a, w, "soft_start", jbool(a, true));
-        else if (!strcmp(sub, "dial_timeout") && disp_next_arg(&h->d)) {
-          struct json *d = go_duration_json(&h->d, disp_val(&h->d));
-          if (!d)
-            return -1;
-          jset(a, w, "dial_timeout", d);
-        } else
-          return disp_errf(&h->d, "unrecognized subdirective '%s'", sub);
-      } else if (file_option(h, w, sub) < 0)
-        return -1;
-    }
-  } else if (strcmp(name, "stdout") && strcmp(name, "stderr") && strcmp(name, "discard"))
+  const struct writer_row *row = TABLE_FIND(writer_rows, name);
+  if (!row)
     return disp_errf(&h->d, "getting module named 'caddy.logging.writers.%s': module not registered: caddy.logging.writers.%s", name, name);
-  jset(a, cl, "writer", w);
+  if (row->parse(h, w) < 0)
+    return -1;
+  jset(h->ad->arena, cl, "writer", w);
   return 0;
 }
 
@@ -304,18 +340,31 @@ static int log_plain_encoder(struct helper *h, struct json *enc)
   return 0;
 }
 
+static int encoder_filter(struct helper *h, struct json *enc)
+{
+  return log_wrapping_encoder(h, enc, false);
+}
+
+static int encoder_append(struct helper *h, struct json *enc)
+{
+  return log_wrapping_encoder(h, enc, true);
+}
+
+/* The encoder modules `format` knows (journald wraps another, as filter does). */
+static const struct encoder_row {
+  const char *name;
+  int (*parse)(struct helper *h, struct json *enc);
+} encoder_rows[] = {
+  {"console", log_plain_encoder}, {"json", log_plain_encoder}, {"filter", encoder_filter},
+  {"append", encoder_append}, {"journald", encoder_filter},
+};
+
 static struct json *log_encoder_module(struct helper *h, const char *name)
 {
   struct json *enc = module_obj(h, "format", name);
-  int r;
-  if (!strcmp(name, "console") || !strcmp(name, "json"))
-    r = log_plain_encoder(h, enc);
-  else if (!strcmp(name, "filter") || !strcmp(name, "append"))
-    r = log_wrapping_encoder(h, enc, name[0] == 'a');
-  else if (!strcmp(name, "journald"))
-    r = log_wrapping_encoder(h, enc, false);
-  else
-    r = disp_errf(&h->d, "getting module named 'caddy.logging.encoders.%s': module not registered: caddy.logging.encoders.%s", name, name);
+  const struct encoder_row *row = TABLE_FIND(encoder_rows, name);
+  int r = row ? row->parse(h, enc)
+              : disp_errf(&h->d, "getting module named 'caddy.logging.encoders.%s': module not registered: caddy.logging.encoders.%s", name, name);
   return r < 0 ? NULL : enc;
 }
 
