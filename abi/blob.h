@@ -62,47 +62,41 @@ struct zs_srcmap_row {
   uint32_t src_col;
 };
 
-/* Runtime config. All *_str fields are offsets into the string pool that ends
- * the section; every string is NUL-terminated inside the pool. Tables are
- * arrays at the given offsets from the start of the section. */
+/* Runtime config: the tables and fields of config.def. All *_str fields are
+ * offsets into the string pool that ends the section; tables are arrays at the
+ * given offsets from the start of the section. abi/config_check.h validates it. */
 struct zs_config_header {
-  uint32_t server_count, server_table;
-  uint32_t listener_count, listener_table;
-  uint32_t file_server_count, file_server_table;
-  uint32_t proxy_count, proxy_table;
+#define ZS_TABLE_BEGIN(table, plural, doc) uint32_t table##_count, table##_table;
+#include "config.def"
   uint32_t strings_offset, strings_size;
 };
 
-struct zs_server {
-  uint32_t name_str;       /* "srv0" */
-  uint32_t entry;          /* index into the entry table */
-  uint32_t flags;          /* ZS_SERVER_* */
-  uint32_t reserved;
-};
-#define ZS_SERVER_TLS 1u
+/* struct zs_server, zs_listener, ...: one per ZS_TABLE_BEGIN */
+#define ZS_TABLE_BEGIN(table, plural, doc) struct zs_##table {
+#define ZS_FIELD(table, type, name, kind, a, b, doc) type name;
+#define ZS_TABLE_END(table) };
+#include "config.def"
 
-struct zs_listener {
-  uint32_t server;         /* index into the server table */
-  uint32_t host_str;       /* bind address, "" for all interfaces */
-  uint16_t port;
-  uint16_t flags;
-  uint32_t reserved;
+/* the flag constants of every FLAGS field (ZS_SERVER_TLS, ZS_FILE_BROWSE, ...) */
+#define ZS_FLAG_ENUM(constant, value, label) constant = (value),
+#define ZS_FLAG_ENUM_NUM(list)
+#define ZS_FLAG_ENUM_OPTNUM(list)
+#define ZS_FLAG_ENUM_FLAGS(list) list(ZS_FLAG_ENUM)
+#define ZS_FLAG_ENUM_STR(list)
+#define ZS_FLAG_ENUM_LIST(list)
+#define ZS_FLAG_ENUM_INDEX(list)
+#define ZS_FLAG_ENUM_RESERVED(list)
+enum zs_config_flag {
+#define ZS_FIELD(table, type, name, kind, a, b, doc) ZS_FLAG_ENUM_##kind(a)
+#include "config.def"
+  ZS_CONFIG_FLAG_NONE = 0
 };
 
-struct zs_file_server {
-  uint32_t root_str;       /* root when no root variable is set ("" = current directory) */
-  uint32_t index_str;      /* index file names, NUL-separated, ending with an empty name */
-  uint32_t flags;          /* ZS_FILE_* */
-  uint32_t status;         /* 0, or a status code to respond with (file_server status) */
-  uint32_t hide_str;       /* Caddy's hide list: patterns, NUL-separated, ending with an empty one */
-  uint32_t reserved;
-};
-#define ZS_FILE_BROWSE 1u
-
-struct zs_proxy {
-  uint32_t upstream_str;   /* "host:port" to dial, as Caddy's upstreams.dial */
-  uint32_t flags;
-};
+/* no implicit padding anywhere: every struct is exactly its fields */
+#define ZS_TABLE_BEGIN(table, plural, doc) _Static_assert(sizeof(struct zs_##table) == 0
+#define ZS_FIELD(table, type, name, kind, a, b, doc) + sizeof(type)
+#define ZS_TABLE_END(table) , "struct zs_" #table " has padding");
+#include "config.def"
 
 /* FNV-1a, 64-bit, byte by byte: enough to catch truncation and corruption
  * (it is not a signature; integrity against tampering is the file system's job). */

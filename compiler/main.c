@@ -10,6 +10,7 @@
 #include "base/json.h"
 #include "base/strbuf.h"
 #include "bpf/bpf.h"
+#include "bpf/lift.h"
 #include "explore/explore.h"
 #include "frontend/frontend.h"
 #include "native/native.h"
@@ -36,7 +37,7 @@ static int write_blob(struct arena *a, const struct options *opt, struct pipelin
   return zsb_write(opt->output, &in, d);
 }
 
-/* Runs the pipeline (pipeline.c: frontend, codegen, bpf, lift, native) as far
+/* Runs the pipeline (pipeline.c: frontend, lower, codegen, bpf, lift, native) as far
  * as --emit asks, then prints that stage's output or writes the blob. */
 static int compile(struct arena *a, const struct options *opt, struct diag *d)
 {
@@ -50,9 +51,15 @@ static int compile(struct arena *a, const struct options *opt, struct diag *d)
   switch (opt->emit) {
   case EMIT_IR: frontend_emit_ir(p.ir, &out); break;
   case EMIT_JSON: json_write(&out, p.ir, true); strbuf_putc(&out, '\n'); break;
+  case EMIT_LOWERED: lower_dump(&p.lowered, &out); break;
   case EMIT_C: return emit_text(p.cg.c_source);
-  case EMIT_BPF: bpf_disasm(&p.prog, &out); break;
-  case EMIT_CAGED_C: return emit_text(strbuf_cstr(&p.caged));
+  case EMIT_BPF: (opt->stdlib_names ? bpf_disasm_own : bpf_disasm)(&p.prog, &out); break;
+  case EMIT_CAGED_C:
+    if (!opt->stdlib_names)
+      return emit_text(strbuf_cstr(&p.caged));
+    if (lift_program_own(a, &p.prog, &out, d) < 0)
+      return -1;
+    break;
   case EMIT_ASM: native_disasm(a, &p.image, &p.prog, strbuf_cstr(&p.caged), &out); break;
   default: return write_blob(a, opt, &p, d);
   }

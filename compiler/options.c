@@ -5,7 +5,7 @@
 #include <string.h>
 
 static const char *const emit_names[] = {
-  [EMIT_AST] = "ast", [EMIT_IR] = "ir", [EMIT_JSON] = "json", [EMIT_C] = "c",
+  [EMIT_AST] = "ast", [EMIT_IR] = "ir", [EMIT_JSON] = "json", [EMIT_LOWERED] = "lowered", [EMIT_C] = "c",
   [EMIT_BPF] = "bpf", [EMIT_CAGED_C] = "caged-c", [EMIT_ASM] = "asm",
 };
 
@@ -14,7 +14,7 @@ static int options_usage(const char *problem)
   if (problem)
     fprintf(stderr, "zsc: %s\n", problem);
   fputs("usage: zsc CADDYFILE -o OUT.zsb [--cc=clang|tcc] [--target=x86_64|aarch64] [--clang=PATH]\n"
-        "       zsc --emit=ast|ir|json|c|bpf|caged-c|asm CADDYFILE [--cc=..] [--target=..]\n"
+        "       zsc --emit=ast|ir|json|lowered|c|bpf|caged-c|asm CADDYFILE [--cc=..] [--target=..] [--stdlib=code|names]\n"
         "       zsc adapt CADDYFILE\n"
         "       zsc explore CADDYFILE [-o PAGE.html | --stdout] [--cc=..] [--target=..]\n"
         "       (--bpf-c=FILE builds FILE instead of the generated eBPF C, with the config of CADDYFILE)\n",
@@ -50,6 +50,12 @@ int options_parse_flag(const char *arg, struct options *opt)
     if (strcmp(v, "x86_64") == 0) opt->arch = ZS_ARCH_X86_64;
     else if (strcmp(v, "aarch64") == 0) opt->arch = ZS_ARCH_AARCH64;
     else return options_usage("--target must be x86_64 or aarch64");
+    return 0;
+  }
+  if (options_value(arg, "--stdlib", &v)) {
+    if (strcmp(v, "code") == 0) opt->stdlib_names = false;
+    else if (strcmp(v, "names") == 0) opt->stdlib_names = true;
+    else return options_usage("--stdlib must be code or names");
     return 0;
   }
   if (options_value(arg, "--clang", &opt->clang) || options_value(arg, "--bpf-c", &opt->bpf_c))

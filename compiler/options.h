@@ -2,11 +2,13 @@
 #ifndef ZSC_OPTIONS_H
 #define ZSC_OPTIONS_H
 
+#include <stdbool.h>
+
 #include "abi/blob.h"
 #include "native/native.h"
 
 enum emit_stage {
-  EMIT_NONE, EMIT_AST, EMIT_IR, EMIT_JSON, EMIT_C, EMIT_BPF, EMIT_CAGED_C, EMIT_ASM,
+  EMIT_NONE, EMIT_AST, EMIT_IR, EMIT_JSON, EMIT_LOWERED, EMIT_C, EMIT_BPF, EMIT_CAGED_C, EMIT_ASM,
 };
 
 struct options {
@@ -15,6 +17,8 @@ struct options {
   const char *clang;           /* --clang=PATH */
   const char *bpf_c;           /* --bpf-c=FILE: eBPF C to build instead of the generated one */
   enum emit_stage emit;
+  bool stdlib_names;           /* --stdlib=names: the bpf and caged-c listings name the
+                                  stdlib-bpf functions instead of printing them */
   enum zs_arch arch;
   enum native_cc cc;
 };

@@ -148,7 +148,7 @@ static void conn_respond_decision(struct worker *w, struct conn *c)
     conn_respond_error(w, c, 500);
     return;
   }
-  int keep_alive = c->req.keep_alive && !w->stopping &&
+  int keep_alive = c->req.keep_alive && !w->stopping && w->dec->action != ZS_ACT_RESPOND_CLOSE &&
                    !(c->req.expect_continue && c->body_active);
   int head = conn_is_head(&c->req);
   r->head_request = head;
@@ -227,6 +227,8 @@ static void conn_dispatch(struct worker *w, struct conn *c)
   }
   if (!w->dec->trapped && w->dec->action == ZS_ACT_PROXY)
     conn_begin_proxy(w, c);
+  else if (!w->dec->trapped && w->dec->action == ZS_ACT_ABORT)
+    c->close_after_send = 1;   /* abort: no response; what is queued still goes */
   else
     conn_respond_decision(w, c);
 }
@@ -278,6 +280,8 @@ void conn_on_input(struct worker *w, struct conn *c)
   }
   conn_compact(c);
   loop_conn_flush(w, c);
+  if (c->close_after_send && !c->closing && !c->send_pending && !c->read_pending && c->out_sent >= c->out_len)
+    loop_conn_close(w, c);   /* nothing left to send (abort) */
 }
 
 void conn_on_sent(struct worker *w, struct conn *c)

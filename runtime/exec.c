@@ -265,7 +265,8 @@ static void exec_take_action(const struct blob *blob, uint64_t r0, struct exec_d
 {
   unsigned kind = ZS_ACTION_KIND(r0), id = ZS_ACTION_ID(r0);
   const struct zs_config_header *c = blob->config;
-  int valid = (kind == ZS_ACT_NEXT || kind == ZS_ACT_RESPOND) ||
+  int valid = (kind == ZS_ACT_NEXT || kind == ZS_ACT_RESPOND || kind == ZS_ACT_RESPOND_CLOSE ||
+               kind == ZS_ACT_ABORT) ||
               (kind == ZS_ACT_FILE && id < c->file_server_count) ||
               (kind == ZS_ACT_PROXY && id < c->proxy_count);
   if (!valid || (r0 >> 32) != 0) {

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "../abi/cage.h"
+#include "../abi/config_check.h"
 
 #if defined(__x86_64__)
 #define LOADER_ARCH ZS_ARCH_X86_64
@@ -146,104 +147,25 @@ static int loader_check_sections(struct loader *l)
   return 0;
 }
 
-/* a table of count entries of size bytes at offset off of the config section */
-static int loader_check_table(struct loader *l, const char *what, uint32_t off, uint32_t count,
-                              size_t size)
-{
-  uint64_t sec_size = l->sec[ZS_SEC_CONFIG]->size;
-  if (off % 4 != 0 || !loader_inside(off, (uint64_t)count * size, sec_size))
-    return loader_fail(l, "config: %s table (%u entries at 0x%x) is outside the section", what, count, off);
-  return 0;
-}
-
-static int loader_check_string(struct loader *l, const char *what, unsigned i, uint32_t off)
-{
-  if (off >= l->b->strings_size)
-    return loader_fail(l, "config: %s %u: string offset %u is outside the string pool", what, i, off);
-  return 0;
-}
-
-/* index_str: names separated by NUL, ending with an empty name */
-static int loader_check_name_list(struct loader *l, unsigned i, uint32_t off)
-{
-  for (;;) {
-    if (loader_check_string(l, "file_server", i, off) < 0)
-      return -1;
-    size_t len = strlen(l->b->strings + off);
-    if (len == 0)
-      return 0;
-    off += (uint32_t)len + 1;
-  }
-}
-
-static int loader_check_pool(struct loader *l)
-{
-  const struct zs_config_header *c = l->b->config;
-  if (!loader_inside(c->strings_offset, c->strings_size, l->sec[ZS_SEC_CONFIG]->size))
-    return loader_fail(l, "config: string pool is outside the section");
-  l->b->strings = (const char *)l->b->config + c->strings_offset;
-  l->b->strings_size = c->strings_size;
-  /* a NUL at the end makes every in-pool offset a terminated string */
-  if (c->strings_size > 0 && l->b->strings[c->strings_size - 1] != '\0')
-    return loader_fail(l, "config: string pool does not end with NUL");
-  return 0;
-}
-
-static int loader_check_tables(struct loader *l)
-{
-  const struct zs_config_header *c = l->b->config;
-  const uint8_t *base = (const uint8_t *)c;
-  if (loader_check_table(l, "server", c->server_table, c->server_count, sizeof(struct zs_server)) < 0 ||
-      loader_check_table(l, "listener", c->listener_table, c->listener_count, sizeof(struct zs_listener)) < 0 ||
-      loader_check_table(l, "file_server", c->file_server_table, c->file_server_count, sizeof(struct zs_file_server)) < 0 ||
-      loader_check_table(l, "proxy", c->proxy_table, c->proxy_count, sizeof(struct zs_proxy)) < 0)
-    return -1;
-  l->b->servers = (const void *)(base + c->server_table);
-  l->b->listeners = (const void *)(base + c->listener_table);
-  l->b->file_servers = (const void *)(base + c->file_server_table);
-  l->b->proxies = (const void *)(base + c->proxy_table);
-  return loader_check_pool(l);
-}
-
-static int loader_check_records(struct loader *l)
-{
-  const struct blob *b = l->b;
-  const struct zs_config_header *c = b->config;
-  for (size_t i = 0; i < b->entry_count; i++)
-    if (b->entries[i].server >= c->server_count)
-      return loader_fail(l, "entry %zu: no server %u", i, b->entries[i].server);
-  for (unsigned i = 0; i < c->server_count; i++) {
-    if (loader_check_string(l, "server", i, b->servers[i].name_str) < 0)
-      return -1;
-    if (b->servers[i].entry >= b->entry_count || b->entries[b->servers[i].entry].server != i)
-      return loader_fail(l, "config: server %u: entry %u is not its entry", i, b->servers[i].entry);
-  }
-  for (unsigned i = 0; i < c->listener_count; i++) {
-    if (b->listeners[i].server >= c->server_count)
-      return loader_fail(l, "config: listener %u: no server %u", i, b->listeners[i].server);
-    if (loader_check_string(l, "listener", i, b->listeners[i].host_str) < 0)
-      return -1;
-  }
-  for (unsigned i = 0; i < c->file_server_count; i++)
-    if (loader_check_string(l, "file_server", i, b->file_servers[i].root_str) < 0 ||
-        loader_check_name_list(l, i, b->file_servers[i].index_str) < 0 ||
-        loader_check_name_list(l, i, b->file_servers[i].hide_str) < 0)
-      return -1;
-  for (unsigned i = 0; i < c->proxy_count; i++)
-    if (loader_check_string(l, "proxy", i, b->proxies[i].upstream_str) < 0)
-      return -1;
-  return 0;
-}
-
+/* the config tables, every field of every row, and the entries' servers:
+ * abi/config_check.h, the validator zsb_check shares */
 static int loader_check_config(struct loader *l)
 {
+  struct blob *b = l->b;
   const struct zs_section *s = l->sec[ZS_SEC_CONFIG];
-  if (s->size < sizeof(struct zs_config_header))
-    return loader_fail(l, "config section is smaller than its header");
-  l->b->config = (const void *)(l->b->map + s->offset);
-  if (loader_check_tables(l) < 0)
-    return -1;
-  return loader_check_records(l);
+  struct zs_config_view v;
+  char msg[200];
+  if (b->entry_count > UINT32_MAX)
+    return loader_fail(l, "%zu entries, more than a config can name", b->entry_count);
+  if (zs_config_check(&v, b->map + s->offset, s->size, (uint32_t)b->entry_count, msg, sizeof msg) < 0 ||
+      zs_config_check_entries(&v, (const uint8_t *)b->entries, msg, sizeof msg) < 0)
+    return loader_fail(l, "%s", msg);
+  b->config = (const void *)v.base;
+  b->strings = v.strings;
+  b->strings_size = v.strings_size;
+#define ZS_TABLE_BEGIN(table, plural, doc) b->plural = (const void *)(v.base + v.hdr.table##_table);
+#include "../abi/config.def"
+  return 0;
 }
 
 static int loader_check_entries(struct loader *l)

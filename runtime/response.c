@@ -178,7 +178,7 @@ int response_from_decision(const struct blob *blob, const struct exec_decision *
     return 0;
   }
   int rc = 0;
-  if (dec->action == ZS_ACT_RESPOND)
+  if (dec->action == ZS_ACT_RESPOND || dec->action == ZS_ACT_RESPOND_CLOSE)
     response_from_respond(dec, out);
   else if (dec->action == ZS_ACT_FILE)
     rc = files_respond(blob, dec, req, out);

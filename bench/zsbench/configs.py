@@ -67,6 +67,17 @@ def _nginx_servers(s, site):
             f"{_nginx_server_body(s, site)}\n  }}")
 
 
+# nginx as it is tuned for small static files: descriptors, sizes and mtimes kept
+# in open_file_cache (revalidated every 60 s, as commonly deployed; zsrt's own
+# cache revalidates more often, which only handicaps zsrt), sendfile with
+# tcp_nopush for the larger file, and upstream keep-alive for the proxy.
+NGINX_FILE_CACHE = """  open_file_cache max=10000 inactive=60s;
+  open_file_cache_valid 60s;
+  open_file_cache_min_uses 1;
+  open_file_cache_errors on;
+"""
+
+
 def nginx_conf(s, site):
     """One process (no master), no access log, temp files and pid in its own folder,
     keep-alive without nginx's default cap of 1,000 requests per connection."""
@@ -90,7 +101,7 @@ http {{
   tcp_nodelay on;
   keepalive_timeout 65;
   keepalive_requests 100000000;
-  client_body_temp_path {t}/client_body;
+{NGINX_FILE_CACHE if s.kind == "static" else ""}  client_body_temp_path {t}/client_body;
   proxy_temp_path {t}/proxy;
   fastcgi_temp_path {t}/fastcgi;
   uwsgi_temp_path {t}/uwsgi;
@@ -98,6 +109,35 @@ http {{
 {upstream}{_nginx_servers(s, site)}
 }}
 """
+
+
+def _h2o_paths(s, site):
+    """h2o 2.2's handler for the scenario, or None where it has none: a fixed
+    response needs its mruby handler (the way h2o serves one), and h2o matches
+    no request header outside mruby, so the routes scenario is not its kind."""
+    if s.kind == "static":
+        return f'      "/":\n        file.dir: "{site.www}"\n'
+    if s.kind == "proxy":
+        return f'      "/":\n        proxy.reverse.url: "http://127.0.0.1:{site.upstream_port}/"\n'
+    if s.kind == "respond":
+        body = s.body.decode()
+        return ('      "/":\n        mruby.handler: |\n'
+                '          Proc.new do |env|\n'
+                f'            [200, {{"content-type" => "text/plain; charset=utf-8"}}, ["{body}"]]\n'
+                '          end\n')
+    return None
+
+
+def h2o_conf(s, site):
+    """One thread, no access log, loopback only; None when h2o cannot do s."""
+    paths = _h2o_paths(s, site)
+    if paths is None:
+        return None
+    return (f"num-threads: 1\nuser: root\npid-file: {site.tmp}/h2o.pid\n"
+            f"error-log: {site.tmp}/error.log\n"
+            f"listen:\n  host: 127.0.0.1\n  port: {site.port}\n"
+            "http1-request-timeout: 10\n"
+            f"hosts:\n  default:\n    paths:\n{paths}")
 
 
 def ceiling_args(s, site):

@@ -8,7 +8,9 @@ import statistics
 import subprocess
 
 FIELDS = ["rps", "p50_ms", "p99_ms", "p999_ms", "cpu_s"]
-COLORS = {"nginx": "#2b8a3e", "caddy": "#1c7ed6", "zsrt": "#e8590c", "ceiling": "#868e96"}
+COLORS = {"nginx": "#2b8a3e", "h2o": "#7048e8", "caddy": "#1c7ed6", "zsrt": "#e8590c",
+          "ceiling": "#868e96"}
+PEERS = ("nginx", "h2o", "caddy", "ceiling")
 
 
 def result_from_rounds(scenario, server, rounds, rss_kib):
@@ -66,24 +68,37 @@ def _main_table(results):
     return rows
 
 
+def _best_peer(g):
+    """The faster of nginx and h2o in this scenario: the bar zsrt is held to."""
+    cands = [p for p in ("nginx", "h2o") if g[p].get("rps")]
+    return max(cands, key=lambda p: g[p]["rps"]) if cands else None
+
+
 def _ratio_table(results, scenarios):
+    """zsrt against each peer from the same run: req/s (above 1.00x is better), CPU
+    per request and p99 (below 1.00x is better), and against the best of nginx/h2o."""
     ok = {(r["scenario"], r["server"]): r for r in results if r["status"] == "ok"}
-    rows = ["| scenario | zsrt/nginx req/s | zsrt/caddy req/s | zsrt/nginx p99 | zsrt/caddy p99"
-            " | zsrt/ceiling req/s | nginx/caddy req/s |", "|---|---:|---:|---:|---:|---:|---:|"]
+    rows = ["| scenario | req/s vs nginx | vs h2o | vs caddy | vs ceiling | CPU/req vs nginx"
+            " | vs h2o | p99 vs nginx | vs h2o | best of nginx/h2o: req/s, CPU/req |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for name in scenarios:
-        g = {srv: ok.get((name, srv), {}) for srv in ("zsrt", "nginx", "caddy", "ceiling")}
-        rows.append(f"| {name} | {_ratio(g['zsrt'].get('rps'), g['nginx'].get('rps'))}"
-                    f" | {_ratio(g['zsrt'].get('rps'), g['caddy'].get('rps'))}"
-                    f" | {_ratio(g['zsrt'].get('p99_ms'), g['nginx'].get('p99_ms'))}"
-                    f" | {_ratio(g['zsrt'].get('p99_ms'), g['caddy'].get('p99_ms'))}"
-                    f" | {_ratio(g['zsrt'].get('rps'), g['ceiling'].get('rps'))}"
-                    f" | {_ratio(g['nginx'].get('rps'), g['caddy'].get('rps'))} |")
+        g = {srv: ok.get((name, srv), {}) for srv in ("zsrt",) + PEERS}
+        z = g["zsrt"]
+        cells = [_ratio(z.get("rps"), g[p].get("rps")) for p in PEERS]
+        cells += [_ratio(z.get("cpu_us_per_req"), g[p].get("cpu_us_per_req")) for p in ("nginx", "h2o")]
+        cells += [_ratio(z.get("p99_ms"), g[p].get("p99_ms")) for p in ("nginx", "h2o")]
+        best = _best_peer(g)
+        cells.append("-" if not best else
+                     f"{best}: {_ratio(z.get('rps'), g[best]['rps'])}, "
+                     f"{_ratio(z.get('cpu_us_per_req'), g[best].get('cpu_us_per_req'))}")
+        rows.append(f"| {name} | " + " | ".join(cells) + " |")
     return rows
 
 
 def report_markdown(results, scenarios, setup_note):
     lines = [f"Machine: {machine_info()}", f"Setup: {setup_note}", ""]
-    lines += _main_table(results) + ["", "Ratios (same run; p99 below 1.00x is better):", ""]
+    lines += _main_table(results) + ["", "zsrt's ratios (same run; req/s above 1.00x is better,"
+                                     " CPU per request and p99 below 1.00x are better):", ""]
     lines += _ratio_table(results, scenarios)
     return "\n".join(lines) + "\n"
 

@@ -1,6 +1,7 @@
 # The servers under test and how each one is started for a scenario: nginx (one
-# process), Caddy (GOMAXPROCS=1), zsrt (one worker, after zsc compiles the same
-# Caddyfile Caddy reads) and the ceiling responder. All pinned to the server core.
+# process, tuned for small files), h2o (one thread), Caddy (GOMAXPROCS=1), zsrt
+# (one worker, after zsc compiles the same Caddyfile Caddy reads) and the ceiling
+# responder. All pinned to the server core.
 import os
 import shutil
 import subprocess
@@ -71,7 +72,7 @@ class Zsrt(Server):
         super().__init__(paths)
         for tool in ("zsc", "zsrt"):
             if not os.access(paths[tool], os.X_OK):
-                self.missing = f"{tool} not built ({paths[tool]}); zsrt left out"
+                self.missing = f"{tool} is not built ({paths[tool]})"
 
     def start(self, s, site, procs, core):
         conf = _write(f"{site.tmp}/Caddyfile", configs.caddyfile(s, site))
@@ -85,6 +86,24 @@ class Zsrt(Server):
         return procs.start(self.name, argv, core, f"{site.tmp}/stdout.log")
 
 
+class H2o(Server):
+    name = "h2o"
+    port_offset = 5
+
+    def __init__(self, paths):
+        super().__init__(paths)
+        self.binary = shutil.which("h2o")
+        if not self.binary:
+            self.missing = "h2o not installed"
+
+    def start(self, s, site, procs, core):
+        text = configs.h2o_conf(s, site)
+        if text is None:
+            return "h2o 2.2 has no handler for this scenario outside mruby"
+        conf = _write(f"{site.tmp}/h2o.conf", text)
+        return procs.start(self.name, [self.binary, "-c", conf], core, f"{site.tmp}/stdout.log")
+
+
 class Ceiling(Server):
     name = "ceiling"
     port_offset = 4
@@ -94,7 +113,7 @@ class Ceiling(Server):
         return procs.start(self.name, argv, core, f"{site.tmp}/stdout.log")
 
 
-SERVER_CLASSES = [Nginx, Caddy, Zsrt, Ceiling]
+SERVER_CLASSES = [Nginx, H2o, Caddy, Zsrt, Ceiling]
 UPSTREAM_PORT_OFFSET = 9
 
 

@@ -48,8 +48,10 @@ int bpf_read_file(struct arena *a, const char *path, struct bpf_object **out, st
  * relative, rodata sections laid out (aligned) and ld_imm64 of rodata turned
  * into the constant ZS_CAGE_RODATA_OFF + offset, pointers inside rodata
  * relocated the same way, line info mapped to final instruction indices.
- * Entry functions are the global functions named zs_entry_*. Refuses unknown
- * relocation types and symbols no object defines. Returns 0 or -1. */
+ * Entry functions are the global functions named zs_entry_*; functions no
+ * chain of calls from an entry reaches are dropped (a program without
+ * entries is kept whole). Refuses unknown relocation types and symbols no
+ * object defines. Returns 0 or -1. */
 int bpf_link(struct arena *a, struct bpf_object *const *objs, size_t count,
              struct bpf_program *out, struct diag *d);
 
@@ -63,6 +65,9 @@ int bpf_verify(struct bpf_program *prog, struct diag *d);
 /* The --emit=bpf listing: function labels, source lines, one line per
  * instruction (`  idx: <hex bytes>  <asm>`), then a rodata summary. */
 void bpf_disasm(const struct bpf_program *prog, struct strbuf *out);
+/* The same listing with the library functions (bpf_func.object > 0) named in
+ * a list instead of printed: what the program itself compiled to. */
+void bpf_disasm_own(const struct bpf_program *prog, struct strbuf *out);
 
 /* The line info entry covering instruction pc (the last one at or before it
  * inside the same function), or NULL. */

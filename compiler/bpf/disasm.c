@@ -1,7 +1,8 @@
 /* The --emit=bpf listing of a linked program, also its golden-test format:
  * function labels, the source line each run of instructions comes from, one
  * line per instruction (index, bytes, LLVM's BPF assembly, call and rodata
- * annotations), and a rodata dump. Text only; it changes nothing. */
+ * annotations), and a rodata dump; library functions in full or by name.
+ * Text only; it changes nothing. */
 #include "bpf.h"
 
 #include <ctype.h>
@@ -161,7 +162,23 @@ static void disasm_rodata(struct disasm_ctx *c)
   }
 }
 
-void bpf_disasm(const struct bpf_program *prog, struct strbuf *out)
+/* one line per library function, so a program reaching one more or one fewer
+ * changes one line, and an edit inside the library changes none */
+static void disasm_library_names(struct disasm_ctx *c)
+{
+  const struct bpf_program *p = c->prog;
+  bool any = false;
+  for (size_t i = 0; i < p->func_count; i++) {
+    if (!p->funcs[i].object)
+      continue;
+    if (!any)
+      strbuf_puts(c->out, "\n; library functions reached, listed by name only:\n");
+    any = true;
+    strbuf_printf(c->out, ";   %s\n", p->funcs[i].name);
+  }
+}
+
+static void disasm_program(const struct bpf_program *prog, bool library_code, struct strbuf *out)
 {
   struct disasm_ctx c = { .prog = prog, .out = out, .llvm = disasm_llvm_open("bpfel", "v4") };
   strbuf_printf(out, "; eBPF: %zu instructions, %zu functions, %zu bytes of rodata\n",
@@ -169,6 +186,10 @@ void bpf_disasm(const struct bpf_program *prog, struct strbuf *out)
   const struct bpf_func *f = NULL;
   for (size_t pc = 0; pc < prog->insn_count;) {
     const struct bpf_func *now = bpf_program_func(prog, pc);
+    if (now && now->object && !library_code) {
+      pc = now->end;
+      continue;
+    }
     if (now && now != f)
       disasm_label(&c, now);
     f = now;
@@ -178,6 +199,18 @@ void bpf_disasm(const struct bpf_program *prog, struct strbuf *out)
     c.last_line = l ? l : c.last_line;
     pc += disasm_insn(&c, pc);
   }
+  if (!library_code)
+    disasm_library_names(&c);
   disasm_rodata(&c);
   disasm_llvm_close(c.llvm);
+}
+
+void bpf_disasm(const struct bpf_program *prog, struct strbuf *out)
+{
+  disasm_program(prog, true, out);
+}
+
+void bpf_disasm_own(const struct bpf_program *prog, struct strbuf *out)
+{
+  disasm_program(prog, false, out);
 }

@@ -518,23 +518,58 @@ static int lift_check_funcs(const struct bpf_program *prog, struct diag *d)
   return 0;
 }
 
-int lift_program(struct arena *a, const struct bpf_program *prog, struct strbuf *out, struct diag *d)
+/* the library functions in one comment, a line each, by the name calls use */
+static void lift_put_library_names(struct strbuf *out, const struct bpf_program *prog)
+{
+  bool any = false;
+  for (size_t i = 0; i < prog->func_count; i++) {
+    const struct bpf_func *fn = &prog->funcs[i];
+    if (!fn->object)
+      continue;
+    if (!any)
+      strbuf_puts(out, "\n/* library functions reached, listed by name only:\n");
+    any = true;
+    strbuf_printf(out, " *   f_%-6u%s\n", fn->start, fn->name ? fn->name : "?");
+  }
+  if (any)
+    strbuf_puts(out, " */\n");
+}
+
+static int lift_emit(struct arena *a, const struct bpf_program *prog, bool library_code, struct strbuf *out,
+                     struct diag *d)
 {
   if (lift_check_funcs(prog, d) < 0)
     return -1;
-  strbuf_put(out, zs_native_h, zs_native_h_len);
-  strbuf_printf(out, "\n#define ZS_HEAP_OFF 0x%xu\n#define ZS_HEAP_SIZE 0x%xu\n", ZS_CAGE_HEAP_OFF, ZS_CAGE_HEAP_SIZE);
-  strbuf_put(out, zs_caged_prelude, zs_caged_prelude_len);
+  if (library_code) {
+    strbuf_put(out, zs_native_h, zs_native_h_len);
+    strbuf_printf(out, "\n#define ZS_HEAP_OFF 0x%xu\n#define ZS_HEAP_SIZE 0x%xu\n", ZS_CAGE_HEAP_OFF, ZS_CAGE_HEAP_SIZE);
+    strbuf_put(out, zs_caged_prelude, zs_caged_prelude_len);
+  } else {
+    strbuf_puts(out, "/* abi/native.h, the heap bounds and the caged prelude: not listed */\n");
+  }
   strbuf_puts(out, "\n/* one function per eBPF function */\n");
   for (size_t i = 0; i < prog->func_count; i++)
-    lift_put_signature(out, &prog->funcs[i], true);
+    if (library_code || !prog->funcs[i].object)
+      lift_put_signature(out, &prog->funcs[i], true);
   for (size_t i = 0; i < prog->func_count; i++) {
     struct lift_func lf = {.arena = a, .prog = prog, .fn = &prog->funcs[i], .out = out, .d = d};
-    if (lift_function(&lf) < 0)
+    if ((library_code || !prog->funcs[i].object) && lift_function(&lf) < 0)
       return -1;
   }
+  if (!library_code)
+    lift_put_library_names(out, prog);
   for (size_t i = 0; i < prog->func_count; i++)
     if (prog->funcs[i].is_entry)
       lift_put_entry(a, out, &prog->funcs[i]);
   return 0;
+}
+
+int lift_program(struct arena *a, const struct bpf_program *prog, struct strbuf *out, struct diag *d)
+{
+  return lift_emit(a, prog, true, out, d);
+}
+
+int lift_program_own(struct arena *a, const struct bpf_program *prog, struct strbuf *out, struct diag *d)
+{
+  return lift_emit(a, prog, false, out, d);
 }

@@ -24,6 +24,11 @@ extern const size_t zs_caged_prelude_len;
  * zs_entry_ is kept). Returns 0, or -1 after reporting to d. */
 int lift_program(struct arena *a, const struct bpf_program *prog, struct strbuf *out, struct diag *d);
 
+/* The --emit=caged-c listing of the program's own functions (bpf_func.object
+ * 0) and its entries: the prelude is left out and the library functions are
+ * named in a comment. It does not compile on its own. */
+int lift_program_own(struct arena *a, const struct bpf_program *prog, struct strbuf *out, struct diag *d);
+
 /* The exported symbol of an entry function, as lift_program names it. */
 const char *lift_entry_symbol(struct arena *a, const struct bpf_func *fn);
 

@@ -1,7 +1,8 @@
 /* The linker: several eBPF objects (the generated program, stdlib-bpf) into one
  * struct bpf_program: code and rodata laid out, symbols resolved across
- * objects, relocations applied, line info moved to final indices. It checks
- * what relocations need; instruction-level checks are verify.c's. */
+ * objects, relocations applied, line info moved to final indices, and the
+ * functions no entry reaches dropped. It checks what relocations need;
+ * instruction-level checks are verify.c's. */
 #include "object.h"
 
 #include <elf.h>
@@ -72,7 +73,8 @@ static int link_compare_funcs(const void *x, const void *y)
   return f->start < g->start ? -1 : f->start > g->start;
 }
 
-static void link_add_func(struct link_ctx *c, const struct bpf_section *s, const struct bpf_symbol *sym)
+static void link_add_func(struct link_ctx *c, size_t object, const struct bpf_section *s,
+                          const struct bpf_symbol *sym)
 {
   struct bpf_program *p = c->prog;
   struct bpf_func *f = ARENA_PUSH(c->a, p->funcs, p->func_count, c->func_cap);
@@ -81,6 +83,7 @@ static void link_add_func(struct link_ctx *c, const struct bpf_section *s, const
   f->end = sym->size ? (uint32_t)(f->start + sym->size / sizeof(struct bpf_insn))
                      : (uint32_t)(s->base + s->size / sizeof(struct bpf_insn));
   f->is_entry = sym->bind == STB_GLOBAL && !strncmp(sym->name, "zs_entry_", 9);
+  f->object = (uint32_t)object;
 }
 
 /* every STT_FUNC in a code section; sorted; they must tile the program */
@@ -92,7 +95,7 @@ static int link_collect_funcs(struct link_ctx *c)
       const struct bpf_symbol *sym = &obj->symbols[i];
       if (sym->type == STT_FUNC && sym->section && sym->section < obj->section_count &&
           obj->sections[sym->section].role == BPF_SECTION_CODE)
-        link_add_func(c, &obj->sections[sym->section], sym);
+        link_add_func(c, o, &obj->sections[sym->section], sym);
     }
   }
   struct bpf_program *p = c->prog;
@@ -313,6 +316,107 @@ static void link_lines(struct link_ctx *c)
     qsort(p->lines, p->line_count, sizeof *p->lines, link_compare_lines);
 }
 
+/* Marks the entries and every function a bpf-to-bpf call reaches from them,
+ * transitively. Calls are the only edges: an ld_imm64 or a rodata pointer
+ * against code is refused above, so no function's address escapes. Returns -1
+ * when a call lands outside every function (the verifier reports it). */
+static int link_mark_reachable(struct link_ctx *c, bool *keep)
+{
+  const struct bpf_program *p = c->prog;
+  size_t *work = arena_alloc(c->a, (p->func_count + 1) * sizeof *work), pending = 0;
+  for (size_t i = 0; i < p->func_count; i++)
+    if (p->funcs[i].is_entry) {
+      keep[i] = true;
+      work[pending++] = i;
+    }
+  while (pending) {
+    const struct bpf_func *f = &p->funcs[work[--pending]];
+    for (uint32_t pc = f->start; pc < f->end; pc += bpf_insn_is_ld_imm64(&p->insns[pc]) ? 2 : 1) {
+      const struct bpf_insn *in = &p->insns[pc];
+      if (!bpf_insn_is_local_call(in))
+        continue;
+      int64_t target = (int64_t)pc + 1 + in->imm;
+      const struct bpf_func *callee = target < 0 ? NULL : bpf_program_func(p, (size_t)target);
+      if (!callee)
+        return -1;
+      size_t index = (size_t)(callee - p->funcs);
+      if (!keep[index]) {
+        keep[index] = true;
+        work[pending++] = index;
+      }
+    }
+  }
+  return 0;
+}
+
+/* where instruction pc of a kept function lands once the dropped ones are gone */
+static uint32_t link_moved_pc(const struct bpf_program *p, const uint32_t *moved_start, uint32_t pc)
+{
+  const struct bpf_func *f = bpf_program_func(p, pc);
+  return moved_start[f - p->funcs] + (pc - f->start);
+}
+
+/* calls are relative: recompute each kept call for the new layout, before any
+ * instruction moves (functions move whole, so jumps inside them stay right) */
+static void link_retarget_calls(struct bpf_program *p, const bool *keep, const uint32_t *moved_start)
+{
+  for (size_t i = 0; i < p->func_count; i++)
+    for (uint32_t pc = p->funcs[i].start; keep[i] && pc < p->funcs[i].end;
+         pc += bpf_insn_is_ld_imm64(&p->insns[pc]) ? 2 : 1) {
+      struct bpf_insn *in = &p->insns[pc];
+      if (bpf_insn_is_local_call(in)) {
+        uint32_t target = link_moved_pc(p, moved_start, (uint32_t)((int64_t)pc + 1 + in->imm));
+        in->imm = (int32_t)((int64_t)target - (int64_t)(link_moved_pc(p, moved_start, pc) + 1));
+      }
+    }
+}
+
+static void link_move_lines(struct bpf_program *p, const bool *keep, const uint32_t *moved_start)
+{
+  size_t kept = 0;
+  for (size_t i = 0; i < p->line_count; i++) {
+    const struct bpf_func *f = bpf_program_func(p, p->lines[i].insn);
+    if (f && keep[f - p->funcs]) {
+      p->lines[kept] = p->lines[i];
+      p->lines[kept++].insn = link_moved_pc(p, moved_start, p->lines[i].insn);
+    }
+  }
+  p->line_count = kept;
+}
+
+/* Links only what the program runs: the stdlib is linked whole, and most of it
+ * is never called. Reachable functions keep their order and their code; only
+ * call offsets and instruction indices change. Rodata stays as laid out. A
+ * program without entries (a library on its own) is kept whole. */
+static void link_drop_unreachable(struct link_ctx *c)
+{
+  struct bpf_program *p = c->prog;
+  bool *keep = arena_alloc(c->a, p->func_count + 1);
+  if (link_mark_reachable(c, keep) < 0)
+    return;   /* a bad call: leave the program as linked for the verifier to name it */
+  uint32_t *moved_start = arena_alloc(c->a, (p->func_count + 1) * sizeof *moved_start), at = 0;
+  for (size_t i = 0; i < p->func_count; i++) {
+    moved_start[i] = at;
+    at += keep[i] ? p->funcs[i].end - p->funcs[i].start : 0;
+  }
+  if (at == 0 || at == p->insn_count)
+    return;   /* no entry, or nothing to drop */
+  link_retarget_calls(p, keep, moved_start);
+  link_move_lines(p, keep, moved_start);
+  size_t kept = 0;
+  for (size_t i = 0; i < p->func_count; i++) {
+    struct bpf_func f = p->funcs[i];
+    if (!keep[i])
+      continue;
+    memmove(&p->insns[moved_start[i]], &p->insns[f.start], (f.end - f.start) * sizeof *p->insns);
+    f.end = moved_start[i] + (f.end - f.start);
+    f.start = moved_start[i];
+    p->funcs[kept++] = f;
+  }
+  p->func_count = kept;
+  p->insn_count = at;
+}
+
 int bpf_link(struct arena *a, struct bpf_object *const *objs, size_t count,
              struct bpf_program *out, struct diag *d)
 {
@@ -330,5 +434,6 @@ int bpf_link(struct arena *a, struct bpf_object *const *objs, size_t count,
   if (link_relocate(&c) < 0)
     return -1;
   link_lines(&c);
+  link_drop_unreachable(&c);
   return 0;
 }

@@ -1,5 +1,6 @@
-/* A linked eBPF program: every function of the generated C and of stdlib-bpf in
- * one instruction array, calls resolved, rodata laid out for the cage. The
+/* A linked eBPF program: the functions of the generated C and of stdlib-bpf
+ * that its entries reach, in one instruction array, calls resolved, rodata
+ * laid out for the cage. The
  * contract between the bpf stage (reader, linker, verifier) and the lifter,
  * the interpreter and the blob writer. */
 #ifndef ZSC_BPF_PROGRAM_H
@@ -24,6 +25,8 @@ struct bpf_func {
   uint32_t stack_size;         /* bytes below r10 this function uses (verifier) */
   uint32_t max_chain_stack;    /* this function plus its deepest callee chain (verifier) */
   bool is_entry;               /* a zs_entry_* function: exported to the runtime */
+  uint32_t object;             /* the bpf_link object it comes from: 0 is the program's
+                                  own, the others are libraries (stdlib-bpf) */
 };
 
 /* BTF line info: which source line an instruction comes from */

@@ -1,4 +1,4 @@
-/* Codegen: the IR (Caddy JSON config) to "eBPF C", one entry per server, with
+/* Codegen: the lowered IR (lower/lower.h) to "eBPF C", one entry per server, with
  * #line back to the Caddyfile, plus the runtime config the blob carries
  * (listeners, file_server and reverse_proxy records the code refers to by id). */
 #ifndef ZSC_CODEGEN_H
@@ -10,43 +10,34 @@
 #include "base/arena.h"
 #include "base/diag.h"
 #include "base/json.h"
+#include "lower/lower.h"
+#include "../../abi/blob.h"
 
-struct site_listener {
-  const char *host;            /* bind address, "" for all interfaces */
-  unsigned port;
-  unsigned server;             /* index into servers */
-};
-
-struct site_server {
-  const char *name;            /* "srv0" */
-  const char *entry_symbol;    /* eBPF C function for ZS_ENTRY_REQUEST, e.g. "zs_entry_srv0" */
-  bool tls;
-};
-
-struct site_file_server {
-  const char *root;            /* used when the program sets no root variable */
-  const char **index_names;    /* default: index.html index.txt, as Caddy */
-  size_t index_count;
-  unsigned status;             /* 0 or file_server's status override */
-  bool browse;
-  const char **hide;           /* paths or file names never served (Caddy's `hide`) */
-  size_t hide_count;
-};
-
-struct site_proxy {
-  const char *upstream;        /* "host:port" */
-};
+/* The runtime config records, one struct per table of abi/config.def with its
+ * fields under the same names: a STR field is a C string (NULL = ""), a LIST
+ * field a const char ** with NAME_count entries, RESERVED fields are left
+ * out, the rest are numbers. compiler/zsb writes them into the blob as they are. */
+#define SITE_FIELD_NUM(type, name) type name;
+#define SITE_FIELD_OPTNUM(type, name) type name;
+#define SITE_FIELD_FLAGS(type, name) type name;
+#define SITE_FIELD_INDEX(type, name) type name;
+#define SITE_FIELD_STR(type, name) const char *name;
+#define SITE_FIELD_LIST(type, name) const char **name; size_t name##_count;
+#define SITE_FIELD_RESERVED(type, name)
+/* what the compiler keeps beside a table's fields */
+#define SITE_EXTRA_server const char *entry_symbol;   /* eBPF C function for ZS_ENTRY_REQUEST ("zs_entry_srv0") */
+#define SITE_EXTRA_listener
+#define SITE_EXTRA_file_server
+#define SITE_EXTRA_proxy
+#define ZS_TABLE_BEGIN(table, plural, doc) struct site_##table {
+#define ZS_FIELD(table, type, name, kind, a, b, doc) SITE_FIELD_##kind(type, name)
+#define ZS_TABLE_END(table) SITE_EXTRA_##table };
+#include "../../abi/config.def"
 
 /* everything the runtime needs besides code: becomes the blob's config section */
 struct site_config {
-  struct site_server *servers;
-  size_t server_count, server_cap;
-  struct site_listener *listeners;
-  size_t listener_count, listener_cap;
-  struct site_file_server *file_servers;
-  size_t file_server_count, file_server_cap;
-  struct site_proxy *proxies;
-  size_t proxy_count, proxy_cap;
+#define ZS_TABLE_BEGIN(table, plural, doc) struct site_##table *plural; size_t table##_count, table##_cap;
+#include "../../abi/config.def"
 };
 
 /* the name clang is given for the generated C: lines that come from no
@@ -58,8 +49,9 @@ struct codegen_output {
   struct site_config config;
 };
 
-/* Returns 0, or -1 after reporting each construct it cannot compile at its
- * file:line:col ("zsc cannot compile X yet"). */
-int codegen_run(struct arena *a, const struct json *ir, struct codegen_output *out, struct diag *d);
+/* The lowered records (lower/: what zsc cannot compile was refused there) to
+ * eBPF C and the runtime config. Returns 0, or -1 when an invariant of the
+ * lowered records does not hold (reported to d). */
+int codegen_run(struct arena *a, const struct lowered_config *cfg, struct codegen_output *out, struct diag *d);
 
 #endif

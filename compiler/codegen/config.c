@@ -29,8 +29,8 @@ static int config_listen(struct cg *cg, const struct json *v, unsigned server, u
     hostport++, host_len -= 2;
   struct site_listener *l = ARENA_PUSH(cg->a, cg->config->listeners, cg->config->listener_count,
                                        cg->config->listener_cap);
-  l->host = arena_strndup(cg->a, hostport, host_len);
-  l->port = (unsigned)port;
+  l->host_str = arena_strndup(cg->a, hostport, host_len);
+  l->port = (uint16_t)port;
   l->server = server;
   *port_out = (unsigned)port;
   return 0;
@@ -110,9 +110,10 @@ int config_server(struct cg *cg, const struct json *http, const char *name, cons
   if (!bad)
     bad |= config_auto_https(cg, http, srv, ports, listen->count);
   struct site_server *s = ARENA_PUSH(cg->a, cg->config->servers, cg->config->server_count, cg->config->server_cap);
-  s->name = arena_strdup(cg->a, name);
+  s->name_str = arena_strdup(cg->a, name);
+  s->entry = index;   /* the writer emits one entry per server, in server order */
   s->entry_symbol = arena_printf(cg->a, "zs_entry_srv%u", index);
-  s->tls = false;
+  s->flags = 0;       /* no TLS yet: automatic HTTPS is refused above */
   return bad;
 }
 
@@ -149,16 +150,16 @@ int config_file_server(struct cg *cg, const struct json *h, unsigned *id)
                                           cg->config->file_server_cap);
   *id = (unsigned)(cg->config->file_server_count - 1);
   const struct json *root = json_object_get(h, "root");
-  f->root = root && root->kind == JSON_STRING && !strpbrk(root->text, "{}") ? root->text : ".";
-  f->index_names = arena_alloc(cg->a, 2 * sizeof *f->index_names);
-  f->index_names[0] = "index.html";
-  f->index_names[1] = "index.txt";
-  f->index_count = 2;
+  f->root_str = root && root->kind == JSON_STRING && !strpbrk(root->text, "{}") ? root->text : ".";
+  f->index_str = arena_alloc(cg->a, 2 * sizeof *f->index_str);
+  f->index_str[0] = "index.html";
+  f->index_str[1] = "index.txt";
+  f->index_str_count = 2;
   const struct json *v;
   if ((v = json_object_get(h, "index_names")))
-    bad |= config_strings(cg, v, "file_server index_names", &f->index_names, &f->index_count);
+    bad |= config_strings(cg, v, "file_server index_names", &f->index_str, &f->index_str_count);
   if ((v = json_object_get(h, "hide")))
-    bad |= config_strings(cg, v, "file_server hide", &f->hide, &f->hide_count);
+    bad |= config_strings(cg, v, "file_server hide", &f->hide_str, &f->hide_str_count);
   int status = cg_status(cg, json_object_get(h, "status_code"), "file_server status_code");
   f->status = status > 0 ? (unsigned)status : 0;
   return bad | (status < 0 ? -1 : 0);
@@ -185,12 +186,12 @@ int config_proxy(struct cg *cg, const struct json *h, unsigned *id)
     return -1;
   }
   for (size_t i = 0; i < cg->config->proxy_count; i++)
-    if (strcmp(cg->config->proxies[i].upstream, addr) == 0) {
+    if (strcmp(cg->config->proxies[i].upstream_str, addr) == 0) {
       *id = (unsigned)i;
       return bad;
     }
   struct site_proxy *p = ARENA_PUSH(cg->a, cg->config->proxies, cg->config->proxy_count, cg->config->proxy_cap);
-  p->upstream = addr;
+  p->upstream_str = addr;
   *id = (unsigned)(cg->config->proxy_count - 1);
   return bad;
 }

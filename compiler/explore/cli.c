@@ -40,6 +40,8 @@ static int explore_parse_args(int argc, char **argv, struct explore_args *args)
     else if (strcmp(arg, "--stdout") == 0) args->to_stdout = true;
     else if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) return explore_usage(NULL);
     else if (strncmp(arg, "--emit", 6) == 0) return explore_usage("explore shows every stage: no --emit");
+    /* the asm column links to lines of the whole caged C, so the stdlib stays listed */
+    else if (strncmp(arg, "--stdlib", 8) == 0) return explore_usage("explore shows the stdlib code: no --stdlib");
     else if (arg[0] == '-' && arg[1]) rc = options_parse_flag(arg, &args->opt);
     else if (!args->opt.input) args->opt.input = arg;
     else return explore_usage("more than one input file");

@@ -1,20 +1,20 @@
 /* Validation of a blob in memory, the same refusals zsrt makes before mapping
- * one: header, checksum, section bounds, entry and config tables. It reads
- * only; the listing is dump.c's. */
+ * one: header, checksum, section bounds, entry and config tables (the config
+ * through the validator the loader shares). It reads only; the listing is dump.c's. */
 #include "zsb.h"
 
+#include "abi/config_check.h"
+
 #include <stdarg.h>
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
-/* the sizes docs/blob-format.md promises */
+/* the sizes docs/blob-format.md promises for the fixed structs */
 _Static_assert(sizeof(struct zs_blob_header) == 424, "zs_blob_header layout");
-_Static_assert(sizeof(struct zs_section) == 24 && sizeof(struct zs_entry) == 24, "section/entry layout");
-_Static_assert(sizeof(struct zs_config_header) == 40 && sizeof(struct zs_server) == 16 &&
-               sizeof(struct zs_listener) == 16 && sizeof(struct zs_file_server) == 24 &&
-               sizeof(struct zs_proxy) == 8 && sizeof(struct zs_srcmap_row) == 24, "config layout");
+_Static_assert(sizeof(struct zs_section) == 24 && sizeof(struct zs_entry) == 24 &&
+               sizeof(struct zs_srcmap_row) == 24, "section/entry/srcmap layout");
+/* the config tables' sizes are config.def's, on the page by blob_doc_test */
 
 static int check_fail(char *err, size_t err_size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -97,41 +97,15 @@ static int check_sections(const struct zs_blob_header *h, char *err, size_t n)
   return 0;
 }
 
-static bool check_table(const struct zs_section *s, uint32_t offset, uint32_t count, size_t elem)
-{
-  return offset % 4 == 0 && offset <= s->size && (uint64_t)count * elem <= s->size - offset;
-}
-
-static bool check_string(const uint8_t *cfg, const struct zs_config_header *c, uint32_t str)
-{
-  return str < c->strings_size && memchr(cfg + c->strings_offset + str, 0, c->strings_size - str);
-}
-
+/* the config tables, their fields and the entries' servers: abi/config_check.h,
+ * the validator the runtime loader runs too */
 static int check_config(const uint8_t *data, const struct zs_blob_header *h, char *err, size_t n)
 {
-  const struct zs_section *s = zsb_find_section(h, ZS_SEC_CONFIG);
-  struct zs_config_header c;
-  if (s->size < sizeof c)
-    return check_fail(err, n, "config section too small");
-  const uint8_t *cfg = data + s->offset;
-  memcpy(&c, cfg, sizeof c);
-  bool ok = check_table(s, c.server_table, c.server_count, sizeof(struct zs_server)) &&
-            check_table(s, c.listener_table, c.listener_count, sizeof(struct zs_listener)) &&
-            check_table(s, c.file_server_table, c.file_server_count, sizeof(struct zs_file_server)) &&
-            check_table(s, c.proxy_table, c.proxy_count, sizeof(struct zs_proxy)) &&
-            c.strings_offset <= s->size && c.strings_size <= s->size - c.strings_offset &&
-            c.strings_size > 0 && cfg[c.strings_offset + c.strings_size - 1] == 0;
-  if (!ok)
-    return check_fail(err, n, "config tables or string pool out of the section");
-  const struct zs_server *servers = (const struct zs_server *)(cfg + c.server_table);
-  for (uint32_t i = 0; i < c.server_count; i++)
-    if (!check_string(cfg, &c, servers[i].name_str))
-      return check_fail(err, n, "server %u: bad name string", i);
-  const struct zs_listener *listeners = (const struct zs_listener *)(cfg + c.listener_table);
-  for (uint32_t i = 0; i < c.listener_count; i++)
-    if (listeners[i].server >= c.server_count || !check_string(cfg, &c, listeners[i].host_str))
-      return check_fail(err, n, "listener %u: bad server or host", i);
-  return 0;
+  const struct zs_section *s = zsb_find_section(h, ZS_SEC_CONFIG), *e = zsb_find_section(h, ZS_SEC_ENTRIES);
+  struct zs_config_view v;
+  if (zs_config_check(&v, data + s->offset, s->size, (uint32_t)(e->size / sizeof(struct zs_entry)), err, n) < 0)
+    return -1;
+  return zs_config_check_entries(&v, data + e->offset, err, n);
 }
 
 static int check_entries(const uint8_t *data, const struct zs_blob_header *h, char *err, size_t n)

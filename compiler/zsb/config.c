@@ -1,9 +1,12 @@
 /* The blob's config section from codegen's site_config: struct
- * zs_config_header, the server, listener, file_server and proxy tables, then
- * a string pool. Layout only; writer.c places the section in the file. */
+ * zs_config_header, the tables of abi/config.def, then a string pool; every
+ * row is copied field by field as the schema says. Layout only; writer.c
+ * places the section in the file. */
 #include "zsb_parts.h"
 
 #include <string.h>
+
+#include "abi/config_check.h"
 
 struct config_pooled {
   const char *s;
@@ -52,42 +55,58 @@ static size_t config_align8(size_t n)
   return (n + 7) & ~(size_t)7;
 }
 
-static void config_fill_tables(const struct site_config *cfg, struct config_pool *pool, uint8_t *at,
-                               const struct zs_config_header *h)
-{
-  struct zs_server *servers = (struct zs_server *)(at + h->server_table);
-  for (size_t i = 0; i < cfg->server_count; i++)
-    servers[i] = (struct zs_server){ .name_str = config_pool_string(pool, cfg->servers[i].name),
-                                     .entry = (uint32_t)i,
-                                     .flags = cfg->servers[i].tls ? ZS_SERVER_TLS : 0 };
-  struct zs_listener *listeners = (struct zs_listener *)(at + h->listener_table);
-  for (size_t i = 0; i < cfg->listener_count; i++)
-    listeners[i] = (struct zs_listener){ .server = cfg->listeners[i].server,
-                                         .host_str = config_pool_string(pool, cfg->listeners[i].host),
-                                         .port = (uint16_t)cfg->listeners[i].port };
-  struct zs_file_server *files = (struct zs_file_server *)(at + h->file_server_table);
-  for (size_t i = 0; i < cfg->file_server_count; i++) {
-    const struct site_file_server *f = &cfg->file_servers[i];
-    files[i] = (struct zs_file_server){ .root_str = config_pool_string(pool, f->root),
-                                        .index_str = config_pool_list(pool, f->index_names, f->index_count),
-                                        .hide_str = config_pool_list(pool, f->hide, f->hide_count),
-                                        .flags = f->browse ? ZS_FILE_BROWSE : 0, .status = f->status };
+/* one row from its site_ record, field by field as abi/config.def lists them */
+#define CONFIG_PUT_NUM(pool, dst, s, name) dst = s->name
+#define CONFIG_PUT_OPTNUM(pool, dst, s, name) dst = s->name
+#define CONFIG_PUT_FLAGS(pool, dst, s, name) dst = s->name
+#define CONFIG_PUT_INDEX(pool, dst, s, name) dst = s->name
+#define CONFIG_PUT_STR(pool, dst, s, name) dst = config_pool_string(pool, s->name)
+#define CONFIG_PUT_LIST(pool, dst, s, name) dst = config_pool_list(pool, s->name, s->name##_count)
+#define CONFIG_PUT_RESERVED(pool, dst, s, name) (void)0
+#define ZS_TABLE_BEGIN(table, plural, doc)                                                        \
+  static void config_put_##table(struct config_pool *pool, const struct site_##table *s, uint8_t *at) \
+  {                                                                                              \
+    struct zs_##table r = { 0 };                                                                 \
+    (void)pool, (void)s;
+#define ZS_FIELD(table, type, name, kind, a, b, doc) CONFIG_PUT_##kind(pool, r.name, s, name);
+#define ZS_TABLE_END(table) \
+    memcpy(at, &r, sizeof r); \
   }
-  struct zs_proxy *proxies = (struct zs_proxy *)(at + h->proxy_table);
-  for (size_t i = 0; i < cfg->proxy_count; i++)
-    proxies[i] = (struct zs_proxy){ .upstream_str = config_pool_string(pool, cfg->proxies[i].upstream) };
+#include "abi/config.def"
+
+/* the tables one after the other, 8-aligned, in config.def's order; returns
+ * where the string pool starts */
+static size_t config_layout(const struct site_config *cfg, struct zs_config_header *h)
+{
+  size_t at = config_align8(sizeof *h);
+#define ZS_TABLE_BEGIN(table, plural, doc)                          \
+  h->table##_count = (uint32_t)cfg->table##_count;                  \
+  h->table##_table = (uint32_t)at;                                  \
+  at = config_align8(at + cfg->table##_count * sizeof(struct zs_##table));
+#include "abi/config.def"
+  h->strings_offset = (uint32_t)at;
+  return at;
 }
 
-/* validates what the runtime would trip on: listener servers and ports */
-static int config_check(const struct site_config *cfg, struct diag *d)
+static void config_fill_tables(const struct site_config *cfg, struct config_pool *pool, uint8_t *tables,
+                               const struct zs_config_header *h)
 {
-  for (size_t i = 0; i < cfg->listener_count; i++)
-    if (cfg->listeners[i].server >= cfg->server_count || cfg->listeners[i].port > 65535) {
-      diag_error(d, (struct srcpos){ 0 }, "listener %zu: bad server %u or port %u", i,
-                 cfg->listeners[i].server, cfg->listeners[i].port);
-      return -1;
-    }
-  return 0;
+#define ZS_TABLE_BEGIN(table, plural, doc)                                                          \
+  for (size_t i = 0; i < cfg->table##_count; i++)                                                   \
+    config_put_##table(pool, &cfg->plural[i], tables + h->table##_table + i * sizeof(struct zs_##table));
+#include "abi/config.def"
+}
+
+/* what the writer produced passes the validator the runtime runs (entries are
+ * one per server) */
+static int config_check(const uint8_t *section, size_t size, const struct site_config *cfg, struct diag *d)
+{
+  struct zs_config_view v;
+  char err[256];
+  if (zs_config_check(&v, section, size, (uint32_t)cfg->server_count, err, sizeof err) == 0)
+    return 0;
+  diag_error(d, (struct srcpos){ 0 }, "blob %s", err);
+  return -1;
 }
 
 int zsb_build_config(struct arena *a, const struct site_config *cfg, uint8_t **out, size_t *size,
@@ -95,22 +114,8 @@ int zsb_build_config(struct arena *a, const struct site_config *cfg, uint8_t **o
 {
   static const struct site_config empty;
   cfg = cfg ? cfg : &empty;
-  if (config_check(cfg, d) < 0)
-    return -1;
-  struct zs_config_header h = { .server_count = (uint32_t)cfg->server_count,
-                                .listener_count = (uint32_t)cfg->listener_count,
-                                .file_server_count = (uint32_t)cfg->file_server_count,
-                                .proxy_count = (uint32_t)cfg->proxy_count };
-  size_t at = config_align8(sizeof h);
-  h.server_table = (uint32_t)at;
-  at = config_align8(at + cfg->server_count * sizeof(struct zs_server));
-  h.listener_table = (uint32_t)at;
-  at = config_align8(at + cfg->listener_count * sizeof(struct zs_listener));
-  h.file_server_table = (uint32_t)at;
-  at = config_align8(at + cfg->file_server_count * sizeof(struct zs_file_server));
-  h.proxy_table = (uint32_t)at;
-  at = config_align8(at + cfg->proxy_count * sizeof(struct zs_proxy));
-  h.strings_offset = (uint32_t)at;
+  struct zs_config_header h = { 0 };
+  size_t at = config_layout(cfg, &h);
   struct config_pool pool = { .a = a };
   strbuf_init(&pool.bytes, a);
   config_pool_string(&pool, "");   /* offset 0 is the empty string */
@@ -122,5 +127,5 @@ int zsb_build_config(struct arena *a, const struct site_config *cfg, uint8_t **o
   *out = arena_alloc(a, *size + 1);
   memcpy(*out, tables, at);
   memcpy(*out + at, pool.bytes.data, pool.bytes.len);
-  return 0;
+  return config_check(*out, *size, cfg, d);
 }

@@ -1,6 +1,7 @@
 /* The human-readable listing of a blob, for tools and tests: header,
- * sections, entries, config tables, source map summary and sources. It
- * validates first (check.c) and lists nothing it could misread. */
+ * sections, entries, config tables (every field, as abi/config.def names it),
+ * source map summary and sources. It validates first (check.c) and lists
+ * nothing it could misread. */
 #include "zsb.h"
 
 #include <stdio.h>
@@ -43,51 +44,70 @@ static void dump_string(struct strbuf *out, const char *pool, uint32_t off)
   strbuf_putc(out, '"');
 }
 
-static void dump_file_servers(const uint8_t *cfg, const struct zs_config_header *c, struct strbuf *out)
+/* a list of pool strings: ["index.html" "index.txt"] */
+static void dump_list(struct strbuf *out, const char *pool, uint32_t size, uint32_t off)
 {
-  const char *pool = (const char *)cfg + c->strings_offset;
-  for (uint32_t i = 0; i < c->file_server_count; i++) {
-    struct zs_file_server f;
-    memcpy(&f, cfg + c->file_server_table + i * sizeof f, sizeof f);
-    strbuf_printf(out, "file_server %u: root ", i);
-    dump_string(out, pool, f.root_str);
-    strbuf_puts(out, " index [");
-    for (uint32_t at = f.index_str; at < c->strings_size && pool[at]; at += (uint32_t)strlen(pool + at) + 1) {
-      strbuf_puts(out, at == f.index_str ? "" : " ");
-      dump_string(out, pool, at);
-    }
-    strbuf_printf(out, "]%s status %u\n", f.flags & ZS_FILE_BROWSE ? " browse" : "", f.status);
+  strbuf_putc(out, '[');
+  for (uint32_t at = off; at < size && pool[at]; at += (uint32_t)strlen(pool + at) + 1) {
+    strbuf_puts(out, at == off ? "" : " ");
+    dump_string(out, pool, at);
   }
+  strbuf_putc(out, ']');
 }
+
+struct dump_flag {
+  uint32_t value;
+  const char *name;
+};
+
+/* the names of the set bits: [tls] (zsb_check refused unknown bits) */
+static void dump_flags(struct strbuf *out, uint32_t v, const struct dump_flag *known)
+{
+  const char *sep = "";
+  strbuf_putc(out, '[');
+  for (const struct dump_flag *f = known; f->name; f++)
+    if (v & f->value) {
+      strbuf_printf(out, "%s%s", sep, f->name);
+      sep = " ";
+    }
+  strbuf_putc(out, ']');
+}
+
+/* one line per row: "file_server 0: root_str "www" index_str [...] ...", every
+ * field of abi/config.def under its name */
+#define DUMP_FLAG(constant, value, label) { value, label },
+#define DUMP_NUM(out, pool, c, x, a) strbuf_printf(out, "%u", (unsigned)(x))
+#define DUMP_OPTNUM(out, pool, c, x, a) strbuf_printf(out, "%u", (unsigned)(x))
+#define DUMP_INDEX(out, pool, c, x, a) strbuf_printf(out, "%u", (unsigned)(x))
+#define DUMP_RESERVED(out, pool, c, x, a) strbuf_printf(out, "%u", (unsigned)(x))
+#define DUMP_FLAGS(out, pool, c, x, a) dump_flags(out, x, (const struct dump_flag[]){ a(DUMP_FLAG) { 0, NULL } })
+#define DUMP_STR(out, pool, c, x, a) dump_string(out, pool, x)
+#define DUMP_LIST(out, pool, c, x, a) dump_list(out, pool, (c)->strings_size, x)
+#define ZS_TABLE_BEGIN(table, plural, doc)                                                          \
+  static void dump_row_##table(const uint8_t *cfg, const struct zs_config_header *c, uint32_t i,    \
+                               struct strbuf *out)                                                  \
+  {                                                                                                 \
+    const char *pool = (const char *)cfg + c->strings_offset;                                       \
+    struct zs_##table r;                                                                            \
+    memcpy(&r, cfg + c->table##_table + (size_t)i * sizeof r, sizeof r);                            \
+    strbuf_printf(out, "%s %u:", #table, i);
+#define ZS_FIELD(table, type, name, kind, a, b, doc) \
+    strbuf_puts(out, " " #name " ");                \
+    DUMP_##kind(out, pool, c, r.name, a);
+#define ZS_TABLE_END(table) \
+    strbuf_putc(out, '\n');  \
+  }
+#include "abi/config.def"
 
 static void dump_config(const uint8_t *data, const struct zs_blob_header *h, struct strbuf *out)
 {
   const uint8_t *cfg = data + zsb_find_section(h, ZS_SEC_CONFIG)->offset;
   struct zs_config_header c;
   memcpy(&c, cfg, sizeof c);
-  const char *pool = (const char *)cfg + c.strings_offset;
-  for (uint32_t i = 0; i < c.server_count; i++) {
-    struct zs_server s;
-    memcpy(&s, cfg + c.server_table + i * sizeof s, sizeof s);
-    strbuf_printf(out, "server %u: ", i);
-    dump_string(out, pool, s.name_str);
-    strbuf_printf(out, " entry %u%s\n", s.entry, s.flags & ZS_SERVER_TLS ? " tls" : "");
-  }
-  for (uint32_t i = 0; i < c.listener_count; i++) {
-    struct zs_listener l;
-    memcpy(&l, cfg + c.listener_table + i * sizeof l, sizeof l);
-    strbuf_printf(out, "listener %u: server %u host ", i, l.server);
-    dump_string(out, pool, l.host_str);
-    strbuf_printf(out, " port %u\n", l.port);
-  }
-  dump_file_servers(cfg, &c, out);
-  for (uint32_t i = 0; i < c.proxy_count; i++) {
-    struct zs_proxy p;
-    memcpy(&p, cfg + c.proxy_table + i * sizeof p, sizeof p);
-    strbuf_printf(out, "proxy %u: upstream ", i);
-    dump_string(out, pool, p.upstream_str < c.strings_size ? p.upstream_str : 0);
-    strbuf_putc(out, '\n');
-  }
+#define ZS_TABLE_BEGIN(table, plural, doc)       \
+  for (uint32_t i = 0; i < c.table##_count; i++) \
+    dump_row_##table(cfg, &c, i, out);
+#include "abi/config.def"
 }
 
 static void dump_sources(const uint8_t *data, const struct zs_blob_header *h, struct strbuf *out)

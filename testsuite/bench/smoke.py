@@ -1,8 +1,8 @@
 #!/usr/bin/python3
-# Runs bench/run --quick on two scenarios and checks its JSON: nginx, Caddy and the
-# ceiling responder each ran both and answered every request with the right status
-# and no socket error; zsrt too whenever zsc compiled the scenario. Exits 77 when
-# wrk, nginx, caddy or a second core is missing.
+# Runs bench/run --quick on two scenarios and checks its JSON: zsrt, nginx, h2o,
+# Caddy and the ceiling responder each ran both and answered every request with the
+# right status and no socket error. Exits 77 when wrk, a peer or a second core is
+# missing.
 import json
 import os
 import shutil
@@ -11,11 +11,11 @@ import sys
 import tempfile
 
 SCENARIOS = ["respond", "static-small"]
-REQUIRED = ["nginx", "caddy", "ceiling"]
+REQUIRED = ["zsrt", "nginx", "h2o", "caddy", "ceiling"]
 
 
 def skip_reason():
-    for tool in ("wrk", "nginx", "caddy", "taskset", "gnuplot"):
+    for tool in ("wrk", "nginx", "h2o", "caddy", "taskset", "gnuplot"):
         if not shutil.which(tool) and not os.path.exists(f"/usr/sbin/{tool}"):
             return f"{tool} is not installed (tools/setup installs it)"
     if len(os.sched_getaffinity(0)) < 2 or not {0, 1} <= os.sched_getaffinity(0):
@@ -32,9 +32,7 @@ def problems(results):
                 bad.append(f"{scenario}/{server}: missing from the results")
     for r in results:
         where = f"{r['scenario']}/{r['server']}"
-        if r["status"] == "not-run" and r["server"] == "zsrt":
-            print(f"note: {where} not run: {r['note']}", file=sys.stderr)
-        elif r["status"] != "ok":
+        if r["status"] != "ok":
             bad.append(f"{where}: {r['status']}: {r['note']}")
         elif r["errors"] != 0 or not r["requests"]:
             bad.append(f"{where}: {r['errors']} errors ({r['non2xx']} non-2xx) in {r['requests']} requests")

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Golden tests, one folder per case: cases/NAME/Caddyfile and one file per
-stage (ast.txt, ir.txt, json.txt, c.txt, bpf.txt, caged-c.txt, asm.txt) holding
-`zsc --emit=STAGE Caddyfile` as run inside the case folder.
+stage (ast.txt, ir.txt, json.txt, lowered.txt, c.txt, bpf.txt, caged-c.txt,
+asm.txt) holding `zsc --emit=STAGE --stdlib=names Caddyfile` as run inside the
+case folder: the bpf and caged-c files show the case's own code and name the
+stdlib-bpf functions it reaches. stdlib/ shows those functions once, in full, so
+a stdlib edit changes stdlib/ and not every case.
 Usage: run.py BUILD_DIR [--update] [CASE...]  (--update rewrites the files;
 review the diff like code)."""
 import difflib
@@ -9,8 +12,29 @@ import os
 import subprocess
 import sys
 
-STAGES = ["ast", "ir", "json", "c", "bpf", "caged-c", "asm"]
+STAGES = ["ast", "ir", "json", "lowered", "c", "bpf", "caged-c", "asm"]
+# stdlib/none.bpf.c has no entry point, so the linker keeps the stdlib whole
+STDLIB_STAGES = ["bpf", "caged-c"]
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def check(zsc, folder, name, stage, flags, update):
+    """one golden file: True when zsc prints what it holds (or it was rewritten)"""
+    r = subprocess.run([zsc, "--emit=" + stage] + flags + ["Caddyfile"], cwd=folder, capture_output=True, text=True)
+    got = r.stdout if r.returncode == 0 else "error (exit %d)\n%s" % (r.returncode, r.stderr)
+    path = os.path.join(folder, stage + ".txt")
+    if update:
+        with open(path, "w") as f:
+            f.write(got)
+        return True
+    want = open(path).read() if os.path.exists(path) else "(missing golden file)\n"
+    if got == want:
+        print(f"ok   {name}/{stage}")
+        return True
+    print(f"FAIL {name}/{stage}")
+    sys.stdout.writelines(list(difflib.unified_diff(
+        want.splitlines(True), got.splitlines(True), "expected", "zsc"))[:60])
+    return False
 
 
 def main():
@@ -28,21 +52,10 @@ def main():
         case = os.path.join(cases_dir, name)
         for stage in STAGES:
             total += 1
-            r = subprocess.run([zsc, "--emit=" + stage, "Caddyfile"], cwd=case, capture_output=True, text=True)
-            got = r.stdout if r.returncode == 0 else "error (exit %d)\n%s" % (r.returncode, r.stderr)
-            path = os.path.join(case, stage + ".txt")
-            if update:
-                with open(path, "w") as f:
-                    f.write(got)
-                continue
-            want = open(path).read() if os.path.exists(path) else "(missing golden file)\n"
-            if got != want:
-                failed += 1
-                print(f"FAIL {name}/{stage}")
-                sys.stdout.writelines(list(difflib.unified_diff(
-                    want.splitlines(True), got.splitlines(True), "expected", "zsc"))[:60])
-            else:
-                print(f"ok   {name}/{stage}")
+            failed += not check(zsc, case, name, stage, ["--stdlib=names"], update)
+    for stage in STDLIB_STAGES if not only or "stdlib" in only else []:
+        total += 1
+        failed += not check(zsc, os.path.join(HERE, "stdlib"), "stdlib", stage, ["--bpf-c=none.bpf.c"], update)
     if update:
         print(f"updated {total} golden files")
         return 0

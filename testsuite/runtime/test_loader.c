@@ -1,6 +1,7 @@
 /* Loader tests: a valid blob opens; truncated, corrupted, wrong-magic,
  * wrong-arch, wrong-version blobs and broken sections or tables are refused
- * with a message naming the file and the problem. */
+ * with a message naming the file and the problem (every config field kind:
+ * test_config_check.c). */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -112,6 +113,18 @@ static void e_listener(unsigned char *b, size_t *len)
   ((struct zs_listener *)(b + TB_CONFIG_OFF + cfg(b)->listener_table))->server = 5;
 }
 
+static void e_status(unsigned char *b, size_t *len)
+{
+  (void)len;
+  ((struct zs_file_server *)(b + TB_CONFIG_OFF + cfg(b)->file_server_table))->status = 1000;
+}
+static void e_hide(unsigned char *b, size_t *len)
+{
+  (void)len;
+  struct zs_file_server *f = (struct zs_file_server *)(b + TB_CONFIG_OFF + cfg(b)->file_server_table);
+  f->hide_str = cfg(b)->strings_size - 2;   /* inside the last string: no empty one follows */
+}
+
 static int try_open_missing(void)
 {
   struct blob b;
@@ -166,6 +179,8 @@ int main(void)
   CHECK(try_edit(e_string, 1, "outside the string pool"));
   CHECK(try_edit(e_pool_nul, 1, "does not end with NUL"));
   CHECK(try_edit(e_listener, 1, "no server 5"));
+  CHECK(try_edit(e_status, 1, "config: file_server 0: status: 1000 is not 0 or 100..999"));
+  CHECK(try_edit(e_hide, 1, "config: file_server 0: hide_str: list at"));
   CHECK(try_open((const unsigned char *)"", 0, "truncated"));
   unlink(path);
   CHECK(try_open_missing());

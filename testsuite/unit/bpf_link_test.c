@@ -1,6 +1,7 @@
 /* compile -> read -> link -> verify -> disasm on two objects compiled by
  * clang -target bpf: calls across objects, rodata strings from both, pointer
- * tables in rodata, line info through #line; and the link errors. */
+ * tables in rodata, line info through #line, only reachable functions linked;
+ * and the link errors. */
 #include <string.h>
 
 #include "abi/cage.h"
@@ -173,6 +174,121 @@ static void test_link_two_objects(struct arena *a)
   test_diag_free(&t);
 }
 
+/* A stdlib-like object: three public functions, lib_a reaching two static
+ * ones through a chain. clang lays out lib_b and lib_c first, between the
+ * program and lib_a, so keeping lib_a means moving it; and it calls static
+ * functions of its own section with no relocation at all, so the call graph
+ * must come from the code, not from the relocations. */
+static const char reach_lib_c[] =
+  "#line 1 \"lib.c\"\n"
+  "__attribute__((noinline)) int lib_b(int x) { return x * 3 + 7; }\n"
+  "__attribute__((noinline)) static int lib_deep(int x) { return x ^ 0x55; }\n"
+  "__attribute__((noinline)) int lib_c(int x) { return lib_b(x) - 1; }\n"
+  "__attribute__((noinline)) static int lib_inner(int x) { return lib_deep(x + 1) * 2; }\n"
+  "__attribute__((noinline)) int lib_a(int x) { return lib_inner(x) + lib_inner(x >> 1); }\n";
+
+/* the program calls lib_a only; reach_all_c also calls the other two */
+static const char reach_main_c[] =
+  "extern int lib_a(int);\n"
+  "int zs_entry_one(unsigned long r1) { return lib_a((int)r1); }\n";
+static const char reach_all_c[] =
+  "extern int lib_a(int), lib_b(int), lib_c(int);\n"
+  "int zs_entry_one(unsigned long r1) { return lib_a((int)r1); }\n"
+  "int zs_entry_all(unsigned long r1) { return lib_b((int)r1) + lib_c((int)r1); }\n";
+
+static int link_pair(struct arena *a, const char *main_src, struct bpf_program *p, struct test_diag *t)
+{
+  struct bpf_object *objs[2] = { compile_read(a, "site.bpf.c", main_src, &t->d),
+                                 compile_read(a, "lib.bpf.c", reach_lib_c, &t->d) };
+  if (!objs[0] || !objs[1] || bpf_link(a, objs, 2, p, &t->d) < 0)
+    return -1;
+  return bpf_verify(p, &t->d);
+}
+
+/* the function a call at pc lands on, by name */
+static const char *call_target(const struct bpf_program *p, uint32_t pc)
+{
+  const struct bpf_func *f = bpf_program_func(p, pc + 1 + (size_t)(int64_t)p->insns[pc].imm);
+  return f && f->start == pc + 1 + (uint32_t)p->insns[pc].imm ? f->name : "(bad target)";
+}
+
+/* f in p and g in q: the same instructions, and calls landing on the same names */
+static bool same_code(const struct bpf_program *p, const struct bpf_func *f, const struct bpf_program *q,
+                      const struct bpf_func *g)
+{
+  if (f->end - f->start != g->end - g->start)
+    return false;
+  for (uint32_t i = 0; i < f->end - f->start; i++) {
+    const struct bpf_insn *x = &p->insns[f->start + i], *y = &q->insns[g->start + i];
+    if (bpf_insn_is_local_call(x) && bpf_insn_is_local_call(y)) {
+      if (strcmp(call_target(p, f->start + i), call_target(q, g->start + i)))
+        return false;
+    } else if (memcmp(x, y, sizeof *x)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/* the kept program tiles: functions back to back, lines inside, all calls on a function start */
+static void check_compact(const struct bpf_program *p)
+{
+  uint32_t at = 0;
+  for (size_t i = 0; i < p->func_count; i++) {
+    CHECK(p->funcs[i].start == at);
+    at = p->funcs[i].end;
+  }
+  CHECK(at == p->insn_count);
+  for (size_t i = 0; i < p->line_count; i++)
+    CHECK(p->lines[i].insn < p->insn_count && (i == 0 || p->lines[i - 1].insn <= p->lines[i].insn));
+  for (uint32_t pc = 0; pc < p->insn_count; pc++)
+    if (bpf_insn_is_local_call(&p->insns[pc]))
+      CHECK(strcmp(call_target(p, pc), "(bad target)"));
+}
+
+/* the program's code in full, the library's by name, one line each */
+static void check_own_listing(struct arena *a, const struct bpf_program *p)
+{
+  struct strbuf sb;
+  strbuf_init(&sb, a);
+  bpf_disasm_own(p, &sb);
+  const char *text = strbuf_cstr(&sb);
+  CHECK(strstr(text, "\nzs_entry_one:  ; entry"));
+  CHECK(strstr(text, "; -> lib_a\n"));
+  CHECK(strstr(text, "\n; library functions reached, listed by name only:\n;   lib_a\n;   lib_inner\n;   lib_deep\n"));
+  CHECK(!strstr(text, "\nlib_a:") && !strstr(text, "\nlib_deep:"));
+  CHECK(!strstr(text, "lib.c:"));
+}
+
+static void test_link_reachable_only(struct arena *a)
+{
+  struct test_diag t;
+  test_diag_open(&t);
+  struct bpf_program one, all;
+  int rc_one = link_pair(a, reach_main_c, &one, &t), rc_all = link_pair(a, reach_all_c, &all, &t);
+  const char *msgs = test_diag_close(&t);
+  CHECK(rc_one == 0 && rc_all == 0);
+  if (rc_one == 0 && rc_all == 0) {
+    static const char *const kept[] = { "zs_entry_one", "lib_a", "lib_inner", "lib_deep" };
+    CHECK(one.func_count == 4);
+    CHECK(all.func_count == 7);
+    for (size_t i = 0; i < sizeof kept / sizeof *kept; i++) {
+      const struct bpf_func *f = find_func(&one, kept[i]), *g = find_func(&all, kept[i]);
+      CHECK(f && g && same_code(&one, f, &all, g));
+    }
+    CHECK(!find_func(&one, "lib_b") && !find_func(&one, "lib_c"));
+    CHECK(find_func(&all, "lib_b") && find_func(&all, "lib_c"));
+    check_compact(&one);
+    const struct bpf_func *deep = find_func(&one, "lib_deep");
+    const struct bpf_line *l = deep ? bpf_program_line(&one, deep->start) : NULL;
+    CHECK(l && l->file && !strcmp(l->file, "lib.c") && l->line == 2);
+    check_own_listing(a, &one);
+  }
+  if (test_failures)
+    fprintf(stderr, "diagnostics:\n%s", msgs);
+  test_diag_free(&t);
+}
+
 static void test_undefined_symbol(struct arena *a)
 {
   struct test_diag t;
@@ -229,6 +345,7 @@ int main(void)
 {
   struct arena a = { 0 };
   test_link_two_objects(&a);
+  test_link_reachable_only(&a);
   test_undefined_symbol(&a);
   test_duplicate_symbol(&a);
   test_refusals(&a);

@@ -1,8 +1,9 @@
-/* codegen end to end on hand-written Caddy JSON (the shapes `caddy adapt`
- * prints): the generated C must compile with clang -target bpf against the
- * embedded stdlib-bpf headers, hold the expected matcher and handler calls
- * and #line directives, fill the runtime config, and every construct zsc
- * cannot compile must be refused at its file:line:col. */
+/* lowering and codegen end to end on hand-written Caddy JSON (the shapes
+ * `caddy adapt` prints): the generated C must compile with clang -target bpf
+ * against the embedded stdlib-bpf headers, hold the expected matcher and
+ * handler calls and #line directives, fill the runtime config, and every
+ * construct zsc cannot compile must be refused (by lowering) at its
+ * file:line:col, in JSON terms since the user wrote JSON. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 
 #include "codegen/codegen.h"
 #include "codegen/stdlib_embed.h"
+#include "lower/lower.h"
 
 static int failures;
 static char dir[64];
@@ -24,7 +26,7 @@ static char dir[64];
     } \
   } while (0)
 
-/* runs codegen; diagnostics go into *msgs */
+/* runs lowering, then codegen; diagnostics go into *msgs */
 static int run(struct arena *a, const char *json, struct codegen_output *out, char **msgs)
 {
   size_t size = 0;
@@ -33,7 +35,9 @@ static int run(struct arena *a, const char *json, struct codegen_output *out, ch
   diag_init(&d, mem);
   d.no_caret = 1;
   struct json *ir = json_parse(a, json, strlen(json), "Caddyfile", &d);
-  int r = ir ? codegen_run(a, ir, out, &d) : -2;
+  struct lowered_config low;
+  memset(out, 0, sizeof *out);
+  int r = !ir ? -2 : lower_run(a, ir, "Caddyfile", &low, &d) < 0 ? -1 : codegen_run(a, &low, out, &d);
   fclose(mem);
   return r;
 }
@@ -106,7 +110,7 @@ static void test_respond_and_handle_path(struct arena *a)
   EXPECT(out.config.server_count == 1 && strcmp(out.config.servers[0].entry_symbol, "zs_entry_srv0") == 0,
          "respond: servers");
   EXPECT(out.config.listener_count == 1 && out.config.listeners[0].port == 8080 &&
-         strcmp(out.config.listeners[0].host, "") == 0, "respond: listener");
+         strcmp(out.config.listeners[0].host_str, "") == 0, "respond: listener");
   /* the last route always responds, so the entry must not fall through to NEXT */
   EXPECT(out.c_source && !strstr(out.c_source, "return ZS_NEXT;"), "respond: dead NEXT emitted");
 }
@@ -132,8 +136,8 @@ static void test_matchers(struct arena *a)
     "zs_entry_srv1", "zs_resp_status(204);", NULL};
   struct codegen_output out = compile_ok(a, "matchers", json, want);
   /* sorted server names: "a" is srv0, "b" srv1 */
-  EXPECT(out.config.server_count == 2 && strcmp(out.config.servers[0].name, "a") == 0, "matchers: order");
-  EXPECT(out.config.listener_count == 2 && strcmp(out.config.listeners[0].host, "::1") == 0 &&
+  EXPECT(out.config.server_count == 2 && strcmp(out.config.servers[0].name_str, "a") == 0, "matchers: order");
+  EXPECT(out.config.listener_count == 2 && strcmp(out.config.listeners[0].host_str, "::1") == 0 &&
          out.config.listeners[0].port == 9001 && out.config.listeners[1].server == 1, "matchers: listeners");
   /* the third route's second set is `*`: always true, so no if around it */
   EXPECT(out.c_source && !strstr(out.c_source, "req->tls"), "matchers: always-true set not folded");
@@ -169,10 +173,10 @@ static void test_headers_files_proxy(struct arena *a)
     "zs_deferred_srv0(deferred);", "return ZS_ACTION(ZS_ACT_PROXY, 0);", "return ZS_ACTION(ZS_ACT_FILE, 0);",
     "return ZS_RESPOND;", NULL};
   struct codegen_output out = compile_ok(a, "headers", json2, want);
-  EXPECT(out.config.proxy_count == 1 && strcmp(out.config.proxies[0].upstream, "127.0.0.1:9000") == 0, "proxy record");
+  EXPECT(out.config.proxy_count == 1 && strcmp(out.config.proxies[0].upstream_str, "127.0.0.1:9000") == 0, "proxy record");
   EXPECT(out.config.file_server_count == 1 && out.config.file_servers[0].status == 403 &&
-         out.config.file_servers[0].hide_count == 1 && out.config.file_servers[0].index_count == 2 &&
-         strcmp(out.config.file_servers[0].index_names[0], "index.html") == 0, "file_server record");
+         out.config.file_servers[0].hide_str_count == 1 && out.config.file_servers[0].index_str_count == 2 &&
+         strcmp(out.config.file_servers[0].index_str[0], "index.html") == 0, "file_server record");
 }
 
 static void test_refusals(struct arena *a)

@@ -14,7 +14,7 @@ import tempfile
 
 FIELDS = 4                     # src, c_line, pc, caged_line (compiler/explore/explore.h)
 STAGES = {"caddyfile": None, "c": "c", "bpf": "bpf", "caged": "caged-c", "asm": "asm",
-          "ast": "ast", "ir": "ir", "json": "json"}
+          "ast": "ast", "ir": "ir", "json": "json", "lowered": "lowered"}
 failures = []
 
 
@@ -124,6 +124,7 @@ def check_failure(zsc, tmp):
     check('<details class="diag"' in page and "no_such_directive" in page, "the page still shows the diagnostics")
     check("&lt;x&gt;" in page and "<x>" not in page, "the broken source is escaped too")
     check(run(zsc, [], tmp).returncode == 2, "no input is a usage error")
+    check(run(zsc, ["Bad", "--stdlib=names"], tmp).returncode == 2, "the page always shows the stdlib code")
 
 
 def main():

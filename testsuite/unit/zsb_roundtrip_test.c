@@ -21,6 +21,7 @@ struct parts {
   struct site_server servers[2];
   struct site_listener listeners[2];
   const char *index_names[2];
+  const char *hide[2];
   struct site_file_server file_server;
   struct site_proxy proxy;
   struct site_config config;
@@ -48,14 +49,19 @@ static void parts_init(struct parts *p)
   memcpy(p->rodata, "hi\0yo", 5);
   p->prog = (struct bpf_program){ .insns = p->insns, .insn_count = 4, .funcs = p->funcs, .func_count = 2,
                                   .rodata = p->rodata, .rodata_size = 5 };
-  p->servers[0] = (struct site_server){ "srv0", "zs_entry_srv0", false };
-  p->servers[1] = (struct site_server){ "srv1", "zs_entry_srv1", true };
-  p->listeners[0] = (struct site_listener){ "", 8080, 0 };
-  p->listeners[1] = (struct site_listener){ "127.0.0.1", 8443, 1 };
+  p->servers[0] = (struct site_server){ .name_str = "srv0", .entry = 0, .entry_symbol = "zs_entry_srv0" };
+  p->servers[1] = (struct site_server){ .name_str = "srv1", .entry = 1, .flags = ZS_SERVER_TLS,
+                                        .entry_symbol = "zs_entry_srv1" };
+  p->listeners[0] = (struct site_listener){ .server = 0, .host_str = "", .port = 8080 };
+  p->listeners[1] = (struct site_listener){ .server = 1, .host_str = "127.0.0.1", .port = 8443 };
   p->index_names[0] = "index.html";
   p->index_names[1] = "index.txt";
-  p->file_server = (struct site_file_server){ "srv0", p->index_names, 2, 0, true };
-  p->proxy = (struct site_proxy){ "127.0.0.1:9000" };
+  p->hide[0] = "*.secret";
+  p->hide[1] = "/etc";
+  p->file_server = (struct site_file_server){ .root_str = "srv0", .index_str = p->index_names,
+                                             .index_str_count = 2, .flags = ZS_FILE_BROWSE, .status = 404,
+                                             .hide_str = p->hide, .hide_str_count = 2 };
+  p->proxy = (struct site_proxy){ .upstream_str = "127.0.0.1:9000" };
   p->config = (struct site_config){ .servers = p->servers, .server_count = 2, .listeners = p->listeners,
                                     .listener_count = 2, .file_servers = &p->file_server, .file_server_count = 1,
                                     .proxies = &p->proxy, .proxy_count = 1 };
@@ -143,7 +149,8 @@ static void check_config(const uint8_t *data)
   const struct zs_file_server *f = (const struct zs_file_server *)(cfg + c.file_server_table);
   CHECK(f->root_str == sv[0].name_str);   /* the same string is pooled once */
   CHECK(!memcmp(pool + f->index_str, "index.html\0index.txt\0\0", 22));
-  CHECK(f->flags == ZS_FILE_BROWSE && f->status == 0);
+  CHECK(f->flags == ZS_FILE_BROWSE && f->status == 404 && f->reserved == 0);
+  CHECK(!memcmp(pool + f->hide_str, "*.secret\0/etc\0\0", 15));
   const struct zs_proxy *px = (const struct zs_proxy *)(cfg + c.proxy_table);
   CHECK(!strcmp(pool + px->upstream_str, "127.0.0.1:9000"));
 }
@@ -197,10 +204,13 @@ static void check_dump(struct arena *a, const char *path)
   const char *text = strbuf_cstr(&sb);
   CHECK(strstr(text, "zsb version 1, abi 1, arch x86_64, 7 sections"));
   CHECK(strstr(text, "entry 1: request server 1 code+0x40 stack 8 bpf 2\n"));
-  CHECK(strstr(text, "server 1: \"srv1\" entry 1 tls\n"));
-  CHECK(strstr(text, "listener 1: server 1 host \"127.0.0.1\" port 8443\n"));
-  CHECK(strstr(text, "file_server 0: root \"srv0\" index [\"index.html\" \"index.txt\"] browse status 0\n"));
-  CHECK(strstr(text, "proxy 0: upstream \"127.0.0.1:9000\"\n"));
+  /* every field of every config row, named as abi/config.def names it */
+  CHECK(strstr(text, "server 0: name_str \"srv0\" entry 0 flags [] reserved 0\n"));
+  CHECK(strstr(text, "server 1: name_str \"srv1\" entry 1 flags [tls] reserved 0\n"));
+  CHECK(strstr(text, "listener 1: server 1 host_str \"127.0.0.1\" port 8443 flags [] reserved 0\n"));
+  CHECK(strstr(text, "file_server 0: root_str \"srv0\" index_str [\"index.html\" \"index.txt\"] flags [browse] "
+                     "status 404 hide_str [\"*.secret\" \"/etc\"] reserved 0\n"));
+  CHECK(strstr(text, "proxy 0: upstream_str \"127.0.0.1:9000\" flags []\n"));
   CHECK(strstr(text, "source Caddyfile: 17 bytes\n"));
   if (getenv("ZSB_TEST_SHOW"))
     fputs(text, stdout);
@@ -217,6 +227,30 @@ static void test_missing_entry(const char *path)
   const char *msgs = test_diag_close(&t);
   CHECK(rc < 0 && strstr(msgs, "entry 'zs_entry_nowhere' is not a function of the native code"));
   CHECK(access(path, F_OK) != 0);
+  test_diag_free(&t);
+  free(p);
+}
+
+/* the writer runs the loader's validator on what it made: a record the
+ * runtime would refuse never reaches a file */
+static void test_bad_record(const char *path)
+{
+  struct parts *p = calloc(1, sizeof *p);
+  parts_init(p);
+  p->file_server.status = 42;
+  struct test_diag t;
+  test_diag_open(&t);
+  int rc = zsb_write(path, &p->in, &t.d);
+  const char *msgs = test_diag_close(&t);
+  CHECK(rc < 0 && strstr(msgs, "blob config: file_server 0: status: 42 is not 0 or 100..999"));
+  CHECK(access(path, F_OK) != 0);
+  test_diag_free(&t);
+  parts_init(p);
+  p->listeners[1].server = 2;
+  test_diag_open(&t);
+  rc = zsb_write(path, &p->in, &t.d);
+  msgs = test_diag_close(&t);
+  CHECK(rc < 0 && strstr(msgs, "blob config: listener 1: server: no server 2 (2 rows)"));
   test_diag_free(&t);
   free(p);
 }
@@ -254,6 +288,7 @@ int main(void)
     check_refusals(data, size);
   }
   test_missing_entry(missing);
+  test_bad_record(missing);
   free(data);
   free(p);
   unlink(path);

@@ -238,7 +238,10 @@ static int proxy_opt_retry_match(struct helper *h, struct proxy *p, struct json 
 static int proxy_opt_headers(struct helper *h, struct proxy *p, struct json *handler, const struct proxy_option *o)
 {
   (void)p;
-  struct json *ops = proxy_obj(h, proxy_obj(h, handler, "headers"), o->key);
+  struct json *headers = proxy_obj(h, handler, "headers");
+  struct json *ops = proxy_obj(h, headers, o->key);
+  ops->origin = ops->origin.line ? ops->origin : disp_pos(&h->d);   /* the header_up/down token */
+  headers->origin = headers->origin.line ? headers->origin : ops->origin;
   int n;
   const char **args = disp_remaining_args(&h->d, &n);
   if (n < 1 || n > 3)
