@@ -5,7 +5,11 @@
 #define ZSC_FRONTEND_ADAPT_H
 
 #include "base/json.h"
-#include "parser.h"
+#include "frontend/caddyfile/parser.h"
+#include "frontend/common/address.h"
+#include "frontend/common/gojson.h"
+#include "frontend/common/shorthand.h"
+#include "frontend/common/table.h"
 
 /* A value a directive produced: "route", "error_route", "tls.connection_policy", ... */
 struct config_value {
@@ -54,6 +58,8 @@ struct adapt {
   size_t nnamed, namedcap;
   struct name_list invoked;    /* names `invoke`d by the block being set up */
   int log_counter;             /* log0, log1, ... for unnamed site logs */
+  const struct directive *directives;   /* the directive table in use */
+  size_t ndirectives;
   struct tls_pairing *pairings;  /* filled by servers_build for the tls app */
   size_t npairings, paircap;
 };
@@ -69,37 +75,17 @@ struct helper {
 typedef int (*directive_fn)(struct helper *h, struct config_values *out);
 typedef struct json *(*handler_fn)(struct helper *h);   /* NULL with h->ad->err set */
 
-/* ---- json building (gojson.c) ---- */
-struct json *jobj(struct arena *a);
-struct json *jarr(struct arena *a);
-struct json *jstr(struct arena *a, const char *s, struct srcpos pos);
-struct json *jint(struct arena *a, long long v, struct srcpos pos);
-struct json *jbool(struct arena *a, bool v);
-struct json *jnull(struct arena *a);
-void jset(struct arena *a, struct json *obj, const char *key, struct json *v);
-void jpush(struct arena *a, struct json *arr, struct json *v);
-struct json *jget_or_new(struct arena *a, struct json *obj, const char *key, enum json_kind kind);
-struct json *jstrarr(struct arena *a, const char *const *items, int n, struct srcpos pos);
-void json_sort_deep(struct json *v);
-struct json *json_clone(struct arena *a, const struct json *v);
-/* Go's strconv-style typing of an unquoted token (ScalarVal). */
-struct json *go_scalar(struct arena *a, const struct token *t);
-/* caddy.ParseDuration ("1d" allowed) to nanoseconds; -1 on a bad duration. */
-int go_parse_duration(const char *s, long long *ns);
-bool go_atoi(const char *s, long long *out);
-struct json *go_duration_json(struct helper *h, const char *s);   /* NULL + error */
-const char *go_canonical_header(struct arena *a, const char *name);
-int go_parse_size(const char *s, long long *out);                 /* humanize.ParseBytes */
-
-/* ---- shorthands (shorthand.c) ---- */
-const char *shorthand_apply(struct arena *a, const char *text);
-
-/* ---- addresses (address.c) ---- */
-struct address {
-  const char *original, *scheme, *host, *port, *path;
+/* One row of directives.def: a raw directive returns config values itself; a
+ * handler directive's first argument may be a matcher (RegisterHandlerDirective). */
+struct directive {
+  const char *name;
+  directive_fn raw;
+  handler_fn handler;
 };
-int address_parse(struct arena *a, const char *key, struct address *out, char **errmsg);
-const char *address_normalize_host(struct arena *a, const char *host);
+
+/* directives.def's rows (directive_table.c), installed by httptype_setup */
+extern const struct directive directive_table[];
+extern const size_t directive_table_count;
 
 /* ---- matchers (matchers.c) ---- */
 int matchers_parse_definitions(struct helper *h, struct dispenser *d, struct matcher_defs *defs);
@@ -111,16 +97,15 @@ struct json *matchers_unmarshal(struct helper *h, const char *name, struct dispe
 struct json *matchers_header_into(struct helper *h, struct dispenser *d, struct json *m);
 /* ParseNamedResponseMatcher: "match { status ...; header ... }" into {status_code, headers} */
 struct json *matchers_response(struct helper *h, struct dispenser *d);
+
+/* ---- header operations (adapt_header.c) ---- */
 /* applyHeaderOp; resp is the response ops object or NULL for request ops */
 int header_apply_op(struct helper *h, struct json *ops, struct json *resp, const char *field,
                     const char *value, const char *replacement);
 
 /* ---- directives (directives.c) ---- */
-bool directive_known(const char *name);
+bool directive_known(struct adapt *ad, const char *name);
 int directive_run(struct helper *h, const char *name, struct config_values *out);
-int directive_order_index(struct adapt *ad, const char *name);
-bool directive_is_ordered(struct adapt *ad, const char *name);
-void directive_order_init(struct adapt *ad);
 struct json *route_new(struct helper *h, struct json *matcher_set, struct json *handler);
 void values_push_route(struct helper *h, struct config_values *out, struct json *route);
 void values_push(struct helper *h, struct config_values *out, const char *class, struct json *v);
@@ -130,7 +115,10 @@ struct json *subroute_build(struct helper *h, struct config_values *routes, bool
 struct json *subroute_handler(struct arena *a, struct json *routes);
 const char *group_next(struct adapt *ad, int *counter);
 
-/* ---- sorting and routes (sort.c) ---- */
+/* ---- directive order, sorting and routes (sort.c) ---- */
+void directive_order_init(struct adapt *ad);
+int directive_order_index(struct adapt *ad, const char *name);
+bool directive_is_ordered(struct adapt *ad, const char *name);
 void sort_routes(struct adapt *ad, struct config_values *routes);
 typedef bool (*less_fn)(void *ctx, size_t i, size_t j);
 typedef void (*swap_fn)(void *ctx, size_t i, size_t j);
@@ -162,12 +150,12 @@ struct tls_pairing {
   size_t count, cap;
 };
 
-/* The values of one class in a site's pile, in order. */
+/* The values of one class in a site's pile, in order (directives.c). */
 size_t site_pile_count(const struct site *s, const char *class);
 struct json *servers_build(struct adapt *ad, struct site_list *sites);  /* apps.http.servers or NULL */
+/* global options (global.c) */
 const char *option_str(struct adapt *ad, const char *name);            /* NULL when unset */
 long long option_int(struct adapt *ad, const char *name, long long fallback);
-void json_reorder(struct arena *a, struct json *obj, const char *const *order);
 int global_evaluate(struct adapt *ad, struct server_block *block);
 struct json *httptype_setup(struct adapt *ad, struct block_list *blocks);
 

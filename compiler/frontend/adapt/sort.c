@@ -1,10 +1,42 @@
 /* Route ordering: Go's sort.SliceStable reproduced step for step (insertion
  * sort over blocks of 20, then SymMerge), because Caddy's comparator is not a
  * strict order for `vars` and the exact algorithm decides the output; plus
- * Caddy's route comparator and the consolidation of adjacent equal routes. */
+ * Caddy's route comparator, the consolidation of adjacent equal routes, and
+ * the directive order the comparator reads (the `order` option edits a copy). */
 #include <string.h>
 
 #include "adapt.h"
+
+static const char *const directive_default_order[] = {
+  "tracing", "map", "vars", "fs", "root", "log_append", "skip_log", "log_skip", "log_name",
+  "header", "copy_response_headers", "request_body", "timeouts", "redir", "method", "rewrite",
+  "uri", "try_files", "basicauth", "basic_auth", "forward_auth", "request_header", "encode",
+  "push", "intercept", "templates", "invoke", "handle", "handle_path", "route", "abort", "error",
+  "copy_response", "respond", "metrics", "reverse_proxy", "php_fastcgi", "file_server", "acme_server",
+};
+
+void directive_order_init(struct adapt *ad)
+{
+  for (size_t i = 0; i < sizeof directive_default_order / sizeof directive_default_order[0]; i++)
+    *ARENA_PUSH(ad->arena, ad->order, ad->norder, ad->ordercap) = directive_default_order[i];
+}
+
+/* Go's map lookup: a missing directive sorts at position 0. */
+int directive_order_index(struct adapt *ad, const char *name)
+{
+  for (size_t i = 0; i < ad->norder; i++)
+    if (strcmp(ad->order[i], name) == 0)
+      return (int)i;
+  return 0;
+}
+
+bool directive_is_ordered(struct adapt *ad, const char *name)
+{
+  for (size_t i = 0; i < ad->norder; i++)
+    if (strcmp(ad->order[i], name) == 0)
+      return true;
+  return false;
+}
 
 static void go_insertion_sort(void *ctx, size_t a, size_t b, less_fn less, swap_fn swap)
 {

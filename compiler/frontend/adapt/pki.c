@@ -48,7 +48,7 @@ static int pki_ca_option(struct helper *h, struct json *ca, const char *sub)
   if (!strcmp(sub, "intermediate_lifetime") || !strcmp(sub, "maintenance_interval")) {
     if (!disp_next_arg(&h->d))
       return disp_arg_err(&h->d);
-    struct json *v = go_duration_json(h, disp_val(&h->d));
+    struct json *v = go_duration_json(&h->d, disp_val(&h->d));
     if (!v)
       return -1;
     jset(h->ad->arena, ca, sub, v);
@@ -130,36 +130,73 @@ static int acme_server_rules(struct helper *h, struct json *policy, const char *
   return 0;
 }
 
-static int acme_server_option(struct helper *h, struct json *r, const char *sub)
+/* ca NAME */
+static int acme_server_ca(struct helper *h, struct json *r, const char *sub)
+{
+  const char *ca;
+  if (!disp_all_args(&h->d, 1, &ca))
+    return disp_arg_err(&h->d);
+  jset(h->ad->arena, r, sub, jstr(h->ad->arena, ca, disp_pos(&h->d)));
+  return 0;
+}
+
+/* lifetime DURATION */
+static int acme_server_lifetime(struct helper *h, struct json *r, const char *sub)
+{
+  if (!disp_next_arg(&h->d))
+    return disp_arg_err(&h->d);
+  struct json *v = go_duration_json(&h->d, disp_val(&h->d));
+  if (!v)
+    return -1;
+  jset(h->ad->arena, r, sub, v);
+  return 0;
+}
+
+/* resolvers ADDRESS... / challenges TYPE... */
+static int acme_server_list(struct helper *h, struct json *r, const char *sub)
 {
   struct arena *a = h->ad->arena;
   int n;
-  if (!strcmp(sub, "ca")) {
-    const char *ca;
-    if (!disp_all_args(&h->d, 1, &ca))
-      return disp_arg_err(&h->d);
-    jset(a, r, "ca", jstr(a, ca, disp_pos(&h->d)));
-  } else if (!strcmp(sub, "lifetime")) {
-    if (!disp_next_arg(&h->d))
-      return disp_arg_err(&h->d);
-    struct json *v = go_duration_json(h, disp_val(&h->d));
-    if (!v)
-      return -1;
-    jset(a, r, "lifetime", v);
-  } else if (!strcmp(sub, "resolvers") || !strcmp(sub, "challenges")) {
-    const char **args = disp_remaining_args(&h->d, &n);
-    struct json *list = jget_or_new(a, r, sub, JSON_ARRAY);
-    for (int i = 0; i < n; i++)
-      jpush(a, list, jstr(a, args[i], disp_pos(&h->d)));
-  } else if (!strcmp(sub, "sign_with_root"))
-    jset(a, r, "sign_with_root", jbool(a, true));
-  else if (!strcmp(sub, "allow_wildcard_names"))
-    jset(a, jget_or_new(a, r, "policy", JSON_OBJECT), "allow_wildcard_names", jbool(a, true));
-  else if (!strcmp(sub, "allow") || !strcmp(sub, "deny"))
-    return acme_server_rules(h, jget_or_new(a, r, "policy", JSON_OBJECT), sub);
-  else
-    return disp_errf(&h->d, "unrecognized ACME server directive: %s", sub);
+  const char **args = disp_remaining_args(&h->d, &n);
+  struct json *list = jget_or_new(a, r, sub, JSON_ARRAY);
+  for (int i = 0; i < n; i++)
+    jpush(a, list, jstr(a, args[i], disp_pos(&h->d)));
   return 0;
+}
+
+static int acme_server_sign_with_root(struct helper *h, struct json *r, const char *sub)
+{
+  jset(h->ad->arena, r, sub, jbool(h->ad->arena, true));
+  return 0;
+}
+
+static int acme_server_wildcards(struct helper *h, struct json *r, const char *sub)
+{
+  jset(h->ad->arena, jget_or_new(h->ad->arena, r, "policy", JSON_OBJECT), sub, jbool(h->ad->arena, true));
+  return 0;
+}
+
+/* allow|deny { domains ...; ip_ranges ... } */
+static int acme_server_policy(struct helper *h, struct json *r, const char *sub)
+{
+  return acme_server_rules(h, jget_or_new(h->ad->arena, r, "policy", JSON_OBJECT), sub);
+}
+
+static const struct acme_server_row {
+  const char *name;
+  int (*parse)(struct helper *h, struct json *r, const char *sub);
+} acme_server_rows[] = {
+  {"ca", acme_server_ca}, {"lifetime", acme_server_lifetime}, {"resolvers", acme_server_list},
+  {"challenges", acme_server_list}, {"sign_with_root", acme_server_sign_with_root},
+  {"allow_wildcard_names", acme_server_wildcards}, {"allow", acme_server_policy}, {"deny", acme_server_policy},
+};
+
+static int acme_server_option(struct helper *h, struct json *r, const char *sub)
+{
+  const struct acme_server_row *row = TABLE_FIND(acme_server_rows, sub);
+  if (!row)
+    return disp_errf(&h->d, "unrecognized ACME server directive: %s", sub);
+  return row->parse(h, r, sub);
 }
 
 /* acme_server [matcher] { ca, lifetime, resolvers, challenges, allow, deny } */

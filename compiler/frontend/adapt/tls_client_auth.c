@@ -97,24 +97,35 @@ static int ca_verifier(struct helper *h, struct json *auth)
   return 0;
 }
 
-static int ca_option(struct helper *h, struct json *auth, struct json *ca_certs, const char *sub)
+/* mode MODE */
+static int ca_mode(struct helper *h, struct json *auth, struct json *ca_certs, const char *sub)
+{
+  (void)ca_certs;
+  if (disp_count_remaining_args(&h->d) != 1 || !disp_next_arg(&h->d))
+    return disp_arg_err(&h->d);
+  jset(h->ad->arena, auth, sub, jstr(h->ad->arena, disp_val(&h->d), disp_pos(&h->d)));
+  return 0;
+}
+
+/* trust_pool MODULE ...: not together with trusted_ca_cert[_file] */
+static int ca_pool(struct helper *h, struct json *auth, struct json *ca_certs, const char *sub)
+{
+  (void)sub;
+  return ca_certs->count ? disp_errf(&h->d, "cannot specify both 'trust_pool' and 'trusted_ca_cert' or 'trusted_ca_cert_file'")
+                         : ca_trust_pool(h, auth);
+}
+
+static int ca_verifier_option(struct helper *h, struct json *auth, struct json *ca_certs, const char *sub)
+{
+  (void)ca_certs, (void)sub;
+  return ca_verifier(h, auth);
+}
+
+/* trusted_ca_cert[_file] / trusted_leaf_cert[_file] BASE64|PEM_FILE */
+static int ca_trusted(struct helper *h, struct json *auth, struct json *ca_certs, const char *sub)
 {
   struct arena *a = h->ad->arena;
-  if (!strcmp(sub, "mode")) {
-    if (disp_count_remaining_args(&h->d) != 1 || !disp_next_arg(&h->d))
-      return disp_arg_err(&h->d);
-    jset(a, auth, "mode", jstr(a, disp_val(&h->d), disp_pos(&h->d)));
-    return 0;
-  }
-  if (!strcmp(sub, "trust_pool"))
-    return ca_certs->count ? disp_errf(&h->d, "cannot specify both 'trust_pool' and 'trusted_ca_cert' or 'trusted_ca_cert_file'")
-                           : ca_trust_pool(h, auth);
-  if (!strcmp(sub, "verifier"))
-    return ca_verifier(h, auth);
   bool leaf = strstr(sub, "leaf") != NULL, file = strstr(sub, "_file") != NULL;
-  if (strcmp(sub, "trusted_ca_cert") && strcmp(sub, "trusted_leaf_cert") && strcmp(sub, "trusted_ca_cert_file") &&
-      strcmp(sub, "trusted_leaf_cert_file"))
-    return disp_errf(&h->d, "unknown subdirective for client_auth: %s", sub);
   if (!leaf && json_object_get(auth, "ca"))
     return disp_errf(&h->d, "cannot specify both 'trust_pool' and 'trusted_ca_cert' or 'trusted_ca_cert_file'");
   if (!disp_next_arg(&h->d))
@@ -124,6 +135,24 @@ static int ca_option(struct helper *h, struct json *auth, struct json *ca_certs,
     return ca_pem_to_der(h, disp_val(&h->d), list);
   jpush(a, list, jstr(a, disp_val(&h->d), disp_pos(&h->d)));
   return 0;
+}
+
+/* client_auth's subdirectives; ca_certs gathers the inline CA certificates */
+static const struct ca_row {
+  const char *name;
+  int (*parse)(struct helper *h, struct json *auth, struct json *ca_certs, const char *sub);
+} ca_rows[] = {
+  {"mode", ca_mode}, {"trust_pool", ca_pool}, {"verifier", ca_verifier_option},
+  {"trusted_ca_cert", ca_trusted}, {"trusted_leaf_cert", ca_trusted},
+  {"trusted_ca_cert_file", ca_trusted}, {"trusted_leaf_cert_file", ca_trusted},
+};
+
+static int ca_option(struct helper *h, struct json *auth, struct json *ca_certs, const char *sub)
+{
+  const struct ca_row *row = TABLE_FIND(ca_rows, sub);
+  if (!row)
+    return disp_errf(&h->d, "unknown subdirective for client_auth: %s", sub);
+  return row->parse(h, auth, ca_certs, sub);
 }
 
 int tls_client_auth(struct helper *h, struct json *cp)

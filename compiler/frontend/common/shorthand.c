@@ -3,9 +3,10 @@
  * strings.Replacer picks the first matching key at each position), then each
  * parameterised form once, in Caddy's order. */
 #include <ctype.h>
+#include <stdbool.h>
 #include <string.h>
 
-#include "adapt.h"
+#include "frontend/common/shorthand.h"
 #include "base/strbuf.h"
 
 static const char *const shorthand_fixed[][2] = {

@@ -80,7 +80,7 @@ struct json *adapt_request_body(struct helper *h)
       }
       jset(a, r, "max_size", jint(a, size, disp_pos(&h->d)));
     } else if (!strcmp(sub, "read_timeout") || !strcmp(sub, "write_timeout")) {
-      struct json *d = go_duration_json(h, v);
+      struct json *d = go_duration_json(&h->d, v);
       if (!d)
         return NULL;
       jset(a, r, sub, d);

@@ -58,41 +58,6 @@ int header_apply_op(struct helper *h, struct json *ops, struct json *resp, const
   return 0;
 }
 
-struct json *matchers_response(struct helper *h, struct dispenser *d)
-{
-  struct arena *a = h->ad->arena;
-  struct json *m = jobj(a);
-  disp_next(d);
-  for (int nesting = d->nesting; disp_next_arg(d) || disp_next_block(d, nesting);) {
-    if (!strcmp(disp_val(d), "header")) {
-      struct dispenser seg = disp_next_segment(d);
-      if (!matchers_header_into(h, &seg, jget_or_new(a, m, "headers", JSON_OBJECT)))
-        return NULL;
-    } else if (!strcmp(disp_val(d), "status")) {
-      int n;
-      const char **args = disp_remaining_args(d, &n);
-      if (!n) {
-        disp_arg_err(d);
-        return NULL;
-      }
-      struct json *codes = jget_or_new(a, m, "status_code", JSON_ARRAY);
-      for (int i = 0; i < n; i++) {
-        const char *arg = strlen(args[i]) == 3 && !strcmp(args[i] + 1, "xx") ? arena_strndup(a, args[i], 1) : args[i];
-        long long v;
-        if (!go_atoi(arg, &v)) {
-          disp_errf(d, "bad status value '%s': strconv.Atoi: parsing \"%s\": invalid syntax", arg, arg);
-          return NULL;
-        }
-        jpush(a, codes, jint(a, v, disp_pos(d)));
-      }
-    } else {
-      disp_errf(d, "unrecognized response matcher %s", disp_val(d));
-      return NULL;
-    }
-  }
-  return m;
-}
-
 /* field [value [replacement]] on one line */
 static int header_line(struct helper *h, struct json *ops, struct json *resp, const char *field)
 {

@@ -9,7 +9,7 @@ static int so_duration(struct helper *h, struct json *o, const char *key)
 {
   if (!disp_next_arg(&h->d))
     return disp_arg_err(&h->d);
-  struct json *v = go_duration_json(h, disp_val(&h->d));
+  struct json *v = go_duration_json(&h->d, disp_val(&h->d));
   if (!v)
     return -1;
   jset(h->ad->arena, o, key, v);
@@ -99,58 +99,129 @@ static int so_flag(struct helper *h, struct json *o, const char *key, bool v)
   return 0;
 }
 
-static int so_option(struct helper *h, struct json *o, const char *sub)
+/* The table's functions: each parses one option into o under key. */
+static int so_opt_name(struct helper *h, struct json *o, const char *key)
+{
+  if (!json_object_get(o, "@listener"))
+    return disp_errf(&h->d, "cannot set a name for a server without a listener address");
+  if (!disp_next_arg(&h->d))
+    return disp_arg_err(&h->d);
+  jset(h->ad->arena, o, key, jstr(h->ad->arena, disp_val(&h->d), disp_pos(&h->d)));
+  return 0;
+}
+
+static int so_opt_listener_wrappers(struct helper *h, struct json *o, const char *key)
+{
+  (void)key;
+  return so_listener_wrappers(h, o);
+}
+
+static int so_opt_timeouts(struct helper *h, struct json *o, const char *key)
+{
+  (void)key;
+  return so_timeouts(h, o);
+}
+
+/* keepalive_count N / max_header_size SIZE (the error names the option, not the key) */
+static int so_opt_count(struct helper *h, struct json *o, const char *key)
+{
+  long long n;
+  const char *sub = disp_val(&h->d);
+  if (!disp_next_arg(&h->d))
+    return disp_arg_err(&h->d);
+  bool count = !strcmp(sub, "keepalive_count");
+  if (count ? !go_atoi(disp_val(&h->d), &n) : go_parse_size(disp_val(&h->d), &n) < 0)
+    return disp_errf(&h->d, "parsing %s: %s", sub, disp_val(&h->d));
+  jset(h->ad->arena, o, key, jint(h->ad->arena, n, disp_pos(&h->d)));
+  return 0;
+}
+
+static int so_opt_true(struct helper *h, struct json *o, const char *key)
+{
+  return so_flag(h, o, key, true);
+}
+
+static int so_opt_one(struct helper *h, struct json *o, const char *key)
+{
+  jset(h->ad->arena, o, key, jint(h->ad->arena, 1, disp_pos(&h->d)));
+  return 0;
+}
+
+static int so_opt_protocols(struct helper *h, struct json *o, const char *key)
+{
+  return so_list(h, o, key, true);
+}
+
+static int so_opt_client_ip_headers(struct helper *h, struct json *o, const char *key)
+{
+  return so_list(h, o, key, false);
+}
+
+/* strict_sni_host [on|insecure_off] */
+static int so_opt_strict_sni_host(struct helper *h, struct json *o, const char *key)
+{
+  if (disp_next_arg(&h->d) && strcmp(disp_val(&h->d), "insecure_off") && strcmp(disp_val(&h->d), "on"))
+    return disp_errf(&h->d, "strict_sni_host only supports 'on' or 'insecure_off', got '%s'", disp_val(&h->d));
+  return so_flag(h, o, key, strcmp(disp_val(&h->d), "insecure_off") != 0);
+}
+
+static int so_opt_trusted_proxies(struct helper *h, struct json *o, const char *key)
+{
+  (void)key;
+  return so_trusted_proxies(h, o);
+}
+
+/* 0rtt [off] */
+static int so_opt_0rtt(struct helper *h, struct json *o, const char *key)
+{
+  bool on = !disp_next_arg(&h->d) || strcmp(disp_val(&h->d), "off");
+  return so_flag(h, o, key, on);
+}
+
+/* metrics { per_host } */
+static int so_opt_metrics(struct helper *h, struct json *o, const char *key)
 {
   struct arena *a = h->ad->arena;
-  long long n;
-  if (!strcmp(sub, "name")) {
-    if (!json_object_get(o, "@listener"))
-      return disp_errf(&h->d, "cannot set a name for a server without a listener address");
-    if (!disp_next_arg(&h->d))
-      return disp_arg_err(&h->d);
-    jset(a, o, "@name", jstr(a, disp_val(&h->d), disp_pos(&h->d)));
-    return 0;
-  }
-  if (!strcmp(sub, "listener_wrappers"))
-    return so_listener_wrappers(h, o);
-  if (!strcmp(sub, "timeouts"))
-    return so_timeouts(h, o);
-  if (!strcmp(sub, "keepalive_interval") || !strcmp(sub, "keepalive_idle"))
-    return so_duration(h, o, sub);
-  if (!strcmp(sub, "keepalive_count") || !strcmp(sub, "max_header_size")) {
-    if (!disp_next_arg(&h->d))
-      return disp_arg_err(&h->d);
-    if (sub[0] == 'k' ? !go_atoi(disp_val(&h->d), &n) : go_parse_size(disp_val(&h->d), &n) < 0)
-      return disp_errf(&h->d, "parsing %s: %s", sub, disp_val(&h->d));
-    jset(a, o, sub[0] == 'k' ? "keepalive_count" : "max_header_bytes", jint(a, n, disp_pos(&h->d)));
-    return 0;
-  }
-  if (!strcmp(sub, "enable_full_duplex") || !strcmp(sub, "log_credentials") || !strcmp(sub, "trusted_proxies_unix"))
-    return so_flag(h, o, sub[0] == 'l' ? "@log_credentials" : sub, true);
-  if (!strcmp(sub, "trusted_proxies_strict"))
-    return jset(a, o, sub, jint(a, 1, disp_pos(&h->d))), 0;
-  if (!strcmp(sub, "protocols") || !strcmp(sub, "client_ip_headers"))
-    return so_list(h, o, sub, sub[0] == 'p');
-  if (!strcmp(sub, "strict_sni_host")) {
-    if (disp_next_arg(&h->d) && strcmp(disp_val(&h->d), "insecure_off") && strcmp(disp_val(&h->d), "on"))
-      return disp_errf(&h->d, "strict_sni_host only supports 'on' or 'insecure_off', got '%s'", disp_val(&h->d));
-    return so_flag(h, o, sub, strcmp(disp_val(&h->d), "insecure_off") != 0);
-  }
-  if (!strcmp(sub, "trusted_proxies"))
-    return so_trusted_proxies(h, o);
-  if (!strcmp(sub, "0rtt")) {
-    bool on = !disp_next_arg(&h->d) || strcmp(disp_val(&h->d), "off");
-    return so_flag(h, o, "allow_0rtt", on);
-  }
-  if (!strcmp(sub, "metrics")) {
-    struct json *m = jobj(a);
-    for (int nest = h->d.nesting; disp_next_block(&h->d, nest);)
-      if (!strcmp(disp_val(&h->d), "per_host"))
-        jset(a, m, "per_host", jbool(a, true));
-    jset(a, o, "metrics", m);
-    return 0;
-  }
-  return disp_errf(&h->d, "unrecognized servers option '%s'", sub);
+  struct json *m = jobj(a);
+  for (int nest = h->d.nesting; disp_next_block(&h->d, nest);)
+    if (!strcmp(disp_val(&h->d), "per_host"))
+      jset(a, m, "per_host", jbool(a, true));
+  jset(a, o, key, m);
+  return 0;
+}
+
+/* One `servers` option: its parser and the key it sets ('@' keys are the
+ * adapter's own, read back by so_apply). */
+static const struct so_row {
+  const char *name;
+  int (*parse)(struct helper *h, struct json *o, const char *key);
+  const char *key;
+} so_rows[] = {
+  {"name", so_opt_name, "@name"},
+  {"listener_wrappers", so_opt_listener_wrappers, NULL},
+  {"timeouts", so_opt_timeouts, NULL},
+  {"keepalive_interval", so_duration, "keepalive_interval"},
+  {"keepalive_idle", so_duration, "keepalive_idle"},
+  {"keepalive_count", so_opt_count, "keepalive_count"},
+  {"max_header_size", so_opt_count, "max_header_bytes"},
+  {"enable_full_duplex", so_opt_true, "enable_full_duplex"},
+  {"log_credentials", so_opt_true, "@log_credentials"},
+  {"trusted_proxies_unix", so_opt_true, "trusted_proxies_unix"},
+  {"trusted_proxies_strict", so_opt_one, "trusted_proxies_strict"},
+  {"protocols", so_opt_protocols, "protocols"},
+  {"client_ip_headers", so_opt_client_ip_headers, "client_ip_headers"},
+  {"strict_sni_host", so_opt_strict_sni_host, "strict_sni_host"},
+  {"trusted_proxies", so_opt_trusted_proxies, NULL},
+  {"0rtt", so_opt_0rtt, "allow_0rtt"},
+  {"metrics", so_opt_metrics, "metrics"},
+};
+
+static int so_option(struct helper *h, struct json *o, const char *sub)
+{
+  const struct so_row *row = TABLE_FIND(so_rows, sub);
+  if (!row)
+    return disp_errf(&h->d, "unrecognized servers option '%s'", sub);
+  return row->parse(h, o, row->key);
 }
 
 /* servers [listener] { ... }; options with a listener address go before the catch-all */

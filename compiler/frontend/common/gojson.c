@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "adapt.h"
+#include "frontend/common/gojson.h"
 
 static const struct srcpos no_pos;
 
@@ -64,6 +64,25 @@ struct json *json_clone(struct arena *a, const struct json *v)
   for (size_t i = 0; v->kind == JSON_OBJECT && i < v->count; i++)
     jset(a, c, v->members[i].key, json_clone(a, v->members[i].value));
   return c;
+}
+
+void json_reorder(struct arena *a, struct json *obj, const char *const *order)
+{
+  if (!obj || obj->kind != JSON_OBJECT)
+    return;
+  struct json_member *m = arena_alloc(a, sizeof *m * (obj->count + 1));
+  size_t n = 0;
+  for (const char *const *k = order; *k; k++)
+    for (size_t i = 0; i < obj->count; i++)
+      if (obj->members[i].key && !strcmp(obj->members[i].key, *k)) {
+        m[n++] = obj->members[i];
+        obj->members[i].key = NULL;
+      }
+  for (size_t i = 0; i < obj->count; i++)
+    if (obj->members[i].key)
+      m[n++] = obj->members[i];
+  if (n)
+    memcpy(obj->members, m, sizeof *m * n);
 }
 
 bool go_atoi(const char *s, long long *out)
@@ -184,14 +203,14 @@ int go_parse_duration(const char *s, long long *ns)
   return 0;
 }
 
-struct json *go_duration_json(struct helper *h, const char *s)
+struct json *go_duration_json(struct dispenser *d, const char *s)
 {
   long long ns;
   if (go_parse_duration(s, &ns) < 0) {
-    disp_errf(&h->d, "parsing duration: time: invalid duration \"%s\"", s);
+    disp_errf(d, "parsing duration: time: invalid duration \"%s\"", s);
     return NULL;
   }
-  return jint(h->ad->arena, ns, disp_pos(&h->d));
+  return jint(d->arena, ns, disp_pos(d));
 }
 
 const char *go_canonical_header(struct arena *a, const char *name)

@@ -310,7 +310,7 @@ static struct json *matcher_url_pattern(struct helper *h, struct dispenser *d)
 
 static struct json *matcher_not(struct helper *h, struct dispenser *d);
 
-static const struct { const char *name; matcher_fn fn; } matcher_table[] = {
+static const struct matcher_row { const char *name; matcher_fn fn; } matcher_table[] = {
   {"path", matcher_list}, {"host", matcher_list}, {"method", matcher_list},
   {"header", matcher_header}, {"query", matcher_query}, {"expression", matcher_expression},
   {"remote_ip", matcher_ip}, {"client_ip", matcher_ip}, {"path_regexp", matcher_path_regexp},
@@ -321,9 +321,9 @@ static const struct { const char *name; matcher_fn fn; } matcher_table[] = {
 
 struct json *matchers_unmarshal(struct helper *h, const char *name, struct dispenser *d)
 {
-  for (size_t i = 0; i < sizeof matcher_table / sizeof matcher_table[0]; i++)
-    if (strcmp(matcher_table[i].name, name) == 0)
-      return matcher_table[i].fn(h, d);
+  const struct matcher_row *row = TABLE_FIND(matcher_table, name);
+  if (row)
+    return row->fn(h, d);
   fe_fail(h->ad->err, disp_pos(d), "getting matcher module '%s': module not registered: http.matchers.%s", name, name);
   return NULL;
 }
@@ -447,4 +447,39 @@ int matchers_extract_set(struct helper *h, struct json **set)
   }
   disp_reset(&h->d);
   return 0;
+}
+
+struct json *matchers_response(struct helper *h, struct dispenser *d)
+{
+  struct arena *a = h->ad->arena;
+  struct json *m = jobj(a);
+  disp_next(d);
+  for (int nesting = d->nesting; disp_next_arg(d) || disp_next_block(d, nesting);) {
+    if (!strcmp(disp_val(d), "header")) {
+      struct dispenser seg = disp_next_segment(d);
+      if (!matchers_header_into(h, &seg, jget_or_new(a, m, "headers", JSON_OBJECT)))
+        return NULL;
+    } else if (!strcmp(disp_val(d), "status")) {
+      int n;
+      const char **args = disp_remaining_args(d, &n);
+      if (!n) {
+        disp_arg_err(d);
+        return NULL;
+      }
+      struct json *codes = jget_or_new(a, m, "status_code", JSON_ARRAY);
+      for (int i = 0; i < n; i++) {
+        const char *arg = strlen(args[i]) == 3 && !strcmp(args[i] + 1, "xx") ? arena_strndup(a, args[i], 1) : args[i];
+        long long v;
+        if (!go_atoi(arg, &v)) {
+          disp_errf(d, "bad status value '%s': strconv.Atoi: parsing \"%s\": invalid syntax", arg, arg);
+          return NULL;
+        }
+        jpush(a, codes, jint(a, v, disp_pos(d)));
+      }
+    } else {
+      disp_errf(d, "unrecognized response matcher %s", disp_val(d));
+      return NULL;
+    }
+  }
+  return m;
 }

@@ -1,64 +1,20 @@
-/* Directive dispatch: the table from directives.def, the route order list
- * (the `order` option edits a per-adaptation copy), handler directives'
- * matcher extraction, and building subroutes out of a segment's directives. */
+/* Directive dispatch through the adaptation's table (the rows of
+ * directives.def, installed by httptype_setup, so that this file never names
+ * a directive), handler directives' matcher extraction, config values, and
+ * building subroutes out of a segment's directives. */
 #include <string.h>
 
 #include "adapt.h"
 
-static const char *const directive_default_order[] = {
-  "tracing", "map", "vars", "fs", "root", "log_append", "skip_log", "log_skip", "log_name",
-  "header", "copy_response_headers", "request_body", "timeouts", "redir", "method", "rewrite",
-  "uri", "try_files", "basicauth", "basic_auth", "forward_auth", "request_header", "encode",
-  "push", "intercept", "templates", "invoke", "handle", "handle_path", "route", "abort", "error",
-  "copy_response", "respond", "metrics", "reverse_proxy", "php_fastcgi", "file_server", "acme_server",
-};
-
-static const struct directive {
-  const char *name;
-  directive_fn raw;
-  handler_fn handler;
-} directive_table[] = {
-#define DIRECTIVE(n, fn) {#n, fn, NULL},
-#define HANDLER(n, fn) {#n, NULL, fn},
-#include "directives.def"
-#undef DIRECTIVE
-#undef HANDLER
-};
-
-static const struct directive *directive_find(const char *name)
+/* The row for name in this adaptation's table (directive_table.c). */
+static const struct directive *directive_find(struct adapt *ad, const char *name)
 {
-  for (size_t i = 0; i < sizeof directive_table / sizeof directive_table[0]; i++)
-    if (strcmp(directive_table[i].name, name) == 0)
-      return &directive_table[i];
-  return NULL;
+  return table_find(ad->directives, ad->ndirectives, sizeof ad->directives[0], name);
 }
 
-bool directive_known(const char *name)
+bool directive_known(struct adapt *ad, const char *name)
 {
-  return directive_find(name) != NULL;
-}
-
-void directive_order_init(struct adapt *ad)
-{
-  for (size_t i = 0; i < sizeof directive_default_order / sizeof directive_default_order[0]; i++)
-    *ARENA_PUSH(ad->arena, ad->order, ad->norder, ad->ordercap) = directive_default_order[i];
-}
-
-/* Go's map lookup: a missing directive sorts at position 0. */
-int directive_order_index(struct adapt *ad, const char *name)
-{
-  for (size_t i = 0; i < ad->norder; i++)
-    if (strcmp(ad->order[i], name) == 0)
-      return (int)i;
-  return 0;
-}
-
-bool directive_is_ordered(struct adapt *ad, const char *name)
-{
-  for (size_t i = 0; i < ad->norder; i++)
-    if (strcmp(ad->order[i], name) == 0)
-      return true;
-  return false;
+  return directive_find(ad, name) != NULL;
 }
 
 struct json *route_new(struct helper *h, struct json *matcher_set, struct json *handler)
@@ -91,6 +47,14 @@ void values_push_route(struct helper *h, struct config_values *out, struct json 
   values_push(h, out, "route", route);
 }
 
+size_t site_pile_count(const struct site *s, const char *class)
+{
+  size_t n = 0;
+  for (size_t i = 0; i < s->pile.count; i++)
+    n += strcmp(s->pile.items[i].class, class) == 0;
+  return n;
+}
+
 /* RegisterHandlerDirective's wrapper: matcher from the first argument, then the handler. */
 static int directive_run_handler(struct helper *h, handler_fn fn, struct config_values *out)
 {
@@ -121,7 +85,7 @@ static void directive_stamp(struct json *v, struct srcpos at)
 
 int directive_run(struct helper *h, const char *name, struct config_values *out)
 {
-  const struct directive *dir = directive_find(name);
+  const struct directive *dir = directive_find(h->ad, name);
   size_t first = out->count;
   int r = dir->handler ? directive_run_handler(h, dir->handler, out) : dir->raw(h, out);
   const char *norm = strcmp(name, "handle_path") == 0 ? "handle" : name;
@@ -215,7 +179,7 @@ int segment_as_config(struct helper *h, struct config_values *out)
       const char *dir = segs[i].tokens[0].text;
       if (dir[0] == '@')
         continue;
-      if (!directive_known(dir))
+      if (!directive_known(h->ad, dir))
         return disp_errf(&h->d, "unrecognized directive: %s - are you sure your Caddyfile structure (nesting and braces) is correct?", dir);
       sub.d = segs[i];
       if (directive_run(&sub, dir, out) < 0) {

@@ -44,14 +44,6 @@ struct servers_ctx {
   const char *http_port, *https_port;
 };
 
-size_t site_pile_count(const struct site *s, const char *class)
-{
-  size_t n = 0;
-  for (size_t i = 0; i < s->pile.count; i++)
-    n += strcmp(s->pile.items[i].class, class) == 0;
-  return n;
-}
-
 static struct sb_group *servers_group(struct servers_ctx *c, const char *addr, const char *prot)
 {
   for (size_t i = 0; i < c->ngroups; i++)

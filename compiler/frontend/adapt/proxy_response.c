@@ -95,7 +95,7 @@ static int dynamic_option(struct helper *h, struct json *src, const char *sub)
   if (!strcmp(sub, "refresh") || !strcmp(sub, "dial_timeout") || !strcmp(sub, "dial_fallback_delay")) {
     if (!disp_next_arg(&h->d))
       return disp_arg_err(&h->d);
-    struct json *v = go_duration_json(h, disp_val(&h->d));
+    struct json *v = go_duration_json(&h->d, disp_val(&h->d));
     if (!v)
       return -1;
     jset(a, src, sub, v);

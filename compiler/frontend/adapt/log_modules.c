@@ -42,76 +42,162 @@ static int file_roll_list(struct helper *h, struct json *w, const char *key, boo
   return 0;
 }
 
+/* One `output file` option: its parser, the writer key it sets, and whether
+ * it takes one value (read before the name is even checked, as Caddy does). */
+struct file_row {
+  const char *name;
+  int (*parse)(struct helper *h, struct json *w, const struct file_row *row, const char *v);
+  const char *key;
+  bool value;
+};
+
+static int file_set_bool(struct helper *h, struct json *w, const struct file_row *row, const char *v)
+{
+  (void)v;
+  jset(h->ad->arena, w, row->key, jbool(h->ad->arena, !strcmp(row->name, "roll_local_time")));
+  return 0;
+}
+
+/* roll_at TIME[,TIME]... / roll_minutes N[,N]... */
+static int file_set_list(struct helper *h, struct json *w, const struct file_row *row, const char *v)
+{
+  (void)v;
+  return file_roll_list(h, w, row->key, !strcmp(row->name, "roll_minutes"));
+}
+
+static int file_set_string(struct helper *h, struct json *w, const struct file_row *row, const char *v)
+{
+  jset(h->ad->arena, w, row->key, jstr(h->ad->arena, v, disp_pos(&h->d)));
+  return 0;
+}
+
+/* roll_size SIZE, in whole megabytes rounded up */
+static int file_set_size_mb(struct helper *h, struct json *w, const struct file_row *row, const char *v)
+{
+  long long n;
+  if (go_parse_size(v, &n) < 0)
+    return disp_errf(&h->d, "parsing size: %s", v);
+  jset(h->ad->arena, w, row->key, jint(h->ad->arena, (long long)ceil((double)n / 1048576.0), disp_pos(&h->d)));
+  return 0;
+}
+
+/* roll_keep N (anything else is not understood) */
+static int file_set_keep(struct helper *h, struct json *w, const struct file_row *row, const char *v)
+{
+  long long n;
+  if (!go_atoi(v, &n))
+    return disp_errf(&h->d, "unrecognized subdirective '%s'", row->name);
+  jset(h->ad->arena, w, row->key, jint(h->ad->arena, n, disp_pos(&h->d)));
+  return 0;
+}
+
+/* roll_keep_for DURATION (whole days, rounded up) / roll_interval DURATION (ns) */
+static int file_set_duration(struct helper *h, struct json *w, const struct file_row *row, const char *v)
+{
+  long long n;
+  if (go_parse_duration(v, &n) < 0)
+    return disp_errf(&h->d, "parsing duration: %s", v);
+  if (!strcmp(row->name, "roll_keep_for"))
+    n = (long long)ceil((double)n / 3.6e12 / 24.0);
+  jset(h->ad->arena, w, row->key, jint(h->ad->arena, n, disp_pos(&h->d)));
+  return 0;
+}
+
+static const struct file_row file_rows[] = {
+  {"roll_disabled", file_set_bool, "roll", false},
+  {"roll_uncompressed", file_set_bool, "roll_gzip", false},
+  {"roll_local_time", file_set_bool, "roll_local_time", false},
+  {"roll_at", file_set_list, "roll_at", false},
+  {"roll_minutes", file_set_list, "roll_minutes", false},
+  {"mode", file_set_string, "mode", true},
+  {"dir_mode", file_set_string, "dir_mode", true},
+  {"roll_compression", file_set_string, "roll_compression", true},
+  {"roll_size", file_set_size_mb, "roll_size_mb", true},
+  {"roll_keep", file_set_keep, "roll_keep", true},
+  {"roll_keep_for", file_set_duration, "roll_keep_days", true},
+  {"roll_interval", file_set_duration, "roll_interval", true},
+};
+
 static int file_option(struct helper *h, struct json *w, const char *sub)
 {
-  struct arena *a = h->ad->arena;
+  const struct file_row *row = TABLE_FIND(file_rows, sub);
   const char *v = NULL;
-  long long n;
-  if (!strcmp(sub, "roll_disabled") || !strcmp(sub, "roll_uncompressed")) {
-    jset(a, w, sub[5] == 'd' ? "roll" : "roll_gzip", jbool(a, false));
-    return 0;
-  }
-  if (!strcmp(sub, "roll_local_time")) {
-    jset(a, w, "roll_local_time", jbool(a, true));
-    return 0;
-  }
-  if (!strcmp(sub, "roll_at") || !strcmp(sub, "roll_minutes"))
-    return file_roll_list(h, w, sub, sub[5] == 'm');
-  if (log_arg(h, &v) < 0)
+  if ((!row || row->value) && log_arg(h, &v) < 0)
     return -1;
-  if (!strcmp(sub, "mode") || !strcmp(sub, "dir_mode") || !strcmp(sub, "roll_compression"))
-    jset(a, w, sub, jstr(a, v, disp_pos(&h->d)));
-  else if (!strcmp(sub, "roll_size")) {
-    if (go_parse_size(v, &n) < 0)
-      return disp_errf(&h->d, "parsing size: %s", v);
-    jset(a, w, "roll_size_mb", jint(a, (long long)ceil((double)n / 1048576.0), disp_pos(&h->d)));
-  } else if (!strcmp(sub, "roll_keep") && go_atoi(v, &n))
-    jset(a, w, "roll_keep", jint(a, n, disp_pos(&h->d)));
-  else if (!strcmp(sub, "roll_keep_for") || !strcmp(sub, "roll_interval")) {
-    if (go_parse_duration(v, &n) < 0)
-      return disp_errf(&h->d, "parsing duration: %s", v);
-    if (sub[5] == 'k')
-      jset(a, w, "roll_keep_days", jint(a, (long long)ceil((double)n / 3.6e12 / 24.0), disp_pos(&h->d)));
-    else
-      jset(a, w, "roll_interval", jint(a, n, disp_pos(&h->d)));
+  if (!row)
+    return disp_errf(&h->d, "unrecognized subdirective '%s'", sub);
+  return row->parse(h, w, row, v);
+}
+
+/* net's block: soft_start, dial_timeout DURATION */
+static int net_option(struct helper *h, struct json *w, const char *sub)
+{
+  struct arena *a = h->ad->arena;
+  if (!strcmp(sub, "soft_start"))
+    jset(a, w, "soft_start", jbool(a, true));
+  else if (!strcmp(sub, "dial_timeout") && disp_next_arg(&h->d)) {
+    struct json *d = go_duration_json(&h->d, disp_val(&h->d));
+    if (!d)
+      return -1;
+    jset(a, w, "dial_timeout", d);
   } else
     return disp_errf(&h->d, "unrecognized subdirective '%s'", sub);
   return 0;
 }
 
+/* file PATH { options } / net ADDRESS { options }: the target under key, then the block */
+static int writer_with_target(struct helper *h, struct json *w, const char *key, int (*option)(struct helper *, struct json *, const char *))
+{
+  const char *target = NULL;
+  if (log_arg(h, &target) < 0)
+    return -1;
+  jset(h->ad->arena, w, key, jstr(h->ad->arena, target, disp_pos(&h->d)));
+  if (disp_next_arg(&h->d))
+    return disp_arg_err(&h->d);
+  for (int nest = h->d.nesting; disp_next_block(&h->d, nest);)
+    if (option(h, w, disp_val(&h->d)) < 0)
+      return -1;
+  return 0;
+}
+
+static int writer_file(struct helper *h, struct json *w)
+{
+  return writer_with_target(h, w, "filename", file_option);
+}
+
+static int writer_net(struct helper *h, struct json *w)
+{
+  return writer_with_target(h, w, "address", net_option);
+}
+
+static int writer_plain(struct helper *h, struct json *w)
+{
+  (void)h, (void)w;
+  return 0;
+}
+
+/* The writer modules `output` knows, each with its Caddyfile syntax. */
+static const struct writer_row {
+  const char *name;
+  int (*parse)(struct helper *h, struct json *w);
+} writer_rows[] = {
+  {"stdout", writer_plain}, {"stderr", writer_plain}, {"discard", writer_plain},
+  {"file", writer_file}, {"net", writer_net},
+};
+
 /* output stdout|stderr|discard|file PATH {...}|net ADDR {...} */
 int log_writer(struct helper *h, struct json *cl)
 {
-  struct arena *a = h->ad->arena;
   const char *name = NULL;
   if (log_arg(h, &name) < 0)
     return -1;
   struct json *w = module_obj(h, "output", name);
-  if (!strcmp(name, "file") || !strcmp(name, "net")) {
-    const char *target = NULL;
-    if (log_arg(h, &target) < 0)
-      return -1;
-    jset(a, w, name[0] == 'f' ? "filename" : "address", jstr(a, target, disp_pos(&h->d)));
-    if (disp_next_arg(&h->d))
-      return disp_arg_err(&h->d);
-    for (int nest = h->d.nesting; disp_next_block(&h->d, nest);) {
-      const char *sub = disp_val(&h->d);
-      if (name[0] == 'n') {
-        if (!strcmp(sub, "soft_start"))
-          jset(a, w, "soft_start", jbool(a, true));
-        else if (!strcmp(sub, "dial_timeout") && disp_next_arg(&h->d)) {
-          struct json *d = go_duration_json(h, disp_val(&h->d));
-          if (!d)
-            return -1;
-          jset(a, w, "dial_timeout", d);
-        } else
-          return disp_errf(&h->d, "unrecognized subdirective '%s'", sub);
-      } else if (file_option(h, w, sub) < 0)
-        return -1;
-    }
-  } else if (strcmp(name, "stdout") && strcmp(name, "stderr") && strcmp(name, "discard"))
+  const struct writer_row *row = TABLE_FIND(writer_rows, name);
+  if (!row)
     return disp_errf(&h->d, "getting module named 'caddy.logging.writers.%s': module not registered: caddy.logging.writers.%s", name, name);
-  jset(a, cl, "writer", w);
+  if (row->parse(h, w) < 0)
+    return -1;
+  jset(h->ad->arena, cl, "writer", w);
   return 0;
 }
 
@@ -254,18 +340,31 @@ static int log_plain_encoder(struct helper *h, struct json *enc)
   return 0;
 }
 
+static int encoder_filter(struct helper *h, struct json *enc)
+{
+  return log_wrapping_encoder(h, enc, false);
+}
+
+static int encoder_append(struct helper *h, struct json *enc)
+{
+  return log_wrapping_encoder(h, enc, true);
+}
+
+/* The encoder modules `format` knows (journald wraps another, as filter does). */
+static const struct encoder_row {
+  const char *name;
+  int (*parse)(struct helper *h, struct json *enc);
+} encoder_rows[] = {
+  {"console", log_plain_encoder}, {"json", log_plain_encoder}, {"filter", encoder_filter},
+  {"append", encoder_append}, {"journald", encoder_filter},
+};
+
 static struct json *log_encoder_module(struct helper *h, const char *name)
 {
   struct json *enc = module_obj(h, "format", name);
-  int r;
-  if (!strcmp(name, "console") || !strcmp(name, "json"))
-    r = log_plain_encoder(h, enc);
-  else if (!strcmp(name, "filter") || !strcmp(name, "append"))
-    r = log_wrapping_encoder(h, enc, name[0] == 'a');
-  else if (!strcmp(name, "journald"))
-    r = log_wrapping_encoder(h, enc, false);
-  else
-    r = disp_errf(&h->d, "getting module named 'caddy.logging.encoders.%s': module not registered: caddy.logging.encoders.%s", name, name);
+  const struct encoder_row *row = TABLE_FIND(encoder_rows, name);
+  int r = row ? row->parse(h, enc)
+              : disp_errf(&h->d, "getting module named 'caddy.logging.encoders.%s': module not registered: caddy.logging.encoders.%s", name, name);
   return r < 0 ? NULL : enc;
 }
 

@@ -5,6 +5,16 @@
 
 #include "adapt.h"
 
+const char *option_str(struct adapt *ad, const char *name)
+{
+  return json_str(json_object_get(ad->options, name));
+}
+
+long long option_int(struct adapt *ad, const char *name, long long fallback)
+{
+  return json_int(json_object_get(ad->options, name), fallback);
+}
+
 typedef int (*option_fn)(struct helper *h, const char *name);
 
 static int option_int_value(struct helper *h, const char *name)
@@ -32,7 +42,7 @@ static int option_duration_value(struct helper *h, const char *name)
 {
   if (!disp_next_arg(&h->d))
     return disp_arg_err(&h->d);
-  struct json *v = go_duration_json(h, disp_val(&h->d));
+  struct json *v = go_duration_json(&h->d, disp_val(&h->d));
   if (!v)
     return -1;
   jset(h->ad->arena, h->ad->options, name, v);
@@ -70,7 +80,7 @@ static int option_order(struct helper *h, const char *name)
   if (!disp_next_arg(&h->d))
     return disp_arg_err(&h->d);
   dir = disp_val(&h->d);
-  if (!directive_known(dir))
+  if (!directive_known(h->ad, dir))
     return disp_errf(&h->d, "%s is not a registered directive", dir);
   if (!disp_next_arg(&h->d))
     return disp_arg_err(&h->d);
@@ -148,26 +158,31 @@ static int option_default_bind(struct helper *h, const char *name)
 int option_servers(struct helper *h, const char *name);
 int option_log(struct helper *h, const char *name);
 int option_admin(struct helper *h, const char *name);
-int option_tls_generic(struct helper *h, const char *name);
+int option_cert_issuer(struct helper *h, const char *name);
+int option_dns_provider(struct helper *h, const char *name);
+int option_tls_resolvers(struct helper *h, const char *name);
+int option_preferred_chains(struct helper *h, const char *name);
+int option_renewal_window_ratio(struct helper *h, const char *name);
+int option_tls_unsupported(struct helper *h, const char *name);
 int option_metrics(struct helper *h, const char *name);
 int option_pki(struct helper *h, const char *name);
 
-static const struct { const char *name; option_fn fn; } global_options[] = {
+static const struct global_option { const char *name; option_fn fn; } global_options[] = {
   {"debug", option_flag}, {"http_port", option_int_value}, {"https_port", option_int_value},
   {"default_bind", option_default_bind}, {"grace_period", option_duration_value},
-  {"shutdown_delay", option_duration_value}, {"order", option_order}, {"storage", option_tls_generic},
+  {"shutdown_delay", option_duration_value}, {"order", option_order}, {"storage", option_tls_unsupported},
   {"storage_check", option_string_value}, {"storage_clean_interval", option_duration_value},
   {"renew_interval", option_duration_value}, {"ocsp_interval", option_duration_value},
-  {"acme_ca", option_string_value}, {"acme_ca_root", option_string_value}, {"acme_dns", option_tls_generic},
-  {"acme_eab", option_tls_generic}, {"cert_issuer", option_tls_generic}, {"skip_install_trust", option_flag},
-  {"email", option_string_value}, {"admin", option_admin}, {"on_demand_tls", option_tls_generic},
+  {"acme_ca", option_string_value}, {"acme_ca_root", option_string_value}, {"acme_dns", option_dns_provider},
+  {"acme_eab", option_tls_unsupported}, {"cert_issuer", option_cert_issuer}, {"skip_install_trust", option_flag},
+  {"email", option_string_value}, {"admin", option_admin}, {"on_demand_tls", option_tls_unsupported},
   {"local_certs", option_flag}, {"key_type", option_string_value}, {"auto_https", option_auto_https},
-  {"metrics", option_metrics}, {"servers", option_servers}, {"ocsp_stapling", option_tls_generic},
-  {"cert_lifetime", option_duration_value}, {"log", option_log}, {"preferred_chains", option_tls_generic},
-  {"persist_config", option_persist_config}, {"pki", option_pki}, {"events", option_tls_generic},
-  {"default_sni", option_string_value}, {"fallback_sni", option_string_value}, {"dns", option_tls_generic},
-  {"ech", option_tls_generic}, {"filesystem", option_tls_generic}, {"renewal_window_ratio", option_tls_generic},
-  {"tls_resolvers", option_tls_generic},
+  {"metrics", option_metrics}, {"servers", option_servers}, {"ocsp_stapling", option_tls_unsupported},
+  {"cert_lifetime", option_duration_value}, {"log", option_log}, {"preferred_chains", option_preferred_chains},
+  {"persist_config", option_persist_config}, {"pki", option_pki}, {"events", option_tls_unsupported},
+  {"default_sni", option_string_value}, {"fallback_sni", option_string_value}, {"dns", option_dns_provider},
+  {"ech", option_tls_unsupported}, {"filesystem", option_tls_unsupported}, {"renewal_window_ratio", option_renewal_window_ratio},
+  {"tls_resolvers", option_tls_resolvers},
 };
 
 int global_evaluate(struct adapt *ad, struct server_block *block)
@@ -177,16 +192,13 @@ int global_evaluate(struct adapt *ad, struct server_block *block)
   for (size_t s = 0; s < block->nsegs; s++) {
     struct segment *seg = &block->segments[s];
     const char *name = seg->tokens[0].text;
-    option_fn fn = NULL;
-    for (size_t i = 0; i < sizeof global_options / sizeof global_options[0]; i++)
-      if (!strcmp(global_options[i].name, name))
-        fn = global_options[i].fn;
+    const struct global_option *opt = TABLE_FIND(global_options, name);
     struct srcpos pos = {seg->tokens[0].file, seg->tokens[0].line, seg->tokens[0].col};
-    if (!fn)
+    if (!opt)
       return fe_fail(ad->err, pos, "unrecognized global option: %s", name);
     disp_init(&h.d, ad->arena, ad->err, seg->tokens, (long)seg->count);
     disp_next(&h.d);
-    if (fn(&h, name) < 0)
+    if (opt->fn(&h, name) < 0)
       return fe_wrap(ad->err, "parsing caddyfile tokens for '%s': ", name);
   }
   return 0;

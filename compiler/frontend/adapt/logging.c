@@ -24,7 +24,7 @@ static int log_sampling(struct helper *h, struct json *cl)
       return disp_arg_err(&sub.d);
     long long n;
     if (!strcmp(k, "interval")) {
-      struct json *v = go_duration_json(&sub, disp_val(&sub.d));
+      struct json *v = go_duration_json(&sub.d, disp_val(&sub.d));
       if (!v)
         return -1;
       jset(a, s, "interval", v);
@@ -54,42 +54,83 @@ static int log_list(struct helper *h, struct json *cl, const char *key)
   return 0;
 }
 
+/* Each log subdirective's parser; global tells the log global option from the directive. */
+typedef int (*log_sub_fn)(struct helper *h, struct json *cl, struct log_value *v, bool global);
+
+static int log_sub_hostnames(struct helper *h, struct json *cl, struct log_value *v, bool global)
+{
+  (void)cl;
+  if (global)
+    return disp_errf(&h->d, "hostnames is not allowed in the log global options");
+  int n;
+  const char **args = disp_remaining_args(&h->d, &n);
+  if (!n)
+    return disp_arg_err(&h->d);
+  for (int i = 0; i < n; i++)
+    jpush(h->ad->arena, v->hostnames, jstr(h->ad->arena, args[i], disp_pos(&h->d)));
+  return 0;
+}
+
+static int log_sub_output(struct helper *h, struct json *cl, struct log_value *v, bool global)
+{
+  (void)v, (void)global;
+  return log_writer(h, cl);
+}
+
+static int log_sub_format(struct helper *h, struct json *cl, struct log_value *v, bool global)
+{
+  (void)v, (void)global;
+  return log_encoder(h, cl);
+}
+
+static int log_sub_sampling(struct helper *h, struct json *cl, struct log_value *v, bool global)
+{
+  (void)v, (void)global;
+  return log_sampling(h, cl);
+}
+
+static int log_sub_level(struct helper *h, struct json *cl, struct log_value *v, bool global)
+{
+  (void)v, (void)global;
+  if (!disp_next_arg(&h->d))
+    return disp_arg_err(&h->d);
+  jset(h->ad->arena, cl, "level", jstr(h->ad->arena, disp_val(&h->d), disp_pos(&h->d)));
+  return disp_next_arg(&h->d) ? disp_arg_err(&h->d) : 0;
+}
+
+/* include / exclude LOGGER...: only in the global option */
+static int log_sub_filter(struct helper *h, struct json *cl, struct log_value *v, bool global)
+{
+  (void)v;
+  const char *sub = disp_val(&h->d);
+  if (!global)
+    return disp_errf(&h->d, "%s is not allowed in the log directive", sub);
+  return log_list(h, cl, sub);
+}
+
+static int log_sub_no_hostname(struct helper *h, struct json *cl, struct log_value *v, bool global)
+{
+  (void)cl, (void)global;
+  v->no_hostname = true;
+  return disp_next_arg(&h->d) ? disp_arg_err(&h->d) : 0;
+}
+
+static const struct log_sub_row {
+  const char *name;
+  log_sub_fn parse;
+} log_sub_rows[] = {
+  {"hostnames", log_sub_hostnames}, {"output", log_sub_output}, {"format", log_sub_format},
+  {"sampling", log_sub_sampling}, {"level", log_sub_level}, {"include", log_sub_filter},
+  {"exclude", log_sub_filter}, {"no_hostname", log_sub_no_hostname},
+};
+
 static int log_sub(struct helper *h, struct json *cl, struct log_value *v, bool global)
 {
   const char *sub = disp_val(&h->d);
-  if (!strcmp(sub, "hostnames")) {
-    if (global)
-      return disp_errf(&h->d, "hostnames is not allowed in the log global options");
-    int n;
-    const char **args = disp_remaining_args(&h->d, &n);
-    if (!n)
-      return disp_arg_err(&h->d);
-    for (int i = 0; i < n; i++)
-      jpush(h->ad->arena, v->hostnames, jstr(h->ad->arena, args[i], disp_pos(&h->d)));
-    return 0;
-  }
-  if (!strcmp(sub, "output"))
-    return log_writer(h, cl);
-  if (!strcmp(sub, "format"))
-    return log_encoder(h, cl);
-  if (!strcmp(sub, "sampling"))
-    return log_sampling(h, cl);
-  if (!strcmp(sub, "level")) {
-    if (!disp_next_arg(&h->d))
-      return disp_arg_err(&h->d);
-    jset(h->ad->arena, cl, "level", jstr(h->ad->arena, disp_val(&h->d), disp_pos(&h->d)));
-    return disp_next_arg(&h->d) ? disp_arg_err(&h->d) : 0;
-  }
-  if (!strcmp(sub, "include") || !strcmp(sub, "exclude")) {
-    if (!global)
-      return disp_errf(&h->d, "%s is not allowed in the log directive", sub);
-    return log_list(h, cl, sub);
-  }
-  if (!strcmp(sub, "no_hostname")) {
-    v->no_hostname = true;
-    return disp_next_arg(&h->d) ? disp_arg_err(&h->d) : 0;
-  }
-  return disp_errf(&h->d, "unrecognized subdirective: %s", sub);
+  const struct log_sub_row *row = TABLE_FIND(log_sub_rows, sub);
+  if (!row)
+    return disp_errf(&h->d, "unrecognized subdirective: %s", sub);
+  return row->parse(h, cl, v, global);
 }
 
 /* log [name] { output, format, sampling, level, include, exclude, hostnames, no_hostname } */

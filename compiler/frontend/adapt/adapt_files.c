@@ -149,51 +149,106 @@ static struct json *file_server_hide(struct helper *h, struct json *hide)
   return hide;
 }
 
-static int file_server_option(struct helper *h, struct json *r, const char *sub)
+/* hide / index / etag_file_extensions NAME...: a list under key */
+static int file_server_list(struct helper *h, struct json *r, const char *key)
+{
+  int n;
+  const char *const *args = disp_remaining_args(&h->d, &n);
+  if (!n)
+    return disp_arg_err(&h->d);
+  jset(h->ad->arena, r, key, jstrarr(h->ad->arena, args, n, disp_pos(&h->d)));
+  return 0;
+}
+
+/* root / fs PATH: one string */
+static int file_server_string(struct helper *h, struct json *r, const char *key)
+{
+  if (!disp_next_arg(&h->d))
+    return disp_arg_err(&h->d);
+  jset(h->ad->arena, r, key, jstr(h->ad->arena, disp_val(&h->d), disp_pos(&h->d)));
+  return 0;
+}
+
+/* status CODE|PLACEHOLDER: a number when it is one */
+static int file_server_status(struct helper *h, struct json *r, const char *key)
 {
   struct arena *a = h->ad->arena;
-  int n;
-  if (!strcmp(sub, "hide") || !strcmp(sub, "index") || !strcmp(sub, "etag_file_extensions")) {
-    const char *const *args = disp_remaining_args(&h->d, &n);
-    if (!n)
-      return disp_arg_err(&h->d);
-    jset(a, r, !strcmp(sub, "index") ? "index_names" : sub, jstrarr(a, args, n, disp_pos(&h->d)));
-  } else if (!strcmp(sub, "root") || !strcmp(sub, "fs") || !strcmp(sub, "status")) {
-    if (!disp_next_arg(&h->d))
-      return disp_arg_err(&h->d);
-    long long code;
-    const char *v = disp_val(&h->d);
-    struct json *jv = !strcmp(sub, "status") && go_atoi(v, &code) ? jint(a, code, disp_pos(&h->d)) : jstr(a, v, disp_pos(&h->d));
-    jset(a, r, !strcmp(sub, "status") ? "status_code" : sub, jv);
-  } else if (!strcmp(sub, "precompressed")) {
-    static const char *const defaults[] = {"br", "zstd", "gzip"};
-    const char *const *args = disp_remaining_args(&h->d, &n);
-    if (!n)
-      args = defaults, n = 3;
-    struct json *pre = jobj(a);
-    for (int i = 0; i < n; i++)
-      jset(a, pre, args[i], jobj(a));
-    jset(a, r, "precompressed", pre);
-    jset(a, r, "precompressed_order", jstrarr(a, args, n, disp_pos(&h->d)));
-  } else if (!strcmp(sub, "disable_canonical_uris") || !strcmp(sub, "pass_thru")) {
-    if (disp_next_arg(&h->d))
-      return disp_arg_err(&h->d);
-    jset(a, r, sub[0] == 'd' ? "canonical_uris" : "pass_thru", jbool(a, sub[0] != 'd'));
-  } else if (!strcmp(sub, "browse")) {
-    if (json_object_get(r, "browse"))
-      return disp_errf(&h->d, "browsing is already configured");
-    struct json *browse = jobj(a);
-    if (disp_next_arg(&h->d))
-      jset(a, browse, "template_file", jstr(a, disp_val(&h->d), disp_pos(&h->d)));
-    for (int nest = h->d.nesting; disp_next_block(&h->d, nest);)
-      if (!strcmp(disp_val(&h->d), "reveal_symlinks"))
-        jset(a, browse, "reveal_symlinks", jbool(a, true));
-      else
-        return disp_errf(&h->d, "unknown subdirective '%s'", disp_val(&h->d));
-    jset(a, r, "browse", browse);
-  } else
-    return disp_errf(&h->d, "unknown subdirective '%s'", sub);
+  if (!disp_next_arg(&h->d))
+    return disp_arg_err(&h->d);
+  long long code;
+  const char *v = disp_val(&h->d);
+  jset(a, r, key, go_atoi(v, &code) ? jint(a, code, disp_pos(&h->d)) : jstr(a, v, disp_pos(&h->d)));
   return 0;
+}
+
+/* precompressed [FORMAT...] (br zstd gzip by default) */
+static int file_server_precompressed(struct helper *h, struct json *r, const char *key)
+{
+  static const char *const defaults[] = {"br", "zstd", "gzip"};
+  struct arena *a = h->ad->arena;
+  int n;
+  const char *const *args = disp_remaining_args(&h->d, &n);
+  if (!n)
+    args = defaults, n = 3;
+  struct json *pre = jobj(a);
+  for (int i = 0; i < n; i++)
+    jset(a, pre, args[i], jobj(a));
+  jset(a, r, key, pre);
+  jset(a, r, "precompressed_order", jstrarr(a, args, n, disp_pos(&h->d)));
+  return 0;
+}
+
+/* disable_canonical_uris (canonical_uris false) / pass_thru (true): no arguments */
+static int file_server_bool(struct helper *h, struct json *r, const char *key)
+{
+  if (disp_next_arg(&h->d))
+    return disp_arg_err(&h->d);
+  jset(h->ad->arena, r, key, jbool(h->ad->arena, strcmp(key, "canonical_uris") != 0));
+  return 0;
+}
+
+/* browse [TEMPLATE] { reveal_symlinks } */
+static int file_server_browse(struct helper *h, struct json *r, const char *key)
+{
+  struct arena *a = h->ad->arena;
+  if (json_object_get(r, key))
+    return disp_errf(&h->d, "browsing is already configured");
+  struct json *browse = jobj(a);
+  if (disp_next_arg(&h->d))
+    jset(a, browse, "template_file", jstr(a, disp_val(&h->d), disp_pos(&h->d)));
+  for (int nest = h->d.nesting; disp_next_block(&h->d, nest);)
+    if (!strcmp(disp_val(&h->d), "reveal_symlinks"))
+      jset(a, browse, "reveal_symlinks", jbool(a, true));
+    else
+      return disp_errf(&h->d, "unknown subdirective '%s'", disp_val(&h->d));
+  jset(a, r, key, browse);
+  return 0;
+}
+
+/* file_server's subdirectives: the parser and the handler key each sets */
+static const struct file_server_row {
+  const char *name;
+  int (*parse)(struct helper *h, struct json *r, const char *key);
+  const char *key;
+} file_server_rows[] = {
+  {"hide", file_server_list, "hide"},
+  {"index", file_server_list, "index_names"},
+  {"etag_file_extensions", file_server_list, "etag_file_extensions"},
+  {"root", file_server_string, "root"},
+  {"fs", file_server_string, "fs"},
+  {"status", file_server_status, "status_code"},
+  {"precompressed", file_server_precompressed, "precompressed"},
+  {"disable_canonical_uris", file_server_bool, "canonical_uris"},
+  {"pass_thru", file_server_bool, "pass_thru"},
+  {"browse", file_server_browse, "browse"},
+};
+
+static int file_server_option(struct helper *h, struct json *r, const char *sub)
+{
+  const struct file_server_row *row = TABLE_FIND(file_server_rows, sub);
+  if (!row)
+    return disp_errf(&h->d, "unknown subdirective '%s'", sub);
+  return row->parse(h, r, row->key);
 }
 
 /* file_server [matcher] [browse] { ... } */

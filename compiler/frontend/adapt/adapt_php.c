@@ -15,46 +15,103 @@ struct php_options {
   int ntry;
 };
 
-/* The php_fastcgi-only subdirectives, deleted so reverse_proxy does not see them. */
-static int php_option(struct helper *h, struct dispenser *d, struct php_options *o)
+/* The rest of the line's arguments, deleted with the subdirective's name. */
+static const char **php_take_args(struct dispenser *d, int *n)
+{
+  const char **args = disp_remaining_args(d, n);
+  disp_delete_n(d, *n + 1);
+  return args;
+}
+
+/* root PATH */
+static int php_root(struct helper *h, struct dispenser *d, struct php_options *o, const char *sub)
+{
+  if (!disp_next_arg(d))
+    return disp_arg_err(d);
+  jset(h->ad->arena, o->transport, sub, jstr(h->ad->arena, disp_val(d), disp_pos(d)));
+  disp_delete_n(d, 2);
+  return 0;
+}
+
+/* split SUFFIX... */
+static int php_split(struct helper *h, struct dispenser *d, struct php_options *o, const char *sub)
+{
+  (void)h, (void)sub;
+  o->split = php_take_args(d, &o->nsplit);
+  return o->nsplit ? 0 : disp_arg_err(d);
+}
+
+/* env KEY VALUE */
+static int php_env(struct helper *h, struct dispenser *d, struct php_options *o, const char *sub)
 {
   struct arena *a = h->ad->arena;
-  const char *sub = disp_val(d);
   int n;
-  const char **args;
-  if (!strcmp(sub, "root")) {
-    if (!disp_next_arg(d))
-      return disp_arg_err(d);
-    jset(a, o->transport, "root", jstr(a, disp_val(d), disp_pos(d)));
-    disp_delete_n(d, 2);
-    return 0;
-  }
-  if (strcmp(sub, "split") && strcmp(sub, "env") && strcmp(sub, "index") && strcmp(sub, "try_files") &&
-      strcmp(sub, "resolve_root_symlink") && strcmp(sub, "capture_stderr") && strcmp(sub, "dial_timeout") &&
-      strcmp(sub, "read_timeout") && strcmp(sub, "write_timeout"))
-    return 0;
-  args = disp_remaining_args(d, &n);
-  disp_delete_n(d, n + 1);
-  if (!strcmp(sub, "split") && n) {
-    o->split = args;
-    o->nsplit = n;
-  } else if (!strcmp(sub, "env") && n == 2)
-    jset(a, jget_or_new(a, o->transport, "env", JSON_OBJECT), args[0], jstr(a, args[1], disp_pos(d)));
-  else if (!strcmp(sub, "index") && n == 1)
-    o->index = args[0];
-  else if (!strcmp(sub, "try_files") && n >= 1) {
-    o->try_files = args;
-    o->ntry = n;
-  } else if (!strcmp(sub, "resolve_root_symlink") || !strcmp(sub, "capture_stderr"))
-    jset(a, o->transport, sub, jbool(a, true));
-  else if (strstr(sub, "timeout") && n == 1) {
-    struct json *v = go_duration_json(h, args[0]);
-    if (!v)
-      return -1;
-    jset(a, o->transport, sub, v);
-  } else
+  const char **args = php_take_args(d, &n);
+  if (n != 2)
     return disp_arg_err(d);
+  jset(a, jget_or_new(a, o->transport, sub, JSON_OBJECT), args[0], jstr(a, args[1], disp_pos(d)));
   return 0;
+}
+
+/* index FILE|off */
+static int php_index(struct helper *h, struct dispenser *d, struct php_options *o, const char *sub)
+{
+  (void)h, (void)sub;
+  int n;
+  const char **args = php_take_args(d, &n);
+  if (n != 1)
+    return disp_arg_err(d);
+  o->index = args[0];
+  return 0;
+}
+
+/* try_files FILE... */
+static int php_try_files(struct helper *h, struct dispenser *d, struct php_options *o, const char *sub)
+{
+  (void)h, (void)sub;
+  o->try_files = php_take_args(d, &o->ntry);
+  return o->ntry ? 0 : disp_arg_err(d);
+}
+
+/* resolve_root_symlink / capture_stderr (arguments ignored) */
+static int php_flag(struct helper *h, struct dispenser *d, struct php_options *o, const char *sub)
+{
+  int n;
+  php_take_args(d, &n);
+  jset(h->ad->arena, o->transport, sub, jbool(h->ad->arena, true));
+  return 0;
+}
+
+/* dial_timeout / read_timeout / write_timeout DURATION */
+static int php_timeout(struct helper *h, struct dispenser *d, struct php_options *o, const char *sub)
+{
+  int n;
+  const char **args = php_take_args(d, &n);
+  if (n != 1)
+    return disp_arg_err(d);
+  struct json *v = go_duration_json(&h->d, args[0]);
+  if (!v)
+    return -1;
+  jset(h->ad->arena, o->transport, sub, v);
+  return 0;
+}
+
+/* The php_fastcgi-only subdirectives, deleted so reverse_proxy does not see them. */
+static const struct php_row {
+  const char *name;
+  int (*parse)(struct helper *h, struct dispenser *d, struct php_options *o, const char *sub);
+} php_rows[] = {
+  {"root", php_root}, {"split", php_split}, {"env", php_env}, {"index", php_index},
+  {"try_files", php_try_files}, {"resolve_root_symlink", php_flag}, {"capture_stderr", php_flag},
+  {"dial_timeout", php_timeout}, {"read_timeout", php_timeout}, {"write_timeout", php_timeout},
+};
+
+/* 0 with the subdirective taken out when it is php_fastcgi's, 0 and untouched when it is reverse_proxy's */
+static int php_option(struct helper *h, struct dispenser *d, struct php_options *o)
+{
+  const char *sub = disp_val(d);
+  const struct php_row *row = TABLE_FIND(php_rows, sub);
+  return row ? row->parse(h, d, o, sub) : 0;
 }
 
 static struct json *php_route(struct arena *a, struct json *set, struct json *handler)

@@ -5,36 +5,6 @@
 
 #include "adapt.h"
 
-const char *option_str(struct adapt *ad, const char *name)
-{
-  return json_str(json_object_get(ad->options, name));
-}
-
-long long option_int(struct adapt *ad, const char *name, long long fallback)
-{
-  return json_int(json_object_get(ad->options, name), fallback);
-}
-
-/* Moves the listed keys to the front in that order (Go struct field order). */
-void json_reorder(struct arena *a, struct json *obj, const char *const *order)
-{
-  if (!obj || obj->kind != JSON_OBJECT)
-    return;
-  struct json_member *m = arena_alloc(a, sizeof *m * (obj->count + 1));
-  size_t n = 0;
-  for (const char *const *k = order; *k; k++)
-    for (size_t i = 0; i < obj->count; i++)
-      if (obj->members[i].key && !strcmp(obj->members[i].key, *k)) {
-        m[n++] = obj->members[i];
-        obj->members[i].key = NULL;
-      }
-  for (size_t i = 0; i < obj->count; i++)
-    if (obj->members[i].key)
-      m[n++] = obj->members[i];
-  if (n)
-    memcpy(obj->members, m, sizeof *m * n);
-}
-
 static void httptype_apply_shorthands(struct adapt *ad, struct server_block *b)
 {
   for (size_t s = 0; s < b->nsegs; s++)
@@ -94,7 +64,7 @@ static int httptype_check_keys(struct adapt *ad, struct block_list *blocks)
       struct srcpos pos = {t->file, t->line, t->col};
       if (k == 0 && t->text[0] == '@')
         return fe_fail(ad->err, pos, "%s:%d: cannot define a matcher outside of a site block: '%s'", t->file, t->line, t->text);
-      if (directive_known(t->text))
+      if (directive_known(ad, t->text))
         return fe_fail(ad->err, pos, "%s:%d: parsed '%s' as a site address, but it is a known directive; "
                        "directives must appear in a site block", t->file, t->line, t->text);
     }
@@ -120,7 +90,7 @@ static int httptype_site(struct adapt *ad, struct site *site)
     struct token *t = &b->segments[s].tokens[0];
     if (t->text[0] == '@')
       continue;
-    if (!directive_known(t->text))
+    if (!directive_known(ad, t->text))
       return fe_fail(ad->err, (struct srcpos){t->file, t->line, t->col}, "%s:%d: unrecognized directive: %s%s", t->file, t->line, t->text,
                      b->has_braces ? "" : "\nDid you mean to define a second site? If so, you must use curly braces "
                      "around each site to separate their configurations.");
@@ -139,6 +109,8 @@ struct json *apps_build(struct adapt *ad, struct site_list *sites, struct json *
 struct json *httptype_setup(struct adapt *ad, struct block_list *blocks)
 {
   ad->options = jobj(ad->arena);
+  ad->directives = directive_table;
+  ad->ndirectives = directive_table_count;
   directive_order_init(ad);
   if (httptype_check_keys(ad, blocks) < 0)
     return NULL;

@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "adapt.h"
+#include "frontend/common/address.h"
+#include "frontend/common/gojson.h"
 
 /* net.SplitHostPort: 0 on success. */
 static int address_split_host_port(struct arena *a, const char *s, const char **host, const char **port)
