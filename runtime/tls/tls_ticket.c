@@ -99,7 +99,7 @@ int64_t tls_ticket_ring_find(const struct tls_ticket_ring *ring, const uint8_t n
 }
 
 /* The library's ticket callback: seal with the current key; open with any
- * accepted key, asking for a fresh ticket when it was not the current one.
+ * accepted key, asking for a fresh ticket (below: when).
  * Returns 1 ok, 2 ok-and-renew, 0 unknown key (full handshake), -1 error. */
 int tls_ticket_cb(SSL *ssl, uint8_t name[16], uint8_t iv[16], EVP_CIPHER_CTX *cipher,
                   tls_ticket_mac_ctx *mac, int encrypt)
@@ -123,5 +123,10 @@ int tls_ticket_cb(SSL *ssl, uint8_t name[16], uint8_t iv[16], EVP_CIPHER_CTX *ci
     return 0;
   if (!EVP_DecryptInit_ex(cipher, EVP_aes_256_cbc(), NULL, k.aes, iv) || !tls_ticket_mac_init(mac, k.hmac))
     return -1;
+  /* TLS 1.3 tickets are one-use for clients (RFC 8446 C.4) and OpenSSL only
+   * issues a fresh one on resumption when asked: always ask, as Go does;
+   * TLS 1.2 gets a fresh ticket only when the key was not the current one */
+  if (SSL_version(ssl) >= TLS1_3_VERSION)
+    return 2;
   return (uint64_t)g == atomic_load_explicit(&ring->gen, memory_order_acquire) ? 1 : 2;
 }

@@ -207,6 +207,39 @@ static int resumed_on(struct tls_ctx *a, struct tls_ctx *b, int version, void (*
   return resumed;
 }
 
+/* a client resuming again and again with the ticket of its last
+ * resumption (TLS 1.3 tickets are one-use: each resumption must bring one) */
+static int resume_chain(struct tls_ctx *a, struct tls_ctx *b, int version, int times)
+{
+  int resumed = 0;
+  struct session full;
+  struct test_client_opts first = {.sni = "example.com", .version = version};
+  if (last_session)
+    SSL_SESSION_free(last_session);
+  last_session = NULL;
+  session_open(&full, a, &first);
+  int ok = full.rc == 0 && session_exchange(&full) == 0 && last_session;
+  session_close(&full);
+  if (!ok)
+    return -1;
+  for (int i = 0; i < times; i++) {
+    struct session x;
+    SSL_SESSION *ticket = last_session;
+    last_session = NULL;
+    struct test_client_opts o = {.sni = "example.com", .version = version, .session = ticket};
+    session_open(&x, i % 2 ? a : b, &o);
+    struct tls_conn_info info;
+    if (x.rc == 0 && session_exchange(&x) == 0 && tls_conn_info(&x.s, &info) == 0 && info.resumed)
+      resumed++;
+    if (!last_session)                     /* no fresh ticket: keep the old one */
+      last_session = ticket, ticket = NULL;
+    session_close(&x);
+    if (ticket)
+      SSL_SESSION_free(ticket);
+  }
+  return resumed;
+}
+
 static struct tls_ticket_ring ring;
 static void rotate_once(void) { tls_ticket_ring_rotate(&ring, time(NULL)); }
 static void rotate_twice(void) { rotate_once(), rotate_once(); }
@@ -221,6 +254,10 @@ static void test_resumption(void)
     CHECK(resumed_on(a, b, versions[i], NULL) == 1);
     CHECK(resumed_on(a, b, versions[i], rotate_once) == 1);   /* previous key still opens it */
     CHECK(resumed_on(a, b, versions[i], rotate_twice) == 0);  /* two periods old: full handshake */
+    int chain = resume_chain(a, b, versions[i], 4);
+    if (chain != 4)
+      fprintf(stderr, "version %x: %d of 4 resumed in a chain\n", versions[i], chain);
+    CHECK(chain == 4);
   }
   /* the ring's timing: not due, then due */
   int64_t now = time(NULL);
