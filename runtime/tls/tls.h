@@ -116,6 +116,8 @@ const char *tls_library_name(void);
 #define TLS_CONN_OUT_MIN (TLS_RECORD_MAX_PLAIN + 1024)
 #define TLS_CONN_IN_MIN 1024
 
+/* Lives where tls_conn_init put it (the library's BIO points back at it):
+ * keep it in the connection's slot, never copy or move it. */
 struct tls_conn {
   void *ssl;                               /* SSL * */
   struct tls_ctx *ctx;
