@@ -3,6 +3,8 @@
  * two contexts sharing a ticket ring, key rotation, client auth modes,
  * renegotiation, garbage and oversized records, close_notify and the
  * bounded output buffer. */
+#include <unistd.h>
+
 #include <openssl/x509v3.h>
 
 #include "tls_test.h"
@@ -111,6 +113,79 @@ static void test_handshake(struct tls_ctx *ctx)
       fprintf(stderr, "version %s cipher %s\n", info.version, info.cipher);
     session_close(&x);
   }
+}
+
+/* protocols, ciphers and curves: Caddy's defaults, then overridden */
+static void test_overrides(void)
+{
+  static const char *const p384[] = {"p384"}, *const chacha[] = {"TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"};
+  static const struct {
+    const char *min, *max;
+    const char *const *curves, *const *ciphers;
+    int client_version;
+    const char *client_groups, *client_ciphers;
+    const char *expect_cipher;             /* NULL: refused */
+  } cases[] = {
+    {NULL, NULL, NULL, NULL, TLS1_3_VERSION, "P-384", NULL, NULL},          /* Caddy: x25519, p256 only */
+    {NULL, NULL, NULL, NULL, TLS1_3_VERSION, "P-256", NULL, ""},
+    {NULL, NULL, p384, NULL, TLS1_3_VERSION, "P-384", NULL, ""},
+    {NULL, NULL, p384, NULL, TLS1_3_VERSION, "X25519", NULL, NULL},
+    {"tls1.3", NULL, NULL, NULL, TLS1_2_VERSION, NULL, NULL, NULL},
+    {NULL, "tls1.2", NULL, NULL, TLS1_3_VERSION, NULL, NULL, NULL},
+    {NULL, NULL, NULL, chacha, TLS1_2_VERSION, NULL, NULL, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"},
+    {NULL, NULL, NULL, NULL, TLS1_2_VERSION, NULL, "ECDHE-ECDSA-AES128-SHA", NULL},   /* CBC: not a default */
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    struct tls_ctx_config cfg = {.protocol_min = cases[i].min, .protocol_max = cases[i].max,
+                                 .curves = cases[i].curves, .curve_count = cases[i].curves ? 1 : 0,
+                                 .ciphers = cases[i].ciphers, .cipher_count = cases[i].ciphers ? 1 : 0};
+    struct tls_ctx *ctx = server_ctx(&cfg);
+    struct session x;
+    struct test_client_opts o = {.sni = "example.com", .version = cases[i].client_version,
+                                 .groups = cases[i].client_groups, .ciphers = cases[i].client_ciphers};
+    session_open(&x, ctx, &o);
+    struct tls_conn_info info;
+    int ok = x.rc == 0 && x.s.handshake_done && tls_conn_info(&x.s, &info) == 0;
+    CHECK(ok == (cases[i].expect_cipher != NULL));
+    if (ok && cases[i].expect_cipher && cases[i].expect_cipher[0])
+      CHECK(strcmp(info.cipher, cases[i].expect_cipher) == 0);
+    if (check_failures)
+      fprintf(stderr, "override case %zu: rc %d %s\n", i, x.rc, x.s.reason);
+    session_close(&x);
+    tls_ctx_free(ctx);
+  }
+}
+
+/* certificates and the trust pool from files, as `tls cert key` and trust_pool file */
+static void test_files(void)
+{
+  char dir[512], chain[600], key[600], trust[600], err[TLS_REASON_MAX];
+  test_tmp_name(dir, sizeof dir, "tls-files");
+  snprintf(chain, sizeof chain, "%s.crt", dir);
+  snprintf(key, sizeof key, "%s.key", dir);
+  snprintf(trust, sizeof trust, "%s.ca", dir);
+  FILE *f;
+  CHECK((f = fopen(chain, "w")) && fputs(leaf_exact.chain_pem, f) >= 0 && fclose(f) == 0);
+  CHECK((f = fopen(key, "w")) && fputs(leaf_exact.key_pem, f) >= 0 && fclose(f) == 0);
+  CHECK((f = fopen(trust, "w")) && fputs(client_pki.root_pem, f) >= 0 && fclose(f) == 0);
+  const char *trust_files[] = {trust};
+  struct tls_cert_source src = {.chain_file = chain, .key_file = key};
+  struct tls_ctx_config cfg = {.certs = &src, .cert_count = 1, .trust = {.pem_files = trust_files, .pem_file_count = 1}};
+  struct tls_ctx *ctx = tls_ctx_new(&cfg, err, sizeof err);
+  CHECK(ctx != NULL);
+  const struct tls_ca_leaf *certs[] = {&client_cert, &stranger_cert};
+  for (int j = 0; ctx && j < 2; j++) {
+    struct session x;
+    struct test_client_opts o = {.sni = "example.com", .trust_pem = pki.root_pem, .cert = certs[j]};
+    session_open(&x, ctx, &o);
+    CHECK(j == 0 ? x.rc == 0 && peer_is(&x, "example.com") : x.rc == -EACCES);
+    session_close(&x);
+  }
+  tls_ctx_free(ctx);
+  unlink(trust);
+  CHECK(tls_ctx_new(&cfg, err, sizeof err) == NULL && strstr(err, trust));   /* a missing file is named */
+  unlink(chain);
+  unlink(key);
 }
 
 static void test_sni(struct tls_ctx *ctx)
@@ -464,6 +539,8 @@ int main(void)
     test_handshake(ctx);
     test_sni(ctx);
     test_alpn();
+    test_overrides();
+    test_files();
     test_resumption();
     test_client_auth();
     test_renegotiation(ctx);

@@ -68,6 +68,8 @@ struct test_client_opts {
   const char *trust_pem;                   /* root to verify the server with */
   const struct tls_ca_leaf *cert;          /* client certificate */
   SSL_SESSION *session;                    /* to resume */
+  const char *groups;                      /* key exchange groups, NULL: the library's */
+  const char *ciphers;                     /* TLS 1.2 cipher list, NULL: the library's */
 };
 
 struct test_client {
@@ -124,6 +126,10 @@ static inline void test_client_init(struct test_client *cl, const struct test_cl
     SSL_set_alpn_protos(cl->ssl, (const uint8_t *)o->alpn, (unsigned)o->alpn_len);
   if (o->session)
     SSL_set_session(cl->ssl, o->session);
+  if (o->groups)
+    SSL_set1_curves_list(cl->ssl, o->groups);
+  if (o->ciphers)
+    SSL_set_cipher_list(cl->ssl, o->ciphers);
 }
 
 static inline void test_client_free(struct test_client *cl)
