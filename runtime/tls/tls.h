@@ -151,7 +151,8 @@ ssize_t tls_conn_write(struct tls_conn *c, const void *plain, size_t len);
 /* The ciphertext waiting to be sent, in place: send it, then consume it. */
 void tls_conn_pending_out(const struct tls_conn *c, const uint8_t **ptr, size_t *len);
 void tls_conn_consume_out(struct tls_conn *c, size_t n);
-/* queues close_notify (once); 0 or -errno */
+/* queues close_notify: 0, -EAGAIN when out is full (send, call again),
+ * -ENOTCONN before the handshake is done, or the connection's error */
 int tls_conn_shutdown(struct tls_conn *c);
 
 /* What the handshake settled, for {tls_*} placeholders and strict_sni_host.

@@ -265,17 +265,27 @@ void tls_conn_consume_out(struct tls_conn *c, size_t n)
     c->out_head = c->out_tail = 0;
 }
 
+/* May be called again: a close_notify that did not fit in out (-EAGAIN) is
+ * written by the next call; waiting for the peer's answer is not an error. */
 int tls_conn_shutdown(struct tls_conn *c)
 {
   if (c->failed)
     return c->failed;
-  if (SSL_get_shutdown(c->ssl) & SSL_SENT_SHUTDOWN)
-    return 0;
+  if (!c->handshake_done)
+    return -ENOTCONN;
   int r = SSL_shutdown(c->ssl);
-  if (r < 0 && conn_result(c, r) != -EAGAIN)
-    return c->failed ? c->failed : -EPIPE;
-  ERR_clear_error();
-  return 0;
+  if (r >= 0)
+    return 0;
+  switch (SSL_get_error(c->ssl, r)) {
+  case SSL_ERROR_WANT_WRITE:
+    ERR_clear_error();
+    return -EAGAIN;
+  case SSL_ERROR_WANT_READ:
+    ERR_clear_error();
+    return 0;
+  default:
+    return conn_fail(c, -EPIPE, NULL);
+  }
 }
 
 static const char *conn_version_name(int v)

@@ -471,6 +471,7 @@ static void test_close_notify(struct tls_ctx *ctx)
   test_pump(&x.cl, &x.s);
   CHECK(tls_conn_read(&x.s, buf, sizeof buf) == 0 && x.s.peer_closed);
   CHECK(tls_conn_shutdown(&x.s) == 0);
+  CHECK(tls_conn_shutdown(&x.s) == 0);                            /* again: harmless */
   test_pump(&x.cl, &x.s);
   CHECK(SSL_read(x.cl.ssl, buf, sizeof buf) == 0 && SSL_get_error(x.cl.ssl, 0) == SSL_ERROR_ZERO_RETURN);
   session_close(&x);
@@ -478,6 +479,20 @@ static void test_close_notify(struct tls_ctx *ctx)
   session_open(&x, ctx, &o);
   CHECK(tls_conn_read(&x.s, buf, sizeof buf) == -EAGAIN);
   session_close(&x);
+  /* a server that closes first: the client reads close_notify, answers */
+  session_open(&x, ctx, &o);
+  CHECK(x.rc == 0 && session_exchange(&x) == 0);
+  CHECK(tls_conn_shutdown(&x.s) == 0);
+  test_pump(&x.cl, &x.s);
+  CHECK(SSL_read(x.cl.ssl, buf, sizeof buf) == 0);
+  SSL_shutdown(x.cl.ssl);
+  test_pump(&x.cl, &x.s);
+  CHECK(tls_conn_read(&x.s, buf, sizeof buf) == 0 && x.s.peer_closed);
+  session_close(&x);
+  struct tls_conn fresh;
+  CHECK(tls_conn_init(&fresh, ctx, in_buf, sizeof in_buf, out_buf, sizeof out_buf) == 0);
+  CHECK(tls_conn_shutdown(&fresh) == -ENOTCONN);
+  tls_conn_free(&fresh);
 }
 
 /* 1 MiB through a 17 KiB output buffer: writes take what fits, whole records */
