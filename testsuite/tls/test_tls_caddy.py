@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
 from served import Served, free_port  # noqa: E402
@@ -43,10 +44,16 @@ def caddy_serve(work, storage, name):
 
 
 def curl(port, root):
-    r = subprocess.run(['curl', '-sS', '--max-time', '20', '--cacert', root, '--resolve',
-                        'localhost:%d:127.0.0.1' % port, 'https://localhost:%d/' % port],
-                       capture_output=True, text=True, timeout=30)
-    return r.returncode, r.stdout + r.stderr
+    """Caddy listens before it has issued the leaf (it answers with an
+    internal_error alert until then): retry for a while"""
+    deadline = time.time() + 20
+    while True:
+        r = subprocess.run(['curl', '-sS', '--max-time', '10', '--cacert', root, '--resolve',
+                            'localhost:%d:127.0.0.1' % port, 'https://localhost:%d/' % port],
+                           capture_output=True, text=True, timeout=30)
+        if r.returncode == 0 or time.time() > deadline or 'internal error' not in r.stderr:
+            return r.returncode, r.stdout + r.stderr
+        time.sleep(0.2)
 
 
 def caddy_uses_our_ca(server_bin, work):
