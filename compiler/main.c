@@ -12,6 +12,7 @@
 #include "bpf/bpf.h"
 #include "bpf/lift.h"
 #include "explore/explore.h"
+#include "fmt/fmt.h"
 #include "frontend/frontend.h"
 #include "native/native.h"
 #include "options.h"
@@ -71,6 +72,8 @@ int main(int argc, char **argv)
     return frontend_adapt_main(argc - 1, argv + 1);
   if (argc > 1 && strcmp(argv[1], "explore") == 0)
     return explore_main(argc - 1, argv + 1);
+  if (argc > 1 && strcmp(argv[1], "fmt") == 0)
+    return fmt_main(argc - 1, argv + 1);
   if (argc > 1 && strcmp(argv[1], "--version") == 0)
     return puts("zsc " ZSC_VERSION), 0;
   struct options opt;
