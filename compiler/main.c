@@ -18,6 +18,7 @@
 #include "options.h"
 #include "pipeline.h"
 #include "srcmap.h"
+#include "validate.h"
 #include "zsb/zsb.h"
 
 static int emit_text(const char *text)
@@ -74,6 +75,8 @@ int main(int argc, char **argv)
     return explore_main(argc - 1, argv + 1);
   if (argc > 1 && strcmp(argv[1], "fmt") == 0)
     return fmt_main(argc - 1, argv + 1);
+  if (argc > 1 && strcmp(argv[1], "validate") == 0)
+    return validate_main(argc - 1, argv + 1);
   if (argc > 1 && strcmp(argv[1], "--version") == 0)
     return puts("zsc " ZSC_VERSION), 0;
   struct options opt;
