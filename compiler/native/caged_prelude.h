@@ -19,14 +19,34 @@ typedef s8 zs_s8u __attribute__((aligned(1), may_alias));
 typedef s16 zs_s16u __attribute__((aligned(1), may_alias));
 typedef s32 zs_s32u __attribute__((aligned(1), may_alias));
 
-/* the cage rule: the address is computed in 64 bits, then cut to 32 */
-#define ZS_MEM(T, addr) (*(T *)(c->cage_base + (u32)(addr)))
+/* The cage rule: the address is computed in 64 bits, then cut to 32. The
+ * lifter emits it as ZS_MEM for offsets 0..32767 and ZS_MEM_NEG (given
+ * off + 32768) for -32768..-1: the register is cut first so the compiler can
+ * fold the offset into the access (lift_put_mem_ref in compiler/bpf/lift.c
+ * says why that is the same cage). zs_cage is each function's copy of
+ * c->cage_base: a guest store may alias *c as far as the C compiler knows, so
+ * reading the field would reload it after every store. */
+#define ZS_MEM(T, reg, off) (*(T *)(zs_cage + (u64)(u32)(reg) + (off)))
+#define ZS_MEM_NEG(T, reg, off) (*(T *)(zs_cage + (u64)(u32)((reg) - 0x8000) + (off)))
+/* c->trap does not return (abi/native.h); telling clang so keeps a trap
+ * path from forcing reloads of c's fields where it rejoins the normal path */
+#if defined(__clang__) || defined(__GNUC__)
+#define ZS_TRAP(code) do { c->trap(c, (code)); __builtin_unreachable(); } while (0)
+#else
 #define ZS_TRAP(code) do { c->trap(c, (code)); return 0; } while (0)
+#endif
 /* heap stores raise the high-water mark (abi/native.h heap_top); ZS_HEAP_OFF
  * and ZS_HEAP_SIZE are defined by the lifter from abi/cage.h */
 #define ZS_HEAP_MARK(addr, n) do { u32 zs_o = (u32)(addr) - ZS_HEAP_OFF; \
-    if (zs_o < ZS_HEAP_SIZE && zs_o + (n) > c->heap_top) c->heap_top = zs_o + (n); } while (0)
-#define ZS_POLL() do { if (--c->budget < 0) ZS_TRAP(2); } while (0)
+    if (zs_o < ZS_HEAP_SIZE && zs_o + (n) > zs_heap_top) zs_heap_top = zs_o + (n); } while (0)
+#define ZS_POLL() do { if (--zs_budget < 0) ZS_TRAP(2); } while (0)
+/* The budget and the heap mark live in locals of each function (zs_budget,
+ * zs_heap_top), for the reason zs_cage does: in c's fields every poll would
+ * be a load and a store chained through memory. They are written back to c
+ * before every call and return and read again after a call, so callees,
+ * helpers and the runtime see exact values; after a trap nobody reads them. */
+#define ZS_SYNC_OUT() (c->budget = zs_budget, c->heap_top = zs_heap_top)
+#define ZS_SYNC_IN() (zs_budget = c->budget, zs_heap_top = c->heap_top)
 
 static inline u64 zs_udiv64(u64 a, u64 b) { return b ? a / b : 0; }
 static inline u64 zs_umod64(u64 a, u64 b) { return b ? a % b : a; }
