@@ -479,8 +479,7 @@ static int lift_function(struct lift_func *lf)
                 fn->name ? fn->name : "?", fn->start, fn->end, fn->stack_size);
   lift_put_signature(lf->out, fn, false);
   strbuf_puts(lf->out, "{\n  u64 r0 = 0, r6 = 0, r7 = 0, r8 = 0, r9 = 0;\n"
-                       "  u8 *const zs_cage = c->cage_base; (void)zs_cage;\n"
-                       "  s64 zs_budget = c->budget; u32 zs_heap_top = c->heap_top; (void)zs_budget;\n"
+                       "  ZS_LOCALS();\n"
                        "  (void)r1; (void)r2; (void)r3; (void)r4; (void)r5; (void)r6; (void)r7; (void)r8; (void)r9;\n"
                        "  ZS_POLL();\n");
   for (uint32_t pc = fn->start; pc < fn->end; pc++) {
