@@ -28,6 +28,8 @@ enum zs_action_kind {
   ZS_ACT_RESPOND = 1,   /* status, headers and body built with the helpers */
   ZS_ACT_FILE = 2,      /* id: file_server record */
   ZS_ACT_PROXY = 3,     /* id: reverse_proxy record */
+  ZS_ACT_ABORT = 4,     /* abort: close the connection, no response */
+  ZS_ACT_RESPOND_CLOSE = 5,   /* respond ... close: as RESPOND, then close the connection */
 };
 #define ZS_ACTION(kind, id) ((unsigned long long)(kind) | ((unsigned long long)(id) << 8))
 #define ZS_ACTION_KIND(r)   ((unsigned)((r) & 0xff))

@@ -16,7 +16,9 @@
 #include "native/native.h"
 #include "options.h"
 #include "pipeline.h"
+#include "sign.h"
 #include "srcmap.h"
+#include "verify.h"
 #include "zsb/zsb.h"
 
 static int emit_text(const char *text)
@@ -37,7 +39,7 @@ static int write_blob(struct arena *a, const struct options *opt, struct pipelin
   return zsb_write(opt->output, &in, d);
 }
 
-/* Runs the pipeline (pipeline.c: frontend, codegen, bpf, lift, native) as far
+/* Runs the pipeline (pipeline.c: frontend, lower, codegen, bpf, lift, native) as far
  * as --emit asks, then prints that stage's output or writes the blob. */
 static int compile(struct arena *a, const struct options *opt, struct diag *d)
 {
@@ -51,6 +53,7 @@ static int compile(struct arena *a, const struct options *opt, struct diag *d)
   switch (opt->emit) {
   case EMIT_IR: frontend_emit_ir(p.ir, &out); break;
   case EMIT_JSON: json_write(&out, p.ir, true); strbuf_putc(&out, '\n'); break;
+  case EMIT_LOWERED: lower_dump(&p.lowered, &out); break;
   case EMIT_C: return emit_text(p.cg.c_source);
   case EMIT_BPF: (opt->stdlib_names ? bpf_disasm_own : bpf_disasm)(&p.prog, &out); break;
   case EMIT_CAGED_C:
@@ -71,6 +74,10 @@ int main(int argc, char **argv)
     return frontend_adapt_main(argc - 1, argv + 1);
   if (argc > 1 && strcmp(argv[1], "explore") == 0)
     return explore_main(argc - 1, argv + 1);
+  if (argc > 1 && strcmp(argv[1], "verify") == 0)
+    return verify_main(argc - 1, argv + 1);
+  if (argc > 1 && strcmp(argv[1], "sign") == 0)
+    return sign_main(argc - 1, argv + 1);
   if (argc > 1 && strcmp(argv[1], "--version") == 0)
     return puts("zsc " ZSC_VERSION), 0;
   struct options opt;

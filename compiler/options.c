@@ -5,7 +5,7 @@
 #include <string.h>
 
 static const char *const emit_names[] = {
-  [EMIT_AST] = "ast", [EMIT_IR] = "ir", [EMIT_JSON] = "json", [EMIT_C] = "c",
+  [EMIT_AST] = "ast", [EMIT_IR] = "ir", [EMIT_JSON] = "json", [EMIT_LOWERED] = "lowered", [EMIT_C] = "c",
   [EMIT_BPF] = "bpf", [EMIT_CAGED_C] = "caged-c", [EMIT_ASM] = "asm",
 };
 
@@ -14,7 +14,7 @@ static int options_usage(const char *problem)
   if (problem)
     fprintf(stderr, "zsc: %s\n", problem);
   fputs("usage: zsc CADDYFILE -o OUT.zsb [--cc=clang|tcc] [--target=x86_64|aarch64] [--clang=PATH]\n"
-        "       zsc --emit=ast|ir|json|c|bpf|caged-c|asm CADDYFILE [--cc=..] [--target=..] [--stdlib=code|names]\n"
+        "       zsc --emit=ast|ir|json|lowered|c|bpf|caged-c|asm CADDYFILE [--cc=..] [--target=..] [--stdlib=code|names]\n"
         "       zsc adapt CADDYFILE\n"
         "       zsc explore CADDYFILE [-o PAGE.html | --stdout] [--cc=..] [--target=..]\n"
         "       (--bpf-c=FILE builds FILE instead of the generated eBPF C, with the config of CADDYFILE)\n",

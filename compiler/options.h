@@ -8,7 +8,7 @@
 #include "native/native.h"
 
 enum emit_stage {
-  EMIT_NONE, EMIT_AST, EMIT_IR, EMIT_JSON, EMIT_C, EMIT_BPF, EMIT_CAGED_C, EMIT_ASM,
+  EMIT_NONE, EMIT_AST, EMIT_IR, EMIT_JSON, EMIT_LOWERED, EMIT_C, EMIT_BPF, EMIT_CAGED_C, EMIT_ASM,
 };
 
 struct options {

@@ -1,5 +1,5 @@
-/* The stage sequence of zsc: Caddyfile -> IR -> eBPF C -> eBPF -> caged C ->
- * native code. Reads as the list of passes; printing and the blob are the
+/* The stage sequence of zsc: Caddyfile -> IR -> lowered records -> eBPF C ->
+ * eBPF -> caged C -> native code. Reads as the list of passes; printing and the blob are the
  * callers' business (main.c, explore/). */
 #include "pipeline.h"
 
@@ -66,7 +66,13 @@ int pipeline_run(struct arena *a, const struct options *opt, enum emit_stage las
   if (pipeline_done(last, EMIT_JSON))
     return 0;
 
-  if (codegen_run(a, p->ir, &p->cg, d) < 0)
+  if (lower_run(a, p->ir, opt->input, &p->lowered, d) < 0)
+    return -1;
+  p->done = EMIT_LOWERED;
+  if (pipeline_done(last, EMIT_LOWERED))
+    return 0;
+
+  if (codegen_run(a, &p->lowered, &p->cg, d) < 0)
     return -1;
   if (opt->bpf_c && !(p->cg.c_source = pipeline_read_file(a, opt->bpf_c, d)))
     return -1;

@@ -10,6 +10,7 @@
 #include "base/strbuf.h"
 #include "bpf/program.h"
 #include "codegen/codegen.h"
+#include "lower/lower.h"
 #include "native/native.h"
 #include "options.h"
 
@@ -19,12 +20,13 @@
 /* everything the stages produce, in pipeline order */
 struct pipeline {
   struct json *ir;               /* frontend: Caddy's JSON config model */
+  struct lowered_config lowered; /* lower: typed records; what zsc cannot compile is refused */
   struct codegen_output cg;      /* codegen: eBPF C and the runtime config */
   struct bpf_program prog;       /* bpf: linked and verified */
   struct strbuf caged;           /* lifter: caged C */
   struct native_image image;     /* native: relocated code */
   enum emit_stage done;          /* the last stage whose output is whole: EMIT_JSON,
-                                    EMIT_C, EMIT_BPF (once linked, even if the verifier
+                                    EMIT_LOWERED, EMIT_C, EMIT_BPF (once linked, even if the verifier
                                     then refuses it), EMIT_CAGED_C or EMIT_ASM */
 };
 

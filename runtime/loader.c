@@ -1,6 +1,6 @@
-/* Opening a .zsb blob: map it read-only, validate every header field, section,
- * table and string before anything uses it, then make the code pages
- * executable. A blob that fails any check is refused with a one-line reason;
+/* Opening a .zsb blob: read it into private memory (read-only), validate every
+ * header field, section, table and string before anything uses it, then make
+ * the code pages executable. A blob that fails any check is refused with a one-line reason;
  * nothing here trusts the file. */
 #include "loader.h"
 
@@ -49,26 +49,50 @@ static int loader_inside(uint64_t off, uint64_t len, uint64_t size)
   return off <= size && len <= size - off;
 }
 
-static int loader_map(struct loader *l)
+/* The blob is read into anonymous memory, not mapped from the file: a file
+ * replaced or truncated while served (an operator's cp over it) cannot
+ * SIGBUS the server or change code under it, and what was validated is
+ * exactly what runs. The copy is made read-only before any check. */
+static int loader_read_copy(struct loader *l, int fd, size_t size)
 {
   struct blob *b = l->b;
-  b->fd = open(l->path, O_RDONLY | O_CLOEXEC);
-  if (b->fd < 0)
-    return loader_fail(l, "%s", strerror(errno));
-  struct stat st;
-  if (fstat(b->fd, &st) < 0)
-    return loader_fail(l, "%s", strerror(errno));
-  if (!S_ISREG(st.st_mode))
-    return loader_fail(l, "not a regular file");
-  if ((uint64_t)st.st_size < sizeof(struct zs_blob_header))
-    return loader_fail(l, "truncated: %lld bytes is less than a blob header", (long long)st.st_size);
-  b->size = (size_t)st.st_size;
-  void *map = mmap(NULL, b->size, PROT_READ, MAP_PRIVATE, b->fd, 0);
+  void *map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (map == MAP_FAILED)
-    return loader_fail(l, "mmap: %s", strerror(errno));
+    return loader_fail(l, "cannot allocate %zu bytes: %s", size, strerror(errno));
   b->map = map;
+  b->size = size;
+  size_t done = 0;
+  while (done < size) {
+    ssize_t n = pread(fd, b->map + done, size - done, (off_t)done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return loader_fail(l, "truncated while reading: %zu of %zu bytes", done, size);
+    done += (size_t)n;
+  }
+  if (mprotect(map, size, PROT_READ) < 0)
+    return loader_fail(l, "mprotect: %s", strerror(errno));
   b->hdr = map;
   return 0;
+}
+
+static int loader_map(struct loader *l)
+{
+  int fd = open(l->path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return loader_fail(l, "%s", strerror(errno));
+  struct stat st;
+  int rc;
+  if (fstat(fd, &st) < 0)
+    rc = loader_fail(l, "%s", strerror(errno));
+  else if (!S_ISREG(st.st_mode))
+    rc = loader_fail(l, "not a regular file");
+  else if ((uint64_t)st.st_size < sizeof(struct zs_blob_header))
+    rc = loader_fail(l, "truncated: %lld bytes is less than a blob header", (long long)st.st_size);
+  else
+    rc = loader_read_copy(l, fd, (size_t)st.st_size);
+  close(fd);
+  return rc;
 }
 
 static int loader_check_checksum(struct loader *l)
@@ -200,7 +224,7 @@ static void loader_take_sections(struct loader *l)
   }
 }
 
-/* the mapping was never writable, so the code pages are never w+x */
+/* the copy is read-only before this, so the code pages are never w+x */
 static int loader_protect_code(struct loader *l)
 {
   struct blob *b = l->b;
@@ -241,8 +265,6 @@ void blob_close(struct blob *b)
 {
   if (b->map)
     munmap(b->map, b->size);
-  if (b->fd >= 0)
-    close(b->fd);
   memset(b, 0, sizeof *b);
   b->fd = -1;
 }

@@ -1,5 +1,7 @@
-/* Opening a .zsb blob: validation (magic, version, arch, ABI, checksum, every
- * section and table bound) and mapping code read+execute from the file. */
+/* Opening a .zsb blob: a private copy of the file (never a mapping of it:
+ * replacing or truncating the file while it is served changes nothing),
+ * validation (magic, version, arch, ABI, checksum, every section and table
+ * bound), and its code pages made read+execute. */
 #ifndef ZSRT_LOADER_H
 #define ZSRT_LOADER_H
 
@@ -9,8 +11,8 @@
 #include "../abi/blob.h"
 
 struct blob {
-  int fd;
-  uint8_t *map;                /* the whole file, read-only; code pages r-x */
+  int fd;                      /* always -1: the file is closed once read */
+  uint8_t *map;                /* a private copy of the whole file, read-only; code pages r-x */
   size_t size;
   const struct zs_blob_header *hdr;
   const uint8_t *code;

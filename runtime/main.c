@@ -1,28 +1,42 @@
-/* zsrt's command line: serve a blob (zsrt [--workers N] SITE.zsb), or run one
- * request through it (zsrt --run-request FILE [--port N] SITE.zsb). Built with
- * ZSRT_NO_NET (the static aarch64 build) only the second exists. */
+/* zsrt's command line: serve a blob (zsrt [options] SITE.zsb), ask a running
+ * zsrt to reload (zsrt reload --pidfile FILE [SITE.zsb]), or run one request
+ * through a blob (zsrt --run-request FILE [--port N] SITE.zsb). Built with
+ * ZSRT_NO_NET (the static aarch64 build) only the last exists. */
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "run_request.h"
 #ifndef ZSRT_NO_NET
+#include "blob_sign.h"
 #include "loader.h"
 #include "server.h"
 #endif
 
 #define ZSRT_VERSION "0.1.0"
+#define MAIN_MAX_ALLOW 32
 
 struct main_args {
   const char *blob;
   const char *request;
   int port;
   int workers;
+  int reload;                  /* the `reload` subcommand */
+  const char *pidfile;
+  const char *user, *group;
+  const char *verify_key;
+  int reuse_port, no_sandbox;
+  const char *allow_read[MAIN_MAX_ALLOW];
+  size_t allow_read_count;
 };
 
 static int main_usage(FILE *f, int code)
 {
-  fprintf(f, "usage: zsrt [--workers N] SITE.zsb\n"
+  fprintf(f, "usage: zsrt [--workers N] [--pidfile FILE] [--user USER [--group GROUP]]\n"
+             "            [--reuse-port] [--no-sandbox] [--allow-read DIR]... [--verify-key PUB.pem] SITE.zsb\n"
+             "       zsrt reload --pidfile FILE [--verify-key PUB.pem] [SITE.zsb]\n"
              "       zsrt --run-request FILE [--port N] SITE.zsb\n"
              "       zsrt --version | --help\n");
   return code;
@@ -38,10 +52,39 @@ static int main_number(const char *s, int *out)
   return 0;
 }
 
+/* an option with a value; 1 when arg was one, -1 for a bad value */
+static int main_parse_valued(struct main_args *a, const char *arg, const char *next)
+{
+  if (strcmp(arg, "--run-request") == 0)
+    a->request = next;
+  else if (strcmp(arg, "--port") == 0)
+    return main_number(next, &a->port) < 0 ? -1 : 1;
+  else if (strcmp(arg, "--workers") == 0)
+    return main_number(next, &a->workers) < 0 ? -1 : 1;
+  else if (strcmp(arg, "--pidfile") == 0)
+    a->pidfile = next;
+  else if (strcmp(arg, "--user") == 0)
+    a->user = next;
+  else if (strcmp(arg, "--group") == 0)
+    a->group = next;
+  else if (strcmp(arg, "--verify-key") == 0)
+    a->verify_key = next;
+  else if (strcmp(arg, "--allow-read") == 0 && a->allow_read_count < MAIN_MAX_ALLOW)
+    a->allow_read[a->allow_read_count++] = next;
+  else
+    return 0;
+  return 1;
+}
+
 /* returns -1 on a usage error, 1 when the program should exit 0 (help, version) */
 static int main_parse(int argc, char **argv, struct main_args *a)
 {
-  for (int i = 1; i < argc; i++) {
+  int first = 1;
+  if (argc > 1 && strcmp(argv[1], "reload") == 0) {
+    a->reload = 1;
+    first = 2;
+  }
+  for (int i = first; i < argc; i++) {
     const char *arg = argv[i];
     const char *next = i + 1 < argc ? argv[i + 1] : NULL;
     if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0)
@@ -50,39 +93,126 @@ static int main_parse(int argc, char **argv, struct main_args *a)
       printf("zsrt %s\n", ZSRT_VERSION);
       return 1;
     }
-    if (strcmp(arg, "--run-request") == 0 && next) {
-      a->request = argv[++i];
-    } else if (strcmp(arg, "--port") == 0 && next) {
-      if (main_number(argv[++i], &a->port) < 0)
-        return -1;
-    } else if (strcmp(arg, "--workers") == 0 && next) {
-      if (main_number(argv[++i], &a->workers) < 0)
-        return -1;
+    int rc = next ? main_parse_valued(a, arg, next) : 0;
+    if (rc < 0)
+      return -1;
+    if (rc > 0) {
+      i++;
+    } else if (strcmp(arg, "--reuse-port") == 0) {
+      a->reuse_port = 1;
+    } else if (strcmp(arg, "--no-sandbox") == 0) {
+      a->no_sandbox = 1;
     } else if (arg[0] != '-' && !a->blob) {
       a->blob = arg;
     } else {
       return -1;
     }
   }
+  if (a->group && !a->user)
+    return -1;
+  if (a->reload)
+    return a->pidfile ? 0 : -1;
   return a->blob ? 0 : -1;
 }
 
 #ifndef ZSRT_NO_NET
+/* --verify-key: every blob served, at start and at reload, must carry a
+ * valid detached signature (SITE.zsb.sig) by this key */
+static int main_check_signature(void *arg, const char *path, const struct blob *b, char *err,
+                                size_t err_len)
+{
+  return blob_sign_verify(arg, path, b, err, err_len);
+}
+
 static int main_serve(const struct main_args *a)
 {
-  struct blob blob;
+  struct blob blob = { .fd = -1 };
   char err[512];
-  if (blob_open(a->blob, &blob, err, sizeof err) < 0) {
+  /* a SIGHUP or SIGTERM while the blob loads waits for server_run, which
+   * blocks them for good, instead of killing the process */
+  sigset_t early;
+  sigemptyset(&early);
+  sigaddset(&early, SIGHUP);
+  sigaddset(&early, SIGTERM);
+  sigaddset(&early, SIGINT);
+  sigprocmask(SIG_BLOCK, &early, NULL);
+  struct blob_sign_key *key = NULL;
+  if (a->verify_key && !(key = blob_sign_key_load(a->verify_key, err, sizeof err))) {
     fprintf(stderr, "zsrt: %s\n", err);
     return 1;
   }
+  if (blob_open(a->blob, &blob, err, sizeof err) < 0 ||
+      (key && blob_sign_verify(key, a->blob, &blob, err, sizeof err) < 0)) {
+    fprintf(stderr, "zsrt: %s\n", err);
+    blob_close(&blob);
+    blob_sign_key_free(key);
+    return 1;
+  }
   struct server_options opt = { .workers = a->workers, .header_timeout_ms = 10000,
-                                .idle_timeout_ms = 60000, .max_body = 10 << 20 };
+                                .idle_timeout_ms = 60000, .max_body = 10 << 20,
+                                .blob_path = a->blob, .reuse_port = a->reuse_port,
+                                .pidfile = a->pidfile, .user = a->user, .group = a->group,
+                                .no_sandbox = a->no_sandbox, .allow_read = a->allow_read,
+                                .allow_read_count = a->allow_read_count,
+                                .check_blob = key ? main_check_signature : NULL, .check_arg = key };
   int rc = server_run(&blob, &opt);
   if (rc < 0)
     fprintf(stderr, "zsrt: %s: %s\n", a->blob, strerror(-rc));
   blob_close(&blob);
+  blob_sign_key_free(key);
   return rc < 0 ? 1 : 0;
+}
+
+/* the pid in the file, when that process is a zsrt (a stale pid file must
+ * not signal whatever process now has the number) */
+static long main_read_pid(const char *pidfile, char *err, size_t err_len)
+{
+  FILE *f = fopen(pidfile, "r");
+  long pid = 0;
+  if (!f || fscanf(f, "%ld", &pid) != 1 || pid <= 1) {
+    snprintf(err, err_len, "%s: %s", pidfile, f ? "no pid in the file" : strerror(errno));
+    if (f)
+      fclose(f);
+    return -1;
+  }
+  fclose(f);
+  char path[64], comm[64] = "";
+  snprintf(path, sizeof path, "/proc/%ld/comm", pid);
+  f = fopen(path, "r");
+  if (!f || !fgets(comm, sizeof comm, f) || strncmp(comm, "zsrt", 4) != 0) {
+    snprintf(err, err_len, "%s: process %ld is not a running zsrt", pidfile, pid);
+    if (f)
+      fclose(f);
+    return -1;
+  }
+  fclose(f);
+  return pid;
+}
+
+/* zsrt reload: like `caddy reload`, refuses a bad blob before the server
+ * sees it (when SITE.zsb is given), then sends SIGHUP; the server logs the
+ * outcome ("admin.api" "load complete" or "request error") */
+static int main_reload(const struct main_args *a)
+{
+  char err[512];
+  if (a->blob) {
+    struct blob blob = { .fd = -1 };
+    struct blob_sign_key *key = a->verify_key ? blob_sign_key_load(a->verify_key, err, sizeof err) : NULL;
+    int bad = (a->verify_key && !key) || blob_open(a->blob, &blob, err, sizeof err) < 0 ||
+              (key && blob_sign_verify(key, a->blob, &blob, err, sizeof err) < 0);
+    blob_close(&blob);
+    blob_sign_key_free(key);
+    if (bad) {
+      fprintf(stderr, "zsrt reload: %s\n", err);
+      return 1;
+    }
+  }
+  long pid = main_read_pid(a->pidfile, err, sizeof err);
+  if (pid < 0 || kill((pid_t)pid, SIGHUP) != 0) {
+    fprintf(stderr, "zsrt reload: %s\n", pid < 0 ? err : strerror(errno));
+    return 1;
+  }
+  return 0;
 }
 #endif
 
@@ -95,6 +225,8 @@ int main(int argc, char **argv)
   if (a.request)
     return run_request_main(a.request, a.port, a.blob, stdout);
 #ifndef ZSRT_NO_NET
+  if (a.reload)
+    return main_reload(&a);
   return main_serve(&a);
 #else
   fprintf(stderr, "zsrt: this build only supports --run-request\n");

@@ -20,6 +20,8 @@ struct json_member;
 struct json {
   enum json_kind kind;
   struct srcpos pos;           /* where this value came from; line 0 when synthetic */
+  struct srcpos origin;        /* objects: the Caddyfile directive token that produced
+                                  them (set by the adapter), line 0 when none */
   bool boolean;
   const char *text;            /* JSON_NUMBER: the number as written; JSON_STRING: the bytes */
   size_t len;                  /* JSON_STRING: byte length (strings may hold NUL) */

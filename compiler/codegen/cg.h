@@ -1,6 +1,8 @@
 /* Codegen's internal state and the functions its files share. One struct cg
  * lives for one codegen_run; the per-entry fields are reset for each server.
- * Not part of the contract: other stages use codegen.h only. */
+ * Not part of the contract: other stages use codegen.h only. The cg_refuse
+ * family is left for config.c only: lowering (lower/) refuses what zsc cannot
+ * compile before codegen runs. */
 #ifndef ZSC_CODEGEN_CG_H
 #define ZSC_CODEGEN_CG_H
 
@@ -8,6 +10,7 @@
 
 #include "codegen.h"
 #include "base/strbuf.h"
+#include "lower/lower.h"
 
 #define CG_MAX_GROUPS 64         /* route groups per entry: bits of one local */
 #define CG_MAX_DEFERRED 64       /* deferred headers handlers per entry: same */
@@ -42,45 +45,34 @@ void emit_plain(struct cg *cg, const char *fmt, ...) __attribute__((format(print
 void emit_flush(struct cg *cg);
 void emit_cstr(struct strbuf *sb, const char *s, size_t len);
 const char *cg_cstr(struct cg *cg, const char *s, size_t len);
-const char *cg_lower(struct cg *cg, const char *s, size_t len);
-const char *cg_canonical_header(struct cg *cg, const char *s, size_t len);
 const char *emit_line_sources(struct arena *a, const char *src, const char *own_name);
 void cg_refuse(struct cg *cg, const struct json *node, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int cg_check_keys(struct cg *cg, const struct json *obj, const char *const *allowed, const char *what);
 const char *cg_string(struct cg *cg, const struct json *v, const char *what);
 int cg_status(struct cg *cg, const struct json *v, const char *what);
 
-/* placeholder.c: strings with {placeholders} built into a helper buffer */
-enum ph_mode { PH_KNOWN, PH_ALL };   /* Caddy's ReplaceKnown / ReplaceAll */
-struct ph_part {
-  int var;                       /* ZS_VAR_x id, 0 for literal text */
-  const char *var_name;
-  const char *text;
-  size_t len;
-};
-struct ph_string {
-  struct ph_part *parts;
-  size_t count, cap;
-  bool constant;                 /* only literal text */
-};
-int ph_parse(struct cg *cg, const struct json *node, enum ph_mode mode, struct ph_string *out);
-void ph_emit(struct cg *cg, struct srcpos pos, const struct ph_string *s, const char *slot);
-const char *ph_constant(struct cg *cg, const struct ph_string *s, size_t *len);
+/* placeholder.c: a lowered string built into a helper buffer */
+void ph_emit(struct cg *cg, struct srcpos pos, const struct lowered_text *s, const char *slot);
 
-/* match.c: a route's match sets as one C condition; "" means always,
- * "0" never, NULL after refusing */
-const char *match_route(struct cg *cg, const struct json *match);
+/* match.c: a route's match sets as one C condition; "" means always, "0" never */
+const char *match_route(struct cg *cg, const struct lowered_route *route);
 
-/* handlers.c: 1 when the handler always ends the chain, 0 when it calls
- * next, -1 after refusing */
-int handler_emit(struct cg *cg, const struct json *h);
+/* handlers.c: 1 when the handler always ends the chain, 0 when it calls next */
+int handler_emit(struct cg *cg, const struct lowered_handler *h);
 void cg_emit_return(struct cg *cg, struct srcpos pos, const char *action);
 
-/* headers.c: the headers handler (response ops, possibly deferred) */
-int headers_emit(struct cg *cg, const struct json *h);
+/* the codegen functions of handlers.def and matchers.def */
+#define LOWER_HANDLER(kind, module, directive, lower_fn, codegen_fn, action) \
+  int codegen_fn(struct cg *cg, const struct lowered_handler *h);
+#include "lower/handlers.def"
+#undef LOWER_HANDLER
+#define LOWER_MATCHER(kind, module, caddyfile, lower_fn, codegen_fn) \
+  const char *codegen_fn(struct cg *cg, const struct lowered_matcher *m);
+#include "lower/matchers.def"
+#undef LOWER_MATCHER
 
 /* routes.c: a route list; 1 when it always ends the chain */
-int routes_emit(struct cg *cg, const struct json *routes);
+int routes_emit(struct cg *cg, const struct lowered_route *routes, size_t count);
 
 /* config.c: the runtime config records */
 int config_server(struct cg *cg, const struct json *http, const char *name, const struct json *srv, unsigned index);

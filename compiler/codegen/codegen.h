@@ -1,4 +1,4 @@
-/* Codegen: the IR (Caddy JSON config) to "eBPF C", one entry per server, with
+/* Codegen: the lowered IR (lower/lower.h) to "eBPF C", one entry per server, with
  * #line back to the Caddyfile, plus the runtime config the blob carries
  * (listeners, file_server and reverse_proxy records the code refers to by id). */
 #ifndef ZSC_CODEGEN_H
@@ -10,6 +10,7 @@
 #include "base/arena.h"
 #include "base/diag.h"
 #include "base/json.h"
+#include "lower/lower.h"
 #include "../../abi/blob.h"
 
 /* The runtime config records, one struct per table of abi/config.def with its
@@ -48,8 +49,9 @@ struct codegen_output {
   struct site_config config;
 };
 
-/* Returns 0, or -1 after reporting each construct it cannot compile at its
- * file:line:col ("zsc cannot compile X yet"). */
-int codegen_run(struct arena *a, const struct json *ir, struct codegen_output *out, struct diag *d);
+/* The lowered records (lower/: what zsc cannot compile was refused there) to
+ * eBPF C and the runtime config. Returns 0, or -1 when an invariant of the
+ * lowered records does not hold (reported to d). */
+int codegen_run(struct arena *a, const struct lowered_config *cfg, struct codegen_output *out, struct diag *d);
 
 #endif

@@ -1,7 +1,6 @@
 /* Output primitives for the generated C: statements preceded by #line when
  * the Caddyfile line they map to is not the one the C compiler expects next,
  * C string literals, and the small value checks every handler needs. */
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,34 +180,6 @@ const char *cg_cstr(struct cg *cg, const char *s, size_t len)
   strbuf_init(&sb, cg->a);
   emit_cstr(&sb, s, len);
   return strbuf_cstr(&sb);
-}
-
-const char *cg_lower(struct cg *cg, const char *s, size_t len)
-{
-  char *r = arena_strndup(cg->a, s, len);
-  for (size_t i = 0; i < len; i++)
-    r[i] = (char)tolower((unsigned char)r[i]);
-  return r;
-}
-
-static bool cg_token_char(unsigned char c)
-{
-  return c > 0x20 && c < 0x7f && !strchr("\"(),/:;<=>?@[\\]{}", c);
-}
-
-/* Go's http.CanonicalHeaderKey: names with a non-token byte stay as they are */
-const char *cg_canonical_header(struct cg *cg, const char *s, size_t len)
-{
-  for (size_t i = 0; i < len; i++)
-    if (!cg_token_char((unsigned char)s[i]))
-      return arena_strndup(cg->a, s, len);
-  char *r = arena_strndup(cg->a, s, len);
-  bool upper = true;
-  for (size_t i = 0; i < len; i++) {
-    r[i] = (char)(upper ? toupper((unsigned char)r[i]) : tolower((unsigned char)r[i]));
-    upper = r[i] == '-';
-  }
-  return r;
 }
 
 void cg_refuse(struct cg *cg, const struct json *node, const char *fmt, ...)

@@ -1,13 +1,14 @@
-/* Matchers to straight-line C: a route's match sets are ORed, the matchers
- * of a set ANDed, the values of a matcher ORed, each value compared by a
- * stdlib-bpf call chosen here at compile time, with Caddy's semantics
- * (path: cleaned, case-insensitive, * as prefix/suffix/substring or a glob;
- * host: case-insensitive, * labels; method: exact; header: * wildcards). */
+/* Lowered matchers to straight-line C, one codegen function per row of
+ * lower/matchers.def: a route's match sets are ORed, the matchers of a set
+ * ANDed, the values of a matcher ORed, each value compared by the stdlib-bpf
+ * call its lowered pattern names (lower/match.c classified them, with
+ * Caddy's semantics: path cleaned and case-insensitive, host with * labels,
+ * method exact, header with * wildcards). */
 #include <string.h>
 
 #include "cg.h"
 
-/* conditions are strings: "" is always true, "0" never, NULL an error */
+/* conditions are strings: "" is always true, "0" never */
 static const char *cond_join(struct cg *cg, const char **parts, size_t n, bool is_or)
 {
   const char *identity = is_or ? "0" : "", *absorb = is_or ? "" : "0";
@@ -29,192 +30,94 @@ static const char *cond_join(struct cg *cg, const char **parts, size_t n, bool i
   return arena_printf(cg->a, "(%s)", strbuf_cstr(&sb));
 }
 
-static bool str_has(const struct json *v, const char *needle)
-{
-  return memmem(v->text, v->len, needle, strlen(needle)) != NULL;
-}
-
-static size_t str_count(const char *s, size_t len, char c)
-{
-  size_t n = 0;
-  for (size_t i = 0; i < len; i++)
-    n += s[i] == c;
-  return n;
-}
-
-/* Go's path.Match syntax: a bad pattern never matches there; we refuse it */
-static bool glob_valid(const char *p, size_t len)
-{
-  for (size_t i = 0; i < len; i++) {
-    if (p[i] == '\\' && ++i >= len)
-      return false;
-    if (p[i] != '[')
-      continue;
-    size_t ranges = 0;
-    if (++i < len && p[i] == '^')
-      i++;
-    for (;; ranges++) {
-      if (i >= len)
-        return false;
-      if (p[i] == ']' && ranges > 0)
-        break;
-      for (int side = 0; side < 2; side++) {
-        if (i >= len || p[i] == '-' || p[i] == ']')
-          return false;
-        if (p[i] == '\\' && ++i >= len)
-          return false;
-        i++;
-        if (side == 1 || i >= len || p[i] != '-')
-          break;
-        i++;
-      }
-    }
-  }
-  return true;
-}
-
-/* one path pattern, lowercased as Caddy's Provision does */
-static const char *match_path_one(struct cg *cg, const struct json *v)
-{
-  if (v->kind != JSON_STRING || str_has(v, "{") || str_has(v, "%")) {
-    cg_refuse(cg, v, "path matcher pattern '%s'", v->kind == JSON_STRING ? v->text : "?");
-    return NULL;
-  }
-  const char *p = cg_lower(cg, v->text, v->len);
-  size_t len = v->len, stars = str_count(p, len, '*');
-  const char *flag = str_has(v, "//") ? " | ZS_PATH_KEEP_SLASHES" : "";
-  if (len == 1 && p[0] == '*')
-    return "";
-  const char *kind = "ZS_STR_GLOB";
-  if (stars == 2 && p[0] == '*' && p[len - 1] == '*')
-    p++, len -= 2, kind = "ZS_STR_CONTAINS";
-  else if (stars == 1 && p[0] == '*')
-    p++, len--, kind = "ZS_STR_SUFFIX";
-  else if (stars == 1 && p[len - 1] == '*')
-    len--, kind = "ZS_STR_PREFIX";
-  else if (!strpbrk(p, "*?[\\"))
-    kind = "ZS_STR_EXACT";
-  else if (!glob_valid(p, len)) {
-    cg_refuse(cg, v, "malformed path pattern '%s'", v->text);
-    return NULL;
-  }
-  return arena_printf(cg->a, "zs_path_is(req, %s, %s%s)", cg_cstr(cg, p, len), kind, flag);
-}
-
-static const char *match_host_one(struct cg *cg, const struct json *v)
-{
-  if (v->kind != JSON_STRING || str_has(v, "{")) {
-    cg_refuse(cg, v, "host matcher value '%s'", v->kind == JSON_STRING ? v->text : "?");
-    return NULL;
-  }
-  const char *lit = cg_cstr(cg, cg_lower(cg, v->text, v->len), v->len);
-  if (str_has(v, "*"))
-    return arena_printf(cg->a, "zs_host_wild(req, %s)", lit);
-  return arena_printf(cg->a, "zs_host_is(req, %s)", lit);
-}
-
-static const char *match_method_one(struct cg *cg, const struct json *v)
-{
-  if (v->kind != JSON_STRING) {
-    cg_refuse(cg, v, "method matcher value");
-    return NULL;
-  }
-  return arena_printf(cg->a, "zs_method_is(req, %s)", cg_cstr(cg, v->text, v->len));
-}
+static const char *const match_ops[] = {
+  [LOWERED_STR_EXACT] = "ZS_STR_EXACT", [LOWERED_STR_PREFIX] = "ZS_STR_PREFIX",
+  [LOWERED_STR_SUFFIX] = "ZS_STR_SUFFIX", [LOWERED_STR_CONTAINS] = "ZS_STR_CONTAINS", [LOWERED_STR_GLOB] = "ZS_STR_GLOB",
+};
 
 /* a list matcher: each value through one(), ORed */
-static const char *match_list(struct cg *cg, const struct json *list, const char *name,
-                              const char *(*one)(struct cg *, const struct json *))
+static const char *match_list(struct cg *cg, const struct lowered_matcher *m,
+                              const char *(*one)(struct cg *, const struct lowered_pattern *))
 {
-  if (list->kind != JSON_ARRAY) {
-    cg_refuse(cg, list, "%s matcher that is not a list", name);
-    return NULL;
-  }
-  const char **parts = arena_alloc(cg->a, (list->count + 1) * sizeof *parts);
-  for (size_t i = 0; i < list->count; i++)
-    if (!(parts[i] = one(cg, list->items[i])))
-      return NULL;
-  return cond_join(cg, parts, list->count, true);
+  const char **parts = arena_alloc(cg->a, (m->count + 1) * sizeof *parts);
+  for (size_t i = 0; i < m->count; i++)
+    parts[i] = one(cg, &m->patterns[i]);
+  return cond_join(cg, parts, m->count, true);
 }
 
-/* one allowed value of a header field: * as prefix/suffix/substring wildcard */
-static const char *match_header_value(struct cg *cg, const char *field_lc, const struct json *v)
+static const char *match_path_one(struct cg *cg, const struct lowered_pattern *p)
 {
-  if (v->kind != JSON_STRING || str_has(v, "{")) {
-    cg_refuse(cg, v, "header matcher value '%s'", v->kind == JSON_STRING ? v->text : "?");
-    return NULL;
-  }
-  const char *p = v->text, *kind = "ZS_STR_EXACT";
-  size_t len = v->len;
-  if (len == 1 && p[0] == '*')
-    return arena_printf(cg->a, "zs_header_present(req, %s)", field_lc);
-  if (len >= 2 && p[0] == '*' && p[len - 1] == '*')
-    p++, len -= 2, kind = "ZS_STR_CONTAINS";
-  else if (len >= 1 && p[0] == '*')
-    p++, len--, kind = "ZS_STR_SUFFIX";
-  else if (len >= 1 && p[len - 1] == '*')
-    len--, kind = "ZS_STR_PREFIX";
-  return arena_printf(cg->a, "zs_header_is(req, %s, %s, %s)", field_lc, cg_cstr(cg, p, len), kind);
+  if (p->op == LOWERED_STR_ANY)
+    return "";
+  return arena_printf(cg->a, "zs_path_is(req, %s, %s%s)", cg_cstr(cg, p->text, p->len), match_ops[p->op],
+                      p->keep_slashes ? " | ZS_PATH_KEEP_SLASHES" : "");
 }
 
-/* header: every field must match; null means the field is absent, [] that
- * it is present with any value */
-static const char *match_header_field(struct cg *cg, const char *field, const struct json *vals)
+static const char *match_host_one(struct cg *cg, const struct lowered_pattern *p)
 {
-  size_t flen = strlen(field);
-  const char *lc = cg_lower(cg, field, flen);
-  if (strcmp(lc, "host") == 0 || strcmp(lc, "transfer-encoding") == 0 || strchr(field, '{')) {
-    cg_refuse(cg, vals, "header matcher on field '%s'", field);
-    return NULL;
-  }
-  const char *name = cg_cstr(cg, lc, flen);
-  if (vals->kind == JSON_NULL)
+  const char *lit = cg_cstr(cg, p->text, p->len);
+  return arena_printf(cg->a, p->wild ? "zs_host_wild(req, %s)" : "zs_host_is(req, %s)", lit);
+}
+
+static const char *match_method_one(struct cg *cg, const struct lowered_pattern *p)
+{
+  return arena_printf(cg->a, "zs_method_is(req, %s)", cg_cstr(cg, p->text, p->len));
+}
+
+const char *cg_match_path(struct cg *cg, const struct lowered_matcher *m)
+{
+  return match_list(cg, m, match_path_one);
+}
+
+const char *cg_match_host(struct cg *cg, const struct lowered_matcher *m)
+{
+  return match_list(cg, m, match_host_one);
+}
+
+const char *cg_match_method(struct cg *cg, const struct lowered_matcher *m)
+{
+  return match_list(cg, m, match_method_one);
+}
+
+/* header: every field must match; absent, present with any value, or one
+ * of the values (* as prefix/suffix/substring wildcard) */
+static const char *match_header_field(struct cg *cg, const struct lowered_header_field *f)
+{
+  const char *name = cg_cstr(cg, f->name, strlen(f->name));
+  if (f->absent)
     return arena_printf(cg->a, "!zs_header_present(req, %s)", name);
-  if (vals->kind != JSON_ARRAY) {
-    cg_refuse(cg, vals, "header matcher value for '%s'", field);
-    return NULL;
-  }
-  if (vals->count == 0)
+  if (f->present)
     return arena_printf(cg->a, "zs_header_present(req, %s)", name);
-  const char **parts = arena_alloc(cg->a, vals->count * sizeof *parts);
-  for (size_t i = 0; i < vals->count; i++)
-    if (!(parts[i] = match_header_value(cg, name, vals->items[i])))
-      return NULL;
-  return cond_join(cg, parts, vals->count, true);
-}
-
-static const char *match_header(struct cg *cg, const struct json *obj)
-{
-  if (obj->kind != JSON_OBJECT) {
-    cg_refuse(cg, obj, "header matcher that is not an object");
-    return NULL;
+  const char **parts = arena_alloc(cg->a, (f->count + 1) * sizeof *parts);
+  for (size_t i = 0; i < f->count; i++) {
+    const struct lowered_pattern *p = &f->values[i];
+    const char *lit = cg_cstr(cg, p->text, p->len);
+    parts[i] = p->op == LOWERED_STR_ANY ? arena_printf(cg->a, "zs_header_present(req, %s)", name)
+             : arena_printf(cg->a, "zs_header_is(req, %s, %s, %s)", name, lit, match_ops[p->op]);
   }
-  const char **parts = arena_alloc(cg->a, (obj->count + 1) * sizeof *parts);
-  for (size_t i = 0; i < obj->count; i++)
-    if (!(parts[i] = match_header_field(cg, obj->members[i].key, obj->members[i].value)))
-      return NULL;
-  return cond_join(cg, parts, obj->count, false);
+  return cond_join(cg, parts, f->count, true);
 }
 
-static const char *match_protocol(struct cg *cg, const struct json *v)
+const char *cg_match_header(struct cg *cg, const struct lowered_matcher *m)
 {
-  const char *p = v->kind == JSON_STRING ? v->text : "";
-  if (strcmp(p, "https") == 0)
-    return "req->tls";
-  if (strcmp(p, "http") == 0)
-    return "!req->tls";
-  cg_refuse(cg, v, "protocol matcher '%s'", p);
-  return NULL;
+  const char **parts = arena_alloc(cg->a, (m->field_count + 1) * sizeof *parts);
+  for (size_t i = 0; i < m->field_count; i++)
+    parts[i] = match_header_field(cg, &m->fields[i]);
+  return cond_join(cg, parts, m->field_count, false);
 }
 
-static const char *match_sets(struct cg *cg, const struct json *sets);
+const char *cg_match_protocol(struct cg *cg, const struct lowered_matcher *m)
+{
+  (void)cg;
+  return m->tls ? "req->tls" : "!req->tls";
+}
+
+static const char *match_sets(struct cg *cg, const struct lowered_match *sets, size_t count);
 
 /* not: true when none of its match sets matches */
-static const char *match_not(struct cg *cg, const struct json *sets)
+const char *cg_match_not(struct cg *cg, const struct lowered_matcher *m)
 {
-  const char *any = match_sets(cg, sets);
-  if (!any)
-    return NULL;
+  const char *any = match_sets(cg, m->sets, m->set_count);
   if (strcmp(any, "") == 0)
     return "0";
   if (strcmp(any, "0") == 0)
@@ -222,59 +125,33 @@ static const char *match_not(struct cg *cg, const struct json *sets)
   return arena_printf(cg->a, any[0] == '(' ? "!%s" : "!(%s)", any);
 }
 
-static const char *match_field(struct cg *cg, const char *name, const struct json *v)
-{
-  if (strcmp(name, "path") == 0)
-    return match_list(cg, v, name, match_path_one);
-  if (strcmp(name, "host") == 0)
-    return match_list(cg, v, name, match_host_one);
-  if (strcmp(name, "method") == 0)
-    return match_list(cg, v, name, match_method_one);
-  if (strcmp(name, "header") == 0)
-    return match_header(cg, v);
-  if (strcmp(name, "protocol") == 0)
-    return match_protocol(cg, v);
-  if (strcmp(name, "not") == 0)
-    return match_not(cg, v);
-  cg_refuse(cg, v, "matcher '%s'", name);
-  return NULL;
-}
+static const char *(*const match_fns[])(struct cg *, const struct lowered_matcher *) = {
+#define LOWER_MATCHER(kind, module, caddyfile, lower_fn, codegen_fn) [LOWERED_MATCH_##kind] = codegen_fn,
+#include "lower/matchers.def"
+#undef LOWER_MATCHER
+};
 
 /* a match set: every matcher in it must match (an empty set matches) */
-static const char *match_set(struct cg *cg, const struct json *set)
+static const char *match_set(struct cg *cg, const struct lowered_match *set)
 {
-  if (set->kind != JSON_OBJECT) {
-    cg_refuse(cg, set, "match set that is not an object");
-    return NULL;
-  }
   const char **parts = arena_alloc(cg->a, (set->count + 1) * sizeof *parts);
-  bool failed = false;
-  for (size_t i = 0; i < set->count; i++) {
-    parts[i] = match_field(cg, set->members[i].key, set->members[i].value);
-    failed |= !parts[i];
-  }
-  return failed ? NULL : cond_join(cg, parts, set->count, false);
+  for (size_t i = 0; i < set->count; i++)
+    parts[i] = match_fns[set->matchers[i].kind](cg, &set->matchers[i]);
+  return cond_join(cg, parts, set->count, false);
 }
 
 /* match sets: any one matching is enough (no sets matches everything) */
-static const char *match_sets(struct cg *cg, const struct json *sets)
+static const char *match_sets(struct cg *cg, const struct lowered_match *sets, size_t count)
 {
-  if (sets->kind != JSON_ARRAY) {
-    cg_refuse(cg, sets, "match that is not a list of match sets");
-    return NULL;
-  }
-  if (sets->count == 0)
+  if (count == 0)
     return "";
-  const char **parts = arena_alloc(cg->a, sets->count * sizeof *parts);
-  bool failed = false;
-  for (size_t i = 0; i < sets->count; i++) {
-    parts[i] = match_set(cg, sets->items[i]);
-    failed |= !parts[i];
-  }
-  return failed ? NULL : cond_join(cg, parts, sets->count, true);
+  const char **parts = arena_alloc(cg->a, count * sizeof *parts);
+  for (size_t i = 0; i < count; i++)
+    parts[i] = match_set(cg, &sets[i]);
+  return cond_join(cg, parts, count, true);
 }
 
-const char *match_route(struct cg *cg, const struct json *match)
+const char *match_route(struct cg *cg, const struct lowered_route *route)
 {
-  return match ? match_sets(cg, match) : "";
+  return route->has_match ? match_sets(cg, route->sets, route->set_count) : "";
 }

@@ -67,6 +67,16 @@ static const char *page_ir_text(struct arena *a, const struct explore_stages *st
   return strbuf_cstr(&sb);
 }
 
+static const char *page_lowered_text(struct arena *a, const struct pipeline *run)
+{
+  if (run->done < EMIT_LOWERED)
+    return NULL;
+  struct strbuf sb;
+  strbuf_init(&sb, a);
+  lower_dump(&run->lowered, &sb);
+  return strbuf_cstr(&sb);
+}
+
 static const char *page_bpf_text(struct arena *a, const struct pipeline *run)
 {
   if (run->done < EMIT_BPF)
@@ -127,6 +137,8 @@ void explore_page_build(struct arena *a, const struct explore_stages *st, struct
   struct explore_column *col = page_column(a, page, &cap, "caddyfile", base ? base + 1 : st->path, EXPLORE_LEVEL_SRC);
   page_text(a, col, st->source);
   col->links = explore_link_source(&lk, col->line_count);
+  /* the lowered records sit between the IR and the C they become (off until toggled) */
+  page_text(a, page_column(a, page, &cap, "lowered", "lowered", EXPLORE_LEVEL_NONE), page_lowered_text(a, st->run));
   col = page_column(a, page, &cap, "c", "eBPF C", EXPLORE_LEVEL_C);
   page_text(a, col, c_source);
   col->links = explore_link_c(&lk, col->line_count);

@@ -209,6 +209,8 @@ static int proxy_headers(struct helper *h, struct proxy *p, bool up)
   struct arena *a = h->ad->arena;
   struct json *headers = proxy_obj(h, p->handler, "headers");
   struct json *ops = proxy_obj(h, headers, up ? "request" : "response");
+  ops->origin = ops->origin.line ? ops->origin : disp_pos(&h->d);   /* the header_up/down token */
+  headers->origin = headers->origin.line ? headers->origin : ops->origin;
   int n;
   const char **args = disp_remaining_args(&h->d, &n);
   if (n < 1 || n > 3)

@@ -108,14 +108,29 @@ static int directive_run_handler(struct helper *h, handler_fn fn, struct config_
   return 0;
 }
 
+/* the directive token becomes the origin of the objects it produced that
+ * have none yet (an inner directive stamped its own), so that zsc can name
+ * the directive as written when it refuses one */
+static void directive_stamp(struct json *v, struct srcpos at)
+{
+  if (v->kind == JSON_OBJECT && !v->origin.line)
+    v->origin = at;
+  for (size_t i = 0; (v->kind == JSON_ARRAY || v->kind == JSON_OBJECT) && i < v->count; i++)
+    directive_stamp(v->kind == JSON_ARRAY ? v->items[i] : v->members[i].value, at);
+}
+
 int directive_run(struct helper *h, const char *name, struct config_values *out)
 {
   const struct directive *dir = directive_find(name);
   size_t first = out->count;
   int r = dir->handler ? directive_run_handler(h, dir->handler, out) : dir->raw(h, out);
   const char *norm = strcmp(name, "handle_path") == 0 ? "handle" : name;
-  for (size_t i = first; i < out->count; i++)
+  struct srcpos at = {h->d.tokens[0].file, h->d.tokens[0].line, h->d.tokens[0].col};
+  for (size_t i = first; i < out->count; i++) {
     out->items[i].directive = norm;
+    if (out->items[i].value)
+      directive_stamp(out->items[i].value, at);
+  }
   return r;
 }
 

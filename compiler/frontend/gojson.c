@@ -58,6 +58,7 @@ struct json *json_clone(struct arena *a, const struct json *v)
   c->boolean = v->boolean;
   c->text = v->text;
   c->len = v->len;
+  c->origin = v->origin;
   for (size_t i = 0; v->kind == JSON_ARRAY && i < v->count; i++)
     jpush(a, c, json_clone(a, v->items[i]));
   for (size_t i = 0; v->kind == JSON_OBJECT && i < v->count; i++)

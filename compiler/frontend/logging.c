@@ -202,6 +202,7 @@ void logs_apply_site(struct adapt *ad, struct json *srv, struct site *s, const s
       continue;
     nlogs++;
     struct json *v = s->pile.items[i].value;
+    logs->origin = logs->origin.line ? logs->origin : v->origin;   /* the `log` token */
     const char *name = json_str(json_object_get(v, "name"));
     struct json *hn = json_object_get(v, "hostnames");
     if (json_object_get(v, "no_hostname")->boolean)

@@ -1,7 +1,8 @@
 /* Assembles site.zsb: the header page, then each section on its own
  * ZS_BLOB_PAGE boundary with zero padding, the checksum over the whole file,
- * written through path.tmp and a rename. The config bytes come from config.c. */
+ * saved by file_save_output (never over a device). The config bytes come from config.c. */
 #include "zsb_parts.h"
+#include "base/file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -173,26 +174,14 @@ static uint8_t *writer_assemble(struct writer_ctx *c, enum zs_arch arch, uint64_
   return file;
 }
 
+/* never renames over a device or other special file (base/file.c) */
 static int writer_save(struct writer_ctx *c, const char *path, const uint8_t *data, uint64_t size)
 {
-  char *tmp = arena_printf(c->a, "%s.tmp", path);
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0)
-    return writer_fail(c, "cannot create %s", tmp);
-  uint64_t done = 0;
-  while (done < size) {
-    ssize_t n = write(fd, data + done, size - done);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      break;
-    done += (uint64_t)n;
-  }
-  int ok = done == size && fsync(fd) == 0;
-  ok = close(fd) == 0 && ok;
-  if (!ok || rename(tmp, path) != 0) {
-    unlink(tmp);
-    return writer_fail(c, "cannot write %s", path);
+  const char *why;
+  int rc = file_save_output(path, data, (size_t)size, &why);
+  if (rc < 0) {
+    diag_error(c->d, (struct srcpos){ 0 }, "cannot write %s: %s", path, why ? why : strerror(-rc));
+    return -1;
   }
   return 0;
 }

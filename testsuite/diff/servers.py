@@ -2,6 +2,7 @@
 its home, data and config folders inside the test's temporary folder, and
 zsrt serving the blob zsc compiled from the same Caddyfile. Both listen on
 127.0.0.1 only and are stopped by PID."""
+import json
 import os
 import subprocess
 import sys
@@ -25,8 +26,24 @@ class CaddyServer(Served):
         os.makedirs(home, exist_ok=True)
         env = dict(os.environ, HOME=home, XDG_DATA_HOME=os.path.join(home, "data"),
                    XDG_CONFIG_HOME=os.path.join(home, "config"))
-        super().__init__(["caddy", "run", "--config", caddyfile, "--adapter", "caddyfile"], port, work,
+        super().__init__(["caddy", "run", "--config", _caddy_json(caddyfile, work, env)], port, work,
                          "caddy", env)
+
+
+def _caddy_json(caddyfile, work, env):
+    """The Caddyfile as Caddy's JSON with its admin endpoint off: the default
+    localhost:2019 may belong to another Caddy on the machine, which this test
+    neither stops nor depends on."""
+    r = subprocess.run(["caddy", "adapt", "--config", caddyfile, "--adapter", "caddyfile"],
+                       capture_output=True, text=True, cwd=work, env=env)
+    if r.returncode != 0:
+        raise RuntimeError("caddy adapt failed:\n" + r.stderr[-2000:])
+    config = json.loads(r.stdout)
+    config["admin"] = {"disabled": True}
+    path = os.path.join(work, "caddy.json")
+    with open(path, "w") as f:
+        json.dump(config, f)
+    return path
 
 
 class ZsrtServer(Served):

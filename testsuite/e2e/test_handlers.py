@@ -4,11 +4,12 @@ built with clang and with tcc, answering as Caddy answers (Server aside).
 Usage: test_handlers.py BUILD_DIR [clang|tcc]"""
 import os
 import shutil
+import socket
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Zsrt, get, request  # noqa: E402
+from harness import Zsrt, get, read_response, request  # noqa: E402
 from upstream import Upstream  # noqa: E402
 
 failures = []
@@ -180,10 +181,55 @@ def case_proxy(build, cc):
         up.stop()
 
 
+def read_to_close(sock):
+    """Everything the peer sends until it closes (a reset counts as closed)."""
+    data = b""
+    while True:
+        try:
+            chunk = sock.recv(65536)
+        except ConnectionResetError:
+            break
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def case_abort_close(build, cc):
+    z = Zsrt(build, """:{PORT} {
+\tabort /abort
+\trespond /bye "bye" {
+\t\tclose
+\t}
+\trespond "ok"
+}""", cc)
+    get_ = "GET %s HTTP/1.1\r\nHost: localhost\r\n\r\n"
+    try:
+        with socket.create_connection(("127.0.0.1", z.port), timeout=5) as s:
+            s.sendall((get_ % "/abort").encode())
+            check("abort: closed with no bytes", read_to_close(s) == b"")
+        with socket.create_connection(("127.0.0.1", z.port), timeout=5) as s:
+            s.sendall((get_ % "/first" + get_ % "/abort" + get_ % "/never").encode())
+            r, rest = read_response(s)
+            check("abort: the response before it still goes", r.status == 200 and r.body == b"ok", (r.status, r.body))
+            check("abort: nothing after it", rest + read_to_close(s) == b"")
+        with socket.create_connection(("127.0.0.1", z.port), timeout=5) as s:
+            s.sendall((get_ % "/bye" + get_ % "/never").encode())
+            r, rest = read_response(s)
+            check("respond close: the response", r.status == 200 and r.body == b"bye", (r.status, r.body))
+            check("respond close: Connection: close", r.header("Connection") == "close", r.headers)
+            check("respond close: then closed", rest + read_to_close(s) == b"")
+        r = get(z.port, "/other")
+        check("served on after abort and close", r.status == 200 and r.body == b"ok", (r.status, r.body))
+    finally:
+        check("graceful stop after abort", z.stop() == 0)
+
+
 def main():
     build = sys.argv[1]
     cc = sys.argv[2] if len(sys.argv) > 2 else "clang"
-    for case in (case_respond, case_headers_redir, case_matchers, case_handle, case_files, case_proxy):
+    for case in (case_respond, case_headers_redir, case_matchers, case_handle, case_files, case_proxy,
+                 case_abort_close):
         print(f"== {case.__name__} ({cc})")
         try:
             case(build, cc)

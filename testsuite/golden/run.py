@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Golden tests, one folder per case: cases/NAME/Caddyfile and one file per
-stage (ast.txt, ir.txt, json.txt, c.txt, bpf.txt, caged-c.txt, asm.txt) holding
-`zsc --emit=STAGE --stdlib=names Caddyfile` as run inside the case folder: the
-bpf and caged-c files show the case's own code and name the stdlib-bpf
-functions it reaches. stdlib/ shows those functions once, in full, so a stdlib
-edit changes stdlib/ and not every case.
+stage (ast.txt, ir.txt, json.txt, lowered.txt, c.txt, bpf.txt, caged-c.txt,
+asm.txt) holding `zsc --emit=STAGE --stdlib=names Caddyfile` as run inside the
+case folder: the bpf and caged-c files show the case's own code and name the
+stdlib-bpf functions it reaches. stdlib/ shows those functions once, in full, so
+a stdlib edit changes stdlib/ and not every case.
 Usage: run.py BUILD_DIR [--update] [CASE...]  (--update rewrites the files;
 review the diff like code)."""
 import difflib
@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 
-STAGES = ["ast", "ir", "json", "c", "bpf", "caged-c", "asm"]
+STAGES = ["ast", "ir", "json", "lowered", "c", "bpf", "caged-c", "asm"]
 # stdlib/none.bpf.c has no entry point, so the linker keeps the stdlib whole
 STDLIB_STAGES = ["bpf", "caged-c"]
 HERE = os.path.dirname(os.path.abspath(__file__))

@@ -1,8 +1,9 @@
-/* codegen end to end on hand-written Caddy JSON (the shapes `caddy adapt`
- * prints): the generated C must compile with clang -target bpf against the
- * embedded stdlib-bpf headers, hold the expected matcher and handler calls
- * and #line directives, fill the runtime config, and every construct zsc
- * cannot compile must be refused at its file:line:col. */
+/* lowering and codegen end to end on hand-written Caddy JSON (the shapes
+ * `caddy adapt` prints): the generated C must compile with clang -target bpf
+ * against the embedded stdlib-bpf headers, hold the expected matcher and
+ * handler calls and #line directives, fill the runtime config, and every
+ * construct zsc cannot compile must be refused (by lowering) at its
+ * file:line:col, in JSON terms since the user wrote JSON. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 
 #include "codegen/codegen.h"
 #include "codegen/stdlib_embed.h"
+#include "lower/lower.h"
 
 static int failures;
 static char dir[64];
@@ -24,7 +26,7 @@ static char dir[64];
     } \
   } while (0)
 
-/* runs codegen; diagnostics go into *msgs */
+/* runs lowering, then codegen; diagnostics go into *msgs */
 static int run(struct arena *a, const char *json, struct codegen_output *out, char **msgs)
 {
   size_t size = 0;
@@ -33,7 +35,9 @@ static int run(struct arena *a, const char *json, struct codegen_output *out, ch
   diag_init(&d, mem);
   d.no_caret = 1;
   struct json *ir = json_parse(a, json, strlen(json), "Caddyfile", &d);
-  int r = ir ? codegen_run(a, ir, out, &d) : -2;
+  struct lowered_config low;
+  memset(out, 0, sizeof *out);
+  int r = !ir ? -2 : lower_run(a, ir, "Caddyfile", &low, &d) < 0 ? -1 : codegen_run(a, &low, out, &d);
   fclose(mem);
   return r;
 }

@@ -14,7 +14,7 @@ import tempfile
 
 FIELDS = 4                     # src, c_line, pc, caged_line (compiler/explore/explore.h)
 STAGES = {"caddyfile": None, "c": "c", "bpf": "bpf", "caged": "caged-c", "asm": "asm",
-          "ast": "ast", "ir": "ir", "json": "json"}
+          "ast": "ast", "ir": "ir", "json": "json", "lowered": "lowered"}
 failures = []
 
 

@@ -1,0 +1,205 @@
+/* `zsc --emit=lowered`: the lowered records as text, one line per server,
+ * route, match set, matcher and handler, each with its position, indented by
+ * nesting. Stable: it is also the golden format of this stage. */
+#include <string.h>
+
+#include "lower_parts.h"
+
+static const char *const lower_dump_actions[] = {
+#define LOWER_HANDLER(kind, module, directive, lower_fn, codegen_fn, action) #action,
+#include "handlers.def"
+#undef LOWER_HANDLER
+};
+
+static const char *const lower_dump_matchers[] = {
+#define LOWER_MATCHER(kind, module, caddyfile, lower_fn, codegen_fn) module,
+#include "matchers.def"
+#undef LOWER_MATCHER
+};
+
+static const char *const lower_dump_ops[] = {
+  [LOWERED_STR_ANY] = "any", [LOWERED_STR_EXACT] = "exact", [LOWERED_STR_PREFIX] = "prefix",
+  [LOWERED_STR_SUFFIX] = "suffix", [LOWERED_STR_CONTAINS] = "contains", [LOWERED_STR_GLOB] = "glob",
+};
+
+static void dump_indent(struct strbuf *out, int depth)
+{
+  for (int i = 0; i < depth; i++)
+    strbuf_puts(out, "  ");
+}
+
+static void dump_pos(struct strbuf *out, struct srcpos pos)
+{
+  if (pos.line > 0 && pos.file)
+    strbuf_printf(out, " @%s:%d:%d", pos.file, pos.line, pos.col);
+  else
+    strbuf_puts(out, " @-");
+}
+
+static void dump_bytes(struct strbuf *out, const char *s, size_t len)
+{
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c == '"' || c == '\\' || c == '$')
+      strbuf_printf(out, "\\%c", c);
+    else if (c < 0x20 || c >= 0x7f)
+      strbuf_printf(out, "\\x%02x", c);
+    else
+      strbuf_putc(out, (char)c);
+  }
+}
+
+/* literal text quoted, variables as ${name} */
+static void dump_text(struct strbuf *out, const struct lowered_text *t)
+{
+  strbuf_putc(out, '"');
+  for (size_t i = 0; i < t->count; i++) {
+    if (t->parts[i].var)
+      strbuf_printf(out, "${%s}", t->parts[i].var_name);
+    else
+      dump_bytes(out, t->parts[i].text, t->parts[i].len);
+  }
+  strbuf_putc(out, '"');
+}
+
+static void dump_pattern(struct strbuf *out, const struct lowered_pattern *p)
+{
+  strbuf_printf(out, " %s:\"", lower_dump_ops[p->op]);
+  dump_bytes(out, p->text ? p->text : "", p->text ? p->len : 0);
+  strbuf_printf(out, "\"%s%s", p->keep_slashes ? "+keep-slashes" : "", p->wild ? "+wild" : "");
+}
+
+static void dump_sets(struct strbuf *out, const struct lowered_match *sets, size_t count, int depth);
+
+static void dump_matcher(struct strbuf *out, const struct lowered_matcher *m, int depth)
+{
+  dump_indent(out, depth);
+  strbuf_printf(out, "%s", lower_dump_matchers[m->kind]);
+  dump_pos(out, m->pos);
+  for (size_t i = 0; i < m->count; i++)
+    dump_pattern(out, &m->patterns[i]);
+  for (size_t i = 0; i < m->field_count; i++) {
+    const struct lowered_header_field *f = &m->fields[i];
+    strbuf_printf(out, " %s=%s", f->name, f->absent ? "absent" : f->present ? "present" : "");
+    for (size_t k = 0; k < f->count; k++)
+      dump_pattern(out, &f->values[k]);
+  }
+  if (m->kind == LOWERED_MATCH_PROTOCOL)
+    strbuf_puts(out, m->tls ? " https" : " http");
+  strbuf_putc(out, '\n');
+  if (m->kind == LOWERED_MATCH_NOT)
+    dump_sets(out, m->sets, m->set_count, depth + 1);
+}
+
+static void dump_sets(struct strbuf *out, const struct lowered_match *sets, size_t count, int depth)
+{
+  for (size_t i = 0; i < count; i++) {
+    dump_indent(out, depth);
+    strbuf_printf(out, "match-set %zu", i);
+    dump_pos(out, sets[i].pos);
+    strbuf_putc(out, '\n');
+    for (size_t k = 0; k < sets[i].count; k++)
+      dump_matcher(out, &sets[i].matchers[k], depth + 1);
+  }
+}
+
+static void dump_fields(struct strbuf *out, const char *what, const struct lowered_field *f, size_t n)
+{
+  for (size_t i = 0; i < n; i++) {
+    strbuf_printf(out, " %s %s=[", what, f[i].name);
+    for (size_t k = 0; k < f[i].count; k++) {
+      strbuf_puts(out, k ? ", " : "");
+      dump_text(out, &f[i].values[k]);
+    }
+    strbuf_putc(out, ']');
+  }
+}
+
+static void dump_routes(struct strbuf *out, const struct lowered_route *routes, size_t count, int depth);
+
+/* the handler's options after its name */
+static void dump_options(struct strbuf *out, const struct lowered_handler *h)
+{
+  switch (h->kind) {
+  case LOWERED_STATIC_RESPONSE:
+  case LOWERED_RESPOND_CLOSE:
+    strbuf_printf(out, " status=%d", h->u.respond.status ? h->u.respond.status : 200);
+    dump_fields(out, "header", h->u.respond.headers, h->u.respond.header_count);
+    if (h->u.respond.has_body) {
+      strbuf_puts(out, " body=");
+      dump_text(out, &h->u.respond.body);
+    }
+    break;
+  case LOWERED_FILE_SERVER:
+    if (h->u.file_server.has_root) {
+      strbuf_puts(out, " root=");
+      dump_text(out, &h->u.file_server.root);
+    }
+    break;
+  case LOWERED_REWRITE:
+    strbuf_puts(out, " strip_prefix=\"");
+    dump_bytes(out, h->u.rewrite.strip_prefix, strlen(h->u.rewrite.strip_prefix));
+    strbuf_putc(out, '"');
+    break;
+  case LOWERED_VARS:
+    for (size_t i = 0; i < h->u.vars.count; i++) {
+      strbuf_puts(out, " root=");
+      dump_text(out, &h->u.vars.roots[i]);
+    }
+    break;
+  case LOWERED_HEADERS:
+    strbuf_puts(out, h->u.headers.deferred ? " deferred" : "");
+    dump_fields(out, "add", h->u.headers.add, h->u.headers.add_count);
+    dump_fields(out, "set", h->u.headers.set, h->u.headers.set_count);
+    for (size_t i = 0; i < h->u.headers.delete_count; i++)
+      strbuf_printf(out, " delete %s", h->u.headers.delete_names[i]);
+    break;
+  default:
+    break;
+  }
+}
+
+static void dump_handler(struct strbuf *out, const struct lowered_handler *h, int depth)
+{
+  dump_indent(out, depth);
+  strbuf_puts(out, "handler ");
+  for (const char *p = lower_handler_name(h->kind); *p; p++)
+    strbuf_putc(out, (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p));
+  if (h->directive)
+    strbuf_printf(out, " (%s)", h->directive);
+  dump_pos(out, h->pos);
+  if (strcmp(lower_dump_actions[h->kind], "NONE") != 0)
+    strbuf_printf(out, " action=%s", lower_dump_actions[h->kind]);
+  dump_options(out, h);
+  strbuf_putc(out, '\n');
+  if (h->kind == LOWERED_SUBROUTE)
+    dump_routes(out, h->u.subroute.routes, h->u.subroute.count, depth + 1);
+}
+
+static void dump_routes(struct strbuf *out, const struct lowered_route *routes, size_t count, int depth)
+{
+  for (size_t i = 0; i < count; i++) {
+    const struct lowered_route *r = &routes[i];
+    dump_indent(out, depth);
+    strbuf_printf(out, "route %zu", i);
+    dump_pos(out, r->pos);
+    if (r->group)
+      strbuf_printf(out, " group=%s", r->group);
+    strbuf_puts(out, r->terminal ? " terminal" : "");
+    strbuf_putc(out, '\n');
+    dump_sets(out, r->sets, r->set_count, depth + 1);
+    for (size_t k = 0; k < r->handler_count; k++)
+      dump_handler(out, &r->handlers[k], depth + 1);
+  }
+}
+
+void lower_dump(const struct lowered_config *cfg, struct strbuf *out)
+{
+  for (size_t i = 0; i < cfg->server_count; i++) {
+    const struct lowered_server *s = &cfg->servers[i];
+    strbuf_printf(out, "server %s entry=srv%u", s->name, s->index);
+    dump_pos(out, s->server_pos);
+    strbuf_putc(out, '\n');
+    dump_routes(out, s->routes, s->route_count, 1);
+  }
+}

@@ -1,0 +1,449 @@
+/* Handlers to typed records, one lower function per row of handlers.def and
+ * one {key, Caddyfile name, function} table per handler for its members. A
+ * handler module without a row, a member without a row and a value zsc
+ * cannot honour are refused here, and nowhere after. */
+#include <ctype.h>
+#include <string.h>
+
+#include "lower_parts.h"
+
+/* ---- static_response: respond, respond ... close, abort ---- */
+
+static int lower_respond_status(struct lower *l, const struct json *v, void *record)
+{
+  struct lowered_static_response *r = record;
+  int status = lower_status(l, v, "static_response status_code");
+  r->status = status > 0 ? status : 0;
+  return status < 0 ? -1 : 0;
+}
+
+static int lower_respond_body(struct lower *l, const struct json *v, void *record)
+{
+  struct lowered_static_response *r = record;
+  r->has_body = true;
+  r->body_pos = lower_pos(l, v);
+  if (!lower_string(l, v, "static_response body"))
+    return -1;
+  return lower_text(l, v, LOWER_PH_KNOWN, &r->body);
+}
+
+/* static_response headers replace the field outright (w.Header()[f] = vals) */
+static int lower_respond_headers(struct lower *l, const struct json *map, void *record)
+{
+  struct lowered_static_response *r = record;
+  if (map->kind != JSON_OBJECT) {
+    lower_refuse(l, map, "static_response headers that are not an object");
+    return -1;
+  }
+  r->headers = arena_alloc(l->a, (map->count + 1) * sizeof *r->headers);
+  int bad = 0;
+  for (size_t i = 0; i < map->count; i++) {
+    const char *key = map->members[i].key;
+    const struct json *vals = map->members[i].value;
+    if (strpbrk(key, "{}") || vals->kind != JSON_ARRAY) {
+      lower_refuse(l, vals, "static_response header '%s'", key);
+      bad = -1;
+      continue;
+    }
+    struct lowered_field *f = &r->headers[r->header_count++];
+    *f = (struct lowered_field){.name = key, .pos = lower_pos(l, vals), .count = vals->count};
+    f->values = arena_alloc(l->a, (vals->count + 1) * sizeof *f->values);
+    for (size_t k = 0; k < vals->count; k++)
+      if (!lower_string(l, vals->items[k], "static_response header value") ||
+          lower_text(l, vals->items[k], LOWER_PH_ALL, &f->values[k]) < 0)
+        bad = -1;
+  }
+  return bad;
+}
+
+static const struct lower_key lower_respond_keys[] = {
+  {"handler", NULL, NULL}, {"status_code", NULL, lower_respond_status}, {"body", NULL, lower_respond_body},
+  {"headers", NULL, lower_respond_headers}, {"close", "close", NULL}, {"abort", NULL, NULL},
+  {NULL, NULL, NULL},
+};
+
+int lower_static_response(struct lower *l, const struct json *h, struct lowered_handler *out)
+{
+  struct lowered_static_response *r = &out->u.respond;
+  r->body_pos = out->pos;
+  return lower_keys(l, h, lower_respond_keys, "static_response", r);
+}
+
+/* respond ... close: the response, then Connection: close and a closed connection */
+int lower_respond_close(struct lower *l, const struct json *h, struct lowered_handler *out)
+{
+  if (!lower_is_true(json_object_get(h, "close")) || lower_is_true(json_object_get(h, "abort")))
+    return LOWER_DECLINE;
+  return lower_static_response(l, h, out);
+}
+
+/* abort: the connection is closed with no response (the other members are
+ * still checked, though Caddy ignores them) */
+int lower_abort(struct lower *l, const struct json *h, struct lowered_handler *out)
+{
+  if (!lower_is_true(json_object_get(h, "abort")))
+    return LOWER_DECLINE;
+  return lower_keys(l, h, lower_respond_keys, "static_response", &out->u.respond);
+}
+
+/* ---- file_server ---- */
+
+static int lower_file_root(struct lower *l, const struct json *v, void *record)
+{
+  struct lowered_file_server *f = record;
+  f->has_root = true;
+  if (!lower_string(l, v, "file_server root"))
+    return -1;
+  return lower_text(l, v, LOWER_PH_ALL, &f->root);
+}
+
+/* a list of constant strings (index_names, hide): the blob config holds them */
+static int lower_file_strings(struct lower *l, const struct json *list, const char *what)
+{
+  if (list->kind != JSON_ARRAY) {
+    lower_refuse(l, list, "%s that is not a list", what);
+    return -1;
+  }
+  for (size_t i = 0; i < list->count; i++) {
+    const char *s = lower_string(l, list->items[i], what);
+    if (!s || strpbrk(s, "{}")) {
+      if (s)
+        lower_refuse(l, list->items[i], "placeholder in %s", what);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+static int lower_file_hide(struct lower *l, const struct json *v, void *record)
+{
+  (void)record;
+  return lower_file_strings(l, v, "file_server hide");
+}
+
+static int lower_file_index(struct lower *l, const struct json *v, void *record)
+{
+  (void)record;
+  return lower_file_strings(l, v, "file_server index_names");
+}
+
+static int lower_file_status(struct lower *l, const struct json *v, void *record)
+{
+  (void)record;
+  return lower_status(l, v, "file_server status_code") < 0 ? -1 : 0;
+}
+
+static const struct lower_key lower_file_keys[] = {
+  {"handler", NULL, NULL}, {"root", NULL, lower_file_root}, {"hide", NULL, lower_file_hide},
+  {"index_names", NULL, lower_file_index}, {"status_code", NULL, lower_file_status},
+  {"browse", "browse", lower_key_refused}, {"precompressed", "precompressed", lower_key_refused},
+  {"canonical_uris", "disable_canonical_uris", lower_key_refused},
+  {"pass_thru", "pass_thru", lower_key_refused}, {NULL, NULL, NULL},
+};
+
+int lower_file_server(struct lower *l, const struct json *h, struct lowered_handler *out)
+{
+  out->u.file_server.ir = h;
+  return lower_keys(l, h, lower_file_keys, "file_server", &out->u.file_server);
+}
+
+/* ---- reverse_proxy: exactly one upstream, "host:port" ---- */
+
+static int lower_proxy_upstreams(struct lower *l, const struct json *ups, void *record)
+{
+  (void)record;
+  static const struct lower_key keys[] = {{"dial", NULL, NULL}, {NULL, NULL, NULL}};
+  if (ups->kind != JSON_ARRAY || ups->count != 1 || ups->items[0]->kind != JSON_OBJECT) {
+    lower_refuse(l, ups, "reverse_proxy without exactly one upstream");
+    return -1;
+  }
+  int bad = lower_keys(l, ups->items[0], keys, "reverse_proxy upstream", NULL);
+  const struct json *dial = json_object_get(ups->items[0], "dial");
+  const char *addr = dial ? lower_string(l, dial, "reverse_proxy dial") : NULL;
+  const char *colon = addr ? strrchr(addr, ':') : NULL;
+  if (!addr || strpbrk(addr, "{}/") || !colon || colon == addr || !colon[1] ||
+      strspn(colon + 1, "0123456789") != strlen(colon + 1)) {
+    if (!dial || addr)
+      lower_refuse(l, dial ? dial : ups->items[0], "reverse_proxy upstream '%s'", addr ? addr : "");
+    return -1;
+  }
+  return bad;
+}
+
+static const struct lower_key lower_proxy_keys[] = {
+  {"handler", NULL, NULL}, {"upstreams", NULL, lower_proxy_upstreams},
+  {"headers", "header_up header_down", lower_key_refused},
+  {"load_balancing", "lb_policy lb_retries lb_try_duration lb_try_interval lb_retry_match", lower_key_refused},
+  {"health_checks", "health_uri health_path health_port health_interval health_timeout health_status "
+                    "health_body health_headers max_fails fail_duration unhealthy_status unhealthy_latency "
+                    "unhealthy_request_count", lower_key_refused},
+  {"transport", "transport", lower_key_refused}, {"flush_interval", "flush_interval", lower_key_refused},
+  {"handle_response", "handle_response replace_status", lower_key_refused},
+  {"rewrite", "method rewrite uri", lower_key_refused}, {"trusted_proxies", "trusted_proxies", lower_key_refused},
+  {"buffer_requests", "buffer_requests request_buffers", lower_key_refused},
+  {"buffer_responses", "buffer_responses response_buffers", lower_key_refused},
+  {"dynamic_upstreams", "dynamic", lower_key_refused}, {NULL, NULL, NULL},
+};
+
+int lower_reverse_proxy(struct lower *l, const struct json *h, struct lowered_handler *out)
+{
+  out->u.proxy.ir = h;
+  int bad = lower_keys(l, h, lower_proxy_keys, "reverse_proxy", NULL);
+  if (!json_object_get(h, "upstreams")) {
+    lower_refuse(l, h, "reverse_proxy without exactly one upstream");
+    return -1;
+  }
+  return bad;
+}
+
+/* ---- rewrite: strip_path_prefix, as handle_path generates it ---- */
+
+static int lower_rewrite_prefix(struct lower *l, const struct json *v, void *record)
+{
+  struct lowered_rewrite *r = record;
+  const char *prefix = lower_string(l, v, "strip_path_prefix");
+  if (!prefix || strpbrk(prefix, "{}")) {
+    if (prefix)
+      lower_refuse(l, v, "rewrite without a constant strip_path_prefix");
+    return -1;
+  }
+  r->strip_prefix = prefix[0] == '/' ? prefix : arena_printf(l->a, "/%s", prefix);
+  r->pos = lower_pos(l, v);
+  return 0;
+}
+
+static const struct lower_key lower_rewrite_keys[] = {
+  {"handler", NULL, NULL}, {"strip_path_prefix", NULL, lower_rewrite_prefix},
+  {"strip_path_suffix", "strip_suffix", lower_key_refused}, {"uri_substring", "replace", lower_key_refused},
+  {"path_regexp", "path_regexp", lower_key_refused}, {NULL, NULL, NULL},
+};
+
+int lower_rewrite(struct lower *l, const struct json *h, struct lowered_handler *out)
+{
+  int bad = lower_keys(l, h, lower_rewrite_keys, "rewrite", &out->u.rewrite);
+  if (!bad && !out->u.rewrite.strip_prefix) {
+    lower_refuse(l, h, "rewrite without a constant strip_path_prefix");
+    return -1;
+  }
+  return bad;
+}
+
+/* ---- vars: only the variables the runtime reads (root) ---- */
+
+static int lower_vars_root(struct lower *l, const struct json *v, void *record)
+{
+  struct lowered_vars *r = record;
+  struct lowered_text *t = &r->roots[r->count++];
+  if (!lower_string(l, v, "vars root"))
+    return -1;
+  return lower_text(l, v, LOWER_PH_ALL, t);
+}
+
+static const struct lower_key lower_vars_keys[] = {
+  {"handler", NULL, NULL}, {"root", NULL, lower_vars_root}, {NULL, NULL, NULL},
+};
+
+int lower_vars(struct lower *l, const struct json *h, struct lowered_handler *out)
+{
+  out->u.vars.roots = arena_alloc(l->a, (h->count + 1) * sizeof *out->u.vars.roots);
+  return lower_keys(l, h, lower_vars_keys, "vars", &out->u.vars);
+}
+
+/* ---- subroute ---- */
+
+static int lower_subroute_routes(struct lower *l, const struct json *v, void *record)
+{
+  struct lowered_subroute *s = record;
+  s->has_routes = true;
+  return lower_routes(l, v, &s->routes, &s->count);
+}
+
+static const struct lower_key lower_subroute_keys[] = {
+  {"handler", NULL, NULL}, {"routes", NULL, lower_subroute_routes}, {NULL, NULL, NULL},
+};
+
+int lower_subroute(struct lower *l, const struct json *h, struct lowered_handler *out)
+{
+  return lower_keys(l, h, lower_subroute_keys, "subroute", &out->u.subroute);
+}
+
+/* ---- headers: response set/add/delete, possibly deferred ---- */
+
+/* Go's http.CanonicalHeaderKey: names with a non-token byte stay as they are */
+static const char *lower_canonical_header(struct lower *l, const char *name)
+{
+  char *r = arena_strdup(l->a, name);
+  for (char *p = r; *p; p++)
+    if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f || strchr("\"(),/:;<=>?@[\\]{}", *p))
+      return r;
+  bool upper = true;
+  for (char *p = r; *p; p++) {
+    *p = (char)(upper ? toupper((unsigned char)*p) : tolower((unsigned char)*p));
+    upper = *p == '-';
+  }
+  return r;
+}
+
+/* a field name: placeholders and wildcards are not ours yet */
+static const char *lower_header_name(struct lower *l, const char *name, const struct json *at)
+{
+  if (strpbrk(name, "{}*")) {
+    lower_refuse(l, at, "header field name '%s'", name);
+    return NULL;
+  }
+  return lower_canonical_header(l, name);
+}
+
+/* add or set: field -> values; each value a string with placeholders */
+static int lower_header_map(struct lower *l, const struct json *map, struct lowered_field **out, size_t *count)
+{
+  if (map->kind != JSON_OBJECT) {
+    lower_refuse(l, map, "header operation that is not an object");
+    return -1;
+  }
+  *out = arena_alloc(l->a, (map->count + 1) * sizeof **out);
+  int bad = 0;
+  for (size_t i = 0; i < map->count; i++) {
+    const struct json *vals = map->members[i].value;
+    const char *name = lower_header_name(l, map->members[i].key, vals);
+    if (!name || vals->kind != JSON_ARRAY) {
+      if (name)
+        lower_refuse(l, vals, "header values that are not a list");
+      bad = -1;
+      continue;
+    }
+    struct lowered_field *f = &(*out)[(*count)++];
+    *f = (struct lowered_field){.name = name, .pos = lower_pos(l, vals), .count = vals->count};
+    f->values = arena_alloc(l->a, (vals->count + 1) * sizeof *f->values);
+    for (size_t k = 0; k < vals->count; k++) {
+      if (vals->items[k]->kind != JSON_STRING) {
+        lower_refuse(l, vals->items[k], "header value that is not a string");
+        bad = -1;
+      } else if (lower_text(l, vals->items[k], LOWER_PH_KNOWN, &f->values[k]) < 0) {
+        bad = -1;
+      }
+    }
+  }
+  return bad;
+}
+
+static int lower_headers_add(struct lower *l, const struct json *v, void *record)
+{
+  struct lowered_headers *h = record;
+  return lower_header_map(l, v, &h->add, &h->add_count);
+}
+
+static int lower_headers_set(struct lower *l, const struct json *v, void *record)
+{
+  struct lowered_headers *h = record;
+  return lower_header_map(l, v, &h->set, &h->set_count);
+}
+
+static int lower_headers_delete(struct lower *l, const struct json *list, void *record)
+{
+  struct lowered_headers *h = record;
+  if (list->kind != JSON_ARRAY) {
+    lower_refuse(l, list, "header delete that is not a list");
+    return -1;
+  }
+  h->delete_names = arena_alloc(l->a, (list->count + 1) * sizeof *h->delete_names);
+  h->delete_pos = arena_alloc(l->a, (list->count + 1) * sizeof *h->delete_pos);
+  int bad = 0;
+  for (size_t i = 0; i < list->count; i++) {
+    const char *name = lower_string(l, list->items[i], "header delete");
+    name = name ? lower_header_name(l, name, list->items[i]) : NULL;
+    if (!name) {
+      bad = -1;
+      continue;
+    }
+    h->delete_pos[h->delete_count] = lower_pos(l, list->items[i]);
+    h->delete_names[h->delete_count++] = name;
+  }
+  return bad;
+}
+
+static int lower_headers_deferred(struct lower *l, const struct json *v, void *record)
+{
+  (void)l;
+  ((struct lowered_headers *)record)->deferred = lower_is_true(v);
+  return 0;
+}
+
+static const struct lower_key lower_headers_response_keys[] = {
+  {"add", NULL, lower_headers_add}, {"set", NULL, lower_headers_set}, {"delete", NULL, lower_headers_delete},
+  {"deferred", NULL, lower_headers_deferred}, {NULL, NULL, NULL},
+};
+
+static int lower_headers_response(struct lower *l, const struct json *resp, void *record)
+{
+  struct lowered_headers *h = record;
+  h->has_response = true;
+  if (resp->kind != JSON_OBJECT) {
+    lower_refuse(l, resp, "headers response that is not an object");
+    return -1;
+  }
+  return lower_keys(l, resp, lower_headers_response_keys, "headers response", h);
+}
+
+static const struct lower_key lower_headers_keys[] = {
+  {"handler", NULL, NULL}, {"response", NULL, lower_headers_response},
+  {"request", "request_header header_up", lower_key_refused}, {NULL, NULL, NULL},
+};
+
+int lower_headers(struct lower *l, const struct json *h, struct lowered_handler *out)
+{
+  struct lowered_headers *r = &out->u.headers;
+  int bad = lower_keys(l, h, lower_headers_keys, "headers", r);
+  if (r->deferred && l->deferred_count++ == LOWER_MAX_DEFERRED) {
+    lower_refuse(l, h, "more than %d deferred header handlers in one server", LOWER_MAX_DEFERRED);
+    return -1;
+  }
+  return bad;
+}
+
+/* ---- the table ---- */
+
+static const struct lower_handler_row {
+  enum lowered_handler_kind kind;
+  const char *name, *module, *directive;
+  int (*fn)(struct lower *, const struct json *, struct lowered_handler *);
+} lower_handler_rows[] = {
+#define LOWER_HANDLER(kind, module, directive, lower_fn, codegen_fn, action) \
+  {LOWERED_##kind, #kind, module, directive, lower_fn},
+#include "handlers.def"
+#undef LOWER_HANDLER
+};
+
+const char *lower_handler_name(enum lowered_handler_kind kind)
+{
+  return lower_handler_rows[kind].name;
+}
+
+int lower_handler(struct lower *l, const struct json *h, struct lowered_handler *out)
+{
+  const char *name = h->kind == JSON_OBJECT ? json_str(json_object_get(h, "handler")) : NULL;
+  if (!name) {
+    lower_refuse(l, h, "a handler without a 'handler' name");
+    return -1;
+  }
+  struct srcpos saved = l->pos, saved_origin = l->origin;
+  const char *saved_directive = l->directive;
+  l->pos = out->pos = lower_pos(l, h);
+  l->origin = out->origin = h->origin.line > 0 ? h->origin : l->origin;
+  out->directive = lower_directive_name(l, out->origin, NULL);
+  int r = LOWER_DECLINE;
+  for (size_t i = 0; r == LOWER_DECLINE && i < LOWERED_HANDLER_COUNT; i++)
+    if (strcmp(lower_handler_rows[i].module, name) == 0) {
+      out->kind = lower_handler_rows[i].kind;
+      l->directive = h->origin.line > 0 ? lower_handler_rows[i].directive : l->directive;
+      r = lower_handler_rows[i].fn(l, h, out);
+    }
+  if (r == LOWER_DECLINE) {
+    lower_refuse_module(l, h, "handler", name);
+    r = -1;
+  }
+  l->pos = saved;
+  l->origin = saved_origin;
+  l->directive = saved_directive;
+  return r < 0 ? -1 : 0;
+}

@@ -1,0 +1,359 @@
+/* lower_run: the config, its HTTP app and servers (in sorted name order) and
+ * their route lists to lowered records. Everything else in the IR is
+ * refused here; so are the listener forms and automatic HTTPS that the
+ * runtime cannot honour. Handlers and matchers: handlers.c, match.c. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lower_parts.h"
+
+int lower_key_refused(struct lower *l, const struct json *v, void *record)
+{
+  (void)l, (void)v, (void)record;
+  return -1;   /* never called: lower_keys refuses the row itself */
+}
+
+/* Each member of obj through its row's function; a member without a row,
+ * or with a refused one, is refused. "@id" is a config id for Caddy's admin
+ * API and changes nothing about serving. */
+int lower_keys(struct lower *l, const struct json *obj, const struct lower_key *table, const char *what,
+               void *record)
+{
+  int bad = 0;
+  for (size_t i = 0; i < obj->count; i++) {
+    const char *key = obj->members[i].key;
+    const struct lower_key *row = table;
+    while (row->key && strcmp(row->key, key) != 0)
+      row++;
+    if (strcmp(key, "@id") == 0)
+      continue;
+    if (!row->key || row->fn == lower_key_refused) {
+      lower_refuse_key(l, obj, row->key ? row : NULL, key, what);
+      bad = -1;
+    } else if (row->fn) {
+      bad |= row->fn(l, obj->members[i].value, record) < 0 ? -1 : 0;
+    }
+  }
+  return bad;
+}
+
+/* a JSON string's bytes; refuses anything else */
+const char *lower_string(struct lower *l, const struct json *v, const char *what)
+{
+  if (v && v->kind == JSON_STRING)
+    return v->text;
+  lower_refuse(l, v, "%s that is not a string", what);
+  return NULL;
+}
+
+bool lower_is_true(const struct json *v)
+{
+  return v && v->kind == JSON_BOOL && v->boolean;
+}
+
+/* a status code given as a number or a numeric string: 100..999, 0 when
+ * absent, -1 after refusing (placeholders need a request) */
+int lower_status(struct lower *l, const struct json *v, const char *what)
+{
+  if (!v)
+    return 0;
+  const char *text = v->kind == JSON_NUMBER || v->kind == JSON_STRING ? v->text : NULL;
+  char *end = NULL;
+  long n = text && *text ? strtol(text, &end, 10) : -1;
+  if (v->kind == JSON_STRING && v->len == 0)
+    return 0;
+  if (!end || *end || n < 100 || n > 999) {
+    lower_refuse(l, v, "%s '%s'", what, text ? text : "?");
+    return -1;
+  }
+  return (int)n;
+}
+
+/* ---- routes ---- */
+
+static int lower_group(struct lower *l, const struct json *group, struct lowered_route *r)
+{
+  const char *name = lower_string(l, group, "route group");
+  if (!name)
+    return -1;
+  r->group = name;
+  for (size_t i = 0; i < l->group_count; i++)
+    if (strcmp(l->groups[i], name) == 0)
+      return 0;
+  if (l->group_count == LOWER_MAX_GROUPS) {
+    lower_refuse(l, group, "more than %d route groups in one server", LOWER_MAX_GROUPS);
+    return -1;
+  }
+  *ARENA_PUSH(l->a, l->groups, l->group_count, l->group_cap) = name;
+  return 0;
+}
+
+static int lower_route_handlers(struct lower *l, const struct json *handle, struct lowered_route *r)
+{
+  if (handle->kind != JSON_ARRAY) {
+    lower_refuse(l, handle, "route handle that is not a list");
+    return -1;
+  }
+  r->handlers = arena_alloc(l->a, (handle->count + 1) * sizeof *r->handlers);
+  r->handler_count = handle->count;
+  int bad = 0;
+  for (size_t i = 0; i < handle->count; i++)
+    bad |= lower_handler(l, handle->items[i], &r->handlers[i]);
+  return bad;
+}
+
+static const struct lower_key lower_route_keys[] = {
+  {"match", NULL, NULL}, {"handle", NULL, NULL}, {"terminal", NULL, NULL}, {"group", NULL, NULL},
+  {NULL, NULL, NULL},
+};
+
+/* one route; positions as its code will carry them: the match and group are
+ * placed in the enclosing construct, the rest in the route */
+static int lower_route(struct lower *l, const struct json *route, struct lowered_route *r)
+{
+  if (route->kind != JSON_OBJECT) {
+    lower_refuse(l, route, "route that is not an object");
+    return -1;
+  }
+  struct srcpos saved = l->pos, saved_origin = l->origin;
+  l->origin = route->origin.line > 0 ? route->origin : l->origin;
+  int bad = lower_keys(l, route, lower_route_keys, "route", NULL);
+  r->pos = lower_pos(l, route);
+  const struct json *match = json_object_get(route, "match"), *v;
+  if (match)
+    bad |= lower_match(l, match, r);
+  if ((v = json_object_get(route, "group")))
+    bad |= lower_group(l, v, r);
+  l->pos = r->pos;
+  r->match_pos = lower_pos(l, match);
+  if ((v = json_object_get(route, "handle")))
+    bad |= lower_route_handlers(l, v, r);
+  if ((v = json_object_get(route, "terminal")) && lower_is_true(v)) {
+    r->terminal = true;
+    r->terminal_pos = lower_pos(l, v);
+  }
+  l->pos = saved;
+  l->origin = saved_origin;
+  return bad;
+}
+
+int lower_routes(struct lower *l, const struct json *routes, struct lowered_route **out, size_t *count)
+{
+  *out = NULL;
+  *count = 0;
+  if (routes->kind != JSON_ARRAY) {
+    lower_refuse(l, routes, "routes that are not a list");
+    return -1;
+  }
+  *out = arena_alloc(l->a, (routes->count + 1) * sizeof **out);
+  *count = routes->count;
+  int bad = 0;
+  for (size_t i = 0; i < routes->count; i++)
+    bad |= lower_route(l, routes->items[i], &(*out)[i]);
+  return bad;
+}
+
+/* ---- servers: listeners and automatic HTTPS ---- */
+
+/* "[tcp/]host:port" as Caddy writes listen addresses: the port, or -1 */
+static long lower_listen(struct lower *l, const struct json *v)
+{
+  const char *addr = lower_string(l, v, "listen address");
+  if (!addr)
+    return -1;
+  const char *slash = strchr(addr, '/');
+  if (slash && strncmp(addr, "tcp/", 4) != 0) {
+    lower_refuse(l, v, "listen address '%s' (network other than tcp)", addr);
+    return -1;
+  }
+  const char *hostport = slash ? slash + 1 : addr, *colon = strrchr(hostport, ':');
+  char *end = NULL;
+  long port = colon ? strtol(colon + 1, &end, 10) : -1;
+  if (!colon || !end || *end || end == colon + 1 || port <= 0 || port > 65535) {
+    lower_refuse(l, v, "listen address '%s'", addr);
+    return -1;
+  }
+  return port;
+}
+
+/* is name in automatic_https.skip (exact, or a "*." label wildcard)? */
+static bool lower_host_skipped(const char *name, const struct json *skip)
+{
+  for (size_t i = 0; skip && skip->kind == JSON_ARRAY && i < skip->count; i++) {
+    const char *pat = json_str(skip->items[i]);
+    if (!pat)
+      continue;
+    const char *dot = strchr(name, '.');
+    if (strcmp(pat, name) == 0 || (strncmp(pat, "*.", 2) == 0 && dot && strcmp(pat + 1, dot) == 0))
+      return true;
+  }
+  return false;
+}
+
+/* does any top-level route match on a host automatic HTTPS would get a
+ * certificate for (one not in automatic_https.skip)? */
+static bool lower_has_hosts(const struct json *routes, const struct json *skip)
+{
+  for (size_t r = 0; routes && routes->kind == JSON_ARRAY && r < routes->count; r++) {
+    const struct json *match = json_object_get(routes->items[r], "match");
+    for (size_t s = 0; match && match->kind == JSON_ARRAY && s < match->count; s++) {
+      const struct json *host = json_object_get(match->items[s], "host");
+      for (size_t h = 0; host && host->kind == JSON_ARRAY && h < host->count; h++)
+        if (!json_str(host->items[h]) || !lower_host_skipped(json_str(host->items[h]), skip))
+          return true;
+    }
+  }
+  return false;
+}
+
+static const struct lower_key lower_auto_https_keys[] = {
+  {"disable", NULL, NULL}, {"disable_redirects", NULL, NULL}, {"disable_certificates", NULL, NULL},
+  {"skip", NULL, NULL}, {"skip_certificates", NULL, NULL}, {"ignore_loaded_certificates", NULL, NULL},
+  {NULL, NULL, NULL},
+};
+
+/* Caddy turns TLS on for a server that listens on a port other than the
+ * HTTP port and either listens only on the HTTPS port or names hosts,
+ * unless automatic_https.disable says otherwise. */
+static int lower_auto_https(struct lower *l, const struct json *http, const struct json *srv, const long *ports,
+                            size_t n)
+{
+  const struct json *auto_https = json_object_get(srv, "automatic_https");
+  if (auto_https && auto_https->kind == JSON_OBJECT &&
+      lower_keys(l, auto_https, lower_auto_https_keys, "automatic_https", NULL) < 0)
+    return -1;
+  const struct json *disable = auto_https ? json_object_get(auto_https, "disable") : NULL;
+  if (lower_is_true(disable))
+    return 0;
+  long http_port = json_int(json_object_get(http, "http_port"), 80);
+  long https_port = json_int(json_object_get(http, "https_port"), 443);
+  bool other_than_http = false, only_https = n > 0;
+  for (size_t i = 0; i < n; i++) {
+    other_than_http |= ports[i] != http_port;
+    only_https &= ports[i] == https_port;
+  }
+  const struct json *skip = auto_https ? json_object_get(auto_https, "skip") : NULL;
+  if (other_than_http && (only_https || lower_has_hosts(json_object_get(srv, "routes"), skip))) {
+    lower_refuse(l, json_object_get(srv, "listen"), "automatic HTTPS");
+    return -1;
+  }
+  return 0;
+}
+
+/* the server options users reach from a Caddyfile, named as they write them */
+static const struct lower_key lower_server_keys[] = {
+  {"listen", NULL, NULL}, {"routes", NULL, NULL}, {"automatic_https", NULL, NULL},
+  {"logs", "log", lower_key_refused}, {"errors", "handle_errors", lower_key_refused},
+  {"tls_connection_policies", "tls", lower_key_refused}, {NULL, NULL, NULL},
+};
+
+static int lower_server_listen(struct lower *l, const struct json *http, const struct json *srv)
+{
+  int bad = lower_keys(l, srv, lower_server_keys, "server", NULL);
+  const struct json *listen = json_object_get(srv, "listen");
+  if (!listen || listen->kind != JSON_ARRAY || listen->count == 0) {
+    lower_refuse(l, listen ? listen : srv, "a server without listen addresses");
+    return -1;
+  }
+  long *ports = arena_alloc(l->a, listen->count * sizeof *ports);
+  for (size_t i = 0; i < listen->count; i++)
+    if ((ports[i] = lower_listen(l, listen->items[i])) < 0)
+      bad = -1;
+  return bad ? bad : lower_auto_https(l, http, srv, ports, listen->count);
+}
+
+static int lower_server(struct lower *l, const struct json *http, const struct json_member *m, unsigned index,
+                        struct lowered_server *s)
+{
+  const struct json *srv = m->value;
+  s->name = m->key;
+  s->index = index;
+  s->http = http;
+  s->ir = srv;
+  if (srv->kind != JSON_OBJECT) {
+    lower_refuse(l, srv, "server '%s' that is not an object", m->key);
+    return -1;
+  }
+  l->pos = s->pos = srv->pos;
+  l->server_pos = s->server_pos = lower_pos(l, srv);   /* refusals of what has no position of its own */
+  l->group_count = l->deferred_count = 0;
+  int bad = lower_server_listen(l, http, srv);
+  const struct json *routes = json_object_get(srv, "routes");
+  if (routes) {
+    s->has_routes = true;
+    bad |= lower_routes(l, routes, &s->routes, &s->route_count);
+  }
+  return bad;
+}
+
+static int lower_cmp_names(const void *x, const void *y)
+{
+  return strcmp(((const struct json_member *)x)->key, ((const struct json_member *)y)->key);
+}
+
+static const struct lower_key lower_http_keys[] = {
+  {"servers", NULL, NULL}, {"http_port", NULL, NULL}, {"https_port", NULL, NULL}, {NULL, NULL, NULL},
+};
+
+static int lower_http(struct lower *l, const struct json *http, struct lowered_config *out)
+{
+  int bad = lower_keys(l, http, lower_http_keys, "http app", NULL);
+  const struct json *servers = json_object_get(http, "servers");
+  if (!servers)
+    return bad;
+  if (servers->kind != JSON_OBJECT) {
+    lower_refuse(l, servers, "servers that are not an object");
+    return -1;
+  }
+  struct json_member *sorted = arena_alloc(l->a, (servers->count + 1) * sizeof *sorted);
+  memcpy(sorted, servers->members, servers->count * sizeof *sorted);
+  qsort(sorted, servers->count, sizeof *sorted, lower_cmp_names);
+  out->servers = arena_alloc(l->a, (servers->count + 1) * sizeof *out->servers);
+  out->server_count = servers->count;
+  for (size_t i = 0; i < servers->count; i++)
+    bad |= lower_server(l, http, &sorted[i], (unsigned)i, &out->servers[i]);
+  return bad;
+}
+
+static const struct lower_key lower_top_keys[] = {
+  {"apps", NULL, NULL}, {"admin", NULL, NULL}, {"logging", "log", lower_key_refused}, {NULL, NULL, NULL},
+};
+
+/* top level: apps.http is what we compile; admin is zsrt's business (it
+ * has no admin endpoint), so only a disabled admin is accepted silently */
+static int lower_top(struct lower *l, const struct json *ir, struct lowered_config *out)
+{
+  if (ir->kind != JSON_OBJECT) {
+    lower_refuse(l, ir, "a config that is not a JSON object");
+    return -1;
+  }
+  int bad = lower_keys(l, ir, lower_top_keys, "config", NULL);
+  const struct json *admin = json_object_get(ir, "admin");
+  if (admin && !lower_is_true(json_object_get(admin, "disabled")))
+    diag_warning(l->d, lower_pos(l, admin), "zsrt has no admin endpoint: 'admin' is ignored");
+  const struct json *apps = json_object_get(ir, "apps");
+  if (!apps)
+    return bad;
+  if (apps->kind != JSON_OBJECT) {
+    lower_refuse(l, apps, "apps that are not an object");
+    return -1;
+  }
+  for (size_t i = 0; i < apps->count; i++)
+    if (strcmp(apps->members[i].key, "http") != 0) {
+      lower_refuse(l, apps->members[i].value, "app '%s'", apps->members[i].key);
+      bad = -1;
+    }
+  const struct json *http = json_object_get(apps, "http");
+  if (http && http->kind == JSON_OBJECT)
+    bad |= lower_http(l, http, out);
+  return bad;
+}
+
+int lower_run(struct arena *a, const struct json *ir, const char *input, struct lowered_config *out,
+              struct diag *d)
+{
+  memset(out, 0, sizeof *out);
+  struct lower l = {.a = a, .d = d, .input = input};
+  int bad = lower_top(&l, ir, out);
+  return bad || l.errors ? -1 : 0;
+}

@@ -1,0 +1,199 @@
+/* Lowering: the IR (Caddy's JSON config model) to typed records for servers,
+ * routes, match sets and handlers, the one place where "zsc cannot compile X
+ * yet" is decided, at the token the user wrote. Codegen consumes only these
+ * records. The handler and matcher kinds come from handlers.def/matchers.def. */
+#ifndef ZSC_LOWER_H
+#define ZSC_LOWER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/arena.h"
+#include "base/diag.h"
+#include "base/json.h"
+#include "base/strbuf.h"
+
+enum lowered_handler_kind {
+#define LOWER_HANDLER(kind, module, directive, lower_fn, codegen_fn, action) LOWERED_##kind,
+#include "handlers.def"
+#undef LOWER_HANDLER
+  LOWERED_HANDLER_COUNT
+};
+
+enum lowered_matcher_kind {
+#define LOWER_MATCHER(kind, module, caddyfile, lower_fn, codegen_fn) LOWERED_MATCH_##kind,
+#include "matchers.def"
+#undef LOWER_MATCHER
+  LOWERED_MATCHER_COUNT
+};
+
+/* a string with Caddy placeholders, split into literal text and request
+ * variables (ZS_VAR_x ids) */
+struct lowered_text_part {
+  int var;                     /* ZS_VAR_x id, 0 for literal text */
+  const char *var_name;
+  const char *text;
+  size_t len;
+};
+
+struct lowered_text {
+  struct lowered_text_part *parts;
+  size_t count, cap;
+  bool constant;               /* only literal text */
+  struct srcpos pos;
+};
+
+/* how one matcher value compares (path, host, header values) */
+enum lowered_str_op { LOWERED_STR_ANY, LOWERED_STR_EXACT, LOWERED_STR_PREFIX, LOWERED_STR_SUFFIX,
+                      LOWERED_STR_CONTAINS, LOWERED_STR_GLOB };
+
+struct lowered_pattern {
+  enum lowered_str_op op;
+  const char *text;            /* lowercased where Caddy lowercases (path, host) */
+  size_t len;
+  bool keep_slashes;           /* path: the pattern has "//" */
+  bool wild;                   /* host: has a * label */
+};
+
+/* header matcher: absent (null), present ([] or "*"), or any of the values */
+struct lowered_header_field {
+  const char *name;            /* lowercased */
+  bool absent, present;
+  struct lowered_pattern *values;
+  size_t count;
+};
+
+struct lowered_match;
+
+struct lowered_matcher {
+  enum lowered_matcher_kind kind;
+  struct srcpos pos;
+  struct lowered_pattern *patterns;      /* path, host, method */
+  size_t count;
+  struct lowered_header_field *fields;   /* header */
+  size_t field_count;
+  bool tls;                              /* protocol: https */
+  struct lowered_match *sets;            /* not */
+  size_t set_count;
+};
+
+/* one match set: all its matchers must match */
+struct lowered_match {
+  struct lowered_matcher *matchers;
+  size_t count;
+  struct srcpos pos;
+};
+
+struct lowered_route;
+
+/* a header field with its values: static_response headers, headers add/set */
+struct lowered_field {
+  const char *name;            /* as emitted (canonical for the headers handler) */
+  struct lowered_text *values;
+  size_t count;
+  struct srcpos pos;           /* of the value list */
+};
+
+struct lowered_static_response {
+  int status;                  /* 0: 200 */
+  struct lowered_field *headers;
+  size_t header_count;
+  bool has_body;
+  struct lowered_text body;
+  struct srcpos body_pos;      /* the body, or the handler */
+};
+
+struct lowered_file_server {
+  const struct json *ir;       /* the handler object, for the blob config writer */
+  bool has_root;
+  struct lowered_text root;
+};
+
+struct lowered_reverse_proxy {
+  const struct json *ir;       /* the handler object, for the blob config writer */
+};
+
+struct lowered_rewrite {
+  const char *strip_prefix;    /* with its leading '/' */
+  struct srcpos pos;
+};
+
+struct lowered_vars {
+  struct lowered_text *roots;  /* each `root` value, in order */
+  size_t count;
+};
+
+struct lowered_subroute {
+  struct lowered_route *routes;
+  size_t count;
+  bool has_routes;
+};
+
+/* the headers handler: Caddy's order within one handler is add, set, delete */
+struct lowered_headers {
+  bool has_response, deferred;
+  struct lowered_field *add, *set;
+  size_t add_count, set_count;
+  const char **delete_names;
+  struct srcpos *delete_pos;
+  size_t delete_count;
+};
+
+struct lowered_handler {
+  enum lowered_handler_kind kind;
+  struct srcpos pos;           /* where its code comes from (#line) */
+  struct srcpos origin;        /* the directive token, line 0 when none */
+  const char *directive;       /* the directive as written there, or NULL */
+  union {
+    struct lowered_static_response respond;
+    struct lowered_file_server file_server;
+    struct lowered_reverse_proxy proxy;
+    struct lowered_rewrite rewrite;
+    struct lowered_vars vars;
+    struct lowered_subroute subroute;
+    struct lowered_headers headers;
+  } u;
+};
+
+struct lowered_route {
+  struct srcpos pos;
+  bool has_match;
+  struct lowered_match *sets;
+  size_t set_count;
+  struct srcpos match_pos;
+  const char *group;           /* NULL: in no group */
+  bool terminal;
+  struct srcpos terminal_pos;
+  struct lowered_handler *handlers;
+  size_t handler_count;
+};
+
+struct lowered_server {
+  const char *name;            /* "srv0", as the IR names it */
+  unsigned index;              /* in sorted name order */
+  struct srcpos pos, server_pos;
+  const struct json *http, *ir;   /* for the blob config writer */
+  bool has_routes;
+  struct lowered_route *routes;
+  size_t route_count;
+};
+
+struct lowered_config {
+  struct lowered_server *servers;
+  size_t server_count;
+};
+
+/* Lowers the IR of `input` (the file it was read from: positions are read
+ * back from it to name directives as written). Returns 0, or -1 after
+ * reporting each construct zsc cannot compile at its file:line:col. */
+int lower_run(struct arena *a, const struct json *ir, const char *input, struct lowered_config *out,
+              struct diag *d);
+
+/* `zsc --emit=lowered`: one line per server, route, match set, matcher and
+ * handler, with its position */
+void lower_dump(const struct lowered_config *cfg, struct strbuf *out);
+
+/* a handler kind's name in handlers.def ("STATIC_RESPONSE") */
+const char *lower_handler_name(enum lowered_handler_kind kind);
+
+#endif

@@ -1,0 +1,92 @@
+/* Lowering's internal state and the functions its files share: positions,
+ * refusals named as the user wrote them, per-handler key tables. Not part of
+ * the contract: other stages use lower.h only. */
+#ifndef ZSC_LOWER_PARTS_H
+#define ZSC_LOWER_PARTS_H
+
+#include "lower.h"
+
+#define LOWER_MAX_GROUPS 64      /* route groups per server: bits of one local in codegen */
+#define LOWER_MAX_DEFERRED 64    /* deferred headers handlers per server: same */
+
+struct lower_source {
+  const char *path, *text;     /* text NULL when unreadable */
+};
+
+struct lower {
+  struct arena *a;
+  struct diag *d;
+  const char *input;           /* the file given to zsc: the position of last resort */
+  struct srcpos pos;           /* enclosing construct, for synthetic nodes (code positions) */
+  struct srcpos server_pos;    /* a token of the server, for what has no position at all */
+  struct srcpos origin;        /* the directive token of the enclosing handler, line 0 if none */
+  const char *directive;       /* its handlers.def directive: the name when the token is unreadable */
+  struct srcpos *refused;      /* directive tokens already refused: one message each */
+  size_t refused_count, refused_cap;
+  struct lower_source *sources;
+  size_t source_count, source_cap;
+  const char **groups;         /* route group names of the server being lowered */
+  size_t group_count, group_cap;
+  size_t deferred_count;
+  int errors;
+};
+
+/* a handler's (or a handler object's) members: each key its lower function */
+typedef int (*lower_key_fn)(struct lower *l, const struct json *v, void *record);
+
+struct lower_key {
+  const char *key;             /* the JSON member */
+  const char *caddyfile;       /* the subdirectives users write for it, space separated, or NULL */
+  lower_key_fn fn;             /* NULL: accepted as it is; lower_key_refused: refused */
+};
+
+int lower_key_refused(struct lower *l, const struct json *v, void *record);
+int lower_keys(struct lower *l, const struct json *obj, const struct lower_key *table, const char *what,
+               void *record);
+
+/* names.c: positions and words of the source, refusals */
+struct srcpos lower_pos(struct lower *l, const struct json *node);
+const struct json *lower_positioned(const struct json *node);
+const char *lower_word_at(struct lower *l, struct srcpos pos);
+const char *lower_line_word(struct lower *l, struct srcpos at, struct srcpos *word_pos);
+const char *lower_directive_name(struct lower *l, struct srcpos origin, const char *fallback);
+void lower_refuse(struct lower *l, const struct json *node, const char *fmt, ...)
+  __attribute__((format(printf, 3, 4)));
+void lower_refuse_at(struct lower *l, struct srcpos pos, const char *fmt, ...)
+  __attribute__((format(printf, 3, 4)));
+void lower_refuse_key(struct lower *l, const struct json *obj, const struct lower_key *row, const char *key,
+                      const char *what);
+void lower_refuse_module(struct lower *l, const struct json *obj, const char *kind, const char *module);
+void lower_refuse_matcher(struct lower *l, const struct json *v, const char *name);
+
+/* values every handler needs */
+const char *lower_string(struct lower *l, const struct json *v, const char *what);
+int lower_status(struct lower *l, const struct json *v, const char *what);
+bool lower_is_true(const struct json *v);
+
+/* text.c: strings with placeholders */
+enum lower_ph_mode { LOWER_PH_KNOWN, LOWER_PH_ALL };   /* Caddy's ReplaceKnown / ReplaceAll */
+int lower_text(struct lower *l, const struct json *node, enum lower_ph_mode mode, struct lowered_text *out);
+
+/* match.c */
+int lower_match(struct lower *l, const struct json *match, struct lowered_route *route);
+
+/* handlers.c */
+int lower_handler(struct lower *l, const struct json *h, struct lowered_handler *out);
+
+/* lower.c: a route list (subroute handlers lower their routes through it) */
+int lower_routes(struct lower *l, const struct json *routes, struct lowered_route **out, size_t *count);
+
+/* the lower functions of handlers.def and matchers.def */
+#define LOWER_HANDLER(kind, module, directive, lower_fn, codegen_fn, action) \
+  int lower_fn(struct lower *l, const struct json *h, struct lowered_handler *out);
+#include "handlers.def"
+#undef LOWER_HANDLER
+#define LOWER_MATCHER(kind, module, caddyfile, lower_fn, codegen_fn) \
+  int lower_fn(struct lower *l, const struct json *v, struct lowered_matcher *out);
+#include "matchers.def"
+#undef LOWER_MATCHER
+
+#define LOWER_DECLINE 1          /* a handler row's lower function: not this row's shape */
+
+#endif

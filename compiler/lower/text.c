@@ -1,0 +1,128 @@
+/* Strings with Caddy placeholders ({http.request.uri.path}): split by Caddy's
+ * replacer rules (\{ and \} escape a brace, an unclosed brace is text) into
+ * literal text and request variables. A placeholder of a namespace Caddy
+ * knows but zsrt does not provide is refused. */
+#include <string.h>
+
+#include "lower_parts.h"
+
+struct lower_var {
+  const char *placeholder;
+  const char *name;
+  int id;
+};
+
+static const struct lower_var lower_vars_table[] = {
+#define ZS_VAR(id, name, placeholder, settable) {placeholder, #name, id},
+#include "abi/vars.def"
+#undef ZS_VAR
+};
+
+/* namespaces Caddy's replacer knows at request time: a placeholder in one
+ * of them is real, and we must not treat it as text */
+static const char *const lower_namespaces[] = {"http.", "env.", "system.", "time.", "file.", "tls.", NULL};
+
+static const struct lower_var *lower_var_find(const char *key, size_t len)
+{
+  for (size_t i = 0; i < sizeof lower_vars_table / sizeof lower_vars_table[0]; i++)
+    if (strlen(lower_vars_table[i].placeholder) == len && memcmp(lower_vars_table[i].placeholder, key, len) == 0)
+      return &lower_vars_table[i];
+  return NULL;
+}
+
+static bool lower_known_namespace(const char *key, size_t len)
+{
+  for (size_t i = 0; lower_namespaces[i]; i++) {
+    size_t n = strlen(lower_namespaces[i]);
+    if (len >= n && memcmp(key, lower_namespaces[i], n) == 0)
+      return true;
+  }
+  return false;
+}
+
+static void lower_text_push(struct lower *l, struct lowered_text *out, const char *s, size_t len)
+{
+  if (len == 0)
+    return;
+  if (out->count > 0 && out->parts[out->count - 1].var == 0) {
+    struct lowered_text_part *last = &out->parts[out->count - 1];
+    char *joined = arena_alloc(l->a, last->len + len + 1);
+    memcpy(joined, last->text, last->len);
+    memcpy(joined + last->len, s, len);
+    last->text = joined;
+    last->len += len;
+    return;
+  }
+  struct lowered_text_part *p = ARENA_PUSH(l->a, out->parts, out->count, out->cap);
+  p->text = s;
+  p->len = len;
+}
+
+/* the closing brace for the placeholder opened at i, skipping escaped ones */
+static long lower_text_close(const char *s, size_t len, size_t i)
+{
+  const char *c = memchr(s + i, '}', len - i);
+  if (!c)
+    return -1;
+  size_t end = (size_t)(c - s);
+  while (end > 0 && end < len - 1 && s[end - 1] == '\\') {
+    c = memchr(s + end + 1, '}', len - end - 1);
+    if (!c)
+      return -1;
+    end = (size_t)(c - s);
+  }
+  return (long)end;
+}
+
+/* a placeholder key: 1 when it was handled (*var set, or NULL when
+ * LOWER_PH_ALL drops it), 0 when it stays text, -1 after refusing */
+static int lower_text_key(struct lower *l, const struct json *node, enum lower_ph_mode mode, const char *key,
+                          size_t len, const struct lower_var **var)
+{
+  *var = lower_var_find(key, len);
+  if (*var)
+    return 1;
+  if (lower_known_namespace(key, len)) {
+    lower_refuse(l, node, "placeholder {%.*s}", (int)len, key);
+    return -1;
+  }
+  return mode == LOWER_PH_ALL ? 1 : 0;
+}
+
+int lower_text(struct lower *l, const struct json *node, enum lower_ph_mode mode, struct lowered_text *out)
+{
+  memset(out, 0, sizeof *out);
+  out->constant = true;
+  out->pos = lower_pos(l, node);
+  const char *s = node->text;
+  size_t len = node->len, cursor = 0;
+  for (size_t i = 0; i < len; i++) {
+    if (i > 0 && s[i - 1] == '\\' && (s[i] == '{' || s[i] == '}')) {
+      lower_text_push(l, out, s + cursor, i - 1 - cursor);
+      cursor = i;
+      continue;
+    }
+    if (s[i] != '{')
+      continue;
+    long end = lower_text_close(s, len, i);
+    if (end < 0)
+      continue;
+    const struct lower_var *var;
+    int r = lower_text_key(l, node, mode, s + i + 1, (size_t)end - i - 1, &var);
+    if (r < 0)
+      return -1;
+    if (r == 0)
+      continue;
+    lower_text_push(l, out, s + cursor, i - cursor);
+    if (var) {
+      struct lowered_text_part *p = ARENA_PUSH(l->a, out->parts, out->count, out->cap);
+      p->var = var->id;
+      p->var_name = var->name;
+      out->constant = false;
+    }
+    i = (size_t)end;
+    cursor = i + 1;
+  }
+  lower_text_push(l, out, s + cursor, len - cursor);
+  return 0;
+}

@@ -1,0 +1,204 @@
+/* The JSON log line writer (log.h): JSON string escaping, Caddy's field
+ * order, and the http.log.error request object. Lines are appended to the
+ * caller's buffer and written with one write(2), so lines of different
+ * workers never interleave mid-line. */
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "http.h"
+
+static void log_put(struct worker_log *l, const char *s, size_t n)
+{
+  if (l->full || n > LOG_LINE_MAX - 2 - l->len) {   /* 2: the closing "}\n" */
+    l->full = 1;
+    return;
+  }
+  memcpy(l->buf + l->len, s, n);
+  l->len += n;
+}
+
+/* a JSON string: quotes, backslashes and control bytes escaped; other
+ * bytes as they are (request bytes may not be UTF-8: Caddy escapes those too,
+ * we pass them through as \u00XX to keep the line valid JSON) */
+#define LOG_LIT(l, s) log_put(l, s, sizeof(s) - 1)
+
+static void log_put_string(struct worker_log *l, const char *s, size_t n)
+{
+  size_t start = l->len;
+  LOG_LIT(l, "\"");
+  for (size_t i = 0; i < n && !l->full; i++) {
+    unsigned char ch = (unsigned char)s[i];
+    char esc[8];
+    if (ch == '"' || ch == '\\') {
+      esc[0] = '\\';
+      esc[1] = (char)ch;
+      log_put(l, esc, 2);
+    } else if (ch < 0x20 || ch >= 0x7f) {
+      snprintf(esc, sizeof esc, "\\u%04x", ch);
+      log_put(l, esc, 6);
+    } else {
+      log_put(l, (const char *)&ch, 1);
+    }
+  }
+  LOG_LIT(l, "\"");
+  if (l->full)
+    l->len = start;   /* a field is whole or absent */
+}
+
+static void log_key(struct worker_log *l, const char *key)
+{
+  LOG_LIT(l, ",");
+  log_put_string(l, key, strlen(key));
+  LOG_LIT(l, ":");
+}
+
+/* a field that fits whole or not at all */
+static size_t log_field_start(struct worker_log *l, const char *key)
+{
+  size_t start = l->len;
+  log_key(l, key);
+  return start;
+}
+
+static void log_field_end(struct worker_log *l, size_t start)
+{
+  if (l->full)
+    l->len = start;
+}
+
+void log_begin(struct worker_log *l, const char *level, const char *logger, const char *msg)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  char num[48];
+  l->len = 0;
+  l->full = 0;
+  LOG_LIT(l, "{\"level\":");
+  log_put_string(l, level, strlen(level));
+  int n = snprintf(num, sizeof num, ",\"ts\":%lld.%09ld", (long long)ts.tv_sec, ts.tv_nsec);
+  log_put(l, num, (size_t)n);
+  if (logger) {
+    log_key(l, "logger");
+    log_put_string(l, logger, strlen(logger));
+  }
+  log_key(l, "msg");
+  log_put_string(l, msg, strlen(msg));
+}
+
+void log_str(struct worker_log *l, const char *key, const char *value, size_t len)
+{
+  size_t start = log_field_start(l, key);
+  log_put_string(l, value, len);
+  log_field_end(l, start);
+}
+
+void log_cstr(struct worker_log *l, const char *key, const char *value)
+{
+  log_str(l, key, value, strlen(value));
+}
+
+void log_int(struct worker_log *l, const char *key, long long value)
+{
+  char num[24];
+  int n = snprintf(num, sizeof num, "%lld", value);
+  size_t start = log_field_start(l, key);
+  log_put(l, num, (size_t)n);
+  log_field_end(l, start);
+}
+
+void log_num(struct worker_log *l, const char *key, double value)
+{
+  char num[40];
+  int n = snprintf(num, sizeof num, "%.9g", value);
+  size_t start = log_field_start(l, key);
+  log_put(l, num, (size_t)n);
+  log_field_end(l, start);
+}
+
+void log_end(struct worker_log *l)
+{
+  l->full = 0;
+  LOG_LIT(l, "}\n");
+  /* stderr may be a pipe or journald: a short write loses the rest of one line */
+  ssize_t n = write(STDERR_FILENO, l->buf, l->len);
+  (void)n;
+  l->len = 0;
+}
+
+void log_line(struct worker_log *l, const char *level, const char *logger, const char *msg)
+{
+  log_begin(l, level, logger, msg);
+  log_end(l);
+}
+
+#define LOG_TAIL_ROOM 512       /* kept free for the fields after "request" */
+#define LOG_URI_MAX   1024
+
+/* "headers":{"Name":["value"],...} in the order sent, as many as fit before
+ * LOG_TAIL_ROOM; repeated names are separate keys here (Caddy merges them) */
+static void log_headers(struct worker_log *l, const struct http_request *req)
+{
+  LOG_LIT(l, ",\"headers\":{");
+  for (size_t i = 0; i < req->header_count; i++) {
+    const struct http_header *h = &req->headers[i];
+    if (l->len + 6 * (h->name_len + h->value_len) + 8 > LOG_LINE_MAX - LOG_TAIL_ROOM)
+      break;
+    if (i > 0)
+      LOG_LIT(l, ",");
+    log_put_string(l, h->name, h->name_len);
+    LOG_LIT(l, ":[");
+    log_put_string(l, h->value, h->value_len);
+    LOG_LIT(l, "]");
+  }
+  LOG_LIT(l, "}");
+}
+
+static const char *log_host(const struct http_request *req, size_t *len)
+{
+  for (size_t i = 0; i < req->header_count; i++)
+    if (req->headers[i].name_len == 4 && strncasecmp(req->headers[i].name, "host", 4) == 0) {
+      *len = req->headers[i].value_len;
+      return req->headers[i].value;
+    }
+  *len = 0;
+  return "";
+}
+
+static void log_request(struct worker_log *l, const struct http_request *req,
+                        const struct conn_info *conn)
+{
+  char port[8], proto[12];
+  snprintf(port, sizeof port, "%u", conn ? conn->remote_port : 0);
+  snprintf(proto, sizeof proto, "HTTP/1.%d", req->version_minor);
+  size_t host_len;
+  const char *host = log_host(req, &host_len);
+  LOG_LIT(l, ",\"request\":{\"remote_ip\":");
+  log_put_string(l, conn ? conn->remote_ip : "", conn ? strlen(conn->remote_ip) : 0);
+  log_str(l, "remote_port", port, strlen(port));
+  log_str(l, "proto", proto, strlen(proto));
+  log_str(l, "method", req->method, req->method_len > 64 ? 64 : req->method_len);
+  log_str(l, "host", host, host_len > 256 ? 256 : host_len);
+  log_str(l, "uri", req->target, req->target_len > LOG_URI_MAX ? LOG_URI_MAX : req->target_len);
+  log_headers(l, req);
+  LOG_LIT(l, "}");
+}
+
+void log_http_error(struct worker_log *l, const struct http_request *req,
+                    const struct conn_info *conn, int status, const char *msg, double duration)
+{
+  char id[32];
+  snprintf(id, sizeof id, "w%d-%llu", l->worker, ++l->errors);
+  log_begin(l, "error", "http.log.error", msg);
+  if (req && req->method)
+    log_request(l, req, conn);   /* bounded: LOG_TAIL_ROOM is left for the rest */
+  log_num(l, "duration", duration);
+  log_int(l, "status", status);
+  log_cstr(l, "err_id", id);
+  log_cstr(l, "err_trace", status == 502 ? "zsrt.reverse_proxy" : "zsrt");
+  log_end(l);
+}

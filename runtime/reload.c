@@ -1,0 +1,199 @@
+/* Reload (reload.h): blob references and the worker-side swap. The main
+ * thread validates a new blob completely before it is published, so a
+ * worker only has to build a cage for it; a worker that cannot (out of
+ * memory) keeps its old blob and logs why. */
+#include "reload.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "log.h"
+#include "loop.h"
+#include "proxy.h"
+
+struct blob_ref *blob_ref_open(const char *path, char *err, size_t err_len)
+{
+  struct blob_ref *r = calloc(1, sizeof *r);
+  if (!r) {
+    snprintf(err, err_len, "%s: out of memory", path);
+    return NULL;
+  }
+  if (blob_open(path, &r->blob, err, err_len) < 0) {
+    free(r);
+    return NULL;
+  }
+  atomic_init(&r->refs, 1);
+  return r;
+}
+
+struct blob_ref *blob_ref_borrow(const struct blob *b)
+{
+  struct blob_ref *r = calloc(1, sizeof *r);
+  if (!r)
+    return NULL;
+  r->blob = *b;
+  r->borrowed = 1;
+  atomic_init(&r->refs, 1);
+  return r;
+}
+
+void blob_ref_get(struct blob_ref *r)
+{
+  atomic_fetch_add_explicit(&r->refs, 1, memory_order_relaxed);
+}
+
+void blob_ref_put(struct blob_ref *r)
+{
+  if (r && atomic_fetch_sub_explicit(&r->refs, 1, memory_order_acq_rel) == 1) {
+    if (!r->borrowed)
+      blob_close(&r->blob);
+    free(r);
+  }
+}
+
+void reload_state_init(struct reload_state *s, struct blob_ref *first)
+{
+  pthread_mutex_init(&s->lock, NULL);
+  s->current = first;
+  atomic_init(&s->gen, 0);
+}
+
+void reload_state_fini(struct reload_state *s)
+{
+  blob_ref_put(s->current);
+  s->current = NULL;
+  pthread_mutex_destroy(&s->lock);
+}
+
+struct blob_ref *reload_current(struct reload_state *s)
+{
+  pthread_mutex_lock(&s->lock);
+  struct blob_ref *r = s->current;
+  blob_ref_get(r);
+  pthread_mutex_unlock(&s->lock);
+  return r;
+}
+
+void reload_publish(struct reload_state *s, struct blob_ref *next)
+{
+  pthread_mutex_lock(&s->lock);
+  struct blob_ref *old = s->current;
+  s->current = next;
+  atomic_fetch_add_explicit(&s->gen, 1, memory_order_release);
+  pthread_mutex_unlock(&s->lock);
+  blob_ref_put(old);
+}
+
+int reload_same_listeners(const struct blob *cur, const struct blob *next, char *why, size_t len)
+{
+  unsigned n = cur->config->listener_count;
+  if (next->config->listener_count != n) {
+    snprintf(why, len, "the new blob has %u listeners, the running one %u",
+             next->config->listener_count, n);
+    return -1;
+  }
+  for (unsigned i = 0; i < n; i++) {
+    const struct zs_listener *a = &cur->listeners[i], *b = &next->listeners[i];
+    const char *ha = blob_string(cur, a->host_str), *hb = blob_string(next, b->host_str);
+    if (a->port != b->port || strcmp(ha, hb) != 0) {
+      snprintf(why, len, "listener %u is %s:%u in the new blob, %s:%u in the running one",
+               i, hb, b->port, ha, a->port);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* the upstream pool holds resolved addresses by proxy id: it can stay when
+ * every id dials the same address */
+static int reload_same_upstreams(const struct blob *a, const struct blob *b)
+{
+  if (a->config->proxy_count != b->config->proxy_count)
+    return 0;
+  for (unsigned i = 0; i < a->config->proxy_count; i++)
+    if (strcmp(blob_string(a, a->proxies[i].upstream_str), blob_string(b, b->proxies[i].upstream_str)))
+      return 0;
+  return 1;
+}
+
+/* a client connection mid-exchange with an upstream, or an upstream busy */
+static int reload_proxy_busy(struct worker *w)
+{
+  for (int i = 0; i < LOOP_MAX_CONNS; i++) {
+    const struct conn *c = &w->conns[i];
+    if (c->used && (c->ex.phase == EXCHANGE_PROXY || c->ex.phase == EXCHANGE_BODY_WAIT))
+      return 1;
+  }
+  return proxy_busy(w) > 0;
+}
+
+/* listeners are the same addresses in the same order (checked before
+ * publishing); the servers behind them may have other indices */
+static void reload_remap_servers(struct worker *w, const struct blob *old, const struct blob *next)
+{
+  for (unsigned i = 0; i < w->listener_count && i < next->config->listener_count; i++)
+    w->listeners[i].server = next->listeners[i].server;
+  for (int i = 0; i < LOOP_MAX_CONNS; i++) {
+    struct conn *c = &w->conns[i];
+    if (!c->used)
+      continue;
+    for (unsigned j = 0; j < old->config->listener_count; j++)
+      if (old->listeners[j].server == c->server && old->listeners[j].port == c->info.local_port) {
+        c->server = next->listeners[j].server;
+        break;
+      }
+  }
+}
+
+static int reload_worker_swap(struct worker *w, struct blob_ref *next)
+{
+  const struct blob *old = w->blob;
+  int keep_pool = reload_same_upstreams(old, &next->blob);
+  if (!keep_pool && reload_proxy_busy(w))
+    return -EBUSY;   /* in-flight exchanges finish on the old pool first */
+  struct cage fresh;
+  const struct blob *nb = &next->blob;
+  int rc = cage_create(&fresh, nb->rodata, nb->rodata_size, helper_table, ZS_HELPER_COUNT, NULL);
+  if (rc < 0)
+    return rc;
+  cage_set_code(&fresh, nb->code, nb->code_size);
+  cage_destroy(&w->cage);
+  w->cage = fresh;
+  reload_remap_servers(w, old, &next->blob);
+  w->blob = &next->blob;
+  if (!keep_pool) {
+    proxy_pool_destroy(w);
+    rc = proxy_pool_create(w);   /* only fails for memory: a 502 for proxied requests */
+  }
+  return rc < 0 ? rc : 0;
+}
+
+void reload_worker_sync(struct worker *w)
+{
+  struct reload_slot *slot = w->reload;
+  if (!slot)
+    return;
+  unsigned gen = atomic_load_explicit(&slot->state->gen, memory_order_acquire);
+  if (gen == slot->gen)
+    return;
+  struct blob_ref *next = reload_current(slot->state);
+  int rc = next == slot->ref ? 0 : reload_worker_swap(w, next);
+  if (rc == -EBUSY) {
+    blob_ref_put(next);   /* tried again after the next batch */
+    return;
+  }
+  slot->gen = gen;
+  if (rc < 0 && w->blob != &next->blob) {
+    log_begin(&w->log, "error", "admin.api", "worker keeps the old blob");
+    log_int(&w->log, "worker", w->id);
+    log_cstr(&w->log, "error", strerror(-rc));
+    log_end(&w->log);
+    blob_ref_put(next);
+    return;
+  }
+  blob_ref_put(slot->ref);
+  slot->ref = next;
+}
