@@ -31,4 +31,8 @@
 #define ZS_MAX_FRAME_STACK  512                /* bytes of stack one eBPF frame may use */
 #define ZS_DEFAULT_BUDGET   10000000           /* back-edge and call polls per request */
 
+/* bytes only code lifted without the cage (a benchmark's measurement build)
+ * carries; the blob writer refuses such code and zsrt refuses a blob with it */
+#define ZS_UNCAGED_MARKER   "zs-uncaged-code: for measurement only, never to be served"
+
 #endif

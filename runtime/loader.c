@@ -242,6 +242,8 @@ static int loader_run(struct loader *l)
   if (loader_map(l) < 0 || loader_check_header(l) < 0 || loader_check_sections(l) < 0)
     return -1;
   loader_take_sections(l);
+  if (memmem(l->b->code, l->b->code_size, ZS_UNCAGED_MARKER, sizeof ZS_UNCAGED_MARKER - 1))
+    return loader_fail(l, "code was lifted without the cage (a measurement build): refused");
   if (loader_check_entries(l) < 0 || loader_check_config(l) < 0)
     return -1;
   return loader_protect_code(l);

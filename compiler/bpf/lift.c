@@ -61,6 +61,25 @@ static void lift_put_addr(struct strbuf *out, unsigned reg, int16_t off)
     strbuf_printf(out, "r%u - %d", reg, -off);
 }
 
+/* A guest access, as C. The exact rule is base + (u32)(reg + off); the
+ * lifter emits forms the C compiler can fold into the addressing mode and
+ * share between accesses off one register: base + (u32)reg + off for
+ * 0 <= off < 32 KiB, base + (u32)(reg - 32 KiB) + (off + 32 KiB) below 0.
+ * Both equal the exact rule unless the sum passes 4 GiB, where the exact
+ * rule wraps to below 32 KiB + 8, which is never mapped, and the folded one
+ * lands in the trailing guard: both fault, and the trap handler counts the
+ * guard as the cage. */
+_Static_assert(ZS_CAGE_GUARD >= 0x8000 + 8 && ZS_CAGE_RODATA_OFF >= 0x8000 + 8,
+               "32 KiB + 8 past 4 GiB stays in the guard, and past 0 in the unmapped start");
+
+static void lift_put_mem_ref(struct strbuf *out, const char *type, unsigned reg, int16_t off)
+{
+  if (off >= 0)
+    strbuf_printf(out, "ZS_MEM(%s, r%u, %d)", type, reg, off);
+  else
+    strbuf_printf(out, "ZS_MEM_NEG(%s, r%u, %d)", type, reg, 0x8000 + off);
+}
+
 static bool lift_is_jump(const struct bpf_insn *in)
 {
   unsigned cls = in->code & 7, op = in->code & 0xf0;
@@ -233,10 +252,9 @@ static int lift_load(struct lift_func *lf, const struct bpf_insn *in)
   bool sx = mode == LIFT_MODE_MEMSX;
   if (sx && (in->code & 0x18) == 0x18)
     return -1;
-  strbuf_printf(lf->out, "r%u = (u64)%sZS_MEM(%s, ", in->dst, sx ? "(s64)" : "",
-                lift_size_type(in->code & 0x18, sx));
-  lift_put_addr(lf->out, in->src, in->off);
-  strbuf_puts(lf->out, ");\n");
+  strbuf_printf(lf->out, "r%u = (u64)%s", in->dst, sx ? "(s64)" : "");
+  lift_put_mem_ref(lf->out, lift_size_type(in->code & 0x18, sx), in->src, in->off);
+  strbuf_puts(lf->out, ";\n");
   return 0;
 }
 
@@ -259,21 +277,18 @@ static int lift_store(struct lift_func *lf, const struct bpf_insn *in)
     return -1;
   const char *t = lift_size_type(in->code & 0x18, false);
   lift_put_heap_mark(lf->out, in);
-  strbuf_printf(lf->out, "ZS_MEM(%s, ", t);
-  lift_put_addr(lf->out, in->dst, in->off);
+  lift_put_mem_ref(lf->out, t, in->dst, in->off);
   if ((in->code & 7) == LIFT_STX)
-    strbuf_printf(lf->out, ") = (%s)r%u;\n", t, in->src);
+    strbuf_printf(lf->out, " = (%s)r%u;\n", t, in->src);
   else
-    strbuf_printf(lf->out, ") = (%s)0x%llxull;\n", t, (unsigned long long)(int64_t)in->imm);
+    strbuf_printf(lf->out, " = (%s)0x%llxull;\n", t, (unsigned long long)(int64_t)in->imm);
   return 0;
 }
 
 /* Atomics: one cage is one thread, so a plain read-modify-write is exact. */
 static void lift_put_mem(struct strbuf *out, const char *t, const struct bpf_insn *in)
 {
-  strbuf_printf(out, "ZS_MEM(%s, ", t);
-  lift_put_addr(out, in->dst, in->off);
-  strbuf_puts(out, ")");
+  lift_put_mem_ref(out, t, in->dst, in->off);
 }
 
 static int lift_atomic(struct lift_func *lf, const struct bpf_insn *in)
@@ -371,8 +386,8 @@ static int lift_call_local(struct lift_func *lf, const struct bpf_insn *in, uint
   uint32_t frame = lf->fn->stack_size ? lf->fn->stack_size : ZS_MAX_FRAME_STACK;
   frame = (frame + 7) & ~7u;
   strbuf_printf(lf->out,
-                "if (c->depth >= %uu) ZS_TRAP(%d); c->depth++; "
-                "r0 = f_%lld(c, r1, r2, r3, r4, r5, r10 - %u); c->depth--;\n",
+                "if (c->depth >= %uu) ZS_TRAP(%d); c->depth++; ZS_SYNC_OUT(); "
+                "r0 = f_%lld(c, r1, r2, r3, r4, r5, r10 - %u); ZS_SYNC_IN(); c->depth--;\n",
                 ZS_MAX_CALL_DEPTH, ZS_TRAP_DEPTH, (long long)t, frame);
   return 0;
 }
@@ -384,8 +399,8 @@ static int lift_call(struct lift_func *lf, const struct bpf_insn *in, uint32_t p
   if (in->src != 0)
     return lift_error(lf, "kfunc calls are not supported");
   strbuf_printf(lf->out,
-                "if ((u32)%du >= c->helper_count) ZS_TRAP(%d); "
-                "r0 = c->helpers[(u32)%du](c, r1, r2, r3, r4, r5);\n",
+                "if ((u32)%du >= c->helper_count) ZS_TRAP(%d); ZS_SYNC_OUT(); "
+                "r0 = c->helpers[(u32)%du](c, r1, r2, r3, r4, r5); ZS_SYNC_IN();\n",
                 in->imm, ZS_TRAP_HELPER, in->imm);
   return 0;
 }
@@ -396,7 +411,7 @@ static int lift_jmp_class(struct lift_func *lf, const struct bpf_insn *in, uint3
   if (op == 0x80 && (in->code & 7) == LIFT_JMP)
     return lift_call(lf, in, pc);
   if (op == 0x90 && (in->code & 7) == LIFT_JMP) {
-    strbuf_puts(lf->out, "return r0;\n");
+    strbuf_puts(lf->out, "ZS_SYNC_OUT(); return r0;\n");
     return 0;
   }
   return lift_jump(lf, in, pc);
@@ -464,6 +479,7 @@ static int lift_function(struct lift_func *lf)
                 fn->name ? fn->name : "?", fn->start, fn->end, fn->stack_size);
   lift_put_signature(lf->out, fn, false);
   strbuf_puts(lf->out, "{\n  u64 r0 = 0, r6 = 0, r7 = 0, r8 = 0, r9 = 0;\n"
+                       "  ZS_LOCALS();\n"
                        "  (void)r1; (void)r2; (void)r3; (void)r4; (void)r5; (void)r6; (void)r7; (void)r8; (void)r9;\n"
                        "  ZS_POLL();\n");
   for (uint32_t pc = fn->start; pc < fn->end; pc++) {
@@ -535,8 +551,9 @@ static void lift_put_library_names(struct strbuf *out, const struct bpf_program 
     strbuf_puts(out, " */\n");
 }
 
-static int lift_emit(struct arena *a, const struct bpf_program *prog, bool library_code, struct strbuf *out,
-                     struct diag *d)
+/* overrides: NULL, or (measurement builds only) text put after the prelude */
+static int lift_emit(struct arena *a, const struct bpf_program *prog, bool library_code, const char *overrides,
+                     struct strbuf *out, struct diag *d)
 {
   if (lift_check_funcs(prog, d) < 0)
     return -1;
@@ -544,6 +561,8 @@ static int lift_emit(struct arena *a, const struct bpf_program *prog, bool libra
     strbuf_put(out, zs_native_h, zs_native_h_len);
     strbuf_printf(out, "\n#define ZS_HEAP_OFF 0x%xu\n#define ZS_HEAP_SIZE 0x%xu\n", ZS_CAGE_HEAP_OFF, ZS_CAGE_HEAP_SIZE);
     strbuf_put(out, zs_caged_prelude, zs_caged_prelude_len);
+    if (overrides)
+      strbuf_puts(out, overrides);
   } else {
     strbuf_puts(out, "/* abi/native.h, the heap bounds and the caged prelude: not listed */\n");
   }
@@ -566,10 +585,33 @@ static int lift_emit(struct arena *a, const struct bpf_program *prog, bool libra
 
 int lift_program(struct arena *a, const struct bpf_program *prog, struct strbuf *out, struct diag *d)
 {
-  return lift_emit(a, prog, true, out, d);
+  return lift_emit(a, prog, true, NULL, out, d);
 }
 
 int lift_program_own(struct arena *a, const struct bpf_program *prog, struct strbuf *out, struct diag *d)
 {
-  return lift_emit(a, prog, false, out, d);
+  return lift_emit(a, prog, false, NULL, out, d);
 }
+
+#ifdef ZS_LIFT_MEASURE
+/* Measurement only (bench/cage, its test): the same program with the cage or
+ * the polls taken out. Uncaged accesses use guest addresses as host pointers,
+ * so they run only in a window mapped at host address 0. The code carries
+ * ZS_UNCAGED_MARKER in its text (top-level asm: libtcc puts even const data
+ * in .data, which the native linker refuses), and the blob writer and zsrt's
+ * loader refuse code that holds it. */
+int lift_program_measure(struct arena *a, const struct bpf_program *prog, const struct lift_measure *m,
+                         struct strbuf *out, struct diag *d)
+{
+  struct strbuf o;
+  strbuf_init(&o, a);
+  strbuf_puts(&o, "\n/* MEASUREMENT ONLY: never served */\n"
+                  "__asm__(\".text\\n.ascii \\\"" ZS_UNCAGED_MARKER "\\\"\\n\");\n");
+  if (m->no_cage)
+    strbuf_puts(&o, "#undef ZS_MEM\n#define ZS_MEM(T, reg, off) (*(T *)((u64)(reg) + (off)))\n"
+                    "#undef ZS_MEM_NEG\n#define ZS_MEM_NEG(T, reg, off) (*(T *)((u64)(reg) - 0x8000 + (off)))\n");
+  if (m->no_poll)
+    strbuf_puts(&o, "#undef ZS_POLL\n#define ZS_POLL() do { } while (0)\n");
+  return lift_emit(a, prog, true, strbuf_cstr(&o), out, d);
+}
+#endif

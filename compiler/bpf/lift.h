@@ -29,6 +29,21 @@ int lift_program(struct arena *a, const struct bpf_program *prog, struct strbuf 
  * named in a comment. It does not compile on its own. */
 int lift_program_own(struct arena *a, const struct bpf_program *prog, struct strbuf *out, struct diag *d);
 
+#ifdef ZS_LIFT_MEASURE
+#include <stdbool.h>
+/* Measurement builds only (a macro the cage benchmark and its test define;
+ * zsc is never built with it): lift_program with the pointer cage (no_cage:
+ * guest addresses are used as host pointers) or the poll budget (no_poll)
+ * left out. The code carries ZS_UNCAGED_MARKER (abi/cage.h), so the blob
+ * writer refuses the image and zsrt refuses any blob holding it. */
+struct lift_measure {
+  bool no_cage;
+  bool no_poll;
+};
+int lift_program_measure(struct arena *a, const struct bpf_program *prog, const struct lift_measure *m,
+                         struct strbuf *out, struct diag *d);
+#endif
+
 /* The exported symbol of an entry function, as lift_program names it. */
 const char *lift_entry_symbol(struct arena *a, const struct bpf_func *fn);
 

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "abi/cage.h"
+
 struct writer_part {
   uint32_t kind;
   const void *data;
@@ -123,6 +125,8 @@ static int writer_collect(struct writer_ctx *c)
   const struct zsb_input *in = c->in;
   if (!in->image || in->image->text_size > in->image->code_size)
     return writer_fail(c, "no native code to write%s", "");
+  if (memmem(in->image->code, in->image->code_size, ZS_UNCAGED_MARKER, sizeof ZS_UNCAGED_MARKER - 1))
+    return writer_fail(c, "refusing code lifted without the cage (a measurement build)%s", "");
   writer_add(c, ZS_SEC_CODE, in->image->code, in->image->code_size);
   writer_add(c, ZS_SEC_RODATA, in->bpf ? in->bpf->rodata : NULL, in->bpf ? in->bpf->rodata_size : 0);
   if (writer_entries(c) < 0)

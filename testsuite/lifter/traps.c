@@ -27,6 +27,15 @@ static void traps_memory(struct arena *a, struct case_set *set)
   TRAP("past the heap", ZS_TRAP_FAULT, LD_IMM64(1, 0x30100000), LDX(A_B, 0, 1, 0), EXIT());
   TRAP("straddles 4 GiB", ZS_TRAP_FAULT, LD_IMM64(1, 0xfffffffcull), LDX(A_DW, 0, 1, 0), EXIT());
   TRAP("wrapped pointer into nowhere", ZS_TRAP_FAULT, LD_IMM64(1, 0x2000000040000000ull), LDX(A_B, 0, 1, 0), EXIT());
+  /* offsets are added after the cut (lift_put_mem_ref): past 4 GiB that lands
+   * in the trailing guard where the exact rule wraps below 32 KiB; both fault */
+  TRAP("offset past 4 GiB", ZS_TRAP_FAULT, LD_IMM64(1, 0xfffffff0ull), LDX(A_DW, 0, 1, 0x7ff0), EXIT());
+  TRAP("offset past 4 GiB, high bits set", ZS_TRAP_FAULT, LD_IMM64(1, 0x1fffffff8ull), ST(A_W, 1, 0x10, 1),
+       MOV64_IMM(0, 0), EXIT());
+  TRAP("negative offset below 0", ZS_TRAP_FAULT, MOV64_IMM(1, 0x7ff0), LDX(A_DW, 0, 1, -0x10), EXIT());
+  TRAP("negative offset below 0, store", ZS_TRAP_FAULT, MOV64_IMM(1, 0x10), ST(A_B, 1, -0x8000, 1), EXIT());
+  TRAP("atomic offset past 4 GiB", ZS_TRAP_FAULT, LD_IMM64(1, 0xffffff00ull), MOV64_IMM(2, 1),
+       ATOMIC(A_DW, 1, 2, 0x100, 0x00), EXIT());
 }
 
 static void traps_control(struct arena *a, struct case_set *set)

@@ -185,6 +185,8 @@ static void vectors_memory(struct arena *a, struct case_set *set)
   VEC("rodata read", 'z', LD_IMM64(R2, 0x00100000), LDX(A_B, R0, R2, 0), EXIT());
   /* the cage rule: the address is the low 32 bits of the 64-bit sum */
   VEC("address wraps to 32 bits", 3, LD_IMM64(R2, 0x510000000ull), LDX(A_B, R0, R2, 0), EXIT());
+  VEC("offset added after the cut", 38, LD_IMM64(R2, 0x510000000ull), LDX(A_B, R0, R2, 5), EXIT());
+  VEC("negative offset after the cut", 38, LD_IMM64(R2, 0x510000010ull), LDX(A_B, R0, R2, -11), EXIT());
   VEC("negative offset wraps", 0xcafe, LD_IMM64(R2, 0x130000008ull), ST(A_DW, R2, -8, 0xcafe),
       LD_IMM64(R3, 0x30000000), LDX(A_DW, R0, R3, 0), SNAP_EXIT());
   VEC("r10 based pointer arithmetic", 77, MOV64_REG(R2, R10), ALU64_IMM(OP_ADD, R2, -24), ST(A_DW, R2, 0, 77),
