@@ -383,19 +383,40 @@ void proxy_start(struct worker *w, struct conn *c, const char *body, size_t body
 
 /* Go's isReplayable: no body, and a method that is safe to repeat or an
  * Idempotency-Key the client sent to make it so */
+static int proxy_method_is(const struct http_request *req, const char *const *names, size_t count)
+{
+  for (size_t i = 0; i < count; i++)
+    if (req->method_len == strlen(names[i]) && memcmp(req->method, names[i], req->method_len) == 0)
+      return 1;
+  return 0;
+}
+
 static int proxy_replayable(const struct http_request *req)
 {
   if (req->content_length > 0 || req->chunked)
     return 0;
   static const char *const safe[] = {"GET", "HEAD", "OPTIONS", "TRACE"};
-  for (size_t i = 0; i < sizeof safe / sizeof safe[0]; i++)
-    if (req->method_len == strlen(safe[i]) && memcmp(req->method, safe[i], req->method_len) == 0)
-      return 1;
+  if (proxy_method_is(req, safe, sizeof safe / sizeof safe[0]))
+    return 1;
   for (size_t i = 0; i < req->header_count; i++)
     if (http1_token_eq(req->headers[i].name, req->headers[i].name_len, "idempotency-key") ||
         http1_token_eq(req->headers[i].name, req->headers[i].name_len, "x-idempotency-key"))
       return 1;
   return 0;
+}
+
+/* A body on a method whose handlers do not expect one (the classic way to
+ * smuggle a second request past a proxy) is often left unread: the upstream
+ * then answers it as a request of its own, and that answer may arrive only
+ * after the connection was picked again, where the check before reuse cannot
+ * see it. Such a connection is closed after its exchange, never pooled;
+ * bodies of POST, PUT, PATCH, ... are read by their handlers, and keeping
+ * those connections is what keeps a busy API proxy from running out of ports. */
+static int proxy_body_may_be_unread(const struct http_request *req)
+{
+  static const char *const bodiless[] = {"GET", "HEAD", "OPTIONS", "TRACE", "DELETE", "CONNECT"};
+  return (req->content_length > 0 || req->chunked) &&
+         proxy_method_is(req, bodiless, sizeof bodiless / sizeof bodiless[0]);
 }
 
 /* Go's transport (shouldRetryRequest), which is all Caddy retries by default:
@@ -433,7 +454,8 @@ static void proxy_finish(struct worker *w, struct upstream *up)
   /* pooled only when the exchange ended exactly: all of the request sent,
    * all of the response read and nothing after it */
   int exact = up->sent == up->head_len + up->body_len && up->in_start == up->in_len;
-  if (up->resp.keep_alive && exact && up->state != UP_CLOSING) {
+  if (up->resp.keep_alive && exact && !(c && proxy_body_may_be_unread(&c->ex.req)) &&
+      up->state != UP_CLOSING) {
     up->state = UP_IDLE;
     up->client = NULL;
     up->idle_since_ms = w->now_ms;
