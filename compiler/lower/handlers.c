@@ -103,11 +103,8 @@ static int lower_file_root(struct lower *l, const struct json *v, void *record)
 static int lower_file_strings(struct lower *l, const struct json *list, const char *what, const char ***out,
                               size_t *count)
 {
-  if (list->kind != JSON_ARRAY) {
-    lower_refuse(l, list, "%s that is not a list", what);
+  if (!(*out = lower_items(l, list, sizeof **out, arena_printf(l->a, "%s that is not a list", what))))
     return -1;
-  }
-  *out = arena_alloc(l->a, (list->count + 1) * sizeof **out);
   *count = list->count;
   for (size_t i = 0; i < list->count; i++) {
     const char *s = lower_string(l, list->items[i], what);
@@ -349,11 +346,8 @@ static int lower_headers_set(struct lower *l, const struct json *v, void *record
 static int lower_headers_delete(struct lower *l, const struct json *list, void *record)
 {
   struct lowered_headers *h = record;
-  if (list->kind != JSON_ARRAY) {
-    lower_refuse(l, list, "header delete that is not a list");
+  if (!(h->delete_names = lower_items(l, list, sizeof *h->delete_names, "header delete that is not a list")))
     return -1;
-  }
-  h->delete_names = arena_alloc(l->a, (list->count + 1) * sizeof *h->delete_names);
   h->delete_pos = arena_alloc(l->a, (list->count + 1) * sizeof *h->delete_pos);
   int bad = 0;
   for (size_t i = 0; i < list->count; i++) {

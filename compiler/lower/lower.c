@@ -51,6 +51,17 @@ bool lower_is_true(const struct json *v)
   return v && v->kind == JSON_BOOL && v->boolean;
 }
 
+/* room for list's items as records of size bytes (and a zeroed spare), or
+ * NULL after refusing list with the words `refusal` when it is no list */
+void *lower_items(struct lower *l, const struct json *list, size_t size, const char *refusal)
+{
+  if (list->kind != JSON_ARRAY) {
+    lower_refuse(l, list, "%s", refusal);
+    return NULL;
+  }
+  return arena_alloc(l->a, (list->count + 1) * size);
+}
+
 /* a status code given as a number or a numeric string: 100..999, 0 when
  * absent, -1 after refusing (placeholders need a request) */
 int lower_status(struct lower *l, const struct json *v, const char *what)
@@ -90,11 +101,8 @@ static int lower_group(struct lower *l, const struct json *group, struct lowered
 
 static int lower_route_handlers(struct lower *l, const struct json *handle, struct lowered_route *r)
 {
-  if (handle->kind != JSON_ARRAY) {
-    lower_refuse(l, handle, "route handle that is not a list");
+  if (!(r->handlers = lower_items(l, handle, sizeof *r->handlers, "route handle that is not a list")))
     return -1;
-  }
-  r->handlers = arena_alloc(l->a, (handle->count + 1) * sizeof *r->handlers);
   r->handler_count = handle->count;
   int bad = 0;
   for (size_t i = 0; i < handle->count; i++)
@@ -141,11 +149,8 @@ int lower_routes(struct lower *l, const struct json *routes, struct lowered_rout
 {
   *out = NULL;
   *count = 0;
-  if (routes->kind != JSON_ARRAY) {
-    lower_refuse(l, routes, "routes that are not a list");
+  if (!(*out = lower_items(l, routes, sizeof **out, "routes that are not a list")))
     return -1;
-  }
-  *out = arena_alloc(l->a, (routes->count + 1) * sizeof **out);
   *count = routes->count;
   int bad = 0;
   for (size_t i = 0; i < routes->count; i++)
