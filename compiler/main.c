@@ -12,6 +12,7 @@
 #include "bpf/bpf.h"
 #include "bpf/lift.h"
 #include "explore/explore.h"
+#include "fmt/fmt.h"
 #include "frontend/frontend.h"
 #include "native/native.h"
 #include "options.h"
@@ -19,6 +20,7 @@
 #include "sign.h"
 #include "srcmap.h"
 #include "verify.h"
+#include "validate.h"
 #include "zsb/zsb.h"
 
 static int emit_text(const char *text)
@@ -78,6 +80,10 @@ int main(int argc, char **argv)
     return verify_main(argc - 1, argv + 1);
   if (argc > 1 && strcmp(argv[1], "sign") == 0)
     return sign_main(argc - 1, argv + 1);
+  if (argc > 1 && strcmp(argv[1], "fmt") == 0)
+    return fmt_main(argc - 1, argv + 1);
+  if (argc > 1 && strcmp(argv[1], "validate") == 0)
+    return validate_main(argc - 1, argv + 1);
   if (argc > 1 && strcmp(argv[1], "--version") == 0)
     return puts("zsc " ZSC_VERSION), 0;
   struct options opt;

@@ -16,6 +16,8 @@ static int options_usage(const char *problem)
   fputs("usage: zsc CADDYFILE -o OUT.zsb [--cc=clang|tcc] [--target=x86_64|aarch64] [--clang=PATH]\n"
         "       zsc --emit=ast|ir|json|lowered|c|bpf|caged-c|asm CADDYFILE [--cc=..] [--target=..] [--stdlib=code|names]\n"
         "       zsc adapt CADDYFILE\n"
+        "       zsc validate CADDYFILE\n"
+        "       zsc fmt [--overwrite] [--diff] [CADDYFILE|-]\n"
         "       zsc explore CADDYFILE [-o PAGE.html | --stdout] [--cc=..] [--target=..]\n"
         "       (--bpf-c=FILE builds FILE instead of the generated eBPF C, with the config of CADDYFILE)\n",
         stderr);

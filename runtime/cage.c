@@ -157,8 +157,11 @@ static void cage_clear_resident(struct cage *c, uint32_t off, size_t len)
  * there), are cleared after every call. */
 static void cage_clear_after_call(struct cage *c, uint32_t stack_size, int trapped)
 {
+  if (c->stack_reach)   /* all a program can reach, whatever it computed */
+    memset(c->base + ZS_CAGE_STACK_TOP - c->stack_reach, 0, c->stack_reach);
   if (trapped) {
-    cage_clear_resident(c, ZS_CAGE_STACK_OFF, ZS_CAGE_STACK_SIZE);
+    if (!c->stack_reach)
+      cage_clear_resident(c, ZS_CAGE_STACK_OFF, ZS_CAGE_STACK_SIZE);
     cage_clear_resident(c, ZS_CAGE_HEAP_OFF, ZS_CAGE_HEAP_SIZE);
     c->heap_dirty = 0;
     c->ctx.heap_top = 0;
@@ -167,7 +170,8 @@ static void cage_clear_after_call(struct cage *c, uint32_t stack_size, int trapp
   size_t declared = stack_size > c->stack_dirty ? stack_size : c->stack_dirty;
   if (declared > ZS_CAGE_STACK_SIZE)
     declared = ZS_CAGE_STACK_SIZE;
-  memset(c->base + ZS_CAGE_STACK_TOP - declared, 0, declared);
+  if (!c->stack_reach)
+    memset(c->base + ZS_CAGE_STACK_TOP - declared, 0, declared);
   if (c->ctx.heap_top > c->heap_dirty)
     c->heap_dirty = c->ctx.heap_top;
   c->ctx.heap_top = 0;
@@ -175,6 +179,25 @@ static void cage_clear_after_call(struct cage *c, uint32_t stack_size, int trapp
     c->heap_dirty = ZS_CAGE_HEAP_SIZE;
   memset(c->base + ZS_CAGE_HEAP_OFF, 0, c->heap_dirty);
   c->heap_dirty = 0;
+}
+
+int cage_set_stack_reach(struct cage *c, uint32_t bytes)
+{
+  size_t page = cage_page_size();
+  size_t reach = cage_round_up(bytes ? bytes : 1, page);
+  if (reach > ZS_CAGE_STACK_SIZE)
+    reach = ZS_CAGE_STACK_SIZE;
+  uint8_t *low = c->base + ZS_CAGE_STACK_OFF, *top = c->base + ZS_CAGE_STACK_TOP;
+  size_t below = ZS_CAGE_STACK_SIZE - reach;
+  /* what was there before goes (private anonymous pages read back as zeros) */
+  if (madvise(low, ZS_CAGE_STACK_SIZE, MADV_DONTNEED) < 0)
+    return -errno;
+  if (below && mprotect(low, below, PROT_NONE) < 0)
+    return -errno;
+  if (mprotect(top - reach, reach, PROT_READ | PROT_WRITE) < 0)
+    return -errno;
+  c->stack_reach = (uint32_t)reach;
+  return 0;
 }
 
 void cage_note_heap_write(struct cage *c, uint64_t ptr, uint64_t len)
@@ -215,7 +238,7 @@ int cage_readable(const struct cage *c, uint64_t ptr, uint64_t len)
 
 int cage_writable(const struct cage *c, uint64_t ptr, uint64_t len)
 {
-  (void)c;
-  return cage_range_in(ptr, len, ZS_CAGE_STACK_OFF, ZS_CAGE_STACK_SIZE) ||
+  uint32_t reach = c->stack_reach ? c->stack_reach : ZS_CAGE_STACK_SIZE;
+  return cage_range_in(ptr, len, ZS_CAGE_STACK_TOP - reach, reach) ||
          cage_range_in(ptr, len, ZS_CAGE_HEAP_OFF, ZS_CAGE_HEAP_SIZE);
 }

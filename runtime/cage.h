@@ -16,6 +16,10 @@ struct cage {
   size_t code_size;
   size_t heap_dirty;           /* bytes of heap (from its start) to clear after an invocation */
   uint32_t stack_dirty;        /* at least this many bytes below the stack top are cleared */
+  uint32_t stack_reach;        /* page-rounded bytes below the top the program may touch; the
+                                  rest of the stack region is PROT_NONE (0: all of it, unset) */
+  uint32_t req_dirty;          /* bytes of the request view the last request wrote (exec.c) */
+  const void *stack_owner;     /* what stack_reach was set for (exec.c: the blob) */
   long long budget;            /* polls allowed per invocation */
   struct zs_native_ctx ctx;    /* handed to guest code */
   sigjmp_buf trap_jmp;         /* where a trap returns to */
@@ -40,10 +44,17 @@ void cage_set_code(struct cage *c, const void *code, size_t len);
 
 /* Calls fn(ctx, r1, ZS_CAGE_STACK_TOP). Returns 0 with *r0 set, or a trap code
  * (enum zs_trap_code) when the program faulted or ran out of budget; the cage
- * is usable again either way. Afterwards the top max(stack_size, stack_dirty)
- * bytes of stack and heap_dirty bytes of heap are zeroed; after a trap every
- * page of stack and heap the program touched is. */
+ * is usable again either way. Afterwards the stack the program can reach
+ * (stack_reach; without one, the top max(stack_size, stack_dirty) bytes) and
+ * heap_dirty bytes of heap are zeroed; after a trap every page of stack and
+ * heap the program touched is. */
 unsigned cage_call(struct cage *c, zs_entry_fn fn, uint64_t r1, uint32_t stack_size, uint64_t *r0);
+
+/* Limits the stack to the top `bytes` (rounded up to a page, at least one):
+ * the rest of the region becomes PROT_NONE, so a program that reaches below
+ * the deepest frame the verifier proved traps, and everything it can touch
+ * is cleared after every call. 0 or -errno. */
+int cage_set_stack_reach(struct cage *c, uint32_t bytes);
 
 /* records that [ptr, ptr+len) of the heap was written (by a helper, or by
  * the runtime for the program), so it is cleared after the invocation */

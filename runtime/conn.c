@@ -27,40 +27,27 @@ int conn_append(struct conn *c, const char *data, size_t len)
   return 0;
 }
 
-static const char *conn_reason(int status)
-{
-  switch (status) {
-  case 400: return "Bad Request";
-  case 413: return "Request Entity Too Large";
-  case 414: return "Request-URI Too Long";
-  case 417: return "Expectation Failed";
-  case 431: return "Request Header Fields Too Large";
-  case 501: return "Not Implemented";
-  case 505: return "HTTP Version Not Supported";
-  case 502: return "Bad Gateway";
-  default: return "Internal Server Error";
-  }
-}
-
 /* the plain answer Go's server gives to input it cannot serve, then close */
 void conn_respond_error(struct worker *w, struct conn *c, int status)
 {
-  char buf[256];
-  const char *reason = conn_reason(status);
-  int n = snprintf(buf, sizeof buf,
-                   "HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\n"
-                   "Connection: close\r\n\r\n%d %s", status, reason, status, reason);
-  conn_append(c, buf, (size_t)n);
+  struct response *r = w->resp;
+  response_init_error(r, status);
+  struct response_framing f = {.version_minor = 1, .content_length = -1, .bare = 1};
+  int n = response_write_head(r, &f, c->out + c->out_len, CONN_OUT_CAP - c->out_len);
+  if (n > 0 && r->body_len <= CONN_OUT_CAP - c->out_len - (size_t)n) {
+    c->out_len += (size_t)n;
+    conn_append(c, r->body, r->body_len);
+  }
   c->close_after_send = 1;
-  c->body_active = 0;
-  c->state = CONN_IDLE;
+  c->ex.body_active = 0;
+  c->ex.phase = EXCHANGE_IDLE;
   loop_conn_flush(w, c);
 }
 
 /* drops the bytes before in_start when no request points into them */
 static void conn_compact(struct conn *c)
 {
-  if (c->state == CONN_BODY_WAIT || c->state == CONN_PROXY || c->in_start == 0)
+  if (c->ex.phase == EXCHANGE_BODY_WAIT || c->ex.phase == EXCHANGE_PROXY || c->in_start == 0)
     return;
   memmove(c->in, c->in + c->in_start, c->in_len - c->in_start);
   c->in_len -= c->in_start;
@@ -71,52 +58,52 @@ static void conn_compact(struct conn *c)
 static int conn_body_length(struct conn *c, int keep)
 {
   size_t avail = c->in_len - c->in_start;
-  size_t n = (uint64_t)c->body_left < avail ? (size_t)c->body_left : avail;
+  size_t n = (uint64_t)c->ex.body_left < avail ? (size_t)c->ex.body_left : avail;
   c->in_start += n;
-  c->body_left -= (int64_t)n;
+  c->ex.body_left -= (int64_t)n;
   if (keep)
-    c->body_kept += n;
-  return c->body_left == 0;
+    c->ex.body_kept += n;
+  return c->ex.body_left == 0;
 }
 
 /* chunked body: decoded, and when kept, moved down to body_start + body_kept */
 static int conn_body_chunked(struct conn *c, int keep)
 {
-  while (c->in_start < c->in_len && !c->chunk.done) {
+  while (c->in_start < c->in_len && !c->ex.chunk.done) {
     const char *data;
     size_t data_len;
-    int rc = http1_chunked_decode(&c->chunk, c->in + c->in_start, c->in_len - c->in_start,
+    int rc = http1_chunked_decode(&c->ex.chunk, c->in + c->in_start, c->in_len - c->in_start,
                                   &data, &data_len);
     if (rc < 0)
       return rc;
     if (keep && data_len) {
-      memmove(c->in + c->body_start + c->body_kept, data, data_len);
-      c->body_kept += data_len;
+      memmove(c->in + c->ex.body_start + c->ex.body_kept, data, data_len);
+      c->ex.body_kept += data_len;
     }
     c->in_start += (size_t)rc;
   }
-  return c->chunk.done;
+  return c->ex.chunk.done;
 }
 
 /* advances the current request's body; 1 when it is complete */
 static int conn_body_step(struct worker *w, struct conn *c)
 {
-  int keep = c->state == CONN_BODY_WAIT;
-  int rc = c->body_chunked ? conn_body_chunked(c, keep) : conn_body_length(c, keep);
+  int keep = c->ex.phase == EXCHANGE_BODY_WAIT;
+  int rc = c->ex.body_chunked ? conn_body_chunked(c, keep) : conn_body_length(c, keep);
   if (rc < 0) {
-    if (c->state == CONN_BODY_WAIT)
+    if (c->ex.phase == EXCHANGE_BODY_WAIT)
       conn_respond_error(w, c, http1_error_status(rc));
     else
       c->close_after_send = 1;   /* the answer is out; the framing is lost */
-    c->body_active = 0;
+    c->ex.body_active = 0;
     return -1;
   }
   if (rc == 0)
     return 0;
-  c->body_active = 0;
-  if (c->state == CONN_BODY_WAIT) {
-    c->state = CONN_PROXY;
-    proxy_start(w, c, c->in + c->body_start, c->body_kept);
+  c->ex.body_active = 0;
+  if (c->ex.phase == EXCHANGE_BODY_WAIT) {
+    c->ex.phase = EXCHANGE_PROXY;
+    proxy_start(w, c, c->in + c->ex.body_start, c->ex.body_kept);
   }
   return 1;
 }
@@ -132,10 +119,10 @@ static void conn_start_file(struct worker *w, struct conn *c, struct response *r
     close(r->file_fd);
     return;
   }
-  c->file_fd = r->file_fd;
-  c->file_off = r->file_offset;
-  c->file_left = r->file_len;
-  c->state = CONN_FILE;
+  c->ex.file_fd = r->file_fd;
+  c->ex.file_off = r->file_offset;
+  c->ex.file_left = r->file_len;
+  c->ex.phase = EXCHANGE_FILE;
   loop_conn_read_file(w, c);
 }
 
@@ -144,15 +131,15 @@ static void conn_respond_decision(struct worker *w, struct conn *c)
 {
   struct response *r = w->resp;
   r->file_fd = -1;
-  if (response_from_decision(w->blob, w->dec, &c->req, r) < 0) {
+  if (response_from_decision(w->blob, w->dec, &c->ex.req, r) < 0) {
     conn_respond_error(w, c, 500);
     return;
   }
-  int keep_alive = c->req.keep_alive && !w->stopping && w->dec->action != ZS_ACT_RESPOND_CLOSE &&
-                   !(c->req.expect_continue && c->body_active);
-  int head = conn_is_head(&c->req);
+  int keep_alive = c->ex.req.keep_alive && !w->stopping && w->dec->action != ZS_ACT_RESPOND_CLOSE &&
+                   !(c->ex.req.expect_continue && c->ex.body_active);
+  int head = conn_is_head(&c->ex.req);
   r->head_request = head;
-  int n = response_serialize_head(r, c->req.version_minor, keep_alive, c->out + c->out_len,
+  int n = response_serialize_head(r, c->ex.req.version_minor, keep_alive, c->out + c->out_len,
                                   CONN_OUT_CAP - c->out_len);
   size_t body_len = head ? 0 : r->body_len;
   if (n < 0 || body_len > CONN_OUT_CAP - c->out_len - (size_t)n) {
@@ -169,57 +156,35 @@ static void conn_respond_decision(struct worker *w, struct conn *c)
     conn_start_file(w, c, r, head);
 }
 
-/* header ops outlive w->dec: the upstream answers after other requests ran */
-static int conn_keep_ops(struct conn *c, const struct exec_decision *dec)
-{
-  c->op_count = 0;
-  c->op_used = 0;
-  for (size_t i = 0; i < dec->op_count; i++) {
-    const struct exec_header_op *op = &dec->ops[i];
-    if (op->name_len + op->value_len > CONN_OPS_CAP - c->op_used)
-      return -ENOSPC;
-    struct conn_op *k = &c->ops[c->op_count++];
-    k->op = op->op;
-    k->name_off = (uint32_t)c->op_used;
-    k->name_len = (uint32_t)op->name_len;
-    memcpy(c->op_bytes + c->op_used, op->name, op->name_len);
-    c->op_used += op->name_len;
-    k->value_off = (uint32_t)c->op_used;
-    k->value_len = (uint32_t)op->value_len;
-    memcpy(c->op_bytes + c->op_used, op->value, op->value_len);
-    c->op_used += op->value_len;
-  }
-  return 0;
-}
-
 static void conn_begin_proxy(struct worker *w, struct conn *c)
 {
-  if (conn_keep_ops(c, w->dec) < 0 || proxy_prepare(w, c, w->dec) < 0) {
+  /* header ops outlive w->dec: the upstream answers after other requests ran */
+  if (exchange_keep_ops(&c->ex, w->dec) < 0 || proxy_prepare(w, c, w->dec) < 0) {
     conn_respond_error(w, c, 500);
     return;
   }
-  c->resp_keep_alive = c->req.keep_alive && !w->stopping;
-  c->body_start = c->in_start;
-  c->body_kept = 0;
-  if (!c->body_active) {
-    c->state = CONN_PROXY;
+  c->ex.resp_keep_alive = c->ex.req.keep_alive && !w->stopping;
+  c->ex.body_start = c->in_start;
+  c->ex.body_kept = 0;
+  if (!c->ex.body_active) {
+    c->ex.phase = EXCHANGE_PROXY;
     proxy_start(w, c, NULL, 0);
     return;
   }
-  if (!c->body_chunked && c->body_left > PROXY_MAX_BODY) {
+  if (!c->ex.body_chunked && c->ex.body_left > PROXY_MAX_BODY) {
     conn_respond_error(w, c, 413);
     return;
   }
-  if (c->body_chunked && (c->chunk.max_body == 0 || c->chunk.max_body > PROXY_MAX_BODY))
-    c->chunk.max_body = PROXY_MAX_BODY;
-  if (c->req.expect_continue && c->in_start == c->in_len)
+  if (c->ex.body_chunked && (c->ex.chunk.max_body == 0 || c->ex.chunk.max_body > PROXY_MAX_BODY))
+    c->ex.chunk.max_body = PROXY_MAX_BODY;
+  if (c->ex.req.expect_continue && c->in_start == c->in_len)
     conn_append(c, "HTTP/1.1 100 Continue\r\n\r\n", 25);
-  c->state = CONN_BODY_WAIT;
+  c->ex.phase = EXCHANGE_BODY_WAIT;
 }
 
 static void conn_dispatch(struct worker *w, struct conn *c)
 {
-  int rc = exec_request(w->blob, &w->cage, c->server, &c->req, &c->info, w->dec);
+  int rc = exec_request(w->blob, &w->cage, c->server, &c->ex.req, &c->info, w->dec);
   if (rc < 0) {
     /* a bad escape or target is Go's 400; a request too big for the view is 431 */
     conn_respond_error(w, c, rc == -EINVAL ? 400 : rc == -E2BIG || rc == -ENOSPC ? 431 : 500);
@@ -243,7 +208,7 @@ static int conn_next_request(struct worker *w, struct conn *c)
   }
   if (!c->head_start_ms)
     c->head_start_ms = w->now_ms;
-  int rc = http1_parse_request(c->in + c->in_start, avail, &c->req);
+  int rc = http1_parse_request(c->in + c->in_start, avail, &c->ex.req);
   if (rc == HTTP1_ERR_MORE)
     return 0;
   if (rc < 0) {
@@ -253,14 +218,14 @@ static int conn_next_request(struct worker *w, struct conn *c)
   c->head_start_ms = 0;
   c->in_start += (size_t)rc;
   long long max_body = w->opt->max_body > 0 ? w->opt->max_body : (10 << 20);
-  if (c->req.content_length > max_body) {
+  if (c->ex.req.content_length > max_body) {
     conn_respond_error(w, c, 413);
     return 0;
   }
-  c->body_chunked = c->req.chunked;
-  c->body_left = c->req.content_length > 0 ? c->req.content_length : 0;
-  c->chunk = (struct http1_chunked){.max_body = (uint64_t)max_body};
-  c->body_active = c->body_chunked || c->body_left > 0;
+  c->ex.body_chunked = c->ex.req.chunked;
+  c->ex.body_left = c->ex.req.content_length > 0 ? c->ex.req.content_length : 0;
+  c->ex.chunk = (struct http1_chunked){.max_body = (uint64_t)max_body};
+  c->ex.body_active = c->ex.body_chunked || c->ex.body_left > 0;
   conn_dispatch(w, c);
   return 1;
 }
@@ -268,12 +233,12 @@ static int conn_next_request(struct worker *w, struct conn *c)
 void conn_on_input(struct worker *w, struct conn *c)
 {
   while (!c->closing && !c->close_after_send) {
-    if (c->body_active) {
+    if (c->ex.body_active) {
       if (conn_body_step(w, c) <= 0)
         break;
       continue;
     }
-    if (c->state != CONN_IDLE || c->out_len + CONN_HEADROOM > CONN_OUT_CAP)
+    if (c->ex.phase != EXCHANGE_IDLE || c->out_len + CONN_HEADROOM > CONN_OUT_CAP)
       break;
     if (!conn_next_request(w, c))
       break;
@@ -286,16 +251,16 @@ void conn_on_input(struct worker *w, struct conn *c)
 
 void conn_on_sent(struct worker *w, struct conn *c)
 {
-  if (c->state == CONN_FILE && c->file_left > 0) {
+  if (c->ex.phase == EXCHANGE_FILE && c->ex.file_left > 0) {
     loop_conn_read_file(w, c);
     return;
   }
-  if (c->state == CONN_PROXY) {
+  if (c->ex.phase == EXCHANGE_PROXY) {
     proxy_on_client_sent(w, c);
     return;
   }
   int more = c->in_len > c->in_start;
-  if (c->close_after_send || (w->stopping && !more) || (c->peer_eof && !more && !c->body_active)) {
+  if (c->close_after_send || (w->stopping && !more) || (c->peer_eof && !more && !c->ex.body_active)) {
     loop_conn_close(w, c);
     return;
   }
@@ -309,22 +274,27 @@ void conn_on_file_read(struct worker *w, struct conn *c, int res)
     return;
   }
   c->out_len += (size_t)res;
-  c->file_off += (uint64_t)res;
-  c->file_left -= (uint64_t)res;
-  if (c->file_left == 0) {
-    close(c->file_fd);
-    c->file_fd = -1;
-    c->state = CONN_IDLE;
+  c->ex.file_off += (uint64_t)res;
+  c->ex.file_left -= (uint64_t)res;
+  if (c->ex.file_left == 0) {
+    close(c->ex.file_fd);
+    c->ex.file_fd = -1;
+    c->ex.phase = EXCHANGE_IDLE;
   }
   loop_conn_flush(w, c);
+}
+
+void conn_on_close(struct worker *w, struct conn *c)
+{
+  proxy_detach(w, c);
 }
 
 /* the upstream exchange is over; the connection goes back to reading */
 void conn_finish_exchange(struct worker *w, struct conn *c)
 {
-  c->state = CONN_IDLE;
-  c->up = NULL;
-  if (!c->resp_keep_alive)
+  c->ex.phase = EXCHANGE_IDLE;
+  c->ex.up = NULL;
+  if (!c->ex.resp_keep_alive)
     c->close_after_send = 1;
   if (c->out_len > c->out_sent)
     loop_conn_flush(w, c);

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include "../abi/cage.h"
 #include "../abi/request.h"
@@ -98,54 +99,36 @@ static int exec_starts_with_ci(const char *s, size_t n, const char *prefix)
   return 1;
 }
 
-/* Splits the request target into authority (absolute-form only), path and
- * query, as Go's url.ParseRequestURI does for the forms HTTP/1.1 allows. */
-static int exec_split_target(struct helper_state *st, const char **authority, size_t *authority_len)
+/* Splits the request target into path and query, as Go's url.ParseRequestURI
+ * does for the forms HTTP/1.1 allows; the parser found where an absolute-form
+ * target's authority ends (req->origin_at). An empty path is "/", as Go sends it. */
+static int exec_split_target(struct helper_state *st)
 {
-  const char *t = st->req->target;
-  size_t n = st->req->target_len;
-  *authority = NULL;
-  *authority_len = 0;
-  size_t skip = exec_starts_with_ci(t, n, "http://") ? 7 : exec_starts_with_ci(t, n, "https://") ? 8 : 0;
-  if (skip) {
-    const char *slash = memchr(t + skip, '/', n - skip);
-    size_t end = slash ? (size_t)(slash - t) : n;
-    *authority = t + skip;
-    *authority_len = end - skip;
-    t += end;
-    n -= end;
-  } else if (n == 0 || (t[0] != '/' && !(n == 1 && t[0] == '*'))) {
+  const char *t = st->req->target + st->req->origin_at;
+  size_t n = st->req->target_len - st->req->origin_at;
+  if (st->req->origin_at == 0 && (n == 0 || (t[0] != '/' && !(n == 1 && t[0] == '*'))))
     return -EINVAL;
-  }
   const char *q = memchr(t, '?', n);
   st->path_raw = t;
   st->path_raw_len = q ? (size_t)(q - t) : n;
+  if (st->path_raw_len == 0) {
+    st->path_raw = "/";
+    st->path_raw_len = 1;
+  }
   st->query = q ? q + 1 : "";
-  st->query_len = q ? n - st->path_raw_len - 1 : 0;
+  st->query_len = q ? (size_t)(t + n - q) - 1 : 0;
   st->orig_uri = t;
   st->orig_uri_len = n;
   return 0;
 }
 
-static const struct http_header *exec_find_header(const struct http_request *req, const char *name)
+/* the Host the parser chose: an absolute-form authority over the field (RFC
+ * 9112 3.2.2), so matchers, placeholders and the proxy see one host */
+static int exec_pick_host(struct helper_state *st)
 {
-  size_t k = strlen(name);
-  for (size_t i = 0; i < req->header_count; i++)
-    if (req->headers[i].name_len == k && exec_starts_with_ci(req->headers[i].name, k, name))
-      return &req->headers[i];
-  return NULL;
-}
-
-/* the Host: the absolute-form authority wins over the header, as in Go */
-static int exec_pick_host(struct helper_state *st, const char *authority, size_t authority_len)
-{
-  const struct http_header *h = exec_find_header(st->req, "host");
-  if (authority && authority_len > 0) {
-    st->hostport = authority;
-    st->hostport_len = authority_len;
-  } else if (h) {
-    st->hostport = h->value;
-    st->hostport_len = h->value_len;
+  if (st->req->host) {
+    st->hostport = st->req->host;
+    st->hostport_len = st->req->host_len;
   } else if (st->req->version_minor >= 1) {
     return -EINVAL;   /* HTTP/1.1 requires Host (Go answers 400) */
   } else {
@@ -170,8 +153,11 @@ static int exec_view_host(struct exec_view *v, const struct helper_state *st, st
   return exec_view_put(v, h, n, 1, out);
 }
 
-static int exec_view_headers(struct exec_view *v, const struct http_request *req, struct zs_req *view)
+/* the header fields as sent, but Host is the request's Host: an absolute-form
+ * target's authority replaces the field for header matchers too */
+static int exec_view_headers(struct exec_view *v, const struct helper_state *st, struct zs_req *view)
 {
+  const struct http_request *req = st->req;
   uint32_t at = exec_view_alloc(v, req->header_count * sizeof(struct zs_req_header));
   if (at == 0 && req->header_count > 0)
     return -E2BIG;
@@ -179,9 +165,11 @@ static int exec_view_headers(struct exec_view *v, const struct http_request *req
   for (size_t i = 0; i < req->header_count; i++) {
     const struct http_header *h = &req->headers[i];
     struct zs_req_header out;
+    int host = h->name_len == 4 && exec_starts_with_ci(h->name, 4, "host");
     if (exec_view_put(v, h->name, h->name_len, 0, &out.name) < 0 ||
         exec_view_put(v, h->name, h->name_len, 1, &out.name_lc) < 0 ||
-        exec_view_put(v, h->value, h->value_len, 0, &out.value) < 0)
+        exec_view_put(v, host ? st->hostport : h->value, host ? st->hostport_len : h->value_len,
+                      0, &out.value) < 0)
       return -E2BIG;
     memcpy(&hdrs[i], &out, sizeof out);
   }
@@ -193,11 +181,9 @@ static int exec_view_headers(struct exec_view *v, const struct http_request *req
 static int exec_view_build(struct helper_state *st, struct exec_view *v, unsigned server)
 {
   struct zs_req view = { .abi_version = ZS_ABI_VERSION, .server = server };
-  const char *authority;
-  size_t authority_len;
-  int rc = exec_split_target(st, &authority, &authority_len);
+  int rc = exec_split_target(st);
   if (rc == 0)
-    rc = exec_pick_host(st, authority, authority_len);
+    rc = exec_pick_host(st);
   if (rc < 0)
     return rc;
   v->used = sizeof(struct zs_req);
@@ -209,7 +195,7 @@ static int exec_view_build(struct helper_state *st, struct exec_view *v, unsigne
       (rc = exec_view_put(v, st->path_raw, st->path_raw_len, 0, &view.path_raw)) < 0 ||
       (rc = exec_view_put(v, st->query, st->query_len, 0, &view.query)) < 0 ||
       (rc = exec_view_host(v, st, &view.host)) < 0 ||
-      (rc = exec_view_headers(v, st->req, &view)) < 0)
+      (rc = exec_view_headers(v, st, &view)) < 0)
     return rc;
   memcpy(v->host, &view, sizeof view);
   st->dec->path = exec_view_ptr(v, view.path.ptr);
@@ -277,6 +263,35 @@ static void exec_take_action(const struct blob *blob, uint64_t r0, struct exec_d
   dec->action_id = id;
 }
 
+/* the deepest stack any entry of the blob uses, as the verifier proved it */
+static uint32_t exec_stack_reach(const struct blob *blob)
+{
+  uint32_t reach = ZS_MAX_FRAME_STACK;
+  for (size_t i = 0; i < blob->entry_count; i++)
+    if (blob->entries[i].stack_size > reach)
+      reach = blob->entries[i].stack_size;
+  return reach;
+}
+
+/* the stack below the blob's deepest frame is PROT_NONE: a program cannot
+ * leave anything where the per-call clearing would not reach it */
+static int exec_limit_stack(struct cage *cage, const struct blob *blob)
+{
+  if (cage->stack_owner == blob)
+    return 0;
+  int rc = cage_set_stack_reach(cage, exec_stack_reach(blob));
+  if (rc == 0)
+    cage->stack_owner = blob;
+  return rc;
+}
+
+uint64_t exec_clock_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
 int exec_cage_create(struct cage *cage, const struct blob *blob)
 {
   int rc = cage_create(cage, blob->rodata, blob->rodata_size, helper_table, ZS_HELPER_COUNT, NULL);
@@ -298,9 +313,17 @@ int exec_request(const struct blob *blob, struct cage *cage, unsigned server,
   st.req = req;
   st.conn = conn;
   st.value_len = 0;
+  st.deadline_ms = exec_clock_ms() + EXEC_WALL_MS;
   struct exec_view view = { .host = cage->req_host };
   exec_decision_reset(out);
-  int rc = exec_view_build(&st, &view, server);
+  int rc = exec_limit_stack(cage, blob);
+  if (rc < 0)
+    return rc;
+  /* the view is all zeros but for this request's bytes: nothing of an
+   * earlier one (a cookie) is there to read past the end of this one */
+  memset(cage->req_host, 0, cage->req_dirty);
+  rc = exec_view_build(&st, &view, server);
+  cage->req_dirty = view.used;
   if (rc < 0)
     return rc;
   st.view_used = view.used;
@@ -314,6 +337,7 @@ int exec_request(const struct blob *blob, struct cage *cage, unsigned server,
   unsigned trap = cage_call(cage, (zs_entry_fn)(void *)(blob->code + e->code_offset),
                             ZS_CAGE_REQ_OFF, e->stack_size, &r0);
   cage->ctx.host = NULL;
+  cage->req_dirty = st.view_used;   /* path rewrites wrote past the first view */
   out->trapped = trap != 0;
   out->trap_code = trap;
   if (!trap)

@@ -13,6 +13,7 @@
 #define EXEC_MAX_HEADER_OPS 64
 #define EXEC_MAX_BODY       (256 * 1024)
 #define EXEC_MAX_VALUE      (16 * 1024)
+#define EXEC_WALL_MS        500          /* a request's program runs at most this long */
 
 struct exec_header_op {
   enum zs_header_op op;
@@ -41,6 +42,9 @@ struct exec_decision {
   char storage[EXEC_MAX_BODY + 4 * EXEC_MAX_VALUE];  /* backing bytes for the above */
   size_t storage_used;
 };
+
+/* a cheap monotonic clock in milliseconds (the coarse clock: a vDSO read) */
+uint64_t exec_clock_ms(void);
 
 struct blob;                   /* loader.h */
 struct cage;                   /* cage.h */

@@ -20,6 +20,20 @@ static struct helper_state *helper_state_of(struct zs_native_ctx *ctx)
   return ctx->host;
 }
 
+/* The poll budget counts back-edges, which cost nanoseconds; a helper can
+ * copy kilobytes. So every helper call takes one poll plus one per
+ * HELPER_BYTES_PER_POLL bytes it touches, and checks the request's wall-clock
+ * deadline: lifted code between two helper calls is bounded by the budget
+ * alone, so this is the one place a deadline needs checking. Out of either,
+ * the request traps as a runaway loop does. */
+static void helper_charge(struct zs_native_ctx *ctx, uint64_t bytes)
+{
+  struct helper_state *st = helper_state_of(ctx);
+  ctx->budget -= 1 + (long long)(bytes / HELPER_BYTES_PER_POLL);
+  if (ctx->budget < 0 || exec_clock_ms() > st->deadline_ms)
+    ctx->trap(ctx, ZS_TRAP_BUDGET);
+}
+
 /* guest memory known to be readable: the window offset as a host pointer */
 static const char *helper_guest(struct helper_state *st, uint64_t ptr)
 {
@@ -148,6 +162,7 @@ static unsigned long long helper_resp_status(struct zs_native_ctx *ctx, unsigned
                                              unsigned long long r4, unsigned long long r5)
 {
   (void)r2, (void)r3, (void)r4, (void)r5;
+  helper_charge(ctx, 0);
   if (status < 100 || status > 999)
     return HELPER_ERR(EINVAL);
   helper_state_of(ctx)->dec->status = (int)status;
@@ -176,6 +191,7 @@ static unsigned long long helper_buf_reset(struct zs_native_ctx *ctx, unsigned l
                                            unsigned long long r4, unsigned long long r5)
 {
   (void)r2, (void)r3, (void)r4, (void)r5;
+  helper_charge(ctx, 0);
   char *buf;
   size_t *len, cap;
   if (helper_slot(helper_state_of(ctx), slot, &buf, &len, &cap) < 0)
@@ -190,6 +206,7 @@ static unsigned long long helper_buf_lit(struct zs_native_ctx *ctx, unsigned lon
 {
   (void)r4, (void)r5;
   struct helper_state *st = helper_state_of(ctx);
+  helper_charge(ctx, n);
   char *buf;
   size_t *len, cap;
   if (helper_slot(st, slot, &buf, &len, &cap) < 0 || !cage_readable(st->cage, ptr, n))
@@ -212,6 +229,7 @@ static unsigned long long helper_buf_var(struct zs_native_ctx *ctx, unsigned lon
   if (helper_slot(st, slot, &buf, &len, &cap) < 0)
     return HELPER_ERR(EINVAL);
   long n = helper_var_value(st, (unsigned)id, buf + *len, cap - *len);
+  helper_charge(ctx, n > 0 ? (uint64_t)n : 0);
   if (n < 0)
     return (unsigned long long)(long long)n;
   *len += (size_t)n;
@@ -252,6 +270,7 @@ static unsigned long long helper_resp_header(struct zs_native_ctx *ctx, unsigned
   struct helper_state *st = helper_state_of(ctx);
   struct exec_decision *dec = st->dec;
   size_t value_len = st->value_len;
+  helper_charge(ctx, n + value_len);
   st->value_len = 0;
   if (op > ZS_HDR_DELETE || !cage_readable(st->cage, ptr, n))
     return HELPER_ERR(EFAULT);
@@ -360,6 +379,7 @@ static unsigned long long helper_path_strip_prefix(struct zs_native_ctx *ctx, un
 {
   (void)r3, (void)r4, (void)r5;
   struct helper_state *st = helper_state_of(ctx);
+  helper_charge(ctx, n + 4 * st->path_raw_len);   /* cleaned, copied, decoded, matched */
   if (!cage_readable(st->cage, ptr, n))
     return HELPER_ERR(EFAULT);
   if (helper_clean_path(st, memmem(helper_guest(st, ptr), n, "//", 2) == NULL) < 0)
@@ -387,8 +407,10 @@ static unsigned long long helper_var_set(struct zs_native_ctx *ctx, unsigned lon
   struct helper_state *st = helper_state_of(ctx);
   char *buf;
   size_t *len, cap;
+  helper_charge(ctx, 0);
   if (id != ZS_VAR_root || helper_slot(st, slot, &buf, &len, &cap) < 0)
     return HELPER_ERR(EINVAL);
+  helper_charge(ctx, *len);
   char *root = helper_store(st->dec, buf, *len + 1);
   if (!root)
     return HELPER_ERR(ENOSPC);
@@ -405,8 +427,9 @@ static unsigned long long helper_var_len(struct zs_native_ctx *ctx, unsigned lon
 {
   (void)r2, (void)r3, (void)r4, (void)r5;
   char scratch[EXEC_MAX_VALUE];
-  return (unsigned long long)(long long)helper_var_value(helper_state_of(ctx), (unsigned)id,
-                                                          scratch, sizeof scratch);
+  long n = helper_var_value(helper_state_of(ctx), (unsigned)id, scratch, sizeof scratch);
+  helper_charge(ctx, n > 0 ? (uint64_t)n : 0);
+  return (unsigned long long)(long long)n;
 }
 
 static unsigned long long helper_var_read(struct zs_native_ctx *ctx, unsigned long long id,
@@ -419,6 +442,7 @@ static unsigned long long helper_var_read(struct zs_native_ctx *ctx, unsigned lo
     return HELPER_ERR(EFAULT);
   char scratch[EXEC_MAX_VALUE];
   long n = helper_var_value(st, (unsigned)id, scratch, sizeof scratch);
+  helper_charge(ctx, n > 0 ? (uint64_t)n : 0);
   if (n < 0)
     return (unsigned long long)(long long)n;
   if (offset >= (unsigned long long)n)

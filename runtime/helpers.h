@@ -14,6 +14,9 @@
 
 struct cage;
 
+/* helper calls take a poll per this many bytes they touch, on top of one */
+#define HELPER_BYTES_PER_POLL 16
+
 struct helper_state {
   struct cage *cage;
   struct exec_decision *dec;
@@ -28,6 +31,7 @@ struct helper_state {
   const char *orig_uri;        /* path and query as sent */
   size_t orig_uri_len;
   uint32_t view_used;          /* bytes of the request region in use (exec.c) */
+  uint64_t deadline_ms;        /* exec_clock_ms() past which a helper call traps */
   char value[EXEC_MAX_VALUE];  /* build buffer 1 */
   size_t value_len;
 };

@@ -28,6 +28,12 @@ struct http_request {
   int chunked;                 /* Transfer-Encoding: chunked */
   int keep_alive;              /* after Connection and version rules */
   int expect_continue;
+  /* The Host the request is for (RFC 9112 3.2.2): the authority of an
+   * absolute-form target, else the Host field; routing, placeholders and
+   * the proxy all use this one. NULL for HTTP/1.0 without either. */
+  const char *host;
+  size_t host_len;
+  size_t origin_at;            /* where the path of the target starts (after an authority) */
 };
 
 /* where the request came in */

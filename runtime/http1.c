@@ -56,27 +56,30 @@ int http1_token_eq(const char *s, size_t len, const char *lit)
 }
 
 /* Calls fn on each element of a comma-separated list, OWS trimmed, empty
- * elements skipped (RFC 9110 §5.6.1); stops at the first non-zero result. */
-static int list_each(const char *v, size_t len,
+ * elements skipped (RFC 9110 §5.6.1) unless keep_empty (framing fields are
+ * read strictly); stops at the first non-zero result. */
+static int list_each(const char *v, size_t len, int keep_empty,
                      int (*fn)(void *arg, const char *elem, size_t elem_len), void *arg)
 {
   size_t i = 0;
-  while (i < len) {
+  for (;;) {
     size_t start = i;
     while (i < len && v[i] != ',')
       i++;
-    size_t end = i++;
+    size_t end = i;
     while (start < end && is_ows(v[start]))
       start++;
     while (end > start && is_ows(v[end - 1]))
       end--;
-    if (end > start) {
+    if (end > start || keep_empty) {
       int rc = fn(arg, v + start, end - start);
       if (rc)
         return rc;
     }
+    if (i >= len)
+      return 0;
+    i++;   /* the comma; a trailing one leaves an empty last element */
   }
-  return 0;
 }
 
 static int match_token(void *arg, const char *elem, size_t elem_len)
@@ -86,7 +89,7 @@ static int match_token(void *arg, const char *elem, size_t elem_len)
 
 int http1_list_has(const char *value, size_t len, const char *token)
 {
-  return list_each(value, len, match_token, (void *)token);
+  return list_each(value, len, 0, match_token, (void *)token);
 }
 
 /* CRLF; a bare LF or CR is malformed (lenient line endings enable smuggling) */
@@ -241,6 +244,10 @@ struct coding_state {
 static int take_coding(void *arg, const char *elem, size_t elem_len)
 {
   struct coding_state *st = arg;
+  if (elem_len == 0) {
+    st->bad = 1;   /* "chunked," or ",chunked": no guessing what a peer made of it */
+    return 0;
+  }
   if (st->chunked_last)
     st->bad = 1;
   st->chunked_last = http1_token_eq(elem, elem_len, "chunked");
@@ -253,6 +260,7 @@ struct framing {
   int64_t content_length;
   struct coding_state te;
   int host_count;
+  const struct http_header *host;
   int conn_close, conn_keep_alive;
   int expect_continue, expect_other;
 };
@@ -264,11 +272,12 @@ static int framing_take(struct framing *f, const struct http_header *h)
   if (http1_token_eq(h->name, h->name_len, "transfer-encoding")) {
     f->te.seen = 1;
     int before = f->te.chunked_last || f->te.others;
-    list_each(h->value, h->value_len, take_coding, &f->te);
+    list_each(h->value, h->value_len, 1, take_coding, &f->te);
     if (!before && !f->te.chunked_last && !f->te.others)
       f->te.bad = 1;   /* an empty Transfer-Encoding */
   } else if (http1_token_eq(h->name, h->name_len, "host")) {
     f->host_count++;
+    f->host = h;
   } else if (http1_token_eq(h->name, h->name_len, "connection")) {
     f->conn_close |= http1_list_has(h->value, h->value_len, "close");
     f->conn_keep_alive |= http1_list_has(h->value, h->value_len, "keep-alive");
@@ -300,6 +309,91 @@ static int keep_alive_for(const struct framing *f, int version_minor)
   return version_minor >= 1 || f->conn_keep_alive;
 }
 
+static int host_hex(char c)
+{
+  return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+}
+
+/* reg-name bytes (RFC 3986 3.2.2): unreserved, sub-delims, '%' of a pct-encoding */
+static int is_host_char(unsigned char c)
+{
+  return ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || (c >= '0' && c <= '9') ||
+         (c && strchr("-._~!$&'()*+,;=%", c) != NULL);
+}
+
+int http1_host_valid(const char *s, size_t n)
+{
+  size_t i = 0;
+  if (n > 0 && s[0] == '[') {
+    const char *end = memchr(s, ']', n);
+    if (!end || !memchr(s, ':', (size_t)(end - s)))
+      return 0;
+    for (i = 1; s + i < end; i++)
+      if (!is_host_char((unsigned char)s[i]) && s[i] != ':')
+        return 0;
+    i++;
+  } else {
+    for (; i < n && s[i] != ':'; i++) {
+      if (!is_host_char((unsigned char)s[i]))
+        return 0;
+      if (s[i] == '%' && (i + 2 >= n || !host_hex(s[i + 1]) || !host_hex(s[i + 2])))
+        return 0;
+    }
+  }
+  if (i == n)
+    return 1;
+  if (s[i] != ':')
+    return 0;
+  for (i++; i < n; i++)
+    if (s[i] < '0' || s[i] > '9')
+      return 0;
+  return 1;
+}
+
+static int starts_with_ci(const char *s, size_t n, const char *lit)
+{
+  size_t k = strlen(lit);
+  return n >= k && http1_token_eq(s, k, lit);
+}
+
+/* absolute-form = "http" ["s"] "://" authority path-abempty [ "?" query ]:
+ * the authority's bytes, and where the origin part starts */
+static void target_authority(struct http_request *out, const char **auth, size_t *auth_len)
+{
+  const char *t = out->target;
+  size_t n = out->target_len;
+  size_t skip = starts_with_ci(t, n, "http://") ? 7 : starts_with_ci(t, n, "https://") ? 8 : 0;
+  *auth = NULL;
+  *auth_len = 0;
+  out->origin_at = 0;
+  if (!skip)
+    return;
+  size_t end = skip;
+  while (end < n && t[end] != '/' && t[end] != '?')
+    end++;
+  *auth = t + skip;
+  *auth_len = end - skip;
+  out->origin_at = end;
+}
+
+/* RFC 9112 3.2 and 3.2.2: a valid Host field (one, and required for 1.1, as
+ * Go requires it), a valid authority, and the authority wins over the field */
+static int request_host(struct http_request *out, const struct framing *f)
+{
+  if (f->host_count > 1 || (out->version_minor == 1 && f->host_count == 0))
+    return HTTP1_ERR_BAD;
+  if (f->host && !http1_host_valid(f->host->value, f->host->value_len))
+    return HTTP1_ERR_BAD;
+  const char *auth;
+  size_t auth_len;
+  target_authority(out, &auth, &auth_len);
+  if (auth && !http1_host_valid(auth, auth_len))
+    return HTTP1_ERR_BAD;
+  out->host = auth_len ? auth : f->host ? f->host->value : NULL;
+  out->host_len = auth_len ? auth_len : f->host ? f->host->value_len : 0;
+  return 0;
+}
+
 /* RFC 9112 §6.1, §6.3 and §3.2: one framing or none, Host for 1.1 */
 static int request_semantics(struct http_request *out)
 {
@@ -307,8 +401,9 @@ static int request_semantics(struct http_request *out)
   int rc = framing_scan(&f, out->headers, out->header_count);
   if (rc)
     return rc;
-  if (f.host_count > 1 || (out->version_minor == 1 && f.host_count == 0))
-    return HTTP1_ERR_BAD;
+  rc = request_host(out, &f);
+  if (rc)
+    return rc;
   if (f.te.seen) {
     if (f.content_length >= 0 || out->version_minor == 0 || f.te.bad)
       return HTTP1_ERR_BAD;

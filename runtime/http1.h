@@ -78,6 +78,10 @@ struct http1_chunked {
 int http1_chunked_decode(struct http1_chunked *d, const char *buf, size_t len,
                          const char **data, size_t *data_len);
 
+/* host [ ":" port ] as RFC 9112 3.2 / RFC 3986 3.2.2 allow it in Host and
+ * in an absolute-form authority (IP-literal, IPv4, reg-name; empty allowed) */
+int http1_host_valid(const char *s, size_t n);
+
 /* case-insensitive comparison of a header name or token with a literal */
 int http1_token_eq(const char *s, size_t len, const char *lit);
 

@@ -3,6 +3,8 @@
  * for stray control bytes and ignored; trailers are checked and skipped. */
 #include "http1.h"
 
+#include <string.h>
+
 #define HTTP1_MAX_STEP (1u << 30)
 
 enum chunk_state {
@@ -14,7 +16,8 @@ enum chunk_state {
   CHUNK_DATA_CR,
   CHUNK_DATA_LF,
   CHUNK_TRAILER_START,  /* a trailer field or the final CRLF */
-  CHUNK_TRAILER,
+  CHUNK_TRAILER,        /* the field name, up to its colon */
+  CHUNK_TRAILER_VALUE,
   CHUNK_TRAILER_LF,
   CHUNK_FINAL_LF,
 };
@@ -26,6 +29,12 @@ static int hex_value(char c)
   if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
     return (c | 0x20) - 'a' + 10;
   return -1;
+}
+
+static int is_name_char(unsigned char c)
+{
+  return ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || (c >= '0' && c <= '9') ||
+         (c && strchr("!#$%&'*+-.^_`|~", c) != NULL);
 }
 
 static int is_line_char(unsigned char c)
@@ -69,7 +78,8 @@ static int expect_lf(char c)
   return c == '\n' ? 0 : HTTP1_ERR_BAD;
 }
 
-/* trailer-section = *( field-line CRLF ) CRLF; fields are not used */
+/* trailer-section = *( field-line CRLF ) CRLF, field-line = field-name ":"
+ * field-value: checked as strictly as a head's fields, then not used */
 static int trailer_step(struct http1_chunked *d, char c)
 {
   if (++d->trailer_len > HTTP1_MAX_HEAD)
@@ -77,10 +87,15 @@ static int trailer_step(struct http1_chunked *d, char c)
   switch (d->state) {
   case CHUNK_TRAILER_START:
     d->state = c == '\r' ? CHUNK_FINAL_LF : CHUNK_TRAILER;
-    if (c == ' ' || c == '\t' || c == ':')
-      return HTTP1_ERR_BAD;  /* obs-fold or an empty name */
-    return c == '\r' || is_line_char((unsigned char)c) ? 0 : HTTP1_ERR_BAD;
+    /* no obs-fold, no empty name */
+    return c == '\r' || is_name_char((unsigned char)c) ? 0 : HTTP1_ERR_BAD;
   case CHUNK_TRAILER:
+    if (c == ':')
+      d->state = CHUNK_TRAILER_VALUE;
+    else if (!is_name_char((unsigned char)c))
+      return HTTP1_ERR_BAD;   /* a line without a colon, or space before it */
+    return 0;
+  case CHUNK_TRAILER_VALUE:
     if (c == '\r')
       d->state = CHUNK_TRAILER_LF;
     else if (!is_line_char((unsigned char)c))

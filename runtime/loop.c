@@ -108,7 +108,7 @@ static int loop_conns_init(struct worker *w)
     struct conn *c = &w->conns[i];
     c->index = i;
     c->fd = -1;
-    c->file_fd = -1;
+    c->ex.file_fd = -1;
     c->in = w->conn_bufs + (size_t)i * (CONN_IN_CAP + CONN_OUT_CAP);
     c->out = c->in + CONN_IN_CAP;
     w->free_conns[w->free_count++] = LOOP_MAX_CONNS - 1 - i;
@@ -157,8 +157,8 @@ void loop_worker_fini(struct worker *w)
     struct conn *c = &w->conns[i];
     if (c->fd >= 0 && c->used)
       close(c->fd);
-    if (c->file_fd >= 0 && c->used)
-      close(c->file_fd);
+    if (c->ex.file_fd >= 0 && c->used)
+      close(c->ex.file_fd);
   }
   if (w->conn_bufs)
     munmap(w->conn_bufs, (size_t)LOOP_MAX_CONNS * (CONN_IN_CAP + CONN_OUT_CAP));
@@ -221,17 +221,22 @@ void loop_conn_flush(struct worker *w, struct conn *c)
   struct io_uring_sqe *sqe = loop_get_sqe(w);
   io_uring_prep_send(sqe, c->fd, c->out + c->out_sent, c->out_len - c->out_sent, MSG_NOSIGNAL);
   io_uring_sqe_set_data64(sqe, loop_user_data(LOOP_OP_SEND, (uint32_t)c->index, c->gen));
+  c->send_ms = w->now_ms;
   c->send_pending = 1;
   c->pending++;
 }
 
-/* reads the next piece of a file body into the free end of the out buffer */
+/* reads the next piece of a file body into the free end of the out buffer;
+ * the next is read only when this one was sent, so a body goes out as fast
+ * as the client takes it, LOOP_FILE_CHUNK bytes at a time */
 void loop_conn_read_file(struct worker *w, struct conn *c)
 {
   size_t room = CONN_OUT_CAP - c->out_len;
-  size_t n = c->file_left < room ? (size_t)c->file_left : room;
+  if (room > LOOP_FILE_CHUNK)
+    room = LOOP_FILE_CHUNK;
+  size_t n = c->ex.file_left < room ? (size_t)c->ex.file_left : room;
   struct io_uring_sqe *sqe = loop_get_sqe(w);
-  io_uring_prep_read(sqe, c->file_fd, c->out + c->out_len, (unsigned)n, c->file_off);
+  io_uring_prep_read(sqe, c->ex.file_fd, c->out + c->out_len, (unsigned)n, c->ex.file_off);
   io_uring_sqe_set_data64(sqe, loop_user_data(LOOP_OP_FILE_READ, (uint32_t)c->index, c->gen));
   c->read_pending = 1;
   c->pending++;
@@ -257,10 +262,10 @@ void loop_conn_close(struct worker *w, struct conn *c)
   if (c->closing)
     return;
   c->closing = 1;
-  proxy_detach(w, c);
-  if (c->file_fd >= 0) {
-    close(c->file_fd);
-    c->file_fd = -1;
+  conn_on_close(w, c);
+  if (c->ex.file_fd >= 0) {
+    close(c->ex.file_fd);
+    c->ex.file_fd = -1;
   }
   /* shutdown completes the recv and send in flight; then the fd can go */
   shutdown(c->fd, SHUT_RDWR);
@@ -296,6 +301,32 @@ static void loop_fill_info(struct conn *c, const struct listener_sock *l)
   }
 }
 
+/* fully idle: between requests, nothing buffered either way */
+static int loop_conn_reusable(const struct conn *c)
+{
+  return c->used && !c->closing && c->ex.phase == EXCHANGE_IDLE && !c->send_pending &&
+         !c->ex.body_active && !c->head_start_ms && c->in_len == c->in_start &&
+         c->out_len == c->out_sent;
+}
+
+/* Under slot pressure the oldest idle keep-alive connections are closed, as
+ * nginx drains its reusable-connection queue: a new client always finds a
+ * slot while idle ones hold the rest. */
+static void loop_reclaim_idle(struct worker *w)
+{
+  for (int k = 0; k < LOOP_RECLAIM_BATCH; k++) {
+    struct conn *oldest = NULL;
+    for (int i = 0; i < LOOP_MAX_CONNS; i++) {
+      struct conn *c = &w->conns[i];
+      if (loop_conn_reusable(c) && (!oldest || c->active_ms < oldest->active_ms))
+        oldest = c;
+    }
+    if (!oldest)
+      return;
+    loop_conn_close(w, oldest);
+  }
+}
+
 static void loop_on_accept(struct worker *w, unsigned li, int res, unsigned flags)
 {
   if (!(flags & IORING_CQE_F_MORE) && w->accepting)
@@ -311,13 +342,15 @@ static void loop_on_accept(struct worker *w, unsigned li, int res, unsigned flag
   char *in = c->in, *out = c->out;
   int index = c->index;
   *c = (struct conn){.fd = res, .index = index, .gen = gen, .used = 1, .in = in, .out = out,
-                     .file_fd = -1, .server = w->listeners[li].server};
+                     .ex = {.file_fd = -1}, .server = w->listeners[li].server};
   int one = 1;
   setsockopt(res, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   loop_fill_info(c, &w->listeners[li]);
   c->active_ms = w->now_ms;
   w->active_conns++;
   loop_arm_recv(w, c);
+  if (w->free_count < LOOP_RESERVE_CONNS)
+    loop_reclaim_idle(w);
 }
 
 static void loop_on_recv(struct worker *w, struct conn *c, int res, unsigned flags)
@@ -344,9 +377,9 @@ static void loop_on_recv(struct worker *w, struct conn *c, int res, unsigned fla
   }
   if (res == 0) {
     c->peer_eof = 1;
-    if (c->state == CONN_IDLE && !c->send_pending && !c->body_active)
+    if (c->ex.phase == EXCHANGE_IDLE && !c->send_pending && !c->ex.body_active)
       loop_conn_close(w, c);
-    else if (c->state != CONN_PROXY)
+    else if (c->ex.phase != EXCHANGE_PROXY)
       c->close_after_send = 1;
     return;
   }
@@ -401,21 +434,25 @@ static void loop_conn_cqe(struct worker *w, enum loop_op op, uint32_t index, uin
     loop_conn_release(w, c);
 }
 
-/* header-read and keep-alive idle timeouts; a stop that takes too long */
+/* header-read, keep-alive idle and send timeouts; a stop that takes too long */
 static void loop_on_tick(struct worker *w)
 {
   uint64_t header_ms = (uint64_t)(w->opt->header_timeout_ms > 0 ? w->opt->header_timeout_ms : 10000);
   uint64_t idle_ms = (uint64_t)(w->opt->idle_timeout_ms > 0 ? w->opt->idle_timeout_ms : 60000);
+  uint64_t send_ms = (uint64_t)(w->opt->send_timeout_ms > 0 ? w->opt->send_timeout_ms : 60000);
   int force = w->stopping && w->now_ms > w->stop_deadline_ms;
   for (int i = 0; i < LOOP_MAX_CONNS; i++) {
     struct conn *c = &w->conns[i];
     if (!c->used || c->closing)
       continue;
-    int idle = c->state == CONN_IDLE && !c->send_pending && !c->body_active;
+    int idle = c->ex.phase == EXCHANGE_IDLE && !c->send_pending && !c->ex.body_active;
     int head_late = idle && c->head_start_ms && w->now_ms - c->head_start_ms > header_ms;
     int idle_late = idle && !c->head_start_ms && w->now_ms - c->active_ms > idle_ms;
-    int body_late = c->body_active && w->now_ms - c->active_ms > idle_ms;
-    if (force || head_late || idle_late || body_late || (w->stopping && idle && !c->head_start_ms))
+    int body_late = c->ex.body_active && w->now_ms - c->active_ms > idle_ms;
+    /* a client that takes none of its answer for send_ms (nginx's send_timeout) */
+    int send_late = c->send_pending && w->now_ms - c->send_ms > send_ms;
+    if (force || head_late || idle_late || body_late || send_late ||
+        (w->stopping && idle && !c->head_start_ms))
       loop_conn_close(w, c);
   }
   proxy_on_tick(w);
@@ -443,34 +480,47 @@ static void loop_on_wake(struct worker *w)
   loop_on_tick(w);
 }
 
+static void loop_cqe_accept(struct worker *w, enum loop_op op, uint32_t index, uint32_t gen,
+                            int res, unsigned flags)
+{
+  (void)op, (void)gen;
+  loop_on_accept(w, index, res, flags);
+}
+
+static void loop_cqe_wake(struct worker *w, enum loop_op op, uint32_t index, uint32_t gen,
+                          int res, unsigned flags)
+{
+  (void)op, (void)index, (void)gen, (void)res, (void)flags;
+  loop_on_wake(w);
+}
+
+static void loop_cqe_tick(struct worker *w, enum loop_op op, uint32_t index, uint32_t gen,
+                          int res, unsigned flags)
+{
+  (void)op, (void)index, (void)gen, (void)res, (void)flags;
+  loop_on_tick(w);
+}
+
+/* one handler per kind of operation; the loop reads nothing else of a completion */
+static const loop_cqe_fn loop_handlers[LOOP_OP_COUNT] = {
+  [LOOP_OP_ACCEPT] = loop_cqe_accept,
+  [LOOP_OP_RECV] = loop_conn_cqe,
+  [LOOP_OP_SEND] = loop_conn_cqe,
+  [LOOP_OP_FILE_READ] = loop_conn_cqe,
+  [LOOP_OP_WAKE] = loop_cqe_wake,
+  [LOOP_OP_TICK] = loop_cqe_tick,
+  [LOOP_OP_UP_CONNECT] = proxy_on_cqe,
+  [LOOP_OP_UP_SEND] = proxy_on_cqe,
+  [LOOP_OP_UP_RECV] = proxy_on_cqe,
+};
+
 static void loop_dispatch(struct worker *w, struct io_uring_cqe *cqe)
 {
   uint64_t ud = io_uring_cqe_get_data64(cqe);
   enum loop_op op = (enum loop_op)(ud & 0xff);
   uint32_t index = (uint32_t)(ud >> 8) & 0xffffffu, gen = (uint32_t)(ud >> 32);
-  switch (op) {
-  case LOOP_OP_ACCEPT:
-    loop_on_accept(w, index, cqe->res, cqe->flags);
-    break;
-  case LOOP_OP_RECV:
-  case LOOP_OP_SEND:
-  case LOOP_OP_FILE_READ:
-    loop_conn_cqe(w, op, index, gen, cqe->res, cqe->flags);
-    break;
-  case LOOP_OP_WAKE:
-    loop_on_wake(w);
-    break;
-  case LOOP_OP_TICK:
-    loop_on_tick(w);
-    break;
-  case LOOP_OP_UP_CONNECT:
-  case LOOP_OP_UP_SEND:
-  case LOOP_OP_UP_RECV:
-    proxy_on_cqe(w, op, index, gen, cqe->res, cqe->flags);
-    break;
-  default:
-    break;
-  }
+  if (op < LOOP_OP_COUNT && loop_handlers[op])
+    loop_handlers[op](w, op, index, gen, cqe->res, cqe->flags);
 }
 
 int loop_worker_run(struct worker *w)

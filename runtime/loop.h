@@ -10,6 +10,7 @@
 #include <sys/uio.h>
 
 #include "cage.h"
+#include "exchange.h"
 #include "exec.h"
 #include "http.h"
 #include "http1.h"
@@ -23,10 +24,12 @@
 #define LOOP_BUF_SIZE       16384
 #define LOOP_BUF_GROUP      0
 #define LOOP_TICK_MS        250          /* timeout scan period */
+#define LOOP_FILE_CHUNK     (64 * 1024)  /* file bytes read per send: a slow reader pins no more */
+#define LOOP_RESERVE_CONNS  (LOOP_MAX_CONNS / 16)  /* slots kept for new clients */
+#define LOOP_RECLAIM_BATCH  16           /* idle connections closed per accept under pressure */
 #define PROXY_MAX_BODY      (1 << 20)    /* request bodies buffered for an upstream */
 #define CONN_IN_CAP         (HTTP1_MAX_HEAD + PROXY_MAX_BODY)
 #define CONN_OUT_CAP        (EXEC_MAX_BODY + 2 * HTTP1_MAX_HEAD)
-#define CONN_OPS_CAP        16384        /* header op bytes kept for a proxied response */
 
 /* what a completion is for: the low byte of its user_data */
 enum loop_op {
@@ -40,23 +43,18 @@ enum loop_op {
   LOOP_OP_UP_SEND,
   LOOP_OP_UP_RECV,
   LOOP_OP_IGNORE,
+  LOOP_OP_COUNT
 };
 
-enum conn_state {
-  CONN_IDLE = 0,       /* reading and answering requests */
-  CONN_FILE,           /* a file body is being read and sent */
-  CONN_BODY_WAIT,      /* buffering a request body for an upstream */
-  CONN_PROXY,          /* an upstream exchange is in progress */
-};
+struct worker;
 
-struct upstream;
+/* what a completion of one kind is handed to: index and gen name the
+ * connection (client or upstream) it belongs to */
+typedef void (*loop_cqe_fn)(struct worker *w, enum loop_op op, uint32_t index, uint32_t gen,
+                            int res, unsigned flags);
+
 struct reload_slot;
 
-/* a header op of the decision, kept past the next request's exec */
-struct conn_op {
-  enum zs_header_op op;
-  uint32_t name_off, name_len, value_off, value_len;
-};
 
 struct conn {
   int fd;
@@ -69,37 +67,18 @@ struct conn {
   int closing;                 /* shut down; the slot is freed when pending is 0 */
   int close_after_send;
   int peer_eof;
-  enum conn_state state;
   unsigned server;
   struct conn_info info;
   uint64_t active_ms;          /* last time bytes moved */
+  uint64_t send_ms;            /* when the send in flight was submitted or last made progress */
   uint64_t head_start_ms;      /* when the current head's first byte came; 0: none */
   char *in;                    /* CONN_IN_CAP bytes */
   size_t in_len, in_start;
   char *out;                   /* CONN_OUT_CAP bytes */
   size_t out_len, out_sent;
   size_t in_peak, out_peak;    /* how much of the buffers was touched */
-  /* the body of the request being answered */
-  int body_active;
-  int body_chunked;
-  int64_t body_left;           /* Content-Length bytes still to come */
-  struct http1_chunked chunk;
-  size_t body_kept;            /* decoded body bytes gathered at in + body_start */
-  size_t body_start;
-  /* a file body */
-  int file_fd;
-  uint64_t file_off, file_left;
-  int read_pending;
-  /* a proxied request */
-  struct http_request req;
-  int resp_keep_alive;
-  unsigned proxy_id;
-  uint32_t target_off, target_len;   /* the URI to send upstream, in op_bytes */
-  struct upstream *up;
-  struct conn_op ops[EXEC_MAX_HEADER_OPS];
-  size_t op_count;
-  char op_bytes[CONN_OPS_CAP];
-  size_t op_used;
+  int read_pending;            /* a file read into out is in flight */
+  struct exchange ex;          /* the request being answered (HTTP/1.1: one at a time) */
 };
 
 struct listener_sock {
@@ -156,6 +135,8 @@ void loop_conn_read_file(struct worker *w, struct conn *c);
 
 /* conn.c: HTTP/1.1 on a client connection */
 void conn_on_input(struct worker *w, struct conn *c);
+/* the connection is closing: end what its exchange started (an upstream) */
+void conn_on_close(struct worker *w, struct conn *c);
 void conn_on_sent(struct worker *w, struct conn *c);
 void conn_on_file_read(struct worker *w, struct conn *c, int res);
 int conn_append(struct conn *c, const char *data, size_t len);

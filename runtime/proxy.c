@@ -10,7 +10,6 @@
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -178,13 +177,27 @@ static void up_close(struct worker *w, struct upstream *up)
   io_uring_sqe_set_data64(sqe, loop_user_data(LOOP_OP_IGNORE, 0, 0));
 }
 
+/* An idle connection must be silent: bytes (a response to a request we
+ * never sent: the upstream read a request body as a second request) or an
+ * EOF mean it is not ours to reuse, as Go's transport closes a connection
+ * that is readable while idle. */
+static int up_idle_is_quiet(struct upstream *up)
+{
+  char byte;
+  ssize_t n = recv(up->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
 static struct upstream *up_take(struct worker *w, unsigned proxy_id, int allow_reuse)
 {
   struct upstream *spare = NULL;
   for (int i = 0; i < PROXY_MAX_UPSTREAM_CONNS; i++) {
     struct upstream *up = &w->proxy->ups[i];
-    if (allow_reuse && up->state == UP_IDLE && up->proxy_id == proxy_id)
-      return up;
+    if (allow_reuse && up->state == UP_IDLE && up->proxy_id == proxy_id) {
+      if (up_idle_is_quiet(up))
+        return up;
+      up_release(up);
+    }
     if (!spare && up->state == UP_FREE)
       spare = up;
   }
@@ -224,8 +237,8 @@ static void up_submit(struct worker *w, struct upstream *up, enum loop_op op)
 /* answers the client with Caddy's empty 502 and ends the exchange */
 static void proxy_bad_gateway(struct worker *w, struct conn *c)
 {
-  log_http_error(&w->log, &c->req, &c->info, 502, "reverse_proxy: upstream unavailable", 0);
-  int n = proxy_build_bad_gateway(c, c->out + c->out_len, CONN_OUT_CAP - c->out_len);
+  log_http_error(&w->log, &c->ex.req, &c->info, 502, "reverse_proxy: upstream unavailable", 0);
+  int n = proxy_build_bad_gateway(w, c, c->out + c->out_len, CONN_OUT_CAP - c->out_len);
   if (n > 0)
     c->out_len += (size_t)n;
   conn_finish_exchange(w, c);
@@ -233,24 +246,25 @@ static void proxy_bad_gateway(struct worker *w, struct conn *c)
 
 static void proxy_launch(struct worker *w, struct conn *c, int allow_reuse)
 {
-  const struct proxy_target *t = &w->proxy->targets[c->proxy_id];
-  struct upstream *up = t->resolved ? up_take(w, c->proxy_id, allow_reuse) : NULL;
+  const struct proxy_target *t = &w->proxy->targets[c->ex.proxy_id];
+  struct upstream *up = t->resolved ? up_take(w, c->ex.proxy_id, allow_reuse) : NULL;
   if (!up) {
     proxy_bad_gateway(w, c);
     return;
   }
-  int n = proxy_build_request(c, c->req.content_length >= 0 || c->req.chunked, c->body_kept,
+  const char *dial = blob_string(w->blob, w->blob->proxies[c->ex.proxy_id].upstream_str);
+  int n = proxy_build_request(c, dial, c->ex.req.content_length >= 0 || c->ex.req.chunked, c->ex.body_kept,
                               up->head, PROXY_HEAD_CAP);
   if (n < 0) {
     conn_respond_error(w, c, 500);
     return;
   }
   *up = (struct upstream){.fd = up->fd, .index = up->index, .gen = up->gen, .head = up->head,
-                          .in = up->in, .proxy_id = c->proxy_id, .client = c,
+                          .in = up->in, .proxy_id = c->ex.proxy_id, .client = c,
                           .head_len = (size_t)n, .reused = up->state == UP_IDLE};
-  up->body = c->in + c->body_start;
-  up->body_len = c->body_kept;
-  c->up = up;
+  up->body = c->in + c->ex.body_start;
+  up->body_len = c->ex.body_kept;
+  c->ex.up = up;
   if (up->reused) {
     up->state = UP_SENDING;
     up_submit(w, up, LOOP_OP_UP_SEND);
@@ -259,7 +273,7 @@ static void proxy_launch(struct worker *w, struct conn *c, int allow_reuse)
   up->fd = socket(t->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (up->fd < 0) {
     up_release(up);
-    c->up = NULL;
+    c->ex.up = NULL;
     proxy_bad_gateway(w, c);
     return;
   }
@@ -308,36 +322,26 @@ static const char *proxy_raw_tail(const char *raw, size_t raw_len, const char *d
   return NULL;
 }
 
-/* the target without the scheme and authority of an absolute-form one:
- * upstreams get the origin form, as Go's transport sends it */
+/* the target without the scheme and authority of an absolute-form one (the
+ * parser found where they end): upstreams get the origin form, as Go's
+ * transport sends it */
 static const char *proxy_origin_form(const struct http_request *req, size_t *len)
 {
-  const char *t = req->target;
-  size_t n = req->target_len, skip = 0;
-  if (n > 7 && strncasecmp(t, "http://", 7) == 0)
-    skip = 7;
-  else if (n > 8 && strncasecmp(t, "https://", 8) == 0)
-    skip = 8;
-  const char *slash = skip ? memchr(t + skip, '/', n - skip) : NULL;
-  if (skip && slash) {
-    n -= (size_t)(slash - t);
-    t = slash;
-  }
-  *len = n;
-  return t;
+  *len = req->target_len - req->origin_at;
+  return req->target + req->origin_at;
 }
 
 static int proxy_keep_target(struct conn *c, const char *path, size_t path_len, const char *query,
                              size_t query_len)
 {
-  if (path_len + query_len > CONN_OPS_CAP - c->op_used)
+  if (path_len + query_len > EXCHANGE_OPS_CAP - c->ex.op_used)
     return -ENOSPC;
-  c->target_off = (uint32_t)c->op_used;
-  memcpy(c->op_bytes + c->op_used, path, path_len);
+  c->ex.target_off = (uint32_t)c->ex.op_used;
+  memcpy(c->ex.op_bytes + c->ex.op_used, path, path_len);
   if (query_len)
-    memcpy(c->op_bytes + c->op_used + path_len, query, query_len);
-  c->target_len = (uint32_t)(path_len + query_len);
-  c->op_used += c->target_len;
+    memcpy(c->ex.op_bytes + c->ex.op_used + path_len, query, query_len);
+  c->ex.target_len = (uint32_t)(path_len + query_len);
+  c->ex.op_used += c->ex.target_len;
   return 0;
 }
 
@@ -345,45 +349,77 @@ int proxy_prepare(struct worker *w, struct conn *c, const struct exec_decision *
 {
   if (!w->proxy || dec->action_id >= w->proxy->target_count)
     return -EINVAL;
-  c->proxy_id = dec->action_id;
+  c->ex.proxy_id = dec->action_id;
   size_t target_len, tail_len;
-  const char *target = proxy_origin_form(&c->req, &target_len);
+  const char *target = proxy_origin_form(&c->ex.req, &target_len);
   const char *q = memchr(target, '?', target_len);
   size_t path_len = q ? (size_t)(q - target) : target_len;
   size_t qlen = target_len - path_len;
+  if (c->ex.req.origin_at && path_len == 0)   /* "http://host" or "http://host?q": path "/" */
+    return proxy_keep_target(c, "/", 1, q ? q : "", qlen);
   if (target[0] != '/' || !dec->path || dec->path_len == 0)
     return proxy_keep_target(c, target, target_len, "", 0);
   const char *tail = proxy_raw_tail(target, path_len, dec->path, dec->path_len, &tail_len);
   if (tail)
     return proxy_keep_target(c, tail, tail_len, q, qlen);
   /* the program made a path the client never sent: encode it */
-  c->target_off = (uint32_t)c->op_used;
-  int n = proxy_escape_path(dec->path, dec->path_len, c->op_bytes + c->op_used,
-                            CONN_OPS_CAP - c->op_used);
-  if (n < 0 || qlen > CONN_OPS_CAP - c->op_used - (size_t)n)
+  c->ex.target_off = (uint32_t)c->ex.op_used;
+  int n = proxy_escape_path(dec->path, dec->path_len, c->ex.op_bytes + c->ex.op_used,
+                            EXCHANGE_OPS_CAP - c->ex.op_used);
+  if (n < 0 || qlen > EXCHANGE_OPS_CAP - c->ex.op_used - (size_t)n)
     return -ENOSPC;
-  memcpy(c->op_bytes + c->op_used + n, q ? q : "", qlen);
-  c->target_len = (uint32_t)((size_t)n + qlen);
-  c->op_used += c->target_len;
+  memcpy(c->ex.op_bytes + c->ex.op_used + n, q ? q : "", qlen);
+  c->ex.target_len = (uint32_t)((size_t)n + qlen);
+  c->ex.op_used += c->ex.target_len;
   return 0;
 }
 
 void proxy_start(struct worker *w, struct conn *c, const char *body, size_t body_len)
 {
   (void)body;
-  (void)body_len;   /* it lies at c->in + c->body_start, c->body_kept bytes */
+  (void)body_len;   /* it lies at c->in + c->ex.body_start, c->ex.body_kept bytes */
   proxy_launch(w, c, 1);
 }
 
-/* nothing came back on a connection: retry once if it was a reused one */
+/* Go's isReplayable: no body, and a method that is safe to repeat or an
+ * Idempotency-Key the client sent to make it so */
+static int proxy_replayable(const struct http_request *req)
+{
+  if (req->content_length > 0 || req->chunked)
+    return 0;
+  static const char *const safe[] = {"GET", "HEAD", "OPTIONS", "TRACE"};
+  for (size_t i = 0; i < sizeof safe / sizeof safe[0]; i++)
+    if (req->method_len == strlen(safe[i]) && memcmp(req->method, safe[i], req->method_len) == 0)
+      return 1;
+  for (size_t i = 0; i < req->header_count; i++)
+    if (http1_token_eq(req->headers[i].name, req->headers[i].name_len, "idempotency-key") ||
+        http1_token_eq(req->headers[i].name, req->headers[i].name_len, "x-idempotency-key"))
+      return 1;
+  return 0;
+}
+
+/* Go's transport (shouldRetryRequest), which is all Caddy retries by default:
+ * only on a reused connection that answered nothing; when nothing of the
+ * request was written, any request without a body; once it was written,
+ * only a replayable one (the upstream may have acted on it) */
+static int proxy_may_retry(const struct upstream *up, const struct http_request *req)
+{
+  if (!up->reused || up->got_bytes)
+    return 0;
+  if (up->sent == 0)
+    return req->content_length <= 0 && !req->chunked;
+  return proxy_replayable(req);
+}
+
+/* nothing came back on a connection: retry once when Go's transport would */
 static void proxy_fail_early(struct worker *w, struct upstream *up)
 {
   struct conn *c = up->client;
-  int retry = up->reused && !up->got_bytes;
+  int retry = c && proxy_may_retry(up, &c->ex.req);
   up_close(w, up);
   if (!c)
     return;
-  c->up = NULL;
+  c->ex.up = NULL;
   if (retry)
     proxy_launch(w, c, 0);
   else
@@ -394,7 +430,10 @@ static void proxy_fail_early(struct worker *w, struct upstream *up)
 static void proxy_finish(struct worker *w, struct upstream *up)
 {
   struct conn *c = up->client;
-  if (up->resp.keep_alive && up->in_start == up->in_len && up->state != UP_CLOSING) {
+  /* pooled only when the exchange ended exactly: all of the request sent,
+   * all of the response read and nothing after it */
+  int exact = up->sent == up->head_len + up->body_len && up->in_start == up->in_len;
+  if (up->resp.keep_alive && exact && up->state != UP_CLOSING) {
     up->state = UP_IDLE;
     up->client = NULL;
     up->idle_since_ms = w->now_ms;
@@ -402,7 +441,7 @@ static void proxy_finish(struct worker *w, struct upstream *up)
     up_close(w, up);
   }
   if (c) {
-    c->up = NULL;
+    c->ex.up = NULL;
     conn_finish_exchange(w, c);
   }
 }
@@ -426,6 +465,12 @@ static int relay_body(struct upstream *up, struct conn *c)
 {
   const char *data = up->in + up->in_start;
   size_t avail = up->in_len - up->in_start;
+  if (up->resp.body == HTTP1_BODY_NONE) {
+    /* HEAD, 1xx, 204, 304: nothing follows the head; bytes that do are not
+     * a body, and they stay unread so the connection is closed, not pooled */
+    up->body_done = 1;
+    return 0;
+  }
   if (up->resp.body == HTTP1_BODY_CHUNKED) {
     while (up->in_start < up->in_len && !up->chunk.done) {
       size_t n;
@@ -457,7 +502,7 @@ static void proxy_relay(struct worker *w, struct upstream *up)
   struct conn *c = up->client;
   if (relay_body(up, c) < 0) {
     up_close(w, up);
-    c->up = NULL;
+    c->ex.up = NULL;
     loop_conn_close(w, c);
     return;
   }
@@ -478,11 +523,11 @@ static int proxy_take_head(struct worker *w, struct upstream *up, int rc)
     up->in_start += (size_t)rc;
     return 1;
   }
-  int head = c->req.method_len == 4 && memcmp(c->req.method, "HEAD", 4) == 0;
+  int head = c->ex.req.method_len == 4 && memcmp(c->ex.req.method, "HEAD", 4) == 0;
   if (up->resp.body == HTTP1_BODY_CHUNKED || up->resp.body == HTTP1_BODY_CLOSE) {
-    up->client_chunked = c->req.version_minor >= 1;
+    up->client_chunked = c->ex.req.version_minor >= 1;
     if (!up->client_chunked)
-      c->resp_keep_alive = 0;
+      c->ex.resp_keep_alive = 0;
   }
   int n = proxy_build_response_head(w, c, &up->resp, up->client_chunked, c->out + c->out_len,
                                     CONN_OUT_CAP - c->out_len);
@@ -502,8 +547,8 @@ static void proxy_on_head_bytes(struct worker *w, struct upstream *up)
 {
   for (;;) {
     int rc = http1_parse_response(up->in + up->in_start, up->in_len - up->in_start,
-                                  up->client->req.method_len == 4 &&
-                                  memcmp(up->client->req.method, "HEAD", 4) == 0, &up->resp);
+                                  up->client->ex.req.method_len == 4 &&
+                                  memcmp(up->client->ex.req.method, "HEAD", 4) == 0, &up->resp);
     if (rc == HTTP1_ERR_MORE && up->in_len < PROXY_IN_CAP) {
       up_submit(w, up, LOOP_OP_UP_RECV);
       return;
@@ -512,7 +557,7 @@ static void proxy_on_head_bytes(struct worker *w, struct upstream *up)
     if (taken < 0) {
       struct conn *c = up->client;
       up_close(w, up);
-      c->up = NULL;
+      c->ex.up = NULL;
       proxy_bad_gateway(w, c);
       return;
     }
@@ -532,7 +577,7 @@ static void proxy_on_recv(struct worker *w, struct upstream *up, int res)
     struct conn *c = up->client;
     int in_head = up->state == UP_HEAD;
     up_close(w, up);
-    c->up = NULL;
+    c->ex.up = NULL;
     if (in_head)
       proxy_bad_gateway(w, c);   /* a cut head: nothing went to the client yet */
     else
@@ -544,7 +589,7 @@ static void proxy_on_recv(struct worker *w, struct upstream *up, int res)
     if (up->resp.body != HTTP1_BODY_CLOSE) {
       struct conn *c = up->client;
       up_close(w, up);
-      c->up = NULL;
+      c->ex.up = NULL;
       loop_conn_close(w, c);
       return;
     }
@@ -606,7 +651,7 @@ void proxy_on_cqe(struct worker *w, enum loop_op op, uint32_t index, uint32_t ge
 
 void proxy_on_client_sent(struct worker *w, struct conn *c)
 {
-  struct upstream *up = c->up;
+  struct upstream *up = c->ex.up;
   if (!up || up->state != UP_CLIENT_WAIT)
     return;
   if (up->body_done) {
@@ -620,10 +665,10 @@ void proxy_on_client_sent(struct worker *w, struct conn *c)
 
 void proxy_detach(struct worker *w, struct conn *c)
 {
-  if (!c->up)
+  if (!c->ex.up)
     return;
-  up_close(w, c->up);
-  c->up = NULL;
+  up_close(w, c->ex.up);
+  c->ex.up = NULL;
 }
 
 void proxy_on_tick(struct worker *w)

@@ -252,8 +252,11 @@ static void response_put_number(struct response_writer *w, unsigned long long v)
   response_put(w, tmp + n, sizeof tmp - n);
 }
 
-/* a field line; CR and LF in values become spaces and fields whose name is
- * not a token are dropped, as Go writes them: no header injection */
+/* A field line, with one rule for every response zsrt writes (local,
+ * file, proxied, error): a field whose name is not a token is dropped, and
+ * CR, LF and NUL in a value become spaces, as Go's headerNewlineToSpace does
+ * for CR and LF (NUL too: some parsers end a line there). No header
+ * injection, whatever a placeholder or an upstream put in the value. */
 static void response_put_field(struct response_writer *w, const struct response_header *h)
 {
   if (h->name_len == 0)
@@ -267,7 +270,7 @@ static void response_put_field(struct response_writer *w, const struct response_
   response_put(w, h->value, h->value_len);
   if (!w->overflow)
     for (size_t i = start; i < w->len; i++)
-      if (w->buf[i] == '\r' || w->buf[i] == '\n')
+      if (w->buf[i] == '\r' || w->buf[i] == '\n' || w->buf[i] == '\0')
         w->buf[i] = ' ';
   response_put(w, "\r\n", 2);
 }
@@ -303,44 +306,77 @@ static int response_length_unknown(const struct response *resp)
   return resp->head_request && resp->file_fd < 0 && resp->body_len == 0;
 }
 
+static void response_put_status_line(struct response_writer *w, int version_minor, int status)
+{
+  const char *reason = response_reason(status);
+  response_put(w, version_minor ? "HTTP/1.1 " : "HTTP/1.0 ", 9);
+  response_put_number(w, (unsigned)status);
+  response_put(w, " ", 1);
+  if (reason) {
+    response_put(w, reason, strlen(reason));
+  } else {
+    response_put(w, "status code ", 12);   /* Go's text for a code it does not know */
+    response_put_number(w, (unsigned)status);
+  }
+  response_put(w, "\r\n", 2);
+}
+
 /* Go's order: the handler's fields sorted by name, then Date and
- * Content-Length when the handler did not set them, then Connection */
-int response_serialize_head(const struct response *resp, int version_minor, int keep_alive,
-                            char *buf, size_t cap)
+ * Content-Length when the handler did not set them, then Connection and
+ * Transfer-Encoding */
+int response_write_head(const struct response *resp, const struct response_framing *f,
+                        char *buf, size_t cap)
 {
   struct response_writer w = { .buf = buf, .cap = cap };
-  const char *reason = response_reason(resp->status);
-  response_put(&w, version_minor ? "HTTP/1.1 " : "HTTP/1.0 ", 9);
-  response_put_number(&w, (unsigned)resp->status);
-  response_put(&w, " ", 1);
-  if (!reason)
-    response_put(&w, "status code ", 12);
-  if (!reason)
-    response_put_number(&w, (unsigned)resp->status);
-  else
-    response_put(&w, reason, strlen(reason));
-  response_put(&w, "\r\n", 2);
+  response_put_status_line(&w, f->version_minor, resp->status);
   size_t order[RESPONSE_MAX_HEADERS];
   response_sort(resp, order);
   for (size_t i = 0; i < resp->header_count; i++)
     response_put_field(&w, &resp->headers[order[i]]);
-  if (!response_header_get(resp, "Date")) {
+  if (!f->bare && !response_header_get(resp, "Date")) {
     response_put(&w, "Date: ", 6);
     response_put(&w, response_date_now(), 29);
     response_put(&w, "\r\n", 2);
   }
-  if (response_has_body(resp->status) && !response_header_get(resp, "Content-Length") &&
-      !response_length_unknown(resp)) {
+  if (f->content_length >= 0 && !response_header_get(resp, "Content-Length")) {
     response_put(&w, "Content-Length: ", 16);
-    response_put_number(&w, resp->file_fd >= 0 ? resp->file_len : resp->body_len);
+    response_put_number(&w, (unsigned long long)f->content_length);
     response_put(&w, "\r\n", 2);
   }
-  if (!keep_alive) {
-    if (version_minor >= 1)   /* HTTP/1.0 closes by default: Go says nothing */
+  if (!f->keep_alive) {
+    if (f->version_minor >= 1)   /* HTTP/1.0 closes by default: Go says nothing */
       response_put(&w, "Connection: close\r\n", 19);
-  } else if (version_minor == 0) {
+  } else if (f->version_minor == 0) {
     response_put(&w, "Connection: keep-alive\r\n", 24);
   }
+  if (f->chunked)
+    response_put(&w, "Transfer-Encoding: chunked\r\n", 28);
   response_put(&w, "\r\n", 2);
   return w.overflow ? -ENOSPC : (int)w.len;
+}
+
+int response_serialize_head(const struct response *resp, int version_minor, int keep_alive,
+                            char *buf, size_t cap)
+{
+  struct response_framing f = { .version_minor = version_minor, .keep_alive = keep_alive,
+                                .content_length = -1 };
+  if (response_has_body(resp->status) && !response_length_unknown(resp))
+    f.content_length = (int64_t)(resp->file_fd >= 0 ? resp->file_len : resp->body_len);
+  return response_write_head(resp, &f, buf, cap);
+}
+
+/* Go's answer to input it cannot serve: text/plain "400 Bad Request", no
+ * Server and no Date (the caller writes it with a bare framing) */
+void response_init_error(struct response *resp, int status)
+{
+  response_init(resp, status);
+  resp->header_count = 0;
+  response_header_add(resp, "Content-Type", 12, "text/plain; charset=utf-8", 25);
+  const char *reason = response_reason(status);
+  char *body = resp->scratch + resp->scratch_used;
+  int n = snprintf(body, sizeof resp->scratch - resp->scratch_used, "%d %s", status,
+                   reason ? reason : "");
+  resp->body = body;
+  resp->body_len = n > 0 ? (size_t)n : 0;
+  resp->scratch_used += resp->body_len + 1;
 }

@@ -66,9 +66,28 @@ void response_apply_ops(struct response *resp, const struct exec_decision *dec);
 /* false for statuses that never carry a body (1xx, 204, 304) */
 int response_has_body(int status);
 
-/* writes the status line and headers (with Date, Server, Content-Length or
- * chunking as the response needs) into buf; returns the length, or -ENOSPC */
+/* how a head frames its body: what the HTTP layer decides, not the handler */
+struct response_framing {
+  int version_minor;           /* of the request: HTTP/1.0 or HTTP/1.1 in the status line */
+  int keep_alive;              /* else Connection: close (1.1); 1.0 gets keep-alive when kept */
+  int64_t content_length;      /* written when >= 0 and the fields hold none */
+  int chunked;                 /* Transfer-Encoding: chunked */
+  int bare;                    /* no Date: Go's answer to unparsable input */
+};
+
+/* The one HTTP/1.x response-head writer, for every answer zsrt sends (local,
+ * file, proxied, errors): the status line from status.def, the fields sorted
+ * as Go writes them (invalid names dropped, CR/LF/NUL in values made spaces),
+ * Date, then the framing. Returns the length, or -ENOSPC. */
+int response_write_head(const struct response *resp, const struct response_framing *f,
+                        char *buf, size_t cap);
+
+/* response_write_head with the framing of a decision's response (Content-Length
+ * of its memory or file body, none for bodyless statuses) */
 int response_serialize_head(const struct response *resp, int version_minor, int keep_alive,
                             char *buf, size_t cap);
+
+/* the plain "400 Bad Request" answer Go gives to input it cannot serve */
+void response_init_error(struct response *resp, int status);
 
 #endif

@@ -13,6 +13,7 @@ struct server_options {
   int workers;                 /* 0: one per online core */
   int header_timeout_ms;       /* time to read a request head (default 10 s) */
   int idle_timeout_ms;         /* keep-alive idle time (default 60 s) */
+  int send_timeout_ms;         /* a client taking no output for this long is closed (60 s) */
   long long max_body;          /* request body limit, 413 beyond (default 10 MiB) */
   const char *blob_path;       /* re-read on SIGHUP; NULL: no reload */
   int reuse_port;              /* share ports another process holds (else refuse to start) */

@@ -26,7 +26,7 @@ int frontend_adapt_main(int argc, char **argv)
   struct diag d;
   diag_init(&d, stderr);
   d.no_caret = 1;
-  struct json *ir = frontend_load(&a, path, &d);
+  struct json *ir = frontend_load_caddy(&a, path, &d);
   if (!ir) {
     arena_reset(&a);
     return 1;

@@ -3,7 +3,7 @@
  * Caddyfile position of each value. Both are golden-test formats. */
 #include <string.h>
 
-#include "adapt.h"
+#include "frontend/caddyfile/parser.h"
 #include "frontend.h"
 
 int frontend_read_file(struct arena *a, const char *path, char **text, size_t *len, struct diag *d);

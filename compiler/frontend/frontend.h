@@ -13,6 +13,10 @@
  * Caddyfile. NULL after reporting errors through d. */
 struct json *frontend_load(struct arena *a, const char *path, struct diag *d);
 
+/* Like frontend_load, but an error message keeps Caddy's wording whole,
+ * "FILE:LINE: " prefix included (zsc adapt, compared with Caddy's). */
+struct json *frontend_load_caddy(struct arena *a, const char *path, struct diag *d);
+
 /* Like frontend_load on text already in memory; file names the source. */
 struct json *frontend_load_text(struct arena *a, const char *file, const char *text, size_t len, struct diag *d);
 

@@ -34,6 +34,46 @@ unsigned long long zs_entry_srv0(const struct zs_req *req)
     zs_resp_status(before ? 500 : 200);
     return ZS_RESPOND;
   }
+  if (zs_path_is(req, "/stack-plant", ZS_STR_EXACT)) {
+    /* below this entry's frame, inside what one page of stack allows */
+    *(volatile unsigned long long *)(unsigned long)(ZS_CAGE_STACK_TOP - 2048) = 0x5ec7e7;
+    zs_resp_status(200);
+    return ZS_RESPOND;
+  }
+  if (zs_path_is(req, "/stack-peek", ZS_STR_EXACT)) {
+    unsigned long long seen = *(volatile unsigned long long *)(unsigned long)(ZS_CAGE_STACK_TOP - 2048);
+    zs_lit(ZS_BUF_BODY, "stack ");
+    zs_lit(ZS_BUF_BODY, greeting);
+    zs_resp_status(seen ? 500 : 200);
+    return ZS_RESPOND;
+  }
+  if (zs_path_is(req, "/stack-deep", ZS_STR_EXACT))
+    /* far below any frame the verifier proved: not the program's to use */
+    *(volatile unsigned long long *)(unsigned long)(ZS_CAGE_STACK_OFF + 64) = 0x5ec7e7;
+  if (zs_path_is(req, "/view-peek", ZS_STR_EXACT)) {
+    /* past the end of this request's small view, where an earlier request's
+     * long Cookie lay: it must read as zeros */
+    unsigned long long any = 0;
+    for (unsigned long off = 8192; off < 65536; off += 8)
+      any |= *(volatile unsigned long long *)(unsigned long)(ZS_CAGE_REQ_OFF + off);
+    zs_lit(ZS_BUF_BODY, "view ");
+    zs_lit(ZS_BUF_BODY, greeting);
+    zs_resp_status(any ? 500 : 200);
+    return ZS_RESPOND;
+  }
+  if (zs_path_is(req, "/helper-loop", ZS_STR_PREFIX)) {
+    /* each call copies the whole (long) path: one back-edge, eight copies */
+    for (;;) {
+      zs_var_len(ZS_VAR_path);
+      zs_var_len(ZS_VAR_uri);
+      zs_var_len(ZS_VAR_path);
+      zs_var_len(ZS_VAR_uri);
+      zs_var_len(ZS_VAR_path);
+      zs_var_len(ZS_VAR_uri);
+      zs_var_len(ZS_VAR_path);
+      zs_var_len(ZS_VAR_uri);
+    }
+  }
   zs_lit(ZS_BUF_BODY, greeting);
   zs_resp_status(200);
   return ZS_RESPOND;

@@ -1,7 +1,7 @@
 /* Fuzz target: the Caddyfile lexer on raw bytes (quotes, backticks, heredocs,
  * comments, continuations). Tokens must come out in source order. */
 #include "fuzz.h"
-#include "frontend/lexer.h"
+#include "frontend/caddyfile/lexer.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

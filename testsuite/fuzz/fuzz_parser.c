@@ -1,7 +1,7 @@
 /* Fuzz target: the Caddyfile parser (env expansion, server blocks, snippets,
  * {args}, {block}, import cycles) without any directive knowledge. */
 #include "fuzz.h"
-#include "frontend/parser.h"
+#include "frontend/caddyfile/parser.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -56,7 +56,8 @@ static void stub_op(struct exec_decision *d, enum zs_header_op op, const char *n
 }
 
 /* /up/... and /down proxy, /rw/... proxies with the path rewritten to /up/...,
- * /hello, /status/404, /big respond, /file serves ZS_TEST_FILE, /trap traps */
+ * /hello, /status/404, /big respond, /file serves ZS_TEST_FILE (/file-big
+ * ZS_TEST_BIG_FILE), /trap traps */
 int exec_request(const struct blob *blob, struct cage *cage, unsigned server,
                  const struct http_request *req, const struct conn_info *conn,
                  struct exec_decision *d)
@@ -137,7 +138,9 @@ int response_from_decision(const struct blob *blob, const struct exec_decision *
   if (dec->trapped)
     return 0;
   if (dec->action == ZS_ACT_FILE) {
-    const char *path = getenv("ZS_TEST_FILE");
+    /* /file-big: a large sparse file, more than socket buffers hold */
+    const char *path = getenv(req->target_len >= 9 && memcmp(req->target, "/file-big", 9) == 0
+                              ? "ZS_TEST_BIG_FILE" : "ZS_TEST_FILE");
     struct stat st;
     out->file_fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
     if (out->file_fd < 0 || fstat(out->file_fd, &st) != 0)
@@ -149,6 +152,39 @@ int response_from_decision(const struct blob *blob, const struct exec_decision *
   out->body_len = dec->body_len;
   response_apply_ops(out, dec);
   return 0;
+}
+
+void response_init(struct response *resp, int status)
+{
+  memset(resp, 0, offsetof(struct response, scratch));
+  resp->status = status;
+  resp->file_fd = -1;
+  stub_header(resp, "Server", 6, "zsrt", 4);
+}
+
+void response_init_error(struct response *resp, int status)
+{
+  response_init(resp, status);
+  resp->header_count = 0;
+  int n = snprintf(resp->scratch, sizeof resp->scratch, "%d Error", status);
+  resp->body = resp->scratch;
+  resp->body_len = (size_t)n;
+}
+
+int response_write_head(const struct response *resp, const struct response_framing *f,
+                        char *buf, size_t cap)
+{
+  int n = snprintf(buf, cap, "HTTP/1.%d %d X\r\n", f->version_minor, resp->status);
+  for (size_t i = 0; i < resp->header_count && n > 0 && (size_t)n < cap; i++)
+    n += snprintf(buf + n, cap - (size_t)n, "%.*s: %.*s\r\n", (int)resp->headers[i].name_len,
+                  resp->headers[i].name, (int)resp->headers[i].value_len, resp->headers[i].value);
+  if (n > 0 && (size_t)n < cap && f->content_length >= 0)
+    n += snprintf(buf + n, cap - (size_t)n, "Content-Length: %lld\r\n", (long long)f->content_length);
+  if (n > 0 && (size_t)n < cap && f->chunked)
+    n += snprintf(buf + n, cap - (size_t)n, "Transfer-Encoding: chunked\r\n");
+  if (n > 0 && (size_t)n < cap)
+    n += snprintf(buf + n, cap - (size_t)n, "%s\r\n", f->keep_alive ? "" : "Connection: close\r\n");
+  return n < 0 || (size_t)n >= cap ? -ENOSPC : n;
 }
 
 int response_serialize_head(const struct response *resp, int version_minor, int keep_alive,

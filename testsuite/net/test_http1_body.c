@@ -45,6 +45,13 @@ static const struct chunk_case chunk_cases[] = {
   {"0\r\nT: a\x01\r\n\r\n", NULL, HTTP1_ERR_BAD, 0, 0},
   {"0\r\nT: a\n\r\n", NULL, HTTP1_ERR_BAD, 0, 0},
   {"0\r\n\n", NULL, HTTP1_ERR_BAD, 0, 0},
+  /* trailer fields are field-name ":" field-value, as in a head */
+  {"0\r\nT:\r\n\r\n", "", 0, 0, 0},
+  {"0\r\nNoColon\r\n\r\n", NULL, HTTP1_ERR_BAD, 0, 0},
+  {"0\r\nT x: y\r\n\r\n", NULL, HTTP1_ERR_BAD, 0, 0},
+  {"0\r\nT : y\r\n\r\n", NULL, HTTP1_ERR_BAD, 0, 0},
+  {"0\r\nT(: y\r\n\r\n", NULL, HTTP1_ERR_BAD, 0, 0},
+  {"0\r\nT: y\r\nbare\r\n\r\n", NULL, HTTP1_ERR_BAD, 0, 0},
 };
 
 struct feed_result {

@@ -93,7 +93,51 @@ static const struct req_case cases[] = {
   {"POST / HTTP/1.1\r\n" H11 "Transfer-Encoding: gzip, chunked\r\n\r\n", HTTP1_ERR_NOT_IMPLEMENTED, NULL},
   {"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", HTTP1_ERR_BAD, NULL},
   {"PUT / HTTP/1.1\r\n" H11 "Expect: 200-ok\r\n\r\n", HTTP1_ERR_EXPECTATION, NULL},
+  /* empty list elements in Transfer-Encoding: a peer may read them otherwise */
+  {"POST / HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked,\r\n\r\n", HTTP1_ERR_BAD, NULL},
+  {"POST / HTTP/1.1\r\n" H11 "Transfer-Encoding: ,chunked\r\n\r\n", HTTP1_ERR_BAD, NULL},
+  {"POST / HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked , \r\n\r\n", HTTP1_ERR_BAD, NULL},
+  {"POST / HTTP/1.1\r\n" H11 "Transfer-Encoding: gzip,,chunked\r\n\r\n", HTTP1_ERR_BAD, NULL},
+  /* Host: RFC 3986 host [":" port], in the field and in an absolute-form authority */
+  {"GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n", OK, "GET|/|1|cl=-1 ch=0 ka=1 ec=0|Host=[::1]:8080"},
+  {"GET / HTTP/1.1\r\nHost: 127.0.0.1:\r\n\r\n", OK, "GET|/|1|cl=-1 ch=0 ka=1 ec=0|Host=127.0.0.1:"},
+  {"GET / HTTP/1.1\r\nHost: a-b_c~d.ex%41mple!$&'()*+,;=\r\n\r\n", OK,
+   "GET|/|1|cl=-1 ch=0 ka=1 ec=0|Host=a-b_c~d.ex%41mple!$&'()*+,;="},
+  {"GET / HTTP/1.1\r\nHost: exa mple\r\n\r\n", HTTP1_ERR_BAD, NULL},
+  {"GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", HTTP1_ERR_BAD, NULL},
+  {"GET / HTTP/1.1\r\nHost: user@a\r\n\r\n", HTTP1_ERR_BAD, NULL},
+  {"GET / HTTP/1.1\r\nHost: [::1\r\n\r\n", HTTP1_ERR_BAD, NULL},
+  {"GET / HTTP/1.1\r\nHost: [a]\r\n\r\n", HTTP1_ERR_BAD, NULL},
+  {"GET / HTTP/1.1\r\nHost: [::1]x\r\n\r\n", HTTP1_ERR_BAD, NULL},
+  {"GET / HTTP/1.1\r\nHost: a:8x\r\n\r\n", HTTP1_ERR_BAD, NULL},
+  {"GET / HTTP/1.1\r\nHost: a:1:2\r\n\r\n", HTTP1_ERR_BAD, NULL},
+  {"GET / HTTP/1.1\r\nHost: a%zz\r\n\r\n", HTTP1_ERR_BAD, NULL},
+  {"GET / HTTP/1.1\r\nHost: a%4\r\n\r\n", HTTP1_ERR_BAD, NULL},
+  {"GET / HTTP/1.1\r\nHost: a\\b\r\n\r\n", HTTP1_ERR_BAD, NULL},
+  {"GET / HTTP/1.1\r\nHost: a\"b\r\n\r\n", HTTP1_ERR_BAD, NULL},
+  {"GET / HTTP/1.0\r\nHost: a b\r\n\r\n", HTTP1_ERR_BAD, NULL},
+  {"GET / HTTP/1.1\r\nHost: a\r\nhost: a\r\n\r\n", HTTP1_ERR_BAD, NULL},
+  {"GET http://user@a/ HTTP/1.1\r\nHost: a\r\n\r\n", HTTP1_ERR_BAD, NULL},
+  {"GET http://a:x/ HTTP/1.1\r\nHost: a\r\n\r\n", HTTP1_ERR_BAD, NULL},
+  {"GET http://a/ HTTP/1.1\r\n\r\n", HTTP1_ERR_BAD, NULL},   /* Go wants Host even then */
 };
+
+struct host_case {
+  const char *text;
+  const char *host;            /* the request's Host, NULL for none */
+  const char *origin;          /* the target after an authority */
+};
+
+/* the Host the request is routed and forwarded on (RFC 9112 3.2.2) */
+static const struct host_case host_cases[] = {
+  {"GET http://public.example/x HTTP/1.1\r\nHost: secret.internal\r\n\r\n", "public.example", "/x"},
+  {"GET HTTPS://Public.Example:8443?q HTTP/1.1\r\nHost: s\r\n\r\n", "Public.Example:8443", "?q"},
+  {"GET http:///x HTTP/1.1\r\nHost: field.example\r\n\r\n", "field.example", "/x"},
+  {"GET /x HTTP/1.1\r\nHost: field.example\r\n\r\n", "field.example", "/x"},
+  {"GET /x HTTP/1.0\r\n\r\n", NULL, "/x"},
+  {"GET http://a.example HTTP/1.0\r\n\r\n", "a.example", ""},
+};
+
 
 static void summarize(const struct http_request *r, char *out, size_t cap)
 {
@@ -254,6 +298,29 @@ static void check_status_map(void)
   }
 }
 
+static void run_host_cases(void)
+{
+  static struct http_request req;
+  for (size_t i = 0; i < sizeof host_cases / sizeof host_cases[0]; i++) {
+    const struct host_case *c = &host_cases[i];
+    size_t len = strlen(c->text);
+    int rc = parse_guarded(c->text, len, &req);
+    const char *origin = req.target + req.origin_at;
+    size_t origin_len = req.target_len - req.origin_at;
+    int ok = rc == (int)len &&
+             (c->host ? req.host && req.host_len == strlen(c->host) &&
+                            memcmp(req.host, c->host, req.host_len) == 0
+                      : req.host == NULL) &&
+             origin_len == strlen(c->origin) && memcmp(origin, c->origin, origin_len) == 0;
+    if (!ok) {
+      fprintf(stderr, "host case %zu: rc %d host %.*s origin %.*s\n", i, rc, (int)req.host_len,
+              req.host ? req.host : "", (int)origin_len, origin);
+      failures++;
+    }
+    check_prefixes(3000 + i, c->text, len, (int)len, 1);
+  }
+}
+
 int main(void)
 {
   if (guard_init(&guard, HTTP1_MAX_HEAD + 4096) != 0) {
@@ -266,6 +333,7 @@ int main(void)
   /* the NUL case: strlen stops at the NUL, so give it its real length */
   static const char nul_case[] = "GET / HTTP/1.1\r\nHost: a\r\nX: a\0b\r\n\r\n";
   run_case(2000, nul_case, sizeof nul_case - 1, HTTP1_ERR_BAD, NULL);
+  run_host_cases();
   run_limit_cases();
   run_mutations();
   check_status_map();

@@ -407,6 +407,37 @@ static void test_proxy_down(void)
   client_close(&cl);
 }
 
+/* a client that takes none of a file body for the send timeout is cut, as
+ * nginx's send_timeout does: its slot and buffers are not held forever */
+static void test_send_timeout(void)
+{
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  int small = 4096;
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(server_port),
+                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  CHECK(connect(fd, (struct sockaddr *)&a, sizeof a) == 0, "connect");
+  const char *req = "GET /file-big HTTP/1.1\r\nHost: a\r\n\r\n";
+  CHECK(send(fd, req, strlen(req), MSG_NOSIGNAL) == (ssize_t)strlen(req), "send");
+  sleep(3);   /* the send timeout is 1.5 s: it must have fired by now */
+  struct timeval tv = {2, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  static char buf[65536];
+  size_t total = 0;
+  ssize_t n;
+  while ((n = recv(fd, buf, sizeof buf, 0)) > 0)
+    total += (size_t)n;
+  int ended = n == 0 || (n < 0 && errno == ECONNRESET);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  /* what the kernel already held may still arrive; the close must come
+   * before the idle timeout (5 s after the last byte moved) could explain it */
+  CHECK(ended && t1.tv_sec - t0.tv_sec < 5, "slow reader not cut: %zu bytes, last recv %zd errno %d",
+        total, n, n < 0 ? errno : 0);
+  close(fd);
+}
+
 static void test_header_timeout(void)
 {
   client_open(&cl);
@@ -485,7 +516,7 @@ static pid_t start_server(void)
     static struct blob blob;
     make_blob(&blob);
     struct server_options opt = {.workers = 2, .header_timeout_ms = 1000, .idle_timeout_ms = 5000,
-                                 .max_body = 1 << 20};
+                                 .send_timeout_ms = 1500, .max_body = 1 << 20};
     _exit(server_run(&blob, &opt) == 0 ? 0 : 3);
   }
   for (int i = 0; i < 100; i++) {
@@ -526,6 +557,12 @@ int main(int argc, char **argv)
   size_t file_size = 1000003;
   const char *file = make_file(file_size);
   setenv("ZS_TEST_FILE", file, 1);
+  static char big[] = "zs-net-big-XXXXXX";   /* sparse: 64 MiB of zeros on no disk */
+  int big_fd = mkstemp(big);
+  if (big_fd < 0 || ftruncate(big_fd, 64 << 20) != 0)
+    return 1;
+  close(big_fd);
+  setenv("ZS_TEST_BIG_FILE", big, 1);
   pid_t up = start_upstream(argv[1]);
   if (up < 0) {
     fprintf(stderr, "skip: the python3 upstream (%s) did not start\n", argv[1]);
@@ -551,10 +588,12 @@ int main(int argc, char **argv)
   test_proxy_bodies_and_reuse();
   test_proxy_down();
   test_header_timeout();
+  test_send_timeout();
   test_graceful_stop(srv);
   kill(up, SIGTERM);
   waitpid(up, NULL, 0);
   unlink(file);
+  unlink(big);
   if (failures)
     fprintf(stderr, "%d failures\n", failures);
   return failures ? 1 : 0;

@@ -105,6 +105,23 @@ static void test_ranges(struct cage *c)
   CHECK(!cage_readable(c, UINT64_MAX, 2));
 }
 
+/* with a stack reach, the stack below it is PROT_NONE and all of the reach is
+ * cleared after every call, written through the frame or not */
+static void test_stack_reach(struct cage *c)
+{
+  uint64_t r0;
+  CHECK(cage_set_stack_reach(c, 100) == 0 && c->stack_reach == 4096);
+  CHECK(call(c, F_WRITE_BYTE, ZS_CAGE_STACK_TOP - 3000, &r0) == 0);
+  CHECK(call(c, F_READ_BYTE, ZS_CAGE_STACK_TOP - 3000, &r0) == 0 && r0 == 0);
+  CHECK(call(c, F_WRITE_BYTE, ZS_CAGE_STACK_TOP - 4097, &r0) == ZS_TRAP_FAULT);
+  CHECK(call(c, F_READ_BYTE, ZS_CAGE_STACK_OFF + 16, &r0) == ZS_TRAP_FAULT);
+  CHECK(call(c, F_RET42, 0, &r0) == 0 && r0 == 42);
+  CHECK(cage_writable(c, ZS_CAGE_STACK_TOP - 4096, 4096));
+  CHECK(!cage_writable(c, ZS_CAGE_STACK_TOP - 4097, 8));   /* helpers refuse it too */
+  CHECK(cage_set_stack_reach(c, ZS_CAGE_STACK_SIZE) == 0);
+  CHECK(call(c, F_READ_BYTE, ZS_CAGE_STACK_OFF + 16, &r0) == 0 && r0 == 0);
+}
+
 /* a fault whose address is outside the cage is a real crash, not a trap */
 static void test_real_crash(struct cage *c)
 {
@@ -137,6 +154,7 @@ int main(void)
   test_traps(&c);
   test_wrap_and_regions(&c);
   test_ranges(&c);
+  test_stack_reach(&c);
   test_real_crash(&c);
   cage_destroy(&c);
   return failures ? 1 : 0;

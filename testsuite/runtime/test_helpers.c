@@ -3,6 +3,8 @@
  * request variables are computed as Caddy's placeholders are, and the
  * prefix strip follows Caddy's strip_path_prefix. */
 #include <errno.h>
+#include <setjmp.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "abi/cage.h"
@@ -142,7 +144,8 @@ static void setup(void)
   conn.remote_port = 5555;
   st = (struct helper_state){ .cage = &cage, .dec = &dec, .req = &req, .conn = &conn,
                               .path_raw = "/p%41", .path_raw_len = 5, .query = "q=", .query_len = 2,
-                              .orig_uri = "/p%41?q=", .orig_uri_len = 8, .view_used = 4096 };
+                              .orig_uri = "/p%41?q=", .orig_uri_len = 8, .view_used = 4096,
+                              .deadline_ms = UINT64_MAX };
   set_host("h");
   /* a view whose path strings the strip helper can move along */
   struct zs_req *view = (struct zs_req *)cage.req_host;
@@ -157,6 +160,44 @@ static void setup(void)
   dec.path_len = 3;
 }
 
+static sigjmp_buf trap_jump;
+static unsigned trap_seen;
+
+static void test_trap(struct zs_native_ctx *ctx, unsigned code)
+{
+  (void)ctx;
+  trap_seen = code;
+  siglongjmp(trap_jump, 1);
+}
+
+/* a helper call costs its bytes: one poll plus one per HELPER_BYTES_PER_POLL */
+static long long charged(unsigned id, uint64_t a, long long budget)
+{
+  cage.ctx.budget = budget;
+  trap_seen = 0;
+  if (sigsetjmp(trap_jump, 0) == 0)
+    call(id, a, 0, 0, 0);
+  return trap_seen ? -1 : budget - cage.ctx.budget;
+}
+
+static void test_charging(void)
+{
+  static char long_host[4000];
+  memset(long_host, 'h', sizeof long_host);
+  st.hostport = long_host;
+  st.hostport_len = sizeof long_host;
+  void (*saved)(struct zs_native_ctx *, unsigned) = cage.ctx.trap;
+  cage.ctx.trap = test_trap;
+  CHECK(charged(ZS_HELPER_var_len, ZS_VAR_hostport, 1000000) == 1 + 4000 / HELPER_BYTES_PER_POLL);
+  CHECK(charged(ZS_HELPER_var_len, ZS_VAR_method, 1000000) == 1);
+  CHECK(charged(ZS_HELPER_var_len, ZS_VAR_hostport, 100) == -1 && trap_seen == ZS_TRAP_BUDGET);
+  st.deadline_ms = 0;   /* the wall-clock bound, checked at every helper call */
+  CHECK(charged(ZS_HELPER_var_len, ZS_VAR_method, 1000000) == -1 && trap_seen == ZS_TRAP_BUDGET);
+  st.deadline_ms = UINT64_MAX;
+  cage.ctx.trap = saved;
+  set_host("h");
+}
+
 int main(void)
 {
   setup();
@@ -164,6 +205,7 @@ int main(void)
   test_response_helpers();
   test_vars();
   test_prefix();
+  test_charging();
   cage_destroy(&cage);
   return check_failures ? 1 : 0;
 }

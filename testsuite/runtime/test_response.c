@@ -81,6 +81,33 @@ static void test_serialize(void)
   CHECK(response_serialize_head(&resp, 1, 1, tiny, sizeof tiny) == -ENOSPC);
 }
 
+/* the framings the proxy and the error path give the one writer */
+static void test_write_head(void)
+{
+  static char buf[1024];
+  response_init(&resp, 200);
+  static const char nul_value[] = "a\0b\rc\nd";
+  response_header_add(&resp, "X-Nul", 5, nul_value, sizeof nul_value - 1);
+  response_header_add(&resp, "Bad Name", 8, "v", 1);
+  struct response_framing f = {.version_minor = 1, .content_length = -1, .chunked = 1};
+  int n = response_write_head(&resp, &f, buf, sizeof buf);
+  CHECK(n > 0);
+  buf[n > 0 ? n : 0] = '\0';
+  char *date = strstr(buf, "Date: ");
+  if (date)
+    memmove(date + 5, date + 35, strlen(date + 35) + 1);
+  CHECK(strcmp(buf, "HTTP/1.1 200 OK\r\nServer: zsrt\r\nX-Nul: a b c d\r\nDate:\r\n"
+                    "Connection: close\r\nTransfer-Encoding: chunked\r\n\r\n") == 0);
+  response_init_error(&resp, 414);
+  struct response_framing bare = {.version_minor = 1, .content_length = -1, .bare = 1};
+  n = response_write_head(&resp, &bare, buf, sizeof buf);
+  CHECK(n > 0 && (size_t)n == strlen("HTTP/1.1 414 Request URI Too Long\r\n"
+                                     "Content-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n") &&
+        memcmp(buf, "HTTP/1.1 414 Request URI Too Long\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                    "Connection: close\r\n\r\n", (size_t)n) == 0);
+  CHECK(resp.body_len == 24 && memcmp(resp.body, "414 Request URI Too Long", 24) == 0);
+}
+
 static void test_decisions(void)
 {
   dec.op_count = 0;
@@ -122,6 +149,7 @@ int main(void)
 {
   test_ops();
   test_serialize();
+  test_write_head();
   test_decisions();
   test_canonical();
   return check_failures ? 1 : 0;

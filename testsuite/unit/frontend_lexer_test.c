@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "../check.h"
-#include "lexer.h"
+#include "frontend/caddyfile/lexer.h"
 
 
 static struct token_list lex(struct arena *a, const char *text, struct lexer_error *err)

@@ -21,8 +21,8 @@ static const char *write_file(struct arena *a, const char *name, const char *tex
   return path;
 }
 
-/* Runs frontend_load with diagnostics captured into *err. */
-static struct json *load(struct arena *a, const char *path, char **err)
+/* Runs frontend_load (or frontend_load_caddy) with diagnostics captured into *err. */
+static struct json *load_as(struct arena *a, const char *path, char **err, bool caddy_wording)
 {
   static char buf[4096];
   memset(buf, 0, sizeof buf);
@@ -30,10 +30,15 @@ static struct json *load(struct arena *a, const char *path, char **err)
   struct diag d;
   diag_init(&d, out);
   d.no_caret = 1;
-  struct json *v = frontend_load(a, path, &d);
+  struct json *v = caddy_wording ? frontend_load_caddy(a, path, &d) : frontend_load(a, path, &d);
   fclose(out);
   *err = buf;
   return v;
+}
+
+static struct json *load(struct arena *a, const char *path, char **err)
+{
+  return load_as(a, path, err, false);
 }
 
 static void test_caddyfile(struct arena *a)
@@ -80,6 +85,42 @@ static void test_errors(struct arena *a)
   CHECK(load(a, path, &err) == NULL && strstr(err, "unrecognized matcher name: @nope"));
 }
 
+/* The diagnostic names the position once; Caddy's "FILE:LINE: " prefix
+ * stays only in zsc adapt's messages, which are compared with Caddy's. */
+static void test_error_position_once(struct arena *a)
+{
+  char *err;
+  const char *path = write_file(a, "Caddyfile", "example.com {\n\trespond hi\n\tbogus_dir x\n}\n");
+  CHECK(load(a, path, &err) == NULL);
+  CHECK(strstr(err, "Caddyfile:3:2: error: unrecognized directive: bogus_dir\n") != NULL);
+  CHECK(load_as(a, path, &err, true) == NULL);
+  CHECK(strstr(err, "Caddyfile:3:2: error: ") && strstr(err, "Caddyfile:3: unrecognized directive: bogus_dir"));
+  path = write_file(a, "Caddyfile", "handle {\n\trespond hi\n}\n");
+  CHECK(load(a, path, &err) == NULL);
+  CHECK(strstr(err, "Caddyfile:1:1: error: parsed 'handle' as a site address") != NULL);
+  CHECK(load_as(a, path, &err, true) == NULL && strstr(err, "Caddyfile:1: parsed 'handle' as a site address"));
+}
+
+/* Subdirectives are looked up by their whole name, as Caddy does: a name
+ * that only starts like one (keepalive_, unhealthy_) is refused. */
+static void test_subdirective_names(struct arena *a)
+{
+  char *err;
+  const char *path = write_file(a, "Caddyfile", ":80\nreverse_proxy :9000 {\n\ttransport http {\n\t\tkeepalive_idle_conns 4\n\t}\n}\n");
+  struct json *ir = load(a, path, &err);
+  struct strbuf sb;
+  strbuf_init(&sb, a);
+  if (ir)
+    json_write(&sb, ir, false);
+  CHECK(ir && strstr(strbuf_cstr(&sb), "\"keep_alive\":{\"max_idle_conns\":4}"));
+  path = write_file(a, "Caddyfile", ":80\nreverse_proxy :9000 {\n\ttransport http {\n\t\tkeepalive_bogus 4\n\t}\n}\n");
+  CHECK(load(a, path, &err) == NULL && strstr(err, "unrecognized subdirective keepalive_bogus"));
+  path = write_file(a, "Caddyfile", ":80\nreverse_proxy :9000 {\n\tunhealthy_bogus 500\n}\n");
+  CHECK(load(a, path, &err) == NULL && strstr(err, "unrecognized subdirective unhealthy_bogus"));
+  path = write_file(a, "Caddyfile", ":80\nreverse_proxy :9000 {\n\tunhealthy_status 5xx\n}\n");
+  CHECK(load(a, path, &err) != NULL);
+}
+
 int main(void)
 {
   if (!mkdtemp(dir)) {
@@ -90,6 +131,8 @@ int main(void)
   test_caddyfile(&a);
   test_json_input(&a);
   test_errors(&a);
+  test_subdirective_names(&a);
+  test_error_position_once(&a);
   arena_reset(&a);
   char path[128];
   snprintf(path, sizeof path, "%s/Caddyfile", dir);

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "../check.h"
-#include "parser.h"
+#include "frontend/caddyfile/parser.h"
 
 
 static int parse(struct arena *a, const char *file, const char *text, struct block_list *out, struct frontend_error *e)

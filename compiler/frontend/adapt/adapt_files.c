@@ -1,0 +1,334 @@
+/* Path and file directives: root, rewrite, uri, file_server, try_files and
+ * method (Caddy's builtins.go, rewrite and fileserver Caddyfile parsers). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "adapt.h"
+
+static struct json *handler_new(struct helper *h, const char *name)
+{
+  struct json *r = jobj(h->ad->arena);
+  jset(h->ad->arena, r, "handler", jstr(h->ad->arena, name, disp_pos(&h->d)));
+  return r;
+}
+
+/* root|rewrite: one argument is the target; two are matcher and target. */
+static int adapt_target_with_matcher(struct helper *h, struct config_values *out, const char *handler,
+                                     const char *key, const char *what)
+{
+  disp_next(&h->d);
+  int n = disp_count_remaining_args(&h->d);
+  if (n == 0)
+    return disp_errf(&h->d, "too few arguments; must have at least a %s", what);
+  if (n > 2)
+    return disp_errf(&h->d, "too many arguments; should only be a matcher and a %s",
+                     !strcmp(handler, "vars") ? "path" : "URI");
+  struct json *set = NULL;
+  if (n == 2) {
+    if (matchers_extract_set(h, &set) < 0)
+      return -1;
+    disp_next(&h->d);
+  }
+  if (!disp_next_arg(&h->d))
+    return disp_arg_err(&h->d);
+  struct json *r = handler_new(h, handler);
+  jset(h->ad->arena, r, key, jstr(h->ad->arena, disp_val(&h->d), disp_pos(&h->d)));
+  values_push_route(h, out, route_new(h, set, r));
+  return 0;
+}
+
+int adapt_root(struct helper *h, struct config_values *out)
+{
+  return adapt_target_with_matcher(h, out, "vars", "root", "root path");
+}
+
+int adapt_rewrite(struct helper *h, struct config_values *out)
+{
+  return adapt_target_with_matcher(h, out, "rewrite", "uri", "rewrite URI");
+}
+
+static struct json *uri_substring(struct helper *h, const char **args, int n)
+{
+  struct arena *a = h->ad->arena;
+  struct json *list = jarr(a), *item = jobj(a);
+  jset(a, item, "find", jstr(a, args[1], disp_pos(&h->d)));
+  jset(a, item, "replace", jstr(a, args[2], disp_pos(&h->d)));
+  if (n == 4) {
+    long long lim;
+    if (!go_atoi(args[3], &lim)) {
+      disp_errf(&h->d, "limit must be an integer; invalid: strconv.Atoi: parsing \"%s\": invalid syntax", args[3]);
+      return NULL;
+    }
+    if (lim)
+      jset(a, item, "limit", jint(a, lim, disp_pos(&h->d)));
+  }
+  jpush(a, list, item);
+  return list;
+}
+
+/* uri strip_prefix|strip_suffix|replace|path_regexp ... */
+struct json *adapt_uri(struct helper *h)
+{
+  struct arena *a = h->ad->arena;
+  disp_next(&h->d);
+  int n;
+  const char **args = disp_remaining_args(&h->d, &n);
+  if (n < 1) {
+    disp_arg_err(&h->d);
+    return NULL;
+  }
+  struct json *r = handler_new(h, "rewrite");
+  struct srcpos pos = disp_pos(&h->d);
+  if ((!strcmp(args[0], "strip_prefix") || !strcmp(args[0], "strip_suffix")) && n == 2)
+    jset(a, r, args[0][6] == 'p' ? "strip_path_prefix" : "strip_path_suffix", jstr(a, args[1], pos));
+  else if (!strcmp(args[0], "replace") && (n == 3 || n == 4)) {
+    struct json *list = uri_substring(h, args, n);
+    if (!list)
+      return NULL;
+    jset(a, r, "uri_substring", list);
+  } else if (!strcmp(args[0], "path_regexp") && n == 3) {
+    struct json *list = jarr(a), *item = jobj(a);
+    jset(a, item, "find", jstr(a, args[1], pos));
+    jset(a, item, "replace", jstr(a, args[2], pos));
+    jpush(a, list, item);
+    jset(a, r, "path_regexp", list);
+  } else if (!strcmp(args[0], "strip_prefix") || !strcmp(args[0], "strip_suffix") ||
+             !strcmp(args[0], "replace") || !strcmp(args[0], "path_regexp")) {
+    disp_arg_err(&h->d);
+    return NULL;
+  } else {
+    disp_errf(&h->d, "unrecognized URI manipulation '%s'", args[0]);
+    return NULL;
+  }
+  return r;
+}
+
+struct json *adapt_method(struct helper *h)
+{
+  disp_next(&h->d);
+  if (!disp_next_arg(&h->d) || disp_next_arg(&h->d)) {
+    disp_arg_err(&h->d);
+    return NULL;
+  }
+  struct json *r = handler_new(h, "rewrite");
+  jset(h->ad->arena, r, "method", jstr(h->ad->arena, disp_val(&h->d), disp_pos(&h->d)));
+  return r;
+}
+
+static int cmp_str(const void *x, const void *y)
+{
+  return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/* Helper.Caddyfiles: the files this site's tokens came from, to hide them. */
+static struct json *file_server_hide(struct helper *h, struct json *hide)
+{
+  const char *files[64];
+  size_t n = 0;
+  for (size_t s = 0; h->block && s < h->block->nsegs; s++)
+    for (size_t t = 0; t < h->block->segments[s].count; t++) {
+      const char *f = h->block->segments[s].tokens[t].file;
+      bool seen = false;
+      for (size_t k = 0; k < n; k++)
+        seen = seen || !strcmp(files[k], f);
+      if (!seen && n < 64)
+        files[n++] = f;
+    }
+  if (n)
+    qsort(files, n, sizeof files[0], cmp_str);
+  for (size_t i = 0; i < n; i++) {
+    const char *f = strchr(files[i], '/') ? files[i] : arena_printf(h->ad->arena, "./%s", files[i]);
+    bool hidden = false;
+    for (size_t k = 0; hide && k < hide->count; k++)
+      hidden = hidden || !strcmp(json_str(hide->items[k]), f);
+    if (hidden)
+      continue;
+    hide = hide ? hide : jarr(h->ad->arena);
+    jpush(h->ad->arena, hide, jstr(h->ad->arena, f, (struct srcpos){0}));
+  }
+  return hide;
+}
+
+/* hide / index / etag_file_extensions NAME...: a list under key */
+static int file_server_list(struct helper *h, struct json *r, const char *key)
+{
+  int n;
+  const char *const *args = disp_remaining_args(&h->d, &n);
+  if (!n)
+    return disp_arg_err(&h->d);
+  jset(h->ad->arena, r, key, jstrarr(h->ad->arena, args, n, disp_pos(&h->d)));
+  return 0;
+}
+
+/* root / fs PATH: one string */
+static int file_server_string(struct helper *h, struct json *r, const char *key)
+{
+  if (!disp_next_arg(&h->d))
+    return disp_arg_err(&h->d);
+  jset(h->ad->arena, r, key, jstr(h->ad->arena, disp_val(&h->d), disp_pos(&h->d)));
+  return 0;
+}
+
+/* status CODE|PLACEHOLDER: a number when it is one */
+static int file_server_status(struct helper *h, struct json *r, const char *key)
+{
+  struct arena *a = h->ad->arena;
+  if (!disp_next_arg(&h->d))
+    return disp_arg_err(&h->d);
+  long long code;
+  const char *v = disp_val(&h->d);
+  jset(a, r, key, go_atoi(v, &code) ? jint(a, code, disp_pos(&h->d)) : jstr(a, v, disp_pos(&h->d)));
+  return 0;
+}
+
+/* precompressed [FORMAT...] (br zstd gzip by default) */
+static int file_server_precompressed(struct helper *h, struct json *r, const char *key)
+{
+  static const char *const defaults[] = {"br", "zstd", "gzip"};
+  struct arena *a = h->ad->arena;
+  int n;
+  const char *const *args = disp_remaining_args(&h->d, &n);
+  if (!n)
+    args = defaults, n = 3;
+  struct json *pre = jobj(a);
+  for (int i = 0; i < n; i++)
+    jset(a, pre, args[i], jobj(a));
+  jset(a, r, key, pre);
+  jset(a, r, "precompressed_order", jstrarr(a, args, n, disp_pos(&h->d)));
+  return 0;
+}
+
+/* disable_canonical_uris (canonical_uris false) / pass_thru (true): no arguments */
+static int file_server_bool(struct helper *h, struct json *r, const char *key)
+{
+  if (disp_next_arg(&h->d))
+    return disp_arg_err(&h->d);
+  jset(h->ad->arena, r, key, jbool(h->ad->arena, strcmp(key, "canonical_uris") != 0));
+  return 0;
+}
+
+/* browse [TEMPLATE] { reveal_symlinks } */
+static int file_server_browse(struct helper *h, struct json *r, const char *key)
+{
+  struct arena *a = h->ad->arena;
+  if (json_object_get(r, key))
+    return disp_errf(&h->d, "browsing is already configured");
+  struct json *browse = jobj(a);
+  if (disp_next_arg(&h->d))
+    jset(a, browse, "template_file", jstr(a, disp_val(&h->d), disp_pos(&h->d)));
+  for (int nest = h->d.nesting; disp_next_block(&h->d, nest);)
+    if (!strcmp(disp_val(&h->d), "reveal_symlinks"))
+      jset(a, browse, "reveal_symlinks", jbool(a, true));
+    else
+      return disp_errf(&h->d, "unknown subdirective '%s'", disp_val(&h->d));
+  jset(a, r, key, browse);
+  return 0;
+}
+
+/* file_server's subdirectives: the parser and the handler key each sets */
+static const struct file_server_row {
+  const char *name;
+  int (*parse)(struct helper *h, struct json *r, const char *key);
+  const char *key;
+} file_server_rows[] = {
+  {"hide", file_server_list, "hide"},
+  {"index", file_server_list, "index_names"},
+  {"etag_file_extensions", file_server_list, "etag_file_extensions"},
+  {"root", file_server_string, "root"},
+  {"fs", file_server_string, "fs"},
+  {"status", file_server_status, "status_code"},
+  {"precompressed", file_server_precompressed, "precompressed"},
+  {"disable_canonical_uris", file_server_bool, "canonical_uris"},
+  {"pass_thru", file_server_bool, "pass_thru"},
+  {"browse", file_server_browse, "browse"},
+};
+
+static int file_server_option(struct helper *h, struct json *r, const char *sub)
+{
+  const struct file_server_row *row = TABLE_FIND(file_server_rows, sub);
+  if (!row)
+    return disp_errf(&h->d, "unknown subdirective '%s'", sub);
+  return row->parse(h, r, row->key);
+}
+
+/* file_server [matcher] [browse] { ... } */
+struct json *adapt_file_server(struct helper *h)
+{
+  struct arena *a = h->ad->arena;
+  struct json *r = handler_new(h, "file_server");
+  disp_next(&h->d);
+  int n;
+  const char **args = disp_remaining_args(&h->d, &n);
+  if (n > 1 || (n == 1 && strcmp(args[0], "browse"))) {
+    disp_arg_err(&h->d);
+    return NULL;
+  }
+  if (n == 1)
+    jset(a, r, "browse", jobj(a));
+  while (disp_next_block(&h->d, 0))
+    if (file_server_option(h, r, disp_val(&h->d)) < 0)
+      return NULL;
+  struct json *hide = file_server_hide(h, json_object_get(r, "hide"));
+  if (hide)
+    jset(a, r, "hide", hide);
+  return r;
+}
+
+static void try_files_route(struct helper *h, struct config_values *out, struct json *set_base,
+                            const char **try, int n, const char *query, const char *policy)
+{
+  struct arena *a = h->ad->arena;
+  struct json *file = jobj(a), *set = set_base ? json_clone(a, set_base) : jobj(a);
+  jset(a, file, "try_files", jstrarr(a, try, n, disp_pos(&h->d)));
+  if (policy)
+    jset(a, file, "try_policy", jstr(a, policy, disp_pos(&h->d)));
+  jset(a, set, "file", file);
+  json_object_sort(set);
+  struct json *r = handler_new(h, "rewrite");
+  jset(a, r, "uri", jstr(a, arena_printf(a, "{http.matchers.file.relative}%s", query), disp_pos(&h->d)));
+  values_push_route(h, out, route_new(h, set, r));
+}
+
+int adapt_try_files(struct helper *h, struct config_values *out)
+{
+  disp_next(&h->d);
+  int n;
+  const char **files = disp_remaining_args(&h->d, &n);
+  if (!n)
+    return disp_arg_err(&h->d);
+  const char *policy = NULL;
+  while (disp_next_block(&h->d, 0))
+    if (!strcmp(disp_val(&h->d), "policy")) {
+      if (policy)
+        return disp_errf(&h->d, "try policy already configured");
+      if (!disp_next_arg(&h->d))
+        return disp_arg_err(&h->d);
+      policy = disp_val(&h->d);
+    }
+  struct config_values vals = {0};
+  const char **try = arena_alloc(h->ad->arena, sizeof *try * (size_t)n);
+  int ntry = 0;
+  for (int i = 0; i < n; i++) {
+    const char *q = strchr(files[i], '?');
+    if (!q) {
+      try[ntry++] = files[i];
+      continue;
+    }
+    if (ntry)
+      try_files_route(h, &vals, NULL, try, ntry, "", policy);
+    ntry = 0;
+    const char *one = arena_strndup(h->ad->arena, files[i], (size_t)(q - files[i]));
+    try_files_route(h, &vals, NULL, &one, 1, q, policy);
+  }
+  if (ntry)
+    try_files_route(h, &vals, NULL, try, ntry, "", policy);
+  if (vals.count == 1) {
+    *ARENA_PUSH(h->ad->arena, out->items, out->count, out->cap) = vals.items[0];
+    return 0;
+  }
+  struct json *routes = jarr(h->ad->arena);
+  for (size_t i = 0; i < vals.count; i++)
+    jpush(h->ad->arena, routes, vals.items[i].value);
+  values_push_route(h, out, route_new(h, NULL, subroute_handler(h->ad->arena, routes)));
+  return 0;
+}

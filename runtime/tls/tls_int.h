@@ -1,0 +1,49 @@
+/* Shared inside runtime/tls only: the context's layout and the callbacks the
+ * context installs and the connection code relies on. */
+#ifndef ZSRT_TLS_INT_H
+#define ZSRT_TLS_INT_H
+
+#include "tls.h"
+#include "tls_lib.h"
+
+#define TLS_ALPN_WIRE_MAX 256
+#define TLS_NAME_MAX 256
+
+/* one certificate: its names (lowercase; "*.x" wildcards) and its SSL_CTX */
+struct tls_site_cert {
+  SSL_CTX *ssl_ctx;
+  char **names;
+  size_t name_count;
+};
+
+struct tls_ctx {
+  struct tls_site_cert *certs;
+  size_t cert_count;
+  size_t default_cert;                     /* served to clients without (matching) SNI */
+  char default_sni[TLS_NAME_MAX];
+  uint8_t alpn[TLS_ALPN_WIRE_MAX];         /* wire format, server preference order */
+  size_t alpn_len;
+  enum tls_client_auth client_auth;
+  struct tls_ticket_ring *tickets;
+  BIO_METHOD *bio_method;                  /* the connection's ciphertext buffers */
+};
+
+static inline struct tls_ticket_ring *tls_ctx_tickets(const struct tls_ctx *ctx)
+{
+  return ctx->tickets;
+}
+
+int tls_ticket_cb(SSL *ssl, uint8_t name[16], uint8_t iv[16], EVP_CIPHER_CTX *cipher,
+                  tls_ticket_mac_ctx *mac, int encrypt);
+/* the SSL_CTX a new connection starts from (the default certificate's) */
+SSL_CTX *tls_ctx_initial(const struct tls_ctx *ctx);
+
+/* why a callback refused the handshake, so the error says more than the library */
+enum {
+  TLS_HINT_NONE,
+  TLS_HINT_NO_CERT,                        /* no certificate for the SNI */
+  TLS_HINT_ALPN,                           /* no protocol in common */
+  TLS_HINT_CLIENT_CERT,                    /* client certificate refused */
+};
+
+#endif

@@ -1,0 +1,39 @@
+/* The one place where BoringSSL and OpenSSL 3 differ for zsrt's TLS layer:
+ * the session ticket MAC context, the peer certificate getter and the
+ * library's name. Everything else in runtime/tls uses the API both share. */
+#ifndef ZSRT_TLS_LIB_H
+#define ZSRT_TLS_LIB_H
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#if defined(OPENSSL_IS_BORINGSSL)
+typedef HMAC_CTX tls_ticket_mac_ctx;
+static inline int tls_ticket_mac_init(tls_ticket_mac_ctx *m, const uint8_t key[32])
+{
+  return HMAC_Init_ex(m, key, 32, EVP_sha256(), NULL);
+}
+#define TLS_CTX_SET_TICKET_CB SSL_CTX_set_tlsext_ticket_key_cb
+#define tls_peer_certificate SSL_get_peer_certificate
+#define TLS_LIBRARY_NAME() "BoringSSL"
+#else
+#include <openssl/core_names.h>
+typedef EVP_MAC_CTX tls_ticket_mac_ctx;
+static inline int tls_ticket_mac_init(tls_ticket_mac_ctx *m, const uint8_t key[32])
+{
+  OSSL_PARAM params[] = {
+    OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY, (void *)key, 32),
+    OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
+    OSSL_PARAM_construct_end(),
+  };
+  return EVP_MAC_CTX_set_params(m, params);
+}
+#define TLS_CTX_SET_TICKET_CB SSL_CTX_set_tlsext_ticket_key_evp_cb
+#define tls_peer_certificate SSL_get1_peer_certificate
+#define TLS_LIBRARY_NAME() OpenSSL_version(OPENSSL_VERSION)
+#endif
+
+#endif
