@@ -17,16 +17,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Zsrt, read_response, request  # noqa: E402
+from harness import Prefixed, Zsrt, check, failures, read_response, request  # noqa: E402
 from upstream import Upstream  # noqa: E402
-
-failures = []
-
-
-def check(what, cond, detail=""):
-    print(("ok   " if cond else "FAIL ") + what + ("" if cond else f": {detail}"))
-    if not cond:
-        failures.append(what)
 
 
 class _NoBodyHandler(http.server.BaseHTTPRequestHandler):
@@ -214,7 +206,7 @@ def test_bodiless_extra(build):
                 s.sendall(("%s %s HTTP/1.1\r\nHost: x\r\n\r\n" % (method, path)).encode() +
                           b"GET /next HTTP/1.1\r\nHost: x\r\n\r\n")
                 r1, rest = read_response(s, head_only=True)
-                r2, _ = read_response(_Prefixed(s, rest))
+                r2, _ = read_response(Prefixed(s, rest))
             check("%s %s: no bytes after the head reach the client" % (method, path),
                   r2.status == 200 and r2.body == b"answer for GET /next", (r1.status, r2.status, r2.body))
             at = [i for i, e in enumerate(up.log) if e[2] == path][-1]
@@ -321,17 +313,6 @@ def test_slots(build):
             s.close()
         z.stop()
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
-
-
-class _Prefixed:
-    def __init__(self, sock, data):
-        self.sock, self.data = sock, data
-
-    def recv(self, n):
-        if self.data:
-            d, self.data = self.data, b""
-            return d
-        return self.sock.recv(n)
 
 
 TESTS = {"pool": test_pool_leak, "host": test_absolute_form_host, "crlf": test_crlf,
