@@ -6,11 +6,9 @@ host matchers, CRLF injection in response headers, bytes after bodiless
 upstream answers, non-idempotent retries, slow readers and idle connections
 filling the slot table.
 Usage: test_security.py BUILD_DIR"""
-import http.server
 import os
 import resource
 import socket
-import socketserver
 import sys
 import tempfile
 import threading
@@ -18,35 +16,14 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Prefixed, Zsrt, check, failures, read_response, request  # noqa: E402
+from served import upstream as plain_upstream  # noqa: E402
 from upstream import Upstream  # noqa: E402
 
 
-class _NoBodyHandler(http.server.BaseHTTPRequestHandler):
-    """Python's http.server as the issue used it: HTTP/1.1, bodies never read,
-    so a request body is parsed as the next request on the connection."""
-    protocol_version = "HTTP/1.1"
-
-    def do_GET(self):
-        out = ("answer for " + self.path).encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(out)))
-        self.end_headers()
-        self.wfile.write(out)
-
-    def log_message(self, *args):
-        pass
-
-
-def serve_thread(server):
-    server.daemon_threads = True
-    t = threading.Thread(target=server.serve_forever, daemon=True)
-    t.start()
-    return server
-
-
 def test_pool_leak(build):
-    socketserver.TCPServer.allow_reuse_address = True
-    up = serve_thread(http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NoBodyHandler))
+    # Python's http.server as the issue used it: HTTP/1.1, bodies never read,
+    # so a request body is parsed as the next request on the connection
+    up = plain_upstream(lambda req: ("answer for " + req.path).encode())
     z = Zsrt(build, ":{PORT} {\n\treverse_proxy 127.0.0.1:%d\n}\n" % up.server_address[1])
     try:
         smuggled = b"GET /admin-only-page HTTP/1.1\r\nHost: x\r\n\r\n"
