@@ -66,18 +66,24 @@ int sign_verify_file(const char *path, const uint8_t *data, size_t size, const c
   return ok ? 0 : -1;
 }
 
-int sign_main(int argc, char **argv)
+int sign_parse_args(int argc, char **argv, const char **key, const char **path)
 {
-  const char *key = NULL, *path = NULL;
+  *key = *path = NULL;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--key") == 0 && i + 1 < argc)
-      key = argv[++i];
-    else if (argv[i][0] != '-' && !path)
-      path = argv[i];
+      *key = argv[++i];
+    else if (argv[i][0] != '-' && !*path)
+      *path = argv[i];
     else
-      path = NULL, i = argc;
+      return -1;
   }
-  if (!key || !path) {
+  return 0;
+}
+
+int sign_main(int argc, char **argv)
+{
+  const char *key, *path;
+  if (sign_parse_args(argc, argv, &key, &path) < 0 || !key || !path) {
     fprintf(stderr, "usage: zsc sign --key KEY.pem SITE.zsb\n");
     return 2;
   }

@@ -147,16 +147,8 @@ static int verify_bpf(struct arena *a, const uint8_t *blob, struct diag *d)
 
 int verify_main(int argc, char **argv)
 {
-  const char *path = NULL, *key = NULL;
-  for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--key") == 0 && i + 1 < argc)
-      key = argv[++i];
-    else if (argv[i][0] != '-' && !path)
-      path = argv[i];
-    else
-      return verify_usage();
-  }
-  if (!path)
+  const char *path, *key;
+  if (sign_parse_args(argc, argv, &key, &path) < 0 || !path)
     return verify_usage();
   struct arena a = { 0 };
   struct diag d;

@@ -1,8 +1,7 @@
 /* Codegen's internal state and the functions its files share. One struct cg
  * lives for one codegen_run; the per-entry fields are reset for each server.
- * Not part of the contract: other stages use codegen.h only. The cg_refuse
- * family is left for config.c only: lowering (lower/) refuses what zsc cannot
- * compile before codegen runs. */
+ * Not part of the contract: other stages use codegen.h only. Codegen refuses
+ * nothing: lowering (lower/) refuses what zsc cannot compile before it runs. */
 #ifndef ZSC_CODEGEN_CG_H
 #define ZSC_CODEGEN_CG_H
 
@@ -18,7 +17,6 @@
 struct cg {
   struct arena *a;
   struct diag *d;
-  struct srcpos server_pos;      /* a Caddyfile token of the server, for refusals */
   struct site_config *config;
   struct strbuf *out;            /* where emit_* writes: the entry, or discard */
   struct strbuf discard;         /* unreachable code is generated (and checked) into this */
@@ -34,22 +32,16 @@ struct cg {
   size_t group_count, group_cap;
   const char **deferred;         /* code of each deferred headers handler, by bit */
   size_t deferred_count, deferred_cap;
-  struct srcpos pos;             /* enclosing construct, for synthetic nodes */
   bool uses_req;                 /* some condition reads the request */
 };
 
 /* emit.c: output with #line kept in step with the Caddyfile */
-struct srcpos cg_pos(struct cg *cg, const struct json *node);
 void emit_stmt(struct cg *cg, struct srcpos pos, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void emit_plain(struct cg *cg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void emit_flush(struct cg *cg);
 void emit_cstr(struct strbuf *sb, const char *s, size_t len);
 const char *cg_cstr(struct cg *cg, const char *s, size_t len);
 const char *emit_line_sources(struct arena *a, const char *src, const char *own_name);
-void cg_refuse(struct cg *cg, const struct json *node, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-int cg_check_keys(struct cg *cg, const struct json *obj, const char *const *allowed, const char *what);
-const char *cg_string(struct cg *cg, const struct json *v, const char *what);
-int cg_status(struct cg *cg, const struct json *v, const char *what);
 
 /* placeholder.c: a lowered string built into a helper buffer */
 void ph_emit(struct cg *cg, struct srcpos pos, const struct lowered_text *s, const char *slot);
@@ -75,8 +67,8 @@ void cg_emit_return(struct cg *cg, struct srcpos pos, const char *action);
 int routes_emit(struct cg *cg, const struct lowered_route *routes, size_t count);
 
 /* config.c: the runtime config records */
-int config_server(struct cg *cg, const struct json *http, const char *name, const struct json *srv, unsigned index);
-int config_file_server(struct cg *cg, const struct json *h, unsigned *id);
-int config_proxy(struct cg *cg, const struct json *h, unsigned *id);
+void config_server(struct cg *cg, const struct lowered_server *srv);
+unsigned config_file_server(struct cg *cg, const struct lowered_file_server *fs);
+unsigned config_proxy(struct cg *cg, const struct lowered_reverse_proxy *rp);
 
 #endif

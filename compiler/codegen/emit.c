@@ -1,38 +1,11 @@
 /* Output primitives for the generated C: statements preceded by #line when
  * the Caddyfile line they map to is not the one the C compiler expects next,
- * C string literals, and the small value checks every handler needs. */
+ * and C string literals. */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cg.h"
-
-/* the first positioned value inside node (depth first), or NULL: a
- * synthesized object (the tls app, a route wrapper) is pointed at through
- * the first Caddyfile token that went into it */
-static const struct json *cg_first_positioned(const struct json *node, int depth)
-{
-  if (!node || depth > 32)
-    return NULL;
-  if (node->pos.line > 0)
-    return node;
-  for (size_t i = 0; i < node->count; i++) {
-    const struct json *child = node->kind == JSON_ARRAY ? node->items[i]
-                             : node->kind == JSON_OBJECT ? node->members[i].value : NULL;
-    const struct json *found = cg_first_positioned(child, depth + 1);
-    if (found)
-      return found;
-  }
-  return NULL;
-}
-
-/* where node comes from: its first positioned value, else the handler or
- * route being generated (cg->pos) */
-struct srcpos cg_pos(struct cg *cg, const struct json *node)
-{
-  const struct json *at = cg_first_positioned(node, 0);
-  return at ? at->pos : cg->pos;
-}
 
 static void emit_indent(struct cg *cg)
 {
@@ -180,62 +153,4 @@ const char *cg_cstr(struct cg *cg, const char *s, size_t len)
   strbuf_init(&sb, cg->a);
   emit_cstr(&sb, s, len);
   return strbuf_cstr(&sb);
-}
-
-void cg_refuse(struct cg *cg, const struct json *node, const char *fmt, ...)
-{
-  va_list ap;
-  va_start(ap, fmt);
-  char *what = NULL;
-  if (vasprintf(&what, fmt, ap) < 0)
-    what = NULL;
-  va_end(ap);
-  struct srcpos pos = cg_pos(cg, node);
-  diag_error(cg->d, pos.line > 0 ? pos : cg->server_pos, "zsc cannot compile %s yet", what ? what : "this");
-  free(what);
-}
-
-/* Refuses every member of obj not in allowed (NULL-terminated); "@id" is a
- * config id for Caddy's admin API and changes nothing about serving. */
-int cg_check_keys(struct cg *cg, const struct json *obj, const char *const *allowed, const char *what)
-{
-  int bad = 0;
-  for (size_t i = 0; i < obj->count; i++) {
-    const char *key = obj->members[i].key;
-    bool ok = strcmp(key, "@id") == 0;
-    for (size_t k = 0; !ok && allowed[k]; k++)
-      ok = strcmp(key, allowed[k]) == 0;
-    if (!ok) {
-      cg_refuse(cg, obj->members[i].value, "%s option '%s'", what, key);
-      bad = -1;
-    }
-  }
-  return bad;
-}
-
-/* a JSON string's bytes; refuses anything else */
-const char *cg_string(struct cg *cg, const struct json *v, const char *what)
-{
-  if (v && v->kind == JSON_STRING)
-    return v->text;
-  cg_refuse(cg, v, "%s that is not a string", what);
-  return NULL;
-}
-
-/* a status code given as a number or a numeric string: 100..999, 0 when
- * absent, -1 after refusing (placeholders need a request) */
-int cg_status(struct cg *cg, const struct json *v, const char *what)
-{
-  if (!v)
-    return 0;
-  const char *text = v->kind == JSON_NUMBER || v->kind == JSON_STRING ? v->text : NULL;
-  char *end = NULL;
-  long n = text && *text ? strtol(text, &end, 10) : -1;
-  if (v->kind == JSON_STRING && v->len == 0)
-    return 0;
-  if (!end || *end || n < 100 || n > 999) {
-    cg_refuse(cg, v, "%s '%s'", what, text ? text : "?");
-    return -1;
-  }
-  return (int)n;
 }

@@ -63,20 +63,18 @@ int cg_abort(struct cg *cg, const struct lowered_handler *h)
 
 int cg_file_server(struct cg *cg, const struct lowered_handler *h)
 {
-  unsigned id = 0;
-  int bad = config_file_server(cg, h->u.file_server.ir, &id);
+  unsigned id = config_file_server(cg, &h->u.file_server);
   if (h->u.file_server.has_root)
     handler_build_value(cg, &h->u.file_server.root, "zs_var_set(ZS_VAR_root, ZS_BUF_VALUE);");
   cg_emit_return(cg, h->pos, arena_printf(cg->a, "ZS_ACTION(ZS_ACT_FILE, %u)", id));
-  return bad ? -1 : 1;
+  return 1;
 }
 
 int cg_reverse_proxy(struct cg *cg, const struct lowered_handler *h)
 {
-  unsigned id = 0;
-  int bad = config_proxy(cg, h->u.proxy.ir, &id);
+  unsigned id = config_proxy(cg, &h->u.proxy);
   cg_emit_return(cg, h->pos, arena_printf(cg->a, "ZS_ACTION(ZS_ACT_PROXY, %u)", id));
-  return bad ? -1 : 1;
+  return 1;
 }
 
 /* rewrite with strip_path_prefix, as handle_path generates it */
@@ -108,9 +106,5 @@ static int (*const handler_fns[])(struct cg *, const struct lowered_handler *) =
 
 int handler_emit(struct cg *cg, const struct lowered_handler *h)
 {
-  struct srcpos saved = cg->pos;
-  cg->pos = h->pos;
-  int r = handler_fns[h->kind](cg, h);
-  cg->pos = saved;
-  return r;
+  return handler_fns[h->kind](cg, h);
 }

@@ -64,7 +64,6 @@ static const char *route_condition(struct cg *cg, const struct lowered_route *r,
 /* one route; 1 when it always runs and always ends the chain */
 static int route_emit(struct cg *cg, const struct lowered_route *r, size_t index)
 {
-  struct srcpos saved_pos = cg->pos;
   int bit;
   const char *cond = route_condition(cg, r, &bit);
   bool never = strcmp(cond, "0") == 0, guarded = *cond && !never;
@@ -72,7 +71,6 @@ static int route_emit(struct cg *cg, const struct lowered_route *r, size_t index
   int saved_line = 0;
   if (never)
     route_discard(cg, true, &saved, &saved_line);
-  cg->pos = r->pos;
   emit_plain(cg, "/* route %zu */", index);
   if (guarded) {
     cg->uses_req |= strstr(cond, "req") != NULL;
@@ -92,7 +90,6 @@ static int route_emit(struct cg *cg, const struct lowered_route *r, size_t index
   }
   if (never)
     route_discard(cg, false, &saved, &saved_line);
-  cg->pos = saved_pos;
   return always && !guarded && !never;
 }
 

@@ -92,18 +92,20 @@ static int lower_file_root(struct lower *l, const struct json *v, void *record)
 {
   struct lowered_file_server *f = record;
   f->has_root = true;
-  if (!lower_string(l, v, "file_server root"))
+  const char *root = lower_string(l, v, "file_server root");
+  if (!root)
     return -1;
+  f->root_const = strpbrk(root, "{}") ? NULL : root;
   return lower_text(l, v, LOWER_PH_ALL, &f->root);
 }
 
 /* a list of constant strings (index_names, hide): the blob config holds them */
-static int lower_file_strings(struct lower *l, const struct json *list, const char *what)
+static int lower_file_strings(struct lower *l, const struct json *list, const char *what, const char ***out,
+                              size_t *count)
 {
-  if (list->kind != JSON_ARRAY) {
-    lower_refuse(l, list, "%s that is not a list", what);
+  if (!(*out = lower_items(l, list, sizeof **out, arena_printf(l->a, "%s that is not a list", what))))
     return -1;
-  }
+  *count = list->count;
   for (size_t i = 0; i < list->count; i++) {
     const char *s = lower_string(l, list->items[i], what);
     if (!s || strpbrk(s, "{}")) {
@@ -111,26 +113,29 @@ static int lower_file_strings(struct lower *l, const struct json *list, const ch
         lower_refuse(l, list->items[i], "placeholder in %s", what);
       return -1;
     }
+    (*out)[i] = s;
   }
   return 0;
 }
 
 static int lower_file_hide(struct lower *l, const struct json *v, void *record)
 {
-  (void)record;
-  return lower_file_strings(l, v, "file_server hide");
+  struct lowered_file_server *f = record;
+  return lower_file_strings(l, v, "file_server hide", &f->hide, &f->hide_count);
 }
 
 static int lower_file_index(struct lower *l, const struct json *v, void *record)
 {
-  (void)record;
-  return lower_file_strings(l, v, "file_server index_names");
+  struct lowered_file_server *f = record;
+  f->has_index = true;
+  return lower_file_strings(l, v, "file_server index_names", &f->index_names, &f->index_count);
 }
 
 static int lower_file_status(struct lower *l, const struct json *v, void *record)
 {
-  (void)record;
-  return lower_status(l, v, "file_server status_code") < 0 ? -1 : 0;
+  struct lowered_file_server *f = record;
+  f->status = lower_status(l, v, "file_server status_code");
+  return f->status < 0 ? -1 : 0;
 }
 
 static const struct lower_key lower_file_keys[] = {
@@ -143,7 +148,6 @@ static const struct lower_key lower_file_keys[] = {
 
 int lower_file_server(struct lower *l, const struct json *h, struct lowered_handler *out)
 {
-  out->u.file_server.ir = h;
   return lower_keys(l, h, lower_file_keys, "file_server", &out->u.file_server);
 }
 
@@ -151,7 +155,7 @@ int lower_file_server(struct lower *l, const struct json *h, struct lowered_hand
 
 static int lower_proxy_upstreams(struct lower *l, const struct json *ups, void *record)
 {
-  (void)record;
+  struct lowered_reverse_proxy *p = record;
   static const struct lower_key keys[] = {{"dial", NULL, NULL}, {NULL, NULL, NULL}};
   if (ups->kind != JSON_ARRAY || ups->count != 1 || ups->items[0]->kind != JSON_OBJECT) {
     lower_refuse(l, ups, "reverse_proxy without exactly one upstream");
@@ -167,6 +171,7 @@ static int lower_proxy_upstreams(struct lower *l, const struct json *ups, void *
       lower_refuse(l, dial ? dial : ups->items[0], "reverse_proxy upstream '%s'", addr ? addr : "");
     return -1;
   }
+  p->dial = addr;
   return bad;
 }
 
@@ -187,8 +192,7 @@ static const struct lower_key lower_proxy_keys[] = {
 
 int lower_reverse_proxy(struct lower *l, const struct json *h, struct lowered_handler *out)
 {
-  out->u.proxy.ir = h;
-  int bad = lower_keys(l, h, lower_proxy_keys, "reverse_proxy", NULL);
+  int bad = lower_keys(l, h, lower_proxy_keys, "reverse_proxy", &out->u.proxy);
   if (!json_object_get(h, "upstreams")) {
     lower_refuse(l, h, "reverse_proxy without exactly one upstream");
     return -1;
@@ -342,11 +346,8 @@ static int lower_headers_set(struct lower *l, const struct json *v, void *record
 static int lower_headers_delete(struct lower *l, const struct json *list, void *record)
 {
   struct lowered_headers *h = record;
-  if (list->kind != JSON_ARRAY) {
-    lower_refuse(l, list, "header delete that is not a list");
+  if (!(h->delete_names = lower_items(l, list, sizeof *h->delete_names, "header delete that is not a list")))
     return -1;
-  }
-  h->delete_names = arena_alloc(l->a, (list->count + 1) * sizeof *h->delete_names);
   h->delete_pos = arena_alloc(l->a, (list->count + 1) * sizeof *h->delete_pos);
   int bad = 0;
   for (size_t i = 0; i < list->count; i++) {

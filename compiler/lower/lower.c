@@ -51,6 +51,17 @@ bool lower_is_true(const struct json *v)
   return v && v->kind == JSON_BOOL && v->boolean;
 }
 
+/* room for list's items as records of size bytes (and a zeroed spare), or
+ * NULL after refusing list with the words `refusal` when it is no list */
+void *lower_items(struct lower *l, const struct json *list, size_t size, const char *refusal)
+{
+  if (list->kind != JSON_ARRAY) {
+    lower_refuse(l, list, "%s", refusal);
+    return NULL;
+  }
+  return arena_alloc(l->a, (list->count + 1) * size);
+}
+
 /* a status code given as a number or a numeric string: 100..999, 0 when
  * absent, -1 after refusing (placeholders need a request) */
 int lower_status(struct lower *l, const struct json *v, const char *what)
@@ -90,11 +101,8 @@ static int lower_group(struct lower *l, const struct json *group, struct lowered
 
 static int lower_route_handlers(struct lower *l, const struct json *handle, struct lowered_route *r)
 {
-  if (handle->kind != JSON_ARRAY) {
-    lower_refuse(l, handle, "route handle that is not a list");
+  if (!(r->handlers = lower_items(l, handle, sizeof *r->handlers, "route handle that is not a list")))
     return -1;
-  }
-  r->handlers = arena_alloc(l->a, (handle->count + 1) * sizeof *r->handlers);
   r->handler_count = handle->count;
   int bad = 0;
   for (size_t i = 0; i < handle->count; i++)
@@ -141,11 +149,8 @@ int lower_routes(struct lower *l, const struct json *routes, struct lowered_rout
 {
   *out = NULL;
   *count = 0;
-  if (routes->kind != JSON_ARRAY) {
-    lower_refuse(l, routes, "routes that are not a list");
+  if (!(*out = lower_items(l, routes, sizeof **out, "routes that are not a list")))
     return -1;
-  }
-  *out = arena_alloc(l->a, (routes->count + 1) * sizeof **out);
   *count = routes->count;
   int bad = 0;
   for (size_t i = 0; i < routes->count; i++)
@@ -155,8 +160,8 @@ int lower_routes(struct lower *l, const struct json *routes, struct lowered_rout
 
 /* ---- servers: listeners and automatic HTTPS ---- */
 
-/* "[tcp/]host:port" as Caddy writes listen addresses: the port, or -1 */
-static long lower_listen(struct lower *l, const struct json *v)
+/* "[tcp/]host:port" as Caddy writes listen addresses, into out */
+static int lower_listen(struct lower *l, const struct json *v, struct lowered_listener *out)
 {
   const char *addr = lower_string(l, v, "listen address");
   if (!addr)
@@ -173,7 +178,12 @@ static long lower_listen(struct lower *l, const struct json *v)
     lower_refuse(l, v, "listen address '%s'", addr);
     return -1;
   }
-  return port;
+  size_t host_len = (size_t)(colon - hostport);
+  if (host_len >= 2 && hostport[0] == '[' && hostport[host_len - 1] == ']')
+    hostport++, host_len -= 2;
+  out->host = arena_strndup(l->a, hostport, host_len);
+  out->port = (unsigned)port;
+  return 0;
 }
 
 /* is name in automatic_https.skip (exact, or a "*." label wildcard)? */
@@ -215,8 +225,8 @@ static const struct lower_key lower_auto_https_keys[] = {
 /* Caddy turns TLS on for a server that listens on a port other than the
  * HTTP port and either listens only on the HTTPS port or names hosts,
  * unless automatic_https.disable says otherwise. */
-static int lower_auto_https(struct lower *l, const struct json *http, const struct json *srv, const long *ports,
-                            size_t n)
+static int lower_auto_https(struct lower *l, const struct json *http, const struct json *srv,
+                            const struct lowered_listener *listeners, size_t n)
 {
   const struct json *auto_https = json_object_get(srv, "automatic_https");
   if (auto_https && auto_https->kind == JSON_OBJECT &&
@@ -229,8 +239,8 @@ static int lower_auto_https(struct lower *l, const struct json *http, const stru
   long https_port = json_int(json_object_get(http, "https_port"), 443);
   bool other_than_http = false, only_https = n > 0;
   for (size_t i = 0; i < n; i++) {
-    other_than_http |= ports[i] != http_port;
-    only_https &= ports[i] == https_port;
+    other_than_http |= listeners[i].port != http_port;
+    only_https &= listeners[i].port == https_port;
   }
   const struct json *skip = auto_https ? json_object_get(auto_https, "skip") : NULL;
   if (other_than_http && (only_https || lower_has_hosts(json_object_get(srv, "routes"), skip))) {
@@ -247,7 +257,8 @@ static const struct lower_key lower_server_keys[] = {
   {"tls_connection_policies", "tls", lower_key_refused}, {NULL, NULL, NULL},
 };
 
-static int lower_server_listen(struct lower *l, const struct json *http, const struct json *srv)
+static int lower_server_listen(struct lower *l, const struct json *http, const struct json *srv,
+                               struct lowered_server *s)
 {
   int bad = lower_keys(l, srv, lower_server_keys, "server", NULL);
   const struct json *listen = json_object_get(srv, "listen");
@@ -255,11 +266,11 @@ static int lower_server_listen(struct lower *l, const struct json *http, const s
     lower_refuse(l, listen ? listen : srv, "a server without listen addresses");
     return -1;
   }
-  long *ports = arena_alloc(l->a, listen->count * sizeof *ports);
+  s->listeners = arena_alloc(l->a, listen->count * sizeof *s->listeners);
+  s->listener_count = listen->count;
   for (size_t i = 0; i < listen->count; i++)
-    if ((ports[i] = lower_listen(l, listen->items[i])) < 0)
-      bad = -1;
-  return bad ? bad : lower_auto_https(l, http, srv, ports, listen->count);
+    bad |= lower_listen(l, listen->items[i], &s->listeners[i]);
+  return bad ? bad : lower_auto_https(l, http, srv, s->listeners, listen->count);
 }
 
 static int lower_server(struct lower *l, const struct json *http, const struct json_member *m, unsigned index,
@@ -268,8 +279,6 @@ static int lower_server(struct lower *l, const struct json *http, const struct j
   const struct json *srv = m->value;
   s->name = m->key;
   s->index = index;
-  s->http = http;
-  s->ir = srv;
   if (srv->kind != JSON_OBJECT) {
     lower_refuse(l, srv, "server '%s' that is not an object", m->key);
     return -1;
@@ -277,7 +286,7 @@ static int lower_server(struct lower *l, const struct json *http, const struct j
   l->pos = s->pos = srv->pos;
   l->server_pos = s->server_pos = lower_pos(l, srv);   /* refusals of what has no position of its own */
   l->group_count = l->deferred_count = 0;
-  int bad = lower_server_listen(l, http, srv);
+  int bad = lower_server_listen(l, http, srv, s);
   const struct json *routes = json_object_get(srv, "routes");
   if (routes) {
     s->has_routes = true;

@@ -103,14 +103,20 @@ struct lowered_static_response {
   struct srcpos body_pos;      /* the body, or the handler */
 };
 
+/* file_server; the constant values are what the blob config carries */
 struct lowered_file_server {
-  const struct json *ir;       /* the handler object, for the blob config writer */
   bool has_root;
   struct lowered_text root;
+  const char *root_const;      /* the root when it has no placeholder, else NULL */
+  bool has_index;              /* index_names given: else the runtime's defaults */
+  const char **index_names, **hide;
+  size_t index_count, hide_count;
+  int status;                  /* status_code, 0 when absent */
 };
 
+/* reverse_proxy: its one upstream */
 struct lowered_reverse_proxy {
-  const struct json *ir;       /* the handler object, for the blob config writer */
+  const char *dial;            /* "host:port" */
 };
 
 struct lowered_rewrite {
@@ -168,11 +174,18 @@ struct lowered_route {
   size_t handler_count;
 };
 
+/* a listen address: "[tcp/]host:port", the host without its IPv6 brackets */
+struct lowered_listener {
+  const char *host;            /* "" for every address */
+  unsigned port;
+};
+
 struct lowered_server {
   const char *name;            /* "srv0", as the IR names it */
   unsigned index;              /* in sorted name order */
   struct srcpos pos, server_pos;
-  const struct json *http, *ir;   /* for the blob config writer */
+  struct lowered_listener *listeners;
+  size_t listener_count;
   bool has_routes;
   struct lowered_route *routes;
   size_t route_count;

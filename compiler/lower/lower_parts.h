@@ -63,6 +63,7 @@ void lower_refuse_matcher(struct lower *l, const struct json *v, const char *nam
 const char *lower_string(struct lower *l, const struct json *v, const char *what);
 int lower_status(struct lower *l, const struct json *v, const char *what);
 bool lower_is_true(const struct json *v);
+void *lower_items(struct lower *l, const struct json *list, size_t size, const char *refusal);
 
 /* text.c: strings with placeholders */
 enum lower_ph_mode { LOWER_PH_KNOWN, LOWER_PH_ALL };   /* Caddy's ReplaceKnown / ReplaceAll */

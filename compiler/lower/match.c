@@ -117,11 +117,9 @@ static int lower_method_one(struct lower *l, const struct json *v, struct lowere
 static int lower_list(struct lower *l, const struct json *list, const char *name, struct lowered_matcher *out,
                       int (*one)(struct lower *, const struct json *, struct lowered_pattern *))
 {
-  if (list->kind != JSON_ARRAY) {
-    lower_refuse(l, list, "%s matcher that is not a list", name);
+  const char *refusal = arena_printf(l->a, "%s matcher that is not a list", name);
+  if (!(out->patterns = lower_items(l, list, sizeof *out->patterns, refusal)))
     return -1;
-  }
-  out->patterns = arena_alloc(l->a, (list->count + 1) * sizeof *out->patterns);
   out->count = list->count;
   for (size_t i = 0; i < list->count; i++)
     if (one(l, list->items[i], &out->patterns[i]) < 0)
@@ -182,12 +180,10 @@ static int lower_header_field(struct lower *l, const char *field, const struct j
     out->absent = true;
     return 0;
   }
-  if (vals->kind != JSON_ARRAY) {
-    lower_refuse(l, vals, "header matcher value for '%s'", field);
+  const char *refusal = arena_printf(l->a, "header matcher value for '%s'", field);
+  if (!(out->values = lower_items(l, vals, sizeof *out->values, refusal)))
     return -1;
-  }
   out->present = vals->count == 0;
-  out->values = arena_alloc(l->a, (vals->count + 1) * sizeof *out->values);
   out->count = vals->count;
   for (size_t i = 0; i < vals->count; i++)
     if (lower_header_value(l, vals->items[i], &out->values[i]) < 0)
@@ -268,11 +264,8 @@ static int lower_set(struct lower *l, const struct json *set, struct lowered_mat
 /* match sets: any one matching is enough (no sets matches everything) */
 static int lower_sets(struct lower *l, const struct json *sets, struct lowered_match **out, size_t *count)
 {
-  if (sets->kind != JSON_ARRAY) {
-    lower_refuse(l, sets, "match that is not a list of match sets");
+  if (!(*out = lower_items(l, sets, sizeof **out, "match that is not a list of match sets")))
     return -1;
-  }
-  *out = arena_alloc(l->a, (sets->count + 1) * sizeof **out);
   *count = sets->count;
   int bad = 0;
   for (size_t i = 0; i < sets->count; i++)

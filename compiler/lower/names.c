@@ -4,8 +4,6 @@
  * once per directive; else the enclosing construct; never no position. */
 #include <ctype.h>
 #include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "base/file.h"
@@ -133,16 +131,22 @@ static void lower_report(struct lower *l, struct srcpos pos, const char *what)
   l->errors++;
 }
 
+/* a refusal's words, in the arena */
+static const char *lower_vformat(struct lower *l, const char *fmt, va_list ap)
+{
+  struct strbuf sb;
+  strbuf_init(&sb, l->a);
+  strbuf_vprintf(&sb, fmt, ap);
+  return strbuf_cstr(&sb);
+}
+
 void lower_refuse_at(struct lower *l, struct srcpos pos, const char *fmt, ...)
 {
   va_list ap;
   va_start(ap, fmt);
-  char *what = NULL;
-  if (vasprintf(&what, fmt, ap) < 0)
-    what = NULL;
+  const char *what = lower_vformat(l, fmt, ap);
   va_end(ap);
-  lower_report(l, pos, what ? what : "this");
-  free(what);
+  lower_report(l, pos, what);
 }
 
 static bool lower_refused_before(struct lower *l, struct srcpos origin)
@@ -175,21 +179,18 @@ void lower_refuse(struct lower *l, const struct json *node, const char *fmt, ...
 {
   va_list ap;
   va_start(ap, fmt);
-  char *what = NULL;
-  if (vasprintf(&what, fmt, ap) < 0)
-    what = NULL;
+  const char *what = lower_vformat(l, fmt, ap);
   va_end(ap);
   const struct json *own = lower_positioned(node);
   struct srcpos origin = lower_origin_in(node, 0);
   if (origin.line <= 0)
     origin = l->origin;
   if (own)
-    lower_report(l, own->pos, what ? what : "this");
+    lower_report(l, own->pos, what);
   else if (origin.line > 0)
-    lower_refuse_directive(l, origin, what ? what : "this");
+    lower_refuse_directive(l, origin, what);
   else
-    lower_report(l, l->pos.line > 0 ? l->pos : l->server_pos, what ? what : "this");
-  free(what);
+    lower_report(l, l->pos.line > 0 ? l->pos : l->server_pos, what);
 }
 
 /* a handler or matcher module zsc has no row for: the directive as written

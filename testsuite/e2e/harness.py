@@ -12,6 +12,28 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from served import Served, free_port  # noqa: E402,F401  (free_port: for the tests)
 
 
+failures = []   # what failed, for the test's exit status
+
+
+def check(what, cond, detail=""):
+    print(("ok   " if cond else "FAIL ") + what + ("" if cond else f": {detail}"))
+    if not cond:
+        failures.append(what)
+
+
+class Prefixed:
+    """A socket whose first recv returns bytes already read past a response."""
+
+    def __init__(self, sock, data):
+        self.sock, self.data = sock, data
+
+    def recv(self, n):
+        if self.data:
+            d, self.data = self.data, b""
+            return d
+        return self.sock.recv(n)
+
+
 class Response:
     def __init__(self, status, reason, headers, body):
         self.status = status

@@ -8,15 +8,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Zsrt, read_response, request  # noqa: E402
-
-failures = []
-
-
-def check(what, cond, detail=""):
-    print(("ok   " if cond else "FAIL ") + what + ("" if cond else f": {detail}"))
-    if not cond:
-        failures.append(what)
+from harness import Prefixed, Zsrt, check, failures, read_response, request  # noqa: E402
 
 
 def status_of(port, raw):
@@ -43,7 +35,7 @@ def main():
             bodies = []
             data = b""
             for _ in range(3):
-                r, data = read_response(_Prefixed(s, data))
+                r, data = read_response(Prefixed(s, data))
                 bodies.append(r.body)
             check("pipelining in order", bodies == [b"hi GET /1", b"hi GET /2", b"hi GET /3"], bodies)
         r = request(p, b"POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc")
@@ -73,19 +65,6 @@ def main():
         check("graceful stop exits 0", code == 0, code)
     print(f"{len(failures)} failures")
     sys.exit(1 if failures else 0)
-
-
-class _Prefixed:
-    """A socket whose first recv returns bytes already read past a response."""
-
-    def __init__(self, sock, data):
-        self.sock, self.data = sock, data
-
-    def recv(self, n):
-        if self.data:
-            d, self.data = self.data, b""
-            return d
-        return self.sock.recv(n)
 
 
 if __name__ == "__main__":

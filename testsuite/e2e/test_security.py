@@ -6,55 +6,24 @@ host matchers, CRLF injection in response headers, bytes after bodiless
 upstream answers, non-idempotent retries, slow readers and idle connections
 filling the slot table.
 Usage: test_security.py BUILD_DIR"""
-import http.server
 import os
 import resource
 import socket
-import socketserver
 import sys
 import tempfile
 import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Zsrt, read_response, request  # noqa: E402
+from harness import Prefixed, Zsrt, check, failures, read_response, request  # noqa: E402
+from served import upstream as plain_upstream  # noqa: E402
 from upstream import Upstream  # noqa: E402
-
-failures = []
-
-
-def check(what, cond, detail=""):
-    print(("ok   " if cond else "FAIL ") + what + ("" if cond else f": {detail}"))
-    if not cond:
-        failures.append(what)
-
-
-class _NoBodyHandler(http.server.BaseHTTPRequestHandler):
-    """Python's http.server as the issue used it: HTTP/1.1, bodies never read,
-    so a request body is parsed as the next request on the connection."""
-    protocol_version = "HTTP/1.1"
-
-    def do_GET(self):
-        out = ("answer for " + self.path).encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(out)))
-        self.end_headers()
-        self.wfile.write(out)
-
-    def log_message(self, *args):
-        pass
-
-
-def serve_thread(server):
-    server.daemon_threads = True
-    t = threading.Thread(target=server.serve_forever, daemon=True)
-    t.start()
-    return server
 
 
 def test_pool_leak(build):
-    socketserver.TCPServer.allow_reuse_address = True
-    up = serve_thread(http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NoBodyHandler))
+    # Python's http.server as the issue used it: HTTP/1.1, bodies never read,
+    # so a request body is parsed as the next request on the connection
+    up = plain_upstream(lambda req: ("answer for " + req.path).encode())
     z = Zsrt(build, ":{PORT} {\n\treverse_proxy 127.0.0.1:%d\n}\n" % up.server_address[1])
     try:
         smuggled = b"GET /admin-only-page HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -223,7 +192,7 @@ def test_bodiless_extra(build):
                 s.sendall(("%s %s HTTP/1.1\r\nHost: x\r\n\r\n" % (method, path)).encode() +
                           b"GET /next HTTP/1.1\r\nHost: x\r\n\r\n")
                 r1, rest = read_response(s, head_only=True)
-                r2, _ = read_response(_Prefixed(s, rest))
+                r2, _ = read_response(Prefixed(s, rest))
             check("%s %s: no bytes after the head reach the client" % (method, path),
                   r2.status == 200 and r2.body == b"answer for GET /next", (r1.status, r2.status, r2.body))
             at = [i for i, e in enumerate(up.log) if e[2] == path][-1]
@@ -330,17 +299,6 @@ def test_slots(build):
             s.close()
         z.stop()
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
-
-
-class _Prefixed:
-    def __init__(self, sock, data):
-        self.sock, self.data = sock, data
-
-    def recv(self, n):
-        if self.data:
-            d, self.data = self.data, b""
-            return d
-        return self.sock.recv(n)
 
 
 TESTS = {"pool": test_pool_leak, "host": test_absolute_form_host, "crlf": test_crlf,

@@ -4,7 +4,9 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 def free_port():
@@ -13,6 +15,37 @@ def free_port():
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+def recv_all(sock):
+    """everything sock sends until it closes"""
+    data = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+
+
+def upstream(body, port=0):
+    """an HTTP/1.1 upstream on 127.0.0.1 (port 0: any) in a thread, answering
+    every GET 200 with body(request) (the BaseHTTPRequestHandler); stop it
+    with .shutdown(); its port is .server_address[1]"""
+    class Answer(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):
+            data = body(self)
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+    srv = ThreadingHTTPServer(("127.0.0.1", port), Answer)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv
 
 
 class Served:

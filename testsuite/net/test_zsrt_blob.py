@@ -13,29 +13,14 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from served import free_port, recv_all, upstream  # noqa: E402
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Upstream(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def do_GET(self):
-        body = ("up %s xff=%s" % (self.path, self.headers.get("X-Forwarded-For"))).encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+def upstream_body(req):
+    return ("up %s xff=%s" % (req.path, req.headers.get("X-Forwarded-For"))).encode()
 
 
 def wait_port(port, proc):
@@ -85,12 +70,7 @@ def exercise(port, with_proxy):
     with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
         s.sendall(b"GET /hello HTTP/1.1\r\nHost: a\r\n\r\nGET /hello HTTP/1.1\r\nHost: a\r\n"
                   b"Connection: close\r\n\r\n")
-        data = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
+        data = recv_all(s)
         check(data.count(b"hello from zsrt") == 2 and data.startswith(b"HTTP/1.1 200"), "pipelined")
     with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
         s.sendall(b"GET / HTTP/1.1\r\nHost : a\r\n\r\n")
@@ -107,9 +87,9 @@ def main():
     if not os.access(zsc, os.X_OK) or not os.access(zsrt, os.X_OK):
         print("skip: zsc or zsrt is not built", file=sys.stderr)
         return 77
-    port, up_port = free_port(), free_port()
-    upstream = ThreadingHTTPServer(("127.0.0.1", up_port), Upstream)
-    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    port = free_port()
+    up = upstream(upstream_body)
+    up_port = up.server_address[1]
     with tempfile.TemporaryDirectory() as tmp:
         blob, with_proxy = build_blob(zsc, tmp, port, up_port)
         if not blob:
@@ -123,7 +103,7 @@ def main():
         finally:
             if proc.poll() is None:
                 proc.kill()
-    upstream.shutdown()
+    up.shutdown()
     return 0
 
 

@@ -10,7 +10,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from served import free_port  # noqa: E402,F401
+from served import free_port, recv_all, upstream  # noqa: E402,F401
 
 
 def fail(what):
@@ -122,12 +122,7 @@ def http_get(port, path="/", host="x", timeout=5):
     """(status, body) of one request on a new connection"""
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
         s.sendall(b"GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % (path.encode(), host.encode()))
-        data = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
+        data = recv_all(s)
     head, _, body = data.partition(b"\r\n\r\n")
     status = int(head.split(b" ", 2)[1]) if head.startswith(b"HTTP/1.") else 0
     return status, body

@@ -15,28 +15,10 @@ import sys
 import tempfile
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from opslib import Zsrt, check, compile_site, free_port, http_get
+from opslib import Zsrt, check, compile_site, free_port, http_get, upstream
 
 BODIES = {b"blob-A", b"blob-B"}
-
-
-def upstream(body):
-    class Answer(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_GET(self):
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Answer)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    return srv
 
 
 class Load:
@@ -161,7 +143,7 @@ def main():
               "the wrong-architecture blob was not named: %r" % errors)
         check(any("listener" in x.get("error", "") for x in errors), "the listener change was not named")
         # a reload that changes the upstream: the pool follows, keep-alive or not
-        ups = [upstream(b"up-1"), upstream(b"up-2")]
+        ups = [upstream(lambda _: b"up-1"), upstream(lambda _: b"up-2")]
         for n, up in enumerate(ups):
             blob = compile_site(zsc, tmp, "proxy%d" % n, ":%d {\n\treverse_proxy 127.0.0.1:%d\n}\n"
                                 % (port, up.server_address[1]))

@@ -111,3 +111,22 @@ int tb_save(const char *path, const unsigned char *bytes, size_t len)
   size_t n = fwrite(bytes, 1, len, f);
   return fclose(f) == 0 && n == len ? 0 : -1;
 }
+
+void tb_sample(struct test_blob *tb, const char *hide, size_t hide_len)
+{
+  static const unsigned char code[] = { 0xc3, 0xc3, 0xc3, 0xc3 };
+  static const unsigned char rodata[] = "rodata";
+  tb_init(tb);
+  tb->code = code;
+  tb->code_len = sizeof code;
+  tb->rodata = rodata;
+  tb->rodata_len = sizeof rodata;
+  tb_server(tb, 8080, 0);
+  tb->file_servers[0] = (struct zs_file_server){ .root_str = tb_string(tb, "www", 3),
+                                                 .index_str = tb_string(tb, "a.html\0b.html\0", 14) };
+  if (hide)
+    tb->file_servers[0].hide_str = tb_string(tb, hide, hide_len);
+  tb->file_server_count = 1;
+  tb->proxies[0] = (struct zs_proxy){ .upstream_str = tb_string(tb, "127.0.0.1:9", 11) };
+  tb->proxy_count = 1;
+}

@@ -42,6 +42,10 @@ void tb_init(struct test_blob *tb);
 uint32_t tb_string(struct test_blob *tb, const char *s, size_t n);
 /* one server on port with its request entry at code_offset; returns its index */
 unsigned tb_server(struct test_blob *tb, uint16_t port, uint64_t code_offset);
+/* a valid blob to break: a few bytes of code and rodata, one server on 8080,
+ * file_server 0 (root "www", index a.html b.html, hide list `hide` of
+ * hide_len bytes when not NULL), proxy 0 (127.0.0.1:9), pooled in that order */
+void tb_sample(struct test_blob *tb, const char *hide, size_t hide_len);
 /* the blob's bytes (malloc'ed, checksummed); *len gets the size */
 unsigned char *tb_build(const struct test_blob *tb, size_t *len);
 /* recomputes the checksum after a test edited the bytes */

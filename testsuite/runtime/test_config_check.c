@@ -16,23 +16,12 @@
 
 static char path[256];
 
+/* the sample blob with every file_server field set */
 static void tb_default(struct test_blob *tb)
 {
-  static const unsigned char code[] = { 0xc3, 0xc3, 0xc3, 0xc3 };
-  static const unsigned char rodata[] = "rodata";
-  tb_init(tb);
-  tb->code = code;
-  tb->code_len = sizeof code;
-  tb->rodata = rodata;
-  tb->rodata_len = sizeof rodata;
-  tb_server(tb, 8080, 0);
-  tb->file_servers[0] = (struct zs_file_server){ .root_str = tb_string(tb, "www", 3),
-                                                 .index_str = tb_string(tb, "a.html\0b.html\0", 14),
-                                                 .hide_str = tb_string(tb, "*.key\0", 6),
-                                                 .flags = ZS_FILE_BROWSE, .status = 404 };
-  tb->file_server_count = 1;
-  tb->proxies[0] = (struct zs_proxy){ .upstream_str = tb_string(tb, "127.0.0.1:9", 11) };
-  tb->proxy_count = 1;
+  tb_sample(tb, "*.key\0", 6);
+  tb->file_servers[0].flags = ZS_FILE_BROWSE;
+  tb->file_servers[0].status = 404;
 }
 
 static struct zs_config_header *cfg(unsigned char *b) { return (struct zs_config_header *)(b + TB_CONFIG_OFF); }

@@ -14,23 +14,6 @@
 
 static char path[256];
 
-static void tb_default(struct test_blob *tb)
-{
-  static const unsigned char code[] = { 0xc3, 0xc3, 0xc3, 0xc3 };
-  static const unsigned char rodata[] = "rodata";
-  tb_init(tb);
-  tb->code = code;
-  tb->code_len = sizeof code;
-  tb->rodata = rodata;
-  tb->rodata_len = sizeof rodata;
-  tb_server(tb, 8080, 0);
-  tb->file_servers[0] = (struct zs_file_server){ .root_str = tb_string(tb, "www", 3),
-                                                 .index_str = tb_string(tb, "a.html\0b.html\0", 14) };
-  tb->file_server_count = 1;
-  tb->proxies[0] = (struct zs_proxy){ .upstream_str = tb_string(tb, "127.0.0.1:9", 11) };
-  tb->proxy_count = 1;
-}
-
 /* writes bytes, opens them, and checks the outcome and message */
 static int try_open(const unsigned char *bytes, size_t len, const char *expect)
 {
@@ -53,7 +36,7 @@ static int try_open(const unsigned char *bytes, size_t len, const char *expect)
 static int try_edit(void (*edit)(unsigned char *b, size_t *len), int recheck, const char *expect)
 {
   struct test_blob tb;
-  tb_default(&tb);
+  tb_sample(&tb, NULL, 0);
   size_t len;
   unsigned char *b = tb_build(&tb, &len);
   edit(b, &len);
@@ -135,7 +118,7 @@ static int try_open_missing(void)
 static void test_valid_blob_contents(void)
 {
   struct test_blob tb;
-  tb_default(&tb);
+  tb_sample(&tb, NULL, 0);
   size_t len;
   unsigned char *bytes = tb_build(&tb, &len);
   tb_save(path, bytes, len);
