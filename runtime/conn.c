@@ -30,7 +30,11 @@ int conn_append(struct conn *c, const char *data, size_t len)
 /* the plain answer Go's server gives to input it cannot serve, then close */
 void conn_respond_error(struct worker *w, struct conn *c, int status)
 {
-  struct response *r = w->resp;
+  if (exchange_attach(&w->exchanges, &c->ex) < 0) {
+    loop_conn_close(w, c);
+    return;
+  }
+  struct response *r = c->ex.resp;
   response_init_error(r, status);
   struct response_framing f = {.version_minor = 1, .content_length = -1, .bare = 1};
   int n = response_write_head(r, &f, c->out + c->out_len, CONN_OUT_CAP - c->out_len);
@@ -41,6 +45,7 @@ void conn_respond_error(struct worker *w, struct conn *c, int status)
   c->close_after_send = 1;
   c->ex.body_active = 0;
   c->ex.phase = EXCHANGE_IDLE;
+  exchange_detach(&w->exchanges, &c->ex);
   loop_conn_flush(w, c);
 }
 
@@ -129,13 +134,13 @@ static void conn_start_file(struct worker *w, struct conn *c, struct response *r
 /* RESPOND, FILE, NEXT and trapped decisions: the whole answer is queued now */
 static void conn_respond_decision(struct worker *w, struct conn *c)
 {
-  struct response *r = w->resp;
+  struct response *r = c->ex.resp;
   r->file_fd = -1;
-  if (response_from_decision(w->blob, w->dec, &c->ex.req, r) < 0) {
+  if (response_from_decision(w->blob, c->ex.dec, &c->ex.req, r) < 0) {
     conn_respond_error(w, c, 500);
     return;
   }
-  int keep_alive = c->ex.req.keep_alive && !w->stopping && w->dec->action != ZS_ACT_RESPOND_CLOSE &&
+  int keep_alive = c->ex.req.keep_alive && !w->stopping && c->ex.dec->action != ZS_ACT_RESPOND_CLOSE &&
                    !(c->ex.req.expect_continue && c->ex.body_active);
   int head = conn_is_head(&c->ex.req);
   r->head_request = head;
@@ -154,12 +159,14 @@ static void conn_respond_decision(struct worker *w, struct conn *c)
     c->close_after_send = 1;
   if (r->file_fd >= 0)
     conn_start_file(w, c, r, head);
+  /* the answer is queued (a file's is carried by the exchange's file fields) */
+  exchange_detach(&w->exchanges, &c->ex);
 }
 
 static void conn_begin_proxy(struct worker *w, struct conn *c)
 {
-  /* header ops outlive w->dec: the upstream answers after other requests ran */
-  if (exchange_keep_ops(&c->ex, w->dec) < 0 || proxy_prepare(w, c, w->dec) < 0) {
+  /* the decision stays with the exchange: the upstream answers after other requests ran */
+  if (proxy_prepare(w, c, c->ex.dec) < 0) {
     conn_respond_error(w, c, 500);
     return;
   }
@@ -184,17 +191,24 @@ static void conn_begin_proxy(struct worker *w, struct conn *c)
 
 static void conn_dispatch(struct worker *w, struct conn *c)
 {
-  int rc = exec_request(w->blob, &w->cage, c->server, &c->ex.req, &c->info, w->dec);
+  int rc = exchange_attach(&w->exchanges, &c->ex);
+  if (rc < 0) {
+    loop_conn_close(w, c);
+    return;
+  }
+  struct exec_decision *dec = c->ex.dec;
+  rc = exec_request(w->blob, &w->cage, c->server, &c->ex.req, &c->info, dec);
   if (rc < 0) {
     /* a bad escape or target is Go's 400; a request too big for the view is 431 */
     conn_respond_error(w, c, rc == -EINVAL ? 400 : rc == -E2BIG || rc == -ENOSPC ? 431 : 500);
     return;
   }
-  if (!w->dec->trapped && w->dec->action == ZS_ACT_PROXY)
+  if (!dec->trapped && dec->action == ZS_ACT_PROXY) {
     conn_begin_proxy(w, c);
-  else if (!w->dec->trapped && w->dec->action == ZS_ACT_ABORT)
+  } else if (!dec->trapped && dec->action == ZS_ACT_ABORT) {
     c->close_after_send = 1;   /* abort: no response; what is queued still goes */
-  else
+    exchange_detach(&w->exchanges, &c->ex);
+  } else
     conn_respond_decision(w, c);
 }
 
@@ -287,6 +301,7 @@ void conn_on_file_read(struct worker *w, struct conn *c, int res)
 void conn_on_close(struct worker *w, struct conn *c)
 {
   proxy_detach(w, c);
+  exchange_detach(&w->exchanges, &c->ex);
 }
 
 /* the upstream exchange is over; the connection goes back to reading */
@@ -294,6 +309,7 @@ void conn_finish_exchange(struct worker *w, struct conn *c)
 {
   c->ex.phase = EXCHANGE_IDLE;
   c->ex.up = NULL;
+  exchange_detach(&w->exchanges, &c->ex);
   if (!c->ex.resp_keep_alive)
     c->close_after_send = 1;
   if (c->out_len > c->out_sent)

@@ -123,9 +123,7 @@ int loop_worker_init(struct worker *w, int id, const struct blob *blob,
   w->blob = blob;
   w->opt = opt;
   w->wake_fd = eventfd(0, EFD_CLOEXEC);
-  w->dec = loop_map(sizeof *w->dec);
-  w->resp = loop_map(sizeof *w->resp);
-  if (w->wake_fd < 0 || !w->dec || !w->resp)
+  if (w->wake_fd < 0 || exchange_pool_create(&w->exchanges, LOOP_MAX_CONNS) < 0)
     return -ENOMEM;
   int rc = loop_ring_init(w);
   if (rc < 0)
@@ -166,10 +164,7 @@ void loop_worker_fini(struct worker *w)
     munmap(w->conns, sizeof(struct conn) * LOOP_MAX_CONNS);
   if (w->bufs)
     munmap(w->bufs, (size_t)LOOP_BUF_COUNT * LOOP_BUF_SIZE);
-  if (w->dec)
-    munmap(w->dec, sizeof *w->dec);
-  if (w->resp)
-    munmap(w->resp, sizeof *w->resp);
+  exchange_pool_destroy(&w->exchanges);
   if (w->cage_ready)
     cage_destroy(&w->cage);
   if (w->ring_ready)

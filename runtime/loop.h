@@ -103,8 +103,7 @@ struct worker {
   int free_count;
   int active_conns;
   struct cage cage;
-  struct exec_decision *dec;   /* scratch for exec_request */
-  struct response *resp;       /* scratch for building responses */
+  struct exchange_pool exchanges;  /* exchange.h: decisions and responses in flight */
   struct proxy_pool *proxy;    /* proxy.c */
   int wake_fd;                 /* eventfd: written by the main thread on stop */
   uint64_t wake_value;

@@ -334,14 +334,12 @@ static const char *proxy_origin_form(const struct http_request *req, size_t *len
 static int proxy_keep_target(struct conn *c, const char *path, size_t path_len, const char *query,
                              size_t query_len)
 {
-  if (path_len + query_len > EXCHANGE_OPS_CAP - c->ex.op_used)
+  if (path_len + query_len > EXCHANGE_TARGET_CAP)
     return -ENOSPC;
-  c->ex.target_off = (uint32_t)c->ex.op_used;
-  memcpy(c->ex.op_bytes + c->ex.op_used, path, path_len);
+  memcpy(c->ex.target, path, path_len);
   if (query_len)
-    memcpy(c->ex.op_bytes + c->ex.op_used + path_len, query, query_len);
-  c->ex.target_len = (uint32_t)(path_len + query_len);
-  c->ex.op_used += c->ex.target_len;
+    memcpy(c->ex.target + path_len, query, query_len);
+  c->ex.target_len = path_len + query_len;
   return 0;
 }
 
@@ -363,14 +361,11 @@ int proxy_prepare(struct worker *w, struct conn *c, const struct exec_decision *
   if (tail)
     return proxy_keep_target(c, tail, tail_len, q, qlen);
   /* the program made a path the client never sent: encode it */
-  c->ex.target_off = (uint32_t)c->ex.op_used;
-  int n = proxy_escape_path(dec->path, dec->path_len, c->ex.op_bytes + c->ex.op_used,
-                            EXCHANGE_OPS_CAP - c->ex.op_used);
-  if (n < 0 || qlen > EXCHANGE_OPS_CAP - c->ex.op_used - (size_t)n)
+  int n = proxy_escape_path(dec->path, dec->path_len, c->ex.target, EXCHANGE_TARGET_CAP);
+  if (n < 0 || qlen > EXCHANGE_TARGET_CAP - (size_t)n)
     return -ENOSPC;
-  memcpy(c->ex.op_bytes + c->ex.op_used + n, q ? q : "", qlen);
-  c->ex.target_len = (uint32_t)((size_t)n + qlen);
-  c->ex.op_used += c->ex.target_len;
+  memcpy(c->ex.target + n, q ? q : "", qlen);
+  c->ex.target_len = (size_t)n + qlen;
   return 0;
 }
 

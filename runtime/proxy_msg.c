@@ -120,7 +120,7 @@ int proxy_build_request(const struct conn *c, const char *dial, int has_body, si
   struct out_buf o = {buf, cap, 0, 0};
   out_put(&o, req->method, req->method_len);
   out_put(&o, " ", 1);
-  out_put(&o, c->ex.op_bytes + c->ex.target_off, c->ex.target_len);
+  out_put(&o, c->ex.target, c->ex.target_len);
   out_put(&o, " HTTP/1.1\r\n", 11);
   out_host(&o, req, dial);
   for (size_t i = 0; i < req->header_count; i++) {
@@ -154,13 +154,6 @@ static void collect_response_headers(const struct http1_response *ur, struct res
   }
 }
 
-/* the decision's header ops, rebuilt from the copy the exchange kept */
-static void apply_kept_ops(struct worker *w, struct conn *c, struct response *r)
-{
-  exchange_ops_to_decision(&c->ex, w->dec);
-  response_apply_ops(r, w->dec);
-}
-
 /* Our framing, never the upstream's: its length when it gave one (a HEAD or
  * 304 answer keeps the length of the body it did not send), else chunked */
 static void proxy_framing(struct response_framing *f, const struct conn *c,
@@ -178,10 +171,11 @@ static void proxy_framing(struct response_framing *f, const struct conn *c,
 int proxy_build_response_head(struct worker *w, struct conn *c, const struct http1_response *ur,
                               int client_chunked, char *buf, size_t cap)
 {
-  struct response *r = w->resp;
+  (void)w;
+  struct response *r = c->ex.resp;
   response_init(r, ur->status);
   collect_response_headers(ur, r);
-  apply_kept_ops(w, c, r);
+  response_apply_ops(r, c->ex.dec);   /* the exchange's own decision, kept since it ran */
   struct response_framing f;
   proxy_framing(&f, c, ur, client_chunked);
   return response_write_head(r, &f, buf, cap);
@@ -189,7 +183,8 @@ int proxy_build_response_head(struct worker *w, struct conn *c, const struct htt
 
 int proxy_build_bad_gateway(struct worker *w, const struct conn *c, char *buf, size_t cap)
 {
-  struct response *r = w->resp;
+  (void)w;
+  struct response *r = c->ex.resp;
   response_init(r, 502);
   /* Go: a HEAD answer without a body has no length */
   int head = c->ex.req.method_len == 4 && memcmp(c->ex.req.method, "HEAD", 4) == 0;
