@@ -13,6 +13,21 @@
 #include "loader.h"
 #include "proxy.h"
 
+static void conn_worker_fini(struct worker *w)
+{
+  exchange_pool_destroy(&w->exchanges);
+}
+
+static const struct loop_module conn_module = {.fini = conn_worker_fini};
+
+int conn_worker_init(struct worker *w)
+{
+  int rc = loop_register_module(w, &conn_module);
+  if (rc == 0)
+    rc = exchange_pool_create(&w->exchanges, LOOP_MAX_CONNS);
+  return rc < 0 ? rc : proxy_pool_create(w);
+}
+
 /* out space a new request needs: the largest head and memory body */
 #define CONN_HEADROOM (EXEC_MAX_BODY + HTTP1_MAX_HEAD)
 

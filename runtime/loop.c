@@ -18,9 +18,10 @@
 
 #include "helpers.h"
 #include "loader.h"
-#include "proxy.h"
 #include "reload.h"
 #include "sandbox.h"
+
+static void loop_register_builtin_ops(struct worker *w);
 
 uint64_t loop_now_ms(void)
 {
@@ -123,7 +124,7 @@ int loop_worker_init(struct worker *w, int id, const struct blob *blob,
   w->blob = blob;
   w->opt = opt;
   w->wake_fd = eventfd(0, EFD_CLOEXEC);
-  if (w->wake_fd < 0 || exchange_pool_create(&w->exchanges, LOOP_MAX_CONNS) < 0)
+  if (w->wake_fd < 0)
     return -ENOMEM;
   int rc = loop_ring_init(w);
   if (rc < 0)
@@ -142,12 +143,42 @@ int loop_worker_init(struct worker *w, int id, const struct blob *blob,
     return rc;
   w->cage_ready = 1;
   cage_set_code(&w->cage, blob->code, blob->code_size);
-  return proxy_pool_create(w);
+  loop_register_builtin_ops(w);
+  return 0;
+}
+
+int loop_register_module(struct worker *w, const struct loop_module *m)
+{
+  for (unsigned i = 0; i < w->module_count; i++)
+    if (w->modules[i] == m)
+      return 0;
+  if (w->module_count == LOOP_MAX_MODULES)
+    return -ENOSPC;
+  w->modules[w->module_count++] = m;
+  return 0;
+}
+
+void loop_register_op(struct worker *w, enum loop_op op, loop_cqe_fn fn)
+{
+  if (op < LOOP_OP_COUNT)
+    w->handlers[op] = fn;
+}
+
+static int loop_modules_busy(struct worker *w)
+{
+  int n = 0;
+  for (unsigned i = 0; i < w->module_count; i++)
+    if (w->modules[i]->busy)
+      n += w->modules[i]->busy(w);
+  return n;
 }
 
 void loop_worker_fini(struct worker *w)
 {
-  proxy_pool_destroy(w);
+  for (unsigned i = w->module_count; i-- > 0;)
+    if (w->modules[i]->fini)
+      w->modules[i]->fini(w);
+  w->module_count = 0;
   for (unsigned i = 0; i < w->listener_count; i++)
     if (w->listeners[i].fd >= 0)
       close(w->listeners[i].fd);
@@ -164,7 +195,6 @@ void loop_worker_fini(struct worker *w)
     munmap(w->conns, sizeof(struct conn) * LOOP_MAX_CONNS);
   if (w->bufs)
     munmap(w->bufs, (size_t)LOOP_BUF_COUNT * LOOP_BUF_SIZE);
-  exchange_pool_destroy(&w->exchanges);
   if (w->cage_ready)
     cage_destroy(&w->cage);
   if (w->ring_ready)
@@ -450,7 +480,9 @@ static void loop_on_tick(struct worker *w)
         (w->stopping && idle && !c->head_start_ms))
       loop_conn_close(w, c);
   }
-  proxy_on_tick(w);
+  for (unsigned i = 0; i < w->module_count; i++)
+    if (w->modules[i]->tick)
+      w->modules[i]->tick(w);
   loop_arm_tick(w);
 }
 
@@ -496,26 +528,25 @@ static void loop_cqe_tick(struct worker *w, enum loop_op op, uint32_t index, uin
   loop_on_tick(w);
 }
 
-/* one handler per kind of operation; the loop reads nothing else of a completion */
-static const loop_cqe_fn loop_handlers[LOOP_OP_COUNT] = {
-  [LOOP_OP_ACCEPT] = loop_cqe_accept,
-  [LOOP_OP_RECV] = loop_conn_cqe,
-  [LOOP_OP_SEND] = loop_conn_cqe,
-  [LOOP_OP_FILE_READ] = loop_conn_cqe,
-  [LOOP_OP_WAKE] = loop_cqe_wake,
-  [LOOP_OP_TICK] = loop_cqe_tick,
-  [LOOP_OP_UP_CONNECT] = proxy_on_cqe,
-  [LOOP_OP_UP_SEND] = proxy_on_cqe,
-  [LOOP_OP_UP_RECV] = proxy_on_cqe,
-};
+/* the loop's own ops; modules add theirs (loop_register_op) */
+static void loop_register_builtin_ops(struct worker *w)
+{
+  loop_register_op(w, LOOP_OP_ACCEPT, loop_cqe_accept);
+  loop_register_op(w, LOOP_OP_RECV, loop_conn_cqe);
+  loop_register_op(w, LOOP_OP_SEND, loop_conn_cqe);
+  loop_register_op(w, LOOP_OP_FILE_READ, loop_conn_cqe);
+  loop_register_op(w, LOOP_OP_WAKE, loop_cqe_wake);
+  loop_register_op(w, LOOP_OP_TICK, loop_cqe_tick);
+}
 
 static void loop_dispatch(struct worker *w, struct io_uring_cqe *cqe)
 {
   uint64_t ud = io_uring_cqe_get_data64(cqe);
   enum loop_op op = (enum loop_op)(ud & 0xff);
   uint32_t index = (uint32_t)(ud >> 8) & 0xffffffu, gen = (uint32_t)(ud >> 32);
-  if (op < LOOP_OP_COUNT && loop_handlers[op])
-    loop_handlers[op](w, op, index, gen, cqe->res, cqe->flags);
+  /* one handler per kind of operation; the loop reads nothing else of a completion */
+  if (op < LOOP_OP_COUNT && w->handlers[op])
+    w->handlers[op](w, op, index, gen, cqe->res, cqe->flags);
 }
 
 int loop_worker_run(struct worker *w)
@@ -526,7 +557,7 @@ int loop_worker_run(struct worker *w)
     loop_arm_accept(w, i);
   loop_arm_tick(w);
   loop_arm_wake(w);
-  while (!(w->stopping && w->active_conns == 0 && proxy_busy(w) == 0)) {
+  while (!(w->stopping && w->active_conns == 0 && loop_modules_busy(w) == 0)) {
     int rc = io_uring_submit_and_wait(&w->ring, 1);
     if (rc < 0 && rc != -EINTR && rc != -EBUSY && rc != -EAGAIN)
       return rc;

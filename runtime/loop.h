@@ -39,11 +39,9 @@ enum loop_op {
   LOOP_OP_FILE_READ,
   LOOP_OP_WAKE,
   LOOP_OP_TICK,
-  LOOP_OP_UP_CONNECT,
-  LOOP_OP_UP_SEND,
-  LOOP_OP_UP_RECV,
   LOOP_OP_IGNORE,
-  LOOP_OP_COUNT
+  LOOP_OP_MODULE,              /* the first of the ops modules register (loop_register_op) */
+  LOOP_OP_COUNT = LOOP_OP_MODULE + 8
 };
 
 struct worker;
@@ -54,6 +52,17 @@ typedef void (*loop_cqe_fn)(struct worker *w, enum loop_op op, uint32_t index, u
                             int res, unsigned flags);
 
 struct reload_slot;
+
+/* What a module (the proxy, ...) hooks into its worker's loop: called every
+ * tick, asked before the loop ends whether it still has operations in
+ * flight, and torn down with the worker. Any hook may be NULL. */
+struct loop_module {
+  void (*tick)(struct worker *w);
+  int (*busy)(struct worker *w);
+  void (*fini)(struct worker *w);
+};
+
+#define LOOP_MAX_MODULES 8
 
 
 struct conn {
@@ -105,6 +114,9 @@ struct worker {
   struct cage cage;
   struct exchange_pool exchanges;  /* exchange.h: decisions and responses in flight */
   struct proxy_pool *proxy;    /* proxy.c */
+  loop_cqe_fn handlers[LOOP_OP_COUNT];  /* per operation: what its completions go to */
+  const struct loop_module *modules[LOOP_MAX_MODULES];
+  unsigned module_count;
   int wake_fd;                 /* eventfd: written by the main thread on stop */
   uint64_t wake_value;
   struct __kernel_timespec tick;
@@ -124,6 +136,11 @@ int loop_worker_init(struct worker *w, int id, const struct blob *blob,
 void loop_worker_fini(struct worker *w);
 int loop_worker_run(struct worker *w);
 
+/* a module's hooks and the handler of one of its ops (LOOP_OP_MODULE and
+ * on); registering again is a no-op. 0 or -ENOSPC. */
+int loop_register_module(struct worker *w, const struct loop_module *m);
+void loop_register_op(struct worker *w, enum loop_op op, loop_cqe_fn fn);
+
 /* an SQE, submitting first when the ring is full; never NULL */
 struct io_uring_sqe *loop_get_sqe(struct worker *w);
 
@@ -132,7 +149,9 @@ void loop_conn_flush(struct worker *w, struct conn *c);
 void loop_conn_close(struct worker *w, struct conn *c);
 void loop_conn_read_file(struct worker *w, struct conn *c);
 
-/* conn.c: HTTP/1.1 on a client connection */
+/* conn.c: HTTP/1.1 on a client connection; conn_worker_init registers it
+ * (and the proxy) on a worker whose loop is set up */
+int conn_worker_init(struct worker *w);
 void conn_on_input(struct worker *w, struct conn *c);
 /* the connection is closing: end what its exchange started (an upstream) */
 void conn_on_close(struct worker *w, struct conn *c);

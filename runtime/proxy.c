@@ -98,8 +98,22 @@ static void *proxy_map(size_t size)
   return p == MAP_FAILED ? NULL : p;
 }
 
+static void proxy_on_tick(struct worker *w);
+static void proxy_on_cqe(struct worker *w, enum loop_op op, uint32_t index, uint32_t gen,
+                         int res, unsigned flags);
+
+static const struct loop_module proxy_module = {
+  .tick = proxy_on_tick, .busy = proxy_busy, .fini = proxy_pool_destroy,
+};
+
 int proxy_pool_create(struct worker *w)
 {
+  int rc = loop_register_module(w, &proxy_module);
+  if (rc < 0)
+    return rc;
+  loop_register_op(w, (enum loop_op)PROXY_OP_CONNECT, proxy_on_cqe);
+  loop_register_op(w, (enum loop_op)PROXY_OP_SEND, proxy_on_cqe);
+  loop_register_op(w, (enum loop_op)PROXY_OP_RECV, proxy_on_cqe);
   struct proxy_pool *p = proxy_map(sizeof *p);
   if (!p)
     return -ENOMEM;
@@ -146,6 +160,8 @@ void proxy_pool_destroy(struct worker *w)
 int proxy_busy(struct worker *w)
 {
   int n = 0;
+  if (!w->proxy)
+    return 0;
   for (int i = 0; i < PROXY_MAX_UPSTREAM_CONNS; i++)
     n += w->proxy->ups[i].pending > 0;
   return n;
@@ -215,9 +231,9 @@ static void up_submit(struct worker *w, struct upstream *up, enum loop_op op)
 {
   struct io_uring_sqe *sqe = loop_get_sqe(w);
   const struct proxy_target *t = &w->proxy->targets[up->proxy_id];
-  if (op == LOOP_OP_UP_CONNECT) {
+  if (op == (enum loop_op)PROXY_OP_CONNECT) {
     io_uring_prep_connect(sqe, up->fd, (const struct sockaddr *)&t->addr, t->addr_len);
-  } else if (op == LOOP_OP_UP_SEND) {
+  } else if (op == (enum loop_op)PROXY_OP_SEND) {
     size_t off = up->sent;
     int n = 0;
     if (off < up->head_len)
@@ -267,7 +283,7 @@ static void proxy_launch(struct worker *w, struct conn *c, int allow_reuse)
   c->ex.up = up;
   if (up->reused) {
     up->state = UP_SENDING;
-    up_submit(w, up, LOOP_OP_UP_SEND);
+    up_submit(w, up, (enum loop_op)PROXY_OP_SEND);
     return;
   }
   up->fd = socket(t->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -280,7 +296,7 @@ static void proxy_launch(struct worker *w, struct conn *c, int allow_reuse)
   int one = 1;
   setsockopt(up->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   up->state = UP_CONNECTING;
-  up_submit(w, up, LOOP_OP_UP_CONNECT);
+  up_submit(w, up, (enum loop_op)PROXY_OP_CONNECT);
 }
 
 static int proxy_hex(int ch)
@@ -545,7 +561,7 @@ static void proxy_on_head_bytes(struct worker *w, struct upstream *up)
                                   up->client->ex.req.method_len == 4 &&
                                   memcmp(up->client->ex.req.method, "HEAD", 4) == 0, &up->resp);
     if (rc == HTTP1_ERR_MORE && up->in_len < PROXY_IN_CAP) {
-      up_submit(w, up, LOOP_OP_UP_RECV);
+      up_submit(w, up, (enum loop_op)PROXY_OP_RECV);
       return;
     }
     int taken = rc > 0 ? proxy_take_head(w, up, rc) : -1;
@@ -605,10 +621,12 @@ static void proxy_on_recv(struct worker *w, struct upstream *up, int res)
     proxy_relay(w, up);
 }
 
-void proxy_on_cqe(struct worker *w, enum loop_op op, uint32_t index, uint32_t gen,
-                  int res, unsigned flags)
+static void proxy_on_cqe(struct worker *w, enum loop_op op, uint32_t index, uint32_t gen,
+                         int res, unsigned flags)
 {
   (void)flags;
+  if (!w->proxy)
+    return;
   struct upstream *up = &w->proxy->ups[index];
   if (up->gen != gen)
     return;
@@ -620,25 +638,25 @@ void proxy_on_cqe(struct worker *w, enum loop_op op, uint32_t index, uint32_t ge
   }
   if (!up->client)
     return;
-  if (op == LOOP_OP_UP_CONNECT) {
+  if (op == (enum loop_op)PROXY_OP_CONNECT) {
     if (res < 0) {
       proxy_fail_early(w, up);
       return;
     }
     up->state = UP_SENDING;
-    up_submit(w, up, LOOP_OP_UP_SEND);
-  } else if (op == LOOP_OP_UP_SEND) {
+    up_submit(w, up, (enum loop_op)PROXY_OP_SEND);
+  } else if (op == (enum loop_op)PROXY_OP_SEND) {
     if (res < 0) {
       proxy_fail_early(w, up);
       return;
     }
     up->sent += (size_t)res;
     if (up->sent < up->head_len + up->body_len) {
-      up_submit(w, up, LOOP_OP_UP_SEND);
+      up_submit(w, up, (enum loop_op)PROXY_OP_SEND);
       return;
     }
     up->state = UP_HEAD;
-    up_submit(w, up, LOOP_OP_UP_RECV);
+    up_submit(w, up, (enum loop_op)PROXY_OP_RECV);
   } else {
     proxy_on_recv(w, up, res);
   }
@@ -655,7 +673,7 @@ void proxy_on_client_sent(struct worker *w, struct conn *c)
   }
   up->in_len = up->in_start = 0;
   up->state = UP_BODY;
-  up_submit(w, up, LOOP_OP_UP_RECV);
+  up_submit(w, up, (enum loop_op)PROXY_OP_RECV);
 }
 
 void proxy_detach(struct worker *w, struct conn *c)
@@ -666,8 +684,10 @@ void proxy_detach(struct worker *w, struct conn *c)
   c->ex.up = NULL;
 }
 
-void proxy_on_tick(struct worker *w)
+static void proxy_on_tick(struct worker *w)
 {
+  if (!w->proxy)
+    return;
   for (int i = 0; i < PROXY_MAX_UPSTREAM_CONNS; i++) {
     struct upstream *up = &w->proxy->ups[i];
     if (up->state == UP_IDLE && (w->stopping || w->now_ms - up->idle_since_ms > PROXY_IDLE_MS))

@@ -14,6 +14,14 @@
 #define PROXY_HEAD_CAP (HTTP1_MAX_HEAD + 8192)
 #define PROXY_IDLE_MS  60000              /* idle upstream connections are closed after */
 
+/* the ops of upstream connections */
+enum proxy_op {
+  PROXY_OP_CONNECT = LOOP_OP_MODULE,
+  PROXY_OP_SEND,
+  PROXY_OP_RECV,
+};
+
+/* the upstream pool; registers its ops and hooks on the worker's loop */
 int proxy_pool_create(struct worker *w);
 void proxy_pool_destroy(struct worker *w);
 
@@ -24,13 +32,10 @@ int proxy_prepare(struct worker *w, struct conn *c, const struct exec_decision *
  * (a 502 when the upstream fails first) and calls conn_finish_exchange */
 void proxy_start(struct worker *w, struct conn *c, const char *body, size_t body_len);
 
-void proxy_on_cqe(struct worker *w, enum loop_op op, uint32_t index, uint32_t gen,
-                  int res, unsigned flags);
 /* the client's out buffer was sent: relay more of the upstream body */
 void proxy_on_client_sent(struct worker *w, struct conn *c);
 /* the client connection is closing: drop its upstream exchange */
 void proxy_detach(struct worker *w, struct conn *c);
-void proxy_on_tick(struct worker *w);
 /* upstream connections with operations in flight */
 int proxy_busy(struct worker *w);
 
