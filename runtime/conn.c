@@ -13,15 +13,65 @@
 #include "loader.h"
 #include "proxy.h"
 
+static void conn_on_input(struct worker *w, struct conn *c);
+static void conn_on_sent(struct worker *w, struct conn *c);
+
 static void conn_worker_fini(struct worker *w)
 {
+  for (int i = 0; w->conns && i < LOOP_MAX_CONNS; i++)
+    if (w->conns[i].used && w->conns[i].ex.file_fd >= 0)
+      close(w->conns[i].ex.file_fd);
   exchange_pool_destroy(&w->exchanges);
 }
 
 static const struct loop_module conn_module = {.fini = conn_worker_fini};
 
+/* reads the next piece of a file body into the free end of the out buffer;
+ * the next is read only when this one was sent, so a body goes out as fast
+ * as the client takes it, LOOP_FILE_CHUNK bytes at a time */
+static void conn_read_file(struct worker *w, struct conn *c)
+{
+  size_t room = CONN_OUT_CAP - c->out_len;
+  if (room > LOOP_FILE_CHUNK)
+    room = LOOP_FILE_CHUNK;
+  size_t n = c->ex.file_left < room ? (size_t)c->ex.file_left : room;
+  loop_conn_read(w, c, c->ex.file_fd, c->ex.file_off, n);
+}
+
+static void conn_on_open(struct worker *w, struct conn *c)
+{
+  (void)w;
+  c->ex.file_fd = -1;
+}
+
+/* the client is done sending: what is being answered still goes out,
+ * except an upstream's answer, which decides itself whether to keep it */
+static void conn_on_peer_eof(struct worker *w, struct conn *c)
+{
+  (void)w;
+  if (c->ex.phase != EXCHANGE_PROXY)
+    c->close_after_send = 1;
+}
+
+static enum loop_conn_state conn_state(const struct conn *c)
+{
+  if (c->ex.body_active)
+    return LOOP_CONN_BODY;
+  return c->ex.phase == EXCHANGE_IDLE ? LOOP_CONN_IDLE : LOOP_CONN_BUSY;
+}
+
+static void conn_on_file_read(struct worker *w, struct conn *c, int res);
+static void conn_on_close(struct worker *w, struct conn *c);
+
+static const struct loop_conn_ops conn_ops = {
+  .open = conn_on_open, .input = conn_on_input, .sent = conn_on_sent,
+  .file_read = conn_on_file_read, .peer_eof = conn_on_peer_eof, .close = conn_on_close,
+  .state = conn_state,
+};
+
 int conn_worker_init(struct worker *w)
 {
+  loop_register_conn_ops(w, &conn_ops);
   int rc = loop_register_module(w, &conn_module);
   if (rc == 0)
     rc = exchange_pool_create(&w->exchanges, LOOP_MAX_CONNS);
@@ -143,7 +193,7 @@ static void conn_start_file(struct worker *w, struct conn *c, struct response *r
   c->ex.file_off = r->file_offset;
   c->ex.file_left = r->file_len;
   c->ex.phase = EXCHANGE_FILE;
-  loop_conn_read_file(w, c);
+  conn_read_file(w, c);
 }
 
 /* RESPOND, FILE, NEXT and trapped decisions: the whole answer is queued now */
@@ -259,7 +309,7 @@ static int conn_next_request(struct worker *w, struct conn *c)
   return 1;
 }
 
-void conn_on_input(struct worker *w, struct conn *c)
+static void conn_on_input(struct worker *w, struct conn *c)
 {
   while (!c->closing && !c->close_after_send) {
     if (c->ex.body_active) {
@@ -278,10 +328,10 @@ void conn_on_input(struct worker *w, struct conn *c)
     loop_conn_close(w, c);   /* nothing left to send (abort) */
 }
 
-void conn_on_sent(struct worker *w, struct conn *c)
+static void conn_on_sent(struct worker *w, struct conn *c)
 {
   if (c->ex.phase == EXCHANGE_FILE && c->ex.file_left > 0) {
-    loop_conn_read_file(w, c);
+    conn_read_file(w, c);
     return;
   }
   if (c->ex.phase == EXCHANGE_PROXY) {
@@ -296,7 +346,7 @@ void conn_on_sent(struct worker *w, struct conn *c)
   conn_on_input(w, c);
 }
 
-void conn_on_file_read(struct worker *w, struct conn *c, int res)
+static void conn_on_file_read(struct worker *w, struct conn *c, int res)
 {
   if (res <= 0) {
     loop_conn_close(w, c);   /* the file shrank: the framing promised is broken */
@@ -313,10 +363,14 @@ void conn_on_file_read(struct worker *w, struct conn *c, int res)
   loop_conn_flush(w, c);
 }
 
-void conn_on_close(struct worker *w, struct conn *c)
+static void conn_on_close(struct worker *w, struct conn *c)
 {
   proxy_detach(w, c);
   exchange_detach(&w->exchanges, &c->ex);
+  if (c->ex.file_fd >= 0) {
+    close(c->ex.file_fd);
+    c->ex.file_fd = -1;
+  }
 }
 
 /* the upstream exchange is over; the connection goes back to reading */

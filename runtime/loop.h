@@ -45,6 +45,7 @@ enum loop_op {
 };
 
 struct worker;
+struct conn;
 
 /* what a completion of one kind is handed to: index and gen name the
  * connection (client or upstream) it belongs to */
@@ -63,6 +64,25 @@ struct loop_module {
 };
 
 #define LOOP_MAX_MODULES 8
+
+/* where the protocol on a connection is, as far as timeouts care */
+enum loop_conn_state {
+  LOOP_CONN_BUSY,              /* answering: only the send timeout applies */
+  LOOP_CONN_IDLE,              /* between requests: header and keep-alive timeouts */
+  LOOP_CONN_BODY,              /* reading a request body: the idle timeout */
+};
+
+/* What the protocol on client connections (conn.c: HTTP/1.1) is told by the
+ * loop, which moves bytes and owns lifetimes but reads none of them. */
+struct loop_conn_ops {
+  void (*open)(struct worker *w, struct conn *c);       /* accepted, slot reset */
+  void (*input)(struct worker *w, struct conn *c);      /* bytes appended to in */
+  void (*sent)(struct worker *w, struct conn *c);       /* out drained */
+  void (*file_read)(struct worker *w, struct conn *c, int res);
+  void (*peer_eof)(struct worker *w, struct conn *c);   /* the client sent FIN */
+  void (*close)(struct worker *w, struct conn *c);      /* closing: end what it started */
+  enum loop_conn_state (*state)(const struct conn *c);
+};
 
 
 struct conn {
@@ -114,6 +134,7 @@ struct worker {
   struct cage cage;
   struct exchange_pool exchanges;  /* exchange.h: decisions and responses in flight */
   struct proxy_pool *proxy;    /* proxy.c */
+  const struct loop_conn_ops *conn_ops;  /* registered by conn_worker_init */
   loop_cqe_fn handlers[LOOP_OP_COUNT];  /* per operation: what its completions go to */
   const struct loop_module *modules[LOOP_MAX_MODULES];
   unsigned module_count;
@@ -140,6 +161,8 @@ int loop_worker_run(struct worker *w);
  * on); registering again is a no-op. 0 or -ENOSPC. */
 int loop_register_module(struct worker *w, const struct loop_module *m);
 void loop_register_op(struct worker *w, enum loop_op op, loop_cqe_fn fn);
+/* the protocol spoken on client connections */
+void loop_register_conn_ops(struct worker *w, const struct loop_conn_ops *ops);
 
 /* an SQE, submitting first when the ring is full; never NULL */
 struct io_uring_sqe *loop_get_sqe(struct worker *w);
@@ -147,16 +170,12 @@ struct io_uring_sqe *loop_get_sqe(struct worker *w);
 /* connection I/O used by conn.c and proxy.c */
 void loop_conn_flush(struct worker *w, struct conn *c);
 void loop_conn_close(struct worker *w, struct conn *c);
-void loop_conn_read_file(struct worker *w, struct conn *c);
+/* reads len bytes at off of fd to the end of out (LOOP_OP_FILE_READ; sends wait for it) */
+void loop_conn_read(struct worker *w, struct conn *c, int fd, uint64_t off, size_t len);
 
 /* conn.c: HTTP/1.1 on a client connection; conn_worker_init registers it
  * (and the proxy) on a worker whose loop is set up */
 int conn_worker_init(struct worker *w);
-void conn_on_input(struct worker *w, struct conn *c);
-/* the connection is closing: end what its exchange started (an upstream) */
-void conn_on_close(struct worker *w, struct conn *c);
-void conn_on_sent(struct worker *w, struct conn *c);
-void conn_on_file_read(struct worker *w, struct conn *c, int res);
 int conn_append(struct conn *c, const char *data, size_t len);
 void conn_respond_error(struct worker *w, struct conn *c, int status);
 void conn_finish_exchange(struct worker *w, struct conn *c);
