@@ -173,7 +173,7 @@ static int conn_body_step(struct worker *w, struct conn *c)
   c->ex.body_active = 0;
   if (c->ex.phase == EXCHANGE_BODY_WAIT) {
     c->ex.phase = EXCHANGE_PROXY;
-    proxy_start(w, c, c->in + c->ex.body_start, c->ex.body_kept);
+    proxy_start(w, c, &c->ex, c->in + c->ex.body_start, c->ex.body_kept);
   }
   return 1;
 }
@@ -231,7 +231,7 @@ static void conn_respond_decision(struct worker *w, struct conn *c)
 static void conn_begin_proxy(struct worker *w, struct conn *c)
 {
   /* the decision stays with the exchange: the upstream answers after other requests ran */
-  if (proxy_prepare(w, c, c->ex.dec) < 0) {
+  if (proxy_prepare(w, &c->ex, c->ex.dec) < 0) {
     conn_respond_error(w, c, 500);
     return;
   }
@@ -240,7 +240,7 @@ static void conn_begin_proxy(struct worker *w, struct conn *c)
   c->ex.body_kept = 0;
   if (!c->ex.body_active) {
     c->ex.phase = EXCHANGE_PROXY;
-    proxy_start(w, c, NULL, 0);
+    proxy_start(w, c, &c->ex, NULL, 0);
     return;
   }
   if (!c->ex.body_chunked && c->ex.body_left > PROXY_MAX_BODY) {
@@ -335,7 +335,7 @@ static void conn_on_sent(struct worker *w, struct conn *c)
     return;
   }
   if (c->ex.phase == EXCHANGE_PROXY) {
-    proxy_on_client_sent(w, c);
+    proxy_on_client_sent(w, &c->ex);
     return;
   }
   int more = c->in_len > c->in_start;
@@ -365,7 +365,7 @@ static void conn_on_file_read(struct worker *w, struct conn *c, int res)
 
 static void conn_on_close(struct worker *w, struct conn *c)
 {
-  proxy_detach(w, c);
+  proxy_detach(w, &c->ex);
   exchange_detach(&w->exchanges, &c->ex);
   if (c->ex.file_fd >= 0) {
     close(c->ex.file_fd);
@@ -374,8 +374,9 @@ static void conn_on_close(struct worker *w, struct conn *c)
 }
 
 /* the upstream exchange is over; the connection goes back to reading */
-void conn_finish_exchange(struct worker *w, struct conn *c)
+void conn_finish_exchange(struct worker *w, struct conn *c, struct exchange *ex)
 {
+  (void)ex;   /* HTTP/1.1: the connection's one exchange */
   c->ex.phase = EXCHANGE_IDLE;
   c->ex.up = NULL;
   exchange_detach(&w->exchanges, &c->ex);

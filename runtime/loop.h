@@ -178,7 +178,8 @@ void loop_conn_read(struct worker *w, struct conn *c, int fd, uint64_t off, size
 int conn_worker_init(struct worker *w);
 int conn_append(struct conn *c, const char *data, size_t len);
 void conn_respond_error(struct worker *w, struct conn *c, int status);
-void conn_finish_exchange(struct worker *w, struct conn *c);
+/* an exchange's upstream answer is over; the connection goes on */
+void conn_finish_exchange(struct worker *w, struct conn *c, struct exchange *ex);
 uint64_t loop_now_ms(void);
 
 #endif

@@ -26,16 +26,17 @@ int proxy_pool_create(struct worker *w);
 void proxy_pool_destroy(struct worker *w);
 
 /* checks the decision's proxy record and keeps the URI to send; 0 or -errno */
-int proxy_prepare(struct worker *w, struct conn *c, const struct exec_decision *dec);
+int proxy_prepare(struct worker *w, struct exchange *ex, const struct exec_decision *dec);
 
 /* sends c->req (and its body, already gathered) upstream; answers the client
  * (a 502 when the upstream fails first) and calls conn_finish_exchange */
-void proxy_start(struct worker *w, struct conn *c, const char *body, size_t body_len);
+void proxy_start(struct worker *w, struct conn *c, struct exchange *ex, const char *body,
+                 size_t body_len);
 
 /* the client's out buffer was sent: relay more of the upstream body */
-void proxy_on_client_sent(struct worker *w, struct conn *c);
+void proxy_on_client_sent(struct worker *w, struct exchange *ex);
 /* the client connection is closing: drop its upstream exchange */
-void proxy_detach(struct worker *w, struct conn *c);
+void proxy_detach(struct worker *w, struct exchange *ex);
 /* upstream connections with operations in flight */
 int proxy_busy(struct worker *w);
 
