@@ -3,7 +3,7 @@
  * request bodies are discarded, or gathered for an upstream. Errors in the
  * input are answered the way Go's server answers them, then the connection
  * closes. */
-#include "loop.h"
+#include "conn.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -12,6 +12,18 @@
 
 #include "loader.h"
 #include "proxy.h"
+
+struct exchange *conn_exchange_begin(struct worker *w, struct conn *c)
+{
+  return exchange_attach(&w->exchanges, &c->ex) < 0 ? NULL : &c->ex;
+}
+
+void conn_exchange_end(struct worker *w, struct conn *c, struct exchange *ex)
+{
+  (void)c;
+  ex->phase = EXCHANGE_IDLE;
+  exchange_detach(&w->exchanges, ex);
+}
 
 static void conn_on_input(struct worker *w, struct conn *c);
 static void conn_on_sent(struct worker *w, struct conn *c);
@@ -95,7 +107,7 @@ int conn_append(struct conn *c, const char *data, size_t len)
 /* the plain answer Go's server gives to input it cannot serve, then close */
 void conn_respond_error(struct worker *w, struct conn *c, int status)
 {
-  if (exchange_attach(&w->exchanges, &c->ex) < 0) {
+  if (!conn_exchange_begin(w, c)) {
     loop_conn_close(w, c);
     return;
   }
@@ -109,8 +121,7 @@ void conn_respond_error(struct worker *w, struct conn *c, int status)
   }
   c->close_after_send = 1;
   c->ex.body_active = 0;
-  c->ex.phase = EXCHANGE_IDLE;
-  exchange_detach(&w->exchanges, &c->ex);
+  conn_exchange_end(w, c, &c->ex);
   loop_conn_flush(w, c);
 }
 
@@ -224,8 +235,9 @@ static void conn_respond_decision(struct worker *w, struct conn *c)
     c->close_after_send = 1;
   if (r->file_fd >= 0)
     conn_start_file(w, c, r, head);
-  /* the answer is queued (a file's is carried by the exchange's file fields) */
-  exchange_detach(&w->exchanges, &c->ex);
+  /* the answer is queued; a file's goes on until its last byte is read */
+  if (c->ex.phase != EXCHANGE_FILE)
+    conn_exchange_end(w, c, &c->ex);
 }
 
 static void conn_begin_proxy(struct worker *w, struct conn *c)
@@ -256,13 +268,12 @@ static void conn_begin_proxy(struct worker *w, struct conn *c)
 
 static void conn_dispatch(struct worker *w, struct conn *c)
 {
-  int rc = exchange_attach(&w->exchanges, &c->ex);
-  if (rc < 0) {
+  if (!conn_exchange_begin(w, c)) {
     loop_conn_close(w, c);
     return;
   }
   struct exec_decision *dec = c->ex.dec;
-  rc = exec_request(w->blob, &w->cage, c->server, &c->ex.req, &c->info, dec);
+  int rc = exec_request(w->blob, &w->cage, c->server, &c->ex.req, &c->info, dec);
   if (rc < 0) {
     /* a bad escape or target is Go's 400; a request too big for the view is 431 */
     conn_respond_error(w, c, rc == -EINVAL ? 400 : rc == -E2BIG || rc == -ENOSPC ? 431 : 500);
@@ -272,7 +283,7 @@ static void conn_dispatch(struct worker *w, struct conn *c)
     conn_begin_proxy(w, c);
   } else if (!dec->trapped && dec->action == ZS_ACT_ABORT) {
     c->close_after_send = 1;   /* abort: no response; what is queued still goes */
-    exchange_detach(&w->exchanges, &c->ex);
+    conn_exchange_end(w, c, &c->ex);
   } else
     conn_respond_decision(w, c);
 }
@@ -358,7 +369,7 @@ static void conn_on_file_read(struct worker *w, struct conn *c, int res)
   if (c->ex.file_left == 0) {
     close(c->ex.file_fd);
     c->ex.file_fd = -1;
-    c->ex.phase = EXCHANGE_IDLE;
+    conn_exchange_end(w, c, &c->ex);
   }
   loop_conn_flush(w, c);
 }
@@ -366,7 +377,7 @@ static void conn_on_file_read(struct worker *w, struct conn *c, int res)
 static void conn_on_close(struct worker *w, struct conn *c)
 {
   proxy_detach(w, &c->ex);
-  exchange_detach(&w->exchanges, &c->ex);
+  conn_exchange_end(w, c, &c->ex);
   if (c->ex.file_fd >= 0) {
     close(c->ex.file_fd);
     c->ex.file_fd = -1;
@@ -376,10 +387,8 @@ static void conn_on_close(struct worker *w, struct conn *c)
 /* the upstream exchange is over; the connection goes back to reading */
 void conn_finish_exchange(struct worker *w, struct conn *c, struct exchange *ex)
 {
-  (void)ex;   /* HTTP/1.1: the connection's one exchange */
-  c->ex.phase = EXCHANGE_IDLE;
-  c->ex.up = NULL;
-  exchange_detach(&w->exchanges, &c->ex);
+  ex->up = NULL;
+  conn_exchange_end(w, c, ex);
   if (!c->ex.resp_keep_alive)
     c->close_after_send = 1;
   if (c->out_len > c->out_sent)

@@ -173,13 +173,6 @@ void loop_conn_close(struct worker *w, struct conn *c);
 /* reads len bytes at off of fd to the end of out (LOOP_OP_FILE_READ; sends wait for it) */
 void loop_conn_read(struct worker *w, struct conn *c, int fd, uint64_t off, size_t len);
 
-/* conn.c: HTTP/1.1 on a client connection; conn_worker_init registers it
- * (and the proxy) on a worker whose loop is set up */
-int conn_worker_init(struct worker *w);
-int conn_append(struct conn *c, const char *data, size_t len);
-void conn_respond_error(struct worker *w, struct conn *c, int status);
-/* an exchange's upstream answer is over; the connection goes on */
-void conn_finish_exchange(struct worker *w, struct conn *c, struct exchange *ex);
 uint64_t loop_now_ms(void);
 
 #endif

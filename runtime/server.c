@@ -23,6 +23,7 @@
 
 #include "loader.h"
 #include "log.h"
+#include "conn.h"
 #include "loop.h"
 #include "privileges.h"
 #include "reload.h"
