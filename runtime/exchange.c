@@ -15,30 +15,34 @@
 
 static size_t exchange_pool_size(unsigned count)
 {
-  return (size_t)count * (sizeof(struct exec_decision) + sizeof(struct response) + sizeof(unsigned));
+  return sizeof(struct exchange_pool) +
+         (size_t)count * (sizeof(struct exchange) + sizeof(struct exec_decision) +
+                          sizeof(struct response) + sizeof(unsigned));
 }
 
-int exchange_pool_create(struct exchange_pool *pool, unsigned count)
+struct exchange_pool *exchange_pool_create(unsigned count)
 {
   void *p = mmap(NULL, exchange_pool_size(count), PROT_READ | PROT_WRITE,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED)
-    return -ENOMEM;
-  pool->decs = p;
+    return NULL;
+  /* every part is a multiple of 8 bytes: each array starts aligned */
+  struct exchange_pool *pool = p;
+  pool->exchanges = (struct exchange *)(pool + 1);
+  pool->decs = (struct exec_decision *)(pool->exchanges + count);
   pool->resps = (struct response *)(pool->decs + count);
   pool->free = (unsigned *)(pool->resps + count);
   pool->count = count;
   for (unsigned i = 0; i < count; i++)
     pool->free[i] = count - 1 - i;
   pool->free_count = count;
-  return 0;
+  return pool;
 }
 
 void exchange_pool_destroy(struct exchange_pool *pool)
 {
-  if (pool->decs)
-    munmap(pool->decs, exchange_pool_size(pool->count));
-  pool->decs = NULL;
+  if (pool)
+    munmap(pool, exchange_pool_size(pool->count));
 }
 
 int exchange_attach(struct exchange_pool *pool, struct exchange *ex)

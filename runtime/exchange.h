@@ -53,13 +53,15 @@ struct exchange {
  * mapping whose pages are touched only when used, handed out from a free
  * stack (the most recently freed first, so the touched pages stay few). */
 struct exchange_pool {
+  struct exchange *exchanges;        /* count: the exchanges connections hold */
   struct exec_decision *decs;
   struct response *resps;
   unsigned *free;
   unsigned count, free_count;
 };
 
-int exchange_pool_create(struct exchange_pool *pool, unsigned count);
+/* a pool for count exchanges in flight, in one mapping; NULL when out of memory */
+struct exchange_pool *exchange_pool_create(unsigned count);
 void exchange_pool_destroy(struct exchange_pool *pool);
 
 /* gives the exchange a decision and a response (kept if it has them);

@@ -1,7 +1,8 @@
 /* A worker's event loop: its io_uring, provided recv buffers, listeners,
  * client connections and upstream connections. Everything here belongs to
- * one thread; nothing is shared between workers. loop.c runs the ring,
- * conn.c speaks HTTP/1.1 on a connection, proxy.c talks to upstreams. */
+ * one thread; nothing is shared between workers. loop.c runs the ring and
+ * knows no protocol: conn.c (HTTP/1.1) registers its connection ops, the
+ * proxy its ops and hooks, and the exchanges live behind conn.h. */
 #ifndef ZSRT_LOOP_H
 #define ZSRT_LOOP_H
 
@@ -10,7 +11,6 @@
 #include <sys/uio.h>
 
 #include "cage.h"
-#include "exchange.h"
 #include "exec.h"
 #include "http.h"
 #include "http1.h"
@@ -46,6 +46,8 @@ enum loop_op {
 
 struct worker;
 struct conn;
+struct exchange;             /* exchange.h: what conn.c answers on a connection */
+struct exchange_pool;
 
 /* what a completion of one kind is handed to: index and gen name the
  * connection (client or upstream) it belongs to */
@@ -107,7 +109,7 @@ struct conn {
   size_t out_len, out_sent;
   size_t in_peak, out_peak;    /* how much of the buffers was touched */
   int read_pending;            /* a file read into out is in flight */
-  struct exchange ex;          /* the request being answered (HTTP/1.1: one at a time) */
+  struct exchange *ex;         /* conn.c: the request being answered (HTTP/1.1: one at a time) */
 };
 
 struct listener_sock {
@@ -132,7 +134,7 @@ struct worker {
   int free_count;
   int active_conns;
   struct cage cage;
-  struct exchange_pool exchanges;  /* exchange.h: decisions and responses in flight */
+  struct exchange_pool *exchanges;  /* exchange.h: the exchanges in flight (conn.c) */
   struct proxy_pool *proxy;    /* proxy.c */
   const struct loop_conn_ops *conn_ops;  /* registered by conn_worker_init */
   loop_cqe_fn handlers[LOOP_OP_COUNT];  /* per operation: what its completions go to */

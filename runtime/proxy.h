@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "exchange.h"
 #include "loop.h"
 
 #define PROXY_MAX_UPSTREAM_CONNS LOOP_MAX_CONNS /* per worker: one busy per client, the rest idle */
