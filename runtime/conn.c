@@ -12,6 +12,7 @@
 
 #include "loader.h"
 #include "proxy.h"
+#include "response.h"
 
 struct exchange *conn_exchange_begin(struct worker *w, struct conn *c)
 {

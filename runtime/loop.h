@@ -15,7 +15,6 @@
 #include "http.h"
 #include "http1.h"
 #include "log.h"
-#include "response.h"
 #include "server.h"
 
 #define LOOP_MAX_CONNS      2048         /* client connections per worker */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "loader.h"
+#include "response.h"
 
 struct out_buf {
   char *buf;

@@ -21,9 +21,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "conn.h"
 #include "loader.h"
 #include "log.h"
-#include "conn.h"
 #include "loop.h"
 #include "privileges.h"
 #include "reload.h"
