@@ -3,7 +3,7 @@
  * request bodies are discarded, or gathered for an upstream. Errors in the
  * input are answered the way Go's server answers them, then the connection
  * closes. */
-#include "loop.h"
+#include "conn.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -12,6 +12,88 @@
 
 #include "loader.h"
 #include "proxy.h"
+#include "response.h"
+
+struct exchange *conn_exchange_begin(struct worker *w, struct conn *c)
+{
+  return exchange_attach(w->exchanges, c->ex) < 0 ? NULL : c->ex;
+}
+
+void conn_exchange_end(struct worker *w, struct conn *c, struct exchange *ex)
+{
+  (void)c;
+  ex->phase = EXCHANGE_IDLE;
+  exchange_detach(w->exchanges, ex);
+}
+
+static void conn_on_input(struct worker *w, struct conn *c);
+static void conn_on_sent(struct worker *w, struct conn *c);
+
+static void conn_worker_fini(struct worker *w)
+{
+  for (int i = 0; w->conns && i < LOOP_MAX_CONNS; i++)
+    if (w->conns[i].used && w->conns[i].ex && w->conns[i].ex->file_fd >= 0)
+      close(w->conns[i].ex->file_fd);
+  exchange_pool_destroy(w->exchanges);
+  w->exchanges = NULL;
+}
+
+static const struct loop_module conn_module = {.fini = conn_worker_fini};
+
+/* reads the next piece of a file body into the free end of the out buffer;
+ * the next is read only when this one was sent, so a body goes out as fast
+ * as the client takes it, LOOP_FILE_CHUNK bytes at a time */
+static void conn_read_file(struct worker *w, struct conn *c)
+{
+  size_t room = CONN_OUT_CAP - c->out_len;
+  if (room > LOOP_FILE_CHUNK)
+    room = LOOP_FILE_CHUNK;
+  size_t n = c->ex->file_left < room ? (size_t)c->ex->file_left : room;
+  loop_conn_read(w, c, c->ex->file_fd, c->ex->file_off, n);
+}
+
+/* HTTP/1.1: a connection slot holds the pool's exchange of the same index */
+static void conn_on_open(struct worker *w, struct conn *c)
+{
+  c->ex = &w->exchanges->exchanges[c->index];
+  *c->ex = (struct exchange){.file_fd = -1};
+}
+
+/* the client is done sending: what is being answered still goes out,
+ * except an upstream's answer, which decides itself whether to keep it */
+static void conn_on_peer_eof(struct worker *w, struct conn *c)
+{
+  (void)w;
+  if (c->ex->phase != EXCHANGE_PROXY)
+    c->close_after_send = 1;
+}
+
+static enum loop_conn_state conn_state(const struct conn *c)
+{
+  if (c->ex->body_active)
+    return LOOP_CONN_BODY;
+  return c->ex->phase == EXCHANGE_IDLE ? LOOP_CONN_IDLE : LOOP_CONN_BUSY;
+}
+
+static void conn_on_file_read(struct worker *w, struct conn *c, int res);
+static void conn_on_close(struct worker *w, struct conn *c);
+
+static const struct loop_conn_ops conn_ops = {
+  .open = conn_on_open, .input = conn_on_input, .sent = conn_on_sent,
+  .file_read = conn_on_file_read, .peer_eof = conn_on_peer_eof, .close = conn_on_close,
+  .state = conn_state,
+};
+
+int conn_worker_init(struct worker *w)
+{
+  loop_register_conn_ops(w, &conn_ops);
+  int rc = loop_register_module(w, &conn_module);
+  if (rc == 0)
+    w->exchanges = exchange_pool_create(LOOP_MAX_CONNS);
+  if (rc == 0 && !w->exchanges)
+    rc = -ENOMEM;
+  return rc < 0 ? rc : proxy_pool_create(w);
+}
 
 /* out space a new request needs: the largest head and memory body */
 #define CONN_HEADROOM (EXEC_MAX_BODY + HTTP1_MAX_HEAD)
@@ -30,7 +112,11 @@ int conn_append(struct conn *c, const char *data, size_t len)
 /* the plain answer Go's server gives to input it cannot serve, then close */
 void conn_respond_error(struct worker *w, struct conn *c, int status)
 {
-  struct response *r = w->resp;
+  if (!conn_exchange_begin(w, c)) {
+    loop_conn_close(w, c);
+    return;
+  }
+  struct response *r = c->ex->resp;
   response_init_error(r, status);
   struct response_framing f = {.version_minor = 1, .content_length = -1, .bare = 1};
   int n = response_write_head(r, &f, c->out + c->out_len, CONN_OUT_CAP - c->out_len);
@@ -39,15 +125,15 @@ void conn_respond_error(struct worker *w, struct conn *c, int status)
     conn_append(c, r->body, r->body_len);
   }
   c->close_after_send = 1;
-  c->ex.body_active = 0;
-  c->ex.phase = EXCHANGE_IDLE;
+  c->ex->body_active = 0;
+  conn_exchange_end(w, c, c->ex);
   loop_conn_flush(w, c);
 }
 
 /* drops the bytes before in_start when no request points into them */
 static void conn_compact(struct conn *c)
 {
-  if (c->ex.phase == EXCHANGE_BODY_WAIT || c->ex.phase == EXCHANGE_PROXY || c->in_start == 0)
+  if (c->ex->phase == EXCHANGE_BODY_WAIT || c->ex->phase == EXCHANGE_PROXY || c->in_start == 0)
     return;
   memmove(c->in, c->in + c->in_start, c->in_len - c->in_start);
   c->in_len -= c->in_start;
@@ -58,52 +144,52 @@ static void conn_compact(struct conn *c)
 static int conn_body_length(struct conn *c, int keep)
 {
   size_t avail = c->in_len - c->in_start;
-  size_t n = (uint64_t)c->ex.body_left < avail ? (size_t)c->ex.body_left : avail;
+  size_t n = (uint64_t)c->ex->body_left < avail ? (size_t)c->ex->body_left : avail;
   c->in_start += n;
-  c->ex.body_left -= (int64_t)n;
+  c->ex->body_left -= (int64_t)n;
   if (keep)
-    c->ex.body_kept += n;
-  return c->ex.body_left == 0;
+    c->ex->body_kept += n;
+  return c->ex->body_left == 0;
 }
 
 /* chunked body: decoded, and when kept, moved down to body_start + body_kept */
 static int conn_body_chunked(struct conn *c, int keep)
 {
-  while (c->in_start < c->in_len && !c->ex.chunk.done) {
+  while (c->in_start < c->in_len && !c->ex->chunk.done) {
     const char *data;
     size_t data_len;
-    int rc = http1_chunked_decode(&c->ex.chunk, c->in + c->in_start, c->in_len - c->in_start,
+    int rc = http1_chunked_decode(&c->ex->chunk, c->in + c->in_start, c->in_len - c->in_start,
                                   &data, &data_len);
     if (rc < 0)
       return rc;
     if (keep && data_len) {
-      memmove(c->in + c->ex.body_start + c->ex.body_kept, data, data_len);
-      c->ex.body_kept += data_len;
+      memmove(c->in + c->ex->body_start + c->ex->body_kept, data, data_len);
+      c->ex->body_kept += data_len;
     }
     c->in_start += (size_t)rc;
   }
-  return c->ex.chunk.done;
+  return c->ex->chunk.done;
 }
 
 /* advances the current request's body; 1 when it is complete */
 static int conn_body_step(struct worker *w, struct conn *c)
 {
-  int keep = c->ex.phase == EXCHANGE_BODY_WAIT;
-  int rc = c->ex.body_chunked ? conn_body_chunked(c, keep) : conn_body_length(c, keep);
+  int keep = c->ex->phase == EXCHANGE_BODY_WAIT;
+  int rc = c->ex->body_chunked ? conn_body_chunked(c, keep) : conn_body_length(c, keep);
   if (rc < 0) {
-    if (c->ex.phase == EXCHANGE_BODY_WAIT)
+    if (c->ex->phase == EXCHANGE_BODY_WAIT)
       conn_respond_error(w, c, http1_error_status(rc));
     else
       c->close_after_send = 1;   /* the answer is out; the framing is lost */
-    c->ex.body_active = 0;
+    c->ex->body_active = 0;
     return -1;
   }
   if (rc == 0)
     return 0;
-  c->ex.body_active = 0;
-  if (c->ex.phase == EXCHANGE_BODY_WAIT) {
-    c->ex.phase = EXCHANGE_PROXY;
-    proxy_start(w, c, c->in + c->ex.body_start, c->ex.body_kept);
+  c->ex->body_active = 0;
+  if (c->ex->phase == EXCHANGE_BODY_WAIT) {
+    c->ex->phase = EXCHANGE_PROXY;
+    proxy_start(w, c, c->ex, c->in + c->ex->body_start, c->ex->body_kept);
   }
   return 1;
 }
@@ -119,27 +205,27 @@ static void conn_start_file(struct worker *w, struct conn *c, struct response *r
     close(r->file_fd);
     return;
   }
-  c->ex.file_fd = r->file_fd;
-  c->ex.file_off = r->file_offset;
-  c->ex.file_left = r->file_len;
-  c->ex.phase = EXCHANGE_FILE;
-  loop_conn_read_file(w, c);
+  c->ex->file_fd = r->file_fd;
+  c->ex->file_off = r->file_offset;
+  c->ex->file_left = r->file_len;
+  c->ex->phase = EXCHANGE_FILE;
+  conn_read_file(w, c);
 }
 
 /* RESPOND, FILE, NEXT and trapped decisions: the whole answer is queued now */
 static void conn_respond_decision(struct worker *w, struct conn *c)
 {
-  struct response *r = w->resp;
+  struct response *r = c->ex->resp;
   r->file_fd = -1;
-  if (response_from_decision(w->blob, w->dec, &c->ex.req, r) < 0) {
+  if (response_from_decision(w->blob, c->ex->dec, &c->ex->req, r) < 0) {
     conn_respond_error(w, c, 500);
     return;
   }
-  int keep_alive = c->ex.req.keep_alive && !w->stopping && w->dec->action != ZS_ACT_RESPOND_CLOSE &&
-                   !(c->ex.req.expect_continue && c->ex.body_active);
-  int head = conn_is_head(&c->ex.req);
+  int keep_alive = c->ex->req.keep_alive && !w->stopping && c->ex->dec->action != ZS_ACT_RESPOND_CLOSE &&
+                   !(c->ex->req.expect_continue && c->ex->body_active);
+  int head = conn_is_head(&c->ex->req);
   r->head_request = head;
-  int n = response_serialize_head(r, c->ex.req.version_minor, keep_alive, c->out + c->out_len,
+  int n = response_serialize_head(r, c->ex->req.version_minor, keep_alive, c->out + c->out_len,
                                   CONN_OUT_CAP - c->out_len);
   size_t body_len = head ? 0 : r->body_len;
   if (n < 0 || body_len > CONN_OUT_CAP - c->out_len - (size_t)n) {
@@ -154,47 +240,56 @@ static void conn_respond_decision(struct worker *w, struct conn *c)
     c->close_after_send = 1;
   if (r->file_fd >= 0)
     conn_start_file(w, c, r, head);
+  /* the answer is queued; a file's goes on until its last byte is read */
+  if (c->ex->phase != EXCHANGE_FILE)
+    conn_exchange_end(w, c, c->ex);
 }
 
 static void conn_begin_proxy(struct worker *w, struct conn *c)
 {
-  /* header ops outlive w->dec: the upstream answers after other requests ran */
-  if (exchange_keep_ops(&c->ex, w->dec) < 0 || proxy_prepare(w, c, w->dec) < 0) {
+  /* the decision stays with the exchange: the upstream answers after other requests ran */
+  if (proxy_prepare(w, c->ex, c->ex->dec) < 0) {
     conn_respond_error(w, c, 500);
     return;
   }
-  c->ex.resp_keep_alive = c->ex.req.keep_alive && !w->stopping;
-  c->ex.body_start = c->in_start;
-  c->ex.body_kept = 0;
-  if (!c->ex.body_active) {
-    c->ex.phase = EXCHANGE_PROXY;
-    proxy_start(w, c, NULL, 0);
+  c->ex->resp_keep_alive = c->ex->req.keep_alive && !w->stopping;
+  c->ex->body_start = c->in_start;
+  c->ex->body_kept = 0;
+  if (!c->ex->body_active) {
+    c->ex->phase = EXCHANGE_PROXY;
+    proxy_start(w, c, c->ex, NULL, 0);
     return;
   }
-  if (!c->ex.body_chunked && c->ex.body_left > PROXY_MAX_BODY) {
+  if (!c->ex->body_chunked && c->ex->body_left > PROXY_MAX_BODY) {
     conn_respond_error(w, c, 413);
     return;
   }
-  if (c->ex.body_chunked && (c->ex.chunk.max_body == 0 || c->ex.chunk.max_body > PROXY_MAX_BODY))
-    c->ex.chunk.max_body = PROXY_MAX_BODY;
-  if (c->ex.req.expect_continue && c->in_start == c->in_len)
+  if (c->ex->body_chunked && (c->ex->chunk.max_body == 0 || c->ex->chunk.max_body > PROXY_MAX_BODY))
+    c->ex->chunk.max_body = PROXY_MAX_BODY;
+  if (c->ex->req.expect_continue && c->in_start == c->in_len)
     conn_append(c, "HTTP/1.1 100 Continue\r\n\r\n", 25);
-  c->ex.phase = EXCHANGE_BODY_WAIT;
+  c->ex->phase = EXCHANGE_BODY_WAIT;
 }
 
 static void conn_dispatch(struct worker *w, struct conn *c)
 {
-  int rc = exec_request(w->blob, &w->cage, c->server, &c->ex.req, &c->info, w->dec);
+  if (!conn_exchange_begin(w, c)) {
+    loop_conn_close(w, c);
+    return;
+  }
+  struct exec_decision *dec = c->ex->dec;
+  int rc = exec_request(w->blob, &w->cage, c->server, &c->ex->req, &c->info, dec);
   if (rc < 0) {
     /* a bad escape or target is Go's 400; a request too big for the view is 431 */
     conn_respond_error(w, c, rc == -EINVAL ? 400 : rc == -E2BIG || rc == -ENOSPC ? 431 : 500);
     return;
   }
-  if (!w->dec->trapped && w->dec->action == ZS_ACT_PROXY)
+  if (!dec->trapped && dec->action == ZS_ACT_PROXY) {
     conn_begin_proxy(w, c);
-  else if (!w->dec->trapped && w->dec->action == ZS_ACT_ABORT)
+  } else if (!dec->trapped && dec->action == ZS_ACT_ABORT) {
     c->close_after_send = 1;   /* abort: no response; what is queued still goes */
-  else
+    conn_exchange_end(w, c, c->ex);
+  } else
     conn_respond_decision(w, c);
 }
 
@@ -208,7 +303,7 @@ static int conn_next_request(struct worker *w, struct conn *c)
   }
   if (!c->head_start_ms)
     c->head_start_ms = w->now_ms;
-  int rc = http1_parse_request(c->in + c->in_start, avail, &c->ex.req);
+  int rc = http1_parse_request(c->in + c->in_start, avail, &c->ex->req);
   if (rc == HTTP1_ERR_MORE)
     return 0;
   if (rc < 0) {
@@ -218,27 +313,27 @@ static int conn_next_request(struct worker *w, struct conn *c)
   c->head_start_ms = 0;
   c->in_start += (size_t)rc;
   long long max_body = w->opt->max_body > 0 ? w->opt->max_body : (10 << 20);
-  if (c->ex.req.content_length > max_body) {
+  if (c->ex->req.content_length > max_body) {
     conn_respond_error(w, c, 413);
     return 0;
   }
-  c->ex.body_chunked = c->ex.req.chunked;
-  c->ex.body_left = c->ex.req.content_length > 0 ? c->ex.req.content_length : 0;
-  c->ex.chunk = (struct http1_chunked){.max_body = (uint64_t)max_body};
-  c->ex.body_active = c->ex.body_chunked || c->ex.body_left > 0;
+  c->ex->body_chunked = c->ex->req.chunked;
+  c->ex->body_left = c->ex->req.content_length > 0 ? c->ex->req.content_length : 0;
+  c->ex->chunk = (struct http1_chunked){.max_body = (uint64_t)max_body};
+  c->ex->body_active = c->ex->body_chunked || c->ex->body_left > 0;
   conn_dispatch(w, c);
   return 1;
 }
 
-void conn_on_input(struct worker *w, struct conn *c)
+static void conn_on_input(struct worker *w, struct conn *c)
 {
   while (!c->closing && !c->close_after_send) {
-    if (c->ex.body_active) {
+    if (c->ex->body_active) {
       if (conn_body_step(w, c) <= 0)
         break;
       continue;
     }
-    if (c->ex.phase != EXCHANGE_IDLE || c->out_len + CONN_HEADROOM > CONN_OUT_CAP)
+    if (c->ex->phase != EXCHANGE_IDLE || c->out_len + CONN_HEADROOM > CONN_OUT_CAP)
       break;
     if (!conn_next_request(w, c))
       break;
@@ -249,52 +344,57 @@ void conn_on_input(struct worker *w, struct conn *c)
     loop_conn_close(w, c);   /* nothing left to send (abort) */
 }
 
-void conn_on_sent(struct worker *w, struct conn *c)
+static void conn_on_sent(struct worker *w, struct conn *c)
 {
-  if (c->ex.phase == EXCHANGE_FILE && c->ex.file_left > 0) {
-    loop_conn_read_file(w, c);
+  if (c->ex->phase == EXCHANGE_FILE && c->ex->file_left > 0) {
+    conn_read_file(w, c);
     return;
   }
-  if (c->ex.phase == EXCHANGE_PROXY) {
-    proxy_on_client_sent(w, c);
+  if (c->ex->phase == EXCHANGE_PROXY) {
+    proxy_on_client_sent(w, c->ex);
     return;
   }
   int more = c->in_len > c->in_start;
-  if (c->close_after_send || (w->stopping && !more) || (c->peer_eof && !more && !c->ex.body_active)) {
+  if (c->close_after_send || (w->stopping && !more) || (c->peer_eof && !more && !c->ex->body_active)) {
     loop_conn_close(w, c);
     return;
   }
   conn_on_input(w, c);
 }
 
-void conn_on_file_read(struct worker *w, struct conn *c, int res)
+static void conn_on_file_read(struct worker *w, struct conn *c, int res)
 {
   if (res <= 0) {
     loop_conn_close(w, c);   /* the file shrank: the framing promised is broken */
     return;
   }
   c->out_len += (size_t)res;
-  c->ex.file_off += (uint64_t)res;
-  c->ex.file_left -= (uint64_t)res;
-  if (c->ex.file_left == 0) {
-    close(c->ex.file_fd);
-    c->ex.file_fd = -1;
-    c->ex.phase = EXCHANGE_IDLE;
+  c->ex->file_off += (uint64_t)res;
+  c->ex->file_left -= (uint64_t)res;
+  if (c->ex->file_left == 0) {
+    close(c->ex->file_fd);
+    c->ex->file_fd = -1;
+    conn_exchange_end(w, c, c->ex);
   }
   loop_conn_flush(w, c);
 }
 
-void conn_on_close(struct worker *w, struct conn *c)
+static void conn_on_close(struct worker *w, struct conn *c)
 {
-  proxy_detach(w, c);
+  proxy_detach(w, c->ex);
+  conn_exchange_end(w, c, c->ex);
+  if (c->ex->file_fd >= 0) {
+    close(c->ex->file_fd);
+    c->ex->file_fd = -1;
+  }
 }
 
 /* the upstream exchange is over; the connection goes back to reading */
-void conn_finish_exchange(struct worker *w, struct conn *c)
+void conn_finish_exchange(struct worker *w, struct conn *c, struct exchange *ex)
 {
-  c->ex.phase = EXCHANGE_IDLE;
-  c->ex.up = NULL;
-  if (!c->ex.resp_keep_alive)
+  ex->up = NULL;
+  conn_exchange_end(w, c, ex);
+  if (!c->ex->resp_keep_alive)
     c->close_after_send = 1;
   if (c->out_len > c->out_sent)
     loop_conn_flush(w, c);

@@ -1,8 +1,9 @@
 /* One request from its parsed head to the last byte of its answer: the head,
- * its body, what the program decided that must outlive the next program run
- * (its header ops, the target and record for an upstream), and what carries
- * the answer out (an upstream exchange, a file). A connection holds the exchanges it has in
- * flight: one at a time for HTTP/1.1, many for HTTP/2 later. */
+ * its body, the program's decision and the response being produced (both
+ * taken from the worker's exchange pool for as long as the exchange is in
+ * flight), the target and record for an upstream, and what carries the
+ * answer out (an upstream exchange, a file). A connection holds the exchanges
+ * it has in flight: one at a time for HTTP/1.1, many for HTTP/2 later. */
 #ifndef ZSRT_EXCHANGE_H
 #define ZSRT_EXCHANGE_H
 
@@ -13,9 +14,10 @@
 #include "http.h"
 #include "http1.h"
 
-#define EXCHANGE_OPS_CAP 16384       /* header op and target bytes kept per exchange */
+#define EXCHANGE_TARGET_CAP 16384    /* the URI sent upstream */
 
 struct upstream;                     /* proxy.c */
+struct response;                     /* response.h */
 
 /* where an exchange is between its head and its last byte */
 enum exchange_phase {
@@ -25,18 +27,13 @@ enum exchange_phase {
   EXCHANGE_PROXY,                    /* an upstream exchange is in progress */
 };
 
-/* a header op of the decision, kept as offsets into the exchange's bytes */
-struct exchange_op {
-  enum zs_header_op op;
-  uint32_t name_off, name_len, value_off, value_len;
-};
-
 struct exchange {
   enum exchange_phase phase;
   struct http_request req;           /* zero-copy slices into the connection's input */
   int resp_keep_alive;               /* the answer may leave the connection open */
+  struct exec_decision *dec;         /* what the program decided; NULL when none is in flight */
+  struct response *resp;             /* the response being produced, beside it */
   unsigned proxy_id;                 /* the decision's reverse_proxy record */
-  uint32_t target_off, target_len;   /* the URI to send upstream, in op_bytes */
   struct upstream *up;               /* the upstream connection serving it, or NULL */
   /* its body: discarded, or gathered for an upstream */
   int body_active;
@@ -48,17 +45,29 @@ struct exchange {
   /* a file answer */
   int file_fd;
   uint64_t file_off, file_left;
-  struct exchange_op ops[EXEC_MAX_HEADER_OPS];
-  size_t op_count;
-  char op_bytes[EXCHANGE_OPS_CAP];
-  size_t op_used;
+  char target[EXCHANGE_TARGET_CAP];  /* the URI to send upstream */
+  size_t target_len;
 };
 
-/* copies the decision's header ops into the exchange (they must outlive
- * the decision, which the next request overwrites); 0 or -ENOSPC */
-int exchange_keep_ops(struct exchange *ex, const struct exec_decision *dec);
+/* A worker's decisions and responses, one pair per exchange in flight: one
+ * mapping whose pages are touched only when used, handed out from a free
+ * stack (the most recently freed first, so the touched pages stay few). */
+struct exchange_pool {
+  struct exchange *exchanges;        /* count: the exchanges connections hold */
+  struct exec_decision *decs;
+  struct response *resps;
+  unsigned *free;
+  unsigned count, free_count;
+};
 
-/* rebuilds the kept ops as a decision's op list, for response_apply_ops */
-void exchange_ops_to_decision(const struct exchange *ex, struct exec_decision *dec);
+/* a pool for count exchanges in flight, in one mapping; NULL when out of memory */
+struct exchange_pool *exchange_pool_create(unsigned count);
+void exchange_pool_destroy(struct exchange_pool *pool);
+
+/* gives the exchange a decision and a response (kept if it has them);
+ * 0 or -EBUSY when every pair is in flight */
+int exchange_attach(struct exchange_pool *pool, struct exchange *ex);
+/* returns them to the pool; nothing when it holds none */
+void exchange_detach(struct exchange_pool *pool, struct exchange *ex);
 
 #endif

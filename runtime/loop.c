@@ -18,9 +18,10 @@
 
 #include "helpers.h"
 #include "loader.h"
-#include "proxy.h"
 #include "reload.h"
 #include "sandbox.h"
+
+static void loop_register_builtin_ops(struct worker *w);
 
 uint64_t loop_now_ms(void)
 {
@@ -108,7 +109,6 @@ static int loop_conns_init(struct worker *w)
     struct conn *c = &w->conns[i];
     c->index = i;
     c->fd = -1;
-    c->ex.file_fd = -1;
     c->in = w->conn_bufs + (size_t)i * (CONN_IN_CAP + CONN_OUT_CAP);
     c->out = c->in + CONN_IN_CAP;
     w->free_conns[w->free_count++] = LOOP_MAX_CONNS - 1 - i;
@@ -123,9 +123,7 @@ int loop_worker_init(struct worker *w, int id, const struct blob *blob,
   w->blob = blob;
   w->opt = opt;
   w->wake_fd = eventfd(0, EFD_CLOEXEC);
-  w->dec = loop_map(sizeof *w->dec);
-  w->resp = loop_map(sizeof *w->resp);
-  if (w->wake_fd < 0 || !w->dec || !w->resp)
+  if (w->wake_fd < 0)
     return -ENOMEM;
   int rc = loop_ring_init(w);
   if (rc < 0)
@@ -144,12 +142,47 @@ int loop_worker_init(struct worker *w, int id, const struct blob *blob,
     return rc;
   w->cage_ready = 1;
   cage_set_code(&w->cage, blob->code, blob->code_size);
-  return proxy_pool_create(w);
+  loop_register_builtin_ops(w);
+  return 0;
+}
+
+void loop_register_conn_ops(struct worker *w, const struct loop_conn_ops *ops)
+{
+  w->conn_ops = ops;
+}
+
+int loop_register_module(struct worker *w, const struct loop_module *m)
+{
+  for (unsigned i = 0; i < w->module_count; i++)
+    if (w->modules[i] == m)
+      return 0;
+  if (w->module_count == LOOP_MAX_MODULES)
+    return -ENOSPC;
+  w->modules[w->module_count++] = m;
+  return 0;
+}
+
+void loop_register_op(struct worker *w, enum loop_op op, loop_cqe_fn fn)
+{
+  if (op < LOOP_OP_COUNT)
+    w->handlers[op] = fn;
+}
+
+static int loop_modules_busy(struct worker *w)
+{
+  int n = 0;
+  for (unsigned i = 0; i < w->module_count; i++)
+    if (w->modules[i]->busy)
+      n += w->modules[i]->busy(w);
+  return n;
 }
 
 void loop_worker_fini(struct worker *w)
 {
-  proxy_pool_destroy(w);
+  for (unsigned i = w->module_count; i-- > 0;)
+    if (w->modules[i]->fini)
+      w->modules[i]->fini(w);
+  w->module_count = 0;
   for (unsigned i = 0; i < w->listener_count; i++)
     if (w->listeners[i].fd >= 0)
       close(w->listeners[i].fd);
@@ -157,8 +190,6 @@ void loop_worker_fini(struct worker *w)
     struct conn *c = &w->conns[i];
     if (c->fd >= 0 && c->used)
       close(c->fd);
-    if (c->ex.file_fd >= 0 && c->used)
-      close(c->ex.file_fd);
   }
   if (w->conn_bufs)
     munmap(w->conn_bufs, (size_t)LOOP_MAX_CONNS * (CONN_IN_CAP + CONN_OUT_CAP));
@@ -166,10 +197,6 @@ void loop_worker_fini(struct worker *w)
     munmap(w->conns, sizeof(struct conn) * LOOP_MAX_CONNS);
   if (w->bufs)
     munmap(w->bufs, (size_t)LOOP_BUF_COUNT * LOOP_BUF_SIZE);
-  if (w->dec)
-    munmap(w->dec, sizeof *w->dec);
-  if (w->resp)
-    munmap(w->resp, sizeof *w->resp);
   if (w->cage_ready)
     cage_destroy(&w->cage);
   if (w->ring_ready)
@@ -226,17 +253,10 @@ void loop_conn_flush(struct worker *w, struct conn *c)
   c->pending++;
 }
 
-/* reads the next piece of a file body into the free end of the out buffer;
- * the next is read only when this one was sent, so a body goes out as fast
- * as the client takes it, LOOP_FILE_CHUNK bytes at a time */
-void loop_conn_read_file(struct worker *w, struct conn *c)
+void loop_conn_read(struct worker *w, struct conn *c, int fd, uint64_t off, size_t len)
 {
-  size_t room = CONN_OUT_CAP - c->out_len;
-  if (room > LOOP_FILE_CHUNK)
-    room = LOOP_FILE_CHUNK;
-  size_t n = c->ex.file_left < room ? (size_t)c->ex.file_left : room;
   struct io_uring_sqe *sqe = loop_get_sqe(w);
-  io_uring_prep_read(sqe, c->ex.file_fd, c->out + c->out_len, (unsigned)n, c->ex.file_off);
+  io_uring_prep_read(sqe, fd, c->out + c->out_len, (unsigned)len, off);
   io_uring_sqe_set_data64(sqe, loop_user_data(LOOP_OP_FILE_READ, (uint32_t)c->index, c->gen));
   c->read_pending = 1;
   c->pending++;
@@ -262,11 +282,7 @@ void loop_conn_close(struct worker *w, struct conn *c)
   if (c->closing)
     return;
   c->closing = 1;
-  conn_on_close(w, c);
-  if (c->ex.file_fd >= 0) {
-    close(c->ex.file_fd);
-    c->ex.file_fd = -1;
-  }
+  w->conn_ops->close(w, c);
   /* shutdown completes the recv and send in flight; then the fd can go */
   shutdown(c->fd, SHUT_RDWR);
   if (c->pending) {
@@ -302,10 +318,9 @@ static void loop_fill_info(struct conn *c, const struct listener_sock *l)
 }
 
 /* fully idle: between requests, nothing buffered either way */
-static int loop_conn_reusable(const struct conn *c)
+static int loop_conn_reusable(const struct worker *w, const struct conn *c)
 {
-  return c->used && !c->closing && c->ex.phase == EXCHANGE_IDLE && !c->send_pending &&
-         !c->ex.body_active && !c->head_start_ms && c->in_len == c->in_start &&
+  return c->used && !c->closing && w->conn_ops->state(c) == LOOP_CONN_IDLE && !c->send_pending && !c->head_start_ms && c->in_len == c->in_start &&
          c->out_len == c->out_sent;
 }
 
@@ -318,7 +333,7 @@ static void loop_reclaim_idle(struct worker *w)
     struct conn *oldest = NULL;
     for (int i = 0; i < LOOP_MAX_CONNS; i++) {
       struct conn *c = &w->conns[i];
-      if (loop_conn_reusable(c) && (!oldest || c->active_ms < oldest->active_ms))
+      if (loop_conn_reusable(w, c) && (!oldest || c->active_ms < oldest->active_ms))
         oldest = c;
     }
     if (!oldest)
@@ -342,7 +357,8 @@ static void loop_on_accept(struct worker *w, unsigned li, int res, unsigned flag
   char *in = c->in, *out = c->out;
   int index = c->index;
   *c = (struct conn){.fd = res, .index = index, .gen = gen, .used = 1, .in = in, .out = out,
-                     .ex = {.file_fd = -1}, .server = w->listeners[li].server};
+                     .server = w->listeners[li].server};
+  w->conn_ops->open(w, c);
   int one = 1;
   setsockopt(res, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   loop_fill_info(c, &w->listeners[li]);
@@ -377,15 +393,15 @@ static void loop_on_recv(struct worker *w, struct conn *c, int res, unsigned fla
   }
   if (res == 0) {
     c->peer_eof = 1;
-    if (c->ex.phase == EXCHANGE_IDLE && !c->send_pending && !c->ex.body_active)
+    if (w->conn_ops->state(c) == LOOP_CONN_IDLE && !c->send_pending)
       loop_conn_close(w, c);
-    else if (c->ex.phase != EXCHANGE_PROXY)
-      c->close_after_send = 1;
+    else
+      w->conn_ops->peer_eof(w, c);
     return;
   }
   if (res > 0) {
     c->active_ms = w->now_ms;
-    conn_on_input(w, c);
+    w->conn_ops->input(w, c);
   }
   if (!c->recv_armed && !c->closing && !c->peer_eof)
     loop_arm_recv(w, c);
@@ -407,7 +423,7 @@ static void loop_on_send(struct worker *w, struct conn *c, int res)
     return;
   }
   c->out_len = c->out_sent = 0;
-  conn_on_sent(w, c);
+  w->conn_ops->sent(w, c);
 }
 
 static void loop_conn_cqe(struct worker *w, enum loop_op op, uint32_t index, uint32_t gen,
@@ -428,7 +444,7 @@ static void loop_conn_cqe(struct worker *w, enum loop_op op, uint32_t index, uin
   else if (op == LOOP_OP_FILE_READ) {
     c->read_pending = 0;
     if (!c->closing)
-      conn_on_file_read(w, c, res);
+      w->conn_ops->file_read(w, c, res);
   }
   if (c->closing && c->pending == 0 && c->used)
     loop_conn_release(w, c);
@@ -445,17 +461,20 @@ static void loop_on_tick(struct worker *w)
     struct conn *c = &w->conns[i];
     if (!c->used || c->closing)
       continue;
-    int idle = c->ex.phase == EXCHANGE_IDLE && !c->send_pending && !c->ex.body_active;
+    enum loop_conn_state state = w->conn_ops->state(c);
+    int idle = state == LOOP_CONN_IDLE && !c->send_pending;
     int head_late = idle && c->head_start_ms && w->now_ms - c->head_start_ms > header_ms;
     int idle_late = idle && !c->head_start_ms && w->now_ms - c->active_ms > idle_ms;
-    int body_late = c->ex.body_active && w->now_ms - c->active_ms > idle_ms;
+    int body_late = state == LOOP_CONN_BODY && w->now_ms - c->active_ms > idle_ms;
     /* a client that takes none of its answer for send_ms (nginx's send_timeout) */
     int send_late = c->send_pending && w->now_ms - c->send_ms > send_ms;
     if (force || head_late || idle_late || body_late || send_late ||
         (w->stopping && idle && !c->head_start_ms))
       loop_conn_close(w, c);
   }
-  proxy_on_tick(w);
+  for (unsigned i = 0; i < w->module_count; i++)
+    if (w->modules[i]->tick)
+      w->modules[i]->tick(w);
   loop_arm_tick(w);
 }
 
@@ -501,26 +520,25 @@ static void loop_cqe_tick(struct worker *w, enum loop_op op, uint32_t index, uin
   loop_on_tick(w);
 }
 
-/* one handler per kind of operation; the loop reads nothing else of a completion */
-static const loop_cqe_fn loop_handlers[LOOP_OP_COUNT] = {
-  [LOOP_OP_ACCEPT] = loop_cqe_accept,
-  [LOOP_OP_RECV] = loop_conn_cqe,
-  [LOOP_OP_SEND] = loop_conn_cqe,
-  [LOOP_OP_FILE_READ] = loop_conn_cqe,
-  [LOOP_OP_WAKE] = loop_cqe_wake,
-  [LOOP_OP_TICK] = loop_cqe_tick,
-  [LOOP_OP_UP_CONNECT] = proxy_on_cqe,
-  [LOOP_OP_UP_SEND] = proxy_on_cqe,
-  [LOOP_OP_UP_RECV] = proxy_on_cqe,
-};
+/* the loop's own ops; modules add theirs (loop_register_op) */
+static void loop_register_builtin_ops(struct worker *w)
+{
+  loop_register_op(w, LOOP_OP_ACCEPT, loop_cqe_accept);
+  loop_register_op(w, LOOP_OP_RECV, loop_conn_cqe);
+  loop_register_op(w, LOOP_OP_SEND, loop_conn_cqe);
+  loop_register_op(w, LOOP_OP_FILE_READ, loop_conn_cqe);
+  loop_register_op(w, LOOP_OP_WAKE, loop_cqe_wake);
+  loop_register_op(w, LOOP_OP_TICK, loop_cqe_tick);
+}
 
 static void loop_dispatch(struct worker *w, struct io_uring_cqe *cqe)
 {
   uint64_t ud = io_uring_cqe_get_data64(cqe);
   enum loop_op op = (enum loop_op)(ud & 0xff);
   uint32_t index = (uint32_t)(ud >> 8) & 0xffffffu, gen = (uint32_t)(ud >> 32);
-  if (op < LOOP_OP_COUNT && loop_handlers[op])
-    loop_handlers[op](w, op, index, gen, cqe->res, cqe->flags);
+  /* one handler per kind of operation; the loop reads nothing else of a completion */
+  if (op < LOOP_OP_COUNT && w->handlers[op])
+    w->handlers[op](w, op, index, gen, cqe->res, cqe->flags);
 }
 
 int loop_worker_run(struct worker *w)
@@ -531,7 +549,7 @@ int loop_worker_run(struct worker *w)
     loop_arm_accept(w, i);
   loop_arm_tick(w);
   loop_arm_wake(w);
-  while (!(w->stopping && w->active_conns == 0 && proxy_busy(w) == 0)) {
+  while (!(w->stopping && w->active_conns == 0 && loop_modules_busy(w) == 0)) {
     int rc = io_uring_submit_and_wait(&w->ring, 1);
     if (rc < 0 && rc != -EINTR && rc != -EBUSY && rc != -EAGAIN)
       return rc;

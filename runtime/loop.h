@@ -1,7 +1,8 @@
 /* A worker's event loop: its io_uring, provided recv buffers, listeners,
  * client connections and upstream connections. Everything here belongs to
- * one thread; nothing is shared between workers. loop.c runs the ring,
- * conn.c speaks HTTP/1.1 on a connection, proxy.c talks to upstreams. */
+ * one thread; nothing is shared between workers. loop.c runs the ring and
+ * knows no protocol: conn.c (HTTP/1.1) registers its connection ops, the
+ * proxy its ops and hooks, and the exchanges live behind conn.h. */
 #ifndef ZSRT_LOOP_H
 #define ZSRT_LOOP_H
 
@@ -10,12 +11,10 @@
 #include <sys/uio.h>
 
 #include "cage.h"
-#include "exchange.h"
 #include "exec.h"
 #include "http.h"
 #include "http1.h"
 #include "log.h"
-#include "response.h"
 #include "server.h"
 
 #define LOOP_MAX_CONNS      2048         /* client connections per worker */
@@ -39,14 +38,15 @@ enum loop_op {
   LOOP_OP_FILE_READ,
   LOOP_OP_WAKE,
   LOOP_OP_TICK,
-  LOOP_OP_UP_CONNECT,
-  LOOP_OP_UP_SEND,
-  LOOP_OP_UP_RECV,
   LOOP_OP_IGNORE,
-  LOOP_OP_COUNT
+  LOOP_OP_MODULE,              /* the first of the ops modules register (loop_register_op) */
+  LOOP_OP_COUNT = LOOP_OP_MODULE + 8
 };
 
 struct worker;
+struct conn;
+struct exchange;             /* exchange.h: what conn.c answers on a connection */
+struct exchange_pool;
 
 /* what a completion of one kind is handed to: index and gen name the
  * connection (client or upstream) it belongs to */
@@ -54,6 +54,36 @@ typedef void (*loop_cqe_fn)(struct worker *w, enum loop_op op, uint32_t index, u
                             int res, unsigned flags);
 
 struct reload_slot;
+
+/* What a module (the proxy, ...) hooks into its worker's loop: called every
+ * tick, asked before the loop ends whether it still has operations in
+ * flight, and torn down with the worker. Any hook may be NULL. */
+struct loop_module {
+  void (*tick)(struct worker *w);
+  int (*busy)(struct worker *w);
+  void (*fini)(struct worker *w);
+};
+
+#define LOOP_MAX_MODULES 8
+
+/* where the protocol on a connection is, as far as timeouts care */
+enum loop_conn_state {
+  LOOP_CONN_BUSY,              /* answering: only the send timeout applies */
+  LOOP_CONN_IDLE,              /* between requests: header and keep-alive timeouts */
+  LOOP_CONN_BODY,              /* reading a request body: the idle timeout */
+};
+
+/* What the protocol on client connections (conn.c: HTTP/1.1) is told by the
+ * loop, which moves bytes and owns lifetimes but reads none of them. */
+struct loop_conn_ops {
+  void (*open)(struct worker *w, struct conn *c);       /* accepted, slot reset */
+  void (*input)(struct worker *w, struct conn *c);      /* bytes appended to in */
+  void (*sent)(struct worker *w, struct conn *c);       /* out drained */
+  void (*file_read)(struct worker *w, struct conn *c, int res);
+  void (*peer_eof)(struct worker *w, struct conn *c);   /* the client sent FIN */
+  void (*close)(struct worker *w, struct conn *c);      /* closing: end what it started */
+  enum loop_conn_state (*state)(const struct conn *c);
+};
 
 
 struct conn {
@@ -78,7 +108,7 @@ struct conn {
   size_t out_len, out_sent;
   size_t in_peak, out_peak;    /* how much of the buffers was touched */
   int read_pending;            /* a file read into out is in flight */
-  struct exchange ex;          /* the request being answered (HTTP/1.1: one at a time) */
+  struct exchange *ex;         /* conn.c: the request being answered (HTTP/1.1: one at a time) */
 };
 
 struct listener_sock {
@@ -103,9 +133,12 @@ struct worker {
   int free_count;
   int active_conns;
   struct cage cage;
-  struct exec_decision *dec;   /* scratch for exec_request */
-  struct response *resp;       /* scratch for building responses */
+  struct exchange_pool *exchanges;  /* exchange.h: the exchanges in flight (conn.c) */
   struct proxy_pool *proxy;    /* proxy.c */
+  const struct loop_conn_ops *conn_ops;  /* registered by conn_worker_init */
+  loop_cqe_fn handlers[LOOP_OP_COUNT];  /* per operation: what its completions go to */
+  const struct loop_module *modules[LOOP_MAX_MODULES];
+  unsigned module_count;
   int wake_fd;                 /* eventfd: written by the main thread on stop */
   uint64_t wake_value;
   struct __kernel_timespec tick;
@@ -125,23 +158,22 @@ int loop_worker_init(struct worker *w, int id, const struct blob *blob,
 void loop_worker_fini(struct worker *w);
 int loop_worker_run(struct worker *w);
 
+/* a module's hooks and the handler of one of its ops (LOOP_OP_MODULE and
+ * on); registering again is a no-op. 0 or -ENOSPC. */
+int loop_register_module(struct worker *w, const struct loop_module *m);
+void loop_register_op(struct worker *w, enum loop_op op, loop_cqe_fn fn);
+/* the protocol spoken on client connections */
+void loop_register_conn_ops(struct worker *w, const struct loop_conn_ops *ops);
+
 /* an SQE, submitting first when the ring is full; never NULL */
 struct io_uring_sqe *loop_get_sqe(struct worker *w);
 
 /* connection I/O used by conn.c and proxy.c */
 void loop_conn_flush(struct worker *w, struct conn *c);
 void loop_conn_close(struct worker *w, struct conn *c);
-void loop_conn_read_file(struct worker *w, struct conn *c);
+/* reads len bytes at off of fd to the end of out (LOOP_OP_FILE_READ; sends wait for it) */
+void loop_conn_read(struct worker *w, struct conn *c, int fd, uint64_t off, size_t len);
 
-/* conn.c: HTTP/1.1 on a client connection */
-void conn_on_input(struct worker *w, struct conn *c);
-/* the connection is closing: end what its exchange started (an upstream) */
-void conn_on_close(struct worker *w, struct conn *c);
-void conn_on_sent(struct worker *w, struct conn *c);
-void conn_on_file_read(struct worker *w, struct conn *c, int res);
-int conn_append(struct conn *c, const char *data, size_t len);
-void conn_respond_error(struct worker *w, struct conn *c, int status);
-void conn_finish_exchange(struct worker *w, struct conn *c);
 uint64_t loop_now_ms(void);
 
 #endif

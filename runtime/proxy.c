@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "conn.h"
 #include "loader.h"
 #include "proxy_msg.h"
 
@@ -37,6 +38,7 @@ struct upstream {
   unsigned proxy_id;
   int reused, got_bytes;
   struct conn *client;
+  struct exchange *ex;         /* the exchange of client it serves */
   const char *body;
   size_t body_len;
   int has_body;
@@ -98,8 +100,22 @@ static void *proxy_map(size_t size)
   return p == MAP_FAILED ? NULL : p;
 }
 
+static void proxy_on_tick(struct worker *w);
+static void proxy_on_cqe(struct worker *w, enum loop_op op, uint32_t index, uint32_t gen,
+                         int res, unsigned flags);
+
+static const struct loop_module proxy_module = {
+  .tick = proxy_on_tick, .busy = proxy_busy, .fini = proxy_pool_destroy,
+};
+
 int proxy_pool_create(struct worker *w)
 {
+  int rc = loop_register_module(w, &proxy_module);
+  if (rc < 0)
+    return rc;
+  loop_register_op(w, (enum loop_op)PROXY_OP_CONNECT, proxy_on_cqe);
+  loop_register_op(w, (enum loop_op)PROXY_OP_SEND, proxy_on_cqe);
+  loop_register_op(w, (enum loop_op)PROXY_OP_RECV, proxy_on_cqe);
   struct proxy_pool *p = proxy_map(sizeof *p);
   if (!p)
     return -ENOMEM;
@@ -146,6 +162,8 @@ void proxy_pool_destroy(struct worker *w)
 int proxy_busy(struct worker *w)
 {
   int n = 0;
+  if (!w->proxy)
+    return 0;
   for (int i = 0; i < PROXY_MAX_UPSTREAM_CONNS; i++)
     n += w->proxy->ups[i].pending > 0;
   return n;
@@ -158,6 +176,7 @@ static void up_release(struct upstream *up)
   up->fd = -1;
   up->state = UP_FREE;
   up->client = NULL;
+  up->ex = NULL;
   up->gen++;
 }
 
@@ -166,6 +185,7 @@ static void up_close(struct worker *w, struct upstream *up)
   if (up->state == UP_FREE || up->state == UP_CLOSING)
     return;
   up->client = NULL;
+  up->ex = NULL;
   if (up->pending == 0) {
     up_release(up);
     return;
@@ -215,9 +235,9 @@ static void up_submit(struct worker *w, struct upstream *up, enum loop_op op)
 {
   struct io_uring_sqe *sqe = loop_get_sqe(w);
   const struct proxy_target *t = &w->proxy->targets[up->proxy_id];
-  if (op == LOOP_OP_UP_CONNECT) {
+  if (op == (enum loop_op)PROXY_OP_CONNECT) {
     io_uring_prep_connect(sqe, up->fd, (const struct sockaddr *)&t->addr, t->addr_len);
-  } else if (op == LOOP_OP_UP_SEND) {
+  } else if (op == (enum loop_op)PROXY_OP_SEND) {
     size_t off = up->sent;
     int n = 0;
     if (off < up->head_len)
@@ -235,52 +255,52 @@ static void up_submit(struct worker *w, struct upstream *up, enum loop_op op)
 }
 
 /* answers the client with Caddy's empty 502 and ends the exchange */
-static void proxy_bad_gateway(struct worker *w, struct conn *c)
+static void proxy_bad_gateway(struct worker *w, struct conn *c, struct exchange *ex)
 {
-  log_http_error(&w->log, &c->ex.req, &c->info, 502, "reverse_proxy: upstream unavailable", 0);
-  int n = proxy_build_bad_gateway(w, c, c->out + c->out_len, CONN_OUT_CAP - c->out_len);
+  log_http_error(&w->log, &ex->req, &c->info, 502, "reverse_proxy: upstream unavailable", 0);
+  int n = proxy_build_bad_gateway(w, ex, c->out + c->out_len, CONN_OUT_CAP - c->out_len);
   if (n > 0)
     c->out_len += (size_t)n;
-  conn_finish_exchange(w, c);
+  conn_finish_exchange(w, c, ex);
 }
 
-static void proxy_launch(struct worker *w, struct conn *c, int allow_reuse)
+static void proxy_launch(struct worker *w, struct conn *c, struct exchange *ex, int allow_reuse)
 {
-  const struct proxy_target *t = &w->proxy->targets[c->ex.proxy_id];
-  struct upstream *up = t->resolved ? up_take(w, c->ex.proxy_id, allow_reuse) : NULL;
+  const struct proxy_target *t = &w->proxy->targets[ex->proxy_id];
+  struct upstream *up = t->resolved ? up_take(w, ex->proxy_id, allow_reuse) : NULL;
   if (!up) {
-    proxy_bad_gateway(w, c);
+    proxy_bad_gateway(w, c, ex);
     return;
   }
-  const char *dial = blob_string(w->blob, w->blob->proxies[c->ex.proxy_id].upstream_str);
-  int n = proxy_build_request(c, dial, c->ex.req.content_length >= 0 || c->ex.req.chunked, c->ex.body_kept,
+  const char *dial = blob_string(w->blob, w->blob->proxies[ex->proxy_id].upstream_str);
+  int n = proxy_build_request(c, ex, dial, ex->req.content_length >= 0 || ex->req.chunked, ex->body_kept,
                               up->head, PROXY_HEAD_CAP);
   if (n < 0) {
     conn_respond_error(w, c, 500);
     return;
   }
   *up = (struct upstream){.fd = up->fd, .index = up->index, .gen = up->gen, .head = up->head,
-                          .in = up->in, .proxy_id = c->ex.proxy_id, .client = c,
+                          .in = up->in, .proxy_id = ex->proxy_id, .client = c, .ex = ex,
                           .head_len = (size_t)n, .reused = up->state == UP_IDLE};
-  up->body = c->in + c->ex.body_start;
-  up->body_len = c->ex.body_kept;
-  c->ex.up = up;
+  up->body = c->in + ex->body_start;
+  up->body_len = ex->body_kept;
+  ex->up = up;
   if (up->reused) {
     up->state = UP_SENDING;
-    up_submit(w, up, LOOP_OP_UP_SEND);
+    up_submit(w, up, (enum loop_op)PROXY_OP_SEND);
     return;
   }
   up->fd = socket(t->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (up->fd < 0) {
     up_release(up);
-    c->ex.up = NULL;
-    proxy_bad_gateway(w, c);
+    ex->up = NULL;
+    proxy_bad_gateway(w, c, ex);
     return;
   }
   int one = 1;
   setsockopt(up->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   up->state = UP_CONNECTING;
-  up_submit(w, up, LOOP_OP_UP_CONNECT);
+  up_submit(w, up, (enum loop_op)PROXY_OP_CONNECT);
 }
 
 static int proxy_hex(int ch)
@@ -331,54 +351,50 @@ static const char *proxy_origin_form(const struct http_request *req, size_t *len
   return req->target + req->origin_at;
 }
 
-static int proxy_keep_target(struct conn *c, const char *path, size_t path_len, const char *query,
+static int proxy_keep_target(struct exchange *ex, const char *path, size_t path_len, const char *query,
                              size_t query_len)
 {
-  if (path_len + query_len > EXCHANGE_OPS_CAP - c->ex.op_used)
+  if (path_len + query_len > EXCHANGE_TARGET_CAP)
     return -ENOSPC;
-  c->ex.target_off = (uint32_t)c->ex.op_used;
-  memcpy(c->ex.op_bytes + c->ex.op_used, path, path_len);
+  memcpy(ex->target, path, path_len);
   if (query_len)
-    memcpy(c->ex.op_bytes + c->ex.op_used + path_len, query, query_len);
-  c->ex.target_len = (uint32_t)(path_len + query_len);
-  c->ex.op_used += c->ex.target_len;
+    memcpy(ex->target + path_len, query, query_len);
+  ex->target_len = path_len + query_len;
   return 0;
 }
 
-int proxy_prepare(struct worker *w, struct conn *c, const struct exec_decision *dec)
+int proxy_prepare(struct worker *w, struct exchange *ex, const struct exec_decision *dec)
 {
   if (!w->proxy || dec->action_id >= w->proxy->target_count)
     return -EINVAL;
-  c->ex.proxy_id = dec->action_id;
+  ex->proxy_id = dec->action_id;
   size_t target_len, tail_len;
-  const char *target = proxy_origin_form(&c->ex.req, &target_len);
+  const char *target = proxy_origin_form(&ex->req, &target_len);
   const char *q = memchr(target, '?', target_len);
   size_t path_len = q ? (size_t)(q - target) : target_len;
   size_t qlen = target_len - path_len;
-  if (c->ex.req.origin_at && path_len == 0)   /* "http://host" or "http://host?q": path "/" */
-    return proxy_keep_target(c, "/", 1, q ? q : "", qlen);
+  if (ex->req.origin_at && path_len == 0)   /* "http://host" or "http://host?q": path "/" */
+    return proxy_keep_target(ex, "/", 1, q ? q : "", qlen);
   if (target[0] != '/' || !dec->path || dec->path_len == 0)
-    return proxy_keep_target(c, target, target_len, "", 0);
+    return proxy_keep_target(ex, target, target_len, "", 0);
   const char *tail = proxy_raw_tail(target, path_len, dec->path, dec->path_len, &tail_len);
   if (tail)
-    return proxy_keep_target(c, tail, tail_len, q, qlen);
+    return proxy_keep_target(ex, tail, tail_len, q, qlen);
   /* the program made a path the client never sent: encode it */
-  c->ex.target_off = (uint32_t)c->ex.op_used;
-  int n = proxy_escape_path(dec->path, dec->path_len, c->ex.op_bytes + c->ex.op_used,
-                            EXCHANGE_OPS_CAP - c->ex.op_used);
-  if (n < 0 || qlen > EXCHANGE_OPS_CAP - c->ex.op_used - (size_t)n)
+  int n = proxy_escape_path(dec->path, dec->path_len, ex->target, EXCHANGE_TARGET_CAP);
+  if (n < 0 || qlen > EXCHANGE_TARGET_CAP - (size_t)n)
     return -ENOSPC;
-  memcpy(c->ex.op_bytes + c->ex.op_used + n, q ? q : "", qlen);
-  c->ex.target_len = (uint32_t)((size_t)n + qlen);
-  c->ex.op_used += c->ex.target_len;
+  memcpy(ex->target + n, q ? q : "", qlen);
+  ex->target_len = (size_t)n + qlen;
   return 0;
 }
 
-void proxy_start(struct worker *w, struct conn *c, const char *body, size_t body_len)
+void proxy_start(struct worker *w, struct conn *c, struct exchange *ex, const char *body,
+                 size_t body_len)
 {
   (void)body;
-  (void)body_len;   /* it lies at c->in + c->ex.body_start, c->ex.body_kept bytes */
-  proxy_launch(w, c, 1);
+  (void)body_len;   /* it lies at c->in + ex->body_start, ex->body_kept bytes */
+  proxy_launch(w, c, ex, 1);
 }
 
 /* Go's isReplayable: no body, and a method that is safe to repeat or an
@@ -436,35 +452,38 @@ static int proxy_may_retry(const struct upstream *up, const struct http_request 
 static void proxy_fail_early(struct worker *w, struct upstream *up)
 {
   struct conn *c = up->client;
-  int retry = c && proxy_may_retry(up, &c->ex.req);
+  struct exchange *ex = up->ex;
+  int retry = c && proxy_may_retry(up, &ex->req);
   up_close(w, up);
   if (!c)
     return;
-  c->ex.up = NULL;
+  ex->up = NULL;
   if (retry)
-    proxy_launch(w, c, 0);
+    proxy_launch(w, c, ex, 0);
   else
-    proxy_bad_gateway(w, c);
+    proxy_bad_gateway(w, c, ex);
 }
 
 /* the exchange is over: back to the pool when the upstream allows it */
 static void proxy_finish(struct worker *w, struct upstream *up)
 {
   struct conn *c = up->client;
+  struct exchange *ex = up->ex;
   /* pooled only when the exchange ended exactly: all of the request sent,
    * all of the response read and nothing after it */
   int exact = up->sent == up->head_len + up->body_len && up->in_start == up->in_len;
-  if (up->resp.keep_alive && exact && !(c && proxy_body_may_be_unread(&c->ex.req)) &&
+  if (up->resp.keep_alive && exact && !(ex && proxy_body_may_be_unread(&ex->req)) &&
       up->state != UP_CLOSING) {
     up->state = UP_IDLE;
     up->client = NULL;
+    up->ex = NULL;
     up->idle_since_ms = w->now_ms;
   } else {
     up_close(w, up);
   }
   if (c) {
-    c->ex.up = NULL;
-    conn_finish_exchange(w, c);
+    ex->up = NULL;
+    conn_finish_exchange(w, c, ex);
   }
 }
 
@@ -522,9 +541,10 @@ static int relay_body(struct upstream *up, struct conn *c)
 static void proxy_relay(struct worker *w, struct upstream *up)
 {
   struct conn *c = up->client;
+  struct exchange *ex = up->ex;
   if (relay_body(up, c) < 0) {
     up_close(w, up);
-    c->ex.up = NULL;
+    ex->up = NULL;
     loop_conn_close(w, c);
     return;
   }
@@ -532,26 +552,27 @@ static void proxy_relay(struct worker *w, struct upstream *up)
   if (c->out_len > c->out_sent)
     loop_conn_flush(w, c);
   else
-    proxy_on_client_sent(w, c);
+    proxy_on_client_sent(w, ex);
 }
 
 /* a complete head: skip interim answers, send ours, start the body */
 static int proxy_take_head(struct worker *w, struct upstream *up, int rc)
 {
   struct conn *c = up->client;
+  struct exchange *ex = up->ex;
   if (up->resp.status < 200) {
     if (up->resp.status == 101)
       return -1;   /* no protocol upgrades through this proxy */
     up->in_start += (size_t)rc;
     return 1;
   }
-  int head = c->ex.req.method_len == 4 && memcmp(c->ex.req.method, "HEAD", 4) == 0;
+  int head = ex->req.method_len == 4 && memcmp(ex->req.method, "HEAD", 4) == 0;
   if (up->resp.body == HTTP1_BODY_CHUNKED || up->resp.body == HTTP1_BODY_CLOSE) {
-    up->client_chunked = c->ex.req.version_minor >= 1;
+    up->client_chunked = ex->req.version_minor >= 1;
     if (!up->client_chunked)
-      c->ex.resp_keep_alive = 0;
+      ex->resp_keep_alive = 0;
   }
-  int n = proxy_build_response_head(w, c, &up->resp, up->client_chunked, c->out + c->out_len,
+  int n = proxy_build_response_head(w, ex, &up->resp, up->client_chunked, c->out + c->out_len,
                                     CONN_OUT_CAP - c->out_len);
   if (n < 0)
     return -1;
@@ -569,18 +590,19 @@ static void proxy_on_head_bytes(struct worker *w, struct upstream *up)
 {
   for (;;) {
     int rc = http1_parse_response(up->in + up->in_start, up->in_len - up->in_start,
-                                  up->client->ex.req.method_len == 4 &&
-                                  memcmp(up->client->ex.req.method, "HEAD", 4) == 0, &up->resp);
+                                  up->ex->req.method_len == 4 &&
+                                  memcmp(up->ex->req.method, "HEAD", 4) == 0, &up->resp);
     if (rc == HTTP1_ERR_MORE && up->in_len < PROXY_IN_CAP) {
-      up_submit(w, up, LOOP_OP_UP_RECV);
+      up_submit(w, up, (enum loop_op)PROXY_OP_RECV);
       return;
     }
     int taken = rc > 0 ? proxy_take_head(w, up, rc) : -1;
     if (taken < 0) {
       struct conn *c = up->client;
+      struct exchange *ex = up->ex;
       up_close(w, up);
-      c->ex.up = NULL;
-      proxy_bad_gateway(w, c);
+      ex->up = NULL;
+      proxy_bad_gateway(w, c, ex);
       return;
     }
     if (taken == 0)
@@ -597,11 +619,12 @@ static void proxy_on_recv(struct worker *w, struct upstream *up, int res)
   }
   if (res < 0 || (res == 0 && up->state == UP_HEAD)) {
     struct conn *c = up->client;
+    struct exchange *ex = up->ex;
     int in_head = up->state == UP_HEAD;
     up_close(w, up);
-    c->ex.up = NULL;
+    ex->up = NULL;
     if (in_head)
-      proxy_bad_gateway(w, c);   /* a cut head: nothing went to the client yet */
+      proxy_bad_gateway(w, c, ex);   /* a cut head: nothing went to the client yet */
     else
       loop_conn_close(w, c);
     return;
@@ -610,8 +633,9 @@ static void proxy_on_recv(struct worker *w, struct upstream *up, int res)
     up->resp.keep_alive = 0;
     if (up->resp.body != HTTP1_BODY_CLOSE) {
       struct conn *c = up->client;
+      struct exchange *ex = up->ex;
       up_close(w, up);
-      c->ex.up = NULL;
+      ex->up = NULL;
       loop_conn_close(w, c);
       return;
     }
@@ -621,7 +645,7 @@ static void proxy_on_recv(struct worker *w, struct upstream *up, int res)
     up->state = UP_CLIENT_WAIT;
     loop_conn_flush(w, up->client);
     if (up->client->out_len == up->client->out_sent)
-      proxy_on_client_sent(w, up->client);
+      proxy_on_client_sent(w, up->ex);
     return;
   }
   up->got_bytes = 1;
@@ -632,10 +656,12 @@ static void proxy_on_recv(struct worker *w, struct upstream *up, int res)
     proxy_relay(w, up);
 }
 
-void proxy_on_cqe(struct worker *w, enum loop_op op, uint32_t index, uint32_t gen,
-                  int res, unsigned flags)
+static void proxy_on_cqe(struct worker *w, enum loop_op op, uint32_t index, uint32_t gen,
+                         int res, unsigned flags)
 {
   (void)flags;
+  if (!w->proxy)
+    return;
   struct upstream *up = &w->proxy->ups[index];
   if (up->gen != gen)
     return;
@@ -647,33 +673,33 @@ void proxy_on_cqe(struct worker *w, enum loop_op op, uint32_t index, uint32_t ge
   }
   if (!up->client)
     return;
-  if (op == LOOP_OP_UP_CONNECT) {
+  if (op == (enum loop_op)PROXY_OP_CONNECT) {
     if (res < 0) {
       proxy_fail_early(w, up);
       return;
     }
     up->state = UP_SENDING;
-    up_submit(w, up, LOOP_OP_UP_SEND);
-  } else if (op == LOOP_OP_UP_SEND) {
+    up_submit(w, up, (enum loop_op)PROXY_OP_SEND);
+  } else if (op == (enum loop_op)PROXY_OP_SEND) {
     if (res < 0) {
       proxy_fail_early(w, up);
       return;
     }
     up->sent += (size_t)res;
     if (up->sent < up->head_len + up->body_len) {
-      up_submit(w, up, LOOP_OP_UP_SEND);
+      up_submit(w, up, (enum loop_op)PROXY_OP_SEND);
       return;
     }
     up->state = UP_HEAD;
-    up_submit(w, up, LOOP_OP_UP_RECV);
+    up_submit(w, up, (enum loop_op)PROXY_OP_RECV);
   } else {
     proxy_on_recv(w, up, res);
   }
 }
 
-void proxy_on_client_sent(struct worker *w, struct conn *c)
+void proxy_on_client_sent(struct worker *w, struct exchange *ex)
 {
-  struct upstream *up = c->ex.up;
+  struct upstream *up = ex->up;
   if (!up || up->state != UP_CLIENT_WAIT)
     return;
   if (up->body_done) {
@@ -682,19 +708,21 @@ void proxy_on_client_sent(struct worker *w, struct conn *c)
   }
   up->in_len = up->in_start = 0;
   up->state = UP_BODY;
-  up_submit(w, up, LOOP_OP_UP_RECV);
+  up_submit(w, up, (enum loop_op)PROXY_OP_RECV);
 }
 
-void proxy_detach(struct worker *w, struct conn *c)
+void proxy_detach(struct worker *w, struct exchange *ex)
 {
-  if (!c->ex.up)
+  if (!ex->up)
     return;
-  up_close(w, c->ex.up);
-  c->ex.up = NULL;
+  up_close(w, ex->up);
+  ex->up = NULL;
 }
 
-void proxy_on_tick(struct worker *w)
+static void proxy_on_tick(struct worker *w)
 {
+  if (!w->proxy)
+    return;
   for (int i = 0; i < PROXY_MAX_UPSTREAM_CONNS; i++) {
     struct upstream *up = &w->proxy->ups[i];
     if (up->state == UP_IDLE && (w->stopping || w->now_ms - up->idle_since_ms > PROXY_IDLE_MS))

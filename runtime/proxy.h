@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "exchange.h"
 #include "loop.h"
 
 #define PROXY_MAX_UPSTREAM_CONNS LOOP_MAX_CONNS /* per worker: one busy per client, the rest idle */
@@ -14,23 +15,29 @@
 #define PROXY_HEAD_CAP (HTTP1_MAX_HEAD + 8192)
 #define PROXY_IDLE_MS  60000              /* idle upstream connections are closed after */
 
+/* the ops of upstream connections */
+enum proxy_op {
+  PROXY_OP_CONNECT = LOOP_OP_MODULE,
+  PROXY_OP_SEND,
+  PROXY_OP_RECV,
+};
+
+/* the upstream pool; registers its ops and hooks on the worker's loop */
 int proxy_pool_create(struct worker *w);
 void proxy_pool_destroy(struct worker *w);
 
 /* checks the decision's proxy record and keeps the URI to send; 0 or -errno */
-int proxy_prepare(struct worker *w, struct conn *c, const struct exec_decision *dec);
+int proxy_prepare(struct worker *w, struct exchange *ex, const struct exec_decision *dec);
 
 /* sends c->req (and its body, already gathered) upstream; answers the client
  * (a 502 when the upstream fails first) and calls conn_finish_exchange */
-void proxy_start(struct worker *w, struct conn *c, const char *body, size_t body_len);
+void proxy_start(struct worker *w, struct conn *c, struct exchange *ex, const char *body,
+                 size_t body_len);
 
-void proxy_on_cqe(struct worker *w, enum loop_op op, uint32_t index, uint32_t gen,
-                  int res, unsigned flags);
 /* the client's out buffer was sent: relay more of the upstream body */
-void proxy_on_client_sent(struct worker *w, struct conn *c);
+void proxy_on_client_sent(struct worker *w, struct exchange *ex);
 /* the client connection is closing: drop its upstream exchange */
-void proxy_detach(struct worker *w, struct conn *c);
-void proxy_on_tick(struct worker *w);
+void proxy_detach(struct worker *w, struct exchange *ex);
 /* upstream connections with operations in flight */
 int proxy_busy(struct worker *w);
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "loader.h"
+#include "response.h"
 
 struct out_buf {
   char *buf;
@@ -113,14 +114,14 @@ static void out_host(struct out_buf *o, const struct http_request *req, const ch
     out_header(o, "Host", 4, dial, strlen(dial));
 }
 
-int proxy_build_request(const struct conn *c, const char *dial, int has_body, size_t body_len,
+int proxy_build_request(const struct conn *c, const struct exchange *ex, const char *dial, int has_body, size_t body_len,
                         char *buf, size_t cap)
 {
-  const struct http_request *req = &c->ex.req;
+  const struct http_request *req = &ex->req;
   struct out_buf o = {buf, cap, 0, 0};
   out_put(&o, req->method, req->method_len);
   out_put(&o, " ", 1);
-  out_put(&o, c->ex.op_bytes + c->ex.target_off, c->ex.target_len);
+  out_put(&o, ex->target, ex->target_len);
   out_put(&o, " HTTP/1.1\r\n", 11);
   out_host(&o, req, dial);
   for (size_t i = 0; i < req->header_count; i++) {
@@ -154,20 +155,13 @@ static void collect_response_headers(const struct http1_response *ur, struct res
   }
 }
 
-/* the decision's header ops, rebuilt from the copy the exchange kept */
-static void apply_kept_ops(struct worker *w, struct conn *c, struct response *r)
-{
-  exchange_ops_to_decision(&c->ex, w->dec);
-  response_apply_ops(r, w->dec);
-}
-
 /* Our framing, never the upstream's: its length when it gave one (a HEAD or
  * 304 answer keeps the length of the body it did not send), else chunked */
-static void proxy_framing(struct response_framing *f, const struct conn *c,
+static void proxy_framing(struct response_framing *f, const struct exchange *ex,
                           const struct http1_response *ur, int client_chunked)
 {
-  *f = (struct response_framing){.version_minor = c->ex.req.version_minor,
-                                 .keep_alive = c->ex.resp_keep_alive, .content_length = -1};
+  *f = (struct response_framing){.version_minor = ex->req.version_minor,
+                                 .keep_alive = ex->resp_keep_alive, .content_length = -1};
   if (ur->body == HTTP1_BODY_LENGTH || (ur->body == HTTP1_BODY_NONE && ur->content_length >= 0 &&
                                         ur->status >= 200 && ur->status != 204))
     f->content_length = ur->content_length;
@@ -175,26 +169,28 @@ static void proxy_framing(struct response_framing *f, const struct conn *c,
     f->chunked = 1;
 }
 
-int proxy_build_response_head(struct worker *w, struct conn *c, const struct http1_response *ur,
+int proxy_build_response_head(struct worker *w, struct exchange *ex, const struct http1_response *ur,
                               int client_chunked, char *buf, size_t cap)
 {
-  struct response *r = w->resp;
+  (void)w;
+  struct response *r = ex->resp;
   response_init(r, ur->status);
   collect_response_headers(ur, r);
-  apply_kept_ops(w, c, r);
+  response_apply_ops(r, ex->dec);   /* the exchange's own decision, kept since it ran */
   struct response_framing f;
-  proxy_framing(&f, c, ur, client_chunked);
+  proxy_framing(&f, ex, ur, client_chunked);
   return response_write_head(r, &f, buf, cap);
 }
 
-int proxy_build_bad_gateway(struct worker *w, const struct conn *c, char *buf, size_t cap)
+int proxy_build_bad_gateway(struct worker *w, const struct exchange *ex, char *buf, size_t cap)
 {
-  struct response *r = w->resp;
+  (void)w;
+  struct response *r = ex->resp;
   response_init(r, 502);
   /* Go: a HEAD answer without a body has no length */
-  int head = c->ex.req.method_len == 4 && memcmp(c->ex.req.method, "HEAD", 4) == 0;
-  struct response_framing f = {.version_minor = c->ex.req.version_minor,
-                               .keep_alive = c->ex.resp_keep_alive, .content_length = head ? -1 : 0};
+  int head = ex->req.method_len == 4 && memcmp(ex->req.method, "HEAD", 4) == 0;
+  struct response_framing f = {.version_minor = ex->req.version_minor,
+                               .keep_alive = ex->resp_keep_alive, .content_length = head ? -1 : 0};
   return response_write_head(r, &f, buf, cap);
 }
 

@@ -8,17 +8,17 @@
 /* the request head for the upstream: method, c's kept target, Host (the
  * request's, or dial, the upstream address, when it has none), end-to-end
  * headers, X-Forwarded-For/-Proto/-Host, Content-Length when has_body */
-int proxy_build_request(const struct conn *c, const char *dial, int has_body, size_t body_len,
+int proxy_build_request(const struct conn *c, const struct exchange *ex, const char *dial, int has_body, size_t body_len,
                         char *buf, size_t cap);
 
 /* the head for the client, through response_write_head: upstream status and
  * headers, the kept header ops, Server, Date, and our framing (Content-Length,
  * or chunked when client_chunked) */
-int proxy_build_response_head(struct worker *w, struct conn *c, const struct http1_response *ur,
+int proxy_build_response_head(struct worker *w, struct exchange *ex, const struct http1_response *ur,
                               int client_chunked, char *buf, size_t cap);
 
 /* Caddy's answer when the upstream cannot be reached: 502 with no body */
-int proxy_build_bad_gateway(struct worker *w, const struct conn *c, char *buf, size_t cap);
+int proxy_build_bad_gateway(struct worker *w, const struct exchange *ex, char *buf, size_t cap);
 
 /* percent-encodes a decoded path for the request line */
 int proxy_escape_path(const char *path, size_t len, char *buf, size_t cap);

@@ -124,7 +124,7 @@ static int reload_proxy_busy(struct worker *w)
 {
   for (int i = 0; i < LOOP_MAX_CONNS; i++) {
     const struct conn *c = &w->conns[i];
-    if (c->used && (c->ex.phase == EXCHANGE_PROXY || c->ex.phase == EXCHANGE_BODY_WAIT))
+    if (c->used && (c->ex->phase == EXCHANGE_PROXY || c->ex->phase == EXCHANGE_BODY_WAIT))
       return 1;
   }
   return proxy_busy(w) > 0;

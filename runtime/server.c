@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "conn.h"
 #include "loader.h"
 #include "log.h"
 #include "loop.h"
@@ -230,6 +231,8 @@ static void *server_worker_main(void *arg)
   struct server_worker *sw = arg;
   struct worker *w = &sw->w;
   int rc = loop_worker_init(w, w->id, &sw->slot.ref->blob, sw->opt);
+  if (rc == 0)
+    rc = conn_worker_init(w);   /* HTTP (and the proxy) on the worker's loop */
   sw->init_result = rc;
   sem_post(&sw->ready);
   if (rc == 0)

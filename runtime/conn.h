@@ -1,0 +1,29 @@
+/* HTTP/1.1 on client connections: what the proxy and the server call. A
+ * connection holds its exchanges through conn_exchange_begin and
+ * conn_exchange_end (one at a time for HTTP/1.1; HTTP/2 will hand out one
+ * per stream), and nothing outside conn.c assumes there is only one. */
+#ifndef ZSRT_CONN_H
+#define ZSRT_CONN_H
+
+#include <stddef.h>
+
+#include "exchange.h"
+#include "loop.h"
+
+/* registers HTTP/1.1 (and the proxy) on a worker whose loop is set up */
+int conn_worker_init(struct worker *w);
+
+/* an exchange for the request being read, with its decision and response
+ * from the worker's pool; NULL when there is none to give */
+struct exchange *conn_exchange_begin(struct worker *w, struct conn *c);
+/* the exchange's answer is queued or abandoned: its decision and response go back */
+void conn_exchange_end(struct worker *w, struct conn *c, struct exchange *ex);
+
+/* appends to the connection's out buffer; 0 or -ENOSPC */
+int conn_append(struct conn *c, const char *data, size_t len);
+/* the plain answer Go's server gives to input it cannot serve, then close */
+void conn_respond_error(struct worker *w, struct conn *c, int status);
+/* an exchange's upstream answer is over; the connection goes on */
+void conn_finish_exchange(struct worker *w, struct conn *c, struct exchange *ex);
+
+#endif
