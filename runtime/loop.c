@@ -210,6 +210,7 @@ static void loop_arm_accept(struct worker *w, unsigned i)
   struct io_uring_sqe *sqe = loop_get_sqe(w);
   io_uring_prep_multishot_accept(sqe, w->listeners[i].fd, NULL, NULL, SOCK_CLOEXEC);
   io_uring_sqe_set_data64(sqe, loop_user_data(LOOP_OP_ACCEPT, i, 0));
+  w->accepts_armed++;
 }
 
 static void loop_arm_recv(struct worker *w, struct conn *c)
@@ -344,8 +345,11 @@ static void loop_reclaim_idle(struct worker *w)
 
 static void loop_on_accept(struct worker *w, unsigned li, int res, unsigned flags)
 {
-  if (!(flags & IORING_CQE_F_MORE) && w->accepting)
-    loop_arm_accept(w, li);
+  if (!(flags & IORING_CQE_F_MORE)) {
+    w->accepts_armed--;
+    if (w->accepting)
+      loop_arm_accept(w, li);
+  }
   if (res < 0)
     return;
   if (w->free_count == 0 || w->stopping) {
@@ -549,7 +553,11 @@ int loop_worker_run(struct worker *w)
     loop_arm_accept(w, i);
   loop_arm_tick(w);
   loop_arm_wake(w);
-  while (!(w->stopping && w->active_conns == 0 && loop_modules_busy(w) == 0)) {
+  /* a stop also waits for the cancelled accepts to end: until then the ring
+   * holds the listening socket, which would take connections nobody accepts
+   * (a second zsrt sharing the port would lose them) */
+  while (!(w->stopping && w->active_conns == 0 && loop_modules_busy(w) == 0 &&
+           (w->accepts_armed == 0 || w->now_ms > w->stop_deadline_ms))) {
     int rc = io_uring_submit_and_wait(&w->ring, 1);
     if (rc < 0 && rc != -EINTR && rc != -EBUSY && rc != -EAGAIN)
       return rc;

@@ -127,6 +127,7 @@ struct worker {
   struct listener_sock listeners[LOOP_MAX_LISTENERS];
   unsigned listener_count;
   int accepting;
+  int accepts_armed;           /* multishot accepts the ring still holds */
   struct conn *conns;          /* LOOP_MAX_CONNS */
   char *conn_bufs;             /* their in and out buffers, one mapping */
   int free_conns[LOOP_MAX_CONNS];
