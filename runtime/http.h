@@ -41,7 +41,14 @@ struct conn_info {
   char remote_ip[46];          /* textual, without brackets */
   uint16_t remote_port;
   uint16_t local_port;
-  int tls;
+  int tls;                     /* the connection speaks TLS; the rest is set once its handshake is done */
+  int tls_resumed;
+  int tls_client_cert;         /* the client presented a certificate ... */
+  int tls_client_verified;     /* ... and it chained to the policy's trust pool */
+  char tls_version[8];         /* Caddy's names: "tls1.2", "tls1.3" */
+  char tls_alpn[16];           /* the negotiated protocol ("h2", "http/1.1"; "" none) */
+  char tls_sni[256];           /* the server name the client sent ("" none) */
+  char tls_cipher[64];         /* IANA name, as Go prints it */
 };
 
 #endif

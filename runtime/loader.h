@@ -28,6 +28,9 @@ struct blob {
   const struct zs_listener *listeners;
   const struct zs_file_server *file_servers;
   const struct zs_proxy *proxies;
+  const struct zs_tls_policy *tls_policies;
+  const struct zs_tls_cert *tls_certs;
+  const struct zs_tls_app *tls_apps;
 };
 
 /* 0, or -1 with a one-line reason in err ("site.zsb: checksum mismatch") */

@@ -283,7 +283,7 @@ void loop_conn_close(struct worker *w, struct conn *c)
   if (c->closing)
     return;
   c->closing = 1;
-  w->conn_ops->close(w, c);
+  c->ops->close(w, c);
   /* shutdown completes the recv and send in flight; then the fd can go */
   shutdown(c->fd, SHUT_RDWR);
   if (c->pending) {
@@ -319,9 +319,9 @@ static void loop_fill_info(struct conn *c, const struct listener_sock *l)
 }
 
 /* fully idle: between requests, nothing buffered either way */
-static int loop_conn_reusable(const struct worker *w, const struct conn *c)
+static int loop_conn_reusable(const struct conn *c)
 {
-  return c->used && !c->closing && w->conn_ops->state(c) == LOOP_CONN_IDLE && !c->send_pending && !c->head_start_ms && c->in_len == c->in_start &&
+  return c->used && !c->closing && c->ops->state(c) == LOOP_CONN_IDLE && !c->send_pending && !c->head_start_ms && c->in_len == c->in_start &&
          c->out_len == c->out_sent;
 }
 
@@ -334,7 +334,7 @@ static void loop_reclaim_idle(struct worker *w)
     struct conn *oldest = NULL;
     for (int i = 0; i < LOOP_MAX_CONNS; i++) {
       struct conn *c = &w->conns[i];
-      if (loop_conn_reusable(w, c) && (!oldest || c->active_ms < oldest->active_ms))
+      if (loop_conn_reusable(c) && (!oldest || c->active_ms < oldest->active_ms))
         oldest = c;
     }
     if (!oldest)
@@ -362,7 +362,8 @@ static void loop_on_accept(struct worker *w, unsigned li, int res, unsigned flag
   int index = c->index;
   *c = (struct conn){.fd = res, .index = index, .gen = gen, .used = 1, .in = in, .out = out,
                      .server = w->listeners[li].server};
-  w->conn_ops->open(w, c);
+  c->ops = w->conn_ops;
+  c->ops->open(w, c);
   int one = 1;
   setsockopt(res, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   loop_fill_info(c, &w->listeners[li]);
@@ -397,15 +398,15 @@ static void loop_on_recv(struct worker *w, struct conn *c, int res, unsigned fla
   }
   if (res == 0) {
     c->peer_eof = 1;
-    if (w->conn_ops->state(c) == LOOP_CONN_IDLE && !c->send_pending)
+    if (c->ops->state(c) == LOOP_CONN_IDLE && !c->send_pending)
       loop_conn_close(w, c);
     else
-      w->conn_ops->peer_eof(w, c);
+      c->ops->peer_eof(w, c);
     return;
   }
   if (res > 0) {
     c->active_ms = w->now_ms;
-    w->conn_ops->input(w, c);
+    c->ops->input(w, c);
   }
   if (!c->recv_armed && !c->closing && !c->peer_eof)
     loop_arm_recv(w, c);
@@ -427,7 +428,7 @@ static void loop_on_send(struct worker *w, struct conn *c, int res)
     return;
   }
   c->out_len = c->out_sent = 0;
-  w->conn_ops->sent(w, c);
+  c->ops->sent(w, c);
 }
 
 static void loop_conn_cqe(struct worker *w, enum loop_op op, uint32_t index, uint32_t gen,
@@ -448,7 +449,7 @@ static void loop_conn_cqe(struct worker *w, enum loop_op op, uint32_t index, uin
   else if (op == LOOP_OP_FILE_READ) {
     c->read_pending = 0;
     if (!c->closing)
-      w->conn_ops->file_read(w, c, res);
+      c->ops->file_read(w, c, res);
   }
   if (c->closing && c->pending == 0 && c->used)
     loop_conn_release(w, c);
@@ -465,7 +466,7 @@ static void loop_on_tick(struct worker *w)
     struct conn *c = &w->conns[i];
     if (!c->used || c->closing)
       continue;
-    enum loop_conn_state state = w->conn_ops->state(c);
+    enum loop_conn_state state = c->ops->state(c);
     int idle = state == LOOP_CONN_IDLE && !c->send_pending;
     int head_late = idle && c->head_start_ms && w->now_ms - c->head_start_ms > header_ms;
     int idle_late = idle && !c->head_start_ms && w->now_ms - c->active_ms > idle_ms;

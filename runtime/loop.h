@@ -109,6 +109,9 @@ struct conn {
   size_t in_peak, out_peak;    /* how much of the buffers was touched */
   int read_pending;            /* a file read into out is in flight */
   struct exchange *ex;         /* conn.c: the request being answered (HTTP/1.1: one at a time) */
+  const struct loop_conn_ops *ops;  /* the protocol spoken on it: the worker's default at accept;
+                                       a protocol may hand the connection to another (h2c, ALPN h2) */
+  void *proto;                 /* that protocol's per-connection state, if it keeps any outside this slot */
 };
 
 struct listener_sock {
@@ -136,7 +139,7 @@ struct worker {
   struct cage cage;
   struct exchange_pool *exchanges;  /* exchange.h: the exchanges in flight (conn.c) */
   struct proxy_pool *proxy;    /* proxy.c */
-  const struct loop_conn_ops *conn_ops;  /* registered by conn_worker_init */
+  const struct loop_conn_ops *conn_ops;  /* the default protocol: registered by conn_worker_init */
   loop_cqe_fn handlers[LOOP_OP_COUNT];  /* per operation: what its completions go to */
   const struct loop_module *modules[LOOP_MAX_MODULES];
   unsigned module_count;

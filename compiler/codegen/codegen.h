@@ -29,6 +29,9 @@
 #define SITE_EXTRA_listener
 #define SITE_EXTRA_file_server
 #define SITE_EXTRA_proxy
+#define SITE_EXTRA_tls_policy
+#define SITE_EXTRA_tls_cert
+#define SITE_EXTRA_tls_app
 #define ZS_TABLE_BEGIN(table, plural, doc) struct site_##table {
 #define ZS_FIELD(table, type, name, kind, a, b, doc) SITE_FIELD_##kind(type, name)
 #define ZS_TABLE_END(table) SITE_EXTRA_##table };

@@ -46,14 +46,10 @@ static size_t tb_config(const struct test_blob *tb, unsigned char *cfg)
 {
   struct zs_config_header h = { 0 };
   uint32_t at = sizeof h;
-  h.server_count = (uint32_t)tb->server_count;
-  h.server_table = tb_put(cfg, &at, tb->servers, tb->server_count * sizeof tb->servers[0]);
-  h.listener_count = (uint32_t)tb->listener_count;
-  h.listener_table = tb_put(cfg, &at, tb->listeners, tb->listener_count * sizeof tb->listeners[0]);
-  h.file_server_count = (uint32_t)tb->file_server_count;
-  h.file_server_table = tb_put(cfg, &at, tb->file_servers, tb->file_server_count * sizeof tb->file_servers[0]);
-  h.proxy_count = (uint32_t)tb->proxy_count;
-  h.proxy_table = tb_put(cfg, &at, tb->proxies, tb->proxy_count * sizeof tb->proxies[0]);
+#define ZS_TABLE_BEGIN(table, plural, doc)                                                            \
+  h.table##_count = (uint32_t)tb->table##_count;                                                      \
+  h.table##_table = tb_put(cfg, &at, tb->plural, tb->table##_count * sizeof tb->plural[0]);
+#include "abi/config.def"
   h.strings_size = (uint32_t)tb->strings_len;
   h.strings_offset = tb_put(cfg, &at, tb->strings, tb->strings_len);
   memcpy(cfg, &h, sizeof h);
@@ -129,4 +125,11 @@ void tb_sample(struct test_blob *tb, const char *hide, size_t hide_len)
   tb->file_server_count = 1;
   tb->proxies[0] = (struct zs_proxy){ .upstream_str = tb_string(tb, "127.0.0.1:9", 11) };
   tb->proxy_count = 1;
+  tb->tls_policies[0] = (struct zs_tls_policy){ .sni_str = tb->file_servers[0].index_str,
+                                                .protocol_min = 12, .protocol_max = 13, .client_auth = 4 };
+  tb->tls_policy_count = 1;
+  tb->tls_certs[0] = (struct zs_tls_cert){ .name_str = tb->file_servers[0].index_str, .flags = ZS_CERT_INTERNAL };
+  tb->tls_cert_count = 1;
+  tb->tls_apps[0] = (struct zs_tls_app){ .leaf_lifetime = 3600 };
+  tb->tls_app_count = 1;
 }

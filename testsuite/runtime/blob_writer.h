@@ -19,14 +19,9 @@ struct test_blob {
   size_t rodata_len;
   struct zs_entry entries[TB_MAX];
   size_t entry_count;
-  struct zs_server servers[TB_MAX];
-  size_t server_count;
-  struct zs_listener listeners[TB_MAX];
-  size_t listener_count;
-  struct zs_file_server file_servers[TB_MAX];
-  size_t file_server_count;
-  struct zs_proxy proxies[TB_MAX];
-  size_t proxy_count;
+  /* each config table's rows: servers and server_count, listeners, ... */
+#define ZS_TABLE_BEGIN(table, plural, doc) struct zs_##table plural[TB_MAX]; size_t table##_count;
+#include "abi/config.def"
   char strings[4096];
   size_t strings_len;
 };
@@ -44,7 +39,8 @@ uint32_t tb_string(struct test_blob *tb, const char *s, size_t n);
 unsigned tb_server(struct test_blob *tb, uint16_t port, uint64_t code_offset);
 /* a valid blob to break: a few bytes of code and rodata, one server on 8080,
  * file_server 0 (root "www", index a.html b.html, hide list `hide` of
- * hide_len bytes when not NULL), proxy 0 (127.0.0.1:9), pooled in that order */
+ * hide_len bytes when not NULL), proxy 0 (127.0.0.1:9), pooled in that order,
+ * then one row of each tls_* table (its lists are the index list: the pool stays as it was) */
 void tb_sample(struct test_blob *tb, const char *hide, size_t hide_len);
 /* the blob's bytes (malloc'ed, checksummed); *len gets the size */
 unsigned char *tb_build(const struct test_blob *tb, size_t *len);
