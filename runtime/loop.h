@@ -56,6 +56,7 @@ typedef void (*loop_cqe_fn)(struct worker *w, enum loop_op op, uint32_t index, u
 struct reload_slot;
 struct site_tls;
 struct conn_tls_pool;
+struct files_cache;
 struct tls_conn;
 
 /* What a module (the proxy, ...) hooks into its worker's loop: called every
@@ -158,6 +159,7 @@ struct worker {
   struct reload_slot *reload;  /* reload.c: the blob this worker serves; NULL: no reload */
   struct site_tls *tls_sites;  /* site_tls.h: the TLS servers' contexts (shared, read-only here); NULL: none */
   struct conn_tls_pool *tls;   /* conn_tls.c: this worker's TLS slots */
+  struct files_cache *files;   /* files_cache.h: the files file_server answered with lately; NULL: none */
   struct worker_log log;       /* log.h: this worker's line buffer */
 };
 

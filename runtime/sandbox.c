@@ -218,6 +218,8 @@ static const char *const sandbox_allowed[] = {
   "pipe2", "getcwd", "restart_syscall", "membarrier", "memfd_create", "ftruncate",
   /* the local CA's renewals in the TLS storage (Landlock keeps them there) */
   "mkdir", "mkdirat", "rename", "renameat", "renameat2", "unlink", "unlinkat", "fsync", "fdatasync",
+  /* the file cache's watches on the folders it serves from */
+  "inotify_add_watch",
 };
 
 static const char *const sandbox_killed[] = {

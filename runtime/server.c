@@ -23,6 +23,7 @@
 
 #include "conn.h"
 #include "conn_tls.h"
+#include "files_cache.h"
 #include "loader.h"
 #include "log.h"
 #include "loop.h"
@@ -239,6 +240,8 @@ static void *server_worker_main(void *arg)
     rc = conn_worker_init(w);   /* HTTP (and the proxy) on the worker's loop */
   if (rc == 0)
     rc = conn_tls_worker_init(w);
+  if (rc == 0)
+    w->files = files_cache_create();   /* none (no inotify): files are opened per request */
   sw->init_result = rc;
   sem_post(&sw->ready);
   if (rc == 0)
@@ -247,6 +250,8 @@ static void *server_worker_main(void *arg)
    * cancelled accepts still hold (the listening sockets) at once */
   loop_worker_fini(w);
   conn_tls_worker_fini(w);
+  files_cache_destroy(w->files);
+  w->files = NULL;
   atomic_fetch_add(sw->done, 1);
   return NULL;
 }
