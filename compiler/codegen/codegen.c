@@ -69,6 +69,7 @@ int codegen_run(struct arena *a, const struct lowered_config *cfg, struct codege
   int errors = d->errors;
   for (size_t i = 0; i < cfg->server_count; i++)
     codegen_server(&cg, &cfg->servers[i], &src);
+  config_tls(&cg, cfg);
   out->c_source = emit_line_sources(a, strbuf_cstr(&src), CODEGEN_SOURCE_NAME);
   return d->errors > errors ? -1 : 0;
 }
