@@ -274,8 +274,7 @@ void lower_dump(const struct lowered_config *cfg, struct strbuf *out)
     const struct lowered_server *s = &cfg->servers[i];
     strbuf_printf(out, "server %s entry=srv%u", s->name, s->index);
     dump_pos(out, s->server_pos);
-    if (s->tls)
-      dump_listeners(out, s);
+    dump_listeners(out, s);
     strbuf_putc(out, '\n');
     for (size_t k = 0; k < s->policy_count; k++)
       dump_policy(out, &s->policies[k], k);

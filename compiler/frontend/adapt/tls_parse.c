@@ -557,3 +557,38 @@ int option_tls_unsupported(struct helper *h, const char *name)
 {
   return disp_errf(&h->d, "global option '%s' is not supported by zsc yet", name);
 }
+
+/* storage file_system [ROOT] { root ROOT }: certmagic's FileStorage, the only
+ * storage module zsc knows */
+int option_storage(struct helper *h, const char *name)
+{
+  struct arena *a = h->ad->arena;
+  if (!disp_next_arg(&h->d))
+    return disp_arg_err(&h->d);
+  const char *module = disp_val(&h->d), *root = NULL;
+  if (strcmp(module, "file_system") != 0)
+    return disp_errf(&h->d, "getting module named 'caddy.storage.%s': module not registered", module);
+  struct srcpos pos = disp_pos(&h->d);
+  if (disp_next_arg(&h->d))
+    root = disp_val(&h->d), pos = disp_pos(&h->d);
+  if (disp_next_arg(&h->d))
+    return disp_arg_err(&h->d);
+  for (int nest = h->d.nesting; disp_next_block(&h->d, nest);) {
+    if (strcmp(disp_val(&h->d), "root") != 0)
+      return disp_errf(&h->d, "unrecognized parameter '%s'", disp_val(&h->d));
+    if (root)
+      return disp_errf(&h->d, "root already set");
+    if (!disp_next_arg(&h->d))
+      return disp_arg_err(&h->d);
+    root = disp_val(&h->d), pos = disp_pos(&h->d);
+    if (disp_next_arg(&h->d))
+      return disp_arg_err(&h->d);
+  }
+  if (!root)
+    return disp_errf(&h->d, "missing root path (to use default, omit storage config entirely)");
+  struct json *storage = jobj(a);
+  jset(a, storage, "module", jstr(a, "file_system", pos));
+  jset(a, storage, "root", jstr(a, root, pos));
+  jset(a, h->ad->options, name, storage);
+  return 0;
+}
