@@ -33,6 +33,7 @@ struct cg {
   const char **deferred;         /* code of each deferred headers handler, by bit */
   size_t deferred_count, deferred_cap;
   bool uses_req;                 /* some condition reads the request */
+  bool uses_proto, uses_grpc;    /* the program needs zs_proto_at, zs_content_type_grpc (codegen.c) */
 };
 
 /* emit.c: output with #line kept in step with the Caddyfile */

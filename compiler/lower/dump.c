@@ -85,7 +85,9 @@ static void dump_matcher(struct strbuf *out, const struct lowered_matcher *m, in
       dump_pattern(out, &f->values[k]);
   }
   if (m->kind == LOWERED_MATCH_PROTOCOL)
-    strbuf_puts(out, m->tls ? " https" : " http");
+    strbuf_printf(out, " %s", m->protocol);
+  if (m->kind == LOWERED_MATCH_TLS && m->early_data)
+    strbuf_puts(out, " early_data");
   strbuf_putc(out, '\n');
   if (m->kind == LOWERED_MATCH_NOT)
     dump_sets(out, m->sets, m->set_count, depth + 1);

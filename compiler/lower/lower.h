@@ -72,7 +72,8 @@ struct lowered_matcher {
   size_t count;
   struct lowered_header_field *fields;   /* header */
   size_t field_count;
-  bool tls;                              /* protocol: https */
+  const char *protocol;                  /* protocol: Caddy's name (https, http, grpc, http/2+, ...) */
+  bool early_data;                       /* tls: handshake_complete false (0-RTT data) */
   struct lowered_match *sets;            /* not */
   size_t set_count;
 };
