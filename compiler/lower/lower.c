@@ -37,6 +37,50 @@ int lower_keys(struct lower *l, const struct json *obj, const struct lower_key *
   return bad;
 }
 
+/* lower_keys on an object; anything else is refused as "WHAT that is not an object" */
+int lower_object_keys(struct lower *l, const struct json *v, const struct lower_key *table, const char *what,
+                      void *record)
+{
+  if (v->kind == JSON_OBJECT)
+    return lower_keys(l, v, table, what, record);
+  lower_refuse(l, v, "%s that is not an object", what);
+  return -1;
+}
+
+/* lower_object_keys with the object's directive as the origin of refusals */
+int lower_object_keys_at(struct lower *l, const struct json *v, const struct lower_key *table, const char *what,
+                         void *record)
+{
+  struct srcpos saved = l->origin;
+  l->origin = v->origin.line > 0 ? v->origin : l->origin;
+  int bad = lower_object_keys(l, v, table, what, record);
+  l->origin = saved;
+  return bad;
+}
+
+/* a JSON boolean into out; refuses anything else */
+int lower_bool(struct lower *l, const struct json *v, const char *what, bool *out)
+{
+  if (v->kind == JSON_BOOL) {
+    *out = v->boolean;
+    return 0;
+  }
+  lower_refuse(l, v, "%s that is not a boolean", what);
+  return -1;
+}
+
+/* a string that must be `only` (the one value zsrt supports); refuses others
+ * as "WHAT 'value'" */
+int lower_only(struct lower *l, const struct json *v, const char *what, const char *only)
+{
+  const char *s = lower_string(l, v, what);
+  if (s && strcmp(s, only) != 0) {
+    lower_refuse(l, v, "%s '%s'", what, s);
+    return -1;
+  }
+  return s ? 0 : -1;
+}
+
 /* a JSON string's bytes; refuses anything else */
 const char *lower_string(struct lower *l, const struct json *v, const char *what)
 {
@@ -197,13 +241,8 @@ static int lower_listen(struct lower *l, const struct json *v, struct lowered_li
 static int lower_strict_sni(struct lower *l, const struct json *v, void *record)
 {
   struct lowered_server *s = record;
-  if (v->kind != JSON_BOOL) {
-    lower_refuse(l, v, "strict_sni_host that is not a boolean");
-    return -1;
-  }
   s->strict_sni_set = true;
-  s->strict_sni = v->boolean;
-  return 0;
+  return lower_bool(l, v, "strict_sni_host", &s->strict_sni);
 }
 
 /* the server options users reach from a Caddyfile, named as they write them */
@@ -323,6 +362,8 @@ static int lower_top(struct lower *l, const struct json *ir, struct lowered_conf
   const struct json *admin = json_object_get(ir, "admin");
   if (admin && !lower_is_true(json_object_get(admin, "disabled")))
     diag_warning(l->d, lower_pos(l, admin), "zsrt has no admin endpoint: 'admin' is ignored");
+  if (json_object_get(ir, "storage"))
+    bad |= lower_storage(l, json_object_get(ir, "storage"), out);
   const struct json *apps = json_object_get(ir, "apps");
   if (!apps)
     return bad;
@@ -336,8 +377,6 @@ static int lower_top(struct lower *l, const struct json *ir, struct lowered_conf
       lower_refuse(l, apps->members[i].value, "app '%s'", apps->members[i].key);
       bad = -1;
     }
-  if (json_object_get(ir, "storage"))
-    bad |= lower_storage(l, json_object_get(ir, "storage"), out);
   bad |= lower_tls_app(l, json_object_get(apps, "tls"), json_object_get(apps, "pki"), out);
   const struct json *http = json_object_get(apps, "http");
   if (http && http->kind == JSON_OBJECT)

@@ -55,6 +55,10 @@ struct lower_key {
 int lower_key_refused(struct lower *l, const struct json *v, void *record);
 int lower_keys(struct lower *l, const struct json *obj, const struct lower_key *table, const char *what,
                void *record);
+int lower_object_keys(struct lower *l, const struct json *v, const struct lower_key *table, const char *what,
+                      void *record);
+int lower_object_keys_at(struct lower *l, const struct json *v, const struct lower_key *table, const char *what,
+                         void *record);
 
 /* names.c: positions and words of the source, refusals */
 struct srcpos lower_pos(struct lower *l, const struct json *node);
@@ -75,6 +79,8 @@ void lower_refuse_matcher(struct lower *l, const struct json *v, const char *nam
 const char *lower_string(struct lower *l, const struct json *v, const char *what);
 int lower_status(struct lower *l, const struct json *v, const char *what);
 bool lower_is_true(const struct json *v);
+int lower_bool(struct lower *l, const struct json *v, const char *what, bool *out);
+int lower_only(struct lower *l, const struct json *v, const char *what, const char *only);
 void *lower_items(struct lower *l, const struct json *list, size_t size, const char *refusal);
 
 /* text.c: strings with placeholders */

@@ -227,12 +227,10 @@ int lower_match_protocol(struct lower *l, const struct json *v, struct lowered_m
 static int lower_tls_handshake(struct lower *l, const struct json *v, void *record)
 {
   struct lowered_matcher *m = record;
-  if (v->kind != JSON_BOOL) {
-    lower_refuse(l, v, "tls matcher handshake_complete that is not a boolean");
-    return -1;
-  }
-  m->early_data = !v->boolean;
-  return 0;
+  bool complete = true;
+  int rc = lower_bool(l, v, "tls matcher handshake_complete", &complete);
+  m->early_data = !complete;
+  return rc;
 }
 
 static const struct lower_key lower_tls_match_keys[] = {
@@ -242,11 +240,7 @@ static const struct lower_key lower_tls_match_keys[] = {
 /* tls [early_data]: a TLS connection (whose handshake is or is not complete) */
 int lower_match_tls(struct lower *l, const struct json *v, struct lowered_matcher *out)
 {
-  if (v->kind != JSON_OBJECT) {
-    lower_refuse(l, v, "tls matcher that is not an object");
-    return -1;
-  }
-  return lower_keys(l, v, lower_tls_match_keys, "tls matcher", out);
+  return lower_object_keys(l, v, lower_tls_match_keys, "tls matcher", out);
 }
 
 static int lower_sets(struct lower *l, const struct json *sets, struct lowered_match **out, size_t *count);

@@ -35,7 +35,9 @@ static const char *const tls_cipher_names[] = {
   "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
   "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
   "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-  "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", NULL,
+  "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+  "TLS_RSA_WITH_AES_128_GCM_SHA256", "TLS_RSA_WITH_AES_256_GCM_SHA384", "TLS_RSA_WITH_AES_128_CBC_SHA",
+  "TLS_RSA_WITH_AES_256_CBC_SHA", NULL,
 };
 
 static bool tls_cipher_known(const char *s)
@@ -143,11 +145,7 @@ static const struct lower_key tls_match_keys[] = {
 
 static int tls_policy_match(struct lower *l, const struct json *v, void *record)
 {
-  if (v->kind != JSON_OBJECT) {
-    lower_refuse(l, v, "TLS policy match that is not an object");
-    return -1;
-  }
-  return lower_keys(l, v, tls_match_keys, "TLS connection policy match", record);
+  return lower_object_keys(l, v, tls_match_keys, "TLS connection policy match", record);
 }
 
 static int tls_selection_tags(struct lower *l, const struct json *v, void *record)
@@ -164,11 +162,7 @@ static const struct lower_key tls_selection_keys[] = {
 
 static int tls_policy_selection(struct lower *l, const struct json *v, void *record)
 {
-  if (v->kind != JSON_OBJECT) {
-    lower_refuse(l, v, "certificate_selection that is not an object");
-    return -1;
-  }
-  return lower_keys(l, v, tls_selection_keys, "certificate_selection", record);
+  return lower_object_keys(l, v, tls_selection_keys, "certificate_selection", record);
 }
 
 /* ---- client_authentication ---- */
@@ -274,11 +268,7 @@ static const struct lower_key tls_auth_keys[] = {
 static int tls_policy_auth(struct lower *l, const struct json *v, void *record)
 {
   struct lowered_tls_policy *p = record;
-  if (v->kind != JSON_OBJECT) {
-    lower_refuse(l, v, "client_authentication that is not an object");
-    return -1;
-  }
-  int bad = lower_keys(l, v, tls_auth_keys, "client_auth", record);
+  int bad = lower_object_keys(l, v, tls_auth_keys, "client_auth", record);
   if (p->client_auth == 0 && v->count > 0)
     p->client_auth = p->has_trust ? 4 : 2;
   return bad;
@@ -305,15 +295,7 @@ int lower_tls_policies(struct lower *l, const struct json *list, struct lowered_
     const struct json *cp = list->items[i];
     struct lowered_tls_policy *p = &s->policies[s->policy_count++];
     p->pos = lower_pos(l, cp);
-    if (cp->kind != JSON_OBJECT) {
-      lower_refuse(l, cp, "a TLS connection policy that is not an object");
-      bad = -1;
-      continue;
-    }
-    struct srcpos saved = l->origin;
-    l->origin = cp->origin.line > 0 ? cp->origin : l->origin;
-    bad |= lower_keys(l, cp, tls_policy_keys, "TLS connection policy", p);
-    l->origin = saved;
+    bad |= lower_object_keys_at(l, cp, tls_policy_keys, "TLS connection policy", p);
     if (p->protocol_min && p->protocol_max && p->protocol_min > p->protocol_max) {
       lower_refuse(l, json_object_get(cp, "protocol_max"), "protocols with a maximum below the minimum");
       bad = -1;

@@ -47,12 +47,7 @@ static int tls_file_tags(struct lower *l, const struct json *v, void *record)
 static int tls_file_format(struct lower *l, const struct json *v, void *record)
 {
   (void)record;
-  const char *s = lower_string(l, v, "certificate format");
-  if (s && strcmp(s, "pem") != 0) {
-    lower_refuse(l, v, "certificate format '%s'", s);
-    return -1;
-  }
-  return s ? 0 : -1;
+  return lower_only(l, v, "certificate format", "pem");
 }
 
 static const struct lower_key tls_file_keys[] = {
@@ -158,12 +153,7 @@ static int tls_internal_lifetime(struct lower *l, const struct json *v, void *re
 static int tls_internal_ca(struct lower *l, const struct json *v, void *record)
 {
   (void)record;
-  const char *s = lower_string(l, v, "internal issuer CA");
-  if (s && strcmp(s, "local") != 0) {
-    lower_refuse(l, v, "internal issuer CA '%s' (only the local CA)", s);
-    return -1;
-  }
-  return s ? 0 : -1;
+  return lower_only(l, v, "internal issuer CA", "local");
 }
 
 static const struct lower_key tls_internal_keys[] = {
@@ -226,15 +216,7 @@ static int tls_automation_policies(struct lower *l, const struct json *v, void *
     const struct json *p = v->items[i];
     struct lower_auto_policy *ap = &l->auto_policies[l->auto_policy_count++];
     ap->node = p;
-    if (p->kind != JSON_OBJECT) {
-      lower_refuse(l, p, "an automation policy that is not an object");
-      bad = -1;
-      continue;
-    }
-    struct srcpos saved = l->origin;
-    l->origin = p->origin.line > 0 ? p->origin : l->origin;
-    bad |= lower_keys(l, p, tls_automation_policy_keys, "automation policy", ap);
-    l->origin = saved;
+    bad |= lower_object_keys_at(l, p, tls_automation_policy_keys, "automation policy", ap);
   }
   return bad;
 }
@@ -247,20 +229,12 @@ static const struct lower_key tls_automation_keys[] = {
 
 static int tls_certificates(struct lower *l, const struct json *v, void *record)
 {
-  if (v->kind != JSON_OBJECT) {
-    lower_refuse(l, v, "tls certificates that are not an object");
-    return -1;
-  }
-  return lower_keys(l, v, tls_certificates_keys, "tls certificates", record);
+  return lower_object_keys(l, v, tls_certificates_keys, "tls certificates", record);
 }
 
 static int tls_automation(struct lower *l, const struct json *v, void *record)
 {
-  if (v->kind != JSON_OBJECT) {
-    lower_refuse(l, v, "tls automation that is not an object");
-    return -1;
-  }
-  return lower_keys(l, v, tls_automation_keys, "tls automation", record);
+  return lower_object_keys(l, v, tls_automation_keys, "tls automation", record);
 }
 
 static const struct lower_key tls_app_keys[] = {
@@ -281,12 +255,10 @@ static int tls_ca_name(struct lower *l, const struct json *v, void *record)
 static int tls_ca_install_trust(struct lower *l, const struct json *v, void *record)
 {
   struct lowered_config *out = record;
-  if (v->kind != JSON_BOOL) {
-    lower_refuse(l, v, "install_trust that is not a boolean");
-    return -1;
-  }
-  out->tls_app.skip_install_trust = !v->boolean;
-  return 0;
+  bool install = true;
+  int rc = lower_bool(l, v, "install_trust", &install);
+  out->tls_app.skip_install_trust = !install;
+  return rc;
 }
 
 static const struct lower_key tls_ca_keys[] = {
@@ -342,19 +314,10 @@ int lower_storage(struct lower *l, const struct json *v, struct lowered_config *
 int lower_tls_app(struct lower *l, const struct json *tls, const struct json *pki, struct lowered_config *out)
 {
   int bad = 0;
-  if (tls && tls->kind != JSON_OBJECT) {
-    lower_refuse(l, tls, "a tls app that is not an object");
-    bad = -1;
-  } else if (tls) {
-    out->tls_app.present = true;
-    bad |= lower_keys(l, tls, tls_app_keys, "tls app", out);
-  }
-  if (pki && pki->kind != JSON_OBJECT) {
-    lower_refuse(l, pki, "a pki app that is not an object");
-    bad = -1;
-  } else if (pki) {
-    out->tls_app.present = true;
-    bad |= lower_keys(l, pki, tls_pki_keys, "pki app", out);
-  }
+  out->tls_app.present |= tls || pki;
+  if (tls)
+    bad |= lower_object_keys(l, tls, tls_app_keys, "tls app", out);
+  if (pki)
+    bad |= lower_object_keys(l, pki, tls_pki_keys, "pki app", out);
   return bad;
 }
