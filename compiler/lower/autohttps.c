@@ -177,7 +177,8 @@ static int ah_server(struct ah *ah, struct json *srv)
     const char *d = domains[i].name;
     if (!hostname_qualifies_for_cert(d) || ah_in_list(json_object_get(cfg, "skip_certificates"), d))
       continue;
-    if (!lower_is_true(json_object_get(cfg, "ignore_loaded_certificates")) && ah_loaded_for(ah, policies, d))
+    if (!lower_is_true(json_object_get(cfg, "ignore_loaded_certificates")) &&
+        (ah_loaded_for(ah, policies, d) || lower_loaded_covers(ah->l, ah->cfg, d)))
       continue;
     bool seen = false;
     for (size_t k = 0; k < ah->name_count && !seen; k++)

@@ -106,6 +106,9 @@ int lower_tls_policies(struct lower *l, const struct json *list, struct lowered_
 int lower_tls_app(struct lower *l, const struct json *tls, const struct json *pki, struct lowered_config *out);
 int lower_storage(struct lower *l, const struct json *v, struct lowered_config *out);
 
+/* loaded.c: does a loaded certificate file or folder, as it reads now, cover name? */
+bool lower_loaded_covers(struct lower *l, const struct lowered_config *cfg, const char *name);
+
 /* autohttps.c: the HTTP app as automatic HTTPS leaves it (a copy; http when
  * it has no servers), the local CA's certificates added to cfg; *bad set to
  * -1 after a refusal (a name that needs ACME) */
