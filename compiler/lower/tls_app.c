@@ -182,18 +182,11 @@ static int tls_policy_subjects(struct lower *l, const struct json *v, void *reco
   return tls_app_strings(l, v, "automation policy subjects", &ap->subjects, &ap->subject_count);
 }
 
-static const struct lower_key tls_key_type_row = {"key_type", "key_type", lower_key_refused};
-
 /* the local CA issues ECDSA P-256 keys, Caddy's default */
 static int tls_policy_key_type(struct lower *l, const struct json *v, void *record)
 {
-  struct lower_auto_policy *ap = record;
-  const char *s = lower_string(l, v, "key_type");
-  if (s && strcmp(s, "p256") != 0) {
-    lower_refuse_key(l, ap->node, &tls_key_type_row, "key_type", "automation policy");
-    return -1;
-  }
-  return s ? 0 : -1;
+  (void)record;
+  return lower_only(l, v, "key_type", "p256");
 }
 
 static const struct lower_key tls_automation_policy_keys[] = {

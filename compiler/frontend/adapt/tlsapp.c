@@ -161,9 +161,9 @@ static int tls_site_settings(struct tls_build *b, struct json *ap, struct site *
 {
   struct arena *a = b->ad->arena;
   if (tls_pile_first(s, "tls.on_demand"))
-    jset(a, ap, "on_demand", jbool(a, true));
+    jset(a, ap, "on_demand", tls_pile_first(s, "tls.on_demand"));
   if (tls_pile_first(s, "tls.reuse_private_keys"))
-    jset(a, ap, "reuse_private_keys", jbool(a, true));
+    jset(a, ap, "reuse_private_keys", tls_pile_first(s, "tls.reuse_private_keys"));
   if (tls_pile_first(s, "tls.key_type"))
     jset(a, ap, "key_type", tls_pile_first(s, "tls.key_type"));
   struct json *ratio = tls_pile_first(s, "tls.renewal_window_ratio");
