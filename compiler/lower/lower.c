@@ -265,13 +265,14 @@ static int lower_server_tls(struct lower *l, const struct json *http, const stru
     on_http += s->listeners[i].port == http_port;
   if (!policies || (policies->kind == JSON_ARRAY && policies->count == 0) || on_http == s->listener_count)
     return 0;
+  int bad = 0;
   if (on_http) {
     lower_refuse(l, json_object_get(srv, "listen"), "a TLS server that also listens on the HTTP port %ld", http_port);
-    return -1;
+    bad = -1;
   }
   s->tls = true;
   bool strict = s->strict_sni, set = s->strict_sni_set;
-  int bad = lower_tls_policies(l, policies, s);
+  bad |= lower_tls_policies(l, policies, s);
   if (set)
     s->strict_sni = strict;
   return bad;
