@@ -282,6 +282,7 @@ static void site_policy(struct site_tls *t, const struct zs_tls_policy *row, con
   size_t tag_count = 0;
   if (row) {
     out->sni = l->sni, out->sni_count = site_list(b, row->sni_str, l->sni);
+    out->sni_none = (row->flags & ZS_POLICY_SNI_NONE) != 0;
     tag_count = site_list(b, row->tag_str, l->tags);
     const char *def = blob_string(b, row->default_sni_str);
     cfg->default_sni = def[0] ? def : NULL;

@@ -114,6 +114,7 @@ void tls_ctx_free(struct tls_ctx *ctx);
 struct tls_policy_config {
   const char *const *sni;
   size_t sni_count;
+  int sni_none;                            /* also a client that sends no SNI (Caddy's "" entry) */
   struct tls_ctx_config ctx;
 };
 struct tls_ctx *tls_ctx_new_policies(const struct tls_policy_config *p, size_t n, char *err, size_t errcap);

@@ -31,6 +31,7 @@ struct tls_ctx {
   struct tls_ctx *next;                    /* the server's next policy, in Caddy's order */
   char **sni;                              /* match.sni, lowercase; none: every client */
   size_t sni_count;
+  int sni_none;                            /* match.sni holds "": a client without SNI matches */
   int proto_min, proto_max;
   char cipher_list[1024], curve_list[1024];
 };

@@ -12,7 +12,9 @@
  * "*.example.com" for one label */
 static int policy_matches(const struct tls_ctx *p, const char *sni)
 {
-  if (p->sni_count == 0)
+  if (p->sni_count == 0 && !p->sni_none)
+    return 1;
+  if (!sni[0] && p->sni_none)
     return 1;
   const char *dot = strchr(sni, '.');
   for (size_t i = 0; i < p->sni_count; i++) {
@@ -70,6 +72,7 @@ struct tls_ctx *tls_ctx_new_policies(const struct tls_policy_config *p, size_t n
     }
     *tail = ctx;
     tail = &ctx->next;
+    ctx->sni_none = p[i].sni_none;
     ctx->sni = calloc(p[i].sni_count + 1, sizeof *ctx->sni);
     for (size_t j = 0; ctx->sni && j < p[i].sni_count; j++) {
       size_t len = strlen(p[i].sni[j]);
