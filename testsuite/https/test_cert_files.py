@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""HTTPS sites with certificate files (`tls cert.pem key.pem`): respond, files
+and proxy over HTTP/1.1 and HTTP/2, the TLS placeholders, SNI selection (exact
+name, `*.example.test`, `default_sni` for a client without SNI), `protocols
+tls1.3`, ALPN and session resumption shared by two workers.
+Usage: test_cert_files.py BUILD_DIR"""
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tlstools as t  # noqa: E402
+from tlstools import check  # noqa: E402
+
+
+def caddyfile(pki, www, up_port):
+    leaf = {n: pki.path(n) for n in ("localhost", "a.example.test", "wild", "tls13.test")}
+    return f"""{{
+\tadmin off
+\tdefault_sni a.example.test
+\thttp_port {t.free_port()}
+}}
+https://localhost:{{PORT}} {{
+\tbind 127.0.0.1
+\ttls {leaf['localhost']}.pem {leaf['localhost']}.key
+{t.handler_routes(www, up_port)}}}
+https://a.example.test:{{PORT}} {{
+\tbind 127.0.0.1
+\ttls {leaf['a.example.test']}.pem {leaf['a.example.test']}.key
+\trespond "site a {{http.request.tls.server_name}}"
+}}
+https://*.example.test:{{PORT}} {{
+\tbind 127.0.0.1
+\ttls {leaf['wild']}.pem {leaf['wild']}.key
+\trespond "site wildcard {{host}}"
+}}
+https://tls13.test:{{PORT}} {{
+\tbind 127.0.0.1
+\ttls {leaf['tls13.test']}.pem {leaf['tls13.test']}.key {{
+\t\tprotocols tls1.3
+\t}}
+\trespond "tls 1.3 only"
+}}
+"""
+
+
+def check_placeholders(port, ca):
+    """{http.request.tls.version} and {tls_cipher} name what the client negotiated,
+    as Caddy prints them (tls1.3, the IANA suite name); scheme https."""
+    for flags, version in ((["--http1.1", "--tlsv1.3"], "tls1.3"),
+                           (["--http1.1", "--tlsv1.2", "--tls-max", "1.2"], "tls1.2"),
+                           (["--http2"], "tls1.3")):
+        st, ver, body, err = t.fetch(port, "/tls", cacert=ca, args=flags)
+        m = re.search(r"SSL connection using TLSv1\.[23] / (\S+)", err)
+        cipher = t.iana_cipher(m.group(1)) if m else None
+        proto = "HTTP/2.0" if ver == "2" else "HTTP/1.1"
+        want = f"version={version} cipher={cipher} scheme=https proto={proto}"
+        check(f"placeholders over {version} {ver}", st == 200 and cipher and body == want, (st, body, want, err[-600:]))
+
+
+def check_sni(port, pki):
+    ca = pki.path("ca.pem")
+    for sni, cn in (("a.example.test", "a.example.test"), ("b.example.test", "wild"),
+                    ("localhost", "localhost"), (None, "a.example.test")):
+        r = t.s_client(port, ["-CAfile", ca], servername=sni)
+        got = t.cert_subject(r.out)
+        check(f"SNI {sni or '(none: default_sni)'} gets the certificate of {cn}",
+              got == cn and "Verify return code: 0 (ok)" in r.out, (got, r.out[-1500:]))
+    st, _, body, err = t.fetch(port, "/", "a.example.test", ca)
+    check("exact-name site answers", (st, body) == (200, "site a a.example.test"), (st, body, err[-500:]))
+    st, _, body, err = t.fetch(port, "/", "b.example.test", ca)
+    check("wildcard site answers", (st, body) == (200, "site wildcard b.example.test"), (st, body, err[-500:]))
+    st, _, body, err = t.fetch(port, "/", "x.y.example.test", ca)
+    check("a wildcard covers one label only", st == 0, (st, body, err[-500:]))
+
+
+def check_protocols(port, ca):
+    r = t.s_client(port, ["-tls1_2", "-CAfile", ca], servername="tls13.test")
+    check("protocols tls1.3 refuses a TLS 1.2-only client", r.rc != 0 and "tls 1.3 only" not in r.out, r)
+    st, _, body, err = t.fetch(port, "/", "tls13.test", ca, ["--tlsv1.2", "--tls-max", "1.2"])
+    check("protocols tls1.3 refuses curl --tls-max 1.2", st == 0, (st, body, err[-500:]))
+    st, _, body, err = t.fetch(port, "/", "tls13.test", ca, ["--tlsv1.3"])
+    check("protocols tls1.3 serves TLS 1.3", (st, body) == (200, "tls 1.3 only"), (st, body, err[-500:]))
+    r = t.s_client(port, ["-tls1_2", "-CAfile", ca], servername="localhost")
+    check("the other sites still take TLS 1.2", r.rc == 0 and "Protocol  : TLSv1.2" in r.out, r)
+
+
+def check_alpn(port, ca):
+    for offer, want in (("h2,http/1.1", "h2"), ("http/1.1", "http/1.1"), ("http/1.1,h2", "h2")):
+        r = t.s_client(port, ["-alpn", offer, "-CAfile", ca], request=b"")
+        check(f"ALPN offer {offer} gets {want}", f"ALPN protocol: {want}" in r.out, r.out[-1200:])
+    r = t.s_client(port, ["-CAfile", ca])
+    check("no ALPN: HTTP/1.1", "No ALPN negotiated" in r.out and "HTTP/1.1 200" in r.out, r.out[-1200:])
+
+
+def check_resumption(port, pki, flag):
+    """A ticket from one connection resumes the next ones, whichever of the two
+    workers accepts them (the ticket keys are shared)."""
+    sess = pki.path("sess" + flag)
+    ca = pki.path("ca.pem")
+    r = t.s_client(port, [flag, "-CAfile", ca, "-sess_out", sess])
+    check(f"{flag}: a new session", r.rc == 0 and "New, TLSv1." in r.out and os.path.exists(sess), r.out[-1500:])
+    reused = 0
+    for _ in range(6):
+        r = t.s_client(port, [flag, "-CAfile", ca, "-sess_in", sess])
+        reused += "Reused, TLSv1." in r.out and "HTTP/1.1 200" in r.out
+    check(f"{flag}: 6 of 6 later connections resumed", reused == 6, f"{reused} reused; last: {r.out[-1500:]}")
+
+
+def main():
+    t.skip_unless("openssl", "curl", "nghttp")
+    build = os.path.abspath(sys.argv[1])
+    pki, www, up = t.Pki(), t.make_www(), t.echo_upstream()
+    ca = pki.ca("ca")
+    pki.leaf("localhost", "ca", ["localhost", "127.0.0.1"])
+    pki.leaf("a.example.test", "ca", ["a.example.test"])
+    pki.leaf("wild", "ca", ["*.example.test"])
+    pki.leaf("tls13.test", "ca", ["tls13.test"])
+    z = None
+    try:
+        z = t.serve(build, caddyfile(pki, www, up.server_address[1]), workers=2)
+        t.check_handlers("cert files", z.port, www, ca)
+        check_placeholders(z.port, ca)
+        check_sni(z.port, pki)
+        check_protocols(z.port, ca)
+        check_alpn(z.port, ca)
+        check_resumption(z.port, pki, "-tls1_3")
+        check_resumption(z.port, pki, "-tls1_2")
+        check("server still running", z.alive())
+    except RuntimeError as e:
+        check("server starts", False, str(e)[-3000:])
+    finally:
+        if z:
+            z.stop()
+            print(z.output()[-1500:])
+        up.shutdown()
+        pki.remove()
+    return t.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
