@@ -14,7 +14,7 @@ def wrk_argv(s, port, seconds, core):
             "--timeout", "5s", "-s", LUA]
     for name, value in sc.scenario_headers(s).items():
         argv += ["-H", f"{name}: {value}"]
-    return argv + [f"http://127.0.0.1:{port}{s.path}"]
+    return argv + [sc.scenario_url(s, port)]
 
 
 def wrk_parse(text):
