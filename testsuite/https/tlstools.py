@@ -171,6 +171,7 @@ def serve(build, caddyfile_text, workers=1):
     """The server under test on the Caddyfile: zsrt (zsc compiles it), or Caddy
     when ZS_HTTPS_PEER=caddy (to check a test against Caddy itself)."""
     if os.environ.get("ZS_HTTPS_PEER") == "caddy":
+        skip_unless("caddy")
         return CaddyPeer(caddyfile_text)
     return Zsrt(build, caddyfile_text, workers=workers)
 
@@ -254,3 +255,5 @@ def check_handlers(label, port, www, cacert, args=(), host="localhost", nghttp_a
               r)
         r = nghttp(port, "/proxy/n", list(nghttp_args))
         check(f"{label}: nghttp proxy over h2", r.rc == 0 and r.out.strip() == "/proxy/n xfp=https", r)
+        r = nghttp(port, "/files/big.bin", list(nghttp_args))
+        check(f"{label}: nghttp 300 KiB file over h2", r.rc == 0 and r.raw == big, (r.rc, len(r.raw), r.err[-500:]))
