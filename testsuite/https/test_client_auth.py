@@ -7,7 +7,6 @@ subject as a placeholder), and strict SNI host matching, on with client auth,
 answers 421 when Host differs from SNI.
 Usage: test_client_auth.py BUILD_DIR"""
 import os
-import shutil
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -70,7 +69,8 @@ def check_site(syntax, port, pki, www):
 def main():
     t.skip_unless("openssl", "curl", "nghttp")
     build = os.path.abspath(sys.argv[1])
-    pki, www, up = t.Pki(), t.make_www(), t.echo_upstream()
+    fx = t.Fixtures()
+    pki, www = fx.pki, fx.www
     pki.ca("ca")
     pki.ca("clientca")
     pki.ca("otherca")
@@ -81,21 +81,10 @@ def main():
     syntaxes = ["trusted_ca_cert_file"] if os.environ.get("ZS_HTTPS_PEER") == "caddy" else list(TRUST)
     try:
         for syntax in syntaxes:
-            z = None
-            try:
-                z = t.serve(build, caddyfile(pki, syntax, www, up.server_address[1]))
-                check_site(syntax, z.port, pki, www)
-                check(f"{syntax}: server still running", z.alive())
-            except RuntimeError as e:
-                check(f"{syntax}: server starts", False, str(e)[-3000:])
-            finally:
-                if z:
-                    z.stop()
-                    print(z.output()[-1000:])
+            t.with_server(build, caddyfile(pki, syntax, www, fx.up_port),
+                          lambda z: check_site(syntax, z.port, pki, www), label=f"{syntax}: server")
     finally:
-        up.shutdown()
-        pki.remove()
-        shutil.rmtree(www, ignore_errors=True)
+        fx.close()
     return t.finish()
 
 

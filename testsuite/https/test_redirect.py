@@ -4,6 +4,7 @@ Location against what Debian's Caddy 2.6.2 answers on the same Caddyfile (run
 here first), for a site on the `https_port` and one on a port of its own.
 Usage: test_redirect.py BUILD_DIR"""
 import os
+import shutil
 import socket
 import sys
 import time
@@ -77,6 +78,7 @@ def run_server(make, pki):
         return got, (st, body)
     finally:
         server.stop()
+        shutil.rmtree(server.dir, ignore_errors=True)
 
 
 def main():

@@ -98,17 +98,17 @@ def check_caddy_folder(build, www, up_port, work):
         check("Caddy serves the site first", st == 200, err[-600:])
     finally:
         caddy.stop()
+        shutil.rmtree(caddy.dir, ignore_errors=True)
     root = os.path.join(storage, "pki", "authorities", "local", "root.crt")
     if not os.path.isfile(root):
         check("Caddy made a local CA", False, caddy.output()[-1500:])
         return
     before = digest(root)
-    z = t.serve(build, text)
-    try:
+
+    def checks(z):
         check_chain("Caddy's storage folder", z.port, storage, work)
         check("Caddy's root.crt kept", digest(root) == before)
-    finally:
-        z.stop()
+    t.with_server(build, text, checks, label="zsrt on Caddy's storage folder")
 
 
 def main():
@@ -117,22 +117,15 @@ def main():
     work = tempfile.mkdtemp(prefix="zs-https-internal-")
     storage = os.path.join(work, "storage")
     www, up = t.make_www(), t.echo_upstream()
-    z = None
-    try:
-        z = t.serve(build, caddyfile(storage, www, up.server_address[1]), workers=2)
+    root = os.path.join(storage, "pki", "authorities", "local", "root.crt")
+
+    def checks(z):
         check_chain("tls internal", z.port, storage, work)
-        root = os.path.join(storage, "pki", "authorities", "local", "root.crt")
         t.check_handlers("tls internal", z.port, www, root if os.path.exists(root) else None)
-        check("server still running", z.alive())
-        z.stop()
-        z = None
+    try:
+        t.with_server(build, caddyfile(storage, www, up.server_address[1]), checks, workers=2)
         check_caddy_folder(build, www, up.server_address[1], work)
-    except RuntimeError as e:
-        check("server starts", False, str(e)[-3000:])
     finally:
-        if z:
-            z.stop()
-            print(z.output()[-1500:])
         up.shutdown()
         shutil.rmtree(work, ignore_errors=True)
         shutil.rmtree(www, ignore_errors=True)

@@ -257,3 +257,35 @@ def check_handlers(label, port, www, cacert, args=(), host="localhost", nghttp_a
         check(f"{label}: nghttp proxy over h2", r.rc == 0 and r.out.strip() == "/proxy/n xfp=https", r)
         r = nghttp(port, "/files/big.bin", list(nghttp_args))
         check(f"{label}: nghttp 300 KiB file over h2", r.rc == 0 and r.raw == big, (r.rc, len(r.raw), r.err[-500:]))
+
+
+def with_server(build, caddyfile_text, checks, workers=1, label="server"):
+    """Starts the server under test on the Caddyfile, runs checks(server), stops
+    it by PID, prints the end of its log and removes its folder; a server that does not start is a
+    failed check, as is one that died during the checks."""
+    try:
+        server = serve(build, caddyfile_text, workers)
+    except RuntimeError as e:
+        check(f"{label} starts", False, str(e)[-3000:])
+        return
+    try:
+        checks(server)
+        check(f"{label} still running", server.alive())
+    finally:
+        server.stop()
+        print(server.output()[-1500:])
+        shutil.rmtree(server.dir, ignore_errors=True)
+
+
+class Fixtures:
+    """What the handler tests serve from: a PKI, a document root (make_www) and an
+    echo upstream; close() removes them all."""
+
+    def __init__(self):
+        self.pki, self.www, self.up = Pki(), make_www(), echo_upstream()
+        self.up_port = self.up.server_address[1]
+
+    def close(self):
+        self.up.shutdown()
+        self.pki.remove()
+        shutil.rmtree(self.www, ignore_errors=True)
