@@ -2,7 +2,8 @@
 """HTTPS sites with certificate files (`tls cert.pem key.pem`): respond, files
 and proxy over HTTP/1.1 and HTTP/2, the TLS placeholders, SNI selection (exact
 name, `*.example.test`, `default_sni` for a client without SNI), `protocols
-tls1.3`, ALPN and session resumption shared by two workers.
+tls1.3`, ALPN, the `protocol https` matcher and session resumption shared by
+two workers.
 Usage: test_cert_files.py BUILD_DIR"""
 import os
 import re
@@ -23,6 +24,11 @@ def caddyfile(pki, www, up_port):
 https://localhost:{{PORT}} {{
 \tbind 127.0.0.1
 \ttls {leaf['localhost']}.pem {leaf['localhost']}.key
+\t@secure {{
+\t\tprotocol https
+\t\tpath /proto
+\t}}
+\trespond @secure "protocol https matched"
 {t.handler_routes(www, up_port)}}}
 https://a.example.test:{{PORT}} {{
 \tbind 127.0.0.1
@@ -56,6 +62,12 @@ def check_placeholders(port, ca):
         proto = "HTTP/2.0" if ver == "2" else "HTTP/1.1"
         want = f"version={version} cipher={cipher} scheme=https proto={proto}"
         check(f"placeholders over {version} {ver}", st == 200 and cipher and body == want, (st, body, want, err[-600:]))
+
+
+def check_protocol_matcher(port, ca):
+    for flag in ("--http1.1", "--http2"):
+        st, ver, body, err = t.fetch(port, "/proto", cacert=ca, args=[flag])
+        check(f"`protocol https` matches over {ver}", (st, body) == (200, "protocol https matched"), (st, body, err[-500:]))
 
 
 def check_sni(port, pki):
@@ -120,6 +132,7 @@ def main():
     def checks(z):
         t.check_handlers("cert files", z.port, www, ca)
         check_placeholders(z.port, ca)
+        check_protocol_matcher(z.port, ca)
         check_sni(z.port, pki)
         check_protocols(z.port, ca)
         check_alpn(z.port, ca)

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """HTTP->HTTPS redirects of automatic HTTPS on the `http_port`: zsrt's status and
 Location against what Debian's Caddy 2.6.2 answers on the same Caddyfile (run
-here first), for a site on the `https_port` and one on a port of its own.
+here first), for a site on the `https_port` and one on a port of its own; and
+none, as with Caddy, with `auto_https disable_redirects`.
 Usage: test_redirect.py BUILD_DIR"""
 import os
 import shutil
@@ -19,13 +20,14 @@ REQUESTS = [("GET", "/a/b?c=d", "localhost:{HP}"), ("GET", "/", "localhost"),
             ("GET", "/p?q", "own.localhost:{HP}"), ("GET", "/", "unknown.test")]
 
 
-def caddyfile(pki, http_port, own_port):
+def caddyfile(pki, http_port, own_port, auto_https=None):
     cert, key = pki.path("localhost.pem"), pki.path("localhost.key")
+    option = f"\tauto_https {auto_https}\n" if auto_https else ""
     return f"""{{
 \tadmin off
 \thttp_port {http_port}
 \thttps_port {{PORT}}
-}}
+{option}}}
 localhost {{
 \tbind 127.0.0.1
 \ttls {cert} {key}
@@ -39,8 +41,8 @@ https://own.localhost:{own_port} {{
 """
 
 
-def wait_port(port):
-    deadline = time.time() + 10
+def wait_port(port, seconds):
+    deadline = time.time() + seconds
     while time.time() < deadline:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.3).close()
@@ -67,18 +69,37 @@ def answers(server, http_port, own_port):
     return out
 
 
-def run_server(make, pki):
+def run_server(make, pki, auto_https=None):
+    """(what the HTTPS site answers, the redirects' answers or None when nothing
+    listens on the http_port)."""
     http_port, own_port = t.free_port(), t.free_port()
-    server = make(caddyfile(pki, http_port, own_port))
+    server = make(caddyfile(pki, http_port, own_port, auto_https))
     try:
-        if not wait_port(http_port):
-            return None, f"nothing listens on the http_port {http_port}"
-        got = answers(server, http_port, own_port)
         st, _, body, err = t.fetch(server.port, "/", "localhost", pki.path("ca.pem"))
-        return got, (st, body)
+        got = answers(server, http_port, own_port) if wait_port(http_port, 3 if auto_https else 10) else None
+        return (st, body), got
     finally:
         server.stop()
         shutil.rmtree(server.dir, ignore_errors=True)
+
+
+def check_redirects(build, pki):
+    _, want = run_server(t.CaddyPeer, pki)
+    print("Caddy answers:", want)
+    site, got = run_server(lambda text: t.serve(build, text), pki)
+    check("the HTTPS site answers", site == (200, "secure https"), site)
+    check("the server listens on the http_port", got is not None)
+    for (method, path, host), w, g in zip(REQUESTS, want, got or []):
+        check(f"{method} {path} Host {host}: 308 as Caddy", g[0] == 308 and w[0] == 308, (g, w))
+        check(f"{method} {path} Host {host}: Location as Caddy's ({w[1]})", g[1] == w[1], (g, w))
+
+
+def check_disable_redirects(build, pki):
+    _, want = run_server(t.CaddyPeer, pki, "disable_redirects")
+    site, got = run_server(lambda text: t.serve(build, text), pki, "disable_redirects")
+    check("auto_https disable_redirects: the HTTPS site answers", site == (200, "secure https"), site)
+    check("auto_https disable_redirects: the http_port answers as Caddy's "
+          f"({'not at all' if want is None else want})", got == want, got)
 
 
 def main():
@@ -88,20 +109,11 @@ def main():
     pki.ca("ca")
     pki.leaf("localhost", "ca", ["localhost", "own.localhost"])
     try:
-        want, _ = run_server(t.CaddyPeer, pki)
-        print("Caddy answers:", want)
-        try:
-            got, site = run_server(lambda text: t.serve(build, text), pki)
-        except RuntimeError as e:
-            check("zsrt starts", False, str(e)[-3000:])
-            return t.finish()
-        if got is None:
-            check("zsrt listens on the http_port", False, site)
-            return t.finish()
-        check("the HTTPS site answers", site == (200, "secure https"), site)
-        for (method, path, host), w, g in zip(REQUESTS, want, got):
-            check(f"{method} {path} Host {host}: 308 as Caddy", g[0] == 308 and w[0] == 308, (g, w))
-            check(f"{method} {path} Host {host}: Location as Caddy's ({w[1]})", g[1] == w[1], (g, w))
+        for case in (check_redirects, check_disable_redirects):
+            try:
+                case(build, pki)
+            except RuntimeError as e:
+                check(f"{case.__name__}: the server starts", False, str(e)[-3000:])
     finally:
         pki.remove()
     return t.finish()
