@@ -2,8 +2,8 @@
 """Bad input on an HTTPS port, each refused or timed out while normal clients
 are served: garbage and plain HTTP instead of a ClientHello, a client stalling
 mid-handshake (closed after the handshake timeout, which Caddy takes from the
-`read_header` timeout), 1,000 half-open handshakes, a TLS 1.2 renegotiation
-attempt, an oversized record.
+`read_header` timeout), an idle keep-alive connection (closed after `idle`),
+1,000 half-open handshakes, a TLS 1.2 renegotiation attempt, an oversized record.
 Usage: test_bad_input.py BUILD_DIR"""
 import os
 import resource
@@ -17,17 +17,18 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tlstools as t  # noqa: E402
 from tlstools import check  # noqa: E402
 
-HANDSHAKE_TIMEOUT = 2       # the read_header timeout of the config, in seconds
+HANDSHAKE_TIMEOUT = 2       # the read_header (and idle) timeout of the config, in seconds
 HALF_OPEN = 1000
 
 
-def caddyfile(pki, read_header):
+def caddyfile(pki, timeout):
     return f"""{{
 \tadmin off
 \thttp_port {t.free_port()}
 \tservers {{
 \t\ttimeouts {{
-\t\t\tread_header {read_header}s
+\t\t\tread_header {timeout}s
+\t\t\tidle {timeout}s
 \t\t}}
 \t}}
 }}
@@ -121,6 +122,29 @@ def check_stall(port, ca, hello):
           data == b"" and HANDSHAKE_TIMEOUT - 0.5 <= took <= HANDSHAKE_TIMEOUT + 3, (data, round(took, 2)))
 
 
+def check_idle(port, ca):
+    """A TLS keep-alive connection left idle after a response is closed after the
+    idle timeout (with a close_notify alert or without)."""
+    ctx = ssl.create_default_context(cafile=ca)
+    with socket.create_connection(("127.0.0.1", port), timeout=HANDSHAKE_TIMEOUT + 8) as raw:
+        with ctx.wrap_socket(raw, server_hostname="localhost") as s:
+            s.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            first = s.recv(65536)
+            start = time.monotonic()
+            try:
+                while s.recv(65536):
+                    pass
+                closed = True
+            except (ssl.SSLError, ConnectionResetError):
+                closed = True
+            except socket.timeout:
+                closed = False
+            took = time.monotonic() - start
+    check("keep-alive over TLS answers", first.startswith(b"HTTP/1.1 200"), first[:60])
+    check(f"an idle TLS connection is closed after the {HANDSHAKE_TIMEOUT} s idle timeout",
+          closed and HANDSHAKE_TIMEOUT - 0.5 <= took <= HANDSHAKE_TIMEOUT + 3, (closed, round(took, 2)))
+
+
 def check_half_open(port, ca, hello):
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, 4 * HALF_OPEN)), hard))
@@ -186,6 +210,7 @@ def main():
         refused("plain HTTP on the HTTPS port", z.port, b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n", ca)
         refused("an oversized record", z.port, oversized_record(), ca)
         check_stall(z.port, ca, hello)
+        check_idle(z.port, ca)
         check_renegotiation(z.port, ca)
     try:
         t.with_server(build, caddyfile(pki, HANDSHAKE_TIMEOUT), checks)

@@ -2,8 +2,9 @@
 """`tls internal` with `storage file_system DIR`: the local CA in Caddy's layout
 (DIR/pki/authorities/local/root.crt, intermediate.crt), a served chain that
 verifies against that root for a name and an IP address, a 12-hour leaf, the
-handlers over HTTP/1.1 and HTTP/2; and a storage folder Caddy made first is
-reused (same root) when Caddy is installed.
+handlers over HTTP/1.1 and HTTP/2; a storage folder Caddy made first is
+reused (same root) when Caddy is installed; the global `local_certs` with
+`key_type p384` issues a P-384 leaf from the local CA.
 Usage: test_tls_internal.py BUILD_DIR"""
 import datetime
 import hashlib
@@ -31,6 +32,33 @@ https://localhost:{{PORT}}, https://127.0.0.1:{{PORT}} {{
 \ttls internal
 {t.handler_routes(www, up_port)}}}
 """
+
+
+def caddyfile_local_certs(storage):
+    """No tls directive: the global local_certs makes every site's issuer the local
+    CA, and key_type picks the leaf's key."""
+    return f"""{{
+\tadmin off
+\tstorage file_system {storage}
+\tskip_install_trust
+\tlocal_certs
+\tkey_type p384
+\thttp_port {t.free_port()}
+}}
+https://localhost:{{PORT}} {{
+\tbind 127.0.0.1
+\trespond "local certs"
+}}
+"""
+
+
+def check_local_certs(port, storage, work):
+    root = os.path.join(storage, "pki", "authorities", "local", "root.crt")
+    st, _, body, err = t.fetch(port, "/", "localhost", root if os.path.exists(root) else None)
+    check("local_certs: curl --cacert root.crt", (st, body) == (200, "local certs"), (st, body, err[-600:]))
+    chain = served_chain(port, "localhost")
+    key = openssl_text(["x509", "-noout", "-text"], chain[0]).stdout if chain else ""
+    check("key_type p384: the leaf's key is P-384", "NIST CURVE: P-384" in key or "secp384r1" in key, key[:1500])
 
 
 def served_chain(port, servername):
@@ -125,6 +153,9 @@ def main():
     try:
         t.with_server(build, caddyfile(storage, www, up.server_address[1]), checks, workers=2)
         check_caddy_folder(build, www, up.server_address[1], work)
+        local = os.path.join(work, "local-certs")
+        t.with_server(build, caddyfile_local_certs(local), lambda z: check_local_certs(z.port, local, work),
+                      label="local_certs server")
     finally:
         up.shutdown()
         shutil.rmtree(work, ignore_errors=True)
