@@ -2,8 +2,8 @@
 """HTTPS sites with certificate files (`tls cert.pem key.pem`): respond, files
 and proxy over HTTP/1.1 and HTTP/2, the TLS placeholders, SNI selection (exact
 name, `*.example.test`, `default_sni` for a client without SNI), `protocols
-tls1.3`, ALPN, the `protocol https` matcher and session resumption shared by
-two workers.
+tls1.3`, `ciphers`, `curves`, `alpn`, ALPN, the `protocol https` matcher and
+session resumption shared by two workers.
 Usage: test_cert_files.py BUILD_DIR"""
 import os
 import re
@@ -15,7 +15,7 @@ from tlstools import check  # noqa: E402
 
 
 def caddyfile(pki, www, up_port):
-    leaf = {n: pki.path(n) for n in ("localhost", "a.example.test", "wild", "tls13.test")}
+    leaf = {n: pki.path(n) for n in ("localhost", "a.example.test", "wild", "tls13.test", "options")}
     return f"""{{
 \tadmin off
 \tdefault_sni a.example.test
@@ -47,20 +47,36 @@ https://tls13.test:{{PORT}} {{
 \t}}
 \trespond "tls 1.3 only"
 }}
+https://suites.test:{{PORT}} {{
+\tbind 127.0.0.1
+\ttls {leaf['options']}.pem {leaf['options']}.key {{
+\t\tciphers TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256
+\t\tcurves secp384r1
+\t}}
+\trespond "suites"
+}}
+https://h1only.test:{{PORT}} {{
+\tbind 127.0.0.1
+\ttls {leaf['options']}.pem {leaf['options']}.key {{
+\t\talpn http/1.1
+\t}}
+\trespond "h1 only"
+}}
 """
 
 
 def check_placeholders(port, ca):
-    """{http.request.tls.version} and {tls_cipher} name what the client negotiated,
-    as Caddy prints them (tls1.3, the IANA suite name); scheme https."""
+    """{http.request.tls.version}, {tls_cipher}, .proto and .server_name name what
+    the client negotiated, as Caddy prints them (tls1.3, the IANA suite name, the
+    ALPN protocol, the SNI); scheme https."""
     for flags, version in ((["--http1.1", "--tlsv1.3"], "tls1.3"),
                            (["--http1.1", "--tlsv1.2", "--tls-max", "1.2"], "tls1.2"),
                            (["--http2"], "tls1.3")):
         st, ver, body, err = t.fetch(port, "/tls", cacert=ca, args=flags)
         m = re.search(r"SSL connection using TLSv1\.[23] / (\S+)", err)
         cipher = t.iana_cipher(m.group(1)) if m else None
-        proto = "HTTP/2.0" if ver == "2" else "HTTP/1.1"
-        want = f"version={version} cipher={cipher} scheme=https proto={proto}"
+        proto, alpn = ("HTTP/2.0", "h2") if ver == "2" else ("HTTP/1.1", "http/1.1")
+        want = f"version={version} cipher={cipher} scheme=https proto={proto} alpn={alpn} sni=localhost"
         check(f"placeholders over {version} {ver}", st == 200 and cipher and body == want, (st, body, want, err[-600:]))
 
 
@@ -97,6 +113,27 @@ def check_protocols(port, ca):
     check("the other sites still take TLS 1.2", r.rc == 0 and "Protocol  : TLSv1.2" in r.out, r)
 
 
+def check_tls_options(port, ca):
+    """ciphers (TLS 1.2 suites), curves and alpn of the tls directive, per site."""
+    def hs(args, name="suites.test"):
+        return t.s_client(port, ["-CAfile", ca] + args, servername=name,
+                          request=b"GET / HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % name.encode())
+    r = hs(["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"])
+    check("ciphers: a suite not listed is refused", r.rc != 0 and "HTTP/1.1 200" not in r.out, r.out[-800:])
+    r = hs(["-tls1_2", "-cipher", "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES128-GCM-SHA256"])
+    check("ciphers: the listed suite is chosen", "Cipher is ECDHE-ECDSA-CHACHA20-POLY1305" in r.out and
+          "HTTP/1.1 200" in r.out, r.out[-1200:])
+    r = hs(["-groups", "X25519"])
+    check("curves secp384r1: a client offering only X25519 is refused", r.rc != 0 and "HTTP/1.1 200" not in r.out,
+          r.out[-800:])
+    r = hs(["-groups", "X25519:P-384"])
+    check("curves secp384r1: P-384 is used", "Server Temp Key: ECDH, secp384r1" in r.out and "HTTP/1.1 200" in r.out,
+          r.out[-1200:])
+    r = hs(["-alpn", "h2,http/1.1"], "h1only.test")
+    check("alpn http/1.1: h2 is not offered back", "ALPN protocol: http/1.1" in r.out and "HTTP/1.1 200" in r.out,
+          r.out[-1200:])
+
+
 def check_alpn(port, ca):
     for offer, want in (("h2,http/1.1", "h2"), ("http/1.1", "http/1.1"), ("http/1.1,h2", "h2")):
         r = t.s_client(port, ["-alpn", offer, "-CAfile", ca], request=b"")
@@ -129,6 +166,7 @@ def main():
     pki.leaf("a.example.test", "ca", ["a.example.test"])
     pki.leaf("wild", "ca", ["*.example.test"])
     pki.leaf("tls13.test", "ca", ["tls13.test"])
+    pki.leaf("options", "ca", ["suites.test", "h1only.test"])
     def checks(z):
         t.check_handlers("cert files", z.port, www, ca)
         check_placeholders(z.port, ca)
@@ -136,6 +174,7 @@ def main():
         check_sni(z.port, pki)
         check_protocols(z.port, ca)
         check_alpn(z.port, ca)
+        check_tls_options(z.port, ca)
         check_resumption(z.port, pki, "-tls1_3")
         check_resumption(z.port, pki, "-tls1_2")
     try:

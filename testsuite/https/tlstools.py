@@ -215,7 +215,7 @@ def handler_routes(www, upstream_port):
 \t\trespond "hello https"
 \t}}
 \thandle /tls {{
-\t\trespond "version={{http.request.tls.version}} cipher={{tls_cipher}} scheme={{http.request.scheme}} proto={{http.request.proto}}"
+\t\trespond "version={{http.request.tls.version}} cipher={{tls_cipher}} scheme={{http.request.scheme}} proto={{http.request.proto}} alpn={{http.request.tls.proto}} sni={{http.request.tls.server_name}}"
 \t}}
 \thandle_path /files/* {{
 \t\troot * {www}
