@@ -2,7 +2,7 @@
 """HTTPS sites with certificate files (`tls cert.pem key.pem`): respond, files
 and proxy over HTTP/1.1 and HTTP/2, the TLS placeholders, SNI selection (exact
 name, `*.example.test`, `default_sni` for a client without SNI), `protocols
-tls1.3`, `ciphers`, `curves`, `alpn`, ALPN, the `protocol https` matcher and
+tls1.3`, `ciphers`, `curves`, `alpn`, `load`, ALPN, the `protocol https` matcher and
 session resumption shared by two workers.
 Usage: test_cert_files.py BUILD_DIR"""
 import os
@@ -12,6 +12,14 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tlstools as t  # noqa: E402
 from tlstools import check  # noqa: E402
+
+
+def bundle(pki, name):
+    """A leaf for name as one PEM file, certificate then key, in the folder `load` reads."""
+    cert, key = pki.leaf(name, "ca", [name])
+    os.makedirs(pki.path("load"), exist_ok=True)
+    with open(os.path.join(pki.path("load"), name + ".pem"), "w") as f:
+        f.write(open(cert).read() + open(key).read())
 
 
 def caddyfile(pki, www, up_port):
@@ -54,6 +62,13 @@ https://suites.test:{{PORT}} {{
 \t\tcurves secp384r1
 \t}}
 \trespond "suites"
+}}
+https://loaded.test:{{PORT}} {{
+\tbind 127.0.0.1
+\ttls {{
+\t\tload {pki.path('load')}
+\t}}
+\trespond "loaded"
 }}
 https://h1only.test:{{PORT}} {{
 \tbind 127.0.0.1
@@ -129,6 +144,8 @@ def check_tls_options(port, ca):
     r = hs(["-groups", "X25519:P-384"])
     check("curves secp384r1: P-384 is used", "Server Temp Key: ECDH, secp384r1" in r.out and "HTTP/1.1 200" in r.out,
           r.out[-1200:])
+    st, _, body, err = t.fetch(port, "/", "loaded.test", ca)
+    check("load: a certificate and key bundle from a folder", (st, body) == (200, "loaded"), (st, body, err[-600:]))
     r = hs(["-alpn", "h2,http/1.1"], "h1only.test")
     check("alpn http/1.1: h2 is not offered back", "ALPN protocol: http/1.1" in r.out and "HTTP/1.1 200" in r.out,
           r.out[-1200:])
@@ -167,6 +184,7 @@ def main():
     pki.leaf("wild", "ca", ["*.example.test"])
     pki.leaf("tls13.test", "ca", ["tls13.test"])
     pki.leaf("options", "ca", ["suites.test", "h1only.test"])
+    bundle(pki, "loaded.test")
     def checks(z):
         t.check_handlers("cert files", z.port, www, ca)
         check_placeholders(z.port, ca)
