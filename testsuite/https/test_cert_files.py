@@ -166,6 +166,9 @@ def check_resumption(port, pki, flag):
     ca = pki.path("ca.pem")
     r = t.s_client(port, [flag, "-CAfile", ca, "-sess_out", sess])
     check(f"{flag}: a new session", r.rc == 0 and "New, TLSv1." in r.out and os.path.exists(sess), r.out[-1500:])
+    if flag == "-tls1_3":
+        check("0-RTT off: the tickets allow no early data", "Max Early Data: 0" in r.out and
+              not re.search(r"Max Early Data: [1-9]", r.out), r.out[-1500:])
     reused = 0
     for _ in range(6):
         r = t.s_client(port, [flag, "-CAfile", ca, "-sess_in", sess])
