@@ -22,7 +22,7 @@ class Scenario:
     body_file: str = ""         # expected body is this file of the www dir ...
     body: bytes = b""           # ... or these bytes
     tls: bool = False           # HTTPS on https://localhost:PORT (an ECDSA P-256 certificate)
-    load: str = "wrk"           # the load generator: wrk | h2load (HTTP/2) | s_time (resumption)
+    load: str = "wrk"           # the load generator: wrk | h2load (HTTP/2) | s_time (full handshakes)
     resume: bool = False        # the check demands TLS session resumption
 
 
@@ -57,11 +57,11 @@ SCENARIOS = [
     Scenario("https-small", "static", "like static-small over HTTPS (TLS 1.3, keep-alive)",
              body_file="index.html", tls=True),
     Scenario("https-handshake", "respond", "like respond over HTTPS with a new TLS 1.3 connection "
-             "(full handshake, ECDSA P-256, no resumption) per request", close=True, connections=16,
-             body=HELLO, tls=True),
+             "and a full handshake (ECDSA P-256, no resumption) per request: 4 openssl s_time -new "
+             "at once", close=True, connections=4, body=HELLO, tls=True, load="s_time"),
     Scenario("https-resume", "respond", "like https-handshake, but each new connection resumes "
-             "the session (openssl s_time -reuse, one connection at a time)", close=True, connections=1,
-             body=HELLO, tls=True, load="s_time", resume=True),
+             "its session (wrk reconnects with the session it had)", close=True, connections=16,
+             body=HELLO, tls=True, resume=True),
     Scenario("https-proxy", "proxy", "HTTPS in front of the proxy scenario's HTTP upstream "
              "(keep-alive)", body_file="index.html", tls=True),
     Scenario("h2-small", "static", "static-small over HTTP/2 on TLS (h2load -c50 -m10)",

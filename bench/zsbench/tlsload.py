@@ -1,8 +1,8 @@
 # The load generators beside wrk, for the TLS scenarios: h2load for HTTP/2
-# (-c connections, -m streams each) and openssl s_time -reuse for resumed
-# handshakes (one connection at a time). Each run gives the measurement wrk.py
-# gives; the figures a tool does not measure (h2load's and s_time's latency
-# percentiles) are None and print as "-".
+# (-c connections, -m streams each) and openssl s_time -new for full handshakes
+# (wrk resumes the session when it reconnects, so it measures resumption). Each
+# run gives the measurement wrk.py gives; the figures a tool does not measure
+# (h2load's and s_time's latency percentiles) are None and print as "-".
 import re
 import subprocess
 import time
@@ -38,33 +38,50 @@ def s_time_request(s):
 
 
 def s_time_argv(s, port, seconds, core):
-    return ["taskset", "-c", str(core), "openssl", "s_time", "-connect", f"localhost:{port}", "-reuse",
-            "-time", str(seconds), "-www", s_time_request(s)]
+    """-new: a full handshake per connection; -reuse: each resumes the first session."""
+    return ["taskset", "-c", str(core), "openssl", "s_time", "-connect", f"localhost:{port}", "-tls1_3",
+            "-reuse" if s.resume else "-new", "-time", str(seconds), "-www", s_time_request(s)]
 
 
-def s_time_parse(text, wall_s, s):
-    """s_time prints a letter per connection: 'r' when it resumed, else the version
-    ('*' for TLS 1.3); a connection that did not resume (after the first) is an
-    error, and so is an answer shorter than the body."""
+def s_time_parse(text, s):
+    """(connections, errors) of one s_time. It prints a letter per connection: 'r'
+    when it resumed, else '*' (TLS 1.2 or 1.3); with -new a resumed connection is
+    an error, with -reuse one that did not resume (after the first); and so is
+    every connection when the answers were shorter than the body."""
     m = re.search(r"(\d+) connections in \d+ real seconds, (\d+) bytes read per connection", text)
     if not m:
         return None
     n = int(m.group(1))
-    letters = "".join(re.findall(r"^[r*t123]+$", text, re.M))
-    fresh = max(0, len(letters) - letters.count("r") - 1)
-    return {"rps": n / max(wall_s, 1e-6), "requests": n, "p50_ms": None, "p99_ms": None, "p999_ms": None,
-            "non2xx": 0 if int(m.group(2)) > len(s.body) else n, "socket_errors": fresh}
+    letters = "".join(re.findall(r"^[r*t3]+$", text, re.M))
+    resumed = letters.count("r")
+    wrong = max(0, len(letters) - resumed - 1) if s.resume else resumed
+    return n, wrong + (0 if int(m.group(2)) > len(s.body) else n)
+
+
+def s_time_run(s, port, seconds, core):
+    """s.connections s_time processes at once (each runs one connection at a time)."""
+    start = time.monotonic()
+    procs = [subprocess.Popen(s_time_argv(s, port, seconds, core), stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True) for _ in range(s.connections)]
+    outs = [p.communicate(timeout=seconds + 60)[0] for p in procs]
+    wall = time.monotonic() - start
+    parsed = [s_time_parse(out, s) for out in outs]
+    if None in parsed:
+        raise RuntimeError(f"s_time gave no summary: {outs[parsed.index(None)][-500:]}")
+    n = sum(x[0] for x in parsed)
+    return {"rps": n / max(wall, 1e-6), "requests": n, "p50_ms": None, "p99_ms": None, "p999_ms": None,
+            "non2xx": 0, "socket_errors": sum(x[1] for x in parsed)}
 
 
 def load_run(s, port, seconds, core):
     """One run of the scenario's load generator: the measurement, or RuntimeError."""
     if s.load == "wrk":
         return wrk.wrk_run(s, port, seconds, core)
-    argv = h2load_argv(s, port, seconds, core) if s.load == "h2load" else s_time_argv(s, port, seconds, core)
-    start = time.monotonic()
-    out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60)
-    wall = time.monotonic() - start
-    m = h2load_parse(out.stdout) if s.load == "h2load" else s_time_parse(out.stdout, wall, s)
+    if s.load == "s_time":
+        return s_time_run(s, port, seconds, core)
+    out = subprocess.run(h2load_argv(s, port, seconds, core), capture_output=True, text=True,
+                         timeout=seconds + 60)
+    m = h2load_parse(out.stdout)
     if m is None:
-        raise RuntimeError(f"{s.load} gave no summary: {out.stdout[-500:]} {out.stderr[-500:]}")
+        raise RuntimeError(f"h2load gave no summary: {out.stdout[-500:]} {out.stderr[-500:]}")
     return m
