@@ -14,6 +14,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sites  # noqa: E402
 import tlstools as t  # noqa: E402
 from tlstools import check  # noqa: E402
 
@@ -213,8 +214,8 @@ def main():
         check_idle(z.port, ca)
         check_renegotiation(z.port, ca)
     try:
-        t.with_server(build, caddyfile(pki, HANDSHAKE_TIMEOUT), checks)
-        t.with_server(build, caddyfile(pki, 60), lambda z: check_half_open(z.port, ca, hello),
+        sites.with_server(build, caddyfile(pki, HANDSHAKE_TIMEOUT), checks)
+        sites.with_server(build, caddyfile(pki, 60), lambda z: check_half_open(z.port, ca, hello),
                       label="server with 1,000 half-open handshakes")
     finally:
         pki.remove()

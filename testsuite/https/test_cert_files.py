@@ -10,6 +10,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sites  # noqa: E402
 import tlstools as t  # noqa: E402
 from tlstools import check  # noqa: E402
 
@@ -37,7 +38,7 @@ https://localhost:{{PORT}} {{
 \t\tpath /proto
 \t}}
 \trespond @secure "protocol https matched"
-{t.handler_routes(www, up_port)}}}
+{sites.handler_routes(www, up_port)}}}
 https://a.example.test:{{PORT}} {{
 \tbind 127.0.0.1
 \ttls {leaf['a.example.test']}.pem {leaf['a.example.test']}.key
@@ -179,7 +180,7 @@ def check_resumption(port, pki, flag):
 def main():
     t.skip_unless("openssl", "curl", "nghttp")
     build = os.path.abspath(sys.argv[1])
-    fx = t.Fixtures()
+    fx = sites.Fixtures()
     pki, www = fx.pki, fx.www
     ca = pki.ca("ca")
     pki.leaf("localhost", "ca", ["localhost", "127.0.0.1"])
@@ -189,7 +190,7 @@ def main():
     pki.leaf("options", "ca", ["suites.test", "h1only.test"])
     bundle(pki, "loaded.test")
     def checks(z):
-        t.check_handlers("cert files", z.port, www, ca)
+        sites.check_handlers("cert files", z.port, www, ca)
         check_placeholders(z.port, ca)
         check_protocol_matcher(z.port, ca)
         check_sni(z.port, pki)
@@ -199,7 +200,7 @@ def main():
         check_resumption(z.port, pki, "-tls1_3")
         check_resumption(z.port, pki, "-tls1_2")
     try:
-        t.with_server(build, caddyfile(pki, www, fx.up_port), checks, workers=2)
+        sites.with_server(build, caddyfile(pki, www, fx.up_port), checks, workers=2)
     finally:
         fx.close()
     return t.finish()

@@ -12,6 +12,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sites  # noqa: E402
 import tlstools as t  # noqa: E402
 from tlstools import check  # noqa: E402
 
@@ -70,7 +71,7 @@ https://localhost:{{PORT}} {{
 \thandle /who {{
 \t\trespond "subject={{http.request.tls.client.subject}}"
 \t}}
-{t.handler_routes(www, up_port)}}}
+{sites.handler_routes(www, up_port)}}}
 {mode_sites(pki, syntax)}"""
 
 
@@ -107,7 +108,7 @@ def check_site(syntax, port, pki, www):
     st, _, body, err = t.fetch(port, "/who", cacert=ca, args=good)
     check(f"{syntax}: a good certificate: 200 with its subject", (st, body) == (200, "subject=CN=client"),
           (st, body, err[-600:]))
-    t.check_handlers(f"{syntax} client auth", port, www, ca, good,
+    sites.check_handlers(f"{syntax} client auth", port, www, ca, good,
                      nghttp_args=["--cert=" + pki.path("client.pem"), "--key=" + pki.path("client.key")])
     for flag, version in (("--http1.1", "1.1"), ("--http2", "2")):
         st, ver, body, err = t.fetch(port, "/respond", cacert=ca, args=good + [flag, "-H", "Host: other.test"])
@@ -120,7 +121,7 @@ def check_site(syntax, port, pki, www):
 def main():
     t.skip_unless("openssl", "curl", "nghttp")
     build = os.path.abspath(sys.argv[1])
-    fx = t.Fixtures()
+    fx = sites.Fixtures()
     pki, www = fx.pki, fx.www
     pki.ca("ca")
     pki.ca("clientca")
@@ -132,7 +133,7 @@ def main():
     syntaxes = ["trusted_ca_cert_file"] if os.environ.get("ZS_HTTPS_PEER") == "caddy" else list(TRUST)
     try:
         for syntax in syntaxes:
-            t.with_server(build, caddyfile(pki, syntax, www, fx.up_port),
+            sites.with_server(build, caddyfile(pki, syntax, www, fx.up_port),
                           lambda z: (check_site(syntax, z.port, pki, www), check_modes(syntax, z.port, pki)),
                           label=f"{syntax}: server")
     finally:

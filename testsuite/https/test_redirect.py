@@ -11,6 +11,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sites  # noqa: E402
 import tlstools as t  # noqa: E402
 from tlstools import check  # noqa: E402
 from harness import get  # noqa: E402
@@ -84,9 +85,9 @@ def run_server(make, pki, auto_https=None):
 
 
 def check_redirects(build, pki):
-    _, want = run_server(t.CaddyPeer, pki)
+    _, want = run_server(sites.CaddyPeer, pki)
     print("Caddy answers:", want)
-    site, got = run_server(lambda text: t.serve(build, text), pki)
+    site, got = run_server(lambda text: sites.serve(build, text), pki)
     check("the HTTPS site answers", site == (200, "secure https"), site)
     check("the server listens on the http_port", got is not None)
     for (method, path, host), w, g in zip(REQUESTS, want, got or []):
@@ -95,8 +96,8 @@ def check_redirects(build, pki):
 
 
 def check_disable_redirects(build, pki):
-    _, want = run_server(t.CaddyPeer, pki, "disable_redirects")
-    site, got = run_server(lambda text: t.serve(build, text), pki, "disable_redirects")
+    _, want = run_server(sites.CaddyPeer, pki, "disable_redirects")
+    site, got = run_server(lambda text: sites.serve(build, text), pki, "disable_redirects")
     check("auto_https disable_redirects: the HTTPS site answers", site == (200, "secure https"), site)
     check("auto_https disable_redirects: the http_port answers as Caddy's "
           f"({'not at all' if want is None else want})", got == want, got)

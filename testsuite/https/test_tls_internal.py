@@ -16,6 +16,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sites  # noqa: E402
 import tlstools as t  # noqa: E402
 from tlstools import check  # noqa: E402
 
@@ -30,7 +31,7 @@ def caddyfile(storage, www, up_port):
 https://localhost:{{PORT}}, https://127.0.0.1:{{PORT}} {{
 \tbind 127.0.0.1
 \ttls internal
-{t.handler_routes(www, up_port)}}}
+{sites.handler_routes(www, up_port)}}}
 """
 
 
@@ -120,7 +121,7 @@ def check_caddy_folder(build, www, up_port, work):
         return
     storage = os.path.join(work, "caddy-storage")
     text = caddyfile(storage, www, up_port)
-    caddy = t.CaddyPeer(text)
+    caddy = sites.CaddyPeer(text)
     try:
         st, _, body, err = t.fetch(caddy.port, "/respond", "localhost", None, ["-k"])
         check("Caddy serves the site first", st == 200, err[-600:])
@@ -136,7 +137,7 @@ def check_caddy_folder(build, www, up_port, work):
     def checks(z):
         check_chain("Caddy's storage folder", z.port, storage, work)
         check("Caddy's root.crt kept", digest(root) == before)
-    t.with_server(build, text, checks, label="zsrt on Caddy's storage folder")
+    sites.with_server(build, text, checks, label="zsrt on Caddy's storage folder")
 
 
 def main():
@@ -144,17 +145,17 @@ def main():
     build = os.path.abspath(sys.argv[1])
     work = tempfile.mkdtemp(prefix="zs-https-internal-")
     storage = os.path.join(work, "storage")
-    www, up = t.make_www(), t.echo_upstream()
+    www, up = sites.make_www(), sites.echo_upstream()
     root = os.path.join(storage, "pki", "authorities", "local", "root.crt")
 
     def checks(z):
         check_chain("tls internal", z.port, storage, work)
-        t.check_handlers("tls internal", z.port, www, root if os.path.exists(root) else None)
+        sites.check_handlers("tls internal", z.port, www, root if os.path.exists(root) else None)
     try:
-        t.with_server(build, caddyfile(storage, www, up.server_address[1]), checks, workers=2)
+        sites.with_server(build, caddyfile(storage, www, up.server_address[1]), checks, workers=2)
         check_caddy_folder(build, www, up.server_address[1], work)
         local = os.path.join(work, "local-certs")
-        t.with_server(build, caddyfile_local_certs(local), lambda z: check_local_certs(z.port, local, work),
+        sites.with_server(build, caddyfile_local_certs(local), lambda z: check_local_certs(z.port, local, work),
                       label="local_certs server")
     finally:
         up.shutdown()
