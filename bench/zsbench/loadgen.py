@@ -1,8 +1,8 @@
-# The load generators beside wrk, for the TLS scenarios: h2load for HTTP/2
+# The load generators and one entry, load_run: wrk (wrk.py), h2load for HTTP/2
 # (-c connections, -m streams each) and openssl s_time -new for full handshakes
 # (wrk resumes the session when it reconnects, so it measures resumption). Each
-# run gives the measurement wrk.py gives; the figures a tool does not measure
-# (h2load's and s_time's latency percentiles) are None and print as "-".
+# gives the same measurement; the figures a tool does not measure (h2load's and
+# s_time's latency percentiles) are None and print as "-".
 import re
 import subprocess
 import time
@@ -73,15 +73,17 @@ def s_time_run(s, port, seconds, core):
             "non2xx": 0, "socket_errors": sum(x[1] for x in parsed)}
 
 
+# load -> (argv, parse) of the tools that run once per measurement
+ONE_PROCESS = {"wrk": (wrk.wrk_argv, wrk.wrk_parse), "h2load": (h2load_argv, h2load_parse)}
+
+
 def load_run(s, port, seconds, core):
     """One run of the scenario's load generator: the measurement, or RuntimeError."""
-    if s.load == "wrk":
-        return wrk.wrk_run(s, port, seconds, core)
     if s.load == "s_time":
         return s_time_run(s, port, seconds, core)
-    out = subprocess.run(h2load_argv(s, port, seconds, core), capture_output=True, text=True,
-                         timeout=seconds + 60)
-    m = h2load_parse(out.stdout)
+    argv, parse = ONE_PROCESS[s.load]
+    out = subprocess.run(argv(s, port, seconds, core), capture_output=True, text=True, timeout=seconds + 60)
+    m = parse(out.stdout)
     if m is None:
-        raise RuntimeError(f"h2load gave no summary: {out.stdout[-500:]} {out.stderr[-500:]}")
+        raise RuntimeError(f"{s.load} gave no summary: {out.stdout[-500:]} {out.stderr[-500:]}")
     return m
