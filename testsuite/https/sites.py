@@ -55,6 +55,11 @@ def echo_upstream():
     return upstream(lambda req: ("%s xfp=%s" % (req.path, req.headers.get("X-Forwarded-Proto"))).encode())
 
 
+# what /tls answers (test_cert_files.py checks each value)
+TLS_PLACEHOLDERS = ("version={http.request.tls.version} cipher={tls_cipher} scheme={http.request.scheme} "
+                    "proto={http.request.proto} alpn={http.request.tls.proto} sni={http.request.tls.server_name}")
+
+
 def handler_routes(www, upstream_port):
     """The site body every HTTPS test serves: a fixed response, the TLS
     placeholders, files (with ranges) and a reverse proxy."""
@@ -62,7 +67,7 @@ def handler_routes(www, upstream_port):
 \t\trespond "hello https"
 \t}}
 \thandle /tls {{
-\t\trespond "version={{http.request.tls.version}} cipher={{tls_cipher}} scheme={{http.request.scheme}} proto={{http.request.proto}} alpn={{http.request.tls.proto}} sni={{http.request.tls.server_name}}"
+\t\trespond "{TLS_PLACEHOLDERS}"
 \t}}
 \thandle_path /files/* {{
 \t\troot * {www}
@@ -108,8 +113,8 @@ def check_handlers(label, port, www, cacert, args=(), host="localhost", nghttp_a
 
 def with_server(build, caddyfile_text, checks, workers=1, label="server"):
     """Starts the server under test on the Caddyfile, runs checks(server), stops
-    it by PID, prints the end of its log and removes its folder; a server that does not start is a
-    failed check, as is one that died during the checks."""
+    it by PID, prints the end of its log and removes its folder; a server that
+    does not start is a failed check, as is one that died during the checks."""
     try:
         server = serve(build, caddyfile_text, workers)
     except RuntimeError as e:

@@ -99,7 +99,8 @@ def check_placeholders(port, ca):
 def check_protocol_matcher(port, ca):
     for flag in ("--http1.1", "--http2"):
         st, ver, body, err = t.fetch(port, "/proto", cacert=ca, args=[flag])
-        check(f"`protocol https` matches over {ver}", (st, body) == (200, "protocol https matched"), (st, body, err[-500:]))
+        check(f"`protocol https` matches over {flag}", (st, body) == (200, "protocol https matched"),
+              (st, body, err[-500:]))
 
 
 def check_sni(port, pki):
