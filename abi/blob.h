@@ -92,6 +92,11 @@ enum zs_config_flag {
   ZS_CONFIG_FLAG_NONE = 0
 };
 
+/* tls_cert.key_type values */
+enum zs_key_type {
+  ZS_KEY_TYPES(ZS_FLAG_ENUM)
+};
+
 /* no implicit padding anywhere: every struct is exactly its fields */
 #define ZS_TABLE_BEGIN(table, plural, doc) _Static_assert(sizeof(struct zs_##table) == 0
 #define ZS_FIELD(table, type, name, kind, a, b, doc) + sizeof(type)

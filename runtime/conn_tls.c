@@ -118,6 +118,10 @@ static void conn_tls_established(struct worker *w, struct conn *c)
   c->info.tls_resumed = ti.resumed;
   c->info.tls_client_cert = ti.peer_cert;
   c->info.tls_client_verified = ti.peer_verified;
+  memcpy(c->info.tls_client_subject, ti.peer_subject, sizeof ti.peer_subject);
+  memcpy(c->info.tls_client_issuer, ti.peer_issuer, sizeof ti.peer_issuer);
+  memcpy(c->info.tls_client_serial, ti.peer_serial, sizeof ti.peer_serial);
+  memcpy(c->info.tls_client_fingerprint, ti.peer_fingerprint, sizeof ti.peer_fingerprint);
 }
 
 /* a failed handshake or record: the alert the library queued goes out, then the connection closes */

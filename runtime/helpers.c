@@ -138,6 +138,10 @@ static int helper_put_tls(const struct conn_info *c, unsigned id, char *buf, siz
     case ZS_VAR_tls_cipher: s = c->tls_cipher; break;
     case ZS_VAR_tls_proto: s = c->tls_alpn; break;
     case ZS_VAR_tls_resumed: s = c->tls_resumed ? "true" : "false"; break;
+    case ZS_VAR_tls_client_subject: s = c->tls_client_subject; break;
+    case ZS_VAR_tls_client_issuer: s = c->tls_client_issuer; break;
+    case ZS_VAR_tls_client_serial: s = c->tls_client_serial; break;
+    case ZS_VAR_tls_client_fingerprint: s = c->tls_client_fingerprint; break;
     default: s = c->tls_sni; break;
     }
   }
@@ -164,7 +168,8 @@ static int helper_put_var(const struct helper_state *st, unsigned id, char *buf,
   case ZS_VAR_orig_uri: return helper_put(buf, cap, len, st->orig_uri, st->orig_uri_len);
   case ZS_VAR_root: return helper_put(buf, cap, len, dec->root, dec->root ? dec->root_len : 0);
   case ZS_VAR_tls_version: case ZS_VAR_tls_cipher: case ZS_VAR_tls_proto: case ZS_VAR_tls_resumed:
-  case ZS_VAR_tls_server_name:
+  case ZS_VAR_tls_server_name: case ZS_VAR_tls_client_subject: case ZS_VAR_tls_client_issuer:
+  case ZS_VAR_tls_client_serial: case ZS_VAR_tls_client_fingerprint:
     return helper_put_tls(st->conn, id, buf, cap, len);
   default: return -EINVAL;
   }

@@ -510,14 +510,18 @@ static void loop_conn_cqe(struct worker *w, enum loop_op op, uint32_t index, uin
 /* header-read, keep-alive idle and send timeouts; a stop that takes too long */
 static void loop_on_tick(struct worker *w)
 {
-  uint64_t header_ms = (uint64_t)(w->opt->header_timeout_ms > 0 ? w->opt->header_timeout_ms : 10000);
-  uint64_t idle_ms = (uint64_t)(w->opt->idle_timeout_ms > 0 ? w->opt->idle_timeout_ms : 60000);
+  uint64_t default_header_ms = (uint64_t)(w->opt->header_timeout_ms > 0 ? w->opt->header_timeout_ms : 10000);
+  uint64_t default_idle_ms = (uint64_t)(w->opt->idle_timeout_ms > 0 ? w->opt->idle_timeout_ms : 60000);
   uint64_t send_ms = (uint64_t)(w->opt->send_timeout_ms > 0 ? w->opt->send_timeout_ms : 60000);
   int force = w->stopping && w->now_ms > w->stop_deadline_ms;
   for (int i = 0; i < LOOP_MAX_CONNS; i++) {
     struct conn *c = &w->conns[i];
     if (!c->used || c->closing)
       continue;
+    /* the server's own timeouts (read_header, idle) before zsrt's defaults */
+    const struct zs_server *srv = c->server < w->blob->config->server_count ? &w->blob->servers[c->server] : NULL;
+    uint64_t header_ms = srv && srv->read_header_ms ? srv->read_header_ms : default_header_ms;
+    uint64_t idle_ms = srv && srv->idle_ms ? srv->idle_ms : default_idle_ms;
     enum loop_conn_state state = c->ops->state(c);
     int idle = state == LOOP_CONN_IDLE && !c->send_pending;
     int head_late = idle && c->head_start_ms && w->now_ms - c->head_start_ms > header_ms;

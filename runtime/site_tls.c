@@ -14,6 +14,12 @@
 #include "loader.h"
 #include "log.h"
 
+/* abi's key types are the TLS layer's, value for value */
+_Static_assert((int)ZS_KEY_P256 == (int)TLS_KEY_P256 && (int)ZS_KEY_P384 == (int)TLS_KEY_P384 &&
+                 (int)ZS_KEY_RSA2048 == (int)TLS_KEY_RSA2048 && (int)ZS_KEY_RSA4096 == (int)TLS_KEY_RSA4096 &&
+                 (int)ZS_KEY_ED25519 == (int)TLS_KEY_ED25519,
+               "zs_key_type and tls_key_type differ");
+
 #define SITE_TLS_MAX_CERTS 512       /* certificates after folders are expanded */
 #define SITE_TLS_MAX_LIST 64         /* names, tags, ciphers, ... in one field */
 #define SITE_TLS_MAX_POLICIES 64     /* connection policies of one server */
@@ -106,7 +112,7 @@ static int site_issue_leaf(struct site_tls *t, struct site_tls_leaf *l, int64_t 
     l->leaf = fresh;
     return 0;
   }
-  int r = tls_ca_issue(&t->ca, &l->name, 1, now, &fresh, err, errcap);
+  int r = tls_ca_issue_key(&t->ca, &l->name, 1, l->key_type, now, &fresh, err, errcap);
   if (r < 0)
     return r;
   tls_ca_leaf_free(&l->leaf);
@@ -137,6 +143,7 @@ static int site_prepare_leaves(struct site_tls *t, struct worker_log *log, int64
         return site_fail(err, errcap, -E2BIG, "more than %d names for the local CA", SITE_TLS_MAX_LEAVES);
       struct site_tls_leaf *l = &t->leaves[t->leaf_count++];
       l->name = names[k];
+      l->key_type = (enum tls_key_type)row->key_type;   /* zs_key_type and tls_key_type agree: checked below */
       if (site_issue_leaf(t, l, now, 1, err, errcap) < 0)
         return -EINVAL;
     }

@@ -22,6 +22,7 @@ struct worker_log;
 
 struct site_tls_leaf {
   const char *name;                /* in the blob's string pool */
+  enum tls_key_type key_type;
   struct tls_ca_leaf leaf;
 };
 

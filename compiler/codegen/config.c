@@ -34,6 +34,7 @@ void config_tls(struct cg *cg, const struct lowered_config *cfg)
       .chain_str = c->chain, .key_str = c->key, .name_str = c->names, .name_str_count = c->name_count,
       .tag_str = c->tags, .tag_str_count = c->tag_count,
       .flags = (c->internal ? ZS_CERT_INTERNAL : 0) | (c->folder ? ZS_CERT_FOLDER : 0),
+      .key_type = c->key_type,
     };
   }
   if (!cfg->tls_app.present)
@@ -61,6 +62,8 @@ void config_server(struct cg *cg, const struct lowered_server *srv)
   s->entry = srv->index;   /* the writer emits one entry per server, in server order */
   s->entry_symbol = arena_printf(cg->a, "zs_entry_srv%u", srv->index);
   s->flags = (srv->tls ? ZS_SERVER_TLS : 0) | (srv->tls && srv->strict_sni ? ZS_SERVER_STRICT_SNI : 0);
+  s->read_header_ms = srv->read_header_ms;
+  s->idle_ms = srv->idle_ms;
   for (size_t i = 0; i < srv->policy_count; i++)
     config_tls_policy(cg, srv->index, &srv->policies[i]);
 }

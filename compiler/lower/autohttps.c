@@ -269,6 +269,7 @@ static int ah_internal_certs(struct ah *ah)
     struct lowered_tls_cert *c = ARENA_PUSH(l->a, ah->cfg->certs, ah->cfg->cert_count, ah->cfg->cert_cap);
     c->pos = lower_pos(l, ah->names[i].node);
     c->internal = true;
+    c->key_type = ap ? ap->key_type : 0;
     c->names = arena_alloc(l->a, sizeof *c->names);
     c->names[0] = ah->names[i].name;
     c->name_count = 1;

@@ -216,6 +216,10 @@ static void dump_listeners(struct strbuf *out, const struct lowered_server *s)
                   s->listeners[i].host, s->listeners[i].port);
   strbuf_puts(out, s->tls ? " tls" : "");
   strbuf_puts(out, s->strict_sni ? " strict_sni_host" : "");
+  if (s->read_header_ms)
+    strbuf_printf(out, " read_header=%ums", s->read_header_ms);
+  if (s->idle_ms)
+    strbuf_printf(out, " idle=%ums", s->idle_ms);
 }
 
 static void dump_policy(struct strbuf *out, const struct lowered_tls_policy *p, size_t index)
@@ -254,6 +258,13 @@ static void dump_tls(struct strbuf *out, const struct lowered_config *cfg)
       strbuf_printf(out, " key=\"%s\"", c->key);
     dump_list(out, "names", c->names, c->name_count);
     dump_list(out, "tags", c->tags, c->tag_count);
+    static const char *const key_types[] = {
+#define DUMP_KEY_TYPE(constant, value, name) [value] = name,
+      ZS_KEY_TYPES(DUMP_KEY_TYPE)
+#undef DUMP_KEY_TYPE
+    };
+    if (c->key_type)
+      strbuf_printf(out, " key_type=%s", key_types[c->key_type]);
     strbuf_putc(out, '\n');
   }
   const struct lowered_tls_app *app = &cfg->tls_app;

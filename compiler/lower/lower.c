@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/duration.h"
 #include "lower_parts.h"
 
 int lower_key_refused(struct lower *l, const struct json *v, void *record)
@@ -88,6 +89,16 @@ const char *lower_string(struct lower *l, const struct json *v, const char *what
     return v->text;
   lower_refuse(l, v, "%s that is not a string", what);
   return NULL;
+}
+
+int lower_duration_ns(const struct json *v, long long *ns)
+{
+  if (v && v->kind == JSON_NUMBER) {
+    char *end;
+    *ns = strtoll(v->text, &end, 10);
+    return *end ? -1 : 0;
+  }
+  return v && v->kind == JSON_STRING ? go_parse_duration(v->text, ns) : -1;
 }
 
 bool lower_is_true(const struct json *v)
@@ -238,6 +249,28 @@ static int lower_listen(struct lower *l, const struct json *v, struct lowered_li
   return -1;
 }
 
+/* a timeout in milliseconds, 1 ms .. 24 days (what the blob holds) */
+static int lower_timeout_ms(struct lower *l, const struct json *v, const char *what, unsigned *out)
+{
+  long long ns;
+  if (lower_duration_ns(v, &ns) < 0 || ns < 1000000 || ns / 1000000 > 0x7fffffff) {
+    lower_refuse(l, v, "%s that is not between 1ms and 24 days", what);
+    return -1;
+  }
+  *out = (unsigned)(ns / 1000000);
+  return 0;
+}
+
+static int lower_read_header_timeout(struct lower *l, const struct json *v, void *record)
+{
+  return lower_timeout_ms(l, v, "timeouts read_header", &((struct lowered_server *)record)->read_header_ms);
+}
+
+static int lower_idle_timeout(struct lower *l, const struct json *v, void *record)
+{
+  return lower_timeout_ms(l, v, "timeouts idle", &((struct lowered_server *)record)->idle_ms);
+}
+
 static int lower_strict_sni(struct lower *l, const struct json *v, void *record)
 {
   struct lowered_server *s = record;
@@ -250,6 +283,9 @@ static const struct lower_key lower_server_keys[] = {
   {"listen", NULL, NULL}, {"routes", NULL, NULL}, {"automatic_https", NULL, NULL},
   {"logs", "log", lower_key_refused}, {"errors", "handle_errors", lower_key_refused},
   {"tls_connection_policies", NULL, NULL}, {"strict_sni_host", "strict_sni_host", lower_strict_sni},
+  {"read_header_timeout", "read_header", lower_read_header_timeout}, {"idle_timeout", "idle", lower_idle_timeout},
+  /* Go's whole-request and whole-response deadlines: zsrt times reads and sends per step */
+  {"read_timeout", "read_body", lower_key_refused}, {"write_timeout", "write", lower_key_refused},
   {NULL, NULL, NULL},
 };
 

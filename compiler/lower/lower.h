@@ -200,6 +200,7 @@ struct lowered_tls_cert {
   const char **names, **tags;
   size_t name_count, tag_count;
   bool internal, folder;
+  unsigned key_type;           /* internal: enum zs_key_type (Caddy's key_type) */
 };
 
 /* the TLS app's settings: the tls_app row */
@@ -219,6 +220,7 @@ struct lowered_server {
   size_t listener_count;
   bool tls, strict_sni;        /* ZS_SERVER_TLS, ZS_SERVER_STRICT_SNI */
   bool strict_sni_set;         /* strict_sni_host given: Caddy's default does not apply */
+  unsigned read_header_ms, idle_ms;  /* timeouts read_header, idle; 0: zsrt's defaults */
   struct lowered_tls_policy *policies;
   size_t policy_count;
   bool has_routes;

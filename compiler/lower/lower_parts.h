@@ -4,6 +4,7 @@
 #ifndef ZSC_LOWER_PARTS_H
 #define ZSC_LOWER_PARTS_H
 
+#include "abi/blob.h"
 #include "lower.h"
 
 #define LOWER_MAX_GROUPS 64      /* route groups per server: bits of one local in codegen */
@@ -21,6 +22,7 @@ struct lower_auto_policy {
   bool internal;               /* its first issuer is the local CA */
   bool has_issuers;
   unsigned lifetime;           /* the internal issuer's, seconds; 0: 12 h */
+  unsigned key_type;           /* enum zs_key_type; 0: p256, Caddy's default */
 };
 
 struct lower {
@@ -79,6 +81,8 @@ void lower_refuse_matcher(struct lower *l, const struct json *v, const char *nam
 const char *lower_string(struct lower *l, const struct json *v, const char *what);
 int lower_status(struct lower *l, const struct json *v, const char *what);
 bool lower_is_true(const struct json *v);
+/* a caddy.Duration (nanoseconds, or Go duration text with "d"): 0 or -1 */
+int lower_duration_ns(const struct json *v, long long *ns);
 int lower_bool(struct lower *l, const struct json *v, const char *what, bool *out);
 int lower_only(struct lower *l, const struct json *v, const char *what, const char *only);
 void *lower_items(struct lower *l, const struct json *list, size_t size, const char *refusal);

@@ -107,40 +107,10 @@ static const struct lower_key tls_certificates_keys[] = {
 
 /* ---- automation policies ---- */
 
-/* a caddy.Duration: nanoseconds as a number, or Go duration text with Caddy's
- * "d"; whole seconds, or -1 */
-static long long tls_duration_seconds(const struct json *v)
-{
-  if (v->kind == JSON_NUMBER)
-    return json_int(v, -1) > 0 ? json_int(v, -1) / 1000000000LL : -1;
-  const char *p = v->kind == JSON_STRING ? v->text : "";
-  double total = 0;
-  if (!*p)
-    return -1;
-  while (*p) {
-    char *end;
-    double n = strtod(p, &end);
-    if (end == p || n < 0)
-      return -1;
-    static const struct { const char *unit; double secs; } units[] = {
-      {"ns", 1e-9}, {"us", 1e-6}, {"ms", 1e-3}, {"s", 1}, {"m", 60}, {"h", 3600}, {"d", 86400},
-    };
-    size_t u = 0, best = 0, best_len = 0;
-    for (u = 0; u < sizeof units / sizeof units[0]; u++)
-      if (strncmp(end, units[u].unit, strlen(units[u].unit)) == 0 && strlen(units[u].unit) > best_len)
-        best = u, best_len = strlen(units[u].unit);
-    if (!best_len)
-      return -1;
-    total += n * units[best].secs;
-    p = end + best_len;
-  }
-  return (long long)total;
-}
-
 static int tls_internal_lifetime(struct lower *l, const struct json *v, void *record)
 {
   struct lower_auto_policy *ap = record;
-  long long secs = tls_duration_seconds(v);
+  long long ns, secs = lower_duration_ns(v, &ns) < 0 || ns < 0 ? -1 : ns / 1000000000LL;
   if (secs < 60 || secs > 0x7fffffff) {
     lower_refuse(l, v, "internal issuer lifetime that is not between 1m and 68 years");
     return -1;
@@ -182,11 +152,24 @@ static int tls_policy_subjects(struct lower *l, const struct json *v, void *reco
   return tls_app_strings(l, v, "automation policy subjects", &ap->subjects, &ap->subject_count);
 }
 
-/* the local CA issues ECDSA P-256 keys, Caddy's default */
+/* the local CA's leaf key: one of Caddy's key types (abi/config.def's list) */
 static int tls_policy_key_type(struct lower *l, const struct json *v, void *record)
 {
-  (void)record;
-  return lower_only(l, v, "key_type", "p256");
+  struct lower_auto_policy *ap = record;
+  static const struct { const char *name; unsigned value; } types[] = {
+#define TLS_KEY_TYPE_ROW(constant, value, name) {name, value},
+    ZS_KEY_TYPES(TLS_KEY_TYPE_ROW)
+#undef TLS_KEY_TYPE_ROW
+  };
+  const char *name = lower_string(l, v, "key_type");
+  for (size_t i = 0; name && i < sizeof types / sizeof types[0]; i++)
+    if (strcmp(name, types[i].name) == 0) {
+      ap->key_type = types[i].value;
+      return 0;
+    }
+  if (name)
+    lower_refuse(l, v, "key_type '%s'", name);
+  return -1;
 }
 
 static const struct lower_key tls_automation_policy_keys[] = {

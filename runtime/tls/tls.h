@@ -186,6 +186,10 @@ struct tls_conn_info {
   int resumed;
   int peer_cert;                           /* the client presented a certificate */
   int peer_verified;                       /* ... and it chained to the trust pool */
+  /* that certificate as Caddy's {http.request.tls.client.*} give it ("" without one) */
+  char peer_subject[256], peer_issuer[256];  /* Go's pkix.Name.String(): RFC 2253 order */
+  char peer_serial[64];                    /* decimal */
+  char peer_fingerprint[65];               /* SHA-256 of the DER, lowercase hex */
 };
 int tls_conn_info(const struct tls_conn *c, struct tls_conn_info *info);
 

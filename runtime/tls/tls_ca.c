@@ -126,14 +126,34 @@ static int ca_load(const struct tls_ca *ca, const char *file, X509 **cert, EVP_P
 
 /* ---- certificates ---- */
 
-static EVP_PKEY *ca_new_p256_key(void)
+/* a new key of one of Caddy's key types */
+static EVP_PKEY *ca_new_key(enum tls_key_type type)
 {
+  static const struct { int id, nid, bits; } kinds[] = {
+    [TLS_KEY_P256] = {EVP_PKEY_EC, NID_X9_62_prime256v1, 0},
+    [TLS_KEY_P384] = {EVP_PKEY_EC, NID_secp384r1, 0},
+    [TLS_KEY_RSA2048] = {EVP_PKEY_RSA, 0, 2048},
+    [TLS_KEY_RSA4096] = {EVP_PKEY_RSA, 0, 4096},
+    [TLS_KEY_ED25519] = {EVP_PKEY_ED25519, 0, 0},
+  };
+  if ((unsigned)type >= sizeof kinds / sizeof kinds[0])
+    return NULL;
   EVP_PKEY *key = NULL;
-  EVP_PKEY_CTX *kc = EVP_PKEY_CTX_new_id(EVP_PKEY_EC, NULL);
-  if (kc && EVP_PKEY_keygen_init(kc) == 1 && EVP_PKEY_CTX_set_ec_paramgen_curve_nid(kc, NID_X9_62_prime256v1) == 1)
+  EVP_PKEY_CTX *kc = EVP_PKEY_CTX_new_id(kinds[type].id, NULL);
+  int ok = kc && EVP_PKEY_keygen_init(kc) == 1;
+  if (ok && kinds[type].nid)
+    ok = EVP_PKEY_CTX_set_ec_paramgen_curve_nid(kc, kinds[type].nid) == 1;
+  if (ok && kinds[type].bits)
+    ok = EVP_PKEY_CTX_set_rsa_keygen_bits(kc, kinds[type].bits) == 1;
+  if (ok)
     EVP_PKEY_keygen(kc, &key);
   EVP_PKEY_CTX_free(kc);
   return key;
+}
+
+static EVP_PKEY *ca_new_p256_key(void)
+{
+  return ca_new_key(TLS_KEY_P256);
 }
 
 static int ca_add_ext(X509 *x, X509 *issuer, int nid, const char *value)
@@ -307,6 +327,12 @@ static int ca_san_list(const char *const *names, size_t count, char *out, size_t
 int tls_ca_issue(struct tls_ca *ca, const char *const *names, size_t count, int64_t now, struct tls_ca_leaf *leaf,
                  char *err, size_t errcap)
 {
+  return tls_ca_issue_key(ca, names, count, TLS_KEY_P256, now, leaf, err, errcap);
+}
+
+int tls_ca_issue_key(struct tls_ca *ca, const char *const *names, size_t count, enum tls_key_type type, int64_t now,
+                     struct tls_ca_leaf *leaf, char *err, size_t errcap)
+{
   static const int nids[] = {NID_key_usage, NID_ext_key_usage, NID_subject_key_identifier,
                              NID_authority_key_identifier, NID_subject_alt_name};
   char san[8192];
@@ -317,7 +343,7 @@ int tls_ca_issue(struct tls_ca *ca, const char *const *names, size_t count, int6
   int64_t to = now + ca->leaf_lifetime, inter_to = ca_time(X509_get0_notAfter(ca->inter));
   if (to > inter_to)
     to = inter_to;                         /* never outlive the issuer */
-  EVP_PKEY *key = ca_new_p256_key();
+  EVP_PKEY *key = ca_new_key(type);
   X509 *x = key ? ca_make_cert(NULL, key, ca->inter, ca->inter_key, now - TLS_CA_BACKDATE, to, exts, nids) : NULL;
   char *cert_pem = x ? ca_cert_pem(x) : NULL, *inter_pem = cert_pem ? ca_cert_pem(ca->inter) : NULL;
   leaf->key_pem = inter_pem ? ca_key_pem(key) : NULL;

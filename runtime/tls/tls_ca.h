@@ -46,10 +46,15 @@ void tls_ca_close(struct tls_ca *ca);
  * 1 renewed, 0 not due, -errno */
 int tls_ca_maintain(struct tls_ca *ca, int64_t now, char *err, size_t errcap);
 
+/* Caddy's key types, for leaves (the authority's own keys are P-256) */
+enum tls_key_type { TLS_KEY_P256, TLS_KEY_P384, TLS_KEY_RSA2048, TLS_KEY_RSA4096, TLS_KEY_ED25519 };
+
 /* issues a leaf for DNS names and IP addresses (text form), signed by the
- * intermediate, valid for leaf_lifetime from now */
+ * intermediate, valid for leaf_lifetime from now; tls_ca_issue's key is P-256 */
 int tls_ca_issue(struct tls_ca *ca, const char *const *names, size_t count, int64_t now, struct tls_ca_leaf *leaf,
                  char *err, size_t errcap);
+int tls_ca_issue_key(struct tls_ca *ca, const char *const *names, size_t count, enum tls_key_type type, int64_t now,
+                     struct tls_ca_leaf *leaf, char *err, size_t errcap);
 void tls_ca_leaf_free(struct tls_ca_leaf *leaf);
 /* when certmagic renews a certificate: with a third of its lifetime left */
 int64_t tls_ca_renew_at(int64_t not_before, int64_t not_after);

@@ -298,6 +298,37 @@ static const char *conn_version_name(int v)
   return v == TLS1_3_VERSION ? "tls1.3" : v == TLS1_2_VERSION ? "tls1.2" : "";
 }
 
+/* a name in RFC 2253 form (last RDN first, comma-separated), as Go prints pkix.Name */
+static void conn_name_text(X509_NAME *name, char *out, size_t cap)
+{
+  out[0] = '\0';
+  BIO *bio = BIO_new(BIO_s_mem());
+  if (!bio)
+    return;
+  if (X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
+    int n = BIO_read(bio, out, (int)cap - 1);
+    out[n > 0 ? n : 0] = '\0';
+  }
+  BIO_free(bio);
+}
+
+static void conn_peer_details(X509 *peer, struct tls_conn_info *info)
+{
+  conn_name_text(X509_get_subject_name(peer), info->peer_subject, sizeof info->peer_subject);
+  conn_name_text(X509_get_issuer_name(peer), info->peer_issuer, sizeof info->peer_issuer);
+  BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get_serialNumber(peer), NULL);
+  char *dec = bn ? BN_bn2dec(bn) : NULL;
+  snprintf(info->peer_serial, sizeof info->peer_serial, "%s", dec ? dec : "");
+  OPENSSL_free(dec);
+  BN_free(bn);
+  uint8_t md[EVP_MAX_MD_SIZE];
+  unsigned md_len = 0;
+  if (X509_digest(peer, EVP_sha256(), md, &md_len) == 1)
+    for (unsigned i = 0; i < md_len && i < 32; i++)
+      snprintf(info->peer_fingerprint + 2 * i, 3, "%02x", md[i]);
+  ERR_clear_error();
+}
+
 int tls_conn_info(const struct tls_conn *c, struct tls_conn_info *info)
 {
   memset(info, 0, sizeof *info);
@@ -316,6 +347,8 @@ int tls_conn_info(const struct tls_conn *c, struct tls_conn_info *info)
   info->resumed = SSL_session_reused(ssl) == 1;
   X509 *peer = tls_peer_certificate(ssl);
   info->peer_cert = peer != NULL;
+  if (peer)
+    conn_peer_details(peer, info);
   info->peer_verified = peer && SSL_get_verify_result(ssl) == X509_V_OK &&
                         (c->ctx->client_auth == TLS_CLIENT_AUTH_VERIFY_IF_GIVEN ||
                          c->ctx->client_auth == TLS_CLIENT_AUTH_REQUIRE_AND_VERIFY);

@@ -5,6 +5,7 @@
 #ifndef ZSC_FRONTEND_COMMON_GOJSON_H
 #define ZSC_FRONTEND_COMMON_GOJSON_H
 
+#include "base/duration.h"
 #include "base/json.h"
 #include "frontend/caddyfile/dispenser.h"
 
@@ -25,7 +26,6 @@ void json_reorder(struct arena *a, struct json *obj, const char *const *order);
 /* Go's strconv-style typing of an unquoted token (ScalarVal). */
 struct json *go_scalar(struct arena *a, const struct token *t);
 /* caddy.ParseDuration ("1d" allowed) to nanoseconds; -1 on a bad duration. */
-int go_parse_duration(const char *s, long long *ns);
 bool go_atoi(const char *s, long long *out);
 /* s as nanoseconds at d's cursor; NULL with Caddy's error at the cursor. */
 struct json *go_duration_json(struct dispenser *d, const char *s);
