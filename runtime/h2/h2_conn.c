@@ -109,6 +109,8 @@ static int h2_on_stream_close(nghttp2_session *session, int32_t stream_id, uint3
   if (st) {
     nghttp2_session_set_stream_user_data(session, stream_id, NULL);
     h2_proxy_settle(st);   /* an upstream whose answer was all sent goes back to its pool */
+    if (st->goaway_after)
+      h2_conn_goaway(st->h);
     h2_stream_free(st);
   }
   return 0;

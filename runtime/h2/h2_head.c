@@ -78,8 +78,8 @@ static ssize_t h2_head_read(nghttp2_session *session, int32_t stream_id, uint8_t
 
 /* the bytes of one DATA frame, after its frame head, taken from the source
  * only now that there is room for them */
-ssize_t h2_head_send_data(nghttp2_session *session, nghttp2_frame *frame, const uint8_t *framehd,
-                          size_t length, nghttp2_data_source *source, void *user_data)
+int h2_head_send_data(nghttp2_session *session, nghttp2_frame *frame, const uint8_t *framehd,
+                      size_t length, nghttp2_data_source *source, void *user_data)
 {
   (void)session, (void)frame;
   struct conn *c = ((struct h2_conn *)user_data)->c;

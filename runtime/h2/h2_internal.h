@@ -67,6 +67,7 @@ struct h2_stream {
   int relay_eof, relay_wait, relay_drained;
   int deferred;                /* the data source said "later" */
   int answered;                /* a response (or a reset) was submitted */
+  int goaway_after;            /* the answer asked to close: GOAWAY once it is out */
 };
 
 struct h2_conn {
@@ -124,8 +125,8 @@ int h2_head_submit(struct h2_stream *st, const struct response *resp, int64_t co
                    int bare, int with_body);
 void h2_head_error(struct h2_stream *st, int status);
 void h2_head_reset(struct h2_stream *st, uint32_t code);
-ssize_t h2_head_send_data(nghttp2_session *session, nghttp2_frame *frame, const uint8_t *framehd,
-                          size_t length, nghttp2_data_source *source, void *user_data);
+int h2_head_send_data(nghttp2_session *session, nghttp2_frame *frame, const uint8_t *framehd,
+                      size_t length, nghttp2_data_source *source, void *user_data);
 
 /* h2_proxy.c */
 extern const struct exchange_sink h2_proxy_sink;

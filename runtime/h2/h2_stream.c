@@ -306,9 +306,9 @@ static void h2_stream_respond(struct h2_stream *st)
   }
   if (h2_head_submit(st, r, length, 0, st->src != H2_SRC_NONE) < 0)
     h2_head_reset(st, NGHTTP2_INTERNAL_ERROR);
-  /* Caddy's "close" asks Go to end the connection: in HTTP/2 a graceful GOAWAY */
-  if (st->ex.dec->action == ZS_ACT_RESPOND_CLOSE)
-    h2_conn_goaway(st->h);
+  /* Caddy's "close" asks Go to end the connection: in HTTP/2 a graceful
+   * GOAWAY, sent once this answer is out */
+  st->goaway_after = st->ex.dec->action == ZS_ACT_RESPOND_CLOSE;
   exchange_detach(w->exchanges, &st->ex);
 }
 
