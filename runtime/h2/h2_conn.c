@@ -14,6 +14,11 @@
 
 static const char h2_preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
+/* after a GOAWAY with an error, input is read and dropped this long before
+ * the close, as Go's goAwayTimeout: closing on unread input would reset the
+ * connection, and the client would lose the GOAWAY that says why */
+#define H2_LINGER_MS 1000
+
 int h2_conn_detect(const struct conn *c)
 {
   if (c->info.tls)
@@ -139,8 +144,14 @@ static void h2_conn_check_done(struct h2_conn *h)
     h->done = 1;
   if ((c->peer_eof || h->goaway) && h->stream_count == 0 && !nghttp2_session_want_write(h->session))
     h->done = 1;
-  if (h->done && !c->send_pending && c->out_sent >= c->out_len)
+  if (!h->done || c->send_pending || c->out_sent < c->out_len || h->done_ms)
+    return;
+  if (!h->linger) {
     loop_conn_close(h->w, c);
+    return;
+  }
+  h->done_ms = h->w->now_ms;   /* the tick closes it */
+  h->w->h2->lingering++;
 }
 
 void h2_conn_flush(struct h2_conn *h)
@@ -180,6 +191,7 @@ static int h2_conn_fail(struct h2_conn *h, int error)
   h->done = 1;
   if (code < 0)
     return -1;   /* not HTTP/2 after all: nothing is owed to it */
+  h->linger = 1;
   nghttp2_session_terminate_session(h->session, (uint32_t)code);
   return 0;
 }
@@ -222,6 +234,9 @@ static void h2_on_peer_eof(struct worker *w, struct conn *c)
 
 static void h2_conn_release(struct h2_conn *h)
 {
+  if (h->done_ms)
+    h->w->h2->lingering--;
+  h->done_ms = 0;
   while (h->streams)
     h2_stream_free(h->streams);
   if (h->session)
@@ -278,16 +293,22 @@ void h2_conn_take(struct worker *w, struct conn *c)
   h2_on_input(w, c);
 }
 
-/* a stopping worker tells every HTTP/2 client: streams in flight finish */
+/* a stopping worker tells every HTTP/2 client (streams in flight finish);
+ * connections that lingered after an error GOAWAY are closed */
 static void h2_on_tick(struct worker *w)
 {
-  if (!w->stopping || !w->h2)
+  if (!w->h2 || (!w->stopping && w->h2->lingering == 0))
     return;
   for (int i = 0; i < LOOP_MAX_CONNS; i++) {
     struct conn *c = &w->conns[i];
-    if (c->used && !c->closing && c->ops == &h2_conn_ops && !((struct h2_conn *)c->proto)->goaway) {
-      h2_conn_goaway(c->proto);
-      h2_conn_flush(c->proto);
+    if (!c->used || c->closing || c->ops != &h2_conn_ops)
+      continue;
+    struct h2_conn *h = c->proto;
+    if (h->done_ms && w->now_ms - h->done_ms >= H2_LINGER_MS) {
+      loop_conn_close(w, c);
+    } else if (w->stopping && !h->goaway) {
+      h2_conn_goaway(h);
+      h2_conn_flush(h);
     }
   }
 }

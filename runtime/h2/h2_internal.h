@@ -82,6 +82,8 @@ struct h2_conn {
   int goaway;                  /* a GOAWAY was submitted: no new streams */
   int calm;                    /* a flood was seen: GOAWAY ENHANCE_YOUR_CALM */
   int done;                    /* close once the out buffer is sent */
+  int linger;                  /* ... and a moment later: the client reads why (an error GOAWAY) */
+  uint64_t done_ms;            /* when the out buffer was sent, lingering */
   /* the client's RST_STREAM budget (token bucket, refilled per second) */
   uint64_t reset_tokens, reset_ms;
 };
@@ -94,6 +96,7 @@ struct h2_pool {
   char *bufs;                  /* their buffers */
   unsigned free[H2_POOL_STREAMS];
   unsigned free_count;
+  unsigned lingering;          /* connections waiting to close after an error GOAWAY */
 };
 
 /* h2_conn.c */
