@@ -46,6 +46,25 @@ static ssize_t h2_on_send(nghttp2_session *session, const uint8_t *data, size_t 
   return (ssize_t)n;
 }
 
+/* RFC 9113 5.1.1: a HEADERS that opens no stream of ours (none in flight
+ * has its id) must name a new one, above every id the client used; nghttp2
+ * drops the others silently, Go answers PROTOCOL_ERROR, and so do we */
+static int h2_on_begin_frame(nghttp2_session *session, const nghttp2_frame_hd *hd, void *user_data)
+{
+  struct h2_conn *h = user_data;
+  if (hd->type != NGHTTP2_HEADERS || (hd->stream_id & 1) == 0)
+    return 0;
+  if (hd->stream_id > h->max_stream_id) {
+    h->max_stream_id = hd->stream_id;
+    return 0;
+  }
+  if (nghttp2_session_get_stream_user_data(session, hd->stream_id) ||
+      nghttp2_session_get_stream_remote_close(session, hd->stream_id) >= 0)
+    return 0;   /* trailers, or a stream nghttp2 still holds (it judges those) */
+  h->stream_went_down = 1;
+  return NGHTTP2_ERR_CALLBACK_FAILURE;
+}
+
 static int h2_on_begin_headers(nghttp2_session *session, const nghttp2_frame *frame, void *user_data)
 {
   struct h2_conn *h = user_data;
@@ -128,6 +147,7 @@ static nghttp2_session_callbacks *h2_callbacks_create(void)
     return NULL;
   nghttp2_session_callbacks_set_send_callback(cb, h2_on_send);
   nghttp2_session_callbacks_set_send_data_callback(cb, h2_head_send_data);
+  nghttp2_session_callbacks_set_on_begin_frame_callback(cb, h2_on_begin_frame);
   nghttp2_session_callbacks_set_on_begin_headers_callback(cb, h2_on_begin_headers);
   nghttp2_session_callbacks_set_on_header_callback(cb, h2_on_header);
   nghttp2_session_callbacks_set_on_frame_recv_callback(cb, h2_on_frame_recv);
@@ -226,10 +246,11 @@ static void h2_on_file_read(struct worker *w, struct conn *c, int res)
   loop_conn_close(w, c);   /* HTTP/2 reads files with pread: no read is ever queued */
 }
 
+/* the client sent FIN: no stream can get more of its request, and Go
+ * closes the connection when its read side ends */
 static void h2_on_peer_eof(struct worker *w, struct conn *c)
 {
-  (void)w;
-  h2_conn_check_done(c->proto);
+  loop_conn_close(w, c);
 }
 
 static void h2_conn_release(struct h2_conn *h)

@@ -81,6 +81,8 @@ struct h2_conn {
   int in_recv;                 /* inside mem_recv: sending waits */
   int goaway;                  /* a GOAWAY was submitted: no new streams */
   int calm;                    /* a flood was seen: GOAWAY ENHANCE_YOUR_CALM */
+  int stream_went_down;        /* a new stream's id was not above the last: PROTOCOL_ERROR */
+  int32_t max_stream_id;       /* the highest stream the client opened */
   int done;                    /* close once the out buffer is sent */
   int linger;                  /* ... and a moment later: the client reads why (an error GOAWAY) */
   uint64_t done_ms;            /* when the out buffer was sent, lingering */

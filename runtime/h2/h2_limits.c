@@ -75,7 +75,8 @@ int h2_limits_goaway_code(const struct h2_conn *h, int error)
   case NGHTTP2_ERR_BAD_CLIENT_MAGIC:
     return -1;   /* not HTTP/2 after all: nothing it would read */
   case NGHTTP2_ERR_CALLBACK_FAILURE:
-    return h->calm ? NGHTTP2_ENHANCE_YOUR_CALM : NGHTTP2_INTERNAL_ERROR;
+    return h->calm ? NGHTTP2_ENHANCE_YOUR_CALM :
+           h->stream_went_down ? NGHTTP2_PROTOCOL_ERROR : NGHTTP2_INTERNAL_ERROR;
   default:
     return NGHTTP2_INTERNAL_ERROR;
   }
