@@ -14,6 +14,10 @@ int h2_worker_init(struct worker *w);
  * h2), 0 not, -1 too few bytes to tell (a prefix of the preface) */
 int h2_conn_detect(const struct conn *c);
 
+/* streams whose exchange is with an upstream, or gathers a body for one:
+ * a reload that replaces the upstream pool waits for them */
+int h2_worker_proxy_busy(const struct worker *w);
+
 /* takes the connection over: its ops become HTTP/2's and the bytes already
  * buffered are read as HTTP/2; closes it when no session can be made */
 void h2_conn_take(struct worker *w, struct conn *c);

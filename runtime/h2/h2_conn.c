@@ -314,6 +314,19 @@ void h2_conn_take(struct worker *w, struct conn *c)
   h2_on_input(w, c);
 }
 
+int h2_worker_proxy_busy(const struct worker *w)
+{
+  for (int i = 0; w->h2 && i < LOOP_MAX_CONNS; i++) {
+    const struct conn *c = &w->conns[i];
+    if (!c->used || c->ops != &h2_conn_ops)
+      continue;
+    for (const struct h2_stream *st = ((const struct h2_conn *)c->proto)->streams; st; st = st->next)
+      if (st->ex.phase == EXCHANGE_PROXY || st->waiting_body || st->ex.up)
+        return 1;
+  }
+  return 0;
+}
+
 /* a stopping worker tells every HTTP/2 client (streams in flight finish);
  * connections that lingered after an error GOAWAY are closed */
 static void h2_on_tick(struct worker *w)
