@@ -33,14 +33,11 @@ static int response_is_token_byte(unsigned char ch)
 
 /* Go's textproto.CanonicalMIMEHeaderKey: upper case at the start and after
  * '-', lower case elsewhere; a name with a non-token byte is left as is */
-static const char *response_canonical(struct response *resp, const char *name, size_t len)
+void response_canonicalize(char *p, size_t len)
 {
-  char *p = (char *)response_keep(resp, name, len);
-  if (!p)
-    return NULL;
   for (size_t i = 0; i < len; i++)
     if (!response_is_token_byte((unsigned char)p[i]))
-      return p;
+      return;
   int upper = 1;
   for (size_t i = 0; i < len; i++) {
     char ch = p[i];
@@ -51,6 +48,13 @@ static const char *response_canonical(struct response *resp, const char *name, s
     p[i] = ch;
     upper = ch == '-';
   }
+}
+
+static const char *response_canonical(struct response *resp, const char *name, size_t len)
+{
+  char *p = (char *)response_keep(resp, name, len);
+  if (p)
+    response_canonicalize(p, len);
   return p;
 }
 

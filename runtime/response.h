@@ -93,6 +93,8 @@ int response_serialize_head(const struct response *resp, int version_minor, int 
  * response (-1: none is sent) */
 void response_sort(const struct response *resp, size_t *order);
 int response_name_valid(const char *name, size_t len);
+/* Go's CanonicalMIMEHeaderKey, in place (Content-Type, Etag, X-Foo) */
+void response_canonicalize(char *name, size_t len);
 const char *response_date_now(void);
 int64_t response_content_length(const struct response *resp);
 

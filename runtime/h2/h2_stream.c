@@ -104,21 +104,6 @@ void h2_stream_free(struct h2_stream *st)
   w->h2->free[w->h2->free_count++] = st->slot;
 }
 
-/* Go's CanonicalMIMEHeaderKey: the form HTTP/1.1 handlers and upstreams see */
-static void h2_canonical_name(char *dst, const uint8_t *name, size_t len)
-{
-  int upper = 1;
-  for (size_t i = 0; i < len; i++) {
-    char ch = (char)name[i];
-    if (upper && ch >= 'a' && ch <= 'z')
-      ch = (char)(ch - 32);
-    else if (!upper && ch >= 'A' && ch <= 'Z')
-      ch = (char)(ch + 32);
-    dst[i] = ch;
-    upper = ch == '-';
-  }
-}
-
 /* copies bytes into the header storage; -1 when it is full */
 static int h2_stream_keep(struct h2_stream *st, const uint8_t *s, size_t len, uint32_t *at)
 {
@@ -180,7 +165,8 @@ int h2_stream_add_field(struct h2_stream *st, const uint8_t *name, size_t name_l
   struct h2_field *f = &st->fields[st->field_count++];
   f->name = (uint32_t)st->head_len;
   f->name_len = (uint32_t)name_len;
-  h2_canonical_name(st->head + st->head_len, name, name_len);
+  memcpy(st->head + st->head_len, name, name_len);
+  response_canonicalize(st->head + st->head_len, name_len);   /* as Go's handlers see names */
   st->head_len += name_len;
   h2_stream_keep(st, value, value_len, &f->value);
   f->value_len = (uint32_t)value_len;

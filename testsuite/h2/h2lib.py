@@ -181,6 +181,14 @@ class Raw:
     def send(self, *frames):
         self.sock.sendall(b"".join(f.serialize() if isinstance(f, Frame) else f for f in frames))
 
+    def send_batches(self, frames, n):
+        """frames n at a time; a server that already closed ends it"""
+        try:
+            for k in range(0, len(frames), n):
+                self.send(*frames[k:k + n])
+        except OSError:
+            pass
+
     def block(self, headers):
         return self.enc.encode(headers)
 
@@ -263,3 +271,17 @@ def served_after(port):
         return r.status == 201
     except OSError:
         return False
+
+
+def run_cases(z, cases):
+    """each case against one zsrt, then a check that it still serves and
+    stops gracefully; exits with the test's status"""
+    try:
+        for case in cases:
+            case(z)
+        check("zsrt still serving", served_after(z.port))
+    finally:
+        rc = z.stop()
+        check("graceful stop", rc == 0, rc)
+    print("%d failure(s)" % len(failures))
+    sys.exit(1 if failures else 0)

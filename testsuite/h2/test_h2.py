@@ -7,6 +7,7 @@ h2load. Usage: test_h2.py BUILD_DIR"""
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -171,6 +172,54 @@ def case_close_directive(z):
     c.close()
 
 
+def raw_upstream(answer):
+    """an upstream that reads a request head and writes answer as it is, then closes"""
+    ls = socket.socket()
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(16)
+
+    def serve():
+        while True:
+            try:
+                s, _ = ls.accept()
+            except OSError:
+                return
+            data = b""
+            while b"\r\n\r\n" not in data:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            s.sendall(answer)
+            s.close()
+    threading.Thread(target=serve, daemon=True).start()
+    return ls
+
+
+def case_upstream_framing():
+    chunked = raw_upstream(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-Up: c\r\n\r\n"
+                           b"5\r\nhello\r\n7\r\n, world\r\n0\r\n\r\n")
+    cut = raw_upstream(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part")
+    z = Zsrt(BUILD, (":{PORT} {\n\tabort /abort\n\thandle_path /chunked/* {\n\t\treverse_proxy 127.0.0.1:%d\n\t}\n"
+                     "\treverse_proxy 127.0.0.1:%d\n}\n") % (chunked.getsockname()[1], cut.getsockname()[1]))
+    try:
+        r = get(z.port, "/chunked/x")
+        check("chunked upstream body relayed, no transfer-encoding", r.status == 200 and r.body == b"hello, world" and
+              r.header("transfer-encoding") is None and r.header("content-length") is None and
+              r.header("x-up") == "c", (r.status, r.body, r.headers))
+        r = get(z.port, "/cut")
+        check("upstream cut mid-body: RST_STREAM INTERNAL_ERROR", r.reset == 2 and r.body == b"only part",
+              (r.status, r.reset, r.body))
+        r = get(z.port, "/abort")
+        check("abort: RST_STREAM INTERNAL_ERROR, as Go's handler abort", r.reset == 2 and r.status is None,
+              (r.status, r.reset))
+        check("after those the server serves", get(z.port, "/chunked/y").body == b"hello, world")
+    finally:
+        check("graceful stop (upstream framing)", z.stop() == 0)
+        chunked.close()
+        cut.close()
+
+
 def case_graceful_stop(root):
     """raw frames: python3-h2 takes no frame after a GOAWAY, HTTP/2 allows them"""
     release = threading.Event()
@@ -226,6 +275,7 @@ def main():
         check("graceful stop", rc == 0, rc)
         up.stop()
         slow.shutdown()
+    case_upstream_framing()
     case_graceful_stop(root)
     shutil.rmtree(root)
     print("%d failure(s)" % len(failures))

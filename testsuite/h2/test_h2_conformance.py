@@ -10,7 +10,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from h2lib import (ERR, hpack, ContinuationFrame, DataFrame, GoAwayFrame, HeadersFrame, PingFrame, Raw,  # noqa: E402
-                   RstStreamFrame, SettingsFrame, WindowUpdateFrame, Zsrt, check, failures, served_after)
+                   RstStreamFrame, SettingsFrame, WindowUpdateFrame, Zsrt, check, run_cases, served_after)
 
 BUILD = sys.argv[1]
 
@@ -210,20 +210,8 @@ def case_hpack(z):
 
 def main():
     z = Zsrt(BUILD, ":{PORT} {\n\trespond /hi \"hi\" 201\n\trespond \"default\" 201\n}\n")
-    try:
-        case_preface(z)
-        case_frames(z)
-        case_settings(z)
-        case_flow(z)
-        case_streams(z)
-        case_header_blocks(z)
-        case_hpack(z)
-        check("zsrt still serving", served_after(z.port))
-    finally:
-        rc = z.stop()
-        check("graceful stop", rc == 0, rc)
-    print("%d failure(s)" % len(failures))
-    sys.exit(1 if failures else 0)
+    run_cases(z, [case_preface, case_frames, case_settings, case_flow, case_streams, case_header_blocks,
+                  case_hpack])
 
 
 if __name__ == "__main__":
