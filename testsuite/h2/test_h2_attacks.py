@@ -126,12 +126,36 @@ def case_settings_entries(z):
     c.close()
 
 
+def case_stream_slots(z):
+    # streams held open (no END_STREAM) on five connections: the worker's
+    # 1024 stream slots run out and later streams are refused, not queued
+    conns = [Raw(z.port) for _ in range(5)]
+    for c in conns:
+        c.until(lambda f: isinstance(f, SettingsFrame) and "ACK" in f.flags, timeout=3)
+    for c in conns:
+        c.send(*[c.request(2 * i + 1, "/hi", end_stream=False) for i in range(240)])
+    refused = 0
+    for c in conns:
+        for f in c.frames(timeout=1):
+            if isinstance(f, RstStreamFrame) and f.error_code == ERR["REFUSED_STREAM"]:
+                refused += 1
+    check("1200 open streams: those past the worker's 1024 refused", refused == 1200 - 1024, refused)
+    for c in conns:
+        c.close()
+    time.sleep(0.3)
+    c = Raw(z.port)
+    c.send(*[c.request(2 * i + 1, "/hi") for i in range(200)])
+    n = sum(1 for f in c.frames(timeout=3) if isinstance(f, HeadersFrame))
+    check("their slots come back when the connections close", n == 200, n)
+    c.close()
+
+
 def main():
     z = Zsrt(BUILD, ":{PORT} {\n\trespond /hi \"hi\" 201\n\trespond \"default\"\n}\n")
     run_cases(z, [case_rapid_reset, case_continuation_flood,
                   lambda z: flood(z, "SETTINGS flood", SettingsFrame(0), 600000),
                   lambda z: flood(z, "PING flood", PingFrame(0, b"12345678"), 400000),
-                  case_hpack_bomb, case_header_list, case_settings_entries])
+                  case_hpack_bomb, case_header_list, case_settings_entries, case_stream_slots])
 
 
 if __name__ == "__main__":
