@@ -298,6 +298,23 @@ static void h2_stream_respond(struct h2_stream *st)
   exchange_detach(w->exchanges, &st->ex);
 }
 
+static int h2_stream_expects_continue(const struct h2_stream *st)
+{
+  for (size_t i = 0; i < st->field_count; i++)
+    if (h2_field_is(st, &st->fields[i], "expect") &&
+        http1_token_eq(st->head + st->fields[i].value, st->fields[i].value_len, "100-continue"))
+      return 1;
+  return 0;
+}
+
+/* the body is wanted: a client holding it back for "100-continue" sends it
+ * now, as Go's server says 100 when a handler starts reading */
+static void h2_stream_continue(struct h2_stream *st)
+{
+  static const nghttp2_nv status = {(uint8_t *)":status", (uint8_t *)"100", 7, 3, NGHTTP2_NV_FLAG_NONE};
+  nghttp2_submit_headers(st->h->session, NGHTTP2_FLAG_NONE, st->id, NULL, &status, 1, NULL);
+}
+
 /* reverse_proxy: the upstream is asked once the body is complete */
 static void h2_stream_begin_proxy(struct h2_stream *st, int end_stream)
 {
@@ -313,6 +330,8 @@ static void h2_stream_begin_proxy(struct h2_stream *st, int end_stream)
   st->waiting_body = 1;
   if (end_stream)
     h2_stream_body_done(st);
+  else if (h2_stream_expects_continue(st))
+    h2_stream_continue(st);
 }
 
 void h2_stream_headers_done(struct h2_stream *st, int end_stream)

@@ -61,19 +61,21 @@ class Client:
         self.goaway = None
         self.remote_settings = {}
         self.closed = False
+        self.informational = {}    # stream: the status of an interim (1xx) answer
 
     def flush(self):
         data = self.conn.data_to_send()
         if data:
             self.sock.sendall(data)
 
-    def request(self, path, method="GET", authority="localhost", headers=(), body=None):
+    def request(self, path, method="GET", authority="localhost", headers=(), body=None, hold=False):
+        """hold: the stream stays open for a body sent later (send_body)"""
         sid = self.conn.get_next_available_stream_id()
         hdrs = [(b":method", method.encode()), (b":scheme", b"http"), (b":authority", authority.encode()),
                 (b":path", path.encode())] + [(k.encode(), v.encode()) for k, v in headers]
         if body is not None:
             hdrs.append((b"content-length", str(len(body)).encode()))
-        self.conn.send_headers(sid, hdrs, end_stream=body is None)
+        self.conn.send_headers(sid, hdrs, end_stream=body is None and not hold)
         if body is not None:
             self.send_body(sid, body)
         self.responses[sid] = Response()
@@ -123,6 +125,8 @@ class Client:
         if isinstance(ev, h2.events.ResponseReceived):
             r.headers = [(k.decode(), v.decode()) for k, v in ev.headers]
             r.status = int(r.header(":status"))
+        elif isinstance(ev, h2.events.InformationalResponseReceived):
+            self.informational[ev.stream_id] = dict(ev.headers).get(b":status", b"").decode()
         elif isinstance(ev, h2.events.DataReceived):
             r.body += ev.data
             r.data_frames.append(len(ev.data))

@@ -85,6 +85,15 @@ def case_proxy(z, up):
     r = get(z.port, "/up/post", method="POST", body=body)
     check("proxy request body (600 kB, past the initial windows)",
           r.status == 200 and up.last and up.last["body"] == body.decode(), (r.status, len(up.last["body"]) if up.last else 0))
+    c = Client(z.port)
+    sid = c.request("/up/post", method="POST", headers=[("expect", "100-continue"), ("content-length", "5")], hold=True)
+    c.pump(lambda: c.informational.get(sid), timeout=3)
+    check("Expect: 100-continue: a 100 before the body is sent", c.informational.get(sid) == "100",
+          c.informational)
+    c.send_body(sid, b"hello")
+    r = c.wait([sid])[0]
+    check("then the proxied answer", r.status == 200 and up.last and up.last["body"] == "hello", r.status)
+    c.close()
     r = get(z.port, "/up/post", method="POST", body=b"x" * (1024 * 1024 + 1))
     check("proxy body over its limit: 413", r.status == 413, r.status)
     c = Client(z.port)
