@@ -229,6 +229,47 @@ def case_upstream_framing():
         cut.close()
 
 
+def case_reload():
+    """a reload that replaces the upstream pool waits for an HTTP/2 stream
+    whose upstream answer is still being relayed (here: held back by a client
+    window of 0); new streams then go to the new upstream"""
+    big = b"o" * 300000
+    old = slow_upstream(lambda req: big)
+    new = slow_upstream(lambda req: b"new upstream")
+    z = Zsrt(BUILD, ":{PORT} {\n\treverse_proxy 127.0.0.1:%d\n}\n" % old.server_address[1])
+    try:
+        c = Client(z.port, window=0)
+        sid = c.request("/in-flight")
+        c.pump(lambda: c.responses[sid].status is not None, timeout=3)
+        time.sleep(0.2)   # the relay fills and waits for the client
+        src = open(os.path.join(z.dir, "Caddyfile")).read()
+        with open(os.path.join(z.dir, "Caddyfile.new"), "w") as f:
+            f.write(src.replace(str(old.server_address[1]), str(new.server_address[1])))
+        r = subprocess.run([os.path.join(BUILD, "compiler", "zsc"), os.path.join(z.dir, "Caddyfile.new"),
+                            "-o", z.blob + ".new"], capture_output=True, text=True)
+        check("reload: the new blob compiles", r.returncode == 0, r.stderr)
+        os.rename(z.blob + ".new", z.blob)
+        z.proc.send_signal(signal.SIGHUP)
+        time.sleep(0.5)
+        c.conn.increment_flow_control_window(1 << 20, sid)
+        c.flush()
+        r = c.wait([sid], timeout=10)[0]
+        check("reload: the stream in flight ends with the old upstream's answer", r.status == 200 and r.body == big,
+              (r.status, len(r.body)))
+        deadline = time.time() + 5
+        body = None
+        while time.time() < deadline and body != b"new upstream":
+            body = get(z.port, "/after").body
+            time.sleep(0.1)
+        check("reload: then streams go to the new upstream", body == b"new upstream", body)
+        c.close()
+        check("reload: zsrt still running", z.alive(), z.output()[-1500:])
+    finally:
+        z.stop()
+        old.shutdown()
+        new.shutdown()
+
+
 def case_graceful_stop(root):
     """raw frames: python3-h2 takes no frame after a GOAWAY, HTTP/2 allows them"""
     release = threading.Event()
@@ -285,6 +326,7 @@ def main():
         up.stop()
         slow.shutdown()
     case_upstream_framing()
+    case_reload()
     case_graceful_stop(root)
     shutil.rmtree(root)
     print("%d failure(s)" % len(failures))
