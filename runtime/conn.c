@@ -220,7 +220,7 @@ static void conn_respond_decision(struct worker *w, struct conn *c)
 {
   struct response *r = c->ex->resp;
   r->file_fd = -1;
-  if (response_from_decision(w->blob, c->ex->dec, &c->ex->req, r) < 0) {
+  if (response_from_decision(w->blob, c->ex->dec, &c->ex->req, w->files, r) < 0) {
     conn_respond_error(w, c, 500);
     return;
   }

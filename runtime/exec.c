@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "../abi/cage.h"
@@ -300,6 +301,16 @@ int exec_cage_create(struct cage *cage, const struct blob *blob)
   return rc;
 }
 
+/* Caddy's strict_sni_host: on TLS, the Host (without its port) must be the
+ * server name the client sent, case-insensitively */
+static int exec_sni_host_differs(struct exec_view *v, const struct conn_info *conn)
+{
+  const struct zs_req *view = (const struct zs_req *)v->host;
+  const char *host = exec_view_ptr(v, view->host.ptr);
+  size_t len = strlen(conn->tls_sni);
+  return len != view->host.len || strncasecmp(host, conn->tls_sni, len) != 0;
+}
+
 int exec_request(const struct blob *blob, struct cage *cage, unsigned server,
                  const struct http_request *req, const struct conn_info *conn,
                  struct exec_decision *out)
@@ -326,6 +337,11 @@ int exec_request(const struct blob *blob, struct cage *cage, unsigned server,
   cage->req_dirty = view.used;
   if (rc < 0)
     return rc;
+  if ((blob->servers[server].flags & ZS_SERVER_STRICT_SNI) && conn->tls && exec_sni_host_differs(&view, conn)) {
+    out->action = ZS_ACT_RESPOND_CLOSE;   /* 421 Misdirected Request, and r.Close as Caddy sets it */
+    out->status = 421;
+    return 0;
+  }
   st.view_used = view.used;
   const struct zs_entry *e = &blob->entries[blob->servers[server].entry];
   cage_set_code(cage, blob->code, blob->code_size);

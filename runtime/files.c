@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "files_cache.h"
 #include "files_cond.h"
 #include "loader.h"
 
@@ -250,23 +251,14 @@ static int files_canonical_redirect(const struct exec_decision *dec, const struc
   return 1;
 }
 
+static int files_set_headers(struct response *out, const char *etag, const char *last_modified, const char *type);
+
 static int files_add_headers(const struct files_target *t, struct response *out)
 {
-  char etag[64], date[30], len[24];
+  char etag[64], date[30];
   files_cond_etag(&t->st, etag, sizeof etag);
   response_format_date(t->st.st_mtim.tv_sec, date);
-  snprintf(len, sizeof len, "%lld", (long long)t->st.st_size);
-  const char *type = files_mime_type(t->rel);
-  const char *e = response_keep(out, etag, strlen(etag));
-  const char *d = response_keep(out, date, strlen(date));
-  if (!e || !d)
-    return -ENOSPC;
-  if (type && response_header_set(out, "Content-Type", 12, type, strlen(type)) < 0)
-    return -ENOSPC;
-  if (response_header_set(out, "Etag", 4, e, strlen(e)) < 0 ||
-      response_header_set(out, "Last-Modified", 13, d, strlen(d)) < 0)
-    return -ENOSPC;
-  return 0;
+  return files_set_headers(out, etag, date, files_mime_type(t->rel));
 }
 
 static int files_resolve(int rootfd, const char *root, const struct blob *blob,
@@ -299,30 +291,95 @@ static const char *files_root(const struct blob *blob, const struct exec_decisio
   return root[0] ? root : ".";
 }
 
+/* the headers of a resolved file, from the cache entry or computed now */
+static int files_set_headers(struct response *out, const char *etag, const char *last_modified, const char *type)
+{
+  const char *e = response_keep(out, etag, strlen(etag));
+  const char *d = response_keep(out, last_modified, strlen(last_modified));
+  if (!e || !d)
+    return -ENOSPC;
+  if (type && response_header_set(out, "Content-Type", 12, type, strlen(type)) < 0)
+    return -ENOSPC;
+  if (response_header_set(out, "Etag", 4, e, strlen(e)) < 0 ||
+      response_header_set(out, "Last-Modified", 13, d, strlen(d)) < 0)
+    return -ENOSPC;
+  return 0;
+}
+
+/* a cached file's answer: its bytes from memory, or its descriptor duplicated */
+static int files_from_cache(const struct files_cache_entry *e, const struct exec_decision *dec,
+                            const struct http_request *req, const char *root, struct response *out)
+{
+  struct files_target t = { .fd = -1, .st = e->st, .implicit_index = e->implicit_index };
+  memcpy(t.rel, e->rel, strlen(e->rel) + 1);
+  out->file_root = response_keep(out, root, strlen(root));
+  out->file_path = response_keep(out, t.rel, strlen(t.rel));
+  if (files_canonical_redirect(dec, req, &t, out))
+    return 0;
+  if (files_set_headers(out, e->etag, e->last_modified, e->content_type) < 0)
+    return -ENOSPC;
+  int fd = e->bytes ? -1 : fcntl(e->fd, F_DUPFD_CLOEXEC, 0);
+  if (!e->bytes && fd < 0)
+    return -errno;
+  int rc = files_cond_serve(req, fd, &e->st, out);
+  if (rc == 0 && e->bytes && out->file_len > 0) {
+    out->body = e->bytes + out->file_offset;   /* copied out with the head, before the cache changes */
+    out->body_len = (size_t)out->file_len;
+  }
+  if (e->bytes)
+    out->file_fd = -1, out->file_len = 0;
+  return rc;
+}
+
+/* the folder of root/rel, for the cache's inotify watch */
+static void files_dir_of(const char *root, const char *rel, char *out, size_t cap)
+{
+  const char *slash = strrchr(rel, '/');
+  int n = slash ? (int)(slash - rel) : 0;
+  snprintf(out, cap, "%s%s%.*s", root, n ? "/" : "", n, rel);
+}
+
 int files_respond(const struct blob *blob, const struct exec_decision *dec,
-                  const struct http_request *req, struct response *out)
+                  const struct http_request *req, struct files_cache *fc, struct response *out)
 {
   const struct zs_file_server *rec = &blob->file_servers[dec->action_id];
   const char *root = files_root(blob, dec, rec);
-  struct files_target t = { .fd = -1 };
-  int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  int rc = rootfd < 0 ? -errno : files_resolve(rootfd, root, blob, rec, dec, &t);
-  if (rootfd >= 0)
-    close(rootfd);
-  out->file_root = response_keep(out, root, strlen(root));
-  out->file_path = response_keep(out, t.rel, strlen(t.rel));
-  if (rc < 0 || files_canonical_redirect(dec, req, &t, out)) {
-    if (rc < 0)
-      out->status = files_error_status(rc);
-    if (t.fd >= 0)
+  char key[FILES_CACHE_KEY_MAX], clean[FILES_PATH_MAX];
+  int key_len = -1;
+  uint64_t now = fc ? exec_clock_ms() : 0;
+  if (fc && !memchr(dec->path, '\0', dec->path_len) &&
+      files_clean_path(dec->path, dec->path_len, clean, sizeof clean) >= 0)
+    key_len = files_cache_key(key, sizeof key, dec->action_id, root, clean);
+  struct files_cache_entry *hit = key_len >= 0 ? files_cache_get(fc, key, (size_t)key_len, now) : NULL;
+  int rc;
+  if (hit) {
+    rc = files_from_cache(hit, dec, req, root, out);
+  } else {
+    struct files_target t = { .fd = -1 };
+    int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    rc = rootfd < 0 ? -errno : files_resolve(rootfd, root, blob, rec, dec, &t);
+    if (rootfd >= 0)
+      close(rootfd);
+    out->file_root = response_keep(out, root, strlen(root));
+    out->file_path = response_keep(out, t.rel, strlen(t.rel));
+    if (rc < 0 || files_canonical_redirect(dec, req, &t, out)) {
+      if (rc < 0)
+        out->status = files_error_status(rc);
+      if (t.fd >= 0)
+        close(t.fd);
+      return 0;
+    }
+    if (key_len >= 0) {
+      char dir[FILES_PATH_MAX + 8];
+      files_dir_of(root, t.rel, dir, sizeof dir);
+      files_cache_put(fc, key, (size_t)key_len, t.rel, t.implicit_index, dir, t.fd, &t.st, now);
+    }
+    if (files_add_headers(&t, out) < 0) {
       close(t.fd);
-    return 0;
+      return -ENOSPC;
+    }
+    rc = files_cond_serve(req, t.fd, &t.st, out);
   }
-  if (files_add_headers(&t, out) < 0) {
-    close(t.fd);
-    return -ENOSPC;
-  }
-  rc = files_cond_serve(req, t.fd, &t.st, out);
   if (rc == 0 && rec->status && out->status == 200)
     out->status = (int)rec->status;
   return rc;

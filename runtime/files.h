@@ -10,15 +10,19 @@
 #include "response.h"
 
 struct blob;
+struct files_cache;
 struct zs_file_server;
 
 /* Resolves the decision's path under the root (the root variable if the
  * program set one, else the file_server record's), never outside it, and
  * fills out (already response_init'ed): status, headers, file_fd/len.
  * Errors of the request (missing file, escape attempts) are statuses, not
- * return values; returns 0 or -ENOSPC when the response overflows. */
+ * return values; returns 0 or -ENOSPC when the response overflows. With a
+ * cache (files_cache.h; NULL: none) a file served recently is answered from
+ * it: a small one's bytes as the memory body, which the caller copies out
+ * before it serves another request on this thread. */
 int files_respond(const struct blob *blob, const struct exec_decision *dec,
-                  const struct http_request *req, struct response *out);
+                  const struct http_request *req, struct files_cache *fc, struct response *out);
 
 /* Go's path.Clean of "/" + path, without the leading slash ("" for the root);
  * a trailing slash of path is kept. Returns the length or -ENAMETOOLONG. */

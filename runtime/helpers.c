@@ -127,6 +127,23 @@ static int helper_put_uri(const struct helper_state *st, unsigned id, char *buf,
   return helper_put(buf, cap, len, st->query, st->query_len);
 }
 
+/* what the TLS handshake settled, as Caddy's http.request.tls.* give it; ""
+ * on a connection without TLS */
+static int helper_put_tls(const struct conn_info *c, unsigned id, char *buf, size_t cap, size_t *len)
+{
+  const char *s = "";
+  if (c->tls) {
+    switch (id) {
+    case ZS_VAR_tls_version: s = c->tls_version; break;
+    case ZS_VAR_tls_cipher: s = c->tls_cipher; break;
+    case ZS_VAR_tls_proto: s = c->tls_alpn; break;
+    case ZS_VAR_tls_resumed: s = c->tls_resumed ? "true" : "false"; break;
+    default: s = c->tls_sni; break;
+    }
+  }
+  return helper_put(buf, cap, len, s, strnlen(s, 256));
+}
+
 static int helper_put_var(const struct helper_state *st, unsigned id, char *buf, size_t cap,
                           size_t *len)
 {
@@ -146,6 +163,9 @@ static int helper_put_var(const struct helper_state *st, unsigned id, char *buf,
     return helper_put(buf, cap, len, st->req->http2 ? "HTTP/2.0" : st->req->version_minor ? "HTTP/1.1" : "HTTP/1.0", 8);
   case ZS_VAR_orig_uri: return helper_put(buf, cap, len, st->orig_uri, st->orig_uri_len);
   case ZS_VAR_root: return helper_put(buf, cap, len, dec->root, dec->root ? dec->root_len : 0);
+  case ZS_VAR_tls_version: case ZS_VAR_tls_cipher: case ZS_VAR_tls_proto: case ZS_VAR_tls_resumed:
+  case ZS_VAR_tls_server_name:
+    return helper_put_tls(st->conn, id, buf, cap, len);
   default: return -EINVAL;
   }
 }

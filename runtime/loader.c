@@ -273,3 +273,16 @@ const char *blob_string(const struct blob *b, uint32_t offset)
 {
   return offset < b->strings_size ? b->strings + offset : "";
 }
+
+size_t blob_list(const struct blob *b, uint32_t offset, const char **out, size_t cap)
+{
+  size_t n = 0;
+  const char *s;
+  while (offset < b->strings_size && (s = blob_string(b, offset))[0]) {
+    if (n < cap)
+      out[n] = s;
+    n++;
+    offset += (uint32_t)strlen(s) + 1;
+  }
+  return n;
+}

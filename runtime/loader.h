@@ -39,5 +39,8 @@ void blob_close(struct blob *b);
 
 /* a string of the config pool; offsets were validated by blob_open */
 const char *blob_string(const struct blob *b, uint32_t offset);
+/* the strings of a LIST field into out (at most cap); returns how many
+ * there are, which may be more than cap */
+size_t blob_list(const struct blob *b, uint32_t offset, const char **out, size_t cap);
 
 #endif

@@ -16,7 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "conn_tls.h"
 #include "helpers.h"
+#include "tls/tls.h"
 #include "loader.h"
 #include "reload.h"
 #include "sandbox.h"
@@ -240,18 +242,27 @@ static void loop_arm_wake(struct worker *w)
   io_uring_sqe_set_data64(sqe, loop_user_data(LOOP_OP_WAKE, 0, 0));
 }
 
-void loop_conn_flush(struct worker *w, struct conn *c)
+void loop_conn_send(struct worker *w, struct conn *c, const void *p, size_t len)
 {
-  if (c->send_pending || c->read_pending || c->closing || c->out_sent >= c->out_len)
-    return;
-  if (c->out_len > c->out_peak)
-    c->out_peak = c->out_len;
   struct io_uring_sqe *sqe = loop_get_sqe(w);
-  io_uring_prep_send(sqe, c->fd, c->out + c->out_sent, c->out_len - c->out_sent, MSG_NOSIGNAL);
+  io_uring_prep_send(sqe, c->fd, p, len, MSG_NOSIGNAL);
   io_uring_sqe_set_data64(sqe, loop_user_data(LOOP_OP_SEND, (uint32_t)c->index, c->gen));
   c->send_ms = w->now_ms;
   c->send_pending = 1;
   c->pending++;
+}
+
+void loop_conn_flush(struct worker *w, struct conn *c)
+{
+  if (c->tls) {
+    conn_tls_flush(w, c);
+    return;
+  }
+  if (c->send_pending || c->read_pending || c->closing || c->out_sent >= c->out_len)
+    return;
+  if (c->out_len > c->out_peak)
+    c->out_peak = c->out_len;
+  loop_conn_send(w, c, c->out + c->out_sent, c->out_len - c->out_sent);
 }
 
 void loop_conn_read(struct worker *w, struct conn *c, int fd, uint64_t off, size_t len)
@@ -265,6 +276,7 @@ void loop_conn_read(struct worker *w, struct conn *c, int fd, uint64_t off, size
 
 static void loop_conn_release(struct worker *w, struct conn *c)
 {
+  conn_tls_release(w, c);
   close(c->fd);
   c->fd = -1;
   c->used = 0;
@@ -284,6 +296,7 @@ void loop_conn_close(struct worker *w, struct conn *c)
     return;
   c->closing = 1;
   c->ops->close(w, c);
+  conn_tls_goodbye(c);
   /* shutdown completes the recv and send in flight; then the fd can go */
   shutdown(c->fd, SHUT_RDWR);
   if (c->pending) {
@@ -295,27 +308,32 @@ void loop_conn_close(struct worker *w, struct conn *c)
   }
 }
 
+void loop_addr_text(const struct sockaddr_storage *ss, char *out, size_t cap, uint16_t *port)
+{
+  out[0] = '\0';
+  if (ss->ss_family == AF_INET) {
+    const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+    inet_ntop(AF_INET, &sin->sin_addr, out, (socklen_t)cap);
+    *port = ntohs(sin->sin_port);
+  } else if (ss->ss_family == AF_INET6) {
+    const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+    /* a v4 client on a dual-stack socket is reported as v4, as Go reports it */
+    if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
+      inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12], out, (socklen_t)cap);
+    else
+      inet_ntop(AF_INET6, &sin6->sin6_addr, out, (socklen_t)cap);
+    *port = ntohs(sin6->sin6_port);
+  }
+}
+
 static void loop_fill_info(struct conn *c, const struct listener_sock *l)
 {
   struct sockaddr_storage ss;
   socklen_t sl = sizeof ss;
   memset(&c->info, 0, sizeof c->info);
   c->info.local_port = l->port;
-  if (getpeername(c->fd, (struct sockaddr *)&ss, &sl) != 0)
-    return;
-  if (ss.ss_family == AF_INET) {
-    struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-    inet_ntop(AF_INET, &sin->sin_addr, c->info.remote_ip, sizeof c->info.remote_ip);
-    c->info.remote_port = ntohs(sin->sin_port);
-  } else if (ss.ss_family == AF_INET6) {
-    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-    /* a v4 client on a dual-stack socket is reported as v4, as Go reports it */
-    if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
-      inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12], c->info.remote_ip, sizeof c->info.remote_ip);
-    else
-      inet_ntop(AF_INET6, &sin6->sin6_addr, c->info.remote_ip, sizeof c->info.remote_ip);
-    c->info.remote_port = ntohs(sin6->sin6_port);
-  }
+  if (getpeername(c->fd, (struct sockaddr *)&ss, &sl) == 0)
+    loop_addr_text(&ss, c->info.remote_ip, sizeof c->info.remote_ip, &c->info.remote_port);
 }
 
 /* fully idle: between requests, nothing buffered either way */
@@ -369,25 +387,51 @@ static void loop_on_accept(struct worker *w, unsigned li, int res, unsigned flag
   loop_fill_info(c, &w->listeners[li]);
   c->active_ms = w->now_ms;
   w->active_conns++;
+  if ((w->blob->servers[c->server].flags & ZS_SERVER_TLS) && conn_tls_open(w, c) < 0) {
+    loop_conn_close(w, c);   /* no context or no memory: as a refused accept */
+    return;
+  }
   loop_arm_recv(w, c);
   if (w->free_count < LOOP_RESERVE_CONNS)
     loop_reclaim_idle(w);
+}
+
+/* the client's end of the stream: FIN, or a TLS close_notify */
+static void loop_conn_eof(struct worker *w, struct conn *c)
+{
+  c->peer_eof = 1;
+  if (c->ops->state(c) == LOOP_CONN_IDLE && !c->send_pending)
+    loop_conn_close(w, c);
+  else
+    c->ops->peer_eof(w, c);
+}
+
+/* a buffer's bytes to the protocol's input: copied, or deciphered by TLS;
+ * 1 when there is new input for the protocol */
+static int loop_take_bytes(struct worker *w, struct conn *c, const char *bytes, size_t len)
+{
+  if (c->tls)
+    return conn_tls_input(w, c, bytes, len) > 0;
+  if (c->in_len + len > CONN_IN_CAP) {
+    loop_conn_close(w, c);   /* input nobody consumes: a misbehaving peer */
+    return 0;
+  }
+  memcpy(c->in + c->in_len, bytes, len);
+  c->in_len += len;
+  if (c->in_len > c->in_peak)
+    c->in_peak = c->in_len;
+  return 1;
 }
 
 static void loop_on_recv(struct worker *w, struct conn *c, int res, unsigned flags)
 {
   if (!(flags & IORING_CQE_F_MORE))
     c->recv_armed = 0;
+  int fresh = 0;
   if (res > 0 && (flags & IORING_CQE_F_BUFFER)) {
     unsigned id = flags >> IORING_CQE_BUFFER_SHIFT;
-    if (!c->closing && c->in_len + (size_t)res <= CONN_IN_CAP) {
-      memcpy(c->in + c->in_len, w->bufs + (size_t)id * LOOP_BUF_SIZE, (size_t)res);
-      c->in_len += (size_t)res;
-      if (c->in_len > c->in_peak)
-        c->in_peak = c->in_len;
-    } else if (!c->closing) {
-      loop_conn_close(w, c);   /* input nobody consumes: a misbehaving peer */
-    }
+    if (!c->closing)
+      fresh = loop_take_bytes(w, c, w->bufs + (size_t)id * LOOP_BUF_SIZE, (size_t)res);
     loop_buffer_recycle(w, id);
   }
   if (c->closing)
@@ -397,16 +441,17 @@ static void loop_on_recv(struct worker *w, struct conn *c, int res, unsigned fla
     return;
   }
   if (res == 0) {
-    c->peer_eof = 1;
-    if (c->ops->state(c) == LOOP_CONN_IDLE && !c->send_pending)
-      loop_conn_close(w, c);
-    else
-      c->ops->peer_eof(w, c);
+    loop_conn_eof(w, c);
     return;
   }
   if (res > 0) {
     c->active_ms = w->now_ms;
-    c->ops->input(w, c);
+    if (fresh)
+      c->ops->input(w, c);
+    if (c->tls && c->tls->peer_closed && !c->peer_eof && !c->closing) {
+      loop_conn_eof(w, c);
+      return;
+    }
   }
   if (!c->recv_armed && !c->closing && !c->peer_eof)
     loop_arm_recv(w, c);
@@ -422,6 +467,13 @@ static void loop_on_send(struct worker *w, struct conn *c, int res)
     return;
   }
   c->active_ms = w->now_ms;
+  if (c->tls) {
+    if (conn_tls_sent(w, c, res) == 1) {
+      c->out_len = c->out_sent = 0;
+      c->ops->sent(w, c);
+    }
+    return;
+  }
   c->out_sent += (size_t)res;
   if (c->out_sent < c->out_len) {
     loop_conn_flush(w, c);

@@ -55,6 +55,10 @@ typedef void (*loop_cqe_fn)(struct worker *w, enum loop_op op, uint32_t index, u
                             int res, unsigned flags);
 
 struct reload_slot;
+struct site_tls;
+struct conn_tls_pool;
+struct files_cache;
+struct tls_conn;
 
 /* What a module (the proxy, ...) hooks into its worker's loop: called every
  * tick, asked before the loop ends whether it still has operations in
@@ -113,6 +117,8 @@ struct conn {
   const struct loop_conn_ops *ops;  /* the protocol spoken on it: the worker's default at accept;
                                        a protocol may hand the connection to another (h2c, ALPN h2) */
   void *proto;                 /* that protocol's per-connection state, if it keeps any outside this slot */
+  struct tls_conn *tls;        /* conn_tls.h: the TLS state of a connection on a TLS listener, else NULL */
+  int tls_ready;               /* its handshake is done and c->info says what it settled */
 };
 
 struct listener_sock {
@@ -153,6 +159,9 @@ struct worker {
   uint64_t stop_deadline_ms;
   int ring_ready, cage_ready;  /* what loop_worker_fini has to undo */
   struct reload_slot *reload;  /* reload.c: the blob this worker serves; NULL: no reload */
+  struct site_tls *tls_sites;  /* site_tls.h: the TLS servers' contexts (shared, read-only here); NULL: none */
+  struct conn_tls_pool *tls;   /* conn_tls.c: this worker's TLS slots */
+  struct files_cache *files;   /* files_cache.h: the files file_server answered with lately; NULL: none */
   struct worker_log log;       /* log.h: this worker's line buffer */
 };
 
@@ -176,10 +185,16 @@ struct io_uring_sqe *loop_get_sqe(struct worker *w);
 
 /* connection I/O used by conn.c and proxy.c */
 void loop_conn_flush(struct worker *w, struct conn *c);
+/* submits one send of len bytes at p (conn_tls.c: records); one at a time */
+void loop_conn_send(struct worker *w, struct conn *c, const void *p, size_t len);
 void loop_conn_close(struct worker *w, struct conn *c);
 /* reads len bytes at off of fd to the end of out (LOOP_OP_FILE_READ; sends wait for it) */
 void loop_conn_read(struct worker *w, struct conn *c, int fd, uint64_t off, size_t len);
 
 uint64_t loop_now_ms(void);
+
+struct sockaddr_storage;
+/* an address as text (a v4-mapped one as v4, as Go prints it) and its port */
+void loop_addr_text(const struct sockaddr_storage *ss, char *out, size_t cap, uint16_t *port);
 
 #endif

@@ -1,5 +1,6 @@
 /* zsrt's command line: serve a blob (zsrt [options] SITE.zsb), ask a running
- * zsrt to reload (zsrt reload --pidfile FILE [SITE.zsb]), or run one request
+ * zsrt to reload (zsrt reload --pidfile FILE [SITE.zsb]), install or remove
+ * the local CA's root in the system trust store (zsrt trust|untrust), or run one request
  * through a blob (zsrt --run-request FILE [--port N] SITE.zsb). Built with
  * ZSRT_NO_NET (the static aarch64 build) only the last exists. */
 #include <errno.h>
@@ -7,12 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "run_request.h"
 #ifndef ZSRT_NO_NET
 #include "blob_sign.h"
 #include "loader.h"
 #include "server.h"
+#include "site_tls.h"
 #endif
 
 #define ZSRT_VERSION "0.1.0"
@@ -24,6 +27,8 @@ struct main_args {
   int port;
   int workers;
   int reload;                  /* the `reload` subcommand */
+  int trust;                   /* `trust`: 1, `untrust`: -1 */
+  const char *storage;
   const char *pidfile;
   const char *user, *group;
   const char *verify_key;
@@ -37,6 +42,7 @@ static int main_usage(FILE *f, int code)
   fprintf(f, "usage: zsrt [--workers N] [--pidfile FILE] [--user USER [--group GROUP]]\n"
              "            [--reuse-port] [--no-sandbox] [--allow-read DIR]... [--verify-key PUB.pem] SITE.zsb\n"
              "       zsrt reload --pidfile FILE [--verify-key PUB.pem] [SITE.zsb]\n"
+             "       zsrt trust|untrust [--storage DIR | SITE.zsb]\n"
              "       zsrt --run-request FILE [--port N] SITE.zsb\n"
              "       zsrt --version | --help\n");
   return code;
@@ -69,6 +75,8 @@ static int main_parse_valued(struct main_args *a, const char *arg, const char *n
     a->group = next;
   else if (strcmp(arg, "--verify-key") == 0)
     a->verify_key = next;
+  else if (strcmp(arg, "--storage") == 0)
+    a->storage = next;
   else if (strcmp(arg, "--allow-read") == 0 && a->allow_read_count < MAIN_MAX_ALLOW)
     a->allow_read[a->allow_read_count++] = next;
   else
@@ -82,6 +90,9 @@ static int main_parse(int argc, char **argv, struct main_args *a)
   int first = 1;
   if (argc > 1 && strcmp(argv[1], "reload") == 0) {
     a->reload = 1;
+    first = 2;
+  } else if (argc > 1 && (strcmp(argv[1], "trust") == 0 || strcmp(argv[1], "untrust") == 0)) {
+    a->trust = argv[1][0] == 't' ? 1 : -1;
     first = 2;
   }
   for (int i = first; i < argc; i++) {
@@ -112,6 +123,8 @@ static int main_parse(int argc, char **argv, struct main_args *a)
     return -1;
   if (a->reload)
     return a->pidfile ? 0 : -1;
+  if (a->trust)
+    return a->blob && a->storage ? -1 : 0;
   return a->blob ? 0 : -1;
 }
 
@@ -214,6 +227,40 @@ static int main_reload(const struct main_args *a)
   }
   return 0;
 }
+
+/* zsrt trust: as `caddy trust`, the local CA's root (created in the storage
+ * when it is not there yet) goes into the system trust store; untrust
+ * removes it. The storage is --storage, the blob's, or Caddy's default. */
+static int main_trust(const struct main_args *a)
+{
+  char err[512] = "", storage[4096], cmd[600] = "";
+  struct blob blob = { .fd = -1 };
+  if (a->blob && blob_open(a->blob, &blob, err, sizeof err) < 0) {
+    fprintf(stderr, "zsrt trust: %s\n", err);
+    return 1;
+  }
+  if (a->storage)
+    snprintf(storage, sizeof storage, "%s", a->storage);
+  else
+    site_tls_storage(&blob, storage, sizeof storage);
+  const char *name = blob.config && blob.config->tls_app_count ? blob_string(&blob, blob.tls_apps[0].ca_name_str) : "";
+  struct tls_ca_config cfg = { .storage = storage, .id = "local", .name = name[0] ? name : NULL };
+  struct tls_ca ca;
+  struct tls_trust_target target = { 0 };
+  int rc = tls_ca_open(&ca, &cfg, (int64_t)time(NULL), err, sizeof err);
+  blob_close(&blob);
+  if (rc == 0) {
+    rc = a->trust > 0 ? tls_ca_install_trust(&ca, &target, cmd, sizeof cmd, err, sizeof err)
+                      : tls_ca_uninstall_trust(&ca, &target, cmd, sizeof cmd, err, sizeof err);
+    tls_ca_close(&ca);
+  }
+  if (rc < 0) {
+    fprintf(stderr, "zsrt %s: %s\n", a->trust > 0 ? "trust" : "untrust", err);
+    return 1;
+  }
+  printf("%s: %s\n", storage, cmd);
+  return 0;
+}
 #endif
 
 int main(int argc, char **argv)
@@ -227,6 +274,8 @@ int main(int argc, char **argv)
 #ifndef ZSRT_NO_NET
   if (a.reload)
     return main_reload(&a);
+  if (a.trust)
+    return main_trust(&a);
   return main_serve(&a);
 #else
   fprintf(stderr, "zsrt: this build only supports --run-request\n");

@@ -108,6 +108,49 @@ int reload_same_listeners(const struct blob *cur, const struct blob *next, char 
   return 0;
 }
 
+/* two LIST fields hold the same strings */
+static int reload_same_list(const struct blob *a, uint32_t la, const struct blob *b, uint32_t lb)
+{
+  const char *x, *y;
+  do {
+    x = blob_string(a, la), y = blob_string(b, lb);
+    if (strcmp(x, y) != 0)
+      return 0;
+    la += (uint32_t)strlen(x) + 1, lb += (uint32_t)strlen(y) + 1;
+  } while (x[0]);
+  return 1;
+}
+
+#define RELOAD_SAME_NUM(a, b, fa, fb) ((fa) == (fb))
+#define RELOAD_SAME_OPTNUM RELOAD_SAME_NUM
+#define RELOAD_SAME_FLAGS RELOAD_SAME_NUM
+#define RELOAD_SAME_INDEX RELOAD_SAME_NUM
+#define RELOAD_SAME_RESERVED RELOAD_SAME_NUM
+#define RELOAD_SAME_STR(a, b, fa, fb) (strcmp(blob_string(a, fa), blob_string(b, fb)) == 0)
+#define RELOAD_SAME_LIST(a, b, fa, fb) reload_same_list(a, fa, b, fb)
+
+int reload_same_tls(const struct blob *a, const struct blob *b, char *why, size_t len)
+{
+  int same = a->config->server_count == b->config->server_count;
+  for (unsigned i = 0; same && i < a->config->server_count; i++)
+    same = (a->servers[i].flags & (ZS_SERVER_TLS | ZS_SERVER_STRICT_SNI)) ==
+           (b->servers[i].flags & (ZS_SERVER_TLS | ZS_SERVER_STRICT_SNI));
+  /* every tls_* table of config.def, field by field */
+#define ZS_TABLE_BEGIN(table, plural, doc)                                                                \
+  if (strncmp(#table, "tls_", 4) == 0) {                                                                  \
+    same = same && a->config->table##_count == b->config->table##_count;                                  \
+    for (unsigned i = 0; same && i < a->config->table##_count; i++) {                                     \
+      const struct zs_##table *ra = &a->plural[i], *rb = &b->plural[i];
+#define ZS_FIELD(table, type, name, kind, x, y, doc) same = same && RELOAD_SAME_##kind(a, b, ra->name, rb->name);
+#define ZS_TABLE_END(table)                                                                               \
+    }                                                                                                     \
+  }
+#include "abi/config.def"
+  if (!same)
+    snprintf(why, len, "the new blob changes TLS settings (servers, policies, certificates): restart zsrt to apply them");
+  return same ? 0 : -1;
+}
+
 /* the upstream pool holds resolved addresses by proxy id: it can stay when
  * every id dials the same address */
 static int reload_same_upstreams(const struct blob *a, const struct blob *b)

@@ -60,4 +60,9 @@ void reload_publish(struct reload_state *s, struct blob_ref *next);
  * Cheap when nothing changed: one atomic load. */
 void reload_worker_sync(struct worker *w);
 
+/* The TLS contexts are built once, at start, for the servers by index: a
+ * blob that changes which servers speak TLS or any tls_* row is refused
+ * (0 or -1 with the reason in why) until zsrt restarts. */
+int reload_same_tls(const struct blob *a, const struct blob *b, char *why, size_t len);
+
 #endif

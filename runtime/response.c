@@ -174,7 +174,7 @@ static void response_from_respond(const struct exec_decision *dec, struct respon
 /* Header ops are applied after the handler's own headers: the order of
  * Caddy's deferred header ops, which a Caddyfile uses for deletions */
 int response_from_decision(const struct blob *blob, const struct exec_decision *dec,
-                           const struct http_request *req, struct response *out)
+                           const struct http_request *req, struct files_cache *fc, struct response *out)
 {
   response_init(out, 200);
   if (dec->trapped) {
@@ -185,7 +185,7 @@ int response_from_decision(const struct blob *blob, const struct exec_decision *
   if (dec->action == ZS_ACT_RESPOND || dec->action == ZS_ACT_RESPOND_CLOSE)
     response_from_respond(dec, out);
   else if (dec->action == ZS_ACT_FILE)
-    rc = files_respond(blob, dec, req, out);
+    rc = files_respond(blob, dec, req, fc, out);
   else if (dec->action == ZS_ACT_PROXY)
     return -EINVAL;   /* carried out by the proxy, which applies the ops itself */
   if (rc < 0)

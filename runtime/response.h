@@ -37,10 +37,12 @@ struct response {
 };
 
 /* RESPOND, NEXT and FILE decisions (and trapped ones: a 500) to a response;
- * for FILE this resolves the path under the root and opens the file.
+ * for FILE this resolves the path under the root and opens the file, or
+ * answers from the worker's file cache (NULL: none).
  * Returns 0 or a negative errno (the caller answers 500). */
+struct files_cache;
 int response_from_decision(const struct blob *blob, const struct exec_decision *dec,
-                           const struct http_request *req, struct response *out);
+                           const struct http_request *req, struct files_cache *fc, struct response *out);
 
 /* header list edits, by field name case-insensitively; names are stored in
  * Go's canonical form (Content-Type, Etag, X-Foo) in the scratch, values are

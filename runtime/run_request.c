@@ -144,7 +144,7 @@ static int run_decide(struct run_ctx *r, unsigned server)
   }
   if (!r->dec.trapped && r->dec.action == ZS_ACT_ABORT)
     return fprintf(r->out, "action abort\n") < 0 ? -1 : 0;
-  rc = response_from_decision(&r->blob, &r->dec, &r->req, &r->resp);
+  rc = response_from_decision(&r->blob, &r->dec, &r->req, NULL, &r->resp);
   if (rc < 0)
     response_init(&r->resp, 500);
   if (!r->dec.trapped && r->dec.action == ZS_ACT_FILE && r->resp.file_path)

@@ -67,11 +67,47 @@ static const char *sandbox_dirname(const char *path, char *store, size_t len)
   return store;
 }
 
+/* the folder a certificate, key or trust file is in, kept in out->made */
+static void sandbox_add_parent(struct sandbox_paths *out, const char *path)
+{
+  if (!path[0] || out->made_count == SANDBOX_MAX_PATHS)
+    return;
+  char *store = out->made[out->made_count];
+  const char *dir = sandbox_dirname(path, store, sizeof out->made[0]);
+  if (!dir)
+    return;
+  if (dir == store)
+    out->made_count++;
+  sandbox_add(out->read, &out->read_count, dir);
+}
+
+static void sandbox_tls_paths(const struct blob *b, struct sandbox_paths *out)
+{
+  for (unsigned i = 0; i < b->config->tls_cert_count; i++) {
+    const struct zs_tls_cert *c = &b->tls_certs[i];
+    const char *chain = blob_string(b, c->chain_str);
+    if (c->flags & ZS_CERT_FOLDER)
+      sandbox_add(out->read, &out->read_count, chain);
+    else
+      sandbox_add_parent(out, chain);
+    sandbox_add_parent(out, blob_string(b, c->key_str));
+  }
+  for (unsigned i = 0; i < b->config->tls_policy_count; i++) {
+    const char *files[16];
+    size_t n = blob_list(b, b->tls_policies[i].trust_file_str, files, 16);
+    for (size_t k = 0; k < n && k < 16; k++)
+      sandbox_add_parent(out, files[k]);
+  }
+}
+
 void sandbox_collect_paths(const struct blob *b, const char *blob_path, const char *const *extra,
-                           size_t extra_count, struct sandbox_paths *out, char *dir_store,
-                           size_t dir_store_len)
+                           size_t extra_count, const char *tls_storage, struct sandbox_paths *out,
+                           char *dir_store, size_t dir_store_len)
 {
   memset(out, 0, sizeof *out);
+  sandbox_tls_paths(b, out);
+  if (tls_storage)
+    sandbox_add(out->write, &out->write_count, tls_storage);
   for (unsigned i = 0; i < b->config->file_server_count; i++) {
     const char *root = blob_string(b, b->file_servers[i].root_str);
     sandbox_add(out->read, &out->read_count, *root ? root : ".");
@@ -145,6 +181,15 @@ int sandbox_landlock(const struct sandbox_paths *p)
     rc = sandbox_allow(ruleset, p->read[i], read);
   for (size_t i = 0; i < p->exec_count && rc == 0; i++)
     rc = sandbox_allow(ruleset, p->exec[i], read | LANDLOCK_ACCESS_FS_EXECUTE);
+  /* certmagic's writes: files made whole, then renamed over the old ones */
+  uint64_t write = read | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_MAKE_REG |
+                   LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE;
+#ifdef LANDLOCK_ACCESS_FS_TRUNCATE
+  if (abi >= 3)
+    write |= LANDLOCK_ACCESS_FS_TRUNCATE;
+#endif
+  for (size_t i = 0; i < p->write_count && rc == 0; i++)
+    rc = sandbox_allow(ruleset, p->write[i], write);
   if (rc == 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
     rc = -errno;
   if (rc == 0 && syscall(SYS_landlock_restrict_self, ruleset, 0) != 0)
@@ -171,6 +216,10 @@ static const char *const sandbox_allowed[] = {
   "socket", "connect", "setsockopt", "getsockopt", "getsockname", "getpeername", "shutdown",
   "sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg", "poll", "ppoll", "bind",
   "pipe2", "getcwd", "restart_syscall", "membarrier", "memfd_create", "ftruncate",
+  /* the local CA's renewals in the TLS storage (Landlock keeps them there) */
+  "mkdir", "mkdirat", "rename", "renameat", "renameat2", "unlink", "unlinkat", "fsync", "fdatasync",
+  /* the file cache's watches on the folders it serves from */
+  "inotify_add_watch",
 };
 
 static const char *const sandbox_killed[] = {

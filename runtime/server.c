@@ -22,6 +22,8 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "conn_tls.h"
+#include "files_cache.h"
 #include "loader.h"
 #include "log.h"
 #include "loop.h"
@@ -29,6 +31,7 @@
 #include "reload.h"
 #include "sandbox.h"
 #include "sd_notify.h"
+#include "site_tls.h"
 
 struct server_worker {
   struct worker w;
@@ -52,6 +55,8 @@ struct server {
   int inherited[LOOP_MAX_LISTENERS];   /* socket-activation fds not yet matched */
   int inherited_count;
   atomic_int done;
+  struct site_tls tls;         /* the TLS servers' contexts, certificates and ticket keys */
+  int tls_on;
 };
 
 /* the bind address of a listener: "" is every interface (dual-stack) */
@@ -233,6 +238,10 @@ static void *server_worker_main(void *arg)
   int rc = loop_worker_init(w, w->id, &sw->slot.ref->blob, sw->opt);
   if (rc == 0)
     rc = conn_worker_init(w);   /* HTTP (and the proxy) on the worker's loop */
+  if (rc == 0)
+    rc = conn_tls_worker_init(w);
+  if (rc == 0)
+    w->files = files_cache_create();   /* none (no inotify): files are opened per request */
   sw->init_result = rc;
   sem_post(&sw->ready);
   if (rc == 0)
@@ -240,6 +249,9 @@ static void *server_worker_main(void *arg)
   /* here, not after the join: exiting the ring releases what its
    * cancelled accepts still hold (the listening sockets) at once */
   loop_worker_fini(w);
+  conn_tls_worker_fini(w);
+  files_cache_destroy(w->files);
+  w->files = NULL;
   atomic_fetch_add(sw->done, 1);
   return NULL;
 }
@@ -268,6 +280,7 @@ static int server_start_workers(struct server *s)
     sw->w.id = i;
     sw->w.log.worker = i;
     sw->w.reload = &sw->slot;
+    sw->w.tls_sites = s->tls_on ? &s->tls : NULL;
     sw->slot.state = &s->reload;
     sw->slot.ref = reload_current(&s->reload);
     sw->opt = s->opt;
@@ -300,6 +313,8 @@ static void server_reload(struct server *s)
     ok = s->opt->check_blob(s->opt->check_arg, path, &next->blob, err, sizeof err) == 0;
   if (ok)
     ok = reload_same_listeners(&cur->blob, &next->blob, err, sizeof err) == 0;
+  if (ok)
+    ok = reload_same_tls(&cur->blob, &next->blob, err, sizeof err) == 0;
   blob_ref_put(cur);
   if (ok) {
     reload_publish(&s->reload, next);
@@ -332,6 +347,8 @@ static void server_wait_signals(struct server *s, const sigset_t *set)
   const struct timespec tick = {0, 200 * 1000 * 1000};
   while (atomic_load(&s->done) < s->count) {
     int sig = sigtimedwait(set, NULL, &tick);
+    if (s->tls_on)
+      site_tls_maintain(&s->tls, (int64_t)time(NULL), &s->log);
     if (sig == SIGHUP && !stopping) {
       server_reload(s);
     } else if ((sig == SIGTERM || sig == SIGINT) && stopping) {
@@ -379,7 +396,7 @@ static int server_prepare(struct server *s, const struct blob *blob)
   struct sandbox_paths paths;
   char dir[4096];
   sandbox_collect_paths(blob, opt->blob_path ? opt->blob_path : "", opt->allow_read,
-                        opt->allow_read_count, &paths, dir, sizeof dir);
+                        opt->allow_read_count, s->tls_on ? s->tls.storage : NULL, &paths, dir, sizeof dir);
   if (opt->user && privileges_drop(opt->user, opt->group, err, sizeof err) < 0) {
     server_log_error(s, "cannot drop privileges", err);
     return -EPERM;
@@ -399,9 +416,33 @@ static int server_prepare(struct server *s, const struct blob *blob)
   return 0;
 }
 
+/* certificates are read (and the local CA's written) before root is
+ * dropped and the sandbox closes, as nginx reads its keys */
+static int server_open_tls(struct server *s, const struct blob *blob)
+{
+  char err[600] = "";
+  int rc = site_tls_open(&s->tls, blob, (int64_t)time(NULL), &s->log, err, sizeof err);
+  if (rc < 0) {
+    server_log_error(s, "cannot load TLS certificates", err);
+    return rc;
+  }
+  s->tls_on = rc == 1;
+  if (s->tls_on) {
+    log_begin(&s->log, "info", "tls", "TLS ready");
+    log_cstr(&s->log, "library", tls_library_name());
+    log_cstr(&s->log, "storage", s->tls.storage);
+    char why[160] = "";
+    log_cstr(&s->log, "ktls", tls_ktls_probe(why, sizeof why) == 1 ? "available (records stay in user space)" : why);
+    log_end(&s->log);
+  }
+  return 0;
+}
+
 static int server_serve(struct server *s, const struct blob *blob, const sigset_t *set)
 {
   int rc = server_open_listeners(s, blob);
+  if (rc == 0)
+    rc = server_open_tls(s, blob);
   if (rc == 0)
     rc = server_prepare(s, blob);
   if (rc == 0)
@@ -479,6 +520,7 @@ int server_run(const struct blob *blob, const struct server_options *opt)
   log_end(&s->log);
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   reload_state_fini(&s->reload);
+  site_tls_close(&s->tls);
   sd_notifier_close(&s->notify);
   free(s->ws);
   free(s);

@@ -33,6 +33,7 @@ struct cg {
   const char **deferred;         /* code of each deferred headers handler, by bit */
   size_t deferred_count, deferred_cap;
   bool uses_req;                 /* some condition reads the request */
+  bool uses_proto, uses_grpc;    /* the program needs zs_proto_at, zs_content_type_grpc (codegen.c) */
 };
 
 /* emit.c: output with #line kept in step with the Caddyfile */
@@ -68,6 +69,7 @@ int routes_emit(struct cg *cg, const struct lowered_route *routes, size_t count)
 
 /* config.c: the runtime config records */
 void config_server(struct cg *cg, const struct lowered_server *srv);
+void config_tls(struct cg *cg, const struct lowered_config *cfg);
 unsigned config_file_server(struct cg *cg, const struct lowered_file_server *fs);
 unsigned config_proxy(struct cg *cg, const struct lowered_reverse_proxy *rp);
 

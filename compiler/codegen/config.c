@@ -1,10 +1,51 @@
-/* The runtime config the blob carries: servers and their listeners, and the
- * file_server and reverse_proxy records that generated code names by index
- * in its actions. Built from the lowered records: lowering has checked and
+/* The runtime config the blob carries: servers and their listeners and TLS
+ * policies, the certificates and TLS app settings, and the file_server and
+ * reverse_proxy records that generated code names by index in its actions. Built from the lowered records: lowering has checked and
  * extracted every value, so nothing here is refused. */
 #include <string.h>
 
 #include "cg.h"
+
+static void config_tls_policy(struct cg *cg, unsigned server, const struct lowered_tls_policy *lp)
+{
+  struct site_tls_policy *p = ARENA_PUSH(cg->a, cg->config->tls_policies, cg->config->tls_policy_count,
+                                         cg->config->tls_policy_cap);
+  *p = (struct site_tls_policy){
+    .server = server, .default_sni_str = lp->default_sni,
+    .sni_str = lp->sni, .sni_str_count = lp->sni_count, .tag_str = lp->tags, .tag_str_count = lp->tag_count,
+    .alpn_str = lp->alpn, .alpn_str_count = lp->alpn_count,
+    .cipher_str = lp->ciphers, .cipher_str_count = lp->cipher_count,
+    .curve_str = lp->curves, .curve_str_count = lp->curve_count,
+    .trust_file_str = lp->trust_files, .trust_file_str_count = lp->trust_file_count,
+    .trust_pem_str = lp->trust_pems, .trust_pem_str_count = lp->trust_pem_count,
+    .protocol_min = (uint16_t)lp->protocol_min, .protocol_max = (uint16_t)lp->protocol_max,
+    .client_auth = (uint16_t)lp->client_auth, .flags = lp->sni_none ? ZS_POLICY_SNI_NONE : 0,
+  };
+}
+
+/* the certificates and the TLS app row, once per config */
+void config_tls(struct cg *cg, const struct lowered_config *cfg)
+{
+  for (size_t i = 0; i < cfg->cert_count; i++) {
+    const struct lowered_tls_cert *c = &cfg->certs[i];
+    struct site_tls_cert *t = ARENA_PUSH(cg->a, cg->config->tls_certs, cg->config->tls_cert_count,
+                                         cg->config->tls_cert_cap);
+    *t = (struct site_tls_cert){
+      .chain_str = c->chain, .key_str = c->key, .name_str = c->names, .name_str_count = c->name_count,
+      .tag_str = c->tags, .tag_str_count = c->tag_count,
+      .flags = (c->internal ? ZS_CERT_INTERNAL : 0) | (c->folder ? ZS_CERT_FOLDER : 0),
+    };
+  }
+  if (!cfg->tls_app.present)
+    return;
+  struct site_tls_app *app = ARENA_PUSH(cg->a, cg->config->tls_apps, cg->config->tls_app_count,
+                                        cg->config->tls_app_cap);
+  *app = (struct site_tls_app){
+    .storage_str = cfg->tls_app.storage, .ca_name_str = cfg->tls_app.ca_name,
+    .leaf_lifetime = cfg->tls_app.leaf_lifetime,
+    .flags = cfg->tls_app.skip_install_trust ? ZS_TLS_SKIP_INSTALL_TRUST : 0,
+  };
+}
 
 void config_server(struct cg *cg, const struct lowered_server *srv)
 {
@@ -19,7 +60,9 @@ void config_server(struct cg *cg, const struct lowered_server *srv)
   s->name_str = arena_strdup(cg->a, srv->name);
   s->entry = srv->index;   /* the writer emits one entry per server, in server order */
   s->entry_symbol = arena_printf(cg->a, "zs_entry_srv%u", srv->index);
-  s->flags = 0;            /* no TLS yet: lowering refuses automatic HTTPS */
+  s->flags = (srv->tls ? ZS_SERVER_TLS : 0) | (srv->tls && srv->strict_sni ? ZS_SERVER_STRICT_SNI : 0);
+  for (size_t i = 0; i < srv->policy_count; i++)
+    config_tls_policy(cg, srv->index, &srv->policies[i]);
 }
 
 /* the file_server's record; its index */

@@ -106,10 +106,30 @@ const char *cg_match_header(struct cg *cg, const struct lowered_matcher *m)
   return cond_join(cg, parts, m->field_count, false);
 }
 
+/* Caddy's MatchProtocol: TLS or not, gRPC by its Content-Type, the HTTP
+ * version through zs_proto_at (emitted once per program, codegen.c) */
 const char *cg_match_protocol(struct cg *cg, const struct lowered_matcher *m)
 {
+  const char *p = m->protocol;
+  if (strcmp(p, "https") == 0 || strcmp(p, "http") == 0)
+    return p[4] == 's' ? "req->tls" : "!req->tls";
+  if (strcmp(p, "grpc") == 0) {
+    cg->uses_grpc = true;
+    return "zs_content_type_grpc(req)";
+  }
+  cg->uses_proto = true;
+  size_t n = strlen(p);
+  bool minor = n > 7 && p[6] == '.';   /* http/1.0, http/1.1: the minor version counts */
+  return arena_printf(cg->a, "zs_proto_at(%c, %c, %s)", p[5], minor ? p[7] : '0',
+                      p[n - 1] == '+' ? "ZS_PROTO_AT_LEAST" : minor ? "ZS_PROTO_EXACT" : "ZS_PROTO_MAJOR");
+}
+
+/* tls: the connection speaks TLS; with early_data, requests sent before the
+ * handshake completed, which zsrt never accepts (0-RTT is off) */
+const char *cg_match_tls(struct cg *cg, const struct lowered_matcher *m)
+{
   (void)cg;
-  return m->tls ? "req->tls" : "!req->tls";
+  return m->early_data ? "0" : "req->tls";
 }
 
 static const char *match_sets(struct cg *cg, const struct lowered_match *sets, size_t count);

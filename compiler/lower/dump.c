@@ -85,7 +85,9 @@ static void dump_matcher(struct strbuf *out, const struct lowered_matcher *m, in
       dump_pattern(out, &f->values[k]);
   }
   if (m->kind == LOWERED_MATCH_PROTOCOL)
-    strbuf_puts(out, m->tls ? " https" : " http");
+    strbuf_printf(out, " %s", m->protocol);
+  if (m->kind == LOWERED_MATCH_TLS && m->early_data)
+    strbuf_puts(out, " early_data");
   strbuf_putc(out, '\n');
   if (m->kind == LOWERED_MATCH_NOT)
     dump_sets(out, m->sets, m->set_count, depth + 1);
@@ -193,13 +195,92 @@ static void dump_routes(struct strbuf *out, const struct lowered_route *routes, 
   }
 }
 
+/* name=[a, b] when the list has entries */
+static void dump_list(struct strbuf *out, const char *name, const char *const *items, size_t count)
+{
+  if (!count)
+    return;
+  strbuf_printf(out, " %s=[", name);
+  for (size_t i = 0; i < count; i++) {
+    strbuf_puts(out, i ? ", \"" : "\"");
+    dump_bytes(out, items[i], strlen(items[i]));
+    strbuf_putc(out, '"');
+  }
+  strbuf_putc(out, ']');
+}
+
+static void dump_listeners(struct strbuf *out, const struct lowered_server *s)
+{
+  for (size_t i = 0; i < s->listener_count; i++)
+    strbuf_printf(out, strchr(s->listeners[i].host, ':') ? " listen=[%s]:%u" : " listen=%s:%u",
+                  s->listeners[i].host, s->listeners[i].port);
+  strbuf_puts(out, s->tls ? " tls" : "");
+  strbuf_puts(out, s->strict_sni ? " strict_sni_host" : "");
+}
+
+static void dump_policy(struct strbuf *out, const struct lowered_tls_policy *p, size_t index)
+{
+  static const char *const modes[] = {"", "request", "require", "verify_if_given", "require_and_verify"};
+  strbuf_printf(out, "  tls-policy %zu", index);
+  dump_pos(out, p->pos);
+  dump_list(out, "sni", p->sni, p->sni_count);
+  strbuf_puts(out, p->sni_none ? " sni_none" : "");
+  dump_list(out, "any_tag", p->tags, p->tag_count);
+  if (p->default_sni)
+    strbuf_printf(out, " default_sni=\"%s\"", p->default_sni);
+  if (p->protocol_min || p->protocol_max)
+    strbuf_printf(out, " protocols=%u-%u", p->protocol_min ? p->protocol_min : 12, p->protocol_max ? p->protocol_max : 13);
+  dump_list(out, "alpn", p->alpn, p->alpn_count);
+  dump_list(out, "ciphers", p->ciphers, p->cipher_count);
+  dump_list(out, "curves", p->curves, p->curve_count);
+  if (p->client_auth)
+    strbuf_printf(out, " client_auth=%s", modes[p->client_auth]);
+  dump_list(out, "trust_files", p->trust_files, p->trust_file_count);
+  if (p->trust_pem_count)
+    strbuf_printf(out, " trust_pem=%zu", p->trust_pem_count);
+  strbuf_putc(out, '\n');
+}
+
+static void dump_tls(struct strbuf *out, const struct lowered_config *cfg)
+{
+  for (size_t i = 0; i < cfg->cert_count; i++) {
+    const struct lowered_tls_cert *c = &cfg->certs[i];
+    strbuf_printf(out, "tls-cert %zu", i);
+    dump_pos(out, c->pos);
+    strbuf_puts(out, c->internal ? " internal" : c->folder ? " folder" : "");
+    if (c->chain)
+      strbuf_printf(out, " chain=\"%s\"", c->chain);
+    if (c->key)
+      strbuf_printf(out, " key=\"%s\"", c->key);
+    dump_list(out, "names", c->names, c->name_count);
+    dump_list(out, "tags", c->tags, c->tag_count);
+    strbuf_putc(out, '\n');
+  }
+  const struct lowered_tls_app *app = &cfg->tls_app;
+  if (!app->present)
+    return;
+  strbuf_puts(out, "tls-app");
+  if (app->storage)
+    strbuf_printf(out, " storage=\"%s\"", app->storage);
+  if (app->ca_name)
+    strbuf_printf(out, " ca_name=\"%s\"", app->ca_name);
+  if (app->leaf_lifetime)
+    strbuf_printf(out, " leaf_lifetime=%us", app->leaf_lifetime);
+  strbuf_puts(out, app->skip_install_trust ? " skip_install_trust" : "");
+  strbuf_putc(out, '\n');
+}
+
 void lower_dump(const struct lowered_config *cfg, struct strbuf *out)
 {
   for (size_t i = 0; i < cfg->server_count; i++) {
     const struct lowered_server *s = &cfg->servers[i];
     strbuf_printf(out, "server %s entry=srv%u", s->name, s->index);
     dump_pos(out, s->server_pos);
+    dump_listeners(out, s);
     strbuf_putc(out, '\n');
+    for (size_t k = 0; k < s->policy_count; k++)
+      dump_policy(out, &s->policies[k], k);
     dump_routes(out, s->routes, s->route_count, 1);
   }
+  dump_tls(out, cfg);
 }

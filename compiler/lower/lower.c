@@ -37,6 +37,50 @@ int lower_keys(struct lower *l, const struct json *obj, const struct lower_key *
   return bad;
 }
 
+/* lower_keys on an object; anything else is refused as "WHAT that is not an object" */
+int lower_object_keys(struct lower *l, const struct json *v, const struct lower_key *table, const char *what,
+                      void *record)
+{
+  if (v->kind == JSON_OBJECT)
+    return lower_keys(l, v, table, what, record);
+  lower_refuse(l, v, "%s that is not an object", what);
+  return -1;
+}
+
+/* lower_object_keys with the object's directive as the origin of refusals */
+int lower_object_keys_at(struct lower *l, const struct json *v, const struct lower_key *table, const char *what,
+                         void *record)
+{
+  struct srcpos saved = l->origin;
+  l->origin = v->origin.line > 0 ? v->origin : l->origin;
+  int bad = lower_object_keys(l, v, table, what, record);
+  l->origin = saved;
+  return bad;
+}
+
+/* a JSON boolean into out; refuses anything else */
+int lower_bool(struct lower *l, const struct json *v, const char *what, bool *out)
+{
+  if (v->kind == JSON_BOOL) {
+    *out = v->boolean;
+    return 0;
+  }
+  lower_refuse(l, v, "%s that is not a boolean", what);
+  return -1;
+}
+
+/* a string that must be `only` (the one value zsrt supports); refuses others
+ * as "WHAT 'value'" */
+int lower_only(struct lower *l, const struct json *v, const char *what, const char *only)
+{
+  const char *s = lower_string(l, v, what);
+  if (s && strcmp(s, only) != 0) {
+    lower_refuse(l, v, "%s '%s'", what, s);
+    return -1;
+  }
+  return s ? 0 : -1;
+}
+
 /* a JSON string's bytes; refuses anything else */
 const char *lower_string(struct lower *l, const struct json *v, const char *what)
 {
@@ -160,107 +204,84 @@ int lower_routes(struct lower *l, const struct json *routes, struct lowered_rout
 
 /* ---- servers: listeners and automatic HTTPS ---- */
 
+int lower_listen_split(struct arena *a, const char *addr, struct lowered_listener *out)
+{
+  const char *slash = strchr(addr, '/');
+  if (slash && strncmp(addr, "tcp/", 4) != 0)
+    return -1;
+  const char *hostport = slash ? slash + 1 : addr, *colon = strrchr(hostport, ':');
+  char *end = NULL;
+  long port = colon ? strtol(colon + 1, &end, 10) : -1;
+  if (!colon || !end || *end || end == colon + 1 || port <= 0 || port > 65535)
+    return -1;
+  size_t host_len = (size_t)(colon - hostport);
+  if (host_len >= 2 && hostport[0] == '[' && hostport[host_len - 1] == ']')
+    hostport++, host_len -= 2;
+  out->host = arena_strndup(a, hostport, host_len);
+  out->port = (unsigned)port;
+  return 0;
+}
+
 /* "[tcp/]host:port" as Caddy writes listen addresses, into out */
 static int lower_listen(struct lower *l, const struct json *v, struct lowered_listener *out)
 {
   const char *addr = lower_string(l, v, "listen address");
   if (!addr)
     return -1;
-  const char *slash = strchr(addr, '/');
-  if (slash && strncmp(addr, "tcp/", 4) != 0) {
-    lower_refuse(l, v, "listen address '%s' (network other than tcp)", addr);
-    return -1;
-  }
-  const char *hostport = slash ? slash + 1 : addr, *colon = strrchr(hostport, ':');
-  char *end = NULL;
-  long port = colon ? strtol(colon + 1, &end, 10) : -1;
-  if (!colon || !end || *end || end == colon + 1 || port <= 0 || port > 65535) {
-    lower_refuse(l, v, "listen address '%s'", addr);
-    return -1;
-  }
-  size_t host_len = (size_t)(colon - hostport);
-  if (host_len >= 2 && hostport[0] == '[' && hostport[host_len - 1] == ']')
-    hostport++, host_len -= 2;
-  out->host = arena_strndup(l->a, hostport, host_len);
-  out->port = (unsigned)port;
-  return 0;
-}
-
-/* is name in automatic_https.skip (exact, or a "*." label wildcard)? */
-static bool lower_host_skipped(const char *name, const struct json *skip)
-{
-  for (size_t i = 0; skip && skip->kind == JSON_ARRAY && i < skip->count; i++) {
-    const char *pat = json_str(skip->items[i]);
-    if (!pat)
-      continue;
-    const char *dot = strchr(name, '.');
-    if (strcmp(pat, name) == 0 || (strncmp(pat, "*.", 2) == 0 && dot && strcmp(pat + 1, dot) == 0))
-      return true;
-  }
-  return false;
-}
-
-/* does any top-level route match on a host automatic HTTPS would get a
- * certificate for (one not in automatic_https.skip)? */
-static bool lower_has_hosts(const struct json *routes, const struct json *skip)
-{
-  for (size_t r = 0; routes && routes->kind == JSON_ARRAY && r < routes->count; r++) {
-    const struct json *match = json_object_get(routes->items[r], "match");
-    for (size_t s = 0; match && match->kind == JSON_ARRAY && s < match->count; s++) {
-      const struct json *host = json_object_get(match->items[s], "host");
-      for (size_t h = 0; host && host->kind == JSON_ARRAY && h < host->count; h++)
-        if (!json_str(host->items[h]) || !lower_host_skipped(json_str(host->items[h]), skip))
-          return true;
-    }
-  }
-  return false;
-}
-
-static const struct lower_key lower_auto_https_keys[] = {
-  {"disable", NULL, NULL}, {"disable_redirects", NULL, NULL}, {"disable_certificates", NULL, NULL},
-  {"skip", NULL, NULL}, {"skip_certificates", NULL, NULL}, {"ignore_loaded_certificates", NULL, NULL},
-  {NULL, NULL, NULL},
-};
-
-/* Caddy turns TLS on for a server that listens on a port other than the
- * HTTP port and either listens only on the HTTPS port or names hosts,
- * unless automatic_https.disable says otherwise. */
-static int lower_auto_https(struct lower *l, const struct json *http, const struct json *srv,
-                            const struct lowered_listener *listeners, size_t n)
-{
-  const struct json *auto_https = json_object_get(srv, "automatic_https");
-  if (auto_https && auto_https->kind == JSON_OBJECT &&
-      lower_keys(l, auto_https, lower_auto_https_keys, "automatic_https", NULL) < 0)
-    return -1;
-  const struct json *disable = auto_https ? json_object_get(auto_https, "disable") : NULL;
-  if (lower_is_true(disable))
+  if (lower_listen_split(l->a, addr, out) == 0)
     return 0;
-  long http_port = json_int(json_object_get(http, "http_port"), 80);
-  long https_port = json_int(json_object_get(http, "https_port"), 443);
-  bool other_than_http = false, only_https = n > 0;
-  for (size_t i = 0; i < n; i++) {
-    other_than_http |= listeners[i].port != http_port;
-    only_https &= listeners[i].port == https_port;
-  }
-  const struct json *skip = auto_https ? json_object_get(auto_https, "skip") : NULL;
-  if (other_than_http && (only_https || lower_has_hosts(json_object_get(srv, "routes"), skip))) {
-    lower_refuse(l, json_object_get(srv, "listen"), "automatic HTTPS");
-    return -1;
-  }
-  return 0;
+  const char *slash = strchr(addr, '/');
+  if (slash && strncmp(addr, "tcp/", 4) != 0)
+    lower_refuse(l, v, "listen address '%s' (network other than tcp)", addr);
+  else
+    lower_refuse(l, v, "listen address '%s'", addr);
+  return -1;
+}
+
+static int lower_strict_sni(struct lower *l, const struct json *v, void *record)
+{
+  struct lowered_server *s = record;
+  s->strict_sni_set = true;
+  return lower_bool(l, v, "strict_sni_host", &s->strict_sni);
 }
 
 /* the server options users reach from a Caddyfile, named as they write them */
 static const struct lower_key lower_server_keys[] = {
   {"listen", NULL, NULL}, {"routes", NULL, NULL}, {"automatic_https", NULL, NULL},
   {"logs", "log", lower_key_refused}, {"errors", "handle_errors", lower_key_refused},
-  {"tls_connection_policies", "tls", lower_key_refused}, {NULL, NULL, NULL},
+  {"tls_connection_policies", NULL, NULL}, {"strict_sni_host", "strict_sni_host", lower_strict_sni},
+  {NULL, NULL, NULL},
 };
+
+/* Caddy's listeners speak TLS when the server has connection policies,
+ * except on the HTTP port; zsrt's TLS is per server, so a server with both
+ * is refused. A server with client auth gets strict SNI unless it says. */
+static int lower_server_tls(struct lower *l, const struct json *http, const struct json *srv, struct lowered_server *s)
+{
+  const struct json *policies = json_object_get(srv, "tls_connection_policies");
+  long http_port = json_int(json_object_get(http, "http_port"), 80);
+  size_t on_http = 0;
+  for (size_t i = 0; i < s->listener_count; i++)
+    on_http += s->listeners[i].port == http_port;
+  if (!policies || (policies->kind == JSON_ARRAY && policies->count == 0) || on_http == s->listener_count)
+    return 0;
+  int bad = 0;
+  if (on_http) {
+    lower_refuse(l, json_object_get(srv, "listen"), "a TLS server that also listens on the HTTP port %ld", http_port);
+    bad = -1;
+  }
+  s->tls = true;
+  bool strict = s->strict_sni, set = s->strict_sni_set;
+  bad |= lower_tls_policies(l, policies, s);
+  if (set)
+    s->strict_sni = strict;
+  return bad;
+}
 
 static int lower_server_listen(struct lower *l, const struct json *http, const struct json *srv,
                                struct lowered_server *s)
 {
-  int bad = lower_keys(l, srv, lower_server_keys, "server", NULL);
+  int bad = lower_keys(l, srv, lower_server_keys, "server", s);
   const struct json *listen = json_object_get(srv, "listen");
   if (!listen || listen->kind != JSON_ARRAY || listen->count == 0) {
     lower_refuse(l, listen ? listen : srv, "a server without listen addresses");
@@ -270,7 +291,7 @@ static int lower_server_listen(struct lower *l, const struct json *http, const s
   s->listener_count = listen->count;
   for (size_t i = 0; i < listen->count; i++)
     bad |= lower_listen(l, listen->items[i], &s->listeners[i]);
-  return bad ? bad : lower_auto_https(l, http, srv, s->listeners, listen->count);
+  return bad ? bad : lower_server_tls(l, http, srv, s);
 }
 
 static int lower_server(struct lower *l, const struct json *http, const struct json_member *m, unsigned index,
@@ -307,6 +328,7 @@ static const struct lower_key lower_http_keys[] = {
 static int lower_http(struct lower *l, const struct json *http, struct lowered_config *out)
 {
   int bad = lower_keys(l, http, lower_http_keys, "http app", NULL);
+  http = lower_auto_https(l, http, out, &bad);
   const struct json *servers = json_object_get(http, "servers");
   if (!servers)
     return bad;
@@ -325,7 +347,8 @@ static int lower_http(struct lower *l, const struct json *http, struct lowered_c
 }
 
 static const struct lower_key lower_top_keys[] = {
-  {"apps", NULL, NULL}, {"admin", NULL, NULL}, {"logging", "log", lower_key_refused}, {NULL, NULL, NULL},
+  {"apps", NULL, NULL}, {"admin", NULL, NULL}, {"logging", "log", lower_key_refused}, {"storage", NULL, NULL},
+  {NULL, NULL, NULL},
 };
 
 /* top level: apps.http is what we compile; admin is zsrt's business (it
@@ -340,6 +363,8 @@ static int lower_top(struct lower *l, const struct json *ir, struct lowered_conf
   const struct json *admin = json_object_get(ir, "admin");
   if (admin && !lower_is_true(json_object_get(admin, "disabled")))
     diag_warning(l->d, lower_pos(l, admin), "zsrt has no admin endpoint: 'admin' is ignored");
+  if (json_object_get(ir, "storage"))
+    bad |= lower_storage(l, json_object_get(ir, "storage"), out);
   const struct json *apps = json_object_get(ir, "apps");
   if (!apps)
     return bad;
@@ -348,10 +373,12 @@ static int lower_top(struct lower *l, const struct json *ir, struct lowered_conf
     return -1;
   }
   for (size_t i = 0; i < apps->count; i++)
-    if (strcmp(apps->members[i].key, "http") != 0) {
+    if (strcmp(apps->members[i].key, "http") != 0 && strcmp(apps->members[i].key, "tls") != 0 &&
+        strcmp(apps->members[i].key, "pki") != 0) {
       lower_refuse(l, apps->members[i].value, "app '%s'", apps->members[i].key);
       bad = -1;
     }
+  bad |= lower_tls_app(l, json_object_get(apps, "tls"), json_object_get(apps, "pki"), out);
   const struct json *http = json_object_get(apps, "http");
   if (http && http->kind == JSON_OBJECT)
     bad |= lower_http(l, http, out);

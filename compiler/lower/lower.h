@@ -72,7 +72,8 @@ struct lowered_matcher {
   size_t count;
   struct lowered_header_field *fields;   /* header */
   size_t field_count;
-  bool tls;                              /* protocol: https */
+  const char *protocol;                  /* protocol: Caddy's name (https, http, grpc, http/2+, ...) */
+  bool early_data;                       /* tls: handshake_complete false (0-RTT data) */
   struct lowered_match *sets;            /* not */
   size_t set_count;
 };
@@ -180,12 +181,46 @@ struct lowered_listener {
   unsigned port;
 };
 
+/* one TLS connection policy of a TLS server: a tls_policy row */
+struct lowered_tls_policy {
+  struct srcpos pos;
+  const char **sni, **tags, **alpn, **ciphers, **curves, **trust_files, **trust_pems;
+  size_t sni_count, tag_count, alpn_count, cipher_count, curve_count, trust_file_count, trust_pem_count;
+  bool sni_none;               /* match.sni has "": also a client that sends no SNI */
+  bool has_trust;              /* a trust pool was given (Caddy's default mode then verifies) */
+  const char *default_sni;     /* NULL: none */
+  unsigned protocol_min, protocol_max;   /* 0, 12 or 13 */
+  unsigned client_auth;        /* enum tls_client_auth: 0 none .. 4 require_and_verify */
+};
+
+/* a certificate zsrt loads or issues: a tls_cert row */
+struct lowered_tls_cert {
+  struct srcpos pos;
+  const char *chain, *key;     /* files; a folder in chain; NULL for internal */
+  const char **names, **tags;
+  size_t name_count, tag_count;
+  bool internal, folder;
+};
+
+/* the TLS app's settings: the tls_app row */
+struct lowered_tls_app {
+  bool present;
+  const char *storage;         /* file_system root, NULL: Caddy's default */
+  const char *ca_name;         /* the local CA's name, NULL: Caddy's */
+  unsigned leaf_lifetime;      /* seconds, 0: 12 h */
+  bool skip_install_trust;
+};
+
 struct lowered_server {
   const char *name;            /* "srv0", as the IR names it */
   unsigned index;              /* in sorted name order */
   struct srcpos pos, server_pos;
   struct lowered_listener *listeners;
   size_t listener_count;
+  bool tls, strict_sni;        /* ZS_SERVER_TLS, ZS_SERVER_STRICT_SNI */
+  bool strict_sni_set;         /* strict_sni_host given: Caddy's default does not apply */
+  struct lowered_tls_policy *policies;
+  size_t policy_count;
   bool has_routes;
   struct lowered_route *routes;
   size_t route_count;
@@ -194,6 +229,9 @@ struct lowered_server {
 struct lowered_config {
   struct lowered_server *servers;
   size_t server_count;
+  struct lowered_tls_cert *certs;
+  size_t cert_count, cert_cap;
+  struct lowered_tls_app tls_app;
 };
 
 /* Lowers the IR of `input` (the file it was read from: positions are read

@@ -13,6 +13,16 @@ struct lower_source {
   const char *path, *text;     /* text NULL when unreadable */
 };
 
+/* an automation policy of the tls app, for automatic HTTPS's choice of issuer */
+struct lower_auto_policy {
+  const struct json *node, *lifetime_node;
+  const char **subjects;
+  size_t subject_count;
+  bool internal;               /* its first issuer is the local CA */
+  bool has_issuers;
+  unsigned lifetime;           /* the internal issuer's, seconds; 0: 12 h */
+};
+
 struct lower {
   struct arena *a;
   struct diag *d;
@@ -28,6 +38,8 @@ struct lower {
   const char **groups;         /* route group names of the server being lowered */
   size_t group_count, group_cap;
   size_t deferred_count;
+  struct lower_auto_policy *auto_policies;
+  size_t auto_policy_count;
   int errors;
 };
 
@@ -43,6 +55,10 @@ struct lower_key {
 int lower_key_refused(struct lower *l, const struct json *v, void *record);
 int lower_keys(struct lower *l, const struct json *obj, const struct lower_key *table, const char *what,
                void *record);
+int lower_object_keys(struct lower *l, const struct json *v, const struct lower_key *table, const char *what,
+                      void *record);
+int lower_object_keys_at(struct lower *l, const struct json *v, const struct lower_key *table, const char *what,
+                         void *record);
 
 /* names.c: positions and words of the source, refusals */
 struct srcpos lower_pos(struct lower *l, const struct json *node);
@@ -63,6 +79,8 @@ void lower_refuse_matcher(struct lower *l, const struct json *v, const char *nam
 const char *lower_string(struct lower *l, const struct json *v, const char *what);
 int lower_status(struct lower *l, const struct json *v, const char *what);
 bool lower_is_true(const struct json *v);
+int lower_bool(struct lower *l, const struct json *v, const char *what, bool *out);
+int lower_only(struct lower *l, const struct json *v, const char *what, const char *only);
 void *lower_items(struct lower *l, const struct json *list, size_t size, const char *refusal);
 
 /* text.c: strings with placeholders */
@@ -77,6 +95,24 @@ int lower_handler(struct lower *l, const struct json *h, struct lowered_handler 
 
 /* lower.c: a route list (subroute handlers lower their routes through it) */
 int lower_routes(struct lower *l, const struct json *routes, struct lowered_route **out, size_t *count);
+
+/* lower.c: "[tcp/]host:port" into out; -1 when it is not that (lower_listen refuses it) */
+int lower_listen_split(struct arena *a, const char *addr, struct lowered_listener *out);
+
+/* tls.c: a TLS server's connection policies */
+int lower_tls_policies(struct lower *l, const struct json *list, struct lowered_server *s);
+
+/* tls_app.c: the tls and pki apps (either may be NULL) and the config's storage */
+int lower_tls_app(struct lower *l, const struct json *tls, const struct json *pki, struct lowered_config *out);
+int lower_storage(struct lower *l, const struct json *v, struct lowered_config *out);
+
+/* loaded.c: does a loaded certificate file or folder, as it reads now, cover name? */
+bool lower_loaded_covers(struct lower *l, const struct lowered_config *cfg, const char *name);
+
+/* autohttps.c: the HTTP app as automatic HTTPS leaves it (a copy; http when
+ * it has no servers), the local CA's certificates added to cfg; *bad set to
+ * -1 after a refusal (a name that needs ACME) */
+const struct json *lower_auto_https(struct lower *l, const struct json *http, struct lowered_config *cfg, int *bad);
 
 /* the lower functions of handlers.def and matchers.def */
 #define LOWER_HANDLER(kind, module, directive, lower_fn, codegen_fn, action) \

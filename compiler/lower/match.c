@@ -205,15 +205,42 @@ int lower_match_header(struct lower *l, const struct json *obj, struct lowered_m
   return 0;
 }
 
+/* the protocols Caddy's MatchProtocol knows; any other matches nothing there,
+ * which is refused here as a likely mistake */
+static const char *const lower_protocols[] = {
+  "grpc", "https", "http", "http/1.0", "http/1.0+", "http/1.1", "http/1.1+", "http/2", "http/2+", "http/3", "http/3+",
+  NULL,
+};
+
 int lower_match_protocol(struct lower *l, const struct json *v, struct lowered_matcher *out)
 {
   const char *p = v->kind == JSON_STRING ? v->text : "";
-  if (strcmp(p, "https") == 0 || strcmp(p, "http") == 0) {
-    out->tls = p[4] == 's';
-    return 0;
-  }
+  for (size_t i = 0; lower_protocols[i]; i++)
+    if (strcmp(p, lower_protocols[i]) == 0) {
+      out->protocol = lower_protocols[i];
+      return 0;
+    }
   lower_refuse(l, v, "protocol matcher '%s'", p);
   return -1;
+}
+
+static int lower_tls_handshake(struct lower *l, const struct json *v, void *record)
+{
+  struct lowered_matcher *m = record;
+  bool complete = true;
+  int rc = lower_bool(l, v, "tls matcher handshake_complete", &complete);
+  m->early_data = !complete;
+  return rc;
+}
+
+static const struct lower_key lower_tls_match_keys[] = {
+  {"handshake_complete", NULL, lower_tls_handshake}, {NULL, NULL, NULL},
+};
+
+/* tls [early_data]: a TLS connection (whose handshake is or is not complete) */
+int lower_match_tls(struct lower *l, const struct json *v, struct lowered_matcher *out)
+{
+  return lower_object_keys(l, v, lower_tls_match_keys, "tls matcher", out);
 }
 
 static int lower_sets(struct lower *l, const struct json *sets, struct lowered_match **out, size_t *count);

@@ -270,7 +270,7 @@ static void h2_stream_respond(struct h2_stream *st)
   struct worker *w = st->h->w;
   struct response *r = st->ex.resp;
   r->file_fd = -1;
-  if (response_from_decision(w->blob, st->ex.dec, &st->ex.req, r) < 0) {
+  if (response_from_decision(w->blob, st->ex.dec, &st->ex.req, w->files, r) < 0) {
     h2_head_error(st, 500);
     return;
   }

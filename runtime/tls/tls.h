@@ -105,6 +105,20 @@ struct tls_ctx;                            /* opaque: the library's contexts, on
 /* builds a context; NULL on failure with a reason in err */
 struct tls_ctx *tls_ctx_new(const struct tls_ctx_config *cfg, char *err, size_t errcap);
 void tls_ctx_free(struct tls_ctx *ctx);
+/* A server's connection policies, in Caddy's order: the first whose sni
+ * list matches a ClientHello (exact, "" for no SNI, "*." one label; an
+ * empty list matches all) serves it, with its own protocols, ciphers,
+ * curves, client authentication and certificates; none matching fails the
+ * handshake. The first context is the one tls_conn_init takes; freeing it
+ * frees them all. */
+struct tls_policy_config {
+  const char *const *sni;
+  size_t sni_count;
+  int sni_none;                            /* also a client that sends no SNI (Caddy's "" entry) */
+  struct tls_ctx_config ctx;
+};
+struct tls_ctx *tls_ctx_new_policies(const struct tls_policy_config *p, size_t n, char *err, size_t errcap);
+
 /* "BoringSSL" or "OpenSSL 3.x.y", for logs and the bench */
 const char *tls_library_name(void);
 
@@ -131,11 +145,15 @@ struct tls_conn {
   int failed;                              /* the first error, -errno; sticky */
   int fail_hint;                           /* set by callbacks: why the library failed */
   char reason[TLS_REASON_MAX];
+  char local_name[46];                     /* the server's address, the name a client without SNI asks for */
 };
 
 int tls_conn_init(struct tls_conn *c, struct tls_ctx *ctx, uint8_t *in, size_t in_cap, uint8_t *out,
                   size_t out_cap);
 void tls_conn_free(struct tls_conn *c);
+/* the local IP address (text) a client without SNI is looked up by before
+ * default_sni, as certmagic does */
+void tls_conn_set_local_name(struct tls_conn *c, const char *ip);
 
 /* Ciphertext in: copies what fits, then advances the handshake if it is not
  * done. Returns the bytes taken (may be < len: read plaintext, then feed the

@@ -2,6 +2,7 @@
  * <storage>/pki/authorities/<id>/ and issues leaves from the intermediate.
  * Certificates follow smallstep's templates that Caddy uses: root CA with
  * path length 1, intermediate with 0, leaves for serverAuth and clientAuth. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -342,21 +343,85 @@ void tls_ca_leaf_free(struct tls_ca_leaf *leaf)
   leaf->chain_pem = leaf->key_pem = NULL;
 }
 
+/* certmagic's storage key for a name: lowercase, "*" as "wildcard_" */
+static int ca_leaf_dir(const struct tls_ca *ca, const char *storage, const char *name, char *dir, size_t cap,
+                       char *safe, size_t safe_cap)
+{
+  if (strchr(name, '/') || name[0] == '.' || !name[0])
+    return -EINVAL;
+  size_t n = 0;
+  for (const char *p = name; *p && n + 10 < safe_cap; p++) {
+    if (*p == '*')
+      n += (size_t)snprintf(safe + n, safe_cap - n, "wildcard_");
+    else
+      safe[n++] = (char)tolower((unsigned char)*p);
+  }
+  safe[n] = '\0';
+  const char *id = strrchr(ca->dir, '/') + 1;
+  int len = snprintf(dir, cap, "%s/certificates/%s/%s", storage, id, safe);
+  return len > 0 && (size_t)len < cap ? 0 : -ENAMETOOLONG;
+}
+
+static char *ca_read_text(const char *path)
+{
+  BIO *bio = BIO_new_file(path, "r");
+  if (!bio) {
+    ERR_clear_error();
+    return NULL;
+  }
+  BIO *mem = BIO_new(BIO_s_mem());
+  char buf[4096];
+  int n;
+  while (mem && (n = BIO_read(bio, buf, sizeof buf)) > 0)
+    BIO_write(mem, buf, n);
+  BIO_free(bio);
+  return mem ? ca_bio_string(mem) : NULL;
+}
+
+int tls_ca_load_leaf(const struct tls_ca *ca, const char *storage, const char *name, int64_t now,
+                     struct tls_ca_leaf *leaf)
+{
+  char dir[4200], safe[600], path[4816];
+  memset(leaf, 0, sizeof *leaf);
+  if (ca_leaf_dir(ca, storage, name, dir, sizeof dir, safe, sizeof safe) < 0)
+    return -EINVAL;
+  snprintf(path, sizeof path, "%s/%s.crt", dir, safe);
+  leaf->chain_pem = ca_read_text(path);
+  snprintf(path, sizeof path, "%s/%s.key", dir, safe);
+  leaf->key_pem = leaf->chain_pem ? ca_read_text(path) : NULL;
+  BIO *bio = leaf->key_pem ? BIO_new_mem_buf(leaf->chain_pem, -1) : NULL;
+  X509 *x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+  BIO_free(bio);
+  /* only a leaf of this authority's intermediate: another CA's would not chain to the root we trust */
+  EVP_PKEY *issuer = x ? X509_get_pubkey(ca->inter) : NULL;
+  int ours = issuer && X509_verify(x, issuer) == 1;
+  EVP_PKEY_free(issuer);
+  if (x) {
+    leaf->not_before = ca_time(X509_get0_notBefore(x));
+    leaf->not_after = ca_time(X509_get0_notAfter(x));
+    leaf->renew_at = tls_ca_renew_at(leaf->not_before, leaf->not_after);
+  }
+  X509_free(x);
+  ERR_clear_error();
+  int r = !leaf->key_pem ? -ENOENT : !ours ? -EINVAL : now >= leaf->renew_at ? -ESTALE : 0;
+  if (r < 0)
+    tls_ca_leaf_free(leaf);
+  return r;
+}
+
 int tls_ca_store_leaf(const struct tls_ca *ca, const char *storage, const char *name, const struct tls_ca_leaf *leaf,
                       char *err, size_t errcap)
 {
-  char dir[4200], path[4400];
-  const char *id = strrchr(ca->dir, '/') + 1;
-  if (strchr(name, '/') || name[0] == '.')
+  char dir[4200], safe[600], path[4816];
+  if (ca_leaf_dir(ca, storage, name, dir, sizeof dir, safe, sizeof safe) < 0)
     return ca_fail(err, errcap, "bad certificate name %s", name);
-  snprintf(dir, sizeof dir, "%s/certificates/%s/%s", storage, id, name);
   int r = ca_mkdirs(dir);
   if (r == 0) {
-    snprintf(path, sizeof path, "%s/%s.crt", dir, name);
+    snprintf(path, sizeof path, "%s/%s.crt", dir, safe);
     r = ca_write_file(path, leaf->chain_pem, strlen(leaf->chain_pem));
   }
   if (r == 0) {
-    snprintf(path, sizeof path, "%s/%s.key", dir, name);
+    snprintf(path, sizeof path, "%s/%s.key", dir, safe);
     r = ca_write_file(path, leaf->key_pem, strlen(leaf->key_pem));
   }
   return r < 0 ? ca_fail(err, errcap, "%s: %s", dir, strerror(-r)) : 0;

@@ -54,20 +54,26 @@ void tls_ca_leaf_free(struct tls_ca_leaf *leaf);
 /* when certmagic renews a certificate: with a third of its lifetime left */
 int64_t tls_ca_renew_at(int64_t not_before, int64_t not_after);
 /* writes the leaf where certmagic keeps it:
- * <storage>/certificates/<id>/<name>/<name>.crt and .key */
+ * <storage>/certificates/<id>/<name>/<name>.crt and .key ("*" as "wildcard_") */
 int tls_ca_store_leaf(const struct tls_ca *ca, const char *storage, const char *name, const struct tls_ca_leaf *leaf,
                       char *err, size_t errcap);
+/* the leaf certmagic (or an earlier start) stored for name, when it was
+ * issued by this authority's intermediate and is not due for renewal:
+ * 0, -ENOENT (none), -EINVAL (another issuer's), -ESTALE (due) */
+int tls_ca_load_leaf(const struct tls_ca *ca, const char *storage, const char *name, int64_t now,
+                     struct tls_ca_leaf *leaf);
 /* the root certificate's PEM (malloc'd), and its subject common name */
 char *tls_ca_root_pem(const struct tls_ca *ca);
 int tls_ca_root_common_name(const struct tls_ca *ca, char *out, size_t cap);
 
 /* `zsrt trust`: copy the root into dest_dir (Debian:
  * /usr/local/share/ca-certificates) as "<root CN with _ for spaces>.crt"
- * and run the refresh command (update-ca-certificates). With dry_run the
- * command is only written into cmd_out. untrust removes the file again. */
+ * and run the refresh command (update-ca-certificates), unless that file
+ * already holds the root. With dry_run nothing changes: the command is only
+ * written into cmd_out. untrust removes the file again. */
 struct tls_trust_target {
   const char *dest_dir;                    /* NULL: the Debian folder */
-  const char *const *command;              /* argv; NULL: {"update-ca-certificates", NULL} */
+  const char *const *command;              /* argv; NULL: update-ca-certificates (untrust: with --fresh) */
   int dry_run;
 };
 int tls_ca_install_trust(const struct tls_ca *ca, const struct tls_trust_target *t, char *cmd_out, size_t cmd_cap,

@@ -168,6 +168,11 @@ int tls_conn_init(struct tls_conn *c, struct tls_ctx *ctx, uint8_t *in, size_t i
   return 0;
 }
 
+void tls_conn_set_local_name(struct tls_conn *c, const char *ip)
+{
+  snprintf(c->local_name, sizeof c->local_name, "%s", ip);
+}
+
 void tls_conn_free(struct tls_conn *c)
 {
   SSL_free(c->ssl);

@@ -95,7 +95,7 @@ static int ctx_protocol(const char *name, int fallback)
 
 /* ---- certificate selection (SNI) ---- */
 
-static void name_lower(char *dst, size_t cap, const char *src, size_t len)
+void tls_name_lower(char *dst, size_t cap, const char *src, size_t len)
 {
   size_t n = len < cap - 1 ? len : cap - 1;
   for (size_t i = 0; i < n; i++)
@@ -119,7 +119,7 @@ static long ctx_find_exact(const struct tls_ctx *ctx, const char *name)
 static long ctx_find_cert(const struct tls_ctx *ctx, const char *sni)
 {
   char name[TLS_NAME_MAX];
-  name_lower(name, sizeof name, sni, strlen(sni));
+  tls_name_lower(name, sizeof name, sni, strlen(sni));
   long i = ctx_find_exact(ctx, name);
   const char *dot = strchr(name, '.');
   if (i < 0 && dot && dot[1] && dot != name) {
@@ -139,7 +139,9 @@ static int ctx_servername_cb(SSL *ssl, int *alert, void *arg)
   if (sni && sni[0]) {
     i = ctx_find_cert(ctx, sni);
   } else {
-    i = ctx->default_sni[0] ? ctx_find_cert(ctx, ctx->default_sni) : -1;
+    i = c && c->local_name[0] ? ctx_find_cert(ctx, c->local_name) : -1;
+    if (i < 0 && ctx->default_sni[0])
+      i = ctx_find_cert(ctx, ctx->default_sni);
     if (i < 0)
       i = (long)ctx->default_cert;         /* an old client: any certificate beats none */
   }
@@ -228,17 +230,30 @@ static int ctx_client_auth_mode(const struct tls_ctx_config *cfg)
   return trust ? TLS_CLIENT_AUTH_REQUIRE_AND_VERIFY : TLS_CLIENT_AUTH_NONE;
 }
 
+static const int ctx_verify_flags[] = {
+  [TLS_CLIENT_AUTH_NONE] = SSL_VERIFY_NONE,
+  [TLS_CLIENT_AUTH_REQUEST] = SSL_VERIFY_PEER,
+  [TLS_CLIENT_AUTH_REQUIRE] = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+  [TLS_CLIENT_AUTH_VERIFY_IF_GIVEN] = SSL_VERIFY_PEER,
+  [TLS_CLIENT_AUTH_REQUIRE_AND_VERIFY] = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+};
+
+typedef int (*ctx_verify_fn_t)(int, X509_STORE_CTX *);
+static ctx_verify_fn_t ctx_verify_fn(enum tls_client_auth mode)
+{
+  int verifies = mode == TLS_CLIENT_AUTH_VERIFY_IF_GIVEN || mode == TLS_CLIENT_AUTH_REQUIRE_AND_VERIFY;
+  return verifies ? ctx_verify_cb : mode ? ctx_verify_none_cb : NULL;
+}
+
+/* a policy's client authentication, on a handshake the ClientHello moved to it */
+void tls_ctx_set_verify_ssl(SSL *ssl, enum tls_client_auth mode)
+{
+  SSL_set_verify(ssl, ctx_verify_flags[mode], ctx_verify_fn(mode));
+}
+
 static void ctx_set_verify(SSL_CTX *sc, enum tls_client_auth mode)
 {
-  static const int flags[] = {
-    [TLS_CLIENT_AUTH_NONE] = SSL_VERIFY_NONE,
-    [TLS_CLIENT_AUTH_REQUEST] = SSL_VERIFY_PEER,
-    [TLS_CLIENT_AUTH_REQUIRE] = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
-    [TLS_CLIENT_AUTH_VERIFY_IF_GIVEN] = SSL_VERIFY_PEER,
-    [TLS_CLIENT_AUTH_REQUIRE_AND_VERIFY] = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
-  };
-  int verifies = mode == TLS_CLIENT_AUTH_VERIFY_IF_GIVEN || mode == TLS_CLIENT_AUTH_REQUIRE_AND_VERIFY;
-  SSL_CTX_set_verify(sc, flags[mode], verifies ? ctx_verify_cb : mode ? ctx_verify_none_cb : NULL);
+  SSL_CTX_set_verify(sc, ctx_verify_flags[mode], ctx_verify_fn(mode));
 }
 
 /* ---- PEM ---- */
@@ -282,7 +297,7 @@ static int ctx_add_name(struct tls_site_cert *sc, const char *p, size_t n)
   char *s = malloc(n + 1);
   if (!s)
     return -ENOMEM;
-  name_lower(s, n + 1, p, n);
+  tls_name_lower(s, n + 1, p, n);
   sc->names[sc->name_count++] = s;
   return 0;
 }
@@ -409,16 +424,19 @@ static int ctx_configure(struct tls_ctx *ctx, SSL_CTX *sc, const struct tls_ctx_
                     cfg->protocol_max ? cfg->protocol_max : "");
   if (!SSL_CTX_set_min_proto_version(sc, (uint16_t)min) || !SSL_CTX_set_max_proto_version(sc, (uint16_t)max))
     return ctx_fail(err, errcap, "protocol versions refused");
+  ctx->proto_min = min, ctx->proto_max = max;
   if (ctx_join_names(tls_cipher_rows, TLS_COUNT(tls_cipher_rows), cfg->ciphers, cfg->cipher_count, list, sizeof list,
                      err, errcap) < 0)
     return -EINVAL;
   if (SSL_CTX_set_cipher_list(sc, list) != 1)
     return ctx_fail(err, errcap, "cipher suites refused: %s", list);
+  snprintf(ctx->cipher_list, sizeof ctx->cipher_list, "%s", list);
   if (ctx_join_names(tls_curve_rows, TLS_COUNT(tls_curve_rows), cfg->curves, cfg->curve_count, list, sizeof list,
                      err, errcap) < 0)
     return -EINVAL;
   if (SSL_CTX_set1_curves_list(sc, list) != 1)
     return ctx_fail(err, errcap, "curves refused: %s", list);
+  snprintf(ctx->curve_list, sizeof ctx->curve_list, "%s", list);
   SSL_CTX_set_options(sc, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
                             (ctx->tickets ? 0 : SSL_OP_NO_TICKET));
   SSL_CTX_set_mode(sc, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
@@ -432,6 +450,7 @@ static int ctx_configure(struct tls_ctx *ctx, SSL_CTX *sc, const struct tls_ctx_
     return ctx_fail(err, errcap, "session context refused");
   if (ctx->tickets)
     TLS_CTX_SET_TICKET_CB(sc, tls_ticket_cb);
+  TLS_CTX_SET_HELLO_CB(sc);
   SSL_CTX_set_tlsext_servername_callback(sc, ctx_servername_cb);
   SSL_CTX_set_tlsext_servername_arg(sc, ctx);
   SSL_CTX_set_alpn_select_cb(sc, ctx_alpn_cb, ctx);
@@ -457,7 +476,12 @@ void tls_ctx_free(struct tls_ctx *ctx)
   free(ctx->certs);
   if (ctx->bio_method)
     BIO_meth_free(ctx->bio_method);
+  for (size_t i = 0; i < ctx->sni_count; i++)
+    free(ctx->sni[i]);
+  free(ctx->sni);
+  struct tls_ctx *next = ctx->next;
   free(ctx);
+  tls_ctx_free(next);
 }
 
 BIO_METHOD *tls_conn_bio_method(void);
@@ -472,7 +496,7 @@ struct tls_ctx *tls_ctx_new(const struct tls_ctx_config *cfg, char *err, size_t 
   ctx->tickets = cfg->tickets;
   ctx->client_auth = (enum tls_client_auth)ctx_client_auth_mode(cfg);
   if (cfg->default_sni)
-    name_lower(ctx->default_sni, sizeof ctx->default_sni, cfg->default_sni, strlen(cfg->default_sni));
+    tls_name_lower(ctx->default_sni, sizeof ctx->default_sni, cfg->default_sni, strlen(cfg->default_sni));
   int r = ctx_alpn_wire(ctx, cfg, err, errcap);
   ctx->bio_method = r == 0 ? tls_conn_bio_method() : NULL;
   if (r == 0 && !ctx->bio_method)

@@ -26,6 +26,14 @@ struct tls_ctx {
   enum tls_client_auth client_auth;
   struct tls_ticket_ring *tickets;
   BIO_METHOD *bio_method;                  /* the connection's ciphertext buffers */
+  /* as a connection policy of a server (tls_ctx_new_policies): what the
+   * ClientHello callback sets on a handshake it moves to this policy */
+  struct tls_ctx *next;                    /* the server's next policy, in Caddy's order */
+  char **sni;                              /* match.sni, lowercase; none: every client */
+  size_t sni_count;
+  int sni_none;                            /* match.sni holds "": a client without SNI matches */
+  int proto_min, proto_max;
+  char cipher_list[1024], curve_list[1024];
 };
 
 static inline struct tls_ticket_ring *tls_ctx_tickets(const struct tls_ctx *ctx)
@@ -38,12 +46,21 @@ int tls_ticket_cb(SSL *ssl, uint8_t name[16], uint8_t iv[16], EVP_CIPHER_CTX *ci
 /* the SSL_CTX a new connection starts from (the default certificate's) */
 SSL_CTX *tls_ctx_initial(const struct tls_ctx *ctx);
 
+/* the ClientHello callback (tls_policy.c): picks the policy of the head
+ * context for the raw server_name extension (NULL: none sent); 0 or -1 */
+int tls_policy_hello(SSL *ssl, const uint8_t *sni_ext, size_t len);
+/* a policy's client authentication on one handshake */
+void tls_ctx_set_verify_ssl(SSL *ssl, enum tls_client_auth mode);
+/* "a.example" in lowercase into dst (cap bytes, truncated) */
+void tls_name_lower(char *dst, size_t cap, const char *src, size_t len);
+
 /* why a callback refused the handshake, so the error says more than the library */
 enum {
   TLS_HINT_NONE,
   TLS_HINT_NO_CERT,                        /* no certificate for the SNI */
   TLS_HINT_ALPN,                           /* no protocol in common */
   TLS_HINT_CLIENT_CERT,                    /* client certificate refused */
+  TLS_HINT_NO_POLICY,                      /* no connection policy matches the ClientHello */
 };
 
 #endif

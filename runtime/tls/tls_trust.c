@@ -19,6 +19,8 @@
 extern char **environ;
 
 static const char *const trust_default_command[] = {"update-ca-certificates", NULL};
+/* a removed root leaves its links behind unless the store is rebuilt */
+static const char *const trust_default_uninstall[] = {"update-ca-certificates", "--fresh", NULL};
 
 /* "<CN> <serial>" with spaces as underscores, as smallstep's truststore */
 static int trust_file_name(const struct tls_ca *ca, const struct tls_trust_target *t, char *path, size_t cap)
@@ -38,9 +40,10 @@ static int trust_file_name(const struct tls_ca *ca, const struct tls_trust_targe
   return n > 0 && (size_t)n < cap ? 0 : -ENAMETOOLONG;
 }
 
-static int trust_run(const struct tls_trust_target *t, char *cmd_out, size_t cmd_cap, char *err, size_t errcap)
+static int trust_run(const struct tls_trust_target *t, const char *const *fallback, char *cmd_out, size_t cmd_cap,
+                     char *err, size_t errcap)
 {
-  const char *const *argv = t->command ? t->command : trust_default_command;
+  const char *const *argv = t->command ? t->command : fallback;
   size_t n = 0;
   cmd_out[0] = '\0';
   for (size_t i = 0; argv[i]; i++)
@@ -56,12 +59,36 @@ static int trust_run(const struct tls_trust_target *t, char *cmd_out, size_t cmd
   return 0;
 }
 
+/* does path hold exactly pem? */
+static int trust_same_file(const char *path, const char *pem)
+{
+  FILE *f = fopen(path, "r");
+  if (!f)
+    return 0;
+  size_t len = strlen(pem);
+  char *buf = malloc(len + 2);
+  size_t n = buf ? fread(buf, 1, len + 1, f) : 0;
+  fclose(f);
+  int same = buf && n == len && memcmp(buf, pem, len) == 0;
+  free(buf);
+  return same;
+}
+
 int tls_ca_install_trust(const struct tls_ca *ca, const struct tls_trust_target *t, char *cmd_out, size_t cmd_cap,
                          char *err, size_t errcap)
 {
   char path[4096];
   char *pem = tls_ca_root_pem(ca);
   int r = pem ? trust_file_name(ca, t, path, sizeof path) : -ENOMEM;
+  if (r == 0 && t->dry_run) {
+    free(pem);
+    return trust_run(t, trust_default_command, cmd_out, cmd_cap, err, errcap);   /* nothing changes */
+  }
+  if (r == 0 && trust_same_file(path, pem)) {
+    free(pem);
+    snprintf(cmd_out, cmd_cap, "already installed: %s", path);
+    return 0;                              /* as caddy at start: nothing to do when the root is in place */
+  }
   FILE *f = r == 0 ? fopen(path, "w") : NULL;
   if (r == 0 && !f)
     r = -errno;
@@ -70,7 +97,7 @@ int tls_ca_install_trust(const struct tls_ca *ca, const struct tls_trust_target 
   free(pem);
   if (r < 0)
     return snprintf(err, errcap, "installing the root: %s", strerror(-r)), r;
-  return trust_run(t, cmd_out, cmd_cap, err, errcap);
+  return trust_run(t, trust_default_command, cmd_out, cmd_cap, err, errcap);
 }
 
 int tls_ca_uninstall_trust(const struct tls_ca *ca, const struct tls_trust_target *t, char *cmd_out, size_t cmd_cap,
@@ -82,5 +109,5 @@ int tls_ca_uninstall_trust(const struct tls_ca *ca, const struct tls_trust_targe
     r = -errno;
   if (r < 0)
     return snprintf(err, errcap, "removing the root: %s", strerror(-r)), r;
-  return trust_run(t, cmd_out, cmd_cap, err, errcap);
+  return trust_run(t, trust_default_uninstall, cmd_out, cmd_cap, err, errcap);
 }

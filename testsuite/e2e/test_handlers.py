@@ -7,6 +7,7 @@ import shutil
 import socket
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Zsrt, get, read_response, request  # noqa: E402
@@ -154,6 +155,56 @@ def case_files(build, cc):
         shutil.rmtree(outside)
 
 
+def case_file_cache(build, cc):
+    """zsrt keeps served files in a per-worker cache: a change must show at once
+    (inotify), and within the revalidation interval where inotify cannot see it."""
+    root = tempfile.mkdtemp(prefix="zs-cache-")
+    os.makedirs(os.path.join(root, "d"))
+    os.makedirs(os.path.join(root, "elsewhere"))
+
+    def put(name, data):
+        with open(os.path.join(root, name), "wb") as f:
+            f.write(data)
+    put("a.txt", b"one")
+    put("d/index.txt", b"txt index")
+    put("elsewhere/t.txt", b"first")
+    os.symlink("elsewhere/t.txt", os.path.join(root, "link.txt"))   # relative: it stays beneath the root
+    put("big.bin", os.urandom(300000))
+    z = Zsrt(build, ":{PORT} {\n\troot * " + root + "\n\tfile_server\n}", cc)
+    try:
+        check("first answer", get(z.port, "/a.txt").body == b"one")
+        check("cached answer", get(z.port, "/a.txt").body == b"one")
+        put("a.txt", b"two")            # same size, likely the same mtime second
+        r = get(z.port, "/a.txt")
+        check("rewrite in place seen at once", r.body == b"two", r.body)
+        tmp = os.path.join(root, "new.tmp")
+        with open(tmp, "wb") as f:
+            f.write(b"three!")
+        os.rename(tmp, os.path.join(root, "a.txt"))
+        r = get(z.port, "/a.txt")
+        check("replace by rename seen at once", r.body == b"three!" and r.header("Content-Length") == "6",
+              (r.body, r.headers))
+        os.unlink(os.path.join(root, "a.txt"))
+        check("delete seen at once", get(z.port, "/a.txt").status == 404)
+        check("index.txt", get(z.port, "/d/").body == b"txt index")
+        put("d/index.html", b"html index")
+        check("a new index file wins at once", get(z.port, "/d/").body == b"html index")
+        check("through a symlink", get(z.port, "/link.txt").body == b"first")
+        put("elsewhere/t.txt", b"later")    # another folder: no event for the link's folder
+        time.sleep(1.2)
+        r = get(z.port, "/link.txt")
+        check("a change inotify cannot see is served within the interval", r.body == b"later", r.body)
+        big = open(os.path.join(root, "big.bin"), "rb").read()
+        for i in range(2):
+            r = get(z.port, "/big.bin")
+            check(f"large file from the cache's descriptor ({i})", r.body == big, len(r.body))
+        r = get(z.port, "/big.bin", headers=[("Range", "bytes=100-199")])
+        check("range of a cached file", r.status == 206 and r.body == big[100:200], (r.status, len(r.body)))
+    finally:
+        z.stop()
+        shutil.rmtree(root)
+
+
 def case_proxy(build, cc):
     up = Upstream()
     z = Zsrt(build, ":{PORT} {\n\treverse_proxy 127.0.0.1:%d\n}" % up.port, cc)
@@ -228,8 +279,8 @@ def case_abort_close(build, cc):
 def main():
     build = sys.argv[1]
     cc = sys.argv[2] if len(sys.argv) > 2 else "clang"
-    for case in (case_respond, case_headers_redir, case_matchers, case_handle, case_files, case_proxy,
-                 case_abort_close):
+    for case in (case_respond, case_headers_redir, case_matchers, case_handle, case_files, case_file_cache,
+                 case_proxy, case_abort_close):
         print(f"== {case.__name__} ({cc})")
         try:
             case(build, cc)

@@ -12,6 +12,7 @@
 
 #include "runtime/cage.h"
 #include "runtime/exec.h"
+#include "runtime/files_cache.h"
 #include "runtime/helpers.h"
 #include "runtime/loader.h"
 #include "runtime/response.h"
@@ -43,6 +44,13 @@ void blob_close(struct blob *b) { (void)b; }
 const char *blob_string(const struct blob *b, uint32_t offset)
 {
   return b->strings + offset;
+}
+
+/* the stand-in blob has no TLS servers, so no lists are read */
+size_t blob_list(const struct blob *b, uint32_t offset, const char **out, size_t cap)
+{
+  (void)b, (void)offset, (void)out, (void)cap;
+  return 0;
 }
 
 static int starts(const struct http_request *req, const char *prefix)
@@ -129,9 +137,14 @@ void response_apply_ops(struct response *resp, const struct exec_decision *dec)
   }
 }
 
+/* the stand-in file answers read ZS_TEST_FILE directly: no cache */
+struct files_cache *files_cache_create(void) { return NULL; }
+void files_cache_destroy(struct files_cache *fc) { (void)fc; }
+
 int response_from_decision(const struct blob *blob, const struct exec_decision *dec,
-                           const struct http_request *req, struct response *out)
+                           const struct http_request *req, struct files_cache *fc, struct response *out)
 {
+  (void)fc;
   (void)blob, (void)req;
   memset(out, 0, offsetof(struct response, scratch));
   out->file_fd = -1;

@@ -467,22 +467,25 @@ static void test_graceful_stop(pid_t server)
   CHECK(dial(server_port) < 0, "still accepting after stop");
 }
 
-/* a blob with one listener and two upstreams, built in memory */
+/* a blob with one plain server, its listener and two upstreams, built in memory */
 static void make_blob(struct blob *b)
 {
   static struct zs_config_header cfg;
+  static struct zs_server servers[1];
   static struct zs_listener listeners[1];
   static struct zs_proxy proxies[2];
   static char strings[128];
   int n = sprintf(strings, "%c127.0.0.1%c127.0.0.1:%u%c127.0.0.1:%u", 0, 0, upstream_port, 0, dead_port);
   (void)n;
   memset(b, 0, sizeof *b);
+  cfg.server_count = 1;
   cfg.listener_count = 1;
   cfg.proxy_count = 2;
   listeners[0] = (struct zs_listener){.server = 0, .host_str = 1, .port = server_port};
   proxies[0].upstream_str = 11;
   proxies[1].upstream_str = 11 + (uint32_t)strlen(strings + 11) + 1;
   b->config = &cfg;
+  b->servers = servers;
   b->listeners = listeners;
   b->proxies = proxies;
   b->strings = strings;

@@ -50,7 +50,7 @@ static int run(unsigned server, const char *raw)
     return fx.exec_rc;
   if (fx.dec.action == ZS_ACT_PROXY && !fx.dec.trapped)
     return 0;
-  return response_from_decision(&fx.blob, &fx.dec, &fx.req, &fx.resp) < 0 ? -EIO : fx.resp.status;
+  return response_from_decision(&fx.blob, &fx.dec, &fx.req, NULL, &fx.resp) < 0 ? -EIO : fx.resp.status;
 }
 
 static int header_is(const char *name, const char *value)

@@ -39,7 +39,7 @@ static int serve(const char *method, const char *orig, const char *path, const c
     req.header_count = 1;
   }
   response_init(&resp, 200);
-  CHECK(files_respond(&blob, &dec, &req, &resp) == 0);
+  CHECK(files_respond(&blob, &dec, &req, NULL, &resp) == 0);
   return resp.status;
 }
 
@@ -70,7 +70,7 @@ static void test_containment(void)
   dec.orig_path = dec.path;
   dec.orig_path_len = dec.path_len;
   response_init(&resp, 200);
-  CHECK(files_respond(&blob, &dec, &req, &resp) == 0 && resp.status == 500);
+  CHECK(files_respond(&blob, &dec, &req, NULL, &resp) == 0 && resp.status == 500);
   CHECK(resp.file_fd == -1);
 }
 

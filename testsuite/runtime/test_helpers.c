@@ -198,12 +198,31 @@ static void test_charging(void)
   set_host("h");
 }
 
+/* http.request.tls.*: empty without TLS, then what the handshake settled */
+static void test_tls_vars(void)
+{
+  CHECK(var_is(ZS_VAR_tls_version, "") && var_is(ZS_VAR_tls_resumed, "") && var_is(ZS_VAR_tls_server_name, ""));
+  conn.tls = 1;
+  conn.tls_resumed = 1;
+  snprintf(conn.tls_version, sizeof conn.tls_version, "tls1.3");
+  snprintf(conn.tls_cipher, sizeof conn.tls_cipher, "TLS_AES_128_GCM_SHA256");
+  snprintf(conn.tls_alpn, sizeof conn.tls_alpn, "h2");
+  snprintf(conn.tls_sni, sizeof conn.tls_sni, "a.example");
+  CHECK(var_is(ZS_VAR_tls_version, "tls1.3") && var_is(ZS_VAR_tls_cipher, "TLS_AES_128_GCM_SHA256"));
+  CHECK(var_is(ZS_VAR_tls_proto, "h2") && var_is(ZS_VAR_tls_resumed, "true") && var_is(ZS_VAR_tls_server_name, "a.example"));
+  CHECK(var_is(ZS_VAR_scheme, "https"));
+  conn.tls_resumed = 0;
+  CHECK(var_is(ZS_VAR_tls_resumed, "false"));
+  conn.tls = 0;
+}
+
 int main(void)
 {
   setup();
   test_ranges();
   test_response_helpers();
   test_vars();
+  test_tls_vars();
   test_prefix();
   test_charging();
   cage_destroy(&cage);

@@ -24,7 +24,7 @@ static void respond(int status, const char *body)
   dec.status = status;
   dec.body = (char *)body;
   dec.body_len = strlen(body);
-  CHECK(response_from_decision(NULL, &dec, &req, &resp) == 0);
+  CHECK(response_from_decision(NULL, &dec, &req, NULL, &resp) == 0);
 }
 
 static const char *head(int minor, int keep_alive)
@@ -113,10 +113,10 @@ static void test_decisions(void)
   dec.op_count = 0;
   op(ZS_HDR_SET, "x-a", "1");
   dec.action = ZS_ACT_NEXT;
-  CHECK(response_from_decision(NULL, &dec, &req, &resp) == 0 && resp.status == 200 && resp.body_len == 0);
+  CHECK(response_from_decision(NULL, &dec, &req, NULL, &resp) == 0 && resp.status == 200 && resp.body_len == 0);
   CHECK(response_header_get(&resp, "X-A") != NULL);
   dec.trapped = 1;
-  CHECK(response_from_decision(NULL, &dec, &req, &resp) == 0 && resp.status == 500);
+  CHECK(response_from_decision(NULL, &dec, &req, NULL, &resp) == 0 && resp.status == 500);
   CHECK(response_header_get(&resp, "X-A") == NULL && resp.header_count == 1);
   dec.trapped = 0;
   respond(0, "x");
@@ -125,7 +125,7 @@ static void test_decisions(void)
   const struct response_header *h = response_header_get(&resp, "content-type");
   CHECK(h && h->value_len == 16 && memcmp(h->value, "application/json", 16) == 0);
   dec.action = ZS_ACT_PROXY;
-  CHECK(response_from_decision(NULL, &dec, &req, &resp) < 0);
+  CHECK(response_from_decision(NULL, &dec, &req, NULL, &resp) < 0);
 }
 
 static void test_canonical(void)

@@ -197,11 +197,12 @@ static void test_refusals(struct arena *a)
 
   const char *https = "{\"apps\":{\"http\":{\"servers\":{\"srv0\":{\"listen\":[\":443\"],\"routes\":[\n"
                       "{\"match\":[{\"host\":[\"example.com\"]}],\"handle\":[{\"handler\":\"static_response\"}]}]}}}}}";
-  const char *const want_https[] = {"Caddyfile:1:46: error: zsc cannot compile automatic HTTPS yet", NULL};
+  const char *const want_https[] = {"Caddyfile:2:20: error: automatic HTTPS for 'example.com' needs an ACME certificate, which zsc cannot "
+                                    "compile yet; use `tls internal`, `tls <cert> <key>` or `local_certs`", NULL};
   compile_refused(a, "https", https, want_https, 1);
 
-  const char *other = "{\"apps\":{\"tls\":{},\"http\":{\"servers\":{\"srv0\":{\"listen\":[\"udp/:80\"],\"logs\":{}}}}}}";
-  const char *const want_other[] = {"app 'tls'", "network other than tcp", "server option 'logs'", NULL};
+  const char *other = "{\"apps\":{\"events\":{},\"http\":{\"servers\":{\"srv0\":{\"listen\":[\"udp/:80\"],\"logs\":{}}}}}}";
+  const char *const want_other[] = {"app 'events'", "network other than tcp", "server option 'logs'", NULL};
   compile_refused(a, "other", other, want_other, 3);
 }
 
@@ -225,6 +226,58 @@ static void test_embed(void)
   EXPECT(zs_stdlib_bpf_obj_len > 64 && memcmp(zs_stdlib_bpf_obj, "\177ELF", 4) == 0, "embedded stdlib object");
 }
 
+static bool list_is(const char **items, size_t count, const char *const *want)
+{
+  size_t n = 0;
+  while (want[n])
+    n++;
+  for (size_t i = 0; i < count && i < n; i++)
+    if (strcmp(items[i], want[i]) != 0)
+      return false;
+  return count == n;
+}
+
+/* the TLS rows of the blob config: policies, loaded and internal certificates,
+ * the TLS app, the server flags and the redirect server automatic HTTPS adds */
+static void test_tls_config(struct arena *a)
+{
+  const char *json =
+    "{\"apps\":{\"http\":{\"https_port\":8443,\"servers\":{\"srv0\":{\"listen\":[\":8443\"],\"routes\":["
+    "{\"match\":[{\"host\":[\"a.example\",\"localhost\"]}],\"handle\":[{\"handler\":\"static_response\"}]}],"
+    "\"tls_connection_policies\":[{\"match\":{\"sni\":[\"\",\"a.example\"]},\"default_sni\":\"a.example\","
+    "\"certificate_selection\":{\"any_tag\":[\"t\"]},\"protocol_min\":\"tls1.3\",\"curves\":[\"secp384r1\"],"
+    "\"client_authentication\":{\"ca\":{\"provider\":\"inline\",\"trusted_ca_certs\":[\"QUJD\"]}}},{}]}}},"
+    "\"tls\":{\"certificates\":{\"load_files\":[{\"certificate\":\"c.pem\",\"key\":\"k.pem\",\"tags\":[\"t\"]}]},"
+    "\"automation\":{\"policies\":[{\"subjects\":[\"localhost\"],\"issuers\":[{\"module\":\"internal\","
+    "\"lifetime\":\"2h\"}]}]}},\"pki\":{\"certificate_authorities\":{\"local\":{\"name\":\"Test CA\","
+    "\"install_trust\":false}}}}}";
+  struct codegen_output out = compile_ok(a, "tls", json, NULL);
+  const struct site_config *c = &out.config;
+  EXPECT(c->server_count == 2 && !strcmp(c->servers[0].name_str, "remaining_auto_https_redirects") &&
+         c->servers[0].flags == 0 && c->servers[1].flags == (ZS_SERVER_TLS | ZS_SERVER_STRICT_SNI),
+         "tls: servers");
+  EXPECT(c->listener_count == 2 && c->listeners[0].port == 80 && c->listeners[1].port == 8443, "tls: listeners");
+  EXPECT(c->tls_policy_count == 2, "tls: %zu policies", c->tls_policy_count);
+  if (c->tls_policy_count == 2) {
+    const struct site_tls_policy *p = &c->tls_policies[0];
+    EXPECT(p->server == 1 && list_is(p->sni_str, p->sni_str_count, (const char *const[]){"a.example", NULL}) &&
+           p->flags == ZS_POLICY_SNI_NONE && !strcmp(p->default_sni_str, "a.example"), "tls: policy match");
+    EXPECT(list_is(p->tag_str, p->tag_str_count, (const char *const[]){"t", NULL}) && p->protocol_min == 13 &&
+           p->protocol_max == 0 && list_is(p->curve_str, p->curve_str_count, (const char *const[]){"p384", NULL}),
+           "tls: policy settings");
+    EXPECT(p->client_auth == 4 && p->trust_pem_str_count == 1 &&
+           !strcmp(p->trust_pem_str[0], "-----BEGIN CERTIFICATE-----\nQUJD\n-----END CERTIFICATE-----\n"),
+           "tls: client auth");
+    EXPECT(c->tls_policies[1].client_auth == 0 && c->tls_policies[1].sni_str_count == 0, "tls: catch-all policy");
+  }
+  EXPECT(c->tls_cert_count == 2 && !strcmp(c->tls_certs[0].chain_str, "c.pem") && c->tls_certs[0].flags == 0 &&
+         c->tls_certs[1].flags == ZS_CERT_INTERNAL &&
+         list_is(c->tls_certs[1].name_str, c->tls_certs[1].name_str_count, (const char *const[]){"localhost", NULL}),
+         "tls: certificates (a.example has its file, localhost the local CA)");
+  EXPECT(c->tls_app_count == 1 && c->tls_apps[0].leaf_lifetime == 7200 && !strcmp(c->tls_apps[0].ca_name_str, "Test CA") &&
+         c->tls_apps[0].flags == ZS_TLS_SKIP_INSTALL_TRUST && !c->tls_apps[0].storage_str, "tls: tls app");
+}
+
 int main(void)
 {
   snprintf(dir, sizeof dir, "codegen-test-XXXXXX");
@@ -243,6 +296,7 @@ int main(void)
   test_headers_files_proxy(&a);
   test_refusals(&a);
   test_no_https(&a);
+  test_tls_config(&a);
   arena_reset(&a);
   char cmd[128];
   snprintf(cmd, sizeof cmd, "rm -rf %s", dir);

@@ -124,7 +124,7 @@ static void test_no_position(struct arena *a)
   json_object_set(a, servers, "srv0", srv);
   json_object_set(a, http, "servers", servers);
   json_object_set(a, apps, "http", http);
-  json_object_set(a, apps, "tls", json_new(a, JSON_OBJECT, none));
+  json_object_set(a, apps, "events", json_new(a, JSON_OBJECT, none));
   json_object_set(a, ir, "apps", apps);
   json_object_set(a, ir, "logging", json_new(a, JSON_OBJECT, none));
   char *msgs = NULL;

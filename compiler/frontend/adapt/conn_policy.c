@@ -90,7 +90,7 @@ static void cp_site_keys(struct adapt *ad, struct json *srv, struct site *s, con
   for (size_t i = 0; i < nkeys; i++) {
     const struct address *k = &keys[i];
     bool tls_enabled = site_pile_count(s, "tls.connection_policy") > 0 ||
-                       (*k->host && ah && !cp_in_list(json_object_get(ah, "skip"), k->host));
+                       (*k->host && !(ah && cp_in_list(json_object_get(ah, "skip"), k->host)));
     if (!strcmp(k->scheme, "https") || (strcmp(k->scheme, "http") && strcmp(k->port, http_port) && tls_enabled))
       state[CP_QUALIFIES] = true;
     state[CP_AUTO_WILL_ADD] = state[CP_AUTO_WILL_ADD] &&

@@ -164,13 +164,14 @@ int option_tls_resolvers(struct helper *h, const char *name);
 int option_preferred_chains(struct helper *h, const char *name);
 int option_renewal_window_ratio(struct helper *h, const char *name);
 int option_tls_unsupported(struct helper *h, const char *name);
+int option_storage(struct helper *h, const char *name);
 int option_metrics(struct helper *h, const char *name);
 int option_pki(struct helper *h, const char *name);
 
 static const struct global_option { const char *name; option_fn fn; } global_options[] = {
   {"debug", option_flag}, {"http_port", option_int_value}, {"https_port", option_int_value},
   {"default_bind", option_default_bind}, {"grace_period", option_duration_value},
-  {"shutdown_delay", option_duration_value}, {"order", option_order}, {"storage", option_tls_unsupported},
+  {"shutdown_delay", option_duration_value}, {"order", option_order}, {"storage", option_storage},
   {"storage_check", option_string_value}, {"storage_clean_interval", option_duration_value},
   {"renew_interval", option_duration_value}, {"ocsp_interval", option_duration_value},
   {"acme_ca", option_string_value}, {"acme_ca_root", option_string_value}, {"acme_dns", option_dns_provider},

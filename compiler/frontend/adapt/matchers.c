@@ -308,6 +308,31 @@ static struct json *matcher_url_pattern(struct helper *h, struct dispenser *d)
   return m;
 }
 
+/* tls [early_data]: caddyhttp's MatchTLS */
+static struct json *matcher_tls(struct helper *h, struct dispenser *d)
+{
+  struct arena *a = h->ad->arena;
+  struct json *m = jobj(a);
+  while (disp_next(d)) {
+    if (disp_next_arg(d)) {
+      if (strcmp(disp_val(d), "early_data")) {
+        disp_errf(d, "unrecognized option '%s'", disp_val(d));
+        return NULL;
+      }
+      jset(a, m, "handshake_complete", jbool(a, false));
+    }
+    if (disp_next_arg(d)) {
+      disp_arg_err(d);
+      return NULL;
+    }
+    if (disp_next_block(d, 0)) {
+      disp_errf(d, "malformed tls matcher: blocks are not supported yet");
+      return NULL;
+    }
+  }
+  return m;
+}
+
 static struct json *matcher_not(struct helper *h, struct dispenser *d);
 
 static const struct matcher_row { const char *name; matcher_fn fn; } matcher_table[] = {
@@ -316,7 +341,7 @@ static const struct matcher_row { const char *name; matcher_fn fn; } matcher_tab
   {"remote_ip", matcher_ip}, {"client_ip", matcher_ip}, {"path_regexp", matcher_path_regexp},
   {"header_regexp", matcher_field_regexp}, {"vars_regexp", matcher_field_regexp},
   {"vars", matcher_vars}, {"protocol", matcher_protocol}, {"file", matcher_file},
-  {"not", matcher_not}, {"url_pattern", matcher_url_pattern},
+  {"not", matcher_not}, {"url_pattern", matcher_url_pattern}, {"tls", matcher_tls},
 };
 
 struct json *matchers_unmarshal(struct helper *h, const char *name, struct dispenser *d)

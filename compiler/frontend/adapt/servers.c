@@ -261,6 +261,17 @@ static void servers_block_swap(void *ctx, size_t i, size_t j)
   p->entries[j] = t;
 }
 
+/* where the site address the key came from was written, for diagnostics
+ * about its host (automatic HTTPS) */
+static struct srcpos servers_key_pos(const struct sb_entry *e, size_t i)
+{
+  const struct server_block *b = e->site->block;
+  for (size_t k = 0; k < b->nkeys; k++)
+    if (!strcmp(b->keys[k].text, e->keys[i]))
+      return (struct srcpos){b->keys[k].file, b->keys[k].line, b->keys[k].col};
+  return (struct srcpos){0};
+}
+
 /* compileEncodedMatcherSets: host (and path) matchers of a site's keys. */
 static struct json *servers_site_matchers(struct arena *a, const struct sb_entry *e)
 {
@@ -294,7 +305,7 @@ static struct json *servers_site_matchers(struct arena *a, const struct sb_entry
       dup = dup || !strcmp(json_str(hosts[k]->items[q]), ad->host);
     if (!dup) {
       hosts[k] = hosts[k] ? hosts[k] : jarr(a);
-      jpush(a, hosts[k], jstr(a, ad->host, (struct srcpos){0}));
+      jpush(a, hosts[k], jstr(a, ad->host, servers_key_pos(e, i)));
     }
   }
   for (int k = 0; k < n; k++) {

@@ -32,23 +32,45 @@ static int ca_pem_to_der(struct helper *h, const char *path, struct json *out)
   return 0;
 }
 
+/* the trust pool providers the Caddyfile reaches: their arguments' key and
+ * their block's subdirectives (caddytls/capools.go UnmarshalCaddyfile) */
+static const struct ca_pool_row {
+  const char *name, *args_key;   /* args_key NULL: no arguments */
+  const char *sub, *sub_key;
+} ca_pool_rows[] = {
+  {"inline", NULL, "trust_der", "trusted_ca_certs"},
+  {"file", "pem_files", "pem_file", "pem_files"},
+  {"pki_root", "authority", "authority", "authority"},
+  {"pki_intermediate", "authority", "authority", "authority"},
+};
+
+/* trust_pool NAME [ARGS...] [{ SUB ARGS... }] */
 static int ca_trust_pool(struct helper *h, struct json *auth)
 {
   struct arena *a = h->ad->arena;
   if (!disp_next_arg(&h->d))
     return disp_arg_err(&h->d);
   const char *name = disp_val(&h->d);
+  const struct ca_pool_row *row = TABLE_FIND(ca_pool_rows, name);
+  if (!row)
+    return disp_errf(&h->d, "getting module named 'tls.ca_pool.source.%s': module not registered", name);
   struct json *pool = jobj(a);
   jset(a, pool, "provider", jstr(a, name, disp_pos(&h->d)));
+  if (!row->args_key && disp_count_remaining_args(&h->d) > 0)
+    return disp_arg_err(&h->d);
+  while (row->args_key && disp_next_arg(&h->d))
+    jpush(a, jget_or_new(a, pool, row->args_key, JSON_ARRAY), jstr(a, disp_val(&h->d), disp_pos(&h->d)));
   for (int nest = h->d.nesting; disp_next_block(&h->d, nest);) {
     const char *sub = disp_val(&h->d);
-    const char *key = !strcmp(sub, "trust_der") ? "trusted_ca_certs" : !strcmp(sub, "pem_file") ? "pem_files" : NULL;
-    if (!key)
-      return disp_errf(&h->d, "unknown subdirective: %s", sub);
-    struct json *list = jget_or_new(a, pool, key, JSON_ARRAY);
+    if (strcmp(sub, row->sub) != 0)
+      return disp_errf(&h->d, "unrecognized directive: %s", sub);
+    struct json *list = jget_or_new(a, pool, row->sub_key, JSON_ARRAY);
     while (disp_next_arg(&h->d))
       jpush(a, list, jstr(a, disp_val(&h->d), disp_pos(&h->d)));
   }
+  const struct json *got = json_object_get(pool, row->args_key ? row->args_key : row->sub_key);
+  if (!got || got->count == 0)
+    return disp_errf(&h->d, strcmp(row->sub, "authority") ? "no certificates specified" : "no authorities specified");
   json_sort_deep(pool);
   jset(a, auth, "ca", pool);
   return 0;

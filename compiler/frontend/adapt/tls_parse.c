@@ -233,6 +233,7 @@ static struct json *tls_issuer(struct helper *h)
 struct tls_state {
   struct json *cp, *acme, *internal, *issuers, *managers, *loaders;
   const char *key_type;
+  struct srcpos key_type_pos, on_demand_pos, reuse_keys_pos;   /* where lowering refuses them */
   bool on_demand, reuse_keys, force_automate, has_block;
   struct json *renewal_ratio;
   struct name_list dns_opts;
@@ -304,9 +305,10 @@ static int tls_opt_ca_or_key_type(struct helper *h, struct tls_state *st, const 
   const char **args = disp_remaining_args(&h->d, &n);
   if (n != 1)
     return disp_arg_err(&h->d);
-  if (!strcmp(sub, "key_type"))
+  if (!strcmp(sub, "key_type")) {
     st->key_type = args[0];
-  else {
+    st->key_type_pos = disp_pos(&h->d);
+  } else {
     st->acme = st->acme ? st->acme : jobj(a);
     jset(a, st->acme, "ca", jstr(a, args[0], disp_pos(&h->d)));
   }
@@ -342,9 +344,12 @@ static int tls_opt_get_certificate(struct helper *h, struct tls_state *st, const
 /* on_demand / reuse_private_keys: no arguments */
 static int tls_opt_flag(struct helper *h, struct tls_state *st, const char *sub)
 {
+  struct srcpos pos = disp_pos(&h->d);
   if (disp_next_arg(&h->d))
     return disp_arg_err(&h->d);
-  *(!strcmp(sub, "on_demand") ? &st->on_demand : &st->reuse_keys) = true;
+  bool on_demand = !strcmp(sub, "on_demand");
+  *(on_demand ? &st->on_demand : &st->reuse_keys) = true;
+  *(on_demand ? &st->on_demand_pos : &st->reuse_keys_pos) = pos;
   return 0;
 }
 
@@ -440,6 +445,14 @@ static void tls_push_acme_issuers(struct helper *h, struct config_values *out, s
   values_push(h, out, "tls.cert_issuer", zero);
 }
 
+/* true, at the subdirective that set it */
+static struct json *tls_bool_at(struct arena *a, struct srcpos pos)
+{
+  struct json *v = jbool(a, true);
+  v->pos = pos;
+  return v;
+}
+
 static int tls_values(struct helper *h, struct tls_state *st, struct config_values *out)
 {
   struct arena *a = h->ad->arena;
@@ -465,13 +478,13 @@ static int tls_values(struct helper *h, struct tls_state *st, struct config_valu
   if (st->internal)
     values_push(h, out, "tls.cert_issuer", st->internal);
   if (st->key_type)
-    values_push(h, out, "tls.key_type", jstr(a, st->key_type, (struct srcpos){0}));
+    values_push(h, out, "tls.key_type", jstr(a, st->key_type, st->key_type_pos));
   if (st->on_demand)
-    values_push(h, out, "tls.on_demand", jbool(a, true));
+    values_push(h, out, "tls.on_demand", tls_bool_at(a, st->on_demand_pos));
   for (size_t i = 0; i < st->managers->count; i++)
     values_push(h, out, "tls.cert_manager", st->managers->items[i]);
   if (st->reuse_keys)
-    values_push(h, out, "tls.reuse_private_keys", jbool(a, true));
+    values_push(h, out, "tls.reuse_private_keys", tls_bool_at(a, st->reuse_keys_pos));
   if (st->force_automate)
     values_push(h, out, "tls.force_automate", jbool(a, true));
   if (st->renewal_ratio)
@@ -556,4 +569,39 @@ int option_renewal_window_ratio(struct helper *h, const char *name)
 int option_tls_unsupported(struct helper *h, const char *name)
 {
   return disp_errf(&h->d, "global option '%s' is not supported by zsc yet", name);
+}
+
+/* storage file_system [ROOT] { root ROOT }: certmagic's FileStorage, the only
+ * storage module zsc knows */
+int option_storage(struct helper *h, const char *name)
+{
+  struct arena *a = h->ad->arena;
+  if (!disp_next_arg(&h->d))
+    return disp_arg_err(&h->d);
+  const char *module = disp_val(&h->d), *root = NULL;
+  if (strcmp(module, "file_system") != 0)
+    return disp_errf(&h->d, "getting module named 'caddy.storage.%s': module not registered", module);
+  struct srcpos pos = disp_pos(&h->d);
+  if (disp_next_arg(&h->d))
+    root = disp_val(&h->d), pos = disp_pos(&h->d);
+  if (disp_next_arg(&h->d))
+    return disp_arg_err(&h->d);
+  for (int nest = h->d.nesting; disp_next_block(&h->d, nest);) {
+    if (strcmp(disp_val(&h->d), "root") != 0)
+      return disp_errf(&h->d, "unrecognized parameter '%s'", disp_val(&h->d));
+    if (root)
+      return disp_errf(&h->d, "root already set");
+    if (!disp_next_arg(&h->d))
+      return disp_arg_err(&h->d);
+    root = disp_val(&h->d), pos = disp_pos(&h->d);
+    if (disp_next_arg(&h->d))
+      return disp_arg_err(&h->d);
+  }
+  if (!root)
+    return disp_errf(&h->d, "missing root path (to use default, omit storage config entirely)");
+  struct json *storage = jobj(a);
+  jset(a, storage, "module", jstr(a, "file_system", pos));
+  jset(a, storage, "root", jstr(a, root, pos));
+  jset(a, h->ad->options, name, storage);
+  return 0;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "adapt.h"
+#include "base/hostname.h"
 
 #define ZEROSSL_ACME_CA "https://acme.zerossl.com/v2/DV90"
 
@@ -14,43 +15,11 @@ struct json_list {
   size_t count, cap;
 };
 
-static bool tls_is_internal(const char *s)
-{
-  size_t n = strlen(s);
-  static const char *const suffixes[] = {".localhost", ".local", ".internal", ".home.arpa"};
-  if (!strcmp(s, "localhost"))
-    return true;
-  for (int i = 0; i < 4; i++) {
-    size_t k = strlen(suffixes[i]);
-    if (n >= k && !strcmp(s + n - k, suffixes[i]))
-      return true;
-  }
-  bool ip = true;
-  for (const char *p = s; *p; p++)
-    ip = ip && (strchr("0123456789.", *p) || strchr(s, ':'));
-  return ip && (!strncmp(s, "127.", 4) || !strncmp(s, "10.", 3) || !strncmp(s, "192.168.", 8) || !strcmp(s, "::1") ||
-                strchr(s, ':'));
-}
-
-/* certmagic.SubjectQualifiesForPublicCert */
-static bool tls_public_name(const char *s)
-{
-  if (tls_is_internal(s))
-    return false;
-  const char *star = strchr(s, '*');
-  if (!star)
-    return true;
-  int dots = 0;
-  for (const char *p = s; *p; p++)
-    dots += *p == '.';
-  return strchr(star + 1, '*') == NULL && dots > 1 && strlen(s) > 2 && !strncmp(s, "*.", 2);
-}
-
 static bool tls_all_public(struct json *ap)
 {
   struct json *subj = json_object_get(ap, "subjects");
   for (size_t i = 0; subj && i < subj->count; i++)
-    if (!tls_public_name(json_str(subj->items[i])))
+    if (!hostname_qualifies_for_public_cert(json_str(subj->items[i])))
       return false;
   return true;
 }
@@ -192,9 +161,9 @@ static int tls_site_settings(struct tls_build *b, struct json *ap, struct site *
 {
   struct arena *a = b->ad->arena;
   if (tls_pile_first(s, "tls.on_demand"))
-    jset(a, ap, "on_demand", jbool(a, true));
+    jset(a, ap, "on_demand", tls_pile_first(s, "tls.on_demand"));
   if (tls_pile_first(s, "tls.reuse_private_keys"))
-    jset(a, ap, "reuse_private_keys", jbool(a, true));
+    jset(a, ap, "reuse_private_keys", tls_pile_first(s, "tls.reuse_private_keys"));
   if (tls_pile_first(s, "tls.key_type"))
     jset(a, ap, "key_type", tls_pile_first(s, "tls.key_type"));
   struct json *ratio = tls_pile_first(s, "tls.renewal_window_ratio");
@@ -233,7 +202,7 @@ static struct json *tls_split_internal(struct tls_build *b, struct json *ap)
   bool on_demand = json_object_get(ap, "on_demand") != NULL;
   for (size_t i = 0; i < subj->count; i++) {
     const char *s = json_str(subj->items[i]);
-    jpush(a, tls_public_name(s) || (on_demand && !tls_is_internal(s)) ? ext : in, subj->items[i]);
+    jpush(a, hostname_qualifies_for_public_cert(s) || (on_demand && !hostname_is_internal(s)) ? ext : in, subj->items[i]);
   }
   if (!ext->count || !in->count)
     return NULL;

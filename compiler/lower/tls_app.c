@@ -1,0 +1,316 @@
+/* The tls app (loaded certificates, automation policies), the pki app's
+ * local CA and the config's storage to the tls_cert rows and the tls_app row.
+ * Automation policies are kept for autohttps.c, which decides which names
+ * get a certificate from the local CA and refuses the ones that need ACME. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lower_parts.h"
+
+/* a JSON string list into out (NULL entries skipped after refusing) */
+static int tls_app_strings(struct lower *l, const struct json *v, const char *what, const char ***out,
+                           size_t *count)
+{
+  const char **items = lower_items(l, v, sizeof *items, arena_printf(l->a, "%s that are not a list", what));
+  if (!items)
+    return -1;
+  int bad = 0;
+  for (size_t i = 0; i < v->count; i++) {
+    const char *s = lower_string(l, v->items[i], what);
+    bad |= s ? 0 : -1;
+    if (s)
+      items[(*count)++] = s;
+  }
+  *out = items;
+  return bad;
+}
+
+/* ---- certificates: load_files, load_folders ---- */
+
+static int tls_file_certificate(struct lower *l, const struct json *v, void *record)
+{
+  return (((struct lowered_tls_cert *)record)->chain = lower_string(l, v, "certificate file")) ? 0 : -1;
+}
+
+static int tls_file_key(struct lower *l, const struct json *v, void *record)
+{
+  return (((struct lowered_tls_cert *)record)->key = lower_string(l, v, "key file")) ? 0 : -1;
+}
+
+static int tls_file_tags(struct lower *l, const struct json *v, void *record)
+{
+  struct lowered_tls_cert *c = record;
+  return tls_app_strings(l, v, "certificate tags", &c->tags, &c->tag_count);
+}
+
+static int tls_file_format(struct lower *l, const struct json *v, void *record)
+{
+  (void)record;
+  return lower_only(l, v, "certificate format", "pem");
+}
+
+static const struct lower_key tls_file_keys[] = {
+  {"certificate", NULL, tls_file_certificate}, {"key", NULL, tls_file_key}, {"tags", NULL, tls_file_tags},
+  {"format", NULL, tls_file_format}, {NULL, NULL, NULL},
+};
+
+static struct lowered_tls_cert *tls_cert_new(struct lower *l, struct lowered_config *out, const struct json *v)
+{
+  struct lowered_tls_cert *c = ARENA_PUSH(l->a, out->certs, out->cert_count, out->cert_cap);
+  c->pos = lower_pos(l, v);
+  return c;
+}
+
+static int tls_load_files(struct lower *l, const struct json *v, void *record)
+{
+  struct lowered_config *out = record;
+  if (!lower_items(l, v, 1, "load_files that is not a list"))
+    return -1;
+  int bad = 0;
+  for (size_t i = 0; i < v->count; i++) {
+    const struct json *f = v->items[i];
+    if (f->kind != JSON_OBJECT) {
+      lower_refuse(l, f, "a load_files entry that is not an object");
+      bad = -1;
+      continue;
+    }
+    struct lowered_tls_cert *c = tls_cert_new(l, out, f);
+    bad |= lower_keys(l, f, tls_file_keys, "load_files", c);
+    if (!c->chain || !c->key) {
+      lower_refuse(l, f, "a load_files entry without certificate and key");
+      bad = -1;
+    }
+  }
+  return bad;
+}
+
+static int tls_load_folders(struct lower *l, const struct json *v, void *record)
+{
+  struct lowered_config *out = record;
+  const char **folders = NULL;
+  size_t count = 0;
+  int bad = tls_app_strings(l, v, "load_folders", &folders, &count);
+  for (size_t i = 0; i < count; i++) {
+    struct lowered_tls_cert *c = tls_cert_new(l, out, v->items[i]);
+    c->chain = folders[i];
+    c->folder = true;
+  }
+  return bad;
+}
+
+static const struct lower_key tls_certificates_keys[] = {
+  {"load_files", NULL, tls_load_files}, {"load_folders", "load", tls_load_folders},
+  {"load_pem", NULL, lower_key_refused}, {"load_storage", NULL, lower_key_refused},
+  {"automate", NULL, lower_key_refused}, {NULL, NULL, NULL},
+};
+
+/* ---- automation policies ---- */
+
+/* a caddy.Duration: nanoseconds as a number, or Go duration text with Caddy's
+ * "d"; whole seconds, or -1 */
+static long long tls_duration_seconds(const struct json *v)
+{
+  if (v->kind == JSON_NUMBER)
+    return json_int(v, -1) > 0 ? json_int(v, -1) / 1000000000LL : -1;
+  const char *p = v->kind == JSON_STRING ? v->text : "";
+  double total = 0;
+  if (!*p)
+    return -1;
+  while (*p) {
+    char *end;
+    double n = strtod(p, &end);
+    if (end == p || n < 0)
+      return -1;
+    static const struct { const char *unit; double secs; } units[] = {
+      {"ns", 1e-9}, {"us", 1e-6}, {"ms", 1e-3}, {"s", 1}, {"m", 60}, {"h", 3600}, {"d", 86400},
+    };
+    size_t u = 0, best = 0, best_len = 0;
+    for (u = 0; u < sizeof units / sizeof units[0]; u++)
+      if (strncmp(end, units[u].unit, strlen(units[u].unit)) == 0 && strlen(units[u].unit) > best_len)
+        best = u, best_len = strlen(units[u].unit);
+    if (!best_len)
+      return -1;
+    total += n * units[best].secs;
+    p = end + best_len;
+  }
+  return (long long)total;
+}
+
+static int tls_internal_lifetime(struct lower *l, const struct json *v, void *record)
+{
+  struct lower_auto_policy *ap = record;
+  long long secs = tls_duration_seconds(v);
+  if (secs < 60 || secs > 0x7fffffff) {
+    lower_refuse(l, v, "internal issuer lifetime that is not between 1m and 68 years");
+    return -1;
+  }
+  ap->lifetime = (unsigned)secs;
+  ap->lifetime_node = v;
+  return 0;
+}
+
+static int tls_internal_ca(struct lower *l, const struct json *v, void *record)
+{
+  (void)record;
+  return lower_only(l, v, "internal issuer CA", "local");
+}
+
+static const struct lower_key tls_internal_keys[] = {
+  {"module", NULL, NULL}, {"lifetime", NULL, tls_internal_lifetime}, {"ca", NULL, tls_internal_ca},
+  {"sign_with_root", "sign_with_root", lower_key_refused}, {NULL, NULL, NULL},
+};
+
+/* the first issuer decides: internal, or a public CA (acme, zerossl: ACME) */
+static int tls_policy_issuers(struct lower *l, const struct json *v, void *record)
+{
+  struct lower_auto_policy *ap = record;
+  if (!lower_items(l, v, 1, "issuers that are not a list"))
+    return -1;
+  ap->has_issuers = v->count > 0;
+  const struct json *first = v->count ? v->items[0] : NULL;
+  const char *module = first ? json_str(json_object_get(first, "module")) : NULL;
+  if (!module || strcmp(module, "internal") != 0)
+    return 0;
+  ap->internal = true;
+  return lower_keys(l, first, tls_internal_keys, "internal issuer", ap);
+}
+
+static int tls_policy_subjects(struct lower *l, const struct json *v, void *record)
+{
+  struct lower_auto_policy *ap = record;
+  return tls_app_strings(l, v, "automation policy subjects", &ap->subjects, &ap->subject_count);
+}
+
+/* the local CA issues ECDSA P-256 keys, Caddy's default */
+static int tls_policy_key_type(struct lower *l, const struct json *v, void *record)
+{
+  (void)record;
+  return lower_only(l, v, "key_type", "p256");
+}
+
+static const struct lower_key tls_automation_policy_keys[] = {
+  {"subjects", NULL, tls_policy_subjects}, {"issuers", "issuer", tls_policy_issuers},
+  {"key_type", "key_type", tls_policy_key_type}, {"on_demand", "on_demand", lower_key_refused},
+  {"must_staple", "must_staple", lower_key_refused}, {"renewal_window_ratio", NULL, lower_key_refused},
+  {"reuse_private_keys", "reuse_private_keys", lower_key_refused},
+  {"get_certificate", "get_certificate", lower_key_refused},
+  {"disable_ocsp_stapling", NULL, lower_key_refused}, {"ocsp_overrides", NULL, lower_key_refused},
+  {"storage", NULL, lower_key_refused}, {NULL, NULL, NULL},
+};
+
+static int tls_automation_policies(struct lower *l, const struct json *v, void *record)
+{
+  (void)record;
+  if (!(l->auto_policies = lower_items(l, v, sizeof *l->auto_policies, "automation policies that are not a list")))
+    return -1;
+  int bad = 0;
+  for (size_t i = 0; i < v->count; i++) {
+    const struct json *p = v->items[i];
+    struct lower_auto_policy *ap = &l->auto_policies[l->auto_policy_count++];
+    ap->node = p;
+    bad |= lower_object_keys_at(l, p, tls_automation_policy_keys, "automation policy", ap);
+  }
+  return bad;
+}
+
+static const struct lower_key tls_automation_keys[] = {
+  {"policies", NULL, tls_automation_policies}, {"on_demand", "on_demand_tls", lower_key_refused},
+  {"ocsp_interval", NULL, lower_key_refused}, {"renew_interval", NULL, lower_key_refused},
+  {"storage_clean_interval", "storage_clean_interval", lower_key_refused}, {NULL, NULL, NULL},
+};
+
+static int tls_certificates(struct lower *l, const struct json *v, void *record)
+{
+  return lower_object_keys(l, v, tls_certificates_keys, "tls certificates", record);
+}
+
+static int tls_automation(struct lower *l, const struct json *v, void *record)
+{
+  return lower_object_keys(l, v, tls_automation_keys, "tls automation", record);
+}
+
+static const struct lower_key tls_app_keys[] = {
+  {"certificates", NULL, tls_certificates}, {"automation", NULL, tls_automation},
+  {"session_tickets", NULL, lower_key_refused}, {"cache", "cache", lower_key_refused},
+  {"disable_ocsp_stapling", "ocsp_stapling", lower_key_refused}, {"dns", "dns", lower_key_refused},
+  {"ech", "ech", lower_key_refused}, {"resolvers", "resolvers", lower_key_refused}, {NULL, NULL, NULL},
+};
+
+/* ---- the pki app: the local CA's name and whether to install its root ---- */
+
+static int tls_ca_name(struct lower *l, const struct json *v, void *record)
+{
+  struct lowered_config *out = record;
+  return (out->tls_app.ca_name = lower_string(l, v, "local CA name")) ? 0 : -1;
+}
+
+static int tls_ca_install_trust(struct lower *l, const struct json *v, void *record)
+{
+  struct lowered_config *out = record;
+  bool install = true;
+  int rc = lower_bool(l, v, "install_trust", &install);
+  out->tls_app.skip_install_trust = !install;
+  return rc;
+}
+
+static const struct lower_key tls_ca_keys[] = {
+  {"name", NULL, tls_ca_name}, {"install_trust", NULL, tls_ca_install_trust},
+  {"root_common_name", "root_cn", lower_key_refused}, {"intermediate_common_name", "intermediate_cn", lower_key_refused},
+  {"intermediate_lifetime", "intermediate_lifetime", lower_key_refused}, {"root", "root", lower_key_refused},
+  {"intermediate", "intermediate", lower_key_refused}, {"maintenance_interval", NULL, lower_key_refused},
+  {"renewal_window_ratio", NULL, lower_key_refused}, {"storage", NULL, lower_key_refused}, {NULL, NULL, NULL},
+};
+
+static int tls_pki_cas(struct lower *l, const struct json *v, void *record)
+{
+  int bad = 0;
+  for (size_t i = 0; v->kind == JSON_OBJECT && i < v->count; i++) {
+    const struct json *ca = v->members[i].value;
+    if (strcmp(v->members[i].key, "local") != 0 || ca->kind != JSON_OBJECT) {
+      lower_refuse(l, ca, "certificate authority '%s' (only the local CA)", v->members[i].key);
+      bad = -1;
+      continue;
+    }
+    bad |= lower_keys(l, ca, tls_ca_keys, "pki ca", record);
+  }
+  return bad;
+}
+
+static const struct lower_key tls_pki_keys[] = {
+  {"certificate_authorities", NULL, tls_pki_cas}, {NULL, NULL, NULL},
+};
+
+/* ---- storage ---- */
+
+static int tls_storage_root(struct lower *l, const struct json *v, void *record)
+{
+  struct lowered_config *out = record;
+  return (out->tls_app.storage = lower_string(l, v, "storage root")) ? 0 : -1;
+}
+
+static const struct lower_key tls_storage_keys[] = {
+  {"module", NULL, NULL}, {"root", NULL, tls_storage_root}, {NULL, NULL, NULL},
+};
+
+int lower_storage(struct lower *l, const struct json *v, struct lowered_config *out)
+{
+  const char *module = v->kind == JSON_OBJECT ? json_str(json_object_get(v, "module")) : NULL;
+  if (!module || strcmp(module, "file_system") != 0) {
+    lower_refuse(l, v, "storage '%s'", module ? module : "?");
+    return -1;
+  }
+  out->tls_app.present = true;
+  return lower_keys(l, v, tls_storage_keys, "storage", out);
+}
+
+int lower_tls_app(struct lower *l, const struct json *tls, const struct json *pki, struct lowered_config *out)
+{
+  int bad = 0;
+  out->tls_app.present |= tls || pki;
+  if (tls)
+    bad |= lower_object_keys(l, tls, tls_app_keys, "tls app", out);
+  if (pki)
+    bad |= lower_object_keys(l, pki, tls_pki_keys, "pki app", out);
+  return bad;
+}
