@@ -4,6 +4,7 @@ client (hyperframe, hpack) for the malformed and hostile input h2spec-like
 checks need. Loopback only."""
 import os
 import socket
+import ssl
 import sys
 import time
 
@@ -48,8 +49,14 @@ class Client:
     every stream ended; window updates sent as the body is taken (or not,
     with auto_window=False, to starve the server)"""
 
-    def __init__(self, port, window=None, timeout=10.0):
+    def __init__(self, port, window=None, timeout=10.0, tls_ca=None, server_name="localhost"):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.alpn = None
+        if tls_ca:   # HTTPS: HTTP/2 only when the server picks it by ALPN
+            ctx = ssl.create_default_context(cafile=tls_ca)
+            ctx.set_alpn_protocols(["h2", "http/1.1"])
+            self.sock = ctx.wrap_socket(self.sock, server_hostname=server_name)
+            self.alpn = self.sock.selected_alpn_protocol()
         cfg = h2.config.H2Configuration(client_side=True, header_encoding=None)
         self.conn = h2.connection.H2Connection(config=cfg)
         self.conn.initiate_connection()
@@ -110,7 +117,7 @@ class Client:
                 data = self.sock.recv(65536)
             except socket.timeout:
                 break
-            except ConnectionResetError:
+            except (ConnectionResetError, ssl.SSLError):
                 data = b""
             if not data:
                 self.closed = True
