@@ -404,6 +404,9 @@ int site_tls_open(struct site_tls *t, const struct blob *b, int64_t now, struct 
   if (r == 0)
     r = site_publish(t, err, errcap);
   t->next_check = now + SITE_TLS_CHECK_EVERY;
+  for (size_t i = 0; i < t->leaf_count; i++)
+    if (t->leaves[i].leaf.renew_at < t->next_check)
+      t->next_check = t->leaves[i].leaf.renew_at;
   return r < 0 ? r : 1;
 }
 
@@ -429,6 +432,9 @@ int site_tls_maintain(struct site_tls *t, int64_t now, struct worker_log *log)
   }
   if (r == 0 && renewed)
     r = site_publish(t, err, sizeof err);
+  for (size_t i = 0; i < t->leaf_count; i++)   /* a short lifetime is renewed on time too */
+    if (t->leaves[i].leaf.renew_at > now && t->leaves[i].leaf.renew_at < t->next_check)
+      t->next_check = t->leaves[i].leaf.renew_at;
   if (r < 0 || renewed) {
     log_begin(log, r < 0 ? "error" : "info", "tls", r < 0 ? "certificate renewal failed; the current ones stay"
                                                           : "certificates renewed");

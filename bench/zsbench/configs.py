@@ -1,6 +1,7 @@
 # Equivalent configurations of every scenario for each server: one Caddyfile for
 # Caddy and zsrt (zsc compiles the same file Caddy reads), an nginx.conf, and the
 # ceiling responder's arguments (it only ever sends the expected body).
+import subprocess
 from dataclasses import dataclass
 
 from . import scenarios as sc
@@ -12,6 +13,18 @@ class Site:
     www: str                    # the document root shared by all servers
     upstream_port: int          # the proxy scenario's upstream
     tmp: str                    # this server's own scratch folder
+    cert: str = ""              # the TLS scenarios' certificate and key (PEM)
+    key: str = ""
+
+
+def tls_certificate(tmp):
+    """A self-signed ECDSA P-256 certificate for localhost and 127.0.0.1, shared by
+    every server (the load generators do not verify); (cert path, key path)."""
+    cert, key = f"{tmp}/localhost.pem", f"{tmp}/localhost.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                    "-nodes", "-keyout", key, "-out", cert, "-days", "7", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"], check=True, capture_output=True)
+    return cert, key
 
 
 def _caddy_site_lines(s, site):
@@ -30,9 +43,15 @@ def _caddy_site_lines(s, site):
 
 def caddyfile(s, site):
     """Caddyfile for Caddy and zsrt: admin and automatic HTTPS off, no access log
-    (Caddy logs requests only with a log directive), listening on loopback only."""
-    lines = ["{", "\tadmin off", "\tauto_https off", "}", "",
-             f":{site.port} {{", "\tbind 127.0.0.1"]
+    (Caddy logs requests only with a log directive), listening on loopback only.
+    Over TLS: the certificate files, no HTTP->HTTPS redirects (its http_port kept
+    off the well-known one all the same)."""
+    if s.tls:
+        lines = ["{", "\tadmin off", f"\thttp_port {site.port + 1000}", "\tauto_https disable_redirects", "}",
+                 "", f"https://localhost:{site.port} {{", "\tbind 127.0.0.1", f"\ttls {site.cert} {site.key}"]
+    else:
+        lines = ["{", "\tadmin off", "\tauto_https off", "}", "",
+                 f":{site.port} {{", "\tbind 127.0.0.1"]
     return "\n".join(lines + _caddy_site_lines(s, site) + ["}", ""])
 
 
@@ -56,8 +75,23 @@ def _nginx_server_body(s, site):
     return _nginx_routes(s)
 
 
+# nginx over TLS as its experts set it up: HTTP/2 on the listener, Caddy's curves
+# in Caddy's order, a shared session cache and tickets (both resume), TLS 1.2-1.3.
+NGINX_TLS = """    ssl_certificate {cert};
+    ssl_certificate_key {key};
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_ecdh_curve X25519:prime256v1:secp384r1;
+    ssl_session_cache shared:SSL:10m;
+    ssl_session_timeout 1h;
+    ssl_session_tickets on;
+"""
+
+
 def _nginx_servers(s, site):
     listen = f"127.0.0.1:{site.port}"
+    if s.tls:
+        tls = NGINX_TLS.format(cert=site.cert, key=site.key)
+        return f"  server {{\n    listen {listen} ssl http2;\n{tls}{_nginx_server_body(s, site)}\n  }}"
     if s.kind != "routes":
         return f"  server {{\n    listen {listen};\n{_nginx_server_body(s, site)}\n  }}"
     # Other hosts fall to the default server, as Caddy falls through every route.
@@ -133,9 +167,12 @@ def h2o_conf(s, site):
     paths = _h2o_paths(s, site)
     if paths is None:
         return None
+    ssl = ""
+    if s.tls:       # h2o resumes by cache and tickets by default (ssl-session-resumption)
+        ssl = f"  ssl:\n    certificate-file: {site.cert}\n    key-file: {site.key}\n    minimum-version: TLSv1.2\n"
     return (f"num-threads: 1\nuser: root\npid-file: {site.tmp}/h2o.pid\n"
             f"error-log: {site.tmp}/error.log\n"
-            f"listen:\n  host: 127.0.0.1\n  port: {site.port}\n"
+            f"listen:\n  host: 127.0.0.1\n  port: {site.port}\n{ssl}"
             "http1-request-timeout: 10\n"
             f"hosts:\n  default:\n    paths:\n{paths}")
 

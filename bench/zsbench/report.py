@@ -9,15 +9,17 @@ import subprocess
 
 FIELDS = ["rps", "p50_ms", "p99_ms", "p999_ms", "cpu_s"]
 COLORS = {"nginx": "#2b8a3e", "h2o": "#7048e8", "caddy": "#1c7ed6", "zsrt": "#e8590c",
-          "ceiling": "#868e96"}
+          "zsrt-ossl": "#f08c00", "ceiling": "#868e96"}
 PEERS = ("nginx", "h2o", "caddy", "ceiling")
+ZSRT_BUILDS = ("zsrt", "zsrt-ossl")     # each gets its ratio rows (zsrt-ossl: TLS scenarios)
 
 
 def result_from_rounds(scenario, server, rounds, rss_kib):
     """Medians over the rounds; error counts are totals (one error anywhere counts)."""
     r = {"scenario": scenario, "server": server, "status": "ok", "note": ""}
-    for f in FIELDS:
-        r[f] = round(statistics.median(x[f] for x in rounds), 3)
+    for f in FIELDS:        # None: the load generator does not measure it (h2load, s_time)
+        vals = [x[f] for x in rounds if x[f] is not None]
+        r[f] = round(statistics.median(vals), 3) if vals else None
     r["non2xx"] = sum(x["non2xx"] for x in rounds)
     r["socket_errors"] = sum(x["socket_errors"] for x in rounds)
     r["errors"] = r["non2xx"] + r["socket_errors"]
@@ -81,9 +83,12 @@ def _ratio_table(results, scenarios):
     rows = ["| scenario | req/s vs nginx | vs h2o | vs caddy | vs ceiling | CPU/req vs nginx"
             " | vs h2o | p99 vs nginx | vs h2o | best of nginx/h2o: req/s, CPU/req |",
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
-    for name in scenarios:
-        g = {srv: ok.get((name, srv), {}) for srv in ("zsrt",) + PEERS}
-        z = g["zsrt"]
+    builds = [z for z in ZSRT_BUILDS if z == "zsrt" or any(r["server"] == z for r in results)]
+    for name, zname in ((n, z) for n in scenarios for z in builds):
+        if zname != "zsrt" and (name, zname) not in {(r["scenario"], r["server"]) for r in results}:
+            continue
+        g = {srv: ok.get((name, srv), {}) for srv in (zname,) + PEERS}
+        z = g[zname]
         cells = [_ratio(z.get("rps"), g[p].get("rps")) for p in PEERS]
         cells += [_ratio(z.get("cpu_us_per_req"), g[p].get("cpu_us_per_req")) for p in ("nginx", "h2o")]
         cells += [_ratio(z.get("p99_ms"), g[p].get("p99_ms")) for p in ("nginx", "h2o")]
@@ -91,7 +96,8 @@ def _ratio_table(results, scenarios):
         cells.append("-" if not best else
                      f"{best}: {_ratio(z.get('rps'), g[best]['rps'])}, "
                      f"{_ratio(z.get('cpu_us_per_req'), g[best].get('cpu_us_per_req'))}")
-        rows.append(f"| {name} | " + " | ".join(cells) + " |")
+        label = name if zname == "zsrt" else f"{name} ({zname})"
+        rows.append(f"| {label} | " + " | ".join(cells) + " |")
     return rows
 
 

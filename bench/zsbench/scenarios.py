@@ -21,6 +21,9 @@ class Scenario:
     expect_status: int = 200
     body_file: str = ""         # expected body is this file of the www dir ...
     body: bytes = b""           # ... or these bytes
+    tls: bool = False           # HTTPS on https://localhost:PORT (an ECDSA P-256 certificate)
+    load: str = "wrk"           # the load generator: wrk | h2load (HTTP/2) | s_time (full handshakes)
+    resume: bool = False        # the check demands TLS session resumption
 
 
 def route_name(i):
@@ -51,7 +54,21 @@ SCENARIOS = [
              "(Connection: close)", close=True, connections=16, body=HELLO),
     Scenario("c1000", "respond", "like respond, with 1,000 concurrent keep-alive connections",
              connections=1000, body=HELLO),
+    Scenario("https-small", "static", "like static-small over HTTPS (TLS 1.3, keep-alive)",
+             body_file="index.html", tls=True),
+    Scenario("https-handshake", "respond", "like respond over HTTPS with a new TLS 1.3 connection "
+             "and a full handshake (ECDSA P-256, no resumption) per request: 4 openssl s_time -new "
+             "at once", close=True, connections=4, body=HELLO, tls=True, load="s_time"),
+    Scenario("https-resume", "respond", "like https-handshake, but each new connection resumes "
+             "its session (wrk reconnects with the session it had)", close=True, connections=16,
+             body=HELLO, tls=True, resume=True),
+    Scenario("https-proxy", "proxy", "HTTPS in front of the proxy scenario's HTTP upstream "
+             "(keep-alive)", body_file="index.html", tls=True),
+    Scenario("h2-small", "static", "static-small over HTTP/2 on TLS (h2load -c50 -m10)",
+             connections=50, body_file="index.html", tls=True, load="h2load"),
 ]
+
+H2_STREAMS = 10             # h2load -m: concurrent streams per connection
 
 QUICK_DEFAULT = ["respond", "static-small"]
 
@@ -69,6 +86,13 @@ def scenario_headers(s):
     if s.close:
         headers["Connection"] = "close"
     return headers
+
+
+def scenario_url(s, port):
+    """localhost resolves to 127.0.0.1 (and only there); over TLS it is the SNI."""
+    if s.tls:
+        return f"https://localhost:{port}{s.path}"
+    return f"http://127.0.0.1:{port}{s.path}"
 
 
 def scenario_expected_body(s, www_dir):

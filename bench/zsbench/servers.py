@@ -1,7 +1,8 @@
 # The servers under test and how each one is started for a scenario: nginx (one
 # process, tuned for small files), h2o (one thread), Caddy (GOMAXPROCS=1), zsrt
-# (one worker, after zsc compiles the same Caddyfile Caddy reads) and the ceiling
-# responder. All pinned to the server core.
+# (one worker, after zsc compiles the same Caddyfile Caddy reads; built with
+# BoringSSL, and with OpenSSL 3 as zsrt-ossl) and the ceiling responder. All
+# pinned to the server core.
 import os
 import shutil
 import subprocess
@@ -12,6 +13,7 @@ from . import configs
 class Server:
     name = ""
     port_offset = 0
+    tls_only = False            # left out of the plain HTTP scenarios
 
     def __init__(self, paths):
         self.paths = paths      # dict: zsc, zsrt, ceiling binaries
@@ -67,23 +69,33 @@ class Caddy(Server):
 class Zsrt(Server):
     name = "zsrt"
     port_offset = 3
+    tools = ("zsc", "zsrt")     # keys of paths: this build's compiler and runtime
 
     def __init__(self, paths):
         super().__init__(paths)
-        for tool in ("zsc", "zsrt"):
+        for tool in self.tools:
             if not os.access(paths[tool], os.X_OK):
                 self.missing = f"{tool} is not built ({paths[tool]})"
 
     def start(self, s, site, procs, core):
+        zsc, zsrt = (self.paths[tool] for tool in self.tools)
         conf = _write(f"{site.tmp}/Caddyfile", configs.caddyfile(s, site))
         blob = f"{site.tmp}/site.zsb"
-        out = subprocess.run([self.paths["zsc"], conf, "-o", blob], capture_output=True,
-                             text=True, timeout=300)
+        out = subprocess.run([zsc, conf, "-o", blob], capture_output=True, text=True, timeout=300)
         if out.returncode != 0:
             lines = (out.stderr or out.stdout).strip().splitlines() or ["no message"]
             return f"zsc could not compile the scenario: {lines[0]}"
-        argv = [self.paths["zsrt"], "--workers", "1", blob]
+        argv = [zsrt, "--workers", "1", blob]
         return procs.start(self.name, argv, core, f"{site.tmp}/stdout.log")
+
+
+class ZsrtOssl(Zsrt):
+    """zsrt built with -Dtls=openssl, in the TLS scenarios only (elsewhere it is the
+    same code as zsrt)."""
+    name = "zsrt-ossl"
+    port_offset = 6
+    tools = ("zsc-ossl", "zsrt-ossl")
+    tls_only = True
 
 
 class H2o(Server):
@@ -109,11 +121,13 @@ class Ceiling(Server):
     port_offset = 4
 
     def start(self, s, site, procs, core):
+        if s.tls:
+            return "the ceiling responder speaks no TLS"
         argv = [self.paths["ceiling"]] + configs.ceiling_args(s, site)
         return procs.start(self.name, argv, core, f"{site.tmp}/stdout.log")
 
 
-SERVER_CLASSES = [Nginx, H2o, Caddy, Zsrt, Ceiling]
+SERVER_CLASSES = [Nginx, H2o, Caddy, Zsrt, ZsrtOssl, Ceiling]
 UPSTREAM_PORT_OFFSET = 9
 
 

@@ -1,8 +1,8 @@
-# Runs wrk (pinned to the load core) with report.lua and turns its one-line
-# summary into a measurement: req/s, latency percentiles in ms, error counts.
+# wrk's command line (pinned to the load core, with report.lua) and the parse of
+# its one-line summary into a measurement: req/s, latency percentiles in ms,
+# error counts. loadgen.py runs it.
 import json
 import os
-import subprocess
 
 from . import scenarios as sc
 
@@ -14,7 +14,7 @@ def wrk_argv(s, port, seconds, core):
             "--timeout", "5s", "-s", LUA]
     for name, value in sc.scenario_headers(s).items():
         argv += ["-H", f"{name}: {value}"]
-    return argv + [f"http://127.0.0.1:{port}{s.path}"]
+    return argv + [sc.scenario_url(s, port)]
 
 
 def wrk_parse(text):
@@ -32,13 +32,3 @@ def wrk_parse(text):
                 "socket_errors": r["connect"] + r["read"] + r["write"] + r["timeout"],
             }
     return None
-
-
-def wrk_run(s, port, seconds, core):
-    """One wrk run; the measurement, or None with wrk's output on failure."""
-    out = subprocess.run(wrk_argv(s, port, seconds, core), capture_output=True, text=True,
-                         timeout=seconds + 60)
-    m = wrk_parse(out.stdout)
-    if m is None:
-        raise RuntimeError(f"wrk gave no summary: {out.stdout[-500:]} {out.stderr[-500:]}")
-    return m
