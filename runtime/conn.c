@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "h2/h2.h"
 #include "loader.h"
 #include "proxy.h"
 #include "response.h"
@@ -92,6 +93,8 @@ int conn_worker_init(struct worker *w)
     w->exchanges = exchange_pool_create(LOOP_MAX_CONNS);
   if (rc == 0 && !w->exchanges)
     rc = -ENOMEM;
+  if (rc == 0)
+    rc = h2_worker_init(w);
   return rc < 0 ? rc : proxy_pool_create(w);
 }
 
@@ -325,8 +328,24 @@ static int conn_next_request(struct worker *w, struct conn *c)
   return 1;
 }
 
+/* nothing was read as HTTP/1.1 yet: the connection may still turn out to be HTTP/2 */
+static int conn_at_start(const struct conn *c)
+{
+  return c->out_peak == 0 && c->in_start == 0 && c->ex->phase == EXCHANGE_IDLE && !c->ex->dec &&
+         !c->ex->body_active;
+}
+
 static void conn_on_input(struct worker *w, struct conn *c)
 {
+  if (conn_at_start(c)) {
+    int h2 = h2_conn_detect(c);
+    if (h2 > 0) {
+      h2_conn_take(w, c);
+      return;
+    }
+    if (h2 < 0)
+      return;   /* so far a prefix of the HTTP/2 preface */
+  }
   while (!c->closing && !c->close_after_send) {
     if (c->ex->body_active) {
       if (conn_body_step(w, c) <= 0)

@@ -3,7 +3,7 @@
  * taken from the worker's exchange pool for as long as the exchange is in
  * flight), the target and record for an upstream, and what carries the
  * answer out (an upstream exchange, a file). A connection holds the exchanges
- * it has in flight: one at a time for HTTP/1.1, many for HTTP/2 later. */
+ * it has in flight: one at a time for HTTP/1.1, one per stream for HTTP/2. */
 #ifndef ZSRT_EXCHANGE_H
 #define ZSRT_EXCHANGE_H
 
@@ -18,6 +18,27 @@
 
 struct upstream;                     /* proxy.c */
 struct response;                     /* response.h */
+struct worker;                       /* loop.h */
+struct exchange;
+struct http1_response;
+
+/* Where an upstream's answer goes when the exchange is not HTTP/1.1 on the
+ * connection's out buffer (ex->sink NULL): HTTP/2 relays it on a stream. */
+struct exchange_sink {
+  /* the upstream's final head; 0, or -1 when it cannot be sent (a 502 follows) */
+  int (*head)(struct worker *w, struct exchange *ex, const struct http1_response *ur);
+  /* decoded body bytes, at most PROXY_IN_CAP between two pushes; 0 or -ENOSPC */
+  int (*data)(struct worker *w, struct exchange *ex, const char *data, size_t len);
+  /* the bytes given go out; proxy_on_client_sent once they were taken.
+   * done: they end the body */
+  void (*push)(struct worker *w, struct exchange *ex, int done);
+  /* nothing was relayed: answer with this status and no body */
+  void (*fail)(struct worker *w, struct exchange *ex, int status);
+  /* the body broke off: the client must not take the answer as complete */
+  void (*cut)(struct worker *w, struct exchange *ex);
+  /* the upstream exchange is over (conn_finish_exchange for HTTP/1.1) */
+  void (*finish)(struct worker *w, struct exchange *ex);
+};
 
 /* where an exchange is between its head and its last byte */
 enum exchange_phase {
@@ -42,6 +63,8 @@ struct exchange {
   struct http1_chunked chunk;
   size_t body_kept;                  /* decoded body bytes gathered at in + body_start */
   size_t body_start;
+  const char *body;                  /* the gathered body as the upstream is sent it */
+  const struct exchange_sink *sink;  /* NULL: HTTP/1.1 on the connection's out buffer */
   /* a file answer */
   int file_fd;
   uint64_t file_off, file_left;

@@ -164,7 +164,7 @@ static int helper_put_var(const struct helper_state *st, unsigned id, char *buf,
   case ZS_VAR_remote: case ZS_VAR_remote_host: case ZS_VAR_remote_port:
     return helper_put_remote(st, id, buf, cap, len);
   case ZS_VAR_proto:
-    return helper_put(buf, cap, len, st->req->version_minor ? "HTTP/1.1" : "HTTP/1.0", 8);
+    return helper_put(buf, cap, len, st->req->http2 ? "HTTP/2.0" : st->req->version_minor ? "HTTP/1.1" : "HTTP/1.0", 8);
   case ZS_VAR_orig_uri: return helper_put(buf, cap, len, st->orig_uri, st->orig_uri_len);
   case ZS_VAR_root: return helper_put(buf, cap, len, dec->root, dec->root ? dec->root_len : 0);
   case ZS_VAR_tls_version: case ZS_VAR_tls_cipher: case ZS_VAR_tls_proto: case ZS_VAR_tls_resumed:

@@ -1,5 +1,6 @@
-/* A parsed HTTP request head: zero-copy slices into the connection's buffer.
- * Produced by http1.c (and later http2.c), consumed by exec.c. */
+/* A parsed HTTP request head: zero-copy slices into the connection's buffer
+ * (HTTP/1.x) or a stream's header storage (HTTP/2). Produced by http1.c and
+ * h2/h2_stream.c, consumed by exec.c. */
 #ifndef ZSRT_HTTP_H
 #define ZSRT_HTTP_H
 
@@ -20,7 +21,8 @@ struct http_request {
   size_t method_len;
   const char *target;          /* request-target as sent: origin-form or absolute-form */
   size_t target_len;
-  int version_minor;           /* HTTP/1.x */
+  int version_minor;           /* HTTP/1.x; 1 for HTTP/2 (Host is required there too) */
+  int http2;                   /* came as an HTTP/2 stream: proto is "HTTP/2.0" */
   struct http_header headers[HTTP_MAX_HEADERS];
   size_t header_count;
   size_t head_len;             /* bytes of the head, including the final CRLF CRLF */

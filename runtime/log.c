@@ -174,7 +174,10 @@ static void log_request(struct worker_log *l, const struct http_request *req,
 {
   char port[8], proto[12];
   snprintf(port, sizeof port, "%u", conn ? conn->remote_port : 0);
-  snprintf(proto, sizeof proto, "HTTP/1.%d", req->version_minor);
+  if (req->http2)
+    snprintf(proto, sizeof proto, "HTTP/2.0");
+  else
+    snprintf(proto, sizeof proto, "HTTP/1.%d", req->version_minor);
   size_t host_len;
   const char *host = log_host(req, &host_len);
   LOG_LIT(l, ",\"request\":{\"remote_ip\":");

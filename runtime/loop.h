@@ -47,6 +47,7 @@ struct worker;
 struct conn;
 struct exchange;             /* exchange.h: what conn.c answers on a connection */
 struct exchange_pool;
+struct h2_pool;
 
 /* what a completion of one kind is handed to: index and gen name the
  * connection (client or upstream) it belongs to */
@@ -145,6 +146,7 @@ struct worker {
   struct cage cage;
   struct exchange_pool *exchanges;  /* exchange.h: the exchanges in flight (conn.c) */
   struct proxy_pool *proxy;    /* proxy.c */
+  struct h2_pool *h2;          /* h2/: the HTTP/2 sessions and streams */
   const struct loop_conn_ops *conn_ops;  /* the default protocol: registered by conn_worker_init */
   loop_cqe_fn handlers[LOOP_OP_COUNT];  /* per operation: what its completions go to */
   const struct loop_module *modules[LOOP_MAX_MODULES];

@@ -258,6 +258,11 @@ static void up_submit(struct worker *w, struct upstream *up, enum loop_op op)
 static void proxy_bad_gateway(struct worker *w, struct conn *c, struct exchange *ex)
 {
   log_http_error(&w->log, &ex->req, &c->info, 502, "reverse_proxy: upstream unavailable", 0);
+  if (ex->sink) {
+    ex->sink->fail(w, ex, 502);
+    ex->sink->finish(w, ex);
+    return;
+  }
   int n = proxy_build_bad_gateway(w, ex, c->out + c->out_len, CONN_OUT_CAP - c->out_len);
   if (n > 0)
     c->out_len += (size_t)n;
@@ -275,6 +280,11 @@ static void proxy_launch(struct worker *w, struct conn *c, struct exchange *ex, 
   const char *dial = blob_string(w->blob, w->blob->proxies[ex->proxy_id].upstream_str);
   int n = proxy_build_request(c, ex, dial, ex->req.content_length >= 0 || ex->req.chunked, ex->body_kept,
                               up->head, PROXY_HEAD_CAP);
+  if (n < 0 && ex->sink) {
+    ex->sink->fail(w, ex, 500);
+    ex->sink->finish(w, ex);
+    return;
+  }
   if (n < 0) {
     conn_respond_error(w, c, 500);
     return;
@@ -282,7 +292,7 @@ static void proxy_launch(struct worker *w, struct conn *c, struct exchange *ex, 
   *up = (struct upstream){.fd = up->fd, .index = up->index, .gen = up->gen, .head = up->head,
                           .in = up->in, .proxy_id = ex->proxy_id, .client = c, .ex = ex,
                           .head_len = (size_t)n, .reused = up->state == UP_IDLE};
-  up->body = c->in + ex->body_start;
+  up->body = ex->body;
   up->body_len = ex->body_kept;
   ex->up = up;
   if (up->reused) {
@@ -392,8 +402,8 @@ int proxy_prepare(struct worker *w, struct exchange *ex, const struct exec_decis
 void proxy_start(struct worker *w, struct conn *c, struct exchange *ex, const char *body,
                  size_t body_len)
 {
-  (void)body;
-  (void)body_len;   /* it lies at c->in + ex->body_start, ex->body_kept bytes */
+  ex->body = body;
+  ex->body_kept = body_len;
   proxy_launch(w, c, ex, 1);
 }
 
@@ -483,14 +493,30 @@ static void proxy_finish(struct worker *w, struct upstream *up)
   }
   if (c) {
     ex->up = NULL;
-    conn_finish_exchange(w, c, ex);
+    if (ex->sink)
+      ex->sink->finish(w, ex);
+    else
+      conn_finish_exchange(w, c, ex);
   }
 }
 
-static void relay_bytes(struct conn *c, const char *data, size_t len, int chunked)
+/* the answer broke off after bytes went out: the client must see it cut */
+static void proxy_cut(struct worker *w, struct conn *c, struct exchange *ex)
+{
+  if (ex->sink)
+    ex->sink->cut(w, ex);
+  else
+    loop_conn_close(w, c);
+}
+
+static int relay_bytes(struct worker *w, struct upstream *up, const char *data, size_t len)
 {
   if (!len)
-    return;
+    return 0;
+  if (up->ex->sink)
+    return up->ex->sink->data(w, up->ex, data, len);
+  struct conn *c = up->client;
+  int chunked = up->client_chunked;
   if (chunked) {
     char size[24];
     int n = snprintf(size, sizeof size, "%zx\r\n", len);
@@ -499,10 +525,11 @@ static void relay_bytes(struct conn *c, const char *data, size_t len, int chunke
   conn_append(c, data, len);
   if (chunked)
     conn_append(c, "\r\n", 2);
+  return 0;
 }
 
 /* moves buffered body bytes to the client; -1 when the body is malformed */
-static int relay_body(struct upstream *up, struct conn *c)
+static int relay_body(struct worker *w, struct upstream *up)
 {
   const char *data = up->in + up->in_start;
   size_t avail = up->in_len - up->in_start;
@@ -517,24 +544,25 @@ static int relay_body(struct upstream *up, struct conn *c)
       size_t n;
       int rc = http1_chunked_decode(&up->chunk, up->in + up->in_start, up->in_len - up->in_start,
                                     &data, &n);
-      if (rc < 0)
+      if (rc < 0 || relay_bytes(w, up, data, n) < 0)
         return -1;
-      relay_bytes(c, data, n, up->client_chunked);
       up->in_start += (size_t)rc;
     }
     up->body_done = up->chunk.done;
   } else if (up->resp.body == HTTP1_BODY_LENGTH) {
     size_t n = (uint64_t)up->body_left < avail ? (size_t)up->body_left : avail;
-    relay_bytes(c, data, n, up->client_chunked);
+    if (relay_bytes(w, up, data, n) < 0)
+      return -1;
     up->in_start += n;
     up->body_left -= (int64_t)n;
     up->body_done = up->body_left == 0;
   } else {
-    relay_bytes(c, data, avail, up->client_chunked);
+    if (relay_bytes(w, up, data, avail) < 0)
+      return -1;
     up->in_start = up->in_len;
   }
   if (up->body_done && up->client_chunked)
-    conn_append(c, "0\r\n\r\n", 5);
+    conn_append(up->client, "0\r\n\r\n", 5);
   return 0;
 }
 
@@ -542,13 +570,17 @@ static void proxy_relay(struct worker *w, struct upstream *up)
 {
   struct conn *c = up->client;
   struct exchange *ex = up->ex;
-  if (relay_body(up, c) < 0) {
+  if (relay_body(w, up) < 0) {
     up_close(w, up);
     ex->up = NULL;
-    loop_conn_close(w, c);
+    proxy_cut(w, c, ex);
     return;
   }
   up->state = UP_CLIENT_WAIT;
+  if (ex->sink) {
+    ex->sink->push(w, ex, up->body_done);
+    return;
+  }
   if (c->out_len > c->out_sent)
     loop_conn_flush(w, c);
   else
@@ -567,16 +599,21 @@ static int proxy_take_head(struct worker *w, struct upstream *up, int rc)
     return 1;
   }
   int head = ex->req.method_len == 4 && memcmp(ex->req.method, "HEAD", 4) == 0;
-  if (up->resp.body == HTTP1_BODY_CHUNKED || up->resp.body == HTTP1_BODY_CLOSE) {
-    up->client_chunked = ex->req.version_minor >= 1;
-    if (!up->client_chunked)
-      ex->resp_keep_alive = 0;
+  if (ex->sink) {
+    if (ex->sink->head(w, ex, &up->resp) < 0)
+      return -1;
+  } else {
+    if (up->resp.body == HTTP1_BODY_CHUNKED || up->resp.body == HTTP1_BODY_CLOSE) {
+      up->client_chunked = ex->req.version_minor >= 1;
+      if (!up->client_chunked)
+        ex->resp_keep_alive = 0;
+    }
+    int n = proxy_build_response_head(w, ex, &up->resp, up->client_chunked, c->out + c->out_len,
+                                      CONN_OUT_CAP - c->out_len);
+    if (n < 0)
+      return -1;
+    c->out_len += (size_t)n;
   }
-  int n = proxy_build_response_head(w, ex, &up->resp, up->client_chunked, c->out + c->out_len,
-                                    CONN_OUT_CAP - c->out_len);
-  if (n < 0)
-    return -1;
-  c->out_len += (size_t)n;
   up->in_start += (size_t)rc;
   up->body_left = up->resp.content_length;
   up->chunk = (struct http1_chunked){0};
@@ -626,7 +663,7 @@ static void proxy_on_recv(struct worker *w, struct upstream *up, int res)
     if (in_head)
       proxy_bad_gateway(w, c, ex);   /* a cut head: nothing went to the client yet */
     else
-      loop_conn_close(w, c);
+      proxy_cut(w, c, ex);
     return;
   }
   if (res == 0) {   /* the end of a close-delimited body, or a cut one */
@@ -636,10 +673,15 @@ static void proxy_on_recv(struct worker *w, struct upstream *up, int res)
       struct exchange *ex = up->ex;
       up_close(w, up);
       ex->up = NULL;
-      loop_conn_close(w, c);
+      proxy_cut(w, c, ex);
       return;
     }
     up->body_done = 1;
+    if (up->ex->sink) {
+      up->state = UP_CLIENT_WAIT;
+      up->ex->sink->push(w, up->ex, 1);
+      return;
+    }
     if (up->client_chunked)
       conn_append(up->client, "0\r\n\r\n", 5);
     up->state = UP_CLIENT_WAIT;

@@ -157,29 +157,40 @@ static void collect_response_headers(const struct http1_response *ur, struct res
 
 /* Our framing, never the upstream's: its length when it gave one (a HEAD or
  * 304 answer keeps the length of the body it did not send), else chunked */
+int64_t proxy_response_length(const struct http1_response *ur)
+{
+  if (ur->body == HTTP1_BODY_LENGTH || (ur->body == HTTP1_BODY_NONE && ur->content_length >= 0 &&
+                                        ur->status >= 200 && ur->status != 204))
+    return ur->content_length;
+  return -1;
+}
+
 static void proxy_framing(struct response_framing *f, const struct exchange *ex,
                           const struct http1_response *ur, int client_chunked)
 {
   *f = (struct response_framing){.version_minor = ex->req.version_minor,
-                                 .keep_alive = ex->resp_keep_alive, .content_length = -1};
-  if (ur->body == HTTP1_BODY_LENGTH || (ur->body == HTTP1_BODY_NONE && ur->content_length >= 0 &&
-                                        ur->status >= 200 && ur->status != 204))
-    f->content_length = ur->content_length;
-  else if (client_chunked)
+                                 .keep_alive = ex->resp_keep_alive,
+                                 .content_length = proxy_response_length(ur)};
+  if (f->content_length < 0 && client_chunked)
     f->chunked = 1;
+}
+
+void proxy_response_from_upstream(struct exchange *ex, const struct http1_response *ur)
+{
+  struct response *r = ex->resp;
+  response_init(r, ur->status);
+  collect_response_headers(ur, r);
+  response_apply_ops(r, ex->dec);   /* the exchange's own decision, kept since it ran */
 }
 
 int proxy_build_response_head(struct worker *w, struct exchange *ex, const struct http1_response *ur,
                               int client_chunked, char *buf, size_t cap)
 {
   (void)w;
-  struct response *r = ex->resp;
-  response_init(r, ur->status);
-  collect_response_headers(ur, r);
-  response_apply_ops(r, ex->dec);   /* the exchange's own decision, kept since it ran */
+  proxy_response_from_upstream(ex, ur);
   struct response_framing f;
   proxy_framing(&f, ex, ur, client_chunked);
-  return response_write_head(r, &f, buf, cap);
+  return response_write_head(ex->resp, &f, buf, cap);
 }
 
 int proxy_build_bad_gateway(struct worker *w, const struct exchange *ex, char *buf, size_t cap)

@@ -11,6 +11,12 @@
 int proxy_build_request(const struct conn *c, const struct exchange *ex, const char *dial, int has_body, size_t body_len,
                         char *buf, size_t cap);
 
+/* the client's answer to an upstream head as a response: status, the
+ * upstream's end-to-end headers, the kept header ops, Server */
+void proxy_response_from_upstream(struct exchange *ex, const struct http1_response *ur);
+/* the Content-Length the client is told, or -1 (none known: chunked in HTTP/1.1) */
+int64_t proxy_response_length(const struct http1_response *ur);
+
 /* the head for the client, through response_write_head: upstream status and
  * headers, the kept header ops, Server, Date, and our framing (Content-Length,
  * or chunked when client_chunked) */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "h2/h2.h"
 #include "helpers.h"
 #include "log.h"
 #include "loop.h"
@@ -170,7 +171,7 @@ static int reload_proxy_busy(struct worker *w)
     if (c->used && (c->ex->phase == EXCHANGE_PROXY || c->ex->phase == EXCHANGE_BODY_WAIT))
       return 1;
   }
-  return proxy_busy(w) > 0;
+  return proxy_busy(w) > 0 || h2_worker_proxy_busy(w);
 }
 
 /* listeners are the same addresses in the same order (checked before

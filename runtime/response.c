@@ -33,14 +33,11 @@ static int response_is_token_byte(unsigned char ch)
 
 /* Go's textproto.CanonicalMIMEHeaderKey: upper case at the start and after
  * '-', lower case elsewhere; a name with a non-token byte is left as is */
-static const char *response_canonical(struct response *resp, const char *name, size_t len)
+void response_canonicalize(char *p, size_t len)
 {
-  char *p = (char *)response_keep(resp, name, len);
-  if (!p)
-    return NULL;
   for (size_t i = 0; i < len; i++)
     if (!response_is_token_byte((unsigned char)p[i]))
-      return p;
+      return;
   int upper = 1;
   for (size_t i = 0; i < len; i++) {
     char ch = p[i];
@@ -51,6 +48,13 @@ static const char *response_canonical(struct response *resp, const char *name, s
     p[i] = ch;
     upper = ch == '-';
   }
+}
+
+static const char *response_canonical(struct response *resp, const char *name, size_t len)
+{
+  char *p = (char *)response_keep(resp, name, len);
+  if (p)
+    response_canonicalize(p, len);
   return p;
 }
 
@@ -212,7 +216,7 @@ void response_format_date(int64_t t, char out[30])
 
 /* The Date header, formatted once per second per worker thread: the cache is
  * the thread's, so workers share nothing */
-static const char *response_date_now(void)
+const char *response_date_now(void)
 {
   static _Thread_local int64_t cached_second = -1;
   static _Thread_local char cached[30];
@@ -257,13 +261,20 @@ static void response_put_number(struct response_writer *w, unsigned long long v)
  * CR, LF and NUL in a value become spaces, as Go's headerNewlineToSpace does
  * for CR and LF (NUL too: some parsers end a line there). No header
  * injection, whatever a placeholder or an upstream put in the value. */
+int response_name_valid(const char *name, size_t len)
+{
+  if (len == 0)
+    return 0;
+  for (size_t i = 0; i < len; i++)
+    if (!response_is_token_byte((unsigned char)name[i]))
+      return 0;
+  return 1;
+}
+
 static void response_put_field(struct response_writer *w, const struct response_header *h)
 {
-  if (h->name_len == 0)
+  if (!response_name_valid(h->name, h->name_len))
     return;
-  for (size_t i = 0; i < h->name_len; i++)
-    if (!response_is_token_byte((unsigned char)h->name[i]))
-      return;
   response_put(w, h->name, h->name_len);
   response_put(w, ": ", 2);
   size_t start = w->len;
@@ -276,7 +287,7 @@ static void response_put_field(struct response_writer *w, const struct response_
 }
 
 /* header indices sorted by name (stable: values of one field keep their order) */
-static void response_sort(const struct response *resp, size_t *order)
+void response_sort(const struct response *resp, size_t *order)
 {
   for (size_t i = 0; i < resp->header_count; i++) {
     size_t j = i;
@@ -355,13 +366,18 @@ int response_write_head(const struct response *resp, const struct response_frami
   return w.overflow ? -ENOSPC : (int)w.len;
 }
 
+int64_t response_content_length(const struct response *resp)
+{
+  if (!response_has_body(resp->status) || response_length_unknown(resp))
+    return -1;
+  return (int64_t)(resp->file_fd >= 0 ? resp->file_len : resp->body_len);
+}
+
 int response_serialize_head(const struct response *resp, int version_minor, int keep_alive,
                             char *buf, size_t cap)
 {
   struct response_framing f = { .version_minor = version_minor, .keep_alive = keep_alive,
-                                .content_length = -1 };
-  if (response_has_body(resp->status) && !response_length_unknown(resp))
-    f.content_length = (int64_t)(resp->file_fd >= 0 ? resp->file_len : resp->body_len);
+                                .content_length = response_content_length(resp) };
   return response_write_head(resp, &f, buf, cap);
 }
 

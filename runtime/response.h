@@ -89,6 +89,17 @@ int response_write_head(const struct response *resp, const struct response_frami
 int response_serialize_head(const struct response *resp, int version_minor, int keep_alive,
                             char *buf, size_t cap);
 
+/* What HTTP/2 (h2/h2_head.c) writes the same way as the HTTP/1.x head: the
+ * header indices sorted as Go sorts them (order holds header_count), the
+ * field-name check, the cached Date, and the Content-Length of a decision's
+ * response (-1: none is sent) */
+void response_sort(const struct response *resp, size_t *order);
+int response_name_valid(const char *name, size_t len);
+/* Go's CanonicalMIMEHeaderKey, in place (Content-Type, Etag, X-Foo) */
+void response_canonicalize(char *name, size_t len);
+const char *response_date_now(void);
+int64_t response_content_length(const struct response *resp);
+
 /* the plain "400 Bad Request" answer Go gives to input it cannot serve */
 void response_init_error(struct response *resp, int status);
 

@@ -309,9 +309,9 @@ static void site_policy(struct site_tls *t, const struct zs_tls_policy *row, con
     if (tag_count == 0 || site_has_tag(&certs->certs[i], l->tags, tag_count))
       l->certs[cfg->cert_count++] = certs->certs[i].src;
   if (cfg->alpn_count == 0) {
-    /* until HTTP/2 serves, offering h2 would strand the client that takes it */
-    static const char *const http11[] = {"http/1.1"};
-    cfg->alpn = http11, cfg->alpn_count = 1;
+    /* Caddy's default: HTTP/2 first, then HTTP/1.1 */
+    static const char *const h2_http11[] = {"h2", "http/1.1"};
+    cfg->alpn = h2_http11, cfg->alpn_count = 2;
   }
   cfg->certs = l->certs;
   cfg->tickets = &t->tickets;

