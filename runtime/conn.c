@@ -338,7 +338,9 @@ static int conn_at_start(const struct conn *c)
 static void conn_on_input(struct worker *w, struct conn *c)
 {
   if (conn_at_start(c)) {
-    int h2 = h2_conn_detect(c);
+    /* HTTP/2: by ALPN on TLS, by prior knowledge where protocols lists h2c (Caddy's default has no h2c) */
+    int h2c = c->server < w->blob->config->server_count && (w->blob->servers[c->server].flags & ZS_SERVER_H2C);
+    int h2 = c->info.tls || h2c ? h2_conn_detect(c) : 0;
     if (h2 > 0) {
       h2_conn_take(w, c);
       return;

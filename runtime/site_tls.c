@@ -280,8 +280,8 @@ static const char *site_protocol(unsigned v)
   return v == 12 ? "tls1.2" : v == 13 ? "tls1.3" : NULL;
 }
 
-static void site_policy(struct site_tls *t, const struct zs_tls_policy *row, const struct site_certs *certs,
-                        struct site_policy_lists *l, struct tls_policy_config *out)
+static void site_policy(struct site_tls *t, unsigned server, const struct zs_tls_policy *row,
+                        const struct site_certs *certs, struct site_policy_lists *l, struct tls_policy_config *out)
 {
   const struct blob *b = t->blob;
   memset(out, 0, sizeof *out);
@@ -309,9 +309,10 @@ static void site_policy(struct site_tls *t, const struct zs_tls_policy *row, con
     if (tag_count == 0 || site_has_tag(&certs->certs[i], l->tags, tag_count))
       l->certs[cfg->cert_count++] = certs->certs[i].src;
   if (cfg->alpn_count == 0) {
-    /* Caddy's default: HTTP/2 first, then HTTP/1.1 */
+    /* Caddy's default: HTTP/2 first, then HTTP/1.1; only HTTP/1.1 when the server's protocols leave out h2 */
     static const char *const h2_http11[] = {"h2", "http/1.1"};
-    cfg->alpn = h2_http11, cfg->alpn_count = 2;
+    int no_h2 = (b->servers[server].flags & ZS_SERVER_NO_H2) != 0;
+    cfg->alpn = h2_http11 + no_h2, cfg->alpn_count = 2 - (size_t)no_h2;
   }
   cfg->certs = l->certs;
   cfg->tickets = &t->tickets;
@@ -328,11 +329,11 @@ static struct tls_ctx *site_build_server(struct site_tls *t, unsigned server, co
   size_t n = 0;
   for (unsigned i = 0; lists && pcs && i < b->config->tls_policy_count && n < SITE_TLS_MAX_POLICIES; i++)
     if (b->tls_policies[i].server == server) {
-      site_policy(t, &b->tls_policies[i], certs, &lists[n], &pcs[n]);
+      site_policy(t, server, &b->tls_policies[i], certs, &lists[n], &pcs[n]);
       n++;
     }
   if (lists && pcs && n == 0)
-    site_policy(t, NULL, certs, &lists[0], &pcs[n++]);
+    site_policy(t, server, NULL, certs, &lists[0], &pcs[n++]);
   struct tls_ctx *ctx = NULL;
   char why[TLS_REASON_MAX + 64] = "out of memory";
   for (size_t i = 0; i < n; i++)

@@ -216,6 +216,8 @@ static void dump_listeners(struct strbuf *out, const struct lowered_server *s)
                   s->listeners[i].host, s->listeners[i].port);
   strbuf_puts(out, s->tls ? " tls" : "");
   strbuf_puts(out, s->strict_sni ? " strict_sni_host" : "");
+  strbuf_puts(out, s->h2c ? " h2c" : "");
+  strbuf_puts(out, s->no_h2 ? " no_h2" : "");
   if (s->read_header_ms)
     strbuf_printf(out, " read_header=%ums", s->read_header_ms);
   if (s->idle_ms)

@@ -271,6 +271,38 @@ static int lower_idle_timeout(struct lower *l, const struct json *v, void *recor
   return lower_timeout_ms(l, v, "timeouts idle", &((struct lowered_server *)record)->idle_ms);
 }
 
+/* Caddy's protocols: h1 and h2 zsrt always has, h2c on request; HTTP/3 it
+ * does not serve, and a server without HTTP/1.1 it does not offer */
+static int lower_protocols(struct lower *l, const struct json *v, void *record)
+{
+  struct lowered_server *s = record;
+  if (!lower_items(l, v, 1, "protocols that are not a list"))
+    return -1;
+  bool h1 = false, h2 = false;
+  int bad = 0;
+  for (size_t i = 0; i < v->count; i++) {
+    const char *p = lower_string(l, v->items[i], "protocol");
+    if (!p)
+      return -1;
+    if (strcmp(p, "h1") == 0)
+      h1 = true;
+    else if (strcmp(p, "h2") == 0)
+      h2 = true;
+    else if (strcmp(p, "h2c") == 0)
+      s->h2c = true;
+    else {
+      lower_refuse(l, v->items[i], "protocol '%s'", p);
+      bad = -1;
+    }
+  }
+  if (!h1 && !bad) {
+    lower_refuse(l, v, "protocols without h1");
+    bad = -1;
+  }
+  s->no_h2 = !h2;
+  return bad;
+}
+
 static int lower_strict_sni(struct lower *l, const struct json *v, void *record)
 {
   struct lowered_server *s = record;
@@ -284,6 +316,7 @@ static const struct lower_key lower_server_keys[] = {
   {"logs", "log", lower_key_refused}, {"errors", "handle_errors", lower_key_refused},
   {"tls_connection_policies", NULL, NULL}, {"strict_sni_host", "strict_sni_host", lower_strict_sni},
   {"read_header_timeout", "read_header", lower_read_header_timeout}, {"idle_timeout", "idle", lower_idle_timeout},
+  {"protocols", "protocols", lower_protocols},
   /* Go's whole-request and whole-response deadlines: zsrt times reads and sends per step */
   {"read_timeout", "read_body", lower_key_refused}, {"write_timeout", "write", lower_key_refused},
   {NULL, NULL, NULL},

@@ -221,6 +221,7 @@ struct lowered_server {
   bool tls, strict_sni;        /* ZS_SERVER_TLS, ZS_SERVER_STRICT_SNI */
   bool strict_sni_set;         /* strict_sni_host given: Caddy's default does not apply */
   unsigned read_header_ms, idle_ms;  /* timeouts read_header, idle; 0: zsrt's defaults */
+  bool h2c, no_h2;             /* protocols: h2c listed; h2 left out */
   struct lowered_tls_policy *policies;
   size_t policy_count;
   bool has_routes;

@@ -296,3 +296,15 @@ def run_cases(z, cases):
         check("graceful stop", rc == 0, rc)
     print("%d failure(s)" % len(failures))
     sys.exit(1 if failures else 0)
+
+
+# Caddy serves HTTP/2 with prior knowledge (h2c) only where the server's
+# protocols list it; these tests speak h2c, so their sites do
+H2C_GLOBAL = "{\n\tservers {\n\t\tprotocols h1 h2 h2c\n\t}\n}\n"
+
+
+class H2cZsrt(Zsrt):
+    """zsrt serving a site whose server speaks h2c as well (protocols h1 h2 h2c)."""
+
+    def __init__(self, build, site, *args, **kwargs):
+        super().__init__(build, H2C_GLOBAL + site, *args, **kwargs)

@@ -15,7 +15,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from h2lib import Client, DataFrame, Raw, Zsrt, check, failures, get  # noqa: E402
+from h2lib import Client, DataFrame, Raw, H2cZsrt as Zsrt, check, failures, get  # noqa: E402
+from h2lib import Zsrt as PlainZsrt  # noqa: E402
 from harness import get as get1  # noqa: E402
 from upstream import Upstream  # noqa: E402
 from served import upstream as slow_upstream  # noqa: E402
@@ -300,6 +301,28 @@ def case_graceful_stop(root):
         srv.shutdown()
 
 
+def case_no_h2c_by_default():
+    """Caddy's default protocols are h1 h2 h3: no prior-knowledge HTTP/2 on a plain listener."""
+    z = PlainZsrt(BUILD, ":{PORT} {\n\trespond \"hi\"\n}\n")
+    try:
+        s = socket.create_connection(("127.0.0.1", z.port), timeout=5)
+        s.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+        got = b""
+        try:
+            while len(got) < 9:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                got += chunk
+        except socket.timeout:
+            pass
+        s.close()
+        check("without protocols h2c the preface is not HTTP/2", not (len(got) >= 9 and got[3] == 4), got[:40])
+        check("zsrt serving after the preface", z.alive())
+    finally:
+        z.stop()
+
+
 def main():
     root = tempfile.mkdtemp(prefix="zs-h2-")
     with open(os.path.join(root, "a.txt"), "wb") as f:
@@ -326,6 +349,7 @@ def main():
         up.stop()
         slow.shutdown()
     case_upstream_framing()
+    case_no_h2c_by_default()
     case_reload()
     case_graceful_stop(root)
     shutil.rmtree(root)

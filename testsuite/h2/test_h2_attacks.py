@@ -10,7 +10,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from h2lib import (ERR, ContinuationFrame, HeadersFrame, PingFrame, Raw, RstStreamFrame,  # noqa: E402
-                   SettingsFrame, Zsrt, check, get, run_cases, served_after)
+                   SettingsFrame, H2cZsrt as Zsrt, check, get, run_cases, served_after)
 
 BUILD = sys.argv[1]
 

@@ -10,7 +10,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from h2lib import (ERR, hpack, ContinuationFrame, DataFrame, GoAwayFrame, HeadersFrame, PingFrame, Raw,  # noqa: E402
-                   RstStreamFrame, SettingsFrame, WindowUpdateFrame, Zsrt, check, run_cases, served_after)
+                   RstStreamFrame, SettingsFrame, WindowUpdateFrame, H2cZsrt as Zsrt, check, run_cases, served_after)
 
 BUILD = sys.argv[1]
 
