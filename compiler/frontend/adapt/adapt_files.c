@@ -1,5 +1,6 @@
-/* Path and file directives: root, rewrite, uri, file_server, try_files and
- * method (Caddy's builtins.go, rewrite and fileserver Caddyfile parsers). */
+/* Path and file directives: root, rewrite, file_server, try_files and method
+ * (Caddy's builtins.go, rewrite and fileserver Caddyfile parsers); uri is
+ * adapt_uri.c. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,62 +46,6 @@ int adapt_root(struct helper *h, struct config_values *out)
 int adapt_rewrite(struct helper *h, struct config_values *out)
 {
   return adapt_target_with_matcher(h, out, "rewrite", "uri", "rewrite URI");
-}
-
-static struct json *uri_substring(struct helper *h, const char **args, int n)
-{
-  struct arena *a = h->ad->arena;
-  struct json *list = jarr(a), *item = jobj(a);
-  jset(a, item, "find", jstr(a, args[1], disp_pos(&h->d)));
-  jset(a, item, "replace", jstr(a, args[2], disp_pos(&h->d)));
-  if (n == 4) {
-    long long lim;
-    if (!go_atoi(args[3], &lim)) {
-      disp_errf(&h->d, "limit must be an integer; invalid: strconv.Atoi: parsing \"%s\": invalid syntax", args[3]);
-      return NULL;
-    }
-    if (lim)
-      jset(a, item, "limit", jint(a, lim, disp_pos(&h->d)));
-  }
-  jpush(a, list, item);
-  return list;
-}
-
-/* uri strip_prefix|strip_suffix|replace|path_regexp ... */
-struct json *adapt_uri(struct helper *h)
-{
-  struct arena *a = h->ad->arena;
-  disp_next(&h->d);
-  int n;
-  const char **args = disp_remaining_args(&h->d, &n);
-  if (n < 1) {
-    disp_arg_err(&h->d);
-    return NULL;
-  }
-  struct json *r = handler_new(h, "rewrite");
-  struct srcpos pos = disp_pos(&h->d);
-  if ((!strcmp(args[0], "strip_prefix") || !strcmp(args[0], "strip_suffix")) && n == 2)
-    jset(a, r, args[0][6] == 'p' ? "strip_path_prefix" : "strip_path_suffix", jstr(a, args[1], pos));
-  else if (!strcmp(args[0], "replace") && (n == 3 || n == 4)) {
-    struct json *list = uri_substring(h, args, n);
-    if (!list)
-      return NULL;
-    jset(a, r, "uri_substring", list);
-  } else if (!strcmp(args[0], "path_regexp") && n == 3) {
-    struct json *list = jarr(a), *item = jobj(a);
-    jset(a, item, "find", jstr(a, args[1], pos));
-    jset(a, item, "replace", jstr(a, args[2], pos));
-    jpush(a, list, item);
-    jset(a, r, "path_regexp", list);
-  } else if (!strcmp(args[0], "strip_prefix") || !strcmp(args[0], "strip_suffix") ||
-             !strcmp(args[0], "replace") || !strcmp(args[0], "path_regexp")) {
-    disp_arg_err(&h->d);
-    return NULL;
-  } else {
-    disp_errf(&h->d, "unrecognized URI manipulation '%s'", args[0]);
-    return NULL;
-  }
-  return r;
 }
 
 struct json *adapt_method(struct helper *h)
