@@ -48,6 +48,10 @@ static int httptype_named_route(struct adapt *ad, struct server_block *b)
     jpush(ad->arena, handle, sr);
   }
   jset(ad->arena, route, "handle", handle);
+  for (size_t i = 0; i < ad->nnamed; i++)
+    if (!strcmp(ad->named[i].name, b->keys[0].text))
+      return fe_fail(ad->err, (struct srcpos){b->keys[0].file, b->keys[0].line, b->keys[0].col},
+                     "cannot have duplicate named_routes: %s", b->keys[0].text);
   struct named_route *nr = ARENA_PUSH(ad->arena, ad->named, ad->nnamed, ad->namedcap);
   nr->name = b->keys[0].text;
   nr->route = route;
