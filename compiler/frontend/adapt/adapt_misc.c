@@ -136,10 +136,11 @@ struct json *adapt_basic_auth(struct helper *h)
     jset(a, acct, "password", jstr(a, pwd, disp_pos(&h->d)));
     jpush(a, accounts, acct);
   }
-  jset(a, ba, "accounts", accounts);
+  if (accounts->count)         /* omitempty, as realm below */
+    jset(a, ba, "accounts", accounts);
   jset(a, ba, "hash", alg);
   jset(a, ba, "hash_cache", jobj(a));
-  if (n == 2)
+  if (n == 2 && args[1][0])
     jset(a, ba, "realm", jstr(a, args[1], disp_pos(&h->d)));
   struct json *r = misc_handler(h, "authentication"), *providers = jobj(a);
   jset(a, providers, "http_basic", ba);
