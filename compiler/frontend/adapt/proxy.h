@@ -33,6 +33,8 @@ int proxy_subdirective(struct helper *h, struct proxy *p);
 int proxy_finish(struct helper *h, struct proxy *p);
 int proxy_handle_responses(struct helper *h, struct proxy *p);
 void proxy_init(struct helper *h, struct proxy *p);
+/* lb_policy's NAME at the cursor: the selection policy, its segment read */
+struct json *proxy_lb_policy(struct helper *h);
 /* transport http { ... } / transport fastcgi { ... } options */
 int proxy_transport_option(struct helper *h, struct json *t, const char *name, const char *sub);
 
