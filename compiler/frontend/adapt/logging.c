@@ -294,6 +294,8 @@ void logs_apply_site(struct adapt *ad, struct json *srv, struct site *s, const s
     return;
   if (logs_catch_all(keys, nkeys))
     jset(a, logs, "skip_unmapped_hosts", jbool(a, true));
+  if (!nhosts)                 /* nothing appended: omitempty */
+    return;
   struct json *skip = jget_or_new(a, logs, "skip_hosts", JSON_ARRAY);
   for (size_t k = 0; k < nhosts; k++)
     jpush(a, skip, jstr(a, hosts[k], (struct srcpos){0}));
