@@ -221,7 +221,7 @@ static int proxy_opt_headers(struct helper *h, struct proxy *p, struct json *han
   return header_apply_op(h, ops, NULL, args[0], n > 1 ? args[1] : "", n > 2 ? args[2] : NULL);
 }
 
-/* request_buffers|response_buffers SIZE|unlimited */
+/* request_buffers|response_buffers|stream_buffer_size SIZE|unlimited; 0 is left out */
 static int proxy_opt_buffers(struct helper *h, struct proxy *p, struct json *handler, const struct proxy_option *o)
 {
   (void)p;
@@ -232,7 +232,10 @@ static int proxy_opt_buffers(struct helper *h, struct proxy *p, struct json *han
     return disp_errf(&h->d, "invalid byte size '%s'", disp_val(&h->d));
   if (disp_next_arg(&h->d))
     return disp_arg_err(&h->d);
-  jset(h->ad->arena, handler, proxy_key(o), jint(h->ad->arena, size, disp_pos(&h->d)));
+  if (size)
+    jset(h->ad->arena, handler, proxy_key(o), jint(h->ad->arena, size, disp_pos(&h->d)));
+  else                         /* omitempty */
+    json_object_delete(handler, proxy_key(o));
   return 0;
 }
 
@@ -348,6 +351,7 @@ static const struct proxy_option proxy_options[] = {
   {"unhealthy_status", proxy_opt_unhealthy_status, PROXY_PASSIVE, NULL, NULL},
   {"request_buffers", proxy_opt_buffers, PROXY_HANDLER, NULL, NULL},
   {"response_buffers", proxy_opt_buffers, PROXY_HANDLER, NULL, NULL},
+  {"stream_buffer_size", proxy_opt_buffers, PROXY_HANDLER, NULL, NULL},
   {"header_up", proxy_opt_headers, PROXY_HANDLER, "request", NULL},
   {"header_down", proxy_opt_headers, PROXY_HANDLER, "response", NULL},
   {"transport", proxy_opt_transport, PROXY_HANDLER, NULL, NULL},
