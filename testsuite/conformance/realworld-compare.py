@@ -46,7 +46,7 @@ def logger_names_lists(cfg):
 
 
 def metrics_hoisted(cfg):
-    """`servers { metrics }` moves to apps.http.metrics (Caddy 2.8)"""
+    """`servers { metrics }` moves to apps.http.metrics (Caddy 2.9, #6606)"""
     http = cfg.get("apps", {}).get("http", {})
     found = None
     for srv in http.get("servers", {}).values():
@@ -61,7 +61,7 @@ def metrics_hoisted(cfg):
 
 
 def zerossl_as_acme(cfg):
-    """the default ZeroSSL issuer is the ACME issuer with ZeroSSL's directory (Caddy 2.8)"""
+    """the default ZeroSSL issuer is the ACME issuer with ZeroSSL's directory (Caddy 2.8, #6229)"""
     def fn(v):
         if isinstance(v, dict) and v.get("module") == "zerossl" and set(v) <= {"module", "email"}:
             out = {"ca": "https://acme.zerossl.com/v2/DV90", "module": "acme"}
@@ -73,8 +73,8 @@ def zerossl_as_acme(cfg):
 
 
 def php_redirect_query(cfg):
-    """php_fastcgi's index redirect keeps the query (Caddy 2.7) and its file
-    matcher uses try_policy first_exist_fallback (Caddy 2.8)"""
+    """php_fastcgi's index redirect keeps the query (Caddy 2.9, #6714) and its file
+    matcher uses try_policy first_exist_fallback (Caddy 2.9, #6699)"""
     def fn(v):
         if isinstance(v, list) and v == ["{http.request.orig_uri.path}/"]:
             return ["{http.request.orig_uri.path}/{http.request.orig_uri.prefixed_query}"]
@@ -85,7 +85,7 @@ def php_redirect_query(cfg):
 
 
 def encode_defaults(cfg):
-    """`encode` without arguments enables zstd and gzip, zstd preferred (Caddy 2.8)"""
+    """`encode` without arguments enables zstd and gzip, zstd preferred (Caddy 2.9, #6737)"""
     def fn(v):
         if v == {"handler": "encode"}:
             return {"encodings": {"gzip": {}, "zstd": {}}, "handler": "encode", "prefer": ["zstd", "gzip"]}
@@ -94,7 +94,7 @@ def encode_defaults(cfg):
 
 
 def regexp_shorthand(cfg):
-    """{re.N} without a matcher name expands to {http.regexp.N} (Caddy 2.7)"""
+    """{re.N} without a matcher name expands to {http.regexp.N} (Caddy 2.8)"""
     pat = re.compile(r"\{re\.([0-9A-Za-z_.-]+)\}")
     def fn(v):
         if isinstance(v, dict):
@@ -106,7 +106,7 @@ def regexp_shorthand(cfg):
 
 
 def errors_subroute(cfg):
-    """each handle_errors block is a route of its own, a subroute (Caddy 2.8)"""
+    """each handle_errors block is a route of its own, a subroute (Caddy 2.8, #5965)"""
     for srv in cfg.get("apps", {}).get("http", {}).get("servers", {}).values():
         routes = srv.get("errors", {}).get("routes")
         if not routes:
@@ -122,7 +122,7 @@ def errors_subroute(cfg):
 
 
 def header_defer(cfg):
-    """a `>` before a response header field sets or replaces it deferred (Caddy 2.7)"""
+    """a `>` before a response header field sets or replaces it deferred (Caddy 2.7, #5535)"""
     def fn(v):
         if isinstance(v, dict) and v.get("handler") == "headers" and isinstance(v.get("response"), dict):
             resp = v["response"]
@@ -135,8 +135,35 @@ def header_defer(cfg):
     return walk(cfg, fn)
 
 
+def forward_auth_copy(cfg):
+    """forward_auth copies a header only when the auth response has it (Caddy 2.9, #6608)
+    and first deletes what the client sent under that name (Caddy 2.11.2)"""
+    ph = re.compile(r"^\{http\.reverse_proxy\.header\.(.+)\}$")
+    def fn(v):
+        if not (isinstance(v, dict) and v.get("match") == {"status_code": [2]} and len(v.get("routes", [])) == 1):
+            return v
+        route = v["routes"][0]
+        handle = route.get("handle", [])
+        if set(route) != {"handle"} or len(handle) != 1 or handle[0].get("handler") != "headers":
+            return v
+        sets = handle[0].get("request", {}).get("set", {})
+        if set(handle[0]) != {"handler", "request"} or set(handle[0]["request"]) != {"set"}:
+            return v
+        froms = {to: ph.match(val[0]).group(1) for to, val in sets.items() if len(val) == 1 and ph.match(val[0])}
+        if len(froms) != len(sets):
+            return v
+        routes = [{"handle": [{"handler": "vars"}]}]
+        for to in sorted(sets, key=lambda t: froms[t]):
+            routes.append({"handle": [{"handler": "headers", "request": {"delete": [to]}}]})
+            routes.append({"handle": [{"handler": "headers", "request": {"set": {to: sets[to]}}}],
+                           "match": [{"not": [{"vars": {sets[to][0]: [""]}}]}]})
+        v["routes"] = routes
+        return v
+    return walk(cfg, fn)
+
+
 def exclude_sorted(cfg):
-    """the default logger's excludes are sorted (Caddy 2.7)"""
+    """the default logger's excludes are sorted (Caddy 2.7, #5643)"""
     default = cfg.get("logging", {}).get("logs", {}).get("default", {})
     if isinstance(default.get("exclude"), list):
         default["exclude"] = sorted(set(default["exclude"]))
@@ -144,7 +171,7 @@ def exclude_sorted(cfg):
 
 
 REWRITES = [logger_names_lists, metrics_hoisted, zerossl_as_acme, php_redirect_query, encode_defaults,
-            regexp_shorthand, errors_subroute, header_defer, exclude_sorted]
+            regexp_shorthand, errors_subroute, header_defer, forward_auth_copy, exclude_sorted]
 
 
 def unordered(cfg):
