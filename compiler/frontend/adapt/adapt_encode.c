@@ -74,6 +74,11 @@ struct json *adapt_encode(struct helper *h)
   if (!prefer->count && !n)
     args = defaults, n = 2;
   for (int i = 0; i < n; i++) {
+    if (strcmp(args[i], "gzip") && strcmp(args[i], "zstd") && strcmp(args[i], "br")) {
+      /* Caddy prints the zero ModuleInfo it got back, hence the empty quotes */
+      disp_errf(&h->d, "finding encoder module '': module not registered: http.encoders.%s", args[i]);
+      return NULL;
+    }
     jset(a, encodings, args[i], jobj(a));
     jpush(a, prefer, jstr(a, args[i], disp_pos(&h->d)));
   }
