@@ -146,31 +146,14 @@ static int dynamic_multi(struct helper *h, struct json *src)
   return 0;
 }
 
-static const struct dynamic_row {
-  const char *name;
-  int (*parse)(struct helper *h, struct json *src);
-} dynamic_rows[] = {
+static const struct segment_module dynamic_rows[] = {
   {"a", dynamic_a}, {"srv", dynamic_srv}, {"multi", dynamic_multi},
 };
 
-/* The source named by the current token, its segment consumed; NULL after an error. */
 static struct json *dynamic_source(struct helper *h)
 {
-  const char *name = disp_val(&h->d);
-  const struct dynamic_row *row = TABLE_FIND(dynamic_rows, name);
-  if (!row) {
-    disp_errf(&h->d, "getting module named 'http.reverse_proxy.upstreams.%s': module not registered: "
-              "http.reverse_proxy.upstreams.%s", name, name);
-    return NULL;
-  }
-  struct helper sub = *h;
-  sub.d = disp_next_segment(&h->d);
-  struct json *src = jobj(h->ad->arena);
-  if (row->parse(&sub, src) < 0)
-    return NULL;
-  jset(h->ad->arena, src, "source", jstr(h->ad->arena, name, disp_pos(&h->d)));
-  json_object_sort(src);       /* JSONModuleObject: a map, so sorted keys */
-  return src;
+  return proxy_segment_module(h, dynamic_rows, sizeof dynamic_rows / sizeof dynamic_rows[0],
+                              "http.reverse_proxy.upstreams", "source");
 }
 
 /* dynamic SOURCE [args] [{ ... }] */

@@ -125,32 +125,34 @@ static int lb_cookie(struct helper *h, struct json *pol)
   return 0;
 }
 
-static const struct lb_row {
-  const char *name;
-  lb_parse_fn parse;
-} lb_rows[] = {
+static const struct segment_module lb_rows[] = {
   {"random", lb_no_args}, {"weighted_round_robin", lb_weighted}, {"random_choose", lb_random_choose},
   {"least_conn", lb_no_args}, {"round_robin", lb_no_args}, {"first", lb_no_args}, {"ip_hash", lb_no_args},
   {"client_ip_hash", lb_no_args}, {"uri_hash", lb_no_args}, {"query", lb_keyed}, {"header", lb_keyed},
   {"cookie", lb_cookie},
 };
 
-/* The policy named by the current token, its segment consumed; NULL after an error. */
-struct json *proxy_lb_policy(struct helper *h)
+struct json *proxy_segment_module(struct helper *h, const struct segment_module *rows, size_t nrows, const char *ns,
+                                  const char *inline_key)
 {
   const char *name = disp_val(&h->d);
-  const struct lb_row *row = TABLE_FIND(lb_rows, name);
+  const struct segment_module *row = table_find(rows, nrows, sizeof rows[0], name);
   if (!row) {
-    disp_errf(&h->d, "getting module named 'http.reverse_proxy.selection_policies.%s': module not registered: "
-              "http.reverse_proxy.selection_policies.%s", name, name);
+    disp_errf(&h->d, "getting module named '%s.%s': module not registered: %s.%s", ns, name, ns, name);
     return NULL;
   }
   struct helper sub = *h;
   sub.d = disp_next_segment(&h->d);
-  struct json *pol = jobj(h->ad->arena);
-  if (row->parse(&sub, pol) < 0)
+  struct json *obj = jobj(h->ad->arena);
+  if (row->parse(&sub, obj) < 0)
     return NULL;
-  jset(h->ad->arena, pol, "policy", jstr(h->ad->arena, name, disp_pos(&h->d)));
-  json_object_sort(pol);       /* JSONModuleObject: a map, so sorted keys */
-  return pol;
+  jset(h->ad->arena, obj, inline_key, jstr(h->ad->arena, name, disp_pos(&h->d)));
+  json_object_sort(obj);       /* JSONModuleObject: a map, so sorted keys */
+  return obj;
+}
+
+struct json *proxy_lb_policy(struct helper *h)
+{
+  return proxy_segment_module(h, lb_rows, sizeof lb_rows / sizeof lb_rows[0], "http.reverse_proxy.selection_policies",
+                              "policy");
 }
