@@ -298,7 +298,8 @@ struct json *server_options_apply(struct adapt *ad, struct json *servers)
       const char *n1 = json_str(json_object_get(opts->items[i], "@name"));
       const char *n2 = json_str(json_object_get(opts->items[k], "@name"));
       if (n1 && n2 && !strcmp(n1, n2)) {
-        fe_fail(ad->err, (struct srcpos){0}, "applying global server options: cannot use duplicate server name '%s'", n1);
+        fe_fail(ad->err, json_object_get(opts->items[k], "@name")->pos,   /* the second `name` */
+                "applying global server options: cannot use duplicate server name '%s'", n1);
         return NULL;
       }
     }
