@@ -81,6 +81,8 @@ int cg_reverse_proxy(struct cg *cg, const struct lowered_handler *h)
 int cg_rewrite(struct cg *cg, const struct lowered_handler *h)
 {
   const char *prefix = h->u.rewrite.strip_prefix;
+  if (!prefix)
+    return 0;                  /* a rewrite that changes nothing */
   emit_stmt(cg, h->u.rewrite.pos, "zs_strip_prefix(%s);", cg_cstr(cg, prefix, strlen(prefix)));
   return 0;
 }

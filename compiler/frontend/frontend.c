@@ -25,24 +25,52 @@ static bool frontend_looks_like_json(const char *text, size_t len)
   return i < len && text[i] == '{';
 }
 
-/* Some of Caddy's messages open with "FILE:LINE: ". The diagnostic prints
- * the position itself (and the caret under it), so that prefix goes when it
- * names the same place; zsc adapt keeps Caddy's message whole. */
+/* Caddy names the place in its messages, as a "FILE:LINE: " prefix or an
+ * ", at FILE:LINE" suffix (with the import chain after it). The diagnostic
+ * prints the position itself, with the caret under the token, so Caddy's own
+ * places in that file go (its line is sometimes the block's end rather than
+ * the token's): one location per error. */
 static const char *frontend_drop_position(struct arena *a, const char *msg, struct srcpos pos)
 {
   if (!pos.file || pos.line <= 0)
     return msg;
   const char *prefix = arena_printf(a, "%s:%d: ", pos.file, pos.line);
-  size_t n = strlen(prefix);
-  return strncmp(msg, prefix, n) == 0 ? msg + n : msg;
+  if (strncmp(msg, prefix, strlen(prefix)) == 0)
+    msg += strlen(prefix);
+  const char *at = arena_printf(a, ", at %s:", pos.file), *chain = " import chain [";
+  size_t at_len = strlen(at), chain_len = strlen(chain);
+  struct strbuf sb;
+  strbuf_init(&sb, a);
+  for (const char *p = msg; *p;) {
+    const char *hit = strstr(p, at);
+    if (!hit || !isdigit((unsigned char)hit[at_len])) {
+      strbuf_puts(&sb, p);
+      break;
+    }
+    strbuf_put(&sb, p, (size_t)(hit - p));
+    for (p = hit + at_len; isdigit((unsigned char)*p); p++)
+      ;
+    if (strncmp(p, chain, chain_len) == 0) {
+      const char *close = strchr(p, ']');
+      size_t n = close ? (size_t)(close + 1 - p) : strlen(p);
+      strbuf_printf(&sb, " (import chain [%.*s)", (int)(n - chain_len), p + chain_len);
+      p += n;
+    }
+  }
+  return strbuf_cstr(&sb);
 }
 
+/* caddy_wording: the message exactly as `caddy adapt` words it, places
+ * included, after "zsc: error: " (zsc adapt --caddy-errors, for comparing). */
 static struct json *frontend_report(struct frontend_error *e, struct diag *d, const char *file, bool caddy_wording)
 {
   struct srcpos pos = e->pos;
   if (!pos.file)
     pos.file = file;
-  diag_error(d, pos, "%s", caddy_wording ? e->msg : frontend_drop_position(e->arena, e->msg, pos));
+  if (caddy_wording)
+    diag_error(d, (struct srcpos){0}, "%s", e->msg);
+  else
+    diag_error(d, pos, "%s", frontend_drop_position(e->arena, e->msg, pos));
   return NULL;
 }
 

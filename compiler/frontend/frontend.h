@@ -13,8 +13,8 @@
  * Caddyfile. NULL after reporting errors through d. */
 struct json *frontend_load(struct arena *a, const char *path, struct diag *d);
 
-/* Like frontend_load, but an error message keeps Caddy's wording whole,
- * "FILE:LINE: " prefix included (zsc adapt, compared with Caddy's). */
+/* Like frontend_load, but an error is Caddy's message whole, with the places
+ * Caddy names and no position of zsc's own (zsc adapt --caddy-errors). */
 struct json *frontend_load_caddy(struct arena *a, const char *path, struct diag *d);
 
 /* Like frontend_load on text already in memory; file names the source. */
@@ -26,7 +26,7 @@ int frontend_emit_ast(struct arena *a, const char *path, struct strbuf *out, str
 /* The IR as indented JSON, "// FILE:LINE:COL" after values that have a position. */
 void frontend_emit_ir(const struct json *ir, struct strbuf *out);
 
-/* `zsc adapt [--pretty] FILE`: 0 on success, 1 with the error on stderr. */
+/* `zsc adapt [--pretty|--compact] [--caddy-errors] FILE`: 0 on success, 1 with the error on stderr. */
 int frontend_adapt_main(int argc, char **argv);
 
 #endif

@@ -225,6 +225,8 @@ static const struct lower_key lower_rewrite_keys[] = {
 int lower_rewrite(struct lower *l, const struct json *h, struct lowered_handler *out)
 {
   int bad = lower_keys(l, h, lower_rewrite_keys, "rewrite", &out->u.rewrite);
+  if (!bad && h->count == 1)
+    return 0;                  /* only "handler": handle_path on the whole tree */
   if (!bad && !out->u.rewrite.strip_prefix) {
     lower_refuse(l, h, "rewrite without a constant strip_path_prefix");
     return -1;

@@ -121,7 +121,7 @@ struct lowered_reverse_proxy {
 };
 
 struct lowered_rewrite {
-  const char *strip_prefix;    /* with its leading '/' */
+  const char *strip_prefix;    /* with its leading '/'; NULL: changes nothing */
   struct srcpos pos;
 };
 

@@ -3,7 +3,12 @@
 command, prints totals per group and checks that every case listed in
 passing.txt still passes. --update rewrites passing.txt from this run.
 
-usage: run-adapt.py [--update] [--cases DIR] ADAPT_CMD...
+With --own DIR (a folder of NAME.caddyfile + NAME.json|NAME.error cases
+laid out as shared/caddy-adapt/cases, run by the same run.sh) every case of
+DIR must pass: they are this repository's own cases, each with the output
+Caddy gives.
+
+usage: run-adapt.py [--update] [--cases DIR] [--own DIR] ADAPT_CMD...
 """
 import os
 import subprocess
@@ -16,12 +21,36 @@ PASS_VERDICTS = {"PASS_EXACT", "PASS_SORTED", "PASS_ERROR"}
 
 
 def find_cases(argv):
-    if "--cases" in argv:
-        i = argv.index("--cases")
-        path = argv[i + 1]
-        del argv[i:i + 2]
-        return path
-    return os.path.join(HERE, "..", "..", "..", "shared", "caddy-adapt")
+    path = take_option(argv, "--cases")
+    return path or os.path.join(HERE, "..", "..", "..", "shared", "caddy-adapt")
+
+
+def run_cases(run_sh, cmd, own=None):
+    """verdicts of run.sh over shared/caddy-adapt's cases, or over own's"""
+    env = dict(os.environ, CASES=os.path.abspath(own)) if own else None
+    with tempfile.TemporaryDirectory() as work:
+        results = os.path.join(work, "verdicts.txt")
+        subprocess.run(["bash", run_sh, cmd, results, work], check=True, stderr=subprocess.DEVNULL, env=env)
+        return read_verdicts(results)
+
+
+def check_own(run_sh, cmd, own):
+    verdicts = run_cases(run_sh, cmd, own)
+    failed = sorted(n for n, (v, _) in verdicts.items() if v not in PASS_VERDICTS)
+    for name in sorted(verdicts):
+        verdict, note = verdicts[name]
+        print(f"{verdict:12} own  {name} {note}".rstrip())
+    print(f"own   {len(verdicts) - len(failed):4}/{len(verdicts):<4}")
+    return 1 if failed or not verdicts else 0
+
+
+def take_option(argv, name):
+    if name not in argv:
+        return None
+    i = argv.index(name)
+    value = argv[i + 1]
+    del argv[i:i + 2]
+    return value
 
 
 def read_verdicts(path):
@@ -70,6 +99,7 @@ def main():
     if update:
         argv.remove("--update")
     cases = find_cases(argv)
+    own = take_option(argv, "--own")
     if not argv:
         print(__doc__, file=sys.stderr)
         return 1
@@ -80,10 +110,9 @@ def main():
     if os.path.exists(argv[0]):
         argv[0] = os.path.abspath(argv[0])   # run.sh runs the command in another folder
     cmd = " ".join(argv)
-    with tempfile.TemporaryDirectory() as work:
-        results = os.path.join(work, "verdicts.txt")
-        subprocess.run(["bash", run_sh, cmd, results, work], check=True, stderr=subprocess.DEVNULL)
-        verdicts = read_verdicts(results)
+    if own:
+        return check_own(run_sh, cmd, own)
+    verdicts = run_cases(run_sh, cmd)
     groups = read_groups(cases)
     for name in sorted(verdicts):
         verdict, note = verdicts[name]

@@ -77,16 +77,16 @@ static void test_errors(struct arena *a)
   char *err;
   const char *path = write_file(a, "Caddyfile", ":80\nhandle {\n\tnot_a_directive\n}\n");
   CHECK(load(a, path, &err) == NULL);
-  CHECK(strstr(err, "Caddyfile:4:1: error: parsing caddyfile tokens for 'handle': unrecognized directive: not_a_directive "
-                    "- are you sure your Caddyfile structure (nesting and braces) is correct?, at "));
+  CHECK(strstr(err, "Caddyfile:3:2: error: parsing caddyfile tokens for 'handle': unrecognized directive: not_a_directive "
+                    "- are you sure your Caddyfile structure (nesting and braces) is correct?\n"));
   path = write_file(a, "Caddyfile", "example.com:70000\nrespond hi\n");
   CHECK(load(a, path, &err) == NULL && strstr(err, "port 70000 is out of range"));
   path = write_file(a, "Caddyfile", ":80\nrespond @nope hi\n");
   CHECK(load(a, path, &err) == NULL && strstr(err, "unrecognized matcher name: @nope"));
 }
 
-/* The diagnostic names the position once; Caddy's "FILE:LINE: " prefix
- * stays only in zsc adapt's messages, which are compared with Caddy's. */
+/* The diagnostic names the position once; Caddy's "FILE:LINE: " prefix and
+ * ", at FILE:LINE" suffix stay only in Caddy's wording (zsc adapt --caddy-errors). */
 static void test_error_position_once(struct arena *a)
 {
   char *err;
@@ -94,7 +94,12 @@ static void test_error_position_once(struct arena *a)
   CHECK(load(a, path, &err) == NULL);
   CHECK(strstr(err, "Caddyfile:3:2: error: unrecognized directive: bogus_dir\n") != NULL);
   CHECK(load_as(a, path, &err, true) == NULL);
-  CHECK(strstr(err, "Caddyfile:3:2: error: ") && strstr(err, "Caddyfile:3: unrecognized directive: bogus_dir"));
+  CHECK(strstr(err, "zsc: error: ") && strstr(err, "Caddyfile:3: unrecognized directive: bogus_dir"));
+  path = write_file(a, "Caddyfile", ":80 {\n\treverse_proxy {\n\t\tlb_policy\n\t}\n}\n");
+  CHECK(load(a, path, &err) == NULL);
+  CHECK(strstr(err, "Caddyfile:3:3: error: parsing caddyfile tokens for 'reverse_proxy': wrong argument count or "
+                    "unexpected line ending after 'lb_policy'\n"));
+  CHECK(load_as(a, path, &err, true) == NULL && strstr(err, "after 'lb_policy', at ") && strstr(err, "Caddyfile:3\n"));
   path = write_file(a, "Caddyfile", "handle {\n\trespond hi\n}\n");
   CHECK(load(a, path, &err) == NULL);
   CHECK(strstr(err, "Caddyfile:1:1: error: parsed 'handle' as a site address") != NULL);

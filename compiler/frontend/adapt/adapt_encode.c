@@ -1,6 +1,7 @@
-/* Response-shaping handlers: encode (with its gzip/zstd/br options),
+/* Response-shaping handlers: encode (with its gzip/zstd options),
  * map, intercept, copy_response and copy_response_headers. */
 #include <string.h>
+#include <strings.h>
 
 #include "proxy.h"
 
@@ -11,33 +12,81 @@ static struct json *handler_named(struct helper *h, const char *name)
   return r;
 }
 
-/* One encoder: name [level] { level | disable_checksum } */
+/* gzip [LEVEL]: Gzip.UnmarshalCaddyfile reads one argument and nothing else */
+static int encode_gzip(struct helper *h, struct json *e)
+{
+  disp_next(&h->d);
+  if (!disp_next_arg(&h->d))
+    return 0;
+  long long level;
+  const char *v = disp_val(&h->d);
+  if (!go_atoi(v, &level))     /* Caddy returns strconv's error as it is, without a place */
+    return fe_fail(h->d.err, disp_pos(&h->d), "strconv.Atoi: parsing \"%s\": invalid syntax", v);
+  if (level)
+    jset(h->ad->arena, e, "level", jint(h->ad->arena, level, disp_pos(&h->d)));
+  return 0;
+}
+
+/* a zstd level: one of zstd.EncoderLevelFromString's names */
+static int encode_zstd_level(struct helper *h, struct json *e, const char *v)
+{
+  static const char *const names[] = {"fastest", "default", "better", "best"};
+  size_t i = 0;
+  while (i < sizeof names / sizeof names[0] && strcasecmp(names[i], v))
+    i++;
+  if (i == sizeof names / sizeof names[0])
+    return disp_errf(&h->d, "unexpected compression level, use one of 'fastest', 'better', 'best', 'default'");
+  jset(h->ad->arena, e, "level", jstr(h->ad->arena, v, disp_pos(&h->d)));
+  return 0;
+}
+
+/* zstd [LEVEL] { level LEVEL; disable_checksum }, each once */
+static int encode_zstd(struct helper *h, struct json *e)
+{
+  disp_next(&h->d);
+  int n;
+  const char **args = disp_remaining_args(&h->d, &n);
+  if (n > 1)
+    return disp_arg_err(&h->d);
+  if (n == 1 && encode_zstd_level(h, e, args[0]) < 0)
+    return -1;
+  for (int nest = h->d.nesting; disp_next_block(&h->d, nest);) {
+    const char *sub = disp_val(&h->d);
+    if (!strcmp(sub, "level")) {
+      args = disp_remaining_args(&h->d, &n);
+      if (n != 1)
+        return disp_arg_err(&h->d);
+      if (json_object_get(e, "level"))
+        return disp_errf(&h->d, "compression level already specified");
+      if (encode_zstd_level(h, e, args[0]) < 0)
+        return -1;
+    } else if (!strcmp(sub, "disable_checksum")) {
+      if (disp_next_arg(&h->d))
+        return disp_arg_err(&h->d);
+      if (json_object_get(e, "checksum"))
+        return disp_errf(&h->d, "checksum already specified");
+      jset(h->ad->arena, e, "checksum", jbool(h->ad->arena, false));
+    } else
+      return disp_errf(&h->d, "unknown subdirective '%s'", sub);
+  }
+  json_object_sort(e);
+  return 0;
+}
+
+/* An encoder in encode's block, read from its own segment: gzip or zstd, the
+ * standard build's two (br is a plugin). */
 static struct json *encode_encoder(struct helper *h, const char *name)
 {
-  struct arena *a = h->ad->arena;
-  struct json *e = jobj(a);
-  if (strcmp(name, "gzip") && strcmp(name, "zstd") && strcmp(name, "br")) {
+  int (*parse)(struct helper *, struct json *) = !strcmp(name, "gzip") ? encode_gzip
+                                               : !strcmp(name, "zstd") ? encode_zstd : NULL;
+  if (!parse) {
     disp_errf(&h->d, "getting module named 'http.encoders.%s': module not registered: http.encoders.%s", name, name);
     return NULL;
   }
-  if (disp_next_arg(&h->d)) {
-    long long level;
-    if (!go_atoi(disp_val(&h->d), &level)) {
-      jset(a, e, "level", jstr(a, disp_val(&h->d), disp_pos(&h->d)));
-    } else
-      jset(a, e, "level", jint(a, level, disp_pos(&h->d)));
-  }
-  for (int nest = h->d.nesting; disp_next_block(&h->d, nest);) {
-    if (!strcmp(disp_val(&h->d), "disable_checksum"))
-      jset(a, e, "checksum", jbool(a, false));
-    else if (!strcmp(disp_val(&h->d), "level") && disp_next_arg(&h->d))
-      jset(a, e, "level", jstr(a, disp_val(&h->d), disp_pos(&h->d)));
-    else {
-      disp_errf(&h->d, "unrecognized subdirective '%s'", disp_val(&h->d));
-      return NULL;
-    }
-  }
-  return e;
+  struct helper sub = *h;
+  sub.d = disp_next_segment(&h->d);
+  struct json *e = jobj(h->ad->arena);
+  return parse(&sub, e) < 0 ? NULL : e;
 }
 
 struct json *adapt_encode(struct helper *h)
@@ -74,6 +123,11 @@ struct json *adapt_encode(struct helper *h)
   if (!prefer->count && !n)
     args = defaults, n = 2;
   for (int i = 0; i < n; i++) {
+    if (strcmp(args[i], "gzip") && strcmp(args[i], "zstd")) {
+      /* Caddy prints the zero ModuleInfo it got back, hence the empty quotes */
+      disp_errf(&h->d, "finding encoder module '': module not registered: http.encoders.%s", args[i]);
+      return NULL;
+    }
     jset(a, encodings, args[i], jobj(a));
     jpush(a, prefer, jstr(a, args[i], disp_pos(&h->d)));
   }

@@ -1,5 +1,6 @@
-/* Path and file directives: root, rewrite, uri, file_server, try_files and
- * method (Caddy's builtins.go, rewrite and fileserver Caddyfile parsers). */
+/* Path and file directives: root, rewrite, file_server, try_files and method
+ * (Caddy's builtins.go, rewrite and fileserver Caddyfile parsers); uri is
+ * adapt_uri.c. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,62 +46,6 @@ int adapt_root(struct helper *h, struct config_values *out)
 int adapt_rewrite(struct helper *h, struct config_values *out)
 {
   return adapt_target_with_matcher(h, out, "rewrite", "uri", "rewrite URI");
-}
-
-static struct json *uri_substring(struct helper *h, const char **args, int n)
-{
-  struct arena *a = h->ad->arena;
-  struct json *list = jarr(a), *item = jobj(a);
-  jset(a, item, "find", jstr(a, args[1], disp_pos(&h->d)));
-  jset(a, item, "replace", jstr(a, args[2], disp_pos(&h->d)));
-  if (n == 4) {
-    long long lim;
-    if (!go_atoi(args[3], &lim)) {
-      disp_errf(&h->d, "limit must be an integer; invalid: strconv.Atoi: parsing \"%s\": invalid syntax", args[3]);
-      return NULL;
-    }
-    if (lim)
-      jset(a, item, "limit", jint(a, lim, disp_pos(&h->d)));
-  }
-  jpush(a, list, item);
-  return list;
-}
-
-/* uri strip_prefix|strip_suffix|replace|path_regexp ... */
-struct json *adapt_uri(struct helper *h)
-{
-  struct arena *a = h->ad->arena;
-  disp_next(&h->d);
-  int n;
-  const char **args = disp_remaining_args(&h->d, &n);
-  if (n < 1) {
-    disp_arg_err(&h->d);
-    return NULL;
-  }
-  struct json *r = handler_new(h, "rewrite");
-  struct srcpos pos = disp_pos(&h->d);
-  if ((!strcmp(args[0], "strip_prefix") || !strcmp(args[0], "strip_suffix")) && n == 2)
-    jset(a, r, args[0][6] == 'p' ? "strip_path_prefix" : "strip_path_suffix", jstr(a, args[1], pos));
-  else if (!strcmp(args[0], "replace") && (n == 3 || n == 4)) {
-    struct json *list = uri_substring(h, args, n);
-    if (!list)
-      return NULL;
-    jset(a, r, "uri_substring", list);
-  } else if (!strcmp(args[0], "path_regexp") && n == 3) {
-    struct json *list = jarr(a), *item = jobj(a);
-    jset(a, item, "find", jstr(a, args[1], pos));
-    jset(a, item, "replace", jstr(a, args[2], pos));
-    jpush(a, list, item);
-    jset(a, r, "path_regexp", list);
-  } else if (!strcmp(args[0], "strip_prefix") || !strcmp(args[0], "strip_suffix") ||
-             !strcmp(args[0], "replace") || !strcmp(args[0], "path_regexp")) {
-    disp_arg_err(&h->d);
-    return NULL;
-  } else {
-    disp_errf(&h->d, "unrecognized URI manipulation '%s'", args[0]);
-    return NULL;
-  }
-  return r;
 }
 
 struct json *adapt_method(struct helper *h)
@@ -149,14 +94,20 @@ static struct json *file_server_hide(struct helper *h, struct json *hide)
   return hide;
 }
 
-/* hide / index / etag_file_extensions NAME...: a list under key */
+/* hide / index / etag_file_extensions NAME...: a list under key; a repeated
+ * hide adds to the list, the others replace it */
 static int file_server_list(struct helper *h, struct json *r, const char *key)
 {
   int n;
   const char *const *args = disp_remaining_args(&h->d, &n);
   if (!n)
     return disp_arg_err(&h->d);
-  jset(h->ad->arena, r, key, jstrarr(h->ad->arena, args, n, disp_pos(&h->d)));
+  struct json *list = json_object_get(r, key);
+  if (!strcmp(key, "hide") && list)
+    for (int i = 0; i < n; i++)
+      jpush(h->ad->arena, list, jstr(h->ad->arena, args[i], disp_pos(&h->d)));
+  else
+    jset(h->ad->arena, r, key, jstrarr(h->ad->arena, args, n, disp_pos(&h->d)));
   return 0;
 }
 
@@ -165,6 +116,8 @@ static int file_server_string(struct helper *h, struct json *r, const char *key)
 {
   if (!disp_next_arg(&h->d))
     return disp_arg_err(&h->d);
+  if (!strcmp(key, "fs") && json_object_get(r, key))
+    return disp_errf(&h->d, "file system already specified");
   jset(h->ad->arena, r, key, jstr(h->ad->arena, disp_val(&h->d), disp_pos(&h->d)));
   return 0;
 }
@@ -191,8 +144,12 @@ static int file_server_precompressed(struct helper *h, struct json *r, const cha
   if (!n)
     args = defaults, n = 3;
   struct json *pre = jobj(a);
-  for (int i = 0; i < n; i++)
+  for (int i = 0; i < n; i++) {
+    if (strcmp(args[i], "br") && strcmp(args[i], "gzip") && strcmp(args[i], "zstd"))
+      return disp_errf(&h->d, "getting module named 'http.precompressed.%s': module not registered: http.precompressed.%s",
+                       args[i], args[i]);
     jset(a, pre, args[i], jobj(a));
+  }
   jset(a, r, key, pre);
   jset(a, r, "precompressed_order", jstrarr(a, args, n, disp_pos(&h->d)));
   return 0;
@@ -207,7 +164,43 @@ static int file_server_bool(struct helper *h, struct json *r, const char *key)
   return 0;
 }
 
-/* browse [TEMPLATE] { reveal_symlinks } */
+/* browse's sort NAME|ORDER...: each one Caddy knows */
+static int file_server_browse_sort(struct helper *h, struct json *browse)
+{
+  static const char *const known[] = {"name", "namedirfirst", "size", "time", "asc", "desc"};
+  struct json *list = jget_or_new(h->ad->arena, browse, "sort", JSON_ARRAY);
+  while (disp_next_arg(&h->d)) {
+    const char *v = disp_val(&h->d);
+    size_t i = 0;
+    while (i < sizeof known / sizeof known[0] && strcmp(known[i], v))
+      i++;
+    if (i == sizeof known / sizeof known[0])
+      return disp_errf(&h->d, "unknown sort option '%s'", v);
+    jpush(h->ad->arena, list, jstr(h->ad->arena, v, disp_pos(&h->d)));
+  }
+  if (!list->count)            /* omitempty */
+    json_object_delete(browse, "sort");
+  return 0;
+}
+
+/* browse's file_limit N: exactly one argument; Caddy's Atoi error gives 0 */
+static int file_server_browse_limit(struct helper *h, struct json *browse)
+{
+  int n;
+  const char **args = disp_remaining_args(&h->d, &n);
+  if (n != 1)
+    return disp_errf(&h->d, "file_limit should have an integer value");
+  long long v;
+  if (!go_atoi(args[0], &v))
+    v = 0;
+  if (json_object_get(browse, "file_limit"))
+    return disp_errf(&h->d, "file_limit is already enabled");
+  if (v)
+    jset(h->ad->arena, browse, "file_limit", jint(h->ad->arena, v, disp_pos(&h->d)));
+  return 0;
+}
+
+/* browse [TEMPLATE] { reveal_symlinks; sort ...; file_limit N } */
 static int file_server_browse(struct helper *h, struct json *r, const char *key)
 {
   struct arena *a = h->ad->arena;
@@ -216,11 +209,23 @@ static int file_server_browse(struct helper *h, struct json *r, const char *key)
   struct json *browse = jobj(a);
   if (disp_next_arg(&h->d))
     jset(a, browse, "template_file", jstr(a, disp_val(&h->d), disp_pos(&h->d)));
-  for (int nest = h->d.nesting; disp_next_block(&h->d, nest);)
-    if (!strcmp(disp_val(&h->d), "reveal_symlinks"))
+  for (int nest = h->d.nesting; disp_next_block(&h->d, nest);) {
+    const char *sub = disp_val(&h->d);
+    int rc = 0;
+    if (!strcmp(sub, "reveal_symlinks")) {
+      if (json_object_get(browse, "reveal_symlinks"))
+        return disp_errf(&h->d, "Symlinks path reveal is already enabled");
       jset(a, browse, "reveal_symlinks", jbool(a, true));
+    } else if (!strcmp(sub, "sort"))
+      rc = file_server_browse_sort(h, browse);
+    else if (!strcmp(sub, "file_limit"))
+      rc = file_server_browse_limit(h, browse);
     else
-      return disp_errf(&h->d, "unknown subdirective '%s'", disp_val(&h->d));
+      return disp_errf(&h->d, "unknown subdirective '%s'", sub);
+    if (rc < 0)
+      return -1;
+  }
+  json_object_sort(browse);
   jset(a, r, key, browse);
   return 0;
 }

@@ -38,7 +38,8 @@ int adapt_handle_path(struct helper *h, struct config_values *out)
     return -1;
   struct json *rewrite = jobj(a);
   jset(a, rewrite, "handler", jstr(a, "rewrite", pos));
-  jset(a, rewrite, "strip_path_prefix", jstr(a, prefix, pos));
+  if (prefix[0])               /* omitempty: a bare wildcard path strips nothing */
+    jset(a, rewrite, "strip_path_prefix", jstr(a, prefix, pos));
   struct json *first = route_new(h, NULL, rewrite);
   struct json *routes = jarr(a), *old = json_object_get(sr, "routes");
   jpush(a, routes, first);

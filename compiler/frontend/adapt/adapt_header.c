@@ -58,15 +58,17 @@ int header_apply_op(struct helper *h, struct json *ops, struct json *resp, const
   return 0;
 }
 
-/* field [value [replacement]] on one line */
-static int header_line(struct helper *h, struct json *ops, struct json *resp, const char *field)
+/* field [value [replacement]] on one line; only request_header refuses a
+ * fourth token: Caddy's header leaves it unread (on the directive's own line it
+ * is dropped, in a block it starts the next field) */
+static int header_line(struct helper *h, struct json *ops, struct json *resp, const char *field, bool strict)
 {
   const char *value = "", *replacement = NULL;
   if (disp_next_arg(&h->d))
     value = disp_val(&h->d);
   if (disp_next_arg(&h->d)) {
     replacement = disp_val(&h->d);
-    if (disp_next_arg(&h->d))
+    if (strict && disp_next_arg(&h->d))
       return disp_arg_err(&h->d);
   }
   return header_apply_op(h, ops, resp, field, value, replacement);
@@ -102,7 +104,7 @@ int adapt_header(struct helper *h, struct config_values *out)
   bool has_args = false;
   if (disp_next_arg(&h->d)) {
     has_args = true;
-    if (header_line(h, ops, resp, disp_val(&h->d)) < 0)
+    if (header_line(h, ops, resp, disp_val(&h->d), false) < 0)
       return -1;
   }
   while (disp_next_block(&h->d, 0)) {
@@ -125,7 +127,7 @@ int adapt_header(struct helper *h, struct config_values *out)
     if (n && field[n - 1] == ':')
       field = arena_strndup(a, field, n - 1);
     bool req = field[0] == '?';
-    if (header_line(h, req ? ops2 : ops, req ? resp2 : resp, field) < 0)
+    if (header_line(h, req ? ops2 : ops, req ? resp2 : resp, field, false) < 0)
       return -1;
   }
   if (!header_empty(resp))
@@ -154,7 +156,7 @@ int adapt_request_header(struct helper *h, struct config_values *out)
   struct json *hd = jobj(a), *ops = jobj(a);
   jset(a, hd, "handler", jstr(a, "headers", pos));
   jset(a, hd, "request", ops);
-  if (header_line(h, ops, NULL, field) < 0)
+  if (header_line(h, ops, NULL, field, true) < 0)
     return -1;
   values_push_route(h, out, route_new(h, set, hd));
   return 0;

@@ -18,6 +18,19 @@ static struct json *misc_fail(struct helper *h)
 }
 
 /* templates { mime ...; between OPEN CLOSE; root DIR; extensions ... } */
+/* extensions { MODULE ... }: the standard build has no template function
+ * modules, so any one named is refused as Caddy refuses it */
+static int templates_extensions(struct helper *h, struct json *r, int nargs)
+{
+  if (nargs)
+    return disp_arg_err(&h->d);
+  (void)r;                     /* nothing loads, so "extensions already specified" cannot happen */
+  if (disp_next_block(&h->d, h->d.nesting))
+    return disp_errf(&h->d, "getting module named 'http.handlers.templates.functions.%s': module not registered: "
+                     "http.handlers.templates.functions.%s", disp_val(&h->d), disp_val(&h->d));
+  return 0;
+}
+
 struct json *adapt_templates(struct helper *h)
 {
   struct arena *a = h->ad->arena;
@@ -39,10 +52,9 @@ struct json *adapt_templates(struct helper *h)
       jset(a, r, "delimiters", jstrarr(a, args, n, disp_pos(&h->d)));
     else if (!strcmp(sub, "mime") || !strcmp(sub, "between"))
       return misc_fail(h);
-    else {
-      disp_errf(&h->d, "unrecognized subdirective '%s'", sub);
+    else if (!strcmp(sub, "extensions") && templates_extensions(h, r, n) < 0)
       return NULL;
-    }
+    /* anything else: Caddy's switch has no default case, so the line is not read */
   }
   return r;
 }
@@ -136,10 +148,11 @@ struct json *adapt_basic_auth(struct helper *h)
     jset(a, acct, "password", jstr(a, pwd, disp_pos(&h->d)));
     jpush(a, accounts, acct);
   }
-  jset(a, ba, "accounts", accounts);
+  if (accounts->count)         /* omitempty, as realm below */
+    jset(a, ba, "accounts", accounts);
   jset(a, ba, "hash", alg);
   jset(a, ba, "hash_cache", jobj(a));
-  if (n == 2)
+  if (n == 2 && args[1][0])
     jset(a, ba, "realm", jstr(a, args[1], disp_pos(&h->d)));
   struct json *r = misc_handler(h, "authentication"), *providers = jobj(a);
   jset(a, providers, "http_basic", ba);

@@ -240,6 +240,8 @@ static int forward_auth_option(struct helper *h, struct dispenser *d, struct jso
   if (!strcmp(disp_val(d), "uri")) {
     if (!disp_next_arg(d))
       return disp_arg_err(d);
+    if (json_object_get(rewrite, "uri"))
+      return disp_errf(d, "cannot re-declare uri: %s", disp_val(d));
     jset(a, rewrite, "uri", jstr(a, disp_val(d), disp_pos(d)));
     disp_delete_n(d, 2);
     return 0;

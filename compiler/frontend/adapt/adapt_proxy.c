@@ -169,46 +169,18 @@ static int proxy_opt_unhealthy_status(struct helper *h, struct proxy *p, struct 
   return 0;
 }
 
-/* lb_policy NAME [args] [{ fallback NAME }] */
+/* lb_policy NAME [args] [{ ... }]: proxy_lb.c */
 static int proxy_opt_lb_policy(struct helper *h, struct proxy *p, struct json *lb, const struct proxy_option *o)
 {
   (void)p, (void)o;
-  struct arena *a = h->ad->arena;
   if (proxy_arg(h) < 0)
     return -1;
   if (json_object_get(lb, "selection_policy"))
     return disp_errf(&h->d, "load balancing selection policy already specified");
-  const char *name = disp_val(&h->d);
-  struct json *pol = jobj(a);
-  jset(a, pol, "policy", jstr(a, name, disp_pos(&h->d)));
-  int n;
-  const char **args = disp_remaining_args(&h->d, &n);
-  if (!strcmp(name, "weighted_round_robin")) {
-    struct json *w = jarr(a);
-    for (int i = 0; i < n; i++) {
-      long long v;
-      if (!go_atoi(args[i], &v))
-        return disp_errf(&h->d, "invalid weight value '%s'", args[i]);
-      jpush(a, w, jint(a, v, disp_pos(&h->d)));
-    }
-    jset(a, pol, "weights", w);
-  } else if (!strcmp(name, "header") || !strcmp(name, "cookie") || !strcmp(name, "query")) {
-    if (n >= 1)
-      jset(a, pol, !strcmp(name, "cookie") ? "name" : !strcmp(name, "query") ? "key" : "field", jstr(a, args[0], disp_pos(&h->d)));
-    if (n >= 2 && !strcmp(name, "cookie"))
-      jset(a, pol, "secret", jstr(a, args[1], disp_pos(&h->d)));
-  } else if (n > 0)
-    return disp_arg_err(&h->d);
-  for (int nest = h->d.nesting; disp_next_block(&h->d, nest);) {
-    if (strcmp(disp_val(&h->d), "fallback"))
-      return disp_errf(&h->d, "unrecognized option '%s'", disp_val(&h->d));
-    if (proxy_arg(h) < 0)
-      return -1;
-    struct json *fb = jobj(a);
-    jset(a, fb, "policy", jstr(a, disp_val(&h->d), disp_pos(&h->d)));
-    jset(a, pol, "fallback", fb);
-  }
-  jset(a, lb, "selection_policy", pol);
+  struct json *pol = proxy_lb_policy(h);
+  if (!pol)
+    return -1;
+  jset(h->ad->arena, lb, "selection_policy", pol);
   return 0;
 }
 
@@ -249,7 +221,7 @@ static int proxy_opt_headers(struct helper *h, struct proxy *p, struct json *han
   return header_apply_op(h, ops, NULL, args[0], n > 1 ? args[1] : "", n > 2 ? args[2] : NULL);
 }
 
-/* request_buffers|response_buffers SIZE|unlimited */
+/* request_buffers|response_buffers|stream_buffer_size SIZE|unlimited; 0 is left out */
 static int proxy_opt_buffers(struct helper *h, struct proxy *p, struct json *handler, const struct proxy_option *o)
 {
   (void)p;
@@ -260,7 +232,10 @@ static int proxy_opt_buffers(struct helper *h, struct proxy *p, struct json *han
     return disp_errf(&h->d, "invalid byte size '%s'", disp_val(&h->d));
   if (disp_next_arg(&h->d))
     return disp_arg_err(&h->d);
-  jset(h->ad->arena, handler, proxy_key(o), jint(h->ad->arena, size, disp_pos(&h->d)));
+  if (size)
+    jset(h->ad->arena, handler, proxy_key(o), jint(h->ad->arena, size, disp_pos(&h->d)));
+  else                         /* omitempty */
+    json_object_delete(handler, proxy_key(o));
   return 0;
 }
 
@@ -376,6 +351,7 @@ static const struct proxy_option proxy_options[] = {
   {"unhealthy_status", proxy_opt_unhealthy_status, PROXY_PASSIVE, NULL, NULL},
   {"request_buffers", proxy_opt_buffers, PROXY_HANDLER, NULL, NULL},
   {"response_buffers", proxy_opt_buffers, PROXY_HANDLER, NULL, NULL},
+  {"stream_buffer_size", proxy_opt_buffers, PROXY_HANDLER, NULL, NULL},
   {"header_up", proxy_opt_headers, PROXY_HANDLER, "request", NULL},
   {"header_down", proxy_opt_headers, PROXY_HANDLER, "response", NULL},
   {"transport", proxy_opt_transport, PROXY_HANDLER, NULL, NULL},

@@ -179,8 +179,11 @@ int segment_as_config(struct helper *h, struct config_values *out)
       const char *dir = segs[i].tokens[0].text;
       if (dir[0] == '@')
         continue;
-      if (!directive_known(h->ad, dir))
-        return disp_errf(&h->d, "unrecognized directive: %s - are you sure your Caddyfile structure (nesting and braces) is correct?", dir);
+      if (!directive_known(h->ad, dir)) {
+        disp_errf(&h->d, "unrecognized directive: %s - are you sure your Caddyfile structure (nesting and braces) is correct?", dir);
+        h->d.err->pos = (struct srcpos){segs[i].tokens[0].file, segs[i].tokens[0].line, segs[i].tokens[0].col};
+        return -1;             /* Caddy's text names the block's end; the caret goes under the directive */
+      }
       sub.d = segs[i];
       if (directive_run(&sub, dir, out) < 0) {
         return disp_wrap(&h->d, "parsing caddyfile tokens for '%s': ", dir);

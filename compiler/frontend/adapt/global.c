@@ -205,28 +205,38 @@ int global_evaluate(struct adapt *ad, struct server_block *block)
   return 0;
 }
 
-/* admin off | admin [listen] { origins ...; enforce_origin } */
+/* admin off | admin [listen] { origins ...; enforce_origin } (parseOptAdmin) */
 int option_admin(struct helper *h, const char *name)
 {
   struct arena *a = h->ad->arena;
   struct json *admin = jobj(a);
   if (disp_next_arg(&h->d)) {
-    if (!strcmp(disp_val(&h->d), "off"))
+    if (!strcmp(disp_val(&h->d), "off")) {
       jset(a, admin, "disabled", jbool(a, true));
-    else
+      if (disp_next(&h->d))
+        return disp_errf(&h->d, "No more option is allowed after turning off admin config");
+    } else {
       jset(a, admin, "listen", jstr(a, disp_val(&h->d), disp_pos(&h->d)));
+      if (disp_next_arg(&h->d))
+        return disp_arg_err(&h->d);
+    }
   }
   while (disp_next_block(&h->d, 0)) {
     const char *sub = disp_val(&h->d);
     int n;
-    const char **args = disp_remaining_args(&h->d, &n);
-    if (!strcmp(sub, "origins"))
-      jset(a, admin, "origins", jstrarr(a, args, n, disp_pos(&h->d)));
-    else if (!strcmp(sub, "enforce_origin"))
+    if (!strcmp(sub, "origins")) {
+      const char **args = disp_remaining_args(&h->d, &n);
+      if (n)
+        jset(a, admin, "origins", jstrarr(a, args, n, disp_pos(&h->d)));
+      else                     /* RemainingArgs gives nil: omitempty */
+        json_object_delete(admin, "origins");
+    } else if (!strcmp(sub, "enforce_origin"))
       jset(a, admin, "enforce_origin", jbool(a, true));
     else
-      return disp_errf(&h->d, "unrecognized subdirective '%s'", sub);
+      return disp_errf(&h->d, "unrecognized parameter '%s'", sub);
   }
+  if (!json_object_get(admin, "listen") && !json_object_get(admin, "disabled"))
+    jset(a, admin, "listen", jstr(a, "localhost:2019", disp_pos(&h->d)));   /* caddy.DefaultAdminListen */
   static const char *const order[] = {"disabled", "listen", "enforce_origin", "origins", NULL};
   json_reorder(a, admin, order);
   jset(a, h->ad->options, name, admin);

@@ -48,6 +48,10 @@ static int httptype_named_route(struct adapt *ad, struct server_block *b)
     jpush(ad->arena, handle, sr);
   }
   jset(ad->arena, route, "handle", handle);
+  for (size_t i = 0; i < ad->nnamed; i++)
+    if (!strcmp(ad->named[i].name, b->keys[0].text))
+      return fe_fail(ad->err, (struct srcpos){b->keys[0].file, b->keys[0].line, b->keys[0].col},
+                     "cannot have duplicate named_routes: %s", b->keys[0].text);
   struct named_route *nr = ARENA_PUSH(ad->arena, ad->named, ad->nnamed, ad->namedcap);
   nr->name = b->keys[0].text;
   nr->route = route;
@@ -76,8 +80,11 @@ static int httptype_site(struct adapt *ad, struct site *site)
 {
   struct server_block *b = site->block;
   httptype_apply_shorthands(ad, b);
-  if (!b->nkeys)
-    return fe_fail(ad->err, (struct srcpos){0}, "server block without any key is global configuration, and if used, it must be first");
+  if (!b->nkeys) {              /* a keyless block keeps no brace token: point at its first line */
+    const struct token *t = b->nsegs && b->segments[0].count ? &b->segments[0].tokens[0] : NULL;
+    return fe_fail(ad->err, t ? (struct srcpos){t->file, t->line, t->col} : (struct srcpos){0},
+                   "server block without any key is global configuration, and if used, it must be first");
+  }
   struct matcher_defs *defs = arena_alloc(ad->arena, sizeof *defs);
   struct helper h = {.ad = ad, .defs = defs, .block = b, .groups = &ad->group_counter};
   for (size_t s = 0; s < b->nsegs; s++)

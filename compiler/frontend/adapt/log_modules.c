@@ -245,20 +245,61 @@ static int filter_ip_mask(struct helper *h, struct json *f)
   return 0;
 }
 
+/* regexp [PATTERN [VALUE]]: kept per field in regexps until the block ends,
+ * since several of them on one field merge into one multi_regexp filter */
+static int log_regexp_filter(struct helper *h, struct json *regexps, const char *field)
+{
+  struct arena *a = h->ad->arena;
+  struct json *op = jobj(a);
+  if (disp_next_arg(&h->d) && *disp_val(&h->d))
+    jset(a, op, "regexp", jstr(a, disp_val(&h->d), disp_pos(&h->d)));
+  if (disp_next_arg(&h->d) && *disp_val(&h->d))
+    jset(a, op, "value", jstr(a, disp_val(&h->d), disp_pos(&h->d)));
+  jpush(a, jget_or_new(a, regexps, field, JSON_ARRAY), op);
+  return 0;
+}
+
+/* The fields' regexp filters: one stays a regexp filter, more become multi_regexp. */
+static int log_regexp_merge(struct helper *h, struct json *fields, struct json *regexps)
+{
+  struct arena *a = h->ad->arena;
+  for (size_t i = 0; i < regexps->count; i++) {
+    const char *field = regexps->members[i].key;
+    struct json *ops = regexps->members[i].value, *f;
+    if (ops->count == 1) {
+      f = ops->items[0];
+      jset(a, f, "filter", jstr(a, "regexp", (struct srcpos){0}));
+      json_object_sort(f);
+    } else {
+      for (size_t k = 0; k < ops->count; k++) {
+        const char *re = json_str(json_object_get(ops->items[k], "regexp"));
+        const char *why = k >= 50 ? "cannot add operation: maximum 50 operations allowed"
+                          : !re || !*re ? "regexp pattern cannot be empty"
+                          : strlen(re) > 1000 ? arena_printf(a, "regexp pattern too long: %zu characters (maximum 1000)", strlen(re))
+                                              : NULL;
+        if (why)
+          return fe_fail(h->d.err, disp_pos(&h->d), "adding regexp operation for field %s: %s", field, why);
+      }
+      f = jobj(a);
+      jset(a, f, "filter", jstr(a, "multi_regexp", (struct srcpos){0}));
+      jset(a, f, "operations", ops);
+    }
+    jset(a, fields, field, f);
+  }
+  return 0;
+}
+
 /* FIELD FILTER [args] [{ }] with the cursor on FIELD */
-static int log_field_filter(struct helper *h, struct json *fields)
+static int log_field_filter(struct helper *h, struct json *fields, struct json *regexps)
 {
   struct arena *a = h->ad->arena;
   const char *field = disp_val(&h->d), *name = NULL;
   if (log_arg(h, &name) < 0)
     return -1;
+  if (!strcmp(name, "regexp"))
+    return log_regexp_filter(h, regexps, field);
   struct json *f = module_obj(h, "filter", name);
   if (!strcmp(name, "replace") || !strcmp(name, "rename")) {
-    if (disp_next_arg(&h->d))
-      jset(a, f, "value", jstr(a, disp_val(&h->d), disp_pos(&h->d)));
-  } else if (!strcmp(name, "regexp")) {
-    if (disp_next_arg(&h->d))
-      jset(a, f, "regexp", jstr(a, disp_val(&h->d), disp_pos(&h->d)));
     if (disp_next_arg(&h->d))
       jset(a, f, "value", jstr(a, disp_val(&h->d), disp_pos(&h->d)));
   } else if (!strcmp(name, "ip_mask")) {
@@ -269,6 +310,10 @@ static int log_field_filter(struct helper *h, struct json *fields)
       return -1;
   } else if (strcmp(name, "delete") && strcmp(name, "hash"))
     return disp_errf(&h->d, "getting module named 'caddy.logging.encoders.filter.%s': module not registered", name);
+  if (json_object_get(regexps, field))
+    return disp_errf(&h->d, "cannot mix regexp filters with other filter types for field %s", field);
+  if (json_object_get(fields, field))
+    return disp_errf(&h->d, "field %s already has a filter; multiple non-regexp filters per field are not supported", field);
   jset(a, fields, field, f);
   return 0;
 }
@@ -297,7 +342,7 @@ static int log_scalar_field(struct helper *h, struct json *fields)
 /* filter and append: wrap + fields, long form in a fields block or short form */
 static int log_wrapping_encoder(struct helper *h, struct json *enc, bool append)
 {
-  struct json *fields = jobj(h->ad->arena);
+  struct json *fields = jobj(h->ad->arena), *regexps = jobj(h->ad->arena);
   for (int nest = h->d.nesting; disp_next_block(&h->d, nest);) {
     const char *sub = disp_val(&h->d);
     int r = 0;
@@ -305,12 +350,14 @@ static int log_wrapping_encoder(struct helper *h, struct json *enc, bool append)
       r = log_wrap(h, enc);
     else if (!strcmp(sub, "fields"))
       for (int inner = h->d.nesting; r == 0 && disp_next_block(&h->d, inner);)
-        r = append ? log_scalar_field(h, fields) : log_field_filter(h, fields);
+        r = append ? log_scalar_field(h, fields) : log_field_filter(h, fields, regexps);
     else
-      r = append ? log_scalar_field(h, fields) : log_field_filter(h, fields);
+      r = append ? log_scalar_field(h, fields) : log_field_filter(h, fields, regexps);
     if (r < 0)
       return -1;
   }
+  if (log_regexp_merge(h, fields, regexps) < 0)
+    return -1;
   if (fields->count)
     jset(h->ad->arena, enc, "fields", fields);
   return 0;

@@ -9,6 +9,7 @@
 int log_writer(struct helper *h, struct json *cl);
 int log_encoder(struct helper *h, struct json *cl);
 
+/* sampling { interval D; first N; thereafter N }, each at most once */
 static int log_sampling(struct helper *h, struct json *cl)
 {
   struct arena *a = h->ad->arena;
@@ -20,18 +21,19 @@ static int log_sampling(struct helper *h, struct json *cl)
   struct json *s = jobj(a);
   for (int nest = sub.d.nesting; disp_next_block(&sub.d, nest);) {
     const char *k = disp_val(&sub.d);
+    if (json_object_get(s, k))
+      return disp_errf(&sub.d, "'%s' specified more than once in the same sampling block", k);
+    bool interval = !strcmp(k, "interval");
+    if (!interval && strcmp(k, "first") && strcmp(k, "thereafter"))
+      return disp_errf(&sub.d, "unrecognized subdirective: %s", k);
     if (!disp_next_arg(&sub.d))
       return disp_arg_err(&sub.d);
     long long n;
-    if (!strcmp(k, "interval")) {
-      struct json *v = go_duration_json(&sub.d, disp_val(&sub.d));
-      if (!v)
-        return -1;
-      jset(a, s, "interval", v);
-    } else if ((!strcmp(k, "first") || !strcmp(k, "thereafter")) && go_atoi(disp_val(&sub.d), &n))
-      jset(a, s, k, jint(a, n, disp_pos(&sub.d)));
-    else
-      return disp_errf(&sub.d, "unrecognized subdirective: %s", k);
+    if (interval && go_parse_duration(disp_val(&sub.d), &n) < 0)
+      return disp_errf(&sub.d, "failed to parse interval: time: invalid duration \"%s\"", disp_val(&sub.d));
+    if (!interval && !go_atoi(disp_val(&sub.d), &n))
+      return disp_errf(&sub.d, "failed to parse %s: strconv.Atoi: parsing \"%s\": invalid syntax", k, disp_val(&sub.d));
+    jset(a, s, k, jint(a, n, disp_pos(&sub.d)));
   }
   static const char *const order[] = {"interval", "first", "thereafter", NULL};
   json_reorder(a, s, order);
@@ -89,6 +91,23 @@ static int log_sub_sampling(struct helper *h, struct json *cl, struct log_value 
   return log_sampling(h, cl);
 }
 
+/* core NAME: the standard build has the mock core only, which reads nothing */
+static int log_sub_core(struct helper *h, struct json *cl, struct log_value *v, bool global)
+{
+  (void)v, (void)global;
+  if (!disp_next_arg(&h->d))
+    return disp_arg_err(&h->d);
+  const char *name = disp_val(&h->d);
+  if (strcmp(name, "mock"))
+    return disp_errf(&h->d, "getting module named 'caddy.logging.cores.%s': module not registered: caddy.logging.cores.%s",
+                     name, name);
+  disp_next_segment(&h->d);
+  struct json *core = jobj(h->ad->arena);
+  jset(h->ad->arena, core, "module", jstr(h->ad->arena, name, disp_pos(&h->d)));
+  jset(h->ad->arena, cl, "core", core);
+  return 0;
+}
+
 static int log_sub_level(struct helper *h, struct json *cl, struct log_value *v, bool global)
 {
   (void)v, (void)global;
@@ -115,21 +134,28 @@ static int log_sub_no_hostname(struct helper *h, struct json *cl, struct log_val
   return disp_next_arg(&h->d) ? disp_arg_err(&h->d) : 0;
 }
 
+/* unique: repeating it in one log block is an error (Caddy's assertUnique) */
 static const struct log_sub_row {
   const char *name;
   log_sub_fn parse;
+  bool unique;
 } log_sub_rows[] = {
-  {"hostnames", log_sub_hostnames}, {"output", log_sub_output}, {"format", log_sub_format},
-  {"sampling", log_sub_sampling}, {"level", log_sub_level}, {"include", log_sub_filter},
-  {"exclude", log_sub_filter}, {"no_hostname", log_sub_no_hostname},
+  {"hostnames", log_sub_hostnames, false}, {"output", log_sub_output, true}, {"format", log_sub_format, true},
+  {"sampling", log_sub_sampling, true}, {"core", log_sub_core, true}, {"level", log_sub_level, true},
+  {"include", log_sub_filter, false}, {"exclude", log_sub_filter, false}, {"no_hostname", log_sub_no_hostname, true},
 };
 
-static int log_sub(struct helper *h, struct json *cl, struct log_value *v, bool global)
+/* seen: one bit per row, for the unique ones */
+static int log_sub(struct helper *h, struct json *cl, struct log_value *v, bool global, unsigned *seen)
 {
   const char *sub = disp_val(&h->d);
   const struct log_sub_row *row = TABLE_FIND(log_sub_rows, sub);
   if (!row)
     return disp_errf(&h->d, "unrecognized subdirective: %s", sub);
+  unsigned bit = 1u << (row - log_sub_rows);
+  if (row->unique && (*seen & bit))
+    return disp_errf(&h->d, "'%s' subdirective specified more than once in the same log block", sub);
+  *seen |= bit;
   return row->parse(h, cl, v, global);
 }
 
@@ -147,8 +173,9 @@ static int log_parse(struct helper *h, struct config_values *out, bool global)
         return disp_arg_err(&h->d);
     }
     struct json *cl = jobj(a);
+    unsigned seen = 0;
     while (disp_next_block(&h->d, 0))
-      if (log_sub(h, cl, v, global) < 0)
+      if (log_sub(h, cl, v, global, &seen) < 0)
         return -1;
     bool empty = cl->count == 0;
     if (!global && !*v->name && !empty)
@@ -248,8 +275,12 @@ void logs_apply_site(struct adapt *ad, struct json *srv, struct site *s, const s
     struct json *hn = json_object_get(v, "hostnames");
     if (json_object_get(v, "no_hostname")->boolean)
       continue;
-    if (logs_catch_all(keys, nkeys) && !hn->count)
-      jset(a, logs, "default_logger_name", jstr(a, name, (struct srcpos){0}));
+    if (logs_catch_all(keys, nkeys) && !hn->count) {
+      if (*name)
+        jset(a, logs, "default_logger_name", jstr(a, name, (struct srcpos){0}));
+      else                     /* an empty `log`: omitempty drops the name */
+        json_object_delete(logs, "default_logger_name");
+    }
     else if (hn->count)
       for (size_t k = 0; k < hn->count; k++)
         logs_map_add(a, logs, json_str(hn->items[k]), name);
@@ -263,6 +294,8 @@ void logs_apply_site(struct adapt *ad, struct json *srv, struct site *s, const s
     return;
   if (logs_catch_all(keys, nkeys))
     jset(a, logs, "skip_unmapped_hosts", jbool(a, true));
+  if (!nhosts)                 /* nothing appended: omitempty */
+    return;
   struct json *skip = jget_or_new(a, logs, "skip_hosts", JSON_ARRAY);
   for (size_t k = 0; k < nhosts; k++)
     jpush(a, skip, jstr(a, hosts[k], (struct srcpos){0}));
@@ -319,7 +352,7 @@ static void logging_exclude(struct adapt *ad, struct json *logs, struct json *in
 
 static void logging_shape(struct adapt *ad, struct json *logs)
 {
-  static const char *const order[] = {"writer", "encoder", "level", "sampling", "include", "exclude", NULL};
+  static const char *const order[] = {"writer", "encoder", "core", "level", "sampling", "include", "exclude", NULL};
   for (size_t i = 0; i < logs->count; i++) {
     struct json *cl = logs->members[i].value;
     json_reorder(ad->arena, cl, order);

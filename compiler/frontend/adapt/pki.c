@@ -152,15 +152,22 @@ static int acme_server_lifetime(struct helper *h, struct json *r, const char *su
   return 0;
 }
 
-/* resolvers ADDRESS... / challenges TYPE... */
+/* resolvers ADDRESS... (replaces, at least one) / challenges TYPE... (adds;
+ * none leaves the list out, omitempty) */
 static int acme_server_list(struct helper *h, struct json *r, const char *sub)
 {
   struct arena *a = h->ad->arena;
   int n;
   const char **args = disp_remaining_args(&h->d, &n);
-  struct json *list = jget_or_new(a, r, sub, JSON_ARRAY);
+  bool resolvers = !strcmp(sub, "resolvers");
+  if (resolvers && !n)
+    return disp_errf(&h->d, "must specify at least one resolver address");
+  if (!n)
+    return 0;
+  struct json *list = resolvers ? jarr(a) : jget_or_new(a, r, sub, JSON_ARRAY);
   for (int i = 0; i < n; i++)
     jpush(a, list, jstr(a, args[i], disp_pos(&h->d)));
+  jset(a, r, sub, list);
   return 0;
 }
 

@@ -33,6 +33,19 @@ int proxy_subdirective(struct helper *h, struct proxy *p);
 int proxy_finish(struct helper *h, struct proxy *p);
 int proxy_handle_responses(struct helper *h, struct proxy *p);
 void proxy_init(struct helper *h, struct proxy *p);
+/* A module Caddy reads with UnmarshalModule: its parser gets the module's own
+ * segment (cursor before the name) and fills the module object. */
+struct segment_module {
+  const char *name;
+  int (*parse)(struct helper *h, struct json *obj);
+};
+/* The module of namespace ns named at the cursor, its segment consumed, with
+ * its name under inline_key and keys sorted as Caddy's module map; NULL after
+ * Caddy's error for a module the standard build lacks, or the parser's. */
+struct json *proxy_segment_module(struct helper *h, const struct segment_module *rows, size_t nrows, const char *ns,
+                                  const char *inline_key);
+/* lb_policy's NAME at the cursor: the selection policy, its segment read */
+struct json *proxy_lb_policy(struct helper *h);
 /* transport http { ... } / transport fastcgi { ... } options */
 int proxy_transport_option(struct helper *h, struct json *t, const char *name, const char *sub);
 

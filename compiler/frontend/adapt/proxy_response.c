@@ -1,6 +1,6 @@
 /* reverse_proxy's response handling: handle_response blocks parsed as
  * subroutes (after the main block, as Caddy's FinalizeUnmarshalCaddyfile),
- * replace_status, and the dynamic upstream sources (a, srv, multi). */
+ * and replace_status; the dynamic upstream sources are proxy_dynamic.c. */
 #include <string.h>
 
 #include "proxy.h"
@@ -85,68 +85,5 @@ int proxy_handle_responses(struct helper *h, struct proxy *p)
   struct json *list = json_object_get(p->handler, "handle_response");
   if (list)
     proxy_matchless_last(h->ad->arena, list);
-  return 0;
-}
-
-static int dynamic_option(struct helper *h, struct json *src, const char *sub)
-{
-  struct arena *a = h->ad->arena;
-  int n;
-  if (!strcmp(sub, "refresh") || !strcmp(sub, "dial_timeout") || !strcmp(sub, "dial_fallback_delay")) {
-    if (!disp_next_arg(&h->d))
-      return disp_arg_err(&h->d);
-    struct json *v = go_duration_json(&h->d, disp_val(&h->d));
-    if (!v)
-      return -1;
-    jset(a, src, sub, v);
-    return 0;
-  }
-  if (!strcmp(sub, "resolvers")) {
-    const char **args = disp_remaining_args(&h->d, &n);
-    struct json *r = jobj(a);
-    jset(a, r, "addresses", jstrarr(a, args, n, disp_pos(&h->d)));
-    jset(a, src, "resolver", r);
-    return 0;
-  }
-  if (!strcmp(sub, "versions")) {
-    const char **args = disp_remaining_args(&h->d, &n);
-    struct json *v = jobj(a);
-    for (int i = 0; i < n; i++)
-      jset(a, v, args[i], jbool(a, true));
-    jset(a, src, "versions", v);
-    return 0;
-  }
-  if (!strcmp(sub, "name") || !strcmp(sub, "port") || !strcmp(sub, "service") || !strcmp(sub, "proto")) {
-    if (!disp_next_arg(&h->d))
-      return disp_arg_err(&h->d);
-    jset(a, src, sub, jstr(a, disp_val(&h->d), disp_pos(&h->d)));
-    return 0;
-  }
-  return disp_errf(&h->d, "unrecognized %s option '%s'", json_str(json_object_get(src, "source")), sub);
-}
-
-/* dynamic a|srv [args] { ... } */
-int proxy_dynamic(struct helper *h, struct proxy *p)
-{
-  struct arena *a = h->ad->arena;
-  if (!disp_next_arg(&h->d))
-    return disp_arg_err(&h->d);
-  if (json_object_get(p->handler, "dynamic_upstreams"))
-    return disp_errf(&h->d, "dynamic upstreams already specified");
-  const char *source = disp_val(&h->d);
-  struct json *src = jobj(a);
-  jset(a, src, "source", jstr(a, source, disp_pos(&h->d)));
-  int n;
-  const char **args = disp_remaining_args(&h->d, &n);
-  if (!strcmp(source, "a") && n >= 1) {
-    jset(a, src, "name", jstr(a, args[0], disp_pos(&h->d)));
-    if (n >= 2)
-      jset(a, src, "port", jstr(a, args[1], disp_pos(&h->d)));
-  } else if (!strcmp(source, "srv") && n >= 1)
-    jset(a, src, "name", jstr(a, args[0], disp_pos(&h->d)));
-  for (int nest = h->d.nesting; disp_next_block(&h->d, nest);)
-    if (dynamic_option(h, src, disp_val(&h->d)) < 0)
-      return -1;
-  jset(a, p->handler, "dynamic_upstreams", src);
   return 0;
 }

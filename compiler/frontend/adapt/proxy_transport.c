@@ -102,7 +102,11 @@ static int transport_network_proxy(struct helper *h, struct json *t, const char 
   struct json *np = jobj(a);
   if (!disp_next_arg(&h->d))
     return disp_arg_err(&h->d);
-  jset(a, np, "from", jstr(a, disp_val(&h->d), disp_pos(&h->d)));
+  const char *from = disp_val(&h->d);
+  if (strcmp(from, "none") && strcmp(from, "url"))   /* the standard build's network proxies */
+    return disp_errf(&h->d, "getting module named 'caddy.network_proxy.%s': module not registered: caddy.network_proxy.%s",
+                     from, from);
+  jset(a, np, "from", jstr(a, from, disp_pos(&h->d)));
   if (disp_next_arg(&h->d))
     jset(a, np, "url", jstr(a, disp_val(&h->d), disp_pos(&h->d)));
   jset(a, t, key, np);
@@ -122,11 +126,20 @@ static int transport_trust_pool(struct helper *h, struct json *tls, const char *
   static const struct trust_list { const char *name, *key; } lists[] = {
     {"trust_der", "trusted_ca_certs"}, {"trust_pem_files", "trusted_ca_certs_pem_files"}, {"pem_file", "pem_files"},
   };
+  static const char *const sources[] = {"combined", "file", "http", "inline", "pki_intermediate", "pki_root",
+                                        "storage", "system"};   /* the standard build's tls.ca_pool.source modules */
   struct arena *a = h->ad->arena;
   if (!disp_next_arg(&h->d))
     return disp_arg_err(&h->d);
+  const char *name = disp_val(&h->d);
+  size_t k = 0;
+  while (k < sizeof sources / sizeof sources[0] && strcmp(sources[k], name))
+    k++;
+  if (k == sizeof sources / sizeof sources[0])
+    return disp_errf(&h->d, "getting module named 'tls.ca_pool.source.%s': module not registered: tls.ca_pool.source.%s",
+                     name, name);
   struct json *pool = jobj(a);
-  jset(a, pool, "provider", jstr(a, disp_val(&h->d), disp_pos(&h->d)));
+  jset(a, pool, "provider", jstr(a, name, disp_pos(&h->d)));
   for (int nest = h->d.nesting; disp_next_block(&h->d, nest);) {
     const char *sub = disp_val(&h->d);
     const struct trust_list *l = TABLE_FIND(lists, sub);

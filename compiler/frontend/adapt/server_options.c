@@ -75,6 +75,9 @@ static int so_trusted_proxies(struct helper *h, struct json *o)
   struct arena *a = h->ad->arena;
   if (!disp_next_arg(&h->d))
     return disp_errf(&h->d, "trusted_proxies expects an IP range source module name as its first argument");
+  if (strcmp(disp_val(&h->d), "static"))   /* the standard build's only IP range source */
+    return disp_errf(&h->d, "getting module named 'http.ip_sources.%s': module not registered: http.ip_sources.%s",
+                     disp_val(&h->d), disp_val(&h->d));
   struct json *src = jobj(a), *ranges = jarr(a);
   jset(a, src, "source", jstr(a, disp_val(&h->d), disp_pos(&h->d)));
   while (disp_next_arg(&h->d))
@@ -295,7 +298,8 @@ struct json *server_options_apply(struct adapt *ad, struct json *servers)
       const char *n1 = json_str(json_object_get(opts->items[i], "@name"));
       const char *n2 = json_str(json_object_get(opts->items[k], "@name"));
       if (n1 && n2 && !strcmp(n1, n2)) {
-        fe_fail(ad->err, (struct srcpos){0}, "applying global server options: cannot use duplicate server name '%s'", n1);
+        fe_fail(ad->err, json_object_get(opts->items[k], "@name")->pos,   /* the second `name` */
+                "applying global server options: cannot use duplicate server name '%s'", n1);
         return NULL;
       }
     }

@@ -461,6 +461,17 @@ static int servers_named_routes(struct servers_ctx *c, struct json *srv, struct 
   return 0;
 }
 
+/* where the later of two site blocks names key: its key token, or its first one */
+static struct srcpos servers_key_pos(const struct sb_entry *e, const char *key)
+{
+  const struct server_block *b = e->site->block;
+  const struct token *t = &b->keys[0];
+  for (size_t i = 0; i < b->nkeys; i++)
+    if (!strcmp(b->keys[i].text, key))
+      t = &b->keys[i];
+  return (struct srcpos){t->file, t->line, t->col};
+}
+
 static int servers_ambiguous(struct servers_ctx *c, struct pairing *p)
 {
   for (size_t i = 0; i < p->count; i++)
@@ -468,7 +479,8 @@ static int servers_ambiguous(struct servers_ctx *c, struct pairing *p)
       for (size_t j = 0; j < p->count; j++)
         for (size_t q = 0; j != i && q < p->entries[j].nkeys; q++)
           if (!strcmp(p->entries[i].keys[k], p->entries[j].keys[q]))
-            return fe_fail(c->ad->err, (struct srcpos){0}, "ambiguous site definition: %s", p->entries[i].keys[k]);
+            return fe_fail(c->ad->err, servers_key_pos(&p->entries[i > j ? i : j], p->entries[i].keys[k]),
+                           "ambiguous site definition: %s", p->entries[i].keys[k]);
   return 0;
 }
 

@@ -243,9 +243,9 @@ static void parser_substitute(struct parser *p, struct import_source *src, const
       parser_track_snippet(&w, out->count ? &out->items[out->count - 1] : &t, &t, i == 0);
     const struct token_list *block = parser_block_tokens_for(src, t.text);
     int start, end;
-    if (block)
+    if (block && !w.maybe_snippet)
       parser_push_tokens(p->arena, out, block->items, block->count);
-    else if (w.maybe_snippet)
+    else if (w.maybe_snippet)  /* a snippet defined in the imported file keeps its {block} */
       parser_push_tokens(p->arena, out, &t, 1);
     else if (importargs_variadic(t.text, src->nargs, &start, &end))
       for (int k = start; k < end; k++) {
