@@ -261,15 +261,16 @@ static void servers_block_swap(void *ctx, size_t i, size_t j)
   p->entries[j] = t;
 }
 
-/* where the site address the key came from was written, for diagnostics
- * about its host (automatic HTTPS) */
-static struct srcpos servers_key_pos(const struct sb_entry *e, size_t i)
+/* where a site block names key (the later of two blocks, in ambiguity errors;
+ * a key's host in automatic HTTPS errors): its key token, or its first one */
+static struct srcpos servers_key_pos(const struct sb_entry *e, const char *key)
 {
   const struct server_block *b = e->site->block;
-  for (size_t k = 0; k < b->nkeys; k++)
-    if (!strcmp(b->keys[k].text, e->keys[i]))
-      return (struct srcpos){b->keys[k].file, b->keys[k].line, b->keys[k].col};
-  return (struct srcpos){0};
+  const struct token *t = &b->keys[0];
+  for (size_t i = 0; i < b->nkeys; i++)
+    if (!strcmp(b->keys[i].text, key))
+      t = &b->keys[i];
+  return (struct srcpos){t->file, t->line, t->col};
 }
 
 /* compileEncodedMatcherSets: host (and path) matchers of a site's keys. */
@@ -305,7 +306,7 @@ static struct json *servers_site_matchers(struct arena *a, const struct sb_entry
       dup = dup || !strcmp(json_str(hosts[k]->items[q]), ad->host);
     if (!dup) {
       hosts[k] = hosts[k] ? hosts[k] : jarr(a);
-      jpush(a, hosts[k], jstr(a, ad->host, servers_key_pos(e, i)));
+      jpush(a, hosts[k], jstr(a, ad->host, servers_key_pos(e, e->keys[i])));
     }
   }
   for (int k = 0; k < n; k++) {
@@ -459,17 +460,6 @@ static int servers_named_routes(struct servers_ctx *c, struct json *srv, struct 
   if (nr)
     json_object_sort(nr);
   return 0;
-}
-
-/* where the later of two site blocks names key: its key token, or its first one */
-static struct srcpos servers_key_pos(const struct sb_entry *e, const char *key)
-{
-  const struct server_block *b = e->site->block;
-  const struct token *t = &b->keys[0];
-  for (size_t i = 0; i < b->nkeys; i++)
-    if (!strcmp(b->keys[i].text, key))
-      t = &b->keys[i];
-  return (struct srcpos){t->file, t->line, t->col};
 }
 
 static int servers_ambiguous(struct servers_ctx *c, struct pairing *p)
