@@ -100,14 +100,21 @@ static const json_t *acme_order_http01(const json_t *authz)
   return NULL;
 }
 
-/* the failed challenge's problem, for the operator */
-static void acme_order_failed(struct acme_client *c, const char *name, const json_t *authz)
+static const char *acme_order_name(const json_t *authz)
 {
+  return json_string_value(json_object_get(json_object_get(authz, "identifier"), "value")) ?: "?";
+}
+
+/* the failed challenge's problem, for the operator */
+static int acme_order_failed(struct acme_client *c, const json_t *authz)
+{
+  const char *name = acme_order_name(authz);
   const json_t *ch = acme_order_http01(authz);
   const json_t *e = ch ? json_object_get(ch, "error") : NULL;
   acme_err(c->err, sizeof c->err, "the CA rejected the HTTP-01 challenge for %s: %s: %s", name,
            json_string_value(json_object_get(e, "type")) ?: "no problem type",
            json_string_value(json_object_get(e, "detail")) ?: "no detail");
+  return -EACCES;
 }
 
 /* polls an authorization (or order) until its status leaves pending/processing */
@@ -133,7 +140,7 @@ static json_t *acme_order_poll(struct acme_client *c, const char *url, const cha
 
 static int acme_order_solve(struct acme_client *c, const struct acme_store *s, const json_t *authz, const char *url)
 {
-  const char *name = json_string_value(json_object_get(json_object_get(authz, "identifier"), "value")) ?: "?";
+  const char *name = acme_order_name(authz);
   const json_t *ch = acme_order_http01(authz);
   const char *token = json_string_value(json_object_get(ch, "token"));
   const char *ch_url = json_string_value(json_object_get(ch, "url"));
@@ -152,10 +159,8 @@ static int acme_order_solve(struct acme_client *c, const struct acme_store *s, c
   rc = acme_client_post(c, ch_url, "{}", "the HTTP-01 challenge", &resp);
   acme_http_resp_free(&resp);
   json_t *done = rc == 0 ? acme_order_poll(c, url, "the authorization", &rc) : NULL;
-  if (rc == 0 && strcmp(acme_order_status(done), "valid") != 0) {
-    acme_order_failed(c, name, done);
-    rc = -EACCES;
-  }
+  if (rc == 0 && strcmp(acme_order_status(done), "valid") != 0)
+    rc = acme_order_failed(c, done);
   json_decref(done);
   acme_solver_unpublish(s, name);
   return rc;
@@ -175,7 +180,7 @@ static int acme_order_authorize(struct acme_client *c, const struct acme_store *
       rc = -EBADMSG;
     if (rc == 0 && strcmp(acme_order_status(authz), "valid") != 0)
       rc = strcmp(acme_order_status(authz), "pending") == 0 ? acme_order_solve(c, s, authz, url)
-                                                             : (acme_order_failed(c, "?", authz), -EACCES);
+                                                             : acme_order_failed(c, authz);
     json_decref(authz);
     if (rc < 0)
       return rc;
