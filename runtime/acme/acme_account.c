@@ -66,7 +66,7 @@ static int acme_account_save(struct acme_client *c, const struct acme_store *s, 
   return rc;
 }
 
-int acme_account_open(struct acme_client *c, const struct acme_store *s, const char *email)
+static int acme_account_register(struct acme_client *c, const struct acme_store *s, const char *email)
 {
   char key_path[4096];
   int created;
@@ -94,5 +94,20 @@ int acme_account_open(struct acme_client *c, const struct acme_store *s, const c
   }
   json_decref(acct);
   acme_http_resp_free(&resp);
+  return rc;
+}
+
+/* under a lock, so that two processes starting on an empty storage register
+ * one account and store one key, not a key of one and the URL of the other */
+int acme_account_open(struct acme_client *c, const struct acme_store *s, const char *email)
+{
+  char lock_key[600];
+  struct acme_lock *lock = NULL;
+  snprintf(lock_key, sizeof lock_key, "register_acme_account_%s", email && *email ? email : "default");
+  int rc = acme_lock_acquire(s->root, lock_key, 120, &lock, c->err, sizeof c->err);
+  if (rc < 0)
+    return rc;
+  rc = acme_account_register(c, s, email);
+  acme_lock_release(lock);
   return rc;
 }

@@ -94,7 +94,7 @@ def issuance(peb, work, issuer):
 def concurrent(peb, work):
     storage = os.path.join(work, 'shared')
     names = ['p.example.test', 'q.example.test', 'r.example.test']
-    before = peb.issued()
+    before, accounts = peb.issued(), peb.accounts()
     # both answer HTTP-01 on the same port: whichever gets the validation
     # answers from the tokens in storage
     procs = [obtain(peb, storage, names if i == 0 else names[::-1], wait=False) for i in range(2)]
@@ -102,6 +102,7 @@ def concurrent(peb, work):
     check(all(p.returncode == 0 for p in procs), 'two obtainers at once both succeed', '\n'.join(o[1] for o in outs))
     check(peb.issued() - before == 3, 'each name ordered exactly once (%d issued)' % (peb.issued() - before),
           '\n'.join(o[1] for o in outs))
+    check(peb.accounts() == accounts + 1, 'and register one account between them', peb.output()[-1500:])
     check(sum(o[1].count('already exists in storage') for o in outs) == 3,
           'the other obtainer loaded each from storage after the lock', '\n'.join(o[1] for o in outs))
 

@@ -156,6 +156,12 @@ static void test_lock(void)
   snprintf(path, sizeof path, "%s/locks/issue_cert_a.example.lock", root);
   CHECK(acme_lock_acquire(root, "issue_cert_a.example", 1, &a, err, sizeof err) == 0);
   CHECK(acme_store_read(path, &text, &len) == 0 && strstr(text, "\"created\":\"") && strstr(text, "\"updated\":\""));
+  /* the holder keeps it fresh: "updated" moves, "created" stays */
+  sleep(ACME_LOCK_FRESHNESS + 1);
+  char *later = NULL;
+  CHECK(acme_store_read(path, &later, &len) == 0 && text && strcmp(later, text) != 0 &&
+        strncmp(later, text, strlen("{\"created\":\"2026-01-01T00:00:00.000000000Z\"")) == 0);
+  free(later);
   free(text);
   /* held and fresh: the second waits, then gives up */
   CHECK(acme_lock_acquire(root, "issue_cert_a.example", 1, &b, err, sizeof err) == -ETIMEDOUT && !b);
