@@ -6,6 +6,7 @@
  * certificate in place and sets the exit status. */
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,6 +231,8 @@ static int acme_cli_list(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+  /* a CA or validator that hangs up must not end the process mid-write */
+  signal(SIGPIPE, SIG_IGN);
   /* `zsrt certs VERB ...` execs this with argv[1] = VERB */
   if (argc >= 2 && strcmp(argv[1], "obtain") == 0)
     return acme_cli_obtain(argc - 2, argv + 2);

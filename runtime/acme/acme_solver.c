@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -104,7 +105,7 @@ static void acme_solver_answer(const struct acme_store *s, int fd)
                           "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
                           strlen(ka), ka)
                : snprintf(resp, sizeof resp, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-  if (write(fd, resp, (size_t)len) < 0) {
+  if (send(fd, resp, (size_t)len, MSG_NOSIGNAL) < 0) {
     /* the validator went away; nothing to do */
   }
   free(ka);
@@ -140,8 +141,12 @@ int acme_solver_start(const struct acme_store *s, int port, char *err, size_t er
       close(fd);
     return -e;
   }
-  pid_t pid = fork();
+  pid_t parent = getpid(), pid = fork();
   if (pid == 0) {
+    /* never outlive the obtainer, even when it is killed */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent)
+      _exit(0);
     acme_solver_serve(s, fd);
     _exit(0);
   }

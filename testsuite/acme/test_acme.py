@@ -91,6 +91,21 @@ def issuance(peb, work, issuer):
     return storage
 
 
+def renewal(peb, work, issuer):
+    """a stored certificate that is due is replaced by a new order"""
+    storage = os.path.join(work, 'renew')
+    old = due_certificate(work, storage, issuer, 'due.example.test')
+    old_key = open(cert_file(storage, issuer, 'due.example.test', 'key')).read()
+    before = peb.issued()
+    r = obtain(peb, storage, ['due.example.test'])
+    new = open(cert_file(storage, issuer, 'due.example.test', 'crt')).read()
+    check(r.returncode == 0 and peb.issued() == before + 1 and new != old and
+          open(cert_file(storage, issuer, 'due.example.test', 'key')).read() != old_key,
+          'a due certificate is renewed (new order, new key)', r.stderr)
+    lr, rows = listed(storage)
+    check(rows.get('due.example.test', [''] * 4)[3] == 'valid', 'and listed valid', lr.stdout)
+
+
 def concurrent(peb, work):
     storage = os.path.join(work, 'shared')
     names = ['p.example.test', 'q.example.test', 'r.example.test']
@@ -122,8 +137,7 @@ def due_certificate(work, storage, issuer, name):
     """an expired certificate for name in storage (so it is due for renewal)"""
     d = os.path.join(storage, 'certificates', issuer, name)
     os.makedirs(d)
-    ca = os.path.join(work, 'oldca')
-    os.makedirs(ca, exist_ok=True)
+    ca = tempfile.mkdtemp(dir=work, prefix='oldca')
     open(os.path.join(ca, 'index.txt'), 'w').close()
     with open(os.path.join(ca, 'ca.cnf'), 'w') as f:
         f.write('[ca]\ndefault_ca=d\n[d]\ndatabase=%s/index.txt\nnew_certs_dir=%s\nserial=%s/serial\n'
@@ -311,6 +325,7 @@ def main():
     issuer = peb.url.split('//')[1].replace(':', '-').replace('/', '-')
     try:
         ours = issuance(peb, work, issuer)
+        renewal(peb, work, issuer)
         concurrent(peb, work)
         stale_lock(peb, work, issuer)
         failures_keep_old(peb, work)
