@@ -101,7 +101,7 @@ int acme_store_read(const char *path, char **data, size_t *len);
 int acme_store_cert_path(const struct acme_store *s, const char *name, const char *ext, char *out, size_t cap);
 /* acme/<issuer>/users/<email or default>/<username>.<ext> */
 int acme_store_user_path(const struct acme_store *s, const char *email, const char *ext, char *out, size_t cap);
-/* certificates/<issuer>/challenge_tokens/<name>.json */
+/* acme/<issuer>/challenge_tokens/<name>.json (storageKeyACMECAPrefix) */
 int acme_store_token_path(const struct acme_store *s, const char *name, char *out, size_t cap);
 /* the stored certificate's validity: 0, -ENOENT, -EINVAL (does not parse) */
 int acme_store_cert_validity(const char *crt_path, int64_t *not_before, int64_t *not_after);

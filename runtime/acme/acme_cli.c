@@ -216,7 +216,7 @@ static int acme_cli_list(int argc, char **argv)
     snprintf(dir, sizeof dir, "%s/%s", top, i->d_name);
     DIR *names = i->d_name[0] == '.' ? NULL : opendir(dir);
     for (struct dirent *n; names && (n = readdir(names));) {
-      if (n->d_name[0] == '.' || strcmp(n->d_name, "challenge_tokens") == 0)
+      if (n->d_name[0] == '.')
         continue;
       char site[8400 + 256];
       snprintf(site, sizeof site, "%s/%s", dir, n->d_name);

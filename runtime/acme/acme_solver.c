@@ -1,5 +1,5 @@
 /* HTTP-01 as certmagic's distributed solver: the key authorization is
- * published in storage (certificates/<issuer>/challenge_tokens/<name>.json,
+ * published in storage (acme/<issuer>/challenge_tokens/<name>.json,
  * an acme.Challenge object), and whoever serves the name answers
  * /.well-known/acme-challenge/<token> from there. The standalone answerer
  * here is a child process on 127.0.0.1 (SO_REUSEPORT: several obtainers

@@ -114,7 +114,7 @@ int acme_store_token_path(const struct acme_store *s, const char *name, char *ou
 {
   char safe[512];
   acme_store_safe(name, safe, sizeof safe);
-  return acme_store_path(s, out, cap, "certificates/%s/challenge_tokens/%s.json", s->issuer, safe);
+  return acme_store_path(s, out, cap, "acme/%s/challenge_tokens/%s.json", s->issuer, safe);
 }
 
 static int acme_store_mkdirs(const char *path)

@@ -231,6 +231,31 @@ def caddy(peb, work, storage, name, https_port):
     return Served(['caddy', 'run', '--config', cf, '--adapter', 'caddyfile'], https_port, work, 'caddy-' + name, env=env)
 
 
+def caddy_answers(peb, work, storage):
+    """Caddy holds pebble's HTTP-01 port and our answerer is elsewhere, so the
+    validation is answered by Caddy from the token zsrt put in storage (a
+    catch-all policy with pebble as issuer, as a cluster node would have)"""
+    https_port = free_port()
+    cfg = {'admin': {'disabled': True}, 'storage': {'module': 'file_system', 'root': storage},
+           'apps': {'http': {'http_port': peb.http_port, 'https_port': https_port, 'servers': {'plain': {
+               'listen': ['127.0.0.1:%d' % peb.http_port], 'automatic_https': {'disable': True},
+               'routes': [{'handle': [{'handler': 'static_response', 'body': 'caddy'}]}]}}},
+               'tls': {'automation': {'policies': [{'issuers': [{
+                   'module': 'acme', 'ca': peb.url, 'email': 'ops@example.test',
+                   'trusted_roots_pem_files': [peb.api_cert]}]}]}}}}
+    path = os.path.join(work, 'caddy-answers.json')
+    with open(path, 'w') as f:
+        json.dump(cfg, f)
+    env = dict(os.environ, HOME=work, XDG_DATA_HOME=work, XDG_CONFIG_HOME=work)
+    c = Served(['caddy', 'run', '--config', path], peb.http_port, work, 'caddy-answers', env=env)
+    try:
+        r = obtain(peb, storage, ['viacaddy.example.test'], http_port=free_port())
+    finally:
+        c.stop()
+    check(r.returncode == 0 and '"distributed":true' in c.output(),
+          'Caddy answers HTTP-01 from the token zsrt published in storage', r.stderr + c.output()[-1500:])
+
+
 def wait_for(cond, seconds):
     deadline = time.time() + seconds
     while time.time() < deadline and not cond():
@@ -244,9 +269,10 @@ def with_caddy(peb, work, issuer, ours, https_port):
     c = caddy(peb, work, storage, 'k.example.test', https_port)
     try:
         got = wait_for(lambda: os.path.exists(cert_file(storage, issuer, 'k.example.test', 'key')), 30)
+        check(got and peb.issued() - before == 1, 'Caddy 2.6.2 obtains a certificate from pebble', c.output()[-2000:])
     finally:
         c.stop()
-    check(got and peb.issued() - before == 1, 'Caddy 2.6.2 obtains a certificate from pebble', c.output()[-2000:])
+    caddy_answers(peb, work, storage)
     lr, rows = listed(storage)
     check(rows.get('k.example.test', [''] * 4)[1:4:2] == [issuer, 'valid'], 'zsrt lists the certificate Caddy stored',
           lr.stdout + lr.stderr)

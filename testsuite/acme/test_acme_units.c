@@ -53,7 +53,7 @@ static void test_paths(void)
   acme_store_user_path(&s, NULL, "json", p, sizeof p);
   CHECK(strcmp(p, "/st/acme/127.0.0.1-14000-dir/users/default/default.json") == 0);
   acme_store_token_path(&s, "a.example", p, sizeof p);
-  CHECK(strcmp(p, "/st/certificates/127.0.0.1-14000-dir/challenge_tokens/a.example.json") == 0);
+  CHECK(strcmp(p, "/st/acme/127.0.0.1-14000-dir/challenge_tokens/a.example.json") == 0);
 }
 
 static size_t b64url_decode(const char *in, uint8_t *out, size_t cap)
