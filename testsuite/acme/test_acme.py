@@ -175,7 +175,9 @@ class FakeCA:
                 self.answer(200, b'')
 
             def do_GET(self):
-                if mode == 'notjson':
+                if mode == 'slow':
+                    time.sleep(7)
+                if mode in ('notjson', 'slow'):
                     return self.answer(200, b'<html>maintenance</html>', 'text/html')
                 self.answer(200, json.dumps({'newNonce': base + '/nonce', 'newAccount': base + '/acct',
                                              'newOrder': base + '/order'}).encode())
@@ -231,6 +233,32 @@ def caddy(peb, work, storage, name, https_port):
     return Served(['caddy', 'run', '--config', cf, '--adapter', 'caddyfile'], https_port, work, 'caddy-' + name, env=env)
 
 
+def caddy_waits(peb, work, issuer, https_port):
+    """while zsrt holds a name's lock (its CA is slow to answer) Caddy waits
+    for it: the lock file is the one certmagic takes, and zsrt keeps it fresh"""
+    storage = os.path.join(work, 'waits')
+    slow = FakeCA(peb, 'slow')
+    z = obtain(peb, storage, ['w.example.test'], ca=slow.url, http_port=free_port(), wait=False)
+    lock = os.path.join(storage, 'locks', 'issue_cert_w.example.test.lock')
+    wait_for(lambda: os.path.exists(lock), 10)
+    c = caddy(peb, work, storage, 'w.example.test', https_port)
+    try:
+        got = wait_for(lambda: os.path.exists(cert_file(storage, issuer, 'w.example.test', 'key')), 40)
+    finally:
+        c.stop()
+        slow.stop()
+    zerr = z.communicate(timeout=30)[1]
+
+    def ts(text, msg):
+        lines = [json.loads(line) for line in text.splitlines() if line.startswith('{') and msg in line and
+                 'w.example.test' in line]
+        return lines[0]['ts'] if lines else None
+    released, acquired = ts(zerr, '"releasing lock"'), ts(c.output(), '"lock acquired"')
+    check(got and released and acquired and acquired >= released,
+          'Caddy waits for the lock zsrt holds (%s >= %s), then obtains' % (acquired, released),
+          zerr + c.output()[-2000:])
+
+
 def caddy_answers(peb, work, storage):
     """Caddy holds pebble's HTTP-01 port and our answerer is elsewhere, so the
     validation is answered by Caddy from the token zsrt put in storage (a
@@ -273,6 +301,7 @@ def with_caddy(peb, work, issuer, ours, https_port):
     finally:
         c.stop()
     caddy_answers(peb, work, storage)
+    caddy_waits(peb, work, issuer, https_port)
     lr, rows = listed(storage)
     check(rows.get('k.example.test', [''] * 4)[1:4:2] == [issuer, 'valid'], 'zsrt lists the certificate Caddy stored',
           lr.stdout + lr.stderr)
