@@ -18,6 +18,15 @@ enum zs_var_id {
 
 enum zs_buf_slot { ZS_BUF_BODY = 0, ZS_BUF_VALUE = 1, ZS_BUF_COUNT };
 
+/* buf_var_escaped: how a value is escaped */
+enum zs_escape { ZS_ESC_NONE = 0, ZS_ESC_QUERY = 1 /* Go's url.QueryEscape */ };
+
+/* uri_set flags, and the bytes that mark a query's components (Caddy's
+ * buildQueryString decides at run time which '&' it writes) */
+enum zs_uri_flags { ZS_URI_PATH = 1, ZS_URI_QUERY = 2, ZS_URI_KEEP_QUERY = 4 /* the uri's own query is not empty */ };
+#define ZS_QUERY_KEY   '\x01'    /* a key follows ('&' when both sides have bytes) */
+#define ZS_QUERY_VALUE '\x02'    /* a value follows ('=') */
+
 /* resp_header ops, in Caddy's header handler terms */
 enum zs_header_op { ZS_HDR_SET = 0, ZS_HDR_ADD = 1, ZS_HDR_DELETE = 2 };
 

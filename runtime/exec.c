@@ -227,6 +227,20 @@ int exec_path_replace(struct helper_state *st, const char *raw, size_t raw_len)
   return 0;
 }
 
+int exec_query_replace(struct helper_state *st, const char *query, size_t len)
+{
+  struct exec_view v = { .host = st->cage->req_host, .used = st->view_used };
+  struct zs_str q;
+  int rc = exec_view_put(&v, query, len, 0, &q);
+  if (rc < 0)
+    return rc;
+  ((struct zs_req *)v.host)->query = q;
+  st->view_used = v.used;
+  st->query = exec_view_ptr(&v, q.ptr);
+  st->query_len = len;
+  return 0;
+}
+
 static void exec_decision_reset(struct exec_decision *dec)
 {
   dec->action = ZS_ACT_NEXT;

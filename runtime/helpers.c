@@ -12,6 +12,7 @@
 #include "../abi/request.h"
 #include "cage.h"
 #include "files.h"
+#include "rewrite.h"
 
 #define HELPER_ERR(e) ((unsigned long long)(long long)-(e))
 
@@ -152,6 +153,7 @@ static int helper_put_var(const struct helper_state *st, unsigned id, char *buf,
   case ZS_VAR_method: return helper_put(buf, cap, len, st->req->method, st->req->method_len);
   case ZS_VAR_uri: case ZS_VAR_prefixed_query: return helper_put_uri(st, id, buf, cap, len);
   case ZS_VAR_path: return helper_put(buf, cap, len, dec->path, dec->path_len);
+  case ZS_VAR_path_raw: return helper_put(buf, cap, len, st->path_raw, st->path_raw_len);
   case ZS_VAR_query: return helper_put(buf, cap, len, st->query, st->query_len);
   case ZS_VAR_host: return helper_put_host(st, buf, cap, len);
   case ZS_VAR_hostport: return helper_put(buf, cap, len, st->hostport, st->hostport_len);
@@ -359,32 +361,42 @@ long helper_prefix_match(const char *raw, size_t raw_len, const char *prefix, si
   return (long)i;
 }
 
-/* Caddy's CleanPath on the escaped path before strip_path_prefix: dot
- * segments resolved, a trailing slash kept, and consecutive slashes merged
- * unless the prefix itself holds "//" (then empty segments survive: they are
- * marked with a byte no URI holds while cleaning, as Caddy does). */
-static int helper_clean_path(struct helper_state *st, int merge_slashes)
+/* Caddy's CleanPath: dot segments resolved, a trailing slash kept, and
+ * consecutive slashes merged unless merge_slashes is 0 (then empty segments
+ * survive: they are marked with a byte no URI holds while cleaning, as Caddy
+ * does). out needs 2 * HELPER_PATH_MAX + 2 bytes. */
+static long helper_clean(const char *path, size_t n, int merge_slashes, char *out)
 {
-  char marked[2 * HELPER_PATH_MAX], clean[2 * HELPER_PATH_MAX + 2];
+  char marked[2 * HELPER_PATH_MAX];
   size_t m = 0;
-  if (st->path_raw_len > HELPER_PATH_MAX)
+  if (n > HELPER_PATH_MAX)
     return -E2BIG;
-  for (size_t i = 0; i < st->path_raw_len; i++) {
-    marked[m++] = st->path_raw[i];
-    if (!merge_slashes && st->path_raw[i] == '/' && i + 1 < st->path_raw_len && st->path_raw[i + 1] == '/')
+  for (size_t i = 0; i < n; i++) {
+    marked[m++] = path[i];
+    if (!merge_slashes && path[i] == '/' && i + 1 < n && path[i + 1] == '/')
       marked[m++] = '\x01';
   }
-  clean[0] = '/';
-  int n = files_clean_path(marked, m, clean + 1, sizeof clean - 1);
-  if (n < 0)
-    return n;
+  out[0] = '/';
+  int c = files_clean_path(marked, m, out + 1, 2 * HELPER_PATH_MAX + 1);
+  if (c < 0)
+    return c;
   size_t len = 0;
-  for (int i = 0; i < n + 1; i++)
-    if (clean[i] != '\x01')
-      clean[len++] = clean[i];
-  if (len == st->path_raw_len && memcmp(clean, st->path_raw, len) == 0)
+  for (int i = 0; i < c + 1; i++)
+    if (out[i] != '\x01')
+      out[len++] = out[i];
+  return (long)len;
+}
+
+/* the escaped path cleaned, as strip_path_prefix first does */
+static int helper_clean_path(struct helper_state *st, int merge_slashes)
+{
+  char clean[2 * HELPER_PATH_MAX + 2];
+  long len = helper_clean(st->path_raw, st->path_raw_len, merge_slashes, clean);
+  if (len < 0)
+    return (int)len;
+  if ((size_t)len == st->path_raw_len && memcmp(clean, st->path_raw, (size_t)len) == 0)
     return 0;
-  return exec_path_replace(st, clean, len);
+  return exec_path_replace(st, clean, (size_t)len);
 }
 
 static void helper_view_advance(struct zs_str *s, size_t n)
@@ -417,6 +429,151 @@ static unsigned long long helper_path_strip_prefix(struct zs_native_ctx *ctx, un
   st->dec->path += decoded;
   st->dec->path_len -= decoded;
   return 1;
+}
+
+/* the longest URI part a rewrite builds: a build buffer, each byte escaped */
+#define HELPER_URI_MAX (3 * EXEC_MAX_VALUE)
+
+static unsigned long long helper_buf_var_escaped(struct zs_native_ctx *ctx, unsigned long long slot,
+                                                 unsigned long long id, unsigned long long how,
+                                                 unsigned long long r4, unsigned long long r5)
+{
+  (void)r4, (void)r5;
+  struct helper_state *st = helper_state_of(ctx);
+  char *buf, scratch[EXEC_MAX_VALUE];
+  size_t *len, cap;
+  if (how != ZS_ESC_QUERY || helper_slot(st, slot, &buf, &len, &cap) < 0)
+    return HELPER_ERR(EINVAL);
+  long n = helper_var_value(st, (unsigned)id, scratch, sizeof scratch);
+  helper_charge(ctx, n > 0 ? 3 * (uint64_t)n : 0);
+  if (n < 0)
+    return (unsigned long long)(long long)n;
+  long e = rewrite_query_escape(scratch, (size_t)n, buf + *len, cap - *len);
+  if (e < 0)
+    return HELPER_ERR(ENOSPC);
+  *len += (size_t)e;
+  return 0;
+}
+
+/* A decoded path set as Caddy's rewrite sets URL.Path with RawPath empty:
+ * the escaped path becomes Go's escaping of it. */
+static int helper_path_set_decoded(struct helper_state *st, const char *path, size_t n)
+{
+  char raw[HELPER_URI_MAX];
+  long r = rewrite_path_escape(path, n, raw, sizeof raw);
+  if (r < 0)
+    return (int)r;
+  return exec_path_replace(st, r > 0 ? raw : "/", r > 0 ? (size_t)r : 1);
+}
+
+/* uri's new path: what follows a '#' is dropped, a '?' brings in a query
+ * (which an explicit one in the uri outranks); *query, *query_len get it */
+static int helper_uri_path(struct helper_state *st, unsigned flags, char *query, size_t *query_len, int *has_query)
+{
+  char path[EXEC_MAX_VALUE];
+  size_t n = st->value_len;
+  const char *hash = memchr(st->value, '#', n), *q;
+  n = hash ? (size_t)(hash - st->value) : n;
+  if ((q = memchr(st->value, '?', n))) {
+    size_t at = (size_t)(q - st->value) + 1;
+    if (!(flags & ZS_URI_KEEP_QUERY)) {
+      char marked[HELPER_URI_MAX];
+      long m = rewrite_query_mark(st->value + at, n - at, marked, sizeof marked);
+      if (m < 0)
+        return (int)m;
+      *query_len = rewrite_query_join(marked, (size_t)m, query);
+      *has_query = 1;
+    }
+    n = at - 1;
+  }
+  long p = rewrite_path_unescape(st->value, n, path);
+  if (p < 0)   /* Go keeps a path it cannot unescape as it is */
+    return helper_path_set_decoded(st, st->value, n);
+  return helper_path_set_decoded(st, path, (size_t)p);
+}
+
+static unsigned long long helper_uri_set(struct zs_native_ctx *ctx, unsigned long long flags,
+                                         unsigned long long r2, unsigned long long r3,
+                                         unsigned long long r4, unsigned long long r5)
+{
+  (void)r2, (void)r3, (void)r4, (void)r5;
+  struct helper_state *st = helper_state_of(ctx);
+  char query[HELPER_URI_MAX];
+  size_t query_len = 0;
+  int has_query = 0, rc = 0;
+  helper_charge(ctx, 4 * (st->value_len + st->dec->body_len));
+  if ((flags & ZS_URI_QUERY) && st->dec->body_len <= sizeof query) {
+    query_len = rewrite_query_join(st->dec->body, st->dec->body_len, query);
+    has_query = 1;
+  } else if (flags & ZS_URI_QUERY) {
+    rc = -ENOSPC;
+  }
+  if (rc == 0 && (flags & ZS_URI_PATH))
+    rc = helper_uri_path(st, (unsigned)flags, query, &query_len, &has_query);
+  if (rc == 0 && has_query)
+    rc = exec_query_replace(st, query, query_len);
+  st->value_len = 0;
+  st->dec->body_len = 0;
+  return rc < 0 ? HELPER_ERR(-rc) : 0;
+}
+
+static unsigned long long helper_path_strip_suffix(struct zs_native_ctx *ctx, unsigned long long ptr,
+                                                   unsigned long long n, unsigned long long r3,
+                                                   unsigned long long r4, unsigned long long r5)
+{
+  (void)r3, (void)r4, (void)r5;
+  struct helper_state *st = helper_state_of(ctx);
+  helper_charge(ctx, n + 4 * st->path_raw_len);
+  if (!cage_readable(st->cage, ptr, n))
+    return HELPER_ERR(EFAULT);
+  const char *suffix = helper_guest(st, ptr);
+  if (helper_clean_path(st, memmem(suffix, n, "//", 2) == NULL) < 0)
+    return HELPER_ERR(E2BIG);
+  long keep = rewrite_suffix_match(st->path_raw, st->path_raw_len, suffix, n);
+  if (keep < 0)
+    return 0;   /* no such suffix: the path stays as it is, as in Caddy */
+  /* Caddy anchors what is left at "/" and cleans it again */
+  char clean[2 * HELPER_PATH_MAX + 2];
+  long len = helper_clean(st->path_raw, (size_t)keep, 0, clean);
+  if (len < 0 || exec_path_replace(st, clean, (size_t)len) < 0)
+    return HELPER_ERR(E2BIG);
+  return 1;
+}
+
+/* uri replace: Caddy's changePath over the cleaned escaped path (the decoded
+ * one when the result does not unescape), then the raw query */
+static unsigned long long helper_uri_replace(struct zs_native_ctx *ctx, unsigned long long ptr,
+                                             unsigned long long n, unsigned long long limit,
+                                             unsigned long long r4, unsigned long long r5)
+{
+  (void)r4, (void)r5;
+  struct helper_state *st = helper_state_of(ctx);
+  size_t with_len = st->value_len;
+  st->value_len = 0;
+  helper_charge(ctx, n + 4 * (st->path_raw_len + st->query_len) + with_len);
+  if (n == 0 || !cage_readable(st->cage, ptr, n))
+    return HELPER_ERR(EFAULT);
+  const char *find = helper_guest(st, ptr);
+  int merge = memmem(find, n, "//", 2) == NULL;
+  char clean[2 * HELPER_PATH_MAX + 2], out[HELPER_URI_MAX];
+  long c = helper_clean(st->path_raw, st->path_raw_len, merge, clean), r, rc = 0;
+  if (c < 0 || (r = rewrite_replace(clean, (size_t)c, find, n, st->value, with_len, (long long)limit, out,
+                                    sizeof out)) < 0)
+    return HELPER_ERR(E2BIG);
+  if (r == 0 || (rc = exec_path_replace(st, out, (size_t)r)) == -EINVAL) {
+    c = helper_clean(st->dec->path, st->dec->path_len, merge, clean);
+    if (c < 0 || (r = rewrite_replace(clean, (size_t)c, find, n, st->value, with_len, (long long)limit, out,
+                                      sizeof out)) < 0)
+      return HELPER_ERR(E2BIG);
+    rc = helper_path_set_decoded(st, out, (size_t)r);
+  }
+  if (rc < 0)
+    return HELPER_ERR(-rc);
+  if (!memmem(st->query, st->query_len, find, n))
+    return 0;
+  r = rewrite_replace(st->query, st->query_len, find, n, st->value, with_len, (long long)limit, out, sizeof out);
+  rc = r < 0 ? r : exec_query_replace(st, out, (size_t)r);
+  return rc < 0 ? HELPER_ERR(-rc) : 0;
 }
 
 static unsigned long long helper_var_set(struct zs_native_ctx *ctx, unsigned long long id,

@@ -55,4 +55,8 @@ long helper_prefix_match(const char *path_raw, size_t path_raw_len, const char *
  * -E2BIG (the request region is full). exec.c */
 int exec_path_replace(struct helper_state *st, const char *raw, size_t raw_len);
 
+/* Replaces the raw query (a rewrite): the view's query and the query the
+ * placeholders read follow it. 0 or -E2BIG. exec.c */
+int exec_query_replace(struct helper_state *st, const char *query, size_t len);
+
 #endif

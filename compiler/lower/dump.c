@@ -55,11 +55,41 @@ static void dump_text(struct strbuf *out, const struct lowered_text *t)
   strbuf_putc(out, '"');
   for (size_t i = 0; i < t->count; i++) {
     if (t->parts[i].var)
-      strbuf_printf(out, "${%s}", t->parts[i].var_name);
+      strbuf_printf(out, "${%s%s}", t->parts[i].var_name, t->parts[i].escape ? ":query-escaped" : "");
     else
       dump_bytes(out, t->parts[i].text, t->parts[i].len);
   }
   strbuf_putc(out, '"');
+}
+
+static void dump_affix(struct strbuf *out, const char *what, const char *s)
+{
+  if (!s)
+    return;
+  strbuf_printf(out, " %s=\"", what);
+  dump_bytes(out, s, strlen(s));
+  strbuf_putc(out, '"');
+}
+
+static void dump_rewrite(struct strbuf *out, const struct lowered_rewrite *r)
+{
+  if (r->uri_path) {
+    strbuf_puts(out, " path=");
+    dump_text(out, &r->path);
+  }
+  if (r->uri_query) {
+    strbuf_puts(out, " query=");
+    dump_text(out, &r->query);
+  }
+  dump_affix(out, "strip_prefix", r->strip_prefix);
+  dump_affix(out, "strip_suffix", r->strip_suffix);
+  for (size_t i = 0; i < r->sub_count; i++) {
+    dump_affix(out, "replace", r->subs[i].find);
+    strbuf_puts(out, "->");
+    dump_text(out, &r->subs[i].replace);
+    if (r->subs[i].limit > 0)
+      strbuf_printf(out, " limit=%ld", r->subs[i].limit);
+  }
 }
 
 static void dump_pattern(struct strbuf *out, const struct lowered_pattern *p)
@@ -139,9 +169,7 @@ static void dump_options(struct strbuf *out, const struct lowered_handler *h)
     }
     break;
   case LOWERED_REWRITE:
-    strbuf_puts(out, " strip_prefix=\"");
-    dump_bytes(out, h->u.rewrite.strip_prefix, strlen(h->u.rewrite.strip_prefix));
-    strbuf_putc(out, '"');
+    dump_rewrite(out, &h->u.rewrite);
     break;
   case LOWERED_VARS:
     for (size_t i = 0; i < h->u.vars.count; i++) {

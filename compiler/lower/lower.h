@@ -32,6 +32,7 @@ enum lowered_matcher_kind {
 struct lowered_text_part {
   int var;                     /* ZS_VAR_x id, 0 for literal text */
   const char *var_name;
+  unsigned escape;             /* a variable: enum zs_escape (abi/helpers.h), 0 as it is */
   const char *text;
   size_t len;
 };
@@ -120,9 +121,28 @@ struct lowered_reverse_proxy {
   const char *dial;            /* "host:port" */
 };
 
-struct lowered_rewrite {
-  const char *strip_prefix;    /* with its leading '/' */
+/* uri replace: a constant find, a replacement with placeholders */
+struct lowered_substr {
+  const char *find;
+  struct lowered_text replace;
+  long limit;                  /* <= 0: all */
   struct srcpos pos;
+};
+
+/* Caddy's rewrite handler, in its order: uri, strip_path_prefix,
+ * strip_path_suffix, uri_substring */
+struct lowered_rewrite {
+  const char *strip_prefix;    /* with its leading '/', or NULL */
+  struct srcpos pos;
+  bool uri_path, uri_query;    /* uri sets the path / has a '?' (sets the query) */
+  bool uri_own_query;          /* its query is not empty: a '?' the path brings in is dropped */
+  struct lowered_text path;    /* uri's path, {http.request.uri.path} escaped */
+  struct lowered_text query;   /* uri's query: ZS_QUERY_KEY / ZS_QUERY_VALUE mark its components */
+  struct srcpos uri_pos;
+  const char *strip_suffix;    /* or NULL */
+  struct srcpos suffix_pos;
+  struct lowered_substr *subs;
+  size_t sub_count;
 };
 
 struct lowered_vars {

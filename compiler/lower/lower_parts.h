@@ -38,6 +38,8 @@ struct lower {
   const char **groups;         /* route group names of the server being lowered */
   size_t group_count, group_cap;
   size_t deferred_count;
+  struct srcpos query_rewrite; /* a rewrite of the query in the server being lowered, line 0 if none */
+  bool has_proxy;              /* it has a reverse_proxy (which sends the query as the client did) */
   struct lower_auto_policy *auto_policies;
   size_t auto_policy_count;
   int errors;

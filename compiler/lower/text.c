@@ -25,7 +25,8 @@ static const char *const lower_namespaces[] = {"http.", "env.", "system.", "time
 static const struct lower_var *lower_var_find(const char *key, size_t len)
 {
   for (size_t i = 0; i < sizeof lower_vars_table / sizeof lower_vars_table[0]; i++)
-    if (strlen(lower_vars_table[i].placeholder) == len && memcmp(lower_vars_table[i].placeholder, key, len) == 0)
+    if (len > 0 && strlen(lower_vars_table[i].placeholder) == len &&
+        memcmp(lower_vars_table[i].placeholder, key, len) == 0)
       return &lower_vars_table[i];
   return NULL;
 }
