@@ -84,7 +84,12 @@ static int lower_text_key(struct lower *l, const struct json *node, enum lower_p
   if (*var)
     return 1;
   if (lower_known_namespace(key, len)) {
-    lower_refuse(l, node, "placeholder {%.*s}", (int)len, key);
+    /* a matcher's result: refused with the directive that made the matcher
+     * (try_files), which is refused once for both */
+    struct json at = *node;
+    if (len > 14 && memcmp(key, "http.matchers.", 14) == 0 && l->origin.line > 0)
+      at.pos = (struct srcpos){0};
+    lower_refuse(l, &at, "placeholder {%.*s}", (int)len, key);
     return -1;
   }
   return mode == LOWER_PH_ALL ? 1 : 0;

@@ -82,8 +82,10 @@ static void test_named_as_written(struct arena *a)
                  "Caddyfile:2:6: error: zsc cannot compile matcher 'remote_ip' yet");
   expect_refusal(a, ":80 {\n\ttry_files {path} /index.html\n}\n",
                  "Caddyfile:2:2: error: zsc cannot compile directive 'try_files' yet (it needs matcher 'file')");
-  expect_refusal(a, ":80 {\n\trewrite /old /new\n}\n",
-                 "Caddyfile:2:2: error: zsc cannot compile directive 'rewrite' yet (it needs rewrite option 'uri')");
+  expect_refusal(a, ":80 {\n\turi path_regexp ^/a /b\n}\n",
+                 "Caddyfile:2:6: error: zsc cannot compile uri subdirective 'path_regexp' yet");
+  expect_refusal(a, ":80 {\n\trewrite * /x?a={http.request.uri.path}\n\treverse_proxy 127.0.0.1:9\n}\n",
+                 "Caddyfile:2:12: error: zsc cannot compile rewrite of the query in a server with reverse_proxy yet");
   /* a value's own token still wins: the placeholder is pointed at */
   expect_refusal(a, ":80 {\n\trespond \"{http.request.header.X}\"\n}\n",
                  "Caddyfile:2:10: error: zsc cannot compile placeholder {http.request.header.X} yet");
