@@ -388,6 +388,70 @@ config("route-order", """
     R("s-head", "HEAD", "/s/h"),
 ])
 
+# ---- rewrite, uri -----------------------------------------------------------
+
+config("rewrite-uri", """
+:{PORT} {
+	rewrite /old /new?from={path}&{query}
+	rewrite /docs/* /docs/index.html
+	rewrite /q ?{query}&added=1
+	rewrite /clear /cleared?
+	rewrite /keep /kept
+	rewrite /esc /esc{path}?v={http.request.uri.path}
+	rewrite /inject {http.request.uri.query}
+	rewrite /static/* /s{path}
+	respond "uri={uri} path={path} query={query} orig={http.request.orig_uri}"
+}""", [
+    get("old", "/old"),
+    get("old-query", "/old?a=1&b=two%20words"),
+    get("docs", "/docs/a/b"),
+    get("docs-query", "/docs/x?keep=me"),
+    get("q", "/q?x=1"),
+    get("q-empty", "/q"),
+    get("q-amps", "/q?&&a=1&&"),
+    get("clear", "/clear?gone=1"),
+    get("keep", "/keep?stays=1"),
+    get("esc", "/esc"),
+    get("inject", "/inject?/elsewhere%3Fa%3Db"),
+    get("static", "/static/a%20b/c!d"),
+    get("static-dots", "/static/../static/x"),
+    get("other", "/other?o=1"),
+])
+
+config("uri-ops", """
+:{PORT} {
+	route /p/* {
+		uri strip_prefix /p
+		respond "prefix {path} {uri}"
+	}
+	route /s/* {
+		uri strip_suffix .html
+		respond "suffix {path} {uri}"
+	}
+	route /r/* {
+		uri replace /old/ /new/
+		respond "replace {path} {uri}"
+	}
+	route /l/* {
+		uri replace a b 2
+		respond "limit {path} {uri}"
+	}
+	respond "none {path}"
+}""", [
+    get("prefix", "/p/x/y"),
+    get("suffix", "/s/page.html"),
+    get("suffix-upper", "/s/page.HTML"),
+    get("suffix-escaped", "/s/page.htm%6C"),
+    get("suffix-none", "/s/page.txt"),
+    get("suffix-dots", "/s/a/../b.html?x=.html"),
+    get("suffix-only", "/s/.html"),
+    get("replace", "/r/old/old/x?q=/old/"),
+    get("replace-none", "/r/x"),
+    get("replace-double", "/r//old//x"),
+    get("limit", "/l/aaaa?a=a"),
+    get("none", "/z"),
+])
+
 # ---- matchers --------------------------------------------------------------
 
 config("match-path", """
