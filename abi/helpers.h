@@ -19,7 +19,19 @@ enum zs_var_id {
 enum zs_buf_slot { ZS_BUF_BODY = 0, ZS_BUF_VALUE = 1, ZS_BUF_COUNT };
 
 /* buf_var_escaped: how a value is escaped */
-enum zs_escape { ZS_ESC_NONE = 0, ZS_ESC_QUERY = 1 /* Go's url.QueryEscape */ };
+enum zs_escape {
+  ZS_ESC_NONE = 0,
+  ZS_ESC_QUERY = 1,            /* Go's url.QueryEscape */
+  ZS_ESC_PATH = 2,             /* Go's url.PathEscape, '/' kept (a file matcher's relative path) */
+};
+
+/* file_begin: the file matcher's try_policy; file_try flags */
+enum zs_file_policy {
+  ZS_FILE_FIRST_EXIST = 0, ZS_FILE_LARGEST = 1, ZS_FILE_SMALLEST = 2, ZS_FILE_RECENT = 3,
+  ZS_FILE_FIRST_EXIST_FALLBACK = 4,   /* first_exist, but the last candidate is taken unseen */
+};
+#define ZS_FILE_DIR  1u          /* the candidate ends in '/': only a directory matches */
+#define ZS_FILE_LAST 2u          /* the last candidate */
 
 /* uri_set flags, and the bytes that mark a query's components (Caddy's
  * buildQueryString decides at run time which '&' it writes) */

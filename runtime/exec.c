@@ -338,6 +338,9 @@ int exec_request(const struct blob *blob, struct cage *cage, unsigned server,
   st.req = req;
   st.conn = conn;
   st.value_len = 0;
+  st.file.active = 0;
+  memset(st.file_vars, 0, sizeof st.file_vars);
+  memset(st.file_var_len, 0, sizeof st.file_var_len);
   st.deadline_ms = exec_clock_ms() + EXEC_WALL_MS;
   struct exec_view view = { .host = cage->req_host };
   exec_decision_reset(out);

@@ -145,6 +145,35 @@ static int helper_put_tls(const struct conn_info *c, unsigned id, char *buf, siz
   return helper_put(buf, cap, len, s, strnlen(s, 256));
 }
 
+/* the query as sent: what follows the first '?' of the original target
+ * (prefixed: with the '?', when it is not empty) */
+static int helper_put_orig_query(const struct helper_state *st, unsigned id, char *buf, size_t cap, size_t *len)
+{
+  const char *q = memchr(st->orig_uri, '?', st->orig_uri_len);
+  size_t n = q ? st->orig_uri_len - (size_t)(q - st->orig_uri) - 1 : 0;
+  if (n == 0)
+    return 0;
+  return helper_put(buf, cap, len, id == ZS_VAR_orig_prefixed_query ? q : q + 1, id == ZS_VAR_orig_prefixed_query ? n + 1 : n);
+}
+
+static int helper_put_var(const struct helper_state *st, unsigned id, char *buf, size_t cap, size_t *len);
+
+/* the *_escaped placeholders: Caddy query-escapes the value */
+static int helper_put_escaped(const struct helper_state *st, unsigned id, char *buf, size_t cap, size_t *len)
+{
+  char raw[EXEC_MAX_VALUE];
+  size_t n = 0;
+  unsigned of = id == ZS_VAR_uri_escaped ? ZS_VAR_uri : id == ZS_VAR_path_escaped ? ZS_VAR_path : ZS_VAR_query;
+  int rc = helper_put_var(st, of, raw, sizeof raw, &n);
+  if (rc < 0)
+    return rc;
+  long e = rewrite_query_escape(raw, n, buf + *len, cap - *len);
+  if (e < 0)
+    return -ENOSPC;
+  *len += (size_t)e;
+  return 0;
+}
+
 static int helper_put_var(const struct helper_state *st, unsigned id, char *buf, size_t cap,
                           size_t *len)
 {
@@ -164,10 +193,18 @@ static int helper_put_var(const struct helper_state *st, unsigned id, char *buf,
   case ZS_VAR_proto:
     return helper_put(buf, cap, len, st->req->version_minor ? "HTTP/1.1" : "HTTP/1.0", 8);
   case ZS_VAR_orig_uri: return helper_put(buf, cap, len, st->orig_uri, st->orig_uri_len);
+  case ZS_VAR_orig_path: return helper_put(buf, cap, len, dec->orig_path, dec->orig_path_len);
+  case ZS_VAR_orig_query: case ZS_VAR_orig_prefixed_query: return helper_put_orig_query(st, id, buf, cap, len);
+  case ZS_VAR_orig_method: return helper_put(buf, cap, len, st->req->method, st->req->method_len);
+  case ZS_VAR_uri_escaped: case ZS_VAR_path_escaped: case ZS_VAR_query_escaped:
+    return helper_put_escaped(st, id, buf, cap, len);
   case ZS_VAR_root: return helper_put(buf, cap, len, dec->root, dec->root ? dec->root_len : 0);
   case ZS_VAR_tls_version: case ZS_VAR_tls_cipher: case ZS_VAR_tls_proto: case ZS_VAR_tls_resumed:
   case ZS_VAR_tls_server_name:
     return helper_put_tls(st->conn, id, buf, cap, len);
+  case ZS_VAR_file_relative: case ZS_VAR_file_absolute: case ZS_VAR_file_type: case ZS_VAR_file_remainder:
+    return helper_put(buf, cap, len, st->file_vars[id - ZS_VAR_file_relative],
+                      st->file_var_len[id - ZS_VAR_file_relative]);
   default: return -EINVAL;
   }
 }
@@ -442,13 +479,14 @@ static unsigned long long helper_buf_var_escaped(struct zs_native_ctx *ctx, unsi
   struct helper_state *st = helper_state_of(ctx);
   char *buf, scratch[EXEC_MAX_VALUE];
   size_t *len, cap;
-  if (how != ZS_ESC_QUERY || helper_slot(st, slot, &buf, &len, &cap) < 0)
+  if ((how != ZS_ESC_QUERY && how != ZS_ESC_PATH) || helper_slot(st, slot, &buf, &len, &cap) < 0)
     return HELPER_ERR(EINVAL);
   long n = helper_var_value(st, (unsigned)id, scratch, sizeof scratch);
   helper_charge(ctx, n > 0 ? 3 * (uint64_t)n : 0);
   if (n < 0)
     return (unsigned long long)(long long)n;
-  long e = rewrite_query_escape(scratch, (size_t)n, buf + *len, cap - *len);
+  long e = how == ZS_ESC_QUERY ? rewrite_query_escape(scratch, (size_t)n, buf + *len, cap - *len)
+                               : rewrite_segments_escape(scratch, (size_t)n, buf + *len, cap - *len);
   if (e < 0)
     return HELPER_ERR(ENOSPC);
   *len += (size_t)e;
@@ -574,6 +612,66 @@ static unsigned long long helper_uri_replace(struct zs_native_ctx *ctx, unsigned
   r = rewrite_replace(st->query, st->query_len, find, n, st->value, with_len, (long long)limit, out, sizeof out);
   rc = r < 0 ? r : exec_query_replace(st, out, (size_t)r);
   return rc < 0 ? HELPER_ERR(-rc) : 0;
+}
+
+/* a file matcher's stat is a syscall: what it costs in polls */
+#define HELPER_STAT_POLLS 64
+
+static unsigned long long helper_file_begin(struct zs_native_ctx *ctx, unsigned long long policy,
+                                            unsigned long long ptr, unsigned long long n,
+                                            unsigned long long r4, unsigned long long r5)
+{
+  (void)r4, (void)r5;
+  struct helper_state *st = helper_state_of(ctx);
+  size_t root_len = st->dec->body_len;
+  st->dec->body_len = 0;
+  st->file.active = 0;
+  helper_charge(ctx, n + root_len);
+  if (policy > ZS_FILE_FIRST_EXIST_FALLBACK || !cage_readable(st->cage, ptr, n))
+    return HELPER_ERR(EINVAL);
+  int rc = file_match_begin(&st->file, (unsigned)policy, st->dec->body, root_len, helper_guest(st, ptr), n);
+  return rc < 0 ? HELPER_ERR(-rc) : 0;
+}
+
+static unsigned long long helper_file_try(struct zs_native_ctx *ctx, unsigned long long flags,
+                                          unsigned long long r2, unsigned long long r3,
+                                          unsigned long long r4, unsigned long long r5)
+{
+  (void)r2, (void)r3, (void)r4, (void)r5;
+  struct helper_state *st = helper_state_of(ctx);
+  size_t n = st->value_len;
+  st->value_len = 0;
+  helper_charge(ctx, HELPER_STAT_POLLS * HELPER_BYTES_PER_POLL + 4 * n);
+  int rc = file_match_try(&st->file, st->value, n, (unsigned)flags);
+  return rc < 0 ? HELPER_ERR(-rc) : 0;
+}
+
+/* the placeholders of the picked candidate, kept for the rest of the request */
+static unsigned long long helper_file_end(struct zs_native_ctx *ctx, unsigned long long r1,
+                                          unsigned long long r2, unsigned long long r3,
+                                          unsigned long long r4, unsigned long long r5)
+{
+  (void)r1, (void)r2, (void)r3, (void)r4, (void)r5;
+  struct helper_state *st = helper_state_of(ctx);
+  struct file_match *m = &st->file;
+  int found = m->active && m->found;
+  m->active = 0;
+  helper_charge(ctx, found ? 2 * m->full_len + m->rest_len : 0);
+  if (!found)
+    return 0;
+  size_t rel_len;
+  const char *rel = file_match_relative(m, &rel_len);
+  const char *type = m->dir ? "directory" : "file";
+  const char *parts[4] = {rel, m->full, type, m->rest};
+  size_t lens[4] = {rel_len, m->full_len, strlen(type), m->rest_len};
+  for (int i = 0; i < 4; i++) {
+    char *p = helper_store(st->dec, parts[i], lens[i]);
+    if (!p && lens[i] > 0)
+      return HELPER_ERR(ENOSPC);
+    st->file_vars[i] = p;
+    st->file_var_len[i] = lens[i];
+  }
+  return 1;
 }
 
 static unsigned long long helper_var_set(struct zs_native_ctx *ctx, unsigned long long id,

@@ -27,23 +27,29 @@ static int rewrite_alnum(unsigned char ch)
   return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
 }
 
-/* Go's shouldEscape: unreserved bytes stay, and in a path also the reserved
- * ones but '?' */
-static int rewrite_keeps(unsigned char ch, int path)
+enum { REWRITE_QUERY, REWRITE_PATH, REWRITE_SEGMENTS };
+
+/* Go's shouldEscape: unreserved bytes stay; in a path also the reserved ones
+ * but '?'; in a segment (PathEscape) those but '/', ';' and ',', where the
+ * file matcher's path keeps its '/' */
+static int rewrite_keeps(unsigned char ch, int mode)
 {
   if (rewrite_alnum(ch) || (ch && strchr("-_.~", ch)))
     return 1;
-  return path && ch && strchr("$&+,/:;=@", ch);
+  if (mode == REWRITE_PATH)
+    return ch && strchr("$&+,/:;=@", ch);
+  return mode == REWRITE_SEGMENTS && ch && strchr("$&+:=@/", ch);
 }
 
-static long rewrite_escape(const char *s, size_t n, char *out, size_t cap, int path)
+static long rewrite_escape(const char *s, size_t n, char *out, size_t cap, int mode)
 {
+  int path = mode != REWRITE_QUERY;
   size_t w = 0;
   for (size_t i = 0; i < n; i++) {
     unsigned char ch = (unsigned char)s[i];
     if (w + 3 > cap)
       return -ENOSPC;
-    if (rewrite_keeps(ch, path)) {
+    if (rewrite_keeps(ch, mode)) {
       out[w++] = (char)ch;
     } else if (ch == ' ' && !path) {
       out[w++] = '+';
@@ -58,12 +64,17 @@ static long rewrite_escape(const char *s, size_t n, char *out, size_t cap, int p
 
 long rewrite_query_escape(const char *s, size_t n, char *out, size_t cap)
 {
-  return rewrite_escape(s, n, out, cap, 0);
+  return rewrite_escape(s, n, out, cap, REWRITE_QUERY);
 }
 
 long rewrite_path_escape(const char *s, size_t n, char *out, size_t cap)
 {
-  return rewrite_escape(s, n, out, cap, 1);
+  return rewrite_escape(s, n, out, cap, REWRITE_PATH);
+}
+
+long rewrite_segments_escape(const char *s, size_t n, char *out, size_t cap)
+{
+  return rewrite_escape(s, n, out, cap, REWRITE_SEGMENTS);
 }
 
 long rewrite_path_unescape(const char *s, size_t n, char *out)

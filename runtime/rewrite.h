@@ -13,6 +13,9 @@ long rewrite_query_escape(const char *s, size_t n, char *out, size_t cap);
 /* URL.EscapedPath of a path without RawPath: escape(path, encodePath) */
 long rewrite_path_escape(const char *s, size_t n, char *out, size_t cap);
 
+/* url.PathEscape with its "%2F" put back to '/' (escapePathPreservingSlashes) */
+long rewrite_segments_escape(const char *s, size_t n, char *out, size_t cap);
+
 /* url.PathUnescape: -EINVAL on a bad escape (out needs n bytes) */
 long rewrite_path_unescape(const char *s, size_t n, char *out);
 

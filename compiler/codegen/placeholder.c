@@ -8,8 +8,9 @@ void ph_emit(struct cg *cg, struct srcpos pos, const struct lowered_text *s, con
 {
   for (size_t i = 0; i < s->count; i++) {
     const struct lowered_text_part *p = &s->parts[i];
-    if (p->var && p->escape == ZS_ESC_QUERY)   /* the one escape there is */
-      emit_stmt(cg, pos, "zs_var_esc(%s, ZS_VAR_%s, ZS_ESC_QUERY);", slot, p->var_name);
+    if (p->var && p->escape)
+      emit_stmt(cg, pos, "zs_var_esc(%s, ZS_VAR_%s, %s);", slot, p->var_name,
+                p->escape == ZS_ESC_QUERY ? "ZS_ESC_QUERY" : "ZS_ESC_PATH");
     else if (p->var)
       emit_stmt(cg, pos, "zs_var(%s, ZS_VAR_%s);", slot, p->var_name);
     else

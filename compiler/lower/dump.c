@@ -55,7 +55,8 @@ static void dump_text(struct strbuf *out, const struct lowered_text *t)
   strbuf_putc(out, '"');
   for (size_t i = 0; i < t->count; i++) {
     if (t->parts[i].var)
-      strbuf_printf(out, "${%s%s}", t->parts[i].var_name, t->parts[i].escape ? ":query-escaped" : "");
+      strbuf_printf(out, "${%s%s}", t->parts[i].var_name,
+                    t->parts[i].escape == 1 ? ":query-escaped" : t->parts[i].escape == 2 ? ":path-escaped" : "");
     else
       dump_bytes(out, t->parts[i].text, t->parts[i].len);
   }
@@ -101,6 +102,26 @@ static void dump_pattern(struct strbuf *out, const struct lowered_pattern *p)
 
 static void dump_sets(struct strbuf *out, const struct lowered_match *sets, size_t count, int depth);
 
+static void dump_file_match(struct strbuf *out, const struct lowered_file_match *f)
+{
+  static const char *const policies[] = {"first_exist", "largest_size", "smallest_size", "most_recently_modified",
+                                         "first_exist_fallback"};
+  strbuf_printf(out, " policy=%s", policies[f->policy]);
+  if (f->has_root) {
+    strbuf_puts(out, " root=");
+    dump_text(out, &f->root);
+  }
+  for (size_t i = 0; i < f->try_count; i++) {
+    strbuf_puts(out, " try=");
+    dump_text(out, &f->tries[i].path);
+  }
+  if (f->split) {
+    strbuf_puts(out, " split=\"");
+    dump_bytes(out, f->split, f->split_len);
+    strbuf_putc(out, '"');
+  }
+}
+
 static void dump_matcher(struct strbuf *out, const struct lowered_matcher *m, int depth)
 {
   dump_indent(out, depth);
@@ -118,6 +139,8 @@ static void dump_matcher(struct strbuf *out, const struct lowered_matcher *m, in
     strbuf_printf(out, " %s", m->protocol);
   if (m->kind == LOWERED_MATCH_TLS && m->early_data)
     strbuf_puts(out, " early_data");
+  if (m->kind == LOWERED_MATCH_FILE)
+    dump_file_match(out, m->file);
   strbuf_putc(out, '\n');
   if (m->kind == LOWERED_MATCH_NOT)
     dump_sets(out, m->sets, m->set_count, depth + 1);

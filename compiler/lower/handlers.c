@@ -320,13 +320,16 @@ static int lower_rewrite_uri(struct lower *l, const struct json *v, void *record
   r->uri_query = uri[q] == '?';
   r->uri_own_query = r->uri_query && frag > q + 1;
   if (r->uri_path) {
-    /* Caddy puts the escaped path in for {http.request.uri.path} */
+    /* Caddy puts the escaped path in for {http.request.uri.path}, and the
+     * file matcher's relative path escaped */
     if (lower_text(l, json_stringn(l->a, uri, q, v->pos), LOWER_PH_ALL, &r->path) < 0)
       return -1;
     for (size_t i = 0; i < r->path.count; i++)
       if (r->path.parts[i].var == ZS_VAR_path) {
         r->path.parts[i].var = ZS_VAR_path_raw;
         r->path.parts[i].var_name = "path_raw";
+      } else if (r->path.parts[i].var == ZS_VAR_file_relative) {
+        r->path.parts[i].escape = ZS_ESC_PATH;
       }
   }
   if (r->uri_query && lower_rewrite_query(l, v, uri + q + 1, frag - q - 1, &r->query) < 0)

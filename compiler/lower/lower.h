@@ -64,6 +64,22 @@ struct lowered_header_field {
   size_t count;
 };
 
+/* the file matcher: candidates tried under root by policy (enum zs_file_policy) */
+struct lowered_file_try {
+  struct lowered_text path;
+  bool dir;                    /* written with a trailing '/': only a directory matches */
+};
+
+struct lowered_file_match {
+  bool has_root;               /* else Caddy's {http.vars.root} */
+  struct lowered_text root;
+  struct lowered_file_try *tries;
+  size_t try_count;
+  unsigned policy;
+  const char *split;           /* split_path, each NUL-terminated, or NULL */
+  size_t split_len;
+};
+
 struct lowered_match;
 
 struct lowered_matcher {
@@ -75,6 +91,7 @@ struct lowered_matcher {
   size_t field_count;
   const char *protocol;                  /* protocol: Caddy's name (https, http, grpc, http/2+, ...) */
   bool early_data;                       /* tls: handshake_complete false (0-RTT data) */
+  struct lowered_file_match *file;       /* file */
   struct lowered_match *sets;            /* not */
   size_t set_count;
 };
