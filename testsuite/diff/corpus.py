@@ -452,6 +452,69 @@ config("uri-ops", """
     get("none", "/z"),
 ])
 
+config("try-files", """
+:{PORT} {
+	root * {ROOT}
+	handle /spa/* {
+		try_files {path} /index.html
+		file_server
+	}
+	handle /pages/* {
+		uri strip_prefix /pages
+		try_files {path}.html {path} {path}/
+		file_server
+	}
+	@info file {
+		try_files {path} {path}/index.html
+	}
+	handle /info/* {
+		uri strip_prefix /info
+		respond @info "rel={file_match.relative} type={file_match.type} rem={file_match.remainder}"
+		respond "no file {path} {http.request.orig_uri.path} {http.request.orig_uri.query}"
+	}
+	@split file {
+		try_files {path} /index.html
+		split_path .txt
+	}
+	handle /split/* {
+		uri strip_prefix /split
+		respond @split "split rel={file_match.relative} rem={file_match.remainder}"
+	}
+	@largest file {
+		try_files /doc.txt /style.css /README /nothing.txt
+		try_policy largest_size
+	}
+	@smallest file {
+		try_files /doc.txt /empty.txt /style.css
+		try_policy smallest_size
+	}
+	handle /largest {
+		respond @largest "largest {file_match.relative}"
+	}
+	handle /smallest {
+		respond @smallest "smallest {file_match.relative}"
+	}
+	respond "none"
+}""", [
+    get("spa-file", "/spa/../style.css"),
+    get("spa-fallback", "/spa/app/route?x=1"),
+    get("pages-html", "/pages/sub/page"),
+    get("pages-file", "/pages/doc.txt"),
+    get("pages-dir", "/pages/sub"),
+    get("pages-none", "/pages/nothing"),
+    get("info-file", "/info/sub/page.html"),
+    get("info-dir-index", "/info/sub"),
+    get("info-dir-slash", "/info/noindex/"),
+    get("info-none", "/info/nope?q=1"),
+    get("info-space", "/info/with%20space.txt"),
+    get("info-traversal", "/info/../../outside.txt"),
+    get("split-remainder", "/split/doc.txt/extra/path"),
+    get("split-upper", "/split/DOC.TXT/x"),
+    get("split-not-name", "/split/doc.txtx/y"),
+    get("largest", "/largest"),
+    get("smallest", "/smallest"),
+])
+
 # ---- matchers --------------------------------------------------------------
 
 config("match-path", """

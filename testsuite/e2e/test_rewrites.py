@@ -62,6 +62,53 @@ def case_files(build):
         shutil.rmtree(root)
 
 
+def case_try_files(build):
+    """try_files and the file matcher: what exists decides, as it changes"""
+    root = tempfile.mkdtemp(prefix="zs-www-")
+    for name, text in (("index.html", "<h1>app</h1>\n"), ("about.html", "about\n"), ("docs/index.html", "docs\n"),
+                       ("a.txt", "aaaa\n"), ("b.txt", "b\n")):
+        os.makedirs(os.path.dirname(os.path.join(root, name)), exist_ok=True)
+        with open(os.path.join(root, name), "w") as f:
+            f.write(text)
+    z = Zsrt(build, ":{PORT} {\n\troot * " + root + """
+\t@small file {
+\t\ttry_files /a.txt /b.txt
+\t\ttry_policy smallest_size
+\t}
+\thandle /small {
+\t\trespond @small "{file_match.relative} {file_match.type}"
+\t}
+\thandle {
+\t\ttry_files {path}.html {path} {path}/ /index.html
+\t\tfile_server
+\t}
+}""")
+    try:
+        r = get(z.port, "/about")
+        check("try_files: {path}.html", r.status == 200 and r.body == b"about\n", (r.status, r.body))
+        r = get(z.port, "/docs")
+        # as in Caddy: the file name was not rewritten, so file_server makes the URI canonical
+        check("try_files: {path}/ redirects to the directory", r.status == 308 and r.header("Location") == "/docs/",
+              (r.status, r.headers))
+        r = get(z.port, "/docs/")
+        check("try_files: the directory's index", r.status == 200 and r.body == b"docs\n", (r.status, r.body))
+        r = get(z.port, "/no/such/page")
+        check("try_files: the fallback", r.status == 200 and r.body == b"<h1>app</h1>\n", (r.status, r.body))
+        with open(os.path.join(root, "new.html"), "w") as f:
+            f.write("new\n")
+        r = get(z.port, "/new")
+        check("try_files: a file made now is found", r.status == 200 and r.body == b"new\n", (r.status, r.body))
+        r = get(z.port, "/small")
+        check("smallest_size picks the smaller file", r.body == b"/b.txt file", r.body)
+        with open(os.path.join(root, "a.txt"), "w") as f:
+            f.write("a")
+        r = get(z.port, "/small")
+        check("smallest_size follows a change", r.body == b"/a.txt file", r.body)
+    finally:
+        z.stop()
+        shutil.rmtree(root)
+
+
 def case_proxy(build):
     up = Upstream()
     z = Zsrt(build, ":{PORT} {\n\trewrite /api/* /v2{path}\n\turi strip_suffix .json\n"
@@ -81,7 +128,7 @@ def case_proxy(build):
 
 def main():
     build = sys.argv[1]
-    for case in (case_placeholders, case_files, case_proxy):
+    for case in (case_placeholders, case_files, case_try_files, case_proxy):
         print(f"== {case.__name__}")
         try:
             case(build)
