@@ -39,6 +39,9 @@ enum zs_uri_flags { ZS_URI_PATH = 1, ZS_URI_QUERY = 2, ZS_URI_KEEP_QUERY = 4 /* 
 #define ZS_QUERY_KEY   '\x01'    /* a key follows ('&' when both sides have bytes) */
 #define ZS_QUERY_VALUE '\x02'    /* a value follows ('=') */
 
+/* ip_match: each range is family (4 or 6), prefix bits, 16 address bytes */
+#define ZS_IP_RANGE_SIZE 18
+
 /* resp_header ops, in Caddy's header handler terms */
 enum zs_header_op { ZS_HDR_SET = 0, ZS_HDR_ADD = 1, ZS_HDR_DELETE = 2 };
 

@@ -4,6 +4,7 @@
  * memory except through var_read's checked destination. */
 #include "helpers.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -672,6 +673,50 @@ static unsigned long long helper_file_end(struct zs_native_ctx *ctx, unsigned lo
     st->file_var_len[i] = lens[i];
   }
   return 1;
+}
+
+/* remote_ip: the peer's address (an IPv4-mapped one as IPv4, as Go's net
+ * package gives it, a zone dropped) against prefixes; netip's Contains never
+ * crosses families */
+static int helper_ip_in(const char *text, const unsigned char *ranges, size_t len)
+{
+  unsigned char ip[16];
+  char addr[64];
+  size_t n = strcspn(text, "%");
+  int family = 0;
+  if (n >= sizeof addr)
+    return 0;
+  memcpy(addr, text, n);
+  addr[n] = '\0';
+  static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  if (inet_pton(AF_INET, addr, ip) == 1) {
+    family = 4;
+  } else if (inet_pton(AF_INET6, addr, ip) == 1) {
+    family = memcmp(ip, mapped, 12) == 0 ? 4 : 6;
+    if (family == 4)
+      memmove(ip, ip + 12, 4);
+  }
+  for (size_t at = 0; family && at + ZS_IP_RANGE_SIZE <= len; at += ZS_IP_RANGE_SIZE) {
+    const unsigned char *r = ranges + at;
+    unsigned bits = r[1], full = bits / 8, rest = bits % 8;
+    if (r[0] != family || bits > (family == 4 ? 32u : 128u) || memcmp(ip, r + 2, full) != 0)
+      continue;
+    if (rest == 0 || ((ip[full] ^ r[2 + full]) & (0xff00 >> rest) & 0xff) == 0)
+      return 1;
+  }
+  return 0;
+}
+
+static unsigned long long helper_ip_match(struct zs_native_ctx *ctx, unsigned long long ptr,
+                                          unsigned long long n, unsigned long long r3,
+                                          unsigned long long r4, unsigned long long r5)
+{
+  (void)r3, (void)r4, (void)r5;
+  struct helper_state *st = helper_state_of(ctx);
+  helper_charge(ctx, n);
+  if (!cage_readable(st->cage, ptr, n))
+    return HELPER_ERR(EFAULT);
+  return (unsigned long long)helper_ip_in(st->conn->remote_ip, (const unsigned char *)helper_guest(st, ptr), n);
 }
 
 static unsigned long long helper_var_set(struct zs_native_ctx *ctx, unsigned long long id,

@@ -172,6 +172,14 @@ const char *cg_match_file(struct cg *cg, const struct lowered_matcher *m)
   return arena_printf(cg->a, "%s()", name);
 }
 
+/* remote_ip: the packed ranges, compared by the runtime with the peer's address */
+const char *cg_match_remote_ip(struct cg *cg, const struct lowered_matcher *m)
+{
+  if (m->ranges_len == 0)
+    return "0";
+  return arena_printf(cg->a, "zs_remote_ip_in(%s)", cg_cstr(cg, (const char *)m->ranges, m->ranges_len));
+}
+
 static const char *match_sets(struct cg *cg, const struct lowered_match *sets, size_t count);
 
 /* not: true when none of its match sets matches */

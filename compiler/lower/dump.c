@@ -1,8 +1,10 @@
 /* `zsc --emit=lowered`: the lowered records as text, one line per server,
  * route, match set, matcher and handler, each with its position, indented by
  * nesting. Stable: it is also the golden format of this stage. */
+#include <arpa/inet.h>
 #include <string.h>
 
+#include "abi/helpers.h"
 #include "lower_parts.h"
 
 static const char *const lower_dump_actions[] = {
@@ -102,6 +104,13 @@ static void dump_pattern(struct strbuf *out, const struct lowered_pattern *p)
 
 static void dump_sets(struct strbuf *out, const struct lowered_match *sets, size_t count, int depth);
 
+static void dump_ip_range(struct strbuf *out, const unsigned char *r)
+{
+  char text[INET6_ADDRSTRLEN];
+  inet_ntop(r[0] == 4 ? AF_INET : AF_INET6, r + 2, text, sizeof text);
+  strbuf_printf(out, " %s/%u", text, r[1]);
+}
+
 static void dump_file_match(struct strbuf *out, const struct lowered_file_match *f)
 {
   static const char *const policies[] = {"first_exist", "largest_size", "smallest_size", "most_recently_modified",
@@ -141,6 +150,8 @@ static void dump_matcher(struct strbuf *out, const struct lowered_matcher *m, in
     strbuf_puts(out, " early_data");
   if (m->kind == LOWERED_MATCH_FILE)
     dump_file_match(out, m->file);
+  for (size_t i = 0; i + ZS_IP_RANGE_SIZE <= m->ranges_len; i += ZS_IP_RANGE_SIZE)
+    dump_ip_range(out, m->ranges + i);
   strbuf_putc(out, '\n');
   if (m->kind == LOWERED_MATCH_NOT)
     dump_sets(out, m->sets, m->set_count, depth + 1);

@@ -92,6 +92,8 @@ struct lowered_matcher {
   const char *protocol;                  /* protocol: Caddy's name (https, http, grpc, http/2+, ...) */
   bool early_data;                       /* tls: handshake_complete false (0-RTT data) */
   struct lowered_file_match *file;       /* file */
+  const unsigned char *ranges;           /* remote_ip: packed ZS_IP_RANGE_SIZE each */
+  size_t ranges_len;
   struct lowered_match *sets;            /* not */
   size_t set_count;
 };

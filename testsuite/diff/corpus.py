@@ -517,6 +517,35 @@ config("try-files", """
 
 # ---- matchers --------------------------------------------------------------
 
+config("match-remote-ip", """
+:{PORT} {
+	@lo remote_ip 127.0.0.0/8
+	@host remote_ip 127.0.0.1
+	@pair remote_ip 127.0.0.4/31 ::1
+	@other remote_ip 10.0.0.0/8 fd00::/8
+	handle /lo {
+		respond @lo "lo"
+	}
+	handle /host {
+		respond @host "host"
+	}
+	handle /pair {
+		respond @pair "pair"
+	}
+	handle /other {
+		respond @other "other"
+	}
+	@not not remote_ip 192.168.0.0/16
+	respond @not "not {remote_host}"
+	respond "none"
+}""", [
+    get("lo", "/lo"),
+    get("host", "/host"),
+    get("pair", "/pair"),
+    get("other", "/other"),
+    get("not", "/x"),
+])
+
 config("match-path", """
 :{PORT} {
 	@exact path /exact
