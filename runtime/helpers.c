@@ -13,6 +13,7 @@
 #include "../abi/request.h"
 #include "cage.h"
 #include "files.h"
+#include "query_match.h"
 #include "rewrite.h"
 
 #define HELPER_ERR(e) ((unsigned long long)(long long)-(e))
@@ -717,6 +718,19 @@ static unsigned long long helper_ip_match(struct zs_native_ctx *ctx, unsigned lo
   if (!cage_readable(st->cage, ptr, n))
     return HELPER_ERR(EFAULT);
   return (unsigned long long)helper_ip_in(st->conn->remote_ip, (const unsigned char *)helper_guest(st, ptr), n);
+}
+
+static unsigned long long helper_query_match(struct zs_native_ctx *ctx, unsigned long long ptr,
+                                             unsigned long long n, unsigned long long r3,
+                                             unsigned long long r4, unsigned long long r5)
+{
+  (void)r3, (void)r4, (void)r5;
+  struct helper_state *st = helper_state_of(ctx);
+  helper_charge(ctx, n + (2 + n / 4) * st->query_len);   /* the query is read once per key */
+  if (!cage_readable(st->cage, ptr, n))
+    return HELPER_ERR(EFAULT);
+  int r = query_match(st->query, st->query_len, (const unsigned char *)helper_guest(st, ptr), n);
+  return r < 0 ? HELPER_ERR(-r) : (unsigned long long)r;
 }
 
 static unsigned long long helper_var_set(struct zs_native_ctx *ctx, unsigned long long id,

@@ -172,6 +172,12 @@ const char *cg_match_file(struct cg *cg, const struct lowered_matcher *m)
   return arena_printf(cg->a, "%s()", name);
 }
 
+/* query: the packed keys and values, compared by the runtime with the parsed query */
+const char *cg_match_query(struct cg *cg, const struct lowered_matcher *m)
+{
+  return arena_printf(cg->a, "zs_query_has(%s)", cg_cstr(cg, (const char *)m->query, m->query_len));
+}
+
 /* remote_ip: the packed ranges, compared by the runtime with the peer's address */
 const char *cg_match_remote_ip(struct cg *cg, const struct lowered_matcher *m)
 {

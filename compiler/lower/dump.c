@@ -104,6 +104,28 @@ static void dump_pattern(struct strbuf *out, const struct lowered_pattern *p)
 
 static void dump_sets(struct strbuf *out, const struct lowered_match *sets, size_t count, int depth);
 
+/* the packed query matcher (lower/match_query.c): key=value|value ... */
+static void dump_query(struct strbuf *out, const unsigned char *q, size_t len)
+{
+  size_t at = 2, keys = (size_t)q[0] << 8 | q[1];
+  for (size_t i = 0; i < keys && at + 2 <= len; i++) {
+    size_t n = (size_t)q[at] << 8 | q[at + 1];
+    strbuf_puts(out, " \"");
+    dump_bytes(out, (const char *)q + at + 2, n);
+    strbuf_putc(out, '"');
+    at += 2 + n;
+    size_t count = (size_t)q[at] << 8 | q[at + 1];
+    at += 2;
+    for (size_t k = 0; k < count; k++) {
+      n = (size_t)q[at] << 8 | q[at + 1];
+      strbuf_puts(out, k ? "|\"" : "=\"");
+      dump_bytes(out, (const char *)q + at + 2, n);
+      strbuf_putc(out, '"');
+      at += 2 + n;
+    }
+  }
+}
+
 static void dump_ip_range(struct strbuf *out, const unsigned char *r)
 {
   char text[INET6_ADDRSTRLEN];
@@ -150,6 +172,8 @@ static void dump_matcher(struct strbuf *out, const struct lowered_matcher *m, in
     strbuf_puts(out, " early_data");
   if (m->kind == LOWERED_MATCH_FILE)
     dump_file_match(out, m->file);
+  if (m->kind == LOWERED_MATCH_QUERY)
+    dump_query(out, m->query, m->query_len);
   for (size_t i = 0; i + ZS_IP_RANGE_SIZE <= m->ranges_len; i += ZS_IP_RANGE_SIZE)
     dump_ip_range(out, m->ranges + i);
   strbuf_putc(out, '\n');

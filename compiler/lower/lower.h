@@ -94,6 +94,8 @@ struct lowered_matcher {
   struct lowered_file_match *file;       /* file */
   const unsigned char *ranges;           /* remote_ip: packed ZS_IP_RANGE_SIZE each */
   size_t ranges_len;
+  const unsigned char *query;            /* query: packed (lower/match_query.c) */
+  size_t query_len;
   struct lowered_match *sets;            /* not */
   size_t set_count;
 };

@@ -517,6 +517,34 @@ config("try-files", """
 
 # ---- matchers --------------------------------------------------------------
 
+config("match-query", """
+:{PORT} {
+	@both query a=1 a=2 b=*
+	@empty query c=
+	@space query q=a+b
+	@none query
+	respond @both "both"
+	respond @empty "empty-value"
+	respond @space "space"
+	respond @none "no query"
+	respond "other"
+}""", [
+    get("both", "/?a=2&b=x"),
+    get("both-second-value", "/?a=9&a=1&b="),
+    get("missing-b", "/?a=1"),
+    get("b-no-value", "/?a=1&b"),
+    get("empty-value", "/?c="),
+    get("empty-key-only", "/?c"),
+    get("space-plus", "/?q=a+b"),
+    get("space-escaped", "/?q=a%20b"),
+    get("semicolon", "/?a=1;b=2&b=1"),
+    get("bad-escape", "/?a=1&b=%zz"),
+    get("no-query", "/"),
+    get("bare-qmark", "/?"),
+    get("only-amps", "/?&&"),
+    get("encoded-key", "/?%61=1&b=1"),
+])
+
 config("match-remote-ip", """
 :{PORT} {
 	@lo remote_ip 127.0.0.0/8
