@@ -14,6 +14,7 @@
 #include "cage.h"
 #include "helpers.h"
 #include "loader.h"
+#include "rewrite.h"
 
 /* the request region being filled: bytes used so far */
 struct exec_view {
@@ -70,20 +71,9 @@ static int exec_view_decode(struct exec_view *v, const char *s, size_t n, struct
   uint32_t at = exec_view_alloc(v, n);
   if (at == 0)
     return -E2BIG;
-  char *dst = exec_view_ptr(v, at);
-  size_t len = 0;
-  for (size_t i = 0; i < n; i++) {
-    if (s[i] != '%') {
-      dst[len++] = s[i];
-      continue;
-    }
-    int hi = i + 2 < n ? exec_hex((unsigned char)s[i + 1]) : -1;
-    int lo = i + 2 < n ? exec_hex((unsigned char)s[i + 2]) : -1;
-    if (hi < 0 || lo < 0)
-      return -EINVAL;
-    dst[len++] = (char)(hi << 4 | lo);
-    i += 2;
-  }
+  long len = rewrite_path_unescape(s, n, exec_view_ptr(v, at));
+  if (len < 0)
+    return (int)len;
   out->ptr = at;
   out->len = (uint32_t)len;
   return 0;

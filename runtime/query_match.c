@@ -1,41 +1,17 @@
 /* Caddy's query matcher (query_match.h): url.ParseQuery's splitting and
  * QueryUnescape, then MatchQuery's AND over keys and OR over values. */
 #include "query_match.h"
+#include "rewrite.h"
 
 #include <errno.h>
 #include <string.h>
 
 #define QUERY_PART_MAX 8192      /* a decoded key or value (the request target is shorter) */
 
-static int query_hex(int ch)
-{
-  if (ch >= '0' && ch <= '9')
-    return ch - '0';
-  ch |= 0x20;
-  return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
-}
-
-/* QueryUnescape: '+' is a space, every '%' starts a valid escape */
+/* QueryUnescape, within the decoding buffers' size */
 static long query_unescape(const char *s, size_t n, char *out)
 {
-  size_t w = 0;
-  if (n > QUERY_PART_MAX)
-    return -E2BIG;
-  for (size_t i = 0; i < n; i++) {
-    if (s[i] == '+') {
-      out[w++] = ' ';
-    } else if (s[i] != '%') {
-      out[w++] = s[i];
-    } else {
-      int hi = i + 2 < n ? query_hex((unsigned char)s[i + 1]) : -1;
-      int lo = i + 2 < n ? query_hex((unsigned char)s[i + 2]) : -1;
-      if (hi < 0 || lo < 0)
-        return -EINVAL;
-      out[w++] = (char)(hi << 4 | lo);
-      i += 2;
-    }
-  }
-  return (long)w;
+  return n > QUERY_PART_MAX ? -E2BIG : rewrite_query_unescape(s, n, out);
 }
 
 /* the next "key=value" of the query from *at; 0 at the end, -1 when it does not parse */

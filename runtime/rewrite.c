@@ -77,10 +77,14 @@ long rewrite_segments_escape(const char *s, size_t n, char *out, size_t cap)
   return rewrite_escape(s, n, out, cap, REWRITE_SEGMENTS);
 }
 
-long rewrite_path_unescape(const char *s, size_t n, char *out)
+static long rewrite_unescape(const char *s, size_t n, char *out, int plus_is_space)
 {
   size_t w = 0;
   for (size_t i = 0; i < n; i++) {
+    if (s[i] == '+' && plus_is_space) {
+      out[w++] = ' ';
+      continue;
+    }
     if (s[i] != '%') {
       out[w++] = s[i];
       continue;
@@ -93,6 +97,16 @@ long rewrite_path_unescape(const char *s, size_t n, char *out)
     i += 2;
   }
   return (long)w;
+}
+
+long rewrite_path_unescape(const char *s, size_t n, char *out)
+{
+  return rewrite_unescape(s, n, out, 0);
+}
+
+long rewrite_query_unescape(const char *s, size_t n, char *out)
+{
+  return rewrite_unescape(s, n, out, 1);
 }
 
 size_t rewrite_query_join(const char *s, size_t n, char *out)

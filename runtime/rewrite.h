@@ -19,6 +19,9 @@ long rewrite_segments_escape(const char *s, size_t n, char *out, size_t cap);
 /* url.PathUnescape: -EINVAL on a bad escape (out needs n bytes) */
 long rewrite_path_unescape(const char *s, size_t n, char *out);
 
+/* url.QueryUnescape: also '+' for a space */
+long rewrite_query_unescape(const char *s, size_t n, char *out);
+
 /* A query whose components are marked (ZS_QUERY_KEY before a key,
  * ZS_QUERY_VALUE before a value, abi/helpers.h) joined as buildQueryString
  * does: '=' before each value, '&' before a key only when it and what came

@@ -236,23 +236,6 @@ static int lower_rewrite_suffix(struct lower *l, const struct json *v, void *rec
   return 0;
 }
 
-/* literal text appended to `to`, joined with literal text before it */
-static void lower_text_literal(struct lower *l, struct lowered_text *to, const char *s, size_t n)
-{
-  struct lowered_text_part *last = to->count ? &to->parts[to->count - 1] : NULL;
-  if (last && !last->var) {
-    char *b = arena_alloc(l->a, last->len + n + 1);
-    memcpy(b, last->text, last->len);
-    memcpy(b + last->len, s, n);
-    last->text = b;
-    last->len += n;
-    return;
-  }
-  struct lowered_text_part *p = ARENA_PUSH(l->a, to->parts, to->count, to->cap);
-  p->text = s;
-  p->len = n;
-}
-
 /* the parts of `from` appended to `to`, each variable query-escaped but the
  * raw query in a key (buildQueryString: it is escaped already) */
 static void lower_text_append(struct lower *l, struct lowered_text *to, const struct lowered_text *from,
@@ -261,7 +244,7 @@ static void lower_text_append(struct lower *l, struct lowered_text *to, const st
   for (size_t i = 0; i < from->count; i++) {
     const struct lowered_text_part *f = &from->parts[i];
     if (!f->var) {
-      lower_text_literal(l, to, f->text, f->len);
+      lower_text_push(l, to, f->text, f->len);
       continue;
     }
     struct lowered_text_part *p = ARENA_PUSH(l->a, to->parts, to->count, to->cap);
@@ -292,7 +275,7 @@ static int lower_rewrite_query(struct lower *l, const struct json *v, const char
     if (lower_text(l, json_stringn(l->a, q + at, end - at, v->pos), LOWER_PH_ALL, &comp) < 0)
       return -1;
     if (at > 0)
-      lower_text_literal(l, out, &lower_query_marks[key ? 0 : 1], 1);
+      lower_text_push(l, out, &lower_query_marks[key ? 0 : 1], 1);
     lower_text_append(l, out, &comp, key);
     key = end < n && q[end] == '&';
     at = end < n ? end + 1 : end;

@@ -88,6 +88,8 @@ void *lower_items(struct lower *l, const struct json *list, size_t size, const c
 /* text.c: strings with placeholders */
 enum lower_ph_mode { LOWER_PH_KNOWN, LOWER_PH_ALL };   /* Caddy's ReplaceKnown / ReplaceAll */
 int lower_text(struct lower *l, const struct json *node, enum lower_ph_mode mode, struct lowered_text *out);
+/* literal text appended, joined with literal text before it */
+void lower_text_push(struct lower *l, struct lowered_text *out, const char *s, size_t len);
 
 /* match.c */
 int lower_match(struct lower *l, const struct json *match, struct lowered_route *route);

@@ -41,7 +41,7 @@ static bool lower_known_namespace(const char *key, size_t len)
   return false;
 }
 
-static void lower_text_push(struct lower *l, struct lowered_text *out, const char *s, size_t len)
+void lower_text_push(struct lower *l, struct lowered_text *out, const char *s, size_t len)
 {
   if (len == 0)
     return;
