@@ -22,14 +22,6 @@ struct exec_view {
   uint32_t used;
 };
 
-static int exec_hex(int ch)
-{
-  if (ch >= '0' && ch <= '9')
-    return ch - '0';
-  ch |= 0x20;
-  return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
-}
-
 static int exec_lower(int ch)
 {
   return ch >= 'A' && ch <= 'Z' ? ch + 32 : ch;
