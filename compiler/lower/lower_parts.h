@@ -40,6 +40,8 @@ struct lower {
   const char **groups;         /* route group names of the server being lowered */
   size_t group_count, group_cap;
   size_t deferred_count;
+  struct srcpos query_rewrite; /* a rewrite of the query in the server being lowered, line 0 if none */
+  bool has_proxy;              /* it has a reverse_proxy (which sends the query as the client did) */
   struct lower_auto_policy *auto_policies;
   size_t auto_policy_count;
   int errors;
@@ -90,6 +92,8 @@ void *lower_items(struct lower *l, const struct json *list, size_t size, const c
 /* text.c: strings with placeholders */
 enum lower_ph_mode { LOWER_PH_KNOWN, LOWER_PH_ALL };   /* Caddy's ReplaceKnown / ReplaceAll */
 int lower_text(struct lower *l, const struct json *node, enum lower_ph_mode mode, struct lowered_text *out);
+/* literal text appended, joined with literal text before it */
+void lower_text_push(struct lower *l, struct lowered_text *out, const char *s, size_t len);
 
 /* match.c */
 int lower_match(struct lower *l, const struct json *match, struct lowered_route *route);
