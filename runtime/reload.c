@@ -151,6 +151,26 @@ int reload_same_tls(const struct blob *a, const struct blob *b, char *why, size_
   return same ? 0 : -1;
 }
 
+/* the access log outputs were opened at start, before the sandbox: a blob
+ * that writes elsewhere needs a restart (the access_log rows may change) */
+int reload_same_loggers(const struct blob *a, const struct blob *b, char *why, size_t len)
+{
+  int same = 1;
+#define ZS_TABLE_BEGIN(table, plural, doc)                                                                \
+  if (strcmp(#table, "logger") == 0) {                                                                    \
+    same = same && a->config->table##_count == b->config->table##_count;                                  \
+    for (unsigned i = 0; same && i < a->config->table##_count; i++) {                                     \
+      const struct zs_##table *ra = &a->plural[i], *rb = &b->plural[i];
+#define ZS_FIELD(table, type, name, kind, x, y, doc) same = same && RELOAD_SAME_##kind(a, b, ra->name, rb->name);
+#define ZS_TABLE_END(table)                                                                               \
+    }                                                                                                     \
+  }
+#include "abi/config.def"
+  if (!same)
+    snprintf(why, len, "the new blob changes the loggers (logging, log outputs): restart zsrt to apply them");
+  return same ? 0 : -1;
+}
+
 /* the upstream pool holds resolved addresses by proxy id: it can stay when
  * every id dials the same address */
 static int reload_same_upstreams(const struct blob *a, const struct blob *b)
