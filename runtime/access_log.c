@@ -337,7 +337,7 @@ void access_log_answer(struct worker *w, const struct conn *c, const struct exch
 {
   /* Go answers what never reached a handler (a bad head, HTTP/2.0 over
    * HTTP/1) itself, without Server and without an access log line */
-  if (!w->access || (resp && !response_header_get(resp, "Server")))
+  if (!w->access || (resp && !response_header_get(resp, "Server")) || (ex->dec && ex->dec->log_skip))
     return;
   int64_t bytes_read = ex->req.content_length > 0 ? ex->req.content_length : (int64_t)ex->body_kept;
   access_log_exchange(w, c->server, &c->info, ex, resp, access_size(resp), bytes_read);

@@ -8,7 +8,7 @@
 
 #include "lower_parts.h"
 
-#define LOWER_MAX_LOGGERS 32   /* bits of access_log.loggers */
+#define LOWER_MAX_LOGGERS 31   /* bits of access_log.loggers */
 
 static int lower_writer_output(struct lower *l, const struct json *v, void *record)
 {

@@ -128,6 +128,7 @@ struct lowered_rewrite {
 struct lowered_vars {
   struct lowered_text *roots;  /* each `root` value, in order */
   size_t count;
+  bool log_skip;               /* log_skip (skip_log in Caddy 2.6): this request gets no access log line */
 };
 
 struct lowered_subroute {

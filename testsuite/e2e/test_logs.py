@@ -34,6 +34,7 @@ SITE = """{
 	log {
 		output file LOG
 	}
+	skip_log /skipme
 	respond /nf 404
 	respond "hi"
 }
@@ -44,7 +45,9 @@ REQUESTS = [
     b"GET /nf HTTP/1.1\r\nHost: HOST\r\nUser-Agent: t\r\n\r\n",
     b"HEAD / HTTP/1.1\r\nHost: HOST\r\n\r\n",
     b"POST /p HTTP/1.1\r\nHost: HOST\r\nContent-Length: 5\r\nContent-Type: text/plain\r\n\r\nhello",
+    b"GET /skipme HTTP/1.1\r\nHost: HOST\r\n\r\n",   # skip_log: no line
 ]
+LOGGED = len(REQUESTS) - 1 + 1   # all but /skipme, and the HTTP/2 request
 
 
 def read_lines(path, want, timeout=5.0):
@@ -117,11 +120,14 @@ def test_against_caddy(work):
         srv, port, log = serve(kind, work)
         try:
             send_all(port)
-            lines[kind] = read_lines(log, len(REQUESTS) + 1)
+            lines[kind] = read_lines(log, LOGGED)
+            time.sleep(0.3)   # a line for /skipme would be in by now
+            lines[kind] = read_lines(log, LOGGED)
         finally:
             srv.stop()
     c, z = lines["caddy"], lines["zsrt"]
-    check("as many lines as Caddy", len(c) == len(z) == len(REQUESTS) + 1, "caddy %d, zsrt %d" % (len(c), len(z)))
+    check("as many lines as Caddy", len(c) == len(z) == LOGGED, "caddy %d, zsrt %d" % (len(c), len(z)))
+    check("skip_log: no line for /skipme", not any(ln["request"]["uri"] == "/skipme" for ln in z), z)
     key = lambda ln: (ln["request"]["method"], ln["request"]["uri"])   # noqa: E731  (two workers may reorder)
     for i, (cl, zl) in enumerate(zip(sorted(c, key=key), sorted(z, key=key))):
         compare(i, cl, zl)
@@ -190,6 +196,44 @@ def test_outputs(work):
     check("file mode 0640", os.stat(log).st_mode & 0o777 == 0o640, oct(os.stat(log).st_mode))
 
 
+GLOBAL = """{
+	log {
+		output stdout
+		level ERROR
+	}
+}
+:PORT {
+	log
+	log_skip /quiet
+	respond /nf 404
+	respond /quiet 500
+	respond "ok"
+}
+"""
+
+
+def test_global_logger(work):
+    """the logging global option sets the default logger a bare `log` writes to"""
+    port = free_port()
+    cf = os.path.join(work, "global.Caddyfile")
+    with open(cf, "w") as f:
+        f.write(GLOBAL.replace("PORT", str(port)))
+    ok, blob = compile_blob(ZSC, cf, os.path.join(work, "global.zsb"))
+    check("global log compiles", ok, blob)
+    if not ok:
+        return
+    srv = ZsrtServer(ZSRT, blob, port, work)
+    try:
+        for path in (b"/", b"/nf", b"/quiet"):
+            request(port, b"GET %s HTTP/1.1\r\nHost: h\r\n\r\n" % path)
+        time.sleep(0.5)
+    finally:
+        srv.stop()
+    out = [json.loads(ln) for ln in srv.output().splitlines() if '"handled request"' in ln]
+    check("level ERROR: only the 404 is written", [ln["request"]["uri"] for ln in out] == ["/nf"], out)
+    check("default logger name", out and out[0]["logger"] == "http.log.access", out)
+
+
 def test_refusals(work):
     cf = os.path.join(work, "roll.Caddyfile")
     with open(cf, "w") as f:
@@ -206,6 +250,7 @@ def main():
     work = __import__("tempfile").mkdtemp(prefix="zs-logs-")
     test_against_caddy(work)
     test_outputs(work)
+    test_global_logger(work)
     test_refusals(work)
     if failures:
         print("%d failed" % len(failures))
