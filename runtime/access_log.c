@@ -224,7 +224,7 @@ static void access_fields(struct worker_log *l, const struct conn_info *info, co
   log_request(l, &ex->req, info);
   log_int(l, "bytes_read", bytes_read);
   log_cstr(l, "user_id", "");
-  log_num(l, "duration", (double)(now_ns - ex->start_ns) / 1e9);
+  log_seconds(l, "duration", now_ns - ex->start_ns);
   log_int(l, "size", size);
   log_int(l, "status", resp ? resp->status : 0);
   struct log_header_view v = {.list = resp ? resp->headers : NULL, .count = resp ? resp->header_count : 0,

@@ -11,7 +11,7 @@
 #include "loop.h"
 
 #define ACCESS_LOG_MAX_LOGGERS 31            /* bits of access_log.loggers (0..30) */
-#define ACCESS_LOG_BUF         (256 * 1024)  /* bytes per output buffer; two per output per worker */
+#define ACCESS_LOG_BUF         (1024 * 1024)  /* bytes per output buffer, two per output per worker: 70 ms of lines at 30k req/s */
 #define ACCESS_LOG_OP_WRITE    (LOOP_OP_MODULE + 3)   /* after the proxy's ops */
 
 struct blob;

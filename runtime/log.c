@@ -27,22 +27,33 @@ void log_put(struct worker_log *l, const char *s, size_t n)
  * we pass them through as \u00XX to keep the line valid JSON) */
 #define LOG_LIT(l, s) log_put(l, s, sizeof(s) - 1)
 
+static int log_plain(unsigned char ch)
+{
+  return ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\';
+}
+
 void log_put_string(struct worker_log *l, const char *s, size_t n)
 {
   size_t start = l->len;
   LOG_LIT(l, "\"");
-  for (size_t i = 0; i < n && !l->full; i++) {
-    unsigned char ch = (unsigned char)s[i];
+  for (size_t i = 0; i < n && !l->full;) {
+    size_t run = i;
+    while (run < n && log_plain((unsigned char)s[run]))
+      run++;
+    if (run > i) {   /* the common case: a stretch that needs no escape, copied at once */
+      log_put(l, s + i, run - i);
+      i = run;
+      continue;
+    }
+    unsigned char ch = (unsigned char)s[i++];
     char esc[8];
     if (ch == '"' || ch == '\\') {
       esc[0] = '\\';
       esc[1] = (char)ch;
       log_put(l, esc, 2);
-    } else if (ch < 0x20 || ch >= 0x7f) {
+    } else {
       snprintf(esc, sizeof esc, "\\u%04x", ch);
       log_put(l, esc, 6);
-    } else {
-      log_put(l, (const char *)&ch, 1);
     }
   }
   LOG_LIT(l, "\"");
@@ -75,13 +86,11 @@ void log_begin(struct worker_log *l, const char *level, const char *logger, cons
 {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
-  char num[48];
   l->len = 0;
   l->full = 0;
   LOG_LIT(l, "{\"level\":");
   log_put_string(l, level, strlen(level));
-  int n = snprintf(num, sizeof num, ",\"ts\":%lld.%09ld", (long long)ts.tv_sec, ts.tv_nsec);
-  log_put(l, num, (size_t)n);
+  log_seconds(l, "ts", (unsigned long long)ts.tv_sec * 1000000000u + (unsigned long long)ts.tv_nsec);
   if (logger) {
     log_key(l, "logger");
     log_put_string(l, logger, strlen(logger));
@@ -102,12 +111,43 @@ void log_cstr(struct worker_log *l, const char *key, const char *value)
   log_str(l, key, value, strlen(value));
 }
 
+/* decimal digits of v at the end of out[24]; where they start (snprintf is
+ * the largest cost of an access log line otherwise) */
+static char *log_digits(char out[24], unsigned long long v)
+{
+  char *p = out + 24;
+  do
+    *--p = (char)('0' + v % 10);
+  while ((v /= 10) != 0);
+  return p;
+}
+
 void log_int(struct worker_log *l, const char *key, long long value)
 {
   char num[24];
-  int n = snprintf(num, sizeof num, "%lld", value);
+  char *p = log_digits(num, value < 0 ? 0ull - (unsigned long long)value : (unsigned long long)value);
+  if (value < 0)
+    *--p = '-';
   size_t start = log_field_start(l, key);
-  log_put(l, num, (size_t)n);
+  log_put(l, p, (size_t)(num + 24 - p));
+  log_field_end(l, start);
+}
+
+void log_seconds(struct worker_log *l, const char *key, unsigned long long ns)
+{
+  char num[48], frac[24];
+  char *p = log_digits(num + 24, ns / 1000000000u);   /* whole seconds at num[24..48) */
+  size_t whole = (size_t)(num + 48 - p);
+  memmove(num, p, whole);
+  unsigned long long f = ns % 1000000000u;
+  char *q = log_digits(frac, f + 1000000000u) + 1;   /* nine digits, leading zeros kept */
+  size_t digits = 9;
+  while (digits > 1 && q[digits - 1] == '0')
+    digits--;
+  num[whole] = '.';
+  memcpy(num + whole + 1, q, digits);
+  size_t start = log_field_start(l, key);
+  log_put(l, num, whole + 1 + digits);
   log_field_end(l, start);
 }
 

@@ -30,6 +30,8 @@ void log_str(struct worker_log *l, const char *key, const char *value, size_t le
 void log_cstr(struct worker_log *l, const char *key, const char *value);
 void log_int(struct worker_log *l, const char *key, long long value);
 void log_num(struct worker_log *l, const char *key, double value);
+/* nanoseconds as zap writes a duration in seconds: "0.000123" */
+void log_seconds(struct worker_log *l, const char *key, unsigned long long ns);
 void log_end(struct worker_log *l);
 
 /* the line closed ("}\n") and its length, left in buf for the caller to write */
