@@ -178,28 +178,44 @@ static int access_host_is(const char *pattern, const char *host, size_t len)
          strncasecmp(pattern + 1, dot, n - 1) == 0;
 }
 
-/* the server's row for this host: a named one, else its default; NULL: not logged */
-static const struct zs_access_log *access_row(const struct blob *b, unsigned server, const char *host,
-                                              size_t len)
+/* the host without its port: rows name hosts, not authorities */
+static size_t access_host_len(const char *host, size_t len)
 {
-  const struct zs_access_log *dflt = NULL, *named = NULL;
   if (len && host[len - 1] != ']') {
     const char *colon = memchr(host, ':', len);
     if (colon && !memchr(colon + 1, ':', (size_t)(host + len - colon - 1)))
-      len = (size_t)(colon - host);   /* the port is not part of the name */
+      return (size_t)(colon - host);
   }
-  for (unsigned i = 0; i < b->config->access_log_count && !named; i++) {
+  return len;
+}
+
+/* the server's rows for this host: every one that names it (a host may map
+ * to several loggers), else its default; each with its line. A host named
+ * with its port (Caddy 2.6 writes "b.test:8080") does not match "b.test":
+ * Caddy logs that request too. */
+static void access_rows_each(struct worker *w, unsigned server, const char *host, size_t len,
+                             void (*fn)(struct worker *w, const struct zs_access_log *row, void *arg), void *arg)
+{
+  const struct blob *b = w->blob;
+  const struct zs_access_log *dflt = NULL;
+  int named = 0;
+  size_t bare = access_host_len(host, len);
+  for (unsigned i = 0; i < b->config->access_log_count; i++) {
     const struct zs_access_log *r = &b->access_logs[i];
     const char *h = blob_string(b, r->host_str);
     if (r->server != server)
       continue;
-    if (!*h)
+    if (!*h) {
       dflt = r;
-    else if (access_host_is(h, host, len))
-      named = r;
+    } else if (access_host_is(h, host, len) || (bare < len && access_host_is(h, host, bare))) {
+      /* as Caddy: the Host as sent ("b.test:8080" in skip_hosts), then without its port */
+      named = 1;
+      if (!(r->flags & ZS_ACCESS_SKIP))
+        fn(w, r, arg);
+    }
   }
-  const struct zs_access_log *r = named ? named : dflt;
-  return r && !(r->flags & ZS_ACCESS_SKIP) ? r : NULL;
+  if (!named && dflt && !(dflt->flags & ZS_ACCESS_SKIP))
+    fn(w, dflt, arg);
 }
 
 /* ---------------------------------------------------------------- the line */
@@ -282,22 +298,22 @@ static void access_append(struct worker *w, unsigned i, const char *line, size_t
   access_out_flush(w, i);
 }
 
-void access_log_exchange(struct worker *w, unsigned server, const struct conn_info *info,
-                         const struct exchange *ex, const struct response *resp, int64_t size,
-                         int64_t bytes_read)
+struct access_line {
+  const struct conn_info *info;
+  const struct exchange *ex;
+  const struct response *resp;
+  int64_t size, bytes_read;
+};
+
+static void access_write_row(struct worker *w, const struct zs_access_log *row, void *arg)
 {
-  if (!w->access || !ex->req.method)
-    return;
-  const struct zs_access_log *row = access_row(w->blob, server, ex->req.host ? ex->req.host : "",
-                                               ex->req.host ? ex->req.host_len : 0);
-  if (!row)
-    return;
-  int error = resp && resp->status >= 400;   /* Caddy logs 4xx and 5xx at ERROR */
+  const struct access_line *a = arg;
+  int error = a->resp && a->resp->status >= 400;   /* Caddy logs 4xx and 5xx at ERROR */
   const char *logger = blob_string(w->blob, row->name_str);
   struct worker_log *l = &w->access->line;
   log_begin(l, error ? "error" : "info", logger, "handled request");
   size_t fields_at = l->len;
-  access_fields(l, info, ex, resp, size, bytes_read);
+  access_fields(l, a->info, a->ex, a->resp, a->size, a->bytes_read);
   size_t len = log_close(l);
   char console[2 * LOG_LINE_MAX];
   size_t console_len = 0;
@@ -314,6 +330,17 @@ void access_log_exchange(struct worker *w, unsigned server, const struct conn_in
                                    len - fields_at - 1);
     access_append(w, i, console, console_len);
   }
+}
+
+void access_log_exchange(struct worker *w, unsigned server, const struct conn_info *info,
+                         const struct exchange *ex, const struct response *resp, int64_t size,
+                         int64_t bytes_read)
+{
+  if (!w->access || !ex->req.method)
+    return;
+  struct access_line a = {.info = info, .ex = ex, .resp = resp, .size = size, .bytes_read = bytes_read};
+  access_rows_each(w, server, ex->req.host ? ex->req.host : "", ex->req.host ? ex->req.host_len : 0,
+                   access_write_row, &a);
 }
 
 /* the body bytes the handler wrote, as Caddy counts them: a memory body even

@@ -221,14 +221,22 @@ int lower_server_logs(struct lower *l, const struct json *v, const struct lowere
   if (lower_object_keys(l, v, lower_logs_keys, "server logs", NULL))
     return -1;
   const struct json *names = json_object_get(v, "logger_names"), *skips = json_object_get(v, "skip_hosts");
-  size_t n = (names && names->kind == JSON_OBJECT ? names->count : 0) +
-             (skips && skips->kind == JSON_ARRAY ? skips->count : 0);
-  s->access_logs = arena_alloc(l->a, (n + 1) * sizeof *s->access_logs);
+  size_t n = skips && skips->kind == JSON_ARRAY ? skips->count : 0;
   for (size_t i = 0; names && names->kind == JSON_OBJECT && i < names->count; i++) {
-    const char *to = lower_string(l, names->members[i].value, "logger name");
-    if (!to)
-      return -1;
-    lower_access_row(l, cfg, s, names->members[i].key, to, false);
+    const struct json *to = names->members[i].value;
+    n += to->kind == JSON_ARRAY ? to->count : 1;
+  }
+  s->access_logs = arena_alloc(l->a, (n + 1) * sizeof *s->access_logs);
+  /* a host names one logger (Caddy 2.6) or a list of them (2.8): a row each */
+  for (size_t i = 0; names && names->kind == JSON_OBJECT && i < names->count; i++) {
+    const struct json *to = names->members[i].value;
+    size_t count = to->kind == JSON_ARRAY ? to->count : 1;
+    for (size_t k = 0; k < count; k++) {
+      const char *name = lower_string(l, to->kind == JSON_ARRAY ? to->items[k] : to, "logger name");
+      if (!name)
+        return -1;
+      lower_access_row(l, cfg, s, names->members[i].key, name, false);
+    }
   }
   for (size_t i = 0; skips && skips->kind == JSON_ARRAY && i < skips->count; i++) {
     const char *host = lower_string(l, skips->items[i], "skip_hosts entry");

@@ -234,6 +234,47 @@ def test_global_logger(work):
     check("default logger name", out and out[0]["logger"] == "http.log.access", out)
 
 
+HOSTS = """http://a.test:PORT {
+	log
+	respond "a"
+}
+http://b.test:PORT {
+	respond "b"
+}
+http://c.test:PORT {
+	log {
+		output stdout
+		format json
+	}
+	respond "c"
+}
+"""
+
+
+def test_hosts(work):
+    """one server, three sites: each host's lines go to its own logger, none for the site without log"""
+    port = free_port()
+    cf = os.path.join(work, "hosts.Caddyfile")
+    with open(cf, "w") as f:
+        f.write(HOSTS.replace("PORT", str(port)))
+    ok, blob = compile_blob(ZSC, cf, os.path.join(work, "hosts.zsb"))
+    check("hosts compile", ok, blob)
+    if not ok:
+        return
+    srv = ZsrtServer(ZSRT, blob, port, work)
+    try:
+        for host in (b"a.test", b"b.test:%d" % port, b"c.test:%d" % port, b"b.test"):
+            request(port, b"GET / HTTP/1.1\r\nHost: %s\r\n\r\n" % host)
+        time.sleep(0.5)
+    finally:
+        srv.stop()
+    out = [json.loads(ln) for ln in srv.output().splitlines() if '"handled request"' in ln]
+    got = sorted((ln["request"]["host"].split(":")[0], ln["logger"]) for ln in out)
+    # skip_hosts holds "b.test:PORT": without the port Caddy 2.6.2 logs b.test too (to the default logger)
+    check("per-host loggers (a: default, b: none with its port, c: its own)",
+          got == [("a.test", "http.log.access"), ("b.test", "http.log.access"), ("c.test", "http.log.access.log0")], got)
+
+
 def test_refusals(work):
     cf = os.path.join(work, "roll.Caddyfile")
     with open(cf, "w") as f:
@@ -251,6 +292,7 @@ def main():
     test_against_caddy(work)
     test_outputs(work)
     test_global_logger(work)
+    test_hosts(work)
     test_refusals(work)
     if failures:
         print("%d failed" % len(failures))
