@@ -10,19 +10,25 @@
 
 #define LOWER_MAX_LOGGERS 31   /* bits of access_log.loggers */
 
-static int lower_writer_output(struct lower *l, const struct json *v, void *record)
+/* v is one of names (NULL-terminated): its index in *out, else refused as "what 'v'" */
+static int lower_one_of(struct lower *l, const struct json *v, const char *what, const char *const *names,
+                        bool nocase, unsigned *out)
 {
-  struct lowered_logger *g = record;
-  static const char *const names[] = {"stderr", "stdout", "discard", "file"};
-  const char *s = lower_string(l, v, "log output");
-  for (unsigned i = 0; s && i < 4; i++)
-    if (strcmp(s, names[i]) == 0) {
-      g->output = i;
+  const char *s = lower_string(l, v, what);
+  for (unsigned i = 0; s && names[i]; i++)
+    if ((nocase ? strcasecmp(s, names[i]) : strcmp(s, names[i])) == 0) {
+      *out = i;
       return 0;
     }
   if (s)
-    lower_refuse(l, v, "log output '%s'", s);
+    lower_refuse(l, v, "%s '%s'", what, s);
   return -1;
+}
+
+static int lower_writer_output(struct lower *l, const struct json *v, void *record)
+{
+  static const char *const names[] = {"stderr", "stdout", "discard", "file", NULL};   /* enum zs_log_output */
+  return lower_one_of(l, v, "log output", names, false, &((struct lowered_logger *)record)->output);
 }
 
 static int lower_writer_filename(struct lower *l, const struct json *v, void *record)
@@ -58,17 +64,8 @@ static const struct lower_key lower_writer_keys[] = {
 
 static int lower_encoder_format(struct lower *l, const struct json *v, void *record)
 {
-  struct lowered_logger *g = record;
-  const char *s = lower_string(l, v, "log format");
-  if (s && strcmp(s, "json") == 0)
-    return 0;
-  if (s && strcmp(s, "console") == 0) {
-    g->format = ZS_LOG_CONSOLE;
-    return 0;
-  }
-  if (s)
-    lower_refuse(l, v, "log format '%s'", s);
-  return -1;
+  static const char *const names[] = {"json", "console", NULL};   /* enum zs_log_format */
+  return lower_one_of(l, v, "log format", names, false, &((struct lowered_logger *)record)->format);
 }
 
 static const struct lower_key lower_encoder_keys[] = {{"format", NULL, lower_encoder_format}, {NULL, NULL, NULL}};
@@ -99,17 +96,8 @@ static int lower_logger_encoder(struct lower *l, const struct json *v, void *rec
 
 static int lower_logger_level(struct lower *l, const struct json *v, void *record)
 {
-  struct lowered_logger *g = record;
-  static const char *const names[] = {"debug", "info", "warn", "error"};
-  const char *s = lower_string(l, v, "log level");
-  for (unsigned i = 0; s && i < 4; i++)
-    if (strcasecmp(s, names[i]) == 0) {
-      g->level = i;
-      return 0;
-    }
-  if (s)
-    lower_refuse(l, v, "log level '%s'", s);
-  return -1;
+  static const char *const names[] = {"debug", "info", "warn", "error", NULL};   /* enum zs_log_level */
+  return lower_one_of(l, v, "log level", names, true, &((struct lowered_logger *)record)->level);
 }
 
 static int lower_name_list(struct lower *l, const struct json *v, const char ***out, size_t *count)

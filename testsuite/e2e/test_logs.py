@@ -212,24 +212,32 @@ GLOBAL = """{
 """
 
 
-def test_global_logger(work):
-    """the logging global option sets the default logger a bare `log` writes to"""
+def served_lines(work, name, text, heads):
+    """zsrt serves text (PORT replaced) and is sent GET with each (path, host) of
+    heads(port); the access lines it wrote on stdout and stderr, or None"""
     port = free_port()
-    cf = os.path.join(work, "global.Caddyfile")
+    cf = os.path.join(work, name + ".Caddyfile")
     with open(cf, "w") as f:
-        f.write(GLOBAL.replace("PORT", str(port)))
-    ok, blob = compile_blob(ZSC, cf, os.path.join(work, "global.zsb"))
-    check("global log compiles", ok, blob)
+        f.write(text.replace("PORT", str(port)))
+    ok, blob = compile_blob(ZSC, cf, os.path.join(work, name + ".zsb"))
+    check(name + " compiles", ok, blob)
     if not ok:
-        return
+        return None
     srv = ZsrtServer(ZSRT, blob, port, work)
     try:
-        for path in (b"/", b"/nf", b"/quiet"):
-            request(port, b"GET %s HTTP/1.1\r\nHost: h\r\n\r\n" % path)
+        for path, host in heads(port):
+            request(port, b"GET %s HTTP/1.1\r\nHost: %s\r\n\r\n" % (path, host))
         time.sleep(0.5)
     finally:
         srv.stop()
-    out = [json.loads(ln) for ln in srv.output().splitlines() if '"handled request"' in ln]
+    return [json.loads(ln) for ln in srv.output().splitlines() if '"handled request"' in ln]
+
+
+def test_global_logger(work):
+    """the logging global option sets the default logger a bare `log` writes to"""
+    out = served_lines(work, "global", GLOBAL, lambda port: [(p, b"h") for p in (b"/", b"/nf", b"/quiet")])
+    if out is None:
+        return
     check("level ERROR: only the 404 is written", [ln["request"]["uri"] for ln in out] == ["/nf"], out)
     check("default logger name", out and out[0]["logger"] == "http.log.access", out)
 
@@ -253,22 +261,10 @@ http://c.test:PORT {
 
 def test_hosts(work):
     """one server, three sites: each host's lines go to its own logger, none for the site without log"""
-    port = free_port()
-    cf = os.path.join(work, "hosts.Caddyfile")
-    with open(cf, "w") as f:
-        f.write(HOSTS.replace("PORT", str(port)))
-    ok, blob = compile_blob(ZSC, cf, os.path.join(work, "hosts.zsb"))
-    check("hosts compile", ok, blob)
-    if not ok:
+    out = served_lines(work, "hosts", HOSTS, lambda port: [(b"/", h) for h in (
+        b"a.test", b"b.test:%d" % port, b"c.test:%d" % port, b"b.test")])
+    if out is None:
         return
-    srv = ZsrtServer(ZSRT, blob, port, work)
-    try:
-        for host in (b"a.test", b"b.test:%d" % port, b"c.test:%d" % port, b"b.test"):
-            request(port, b"GET / HTTP/1.1\r\nHost: %s\r\n\r\n" % host)
-        time.sleep(0.5)
-    finally:
-        srv.stop()
-    out = [json.loads(ln) for ln in srv.output().splitlines() if '"handled request"' in ln]
     got = sorted((ln["request"]["host"].split(":")[0], ln["logger"]) for ln in out)
     # skip_hosts holds "b.test:PORT": without the port Caddy 2.6.2 logs b.test too (to the default logger)
     check("per-host loggers (a: default, b: none with its port, c: its own)",
