@@ -52,10 +52,20 @@ static int lower_writer_mode(struct lower *l, const struct json *v, void *record
   return 0;
 }
 
+/* roll_disabled is "roll": false; true is what zsrt cannot do */
+static int lower_writer_roll(struct lower *l, const struct json *v, void *record)
+{
+  (void)record;
+  if (v && v->kind == JSON_BOOL && !v->boolean)
+    return 0;
+  lower_refuse(l, v, "log file rolling");
+  return -1;
+}
+
 /* zsrt appends and never rolls yet: a roll setting is refused where it is written */
 static const struct lower_key lower_writer_keys[] = {
   {"output", NULL, lower_writer_output}, {"filename", NULL, lower_writer_filename},
-  {"mode", "mode", lower_writer_mode}, {"roll_disabled", "roll_disabled", NULL},
+  {"mode", "mode", lower_writer_mode}, {"roll", "roll_disabled", lower_writer_roll},
   {"roll_size_mb", "roll_size", lower_key_refused}, {"roll_keep", "roll_keep", lower_key_refused},
   {"roll_keep_days", "roll_keep_for", lower_key_refused}, {"roll_local_time", "roll_local_time", lower_key_refused},
   {"roll_gzip", "roll_uncompressed", lower_key_refused},
@@ -81,7 +91,8 @@ static int lower_logger_writer(struct lower *l, const struct json *v, void *reco
     lower_refuse(l, v, "a log file without a file name");
     return -1;
   }
-  if (!bad && g->output == ZS_LOG_FILE && !lower_is_true(json_object_get(v, "roll_disabled")))
+  const struct json *roll = json_object_get(v, "roll");
+  if (!bad && g->output == ZS_LOG_FILE && !(roll && roll->kind == JSON_BOOL && !roll->boolean))
     diag_warning(l->d, lower_pos(l, v), "zsrt does not roll log files: '%s' grows without bound", g->path);
   return bad;
 }

@@ -271,6 +271,43 @@ def test_hosts(work):
           got == [("a.test", "http.log.access"), ("b.test", "http.log.access"), ("c.test", "http.log.access.log0")], got)
 
 
+def test_slow_output(work):
+    """an output that takes nothing (a FIFO nobody reads): answers go on, lines are dropped and reported"""
+    fifo = os.path.join(work, "stuck.fifo")
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)   # zsrt's open for writing must not wait
+    port = free_port()
+    cf = os.path.join(work, "stuck.Caddyfile")
+    with open(cf, "w") as f:
+        f.write(":%d {\n\tlog {\n\t\toutput file %s {\n\t\t\troll_disabled\n\t\t}\n\t}\n\trespond ok\n}\n" % (port, fifo))
+    ok, blob = compile_blob(ZSC, cf, os.path.join(work, "stuck.zsb"))
+    check("stuck output compiles", ok, blob)
+    if not ok:
+        os.close(reader)
+        return
+    srv = ZsrtServer(ZSRT, blob, port, work)
+    answered = 0
+    try:
+        head = b"GET /%s HTTP/1.1\r\nHost: h\r\nUser-Agent: " + b"x" * 2000 + b"\r\n\r\n"
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            for i in range(1500):   # 1500 lines of 2.3 kB: more than the pipe and both buffers hold
+                sock.sendall(head % str(i).encode())
+                data = b""
+                while not data.endswith(b"ok"):
+                    chunk = sock.recv(4096)
+                    if not chunk:
+                        break
+                    data += chunk
+                answered += data.endswith(b"ok")
+        time.sleep(1.5)   # the tick reports at most once a second
+    finally:
+        os.close(reader)   # the write in flight fails (EPIPE): the worker can stop
+        srv.stop()
+    check("every request answered while the output takes nothing", answered == 1500, answered)
+    reports = [json.loads(ln) for ln in srv.output().splitlines() if "access log lines dropped" in ln]
+    check("dropped lines counted and reported", reports and reports[-1]["dropped_total"] > 0, srv.output()[-600:])
+
+
 def test_refusals(work):
     cf = os.path.join(work, "roll.Caddyfile")
     with open(cf, "w") as f:
@@ -289,6 +326,7 @@ def main():
     test_outputs(work)
     test_global_logger(work)
     test_hosts(work)
+    test_slow_output(work)
     test_refusals(work)
     if failures:
         print("%d failed" % len(failures))
