@@ -308,6 +308,53 @@ def test_slow_output(work):
     check("dropped lines counted and reported", reports and reports[-1]["dropped_total"] > 0, srv.output()[-600:])
 
 
+TLS_SITE = """{
+	skip_install_trust
+	storage file_system STORE
+}
+https://localhost:PORT {
+	tls internal
+	log {
+		output file LOG
+	}
+	respond "hi"
+}
+"""
+
+
+def test_tls(work):
+    """request.tls over HTTP/1.1 and HTTP/2 (ALPN), against Caddy's; the cipher each
+    library prefers may differ (Go: AES-128-GCM first, BoringSSL: AES-256-GCM)"""
+    tls = {}
+    for kind in ("caddy", "zsrt"):
+        port = free_port()
+        log = os.path.join(work, kind + "-tls.log")
+        cf = os.path.join(work, kind + "-tls.Caddyfile")
+        with open(cf, "w") as f:
+            f.write(TLS_SITE.replace("PORT", str(port)).replace("LOG", log)
+                    .replace("STORE", os.path.join(work, kind + "-store")))
+        if kind == "caddy":
+            srv = CaddyServer(cf, port, work)
+        else:
+            ok, blob = compile_blob(ZSC, cf, os.path.join(work, "tls.zsb"))
+            check("tls site compiles", ok, blob)
+            if not ok:
+                return
+            srv = ZsrtServer(ZSRT, blob, port, work)
+        try:
+            for flag in ("--http1.1", "--http2"):
+                subprocess.run(["curl", "-sk", flag, "--resolve", "localhost:%d:127.0.0.1" % port,
+                                "https://localhost:%d/" % port], capture_output=True, timeout=10)
+            tls[kind] = sorted((ln["request"]["proto"], ln["request"].get("tls")) for ln in read_lines(log, 2))
+        finally:
+            srv.stop()
+    strip = lambda rows: [(p, {k: v for k, v in (t or {}).items() if k != "cipher_suite"}) for p, t in rows]  # noqa: E731
+    check("request.tls as Caddy's", len(tls["zsrt"]) == 2 and strip(tls["caddy"]) == strip(tls["zsrt"]),
+          "caddy %r, zsrt %r" % (tls["caddy"], tls["zsrt"]))
+    check("request.tls.cipher_suite a TLS 1.3 suite", all(t and t.get("cipher_suite") in (4865, 4866, 4867)
+                                                          for _, t in tls["zsrt"]), tls["zsrt"])
+
+
 def test_refusals(work):
     cf = os.path.join(work, "roll.Caddyfile")
     with open(cf, "w") as f:
@@ -327,6 +374,7 @@ def main():
     test_global_logger(work)
     test_hosts(work)
     test_slow_output(work)
+    test_tls(work)
     test_refusals(work)
     if failures:
         print("%d failed" % len(failures))
