@@ -119,6 +119,8 @@ static void access_on_tick(struct worker *w)
   a->reported = a->dropped;
 }
 
+/* a stop waits for the lines to be written, up to the stop deadline: a
+ * disk that hangs does not keep zsrt from exiting (what is left is lost) */
 static int access_busy(struct worker *w)
 {
   int n = 0;
@@ -126,13 +128,14 @@ static int access_busy(struct worker *w)
     access_out_flush(w, i);
     n += w->access->outs[i].writing;
   }
-  return n;
+  return w->stopping && w->now_ms > w->stop_deadline_ms ? 0 : n;
 }
 
 static void access_fini(struct worker *w)
 {
   for (unsigned i = 0; i < ACCESS_LOG_MAX_LOGGERS; i++)
-    free(w->access->outs[i].buf[0]);
+    if (!w->access->outs[i].writing)   /* the kernel may still read one in flight: left to the exit */
+      free(w->access->outs[i].buf[0]);
   free(w->access);
   w->access = NULL;
 }
