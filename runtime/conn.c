@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "access_log.h"
 #include "h2/h2.h"
 #include "loader.h"
 #include "proxy.h"
@@ -22,7 +23,8 @@ struct exchange *conn_exchange_begin(struct worker *w, struct conn *c)
 
 void conn_exchange_end(struct worker *w, struct conn *c, struct exchange *ex)
 {
-  (void)c;
+  if (ex->dec)
+    access_log_answer(w, c, ex, ex->resp);
   ex->phase = EXCHANGE_IDLE;
   exchange_detach(w->exchanges, ex);
 }

@@ -115,6 +115,7 @@ static void conn_tls_established(struct worker *w, struct conn *c)
   conn_tls_copy(c->info.tls_alpn, sizeof c->info.tls_alpn, ti.alpn, ti.alpn_len);
   conn_tls_copy(c->info.tls_sni, sizeof c->info.tls_sni, ti.sni, strlen(ti.sni));
   conn_tls_copy(c->info.tls_cipher, sizeof c->info.tls_cipher, ti.cipher, strlen(ti.cipher));
+  c->info.tls_cipher_id = ti.cipher_id;
   c->info.tls_resumed = ti.resumed;
   c->info.tls_client_cert = ti.peer_cert;
   c->info.tls_client_verified = ti.peer_verified;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "response.h"
@@ -55,6 +56,9 @@ int exchange_attach(struct exchange_pool *pool, struct exchange *ex)
   ex->dec = &pool->decs[i];
   ex->resp = &pool->resps[i];
   ex->resp->file_fd = -1;
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  ex->start_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
   return 0;
 }
 

@@ -50,6 +50,7 @@ enum exchange_phase {
 
 struct exchange {
   enum exchange_phase phase;
+  uint64_t start_ns;                 /* CLOCK_MONOTONIC when its decision was attached: access logs' duration */
   struct http_request req;           /* zero-copy slices into the connection's input */
   int resp_keep_alive;               /* the answer may leave the connection open */
   struct exec_decision *dec;         /* what the program decided; NULL when none is in flight */

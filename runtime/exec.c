@@ -239,6 +239,7 @@ static void exec_decision_reset(struct exec_decision *dec)
   dec->orig_path_len = 0;
   dec->root = NULL;
   dec->root_len = 0;
+  dec->log_skip = 0;
   dec->storage_used = EXEC_MAX_BODY;
 }
 

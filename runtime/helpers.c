@@ -205,6 +205,7 @@ static int helper_put_var(const struct helper_state *st, unsigned id, char *buf,
   case ZS_VAR_uri_escaped: case ZS_VAR_path_escaped: case ZS_VAR_query_escaped:
     return helper_put_escaped(st, id, buf, cap, len);
   case ZS_VAR_root: return helper_put(buf, cap, len, dec->root, dec->root ? dec->root_len : 0);
+  case ZS_VAR_log_skip: return dec->log_skip ? helper_put(buf, cap, len, "true", 4) : 0;
   case ZS_VAR_tls_version: case ZS_VAR_tls_cipher: case ZS_VAR_tls_proto: case ZS_VAR_tls_resumed:
   case ZS_VAR_tls_server_name: case ZS_VAR_tls_client_subject: case ZS_VAR_tls_client_issuer:
   case ZS_VAR_tls_client_serial: case ZS_VAR_tls_client_fingerprint:
@@ -747,8 +748,13 @@ static unsigned long long helper_var_set(struct zs_native_ctx *ctx, unsigned lon
   char *buf;
   size_t *len, cap;
   helper_charge(ctx, 0);
-  if (id != ZS_VAR_root || helper_slot(st, slot, &buf, &len, &cap) < 0)
+  if ((id != ZS_VAR_root && id != ZS_VAR_log_skip) || helper_slot(st, slot, &buf, &len, &cap) < 0)
     return HELPER_ERR(EINVAL);
+  if (id == ZS_VAR_log_skip) {   /* Caddy sets it true; its value is not read */
+    st->dec->log_skip = 1;
+    *len = 0;
+    return 0;
+  }
   helper_charge(ctx, *len);
   char *root = helper_store(st->dec, buf, *len + 1);
   if (!root)

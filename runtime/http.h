@@ -51,6 +51,7 @@ struct conn_info {
   char tls_alpn[16];           /* the negotiated protocol ("h2", "http/1.1"; "" none) */
   char tls_sni[256];           /* the server name the client sent ("" none) */
   char tls_cipher[64];         /* IANA name, as Go prints it */
+  uint16_t tls_cipher_id;      /* its IANA number (access logs) */
   char tls_client_subject[256], tls_client_issuer[256];  /* its certificate, as Go prints the names */
   char tls_client_serial[64];
   char tls_client_fingerprint[65];

@@ -31,6 +31,8 @@ struct blob {
   const struct zs_tls_policy *tls_policies;
   const struct zs_tls_cert *tls_certs;
   const struct zs_tls_app *tls_apps;
+  const struct zs_logger *loggers;
+  const struct zs_access_log *access_logs;
 };
 
 /* 0, or -1 with a one-line reason in err ("site.zsb: checksum mismatch") */

@@ -12,7 +12,7 @@
 
 #include "http.h"
 
-static void log_put(struct worker_log *l, const char *s, size_t n)
+void log_put(struct worker_log *l, const char *s, size_t n)
 {
   if (l->full || n > LOG_LINE_MAX - 2 - l->len) {   /* 2: the closing "}\n" */
     l->full = 1;
@@ -27,22 +27,33 @@ static void log_put(struct worker_log *l, const char *s, size_t n)
  * we pass them through as \u00XX to keep the line valid JSON) */
 #define LOG_LIT(l, s) log_put(l, s, sizeof(s) - 1)
 
-static void log_put_string(struct worker_log *l, const char *s, size_t n)
+static int log_plain(unsigned char ch)
+{
+  return ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\';
+}
+
+void log_put_string(struct worker_log *l, const char *s, size_t n)
 {
   size_t start = l->len;
   LOG_LIT(l, "\"");
-  for (size_t i = 0; i < n && !l->full; i++) {
-    unsigned char ch = (unsigned char)s[i];
+  for (size_t i = 0; i < n && !l->full;) {
+    size_t run = i;
+    while (run < n && log_plain((unsigned char)s[run]))
+      run++;
+    if (run > i) {   /* the common case: a stretch that needs no escape, copied at once */
+      log_put(l, s + i, run - i);
+      i = run;
+      continue;
+    }
+    unsigned char ch = (unsigned char)s[i++];
     char esc[8];
     if (ch == '"' || ch == '\\') {
       esc[0] = '\\';
       esc[1] = (char)ch;
       log_put(l, esc, 2);
-    } else if (ch < 0x20 || ch >= 0x7f) {
+    } else {
       snprintf(esc, sizeof esc, "\\u%04x", ch);
       log_put(l, esc, 6);
-    } else {
-      log_put(l, (const char *)&ch, 1);
     }
   }
   LOG_LIT(l, "\"");
@@ -50,7 +61,7 @@ static void log_put_string(struct worker_log *l, const char *s, size_t n)
     l->len = start;   /* a field is whole or absent */
 }
 
-static void log_key(struct worker_log *l, const char *key)
+void log_key(struct worker_log *l, const char *key)
 {
   LOG_LIT(l, ",");
   log_put_string(l, key, strlen(key));
@@ -75,13 +86,11 @@ void log_begin(struct worker_log *l, const char *level, const char *logger, cons
 {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
-  char num[48];
   l->len = 0;
   l->full = 0;
   LOG_LIT(l, "{\"level\":");
   log_put_string(l, level, strlen(level));
-  int n = snprintf(num, sizeof num, ",\"ts\":%lld.%09ld", (long long)ts.tv_sec, ts.tv_nsec);
-  log_put(l, num, (size_t)n);
+  log_seconds(l, "ts", (unsigned long long)ts.tv_sec * 1000000000u + (unsigned long long)ts.tv_nsec);
   if (logger) {
     log_key(l, "logger");
     log_put_string(l, logger, strlen(logger));
@@ -102,28 +111,69 @@ void log_cstr(struct worker_log *l, const char *key, const char *value)
   log_str(l, key, value, strlen(value));
 }
 
+/* decimal digits of v at the end of out[24]; where they start (snprintf is
+ * the largest cost of an access log line otherwise) */
+static char *log_digits(char out[24], unsigned long long v)
+{
+  char *p = out + 24;
+  do
+    *--p = (char)('0' + v % 10);
+  while ((v /= 10) != 0);
+  return p;
+}
+
 void log_int(struct worker_log *l, const char *key, long long value)
 {
   char num[24];
-  int n = snprintf(num, sizeof num, "%lld", value);
+  char *p = log_digits(num, value < 0 ? 0ull - (unsigned long long)value : (unsigned long long)value);
+  if (value < 0)
+    *--p = '-';
+  size_t start = log_field_start(l, key);
+  log_put(l, p, (size_t)(num + 24 - p));
+  log_field_end(l, start);
+}
+
+void log_seconds(struct worker_log *l, const char *key, unsigned long long ns)
+{
+  char num[48], frac[24];
+  char *p = log_digits(num + 24, ns / 1000000000u);   /* whole seconds at num[24..48) */
+  size_t whole = (size_t)(num + 48 - p);
+  memmove(num, p, whole);
+  unsigned long long f = ns % 1000000000u;
+  char *q = log_digits(frac, f + 1000000000u) + 1;   /* nine digits, leading zeros kept */
+  size_t digits = 9;
+  while (digits > 1 && q[digits - 1] == '0')
+    digits--;
+  num[whole] = '.';
+  memcpy(num + whole + 1, q, digits);
+  size_t start = log_field_start(l, key);
+  log_put(l, num, whole + 1 + digits);
+  log_field_end(l, start);
+}
+
+/* as zap writes a float (strconv 'f', shortest): no exponent; nanosecond
+ * precision is all a duration has */
+void log_num(struct worker_log *l, const char *key, double value)
+{
+  char num[48];
+  int n = snprintf(num, sizeof num, "%.9f", value);
+  while (n > 1 && num[n - 1] == '0' && num[n - 2] != '.')
+    n--;
   size_t start = log_field_start(l, key);
   log_put(l, num, (size_t)n);
   log_field_end(l, start);
 }
 
-void log_num(struct worker_log *l, const char *key, double value)
+size_t log_close(struct worker_log *l)
 {
-  char num[40];
-  int n = snprintf(num, sizeof num, "%.9g", value);
-  size_t start = log_field_start(l, key);
-  log_put(l, num, (size_t)n);
-  log_field_end(l, start);
+  l->full = 0;
+  LOG_LIT(l, "}\n");
+  return l->len;
 }
 
 void log_end(struct worker_log *l)
 {
-  l->full = 0;
-  LOG_LIT(l, "}\n");
+  log_close(l);
   /* stderr may be a pipe or journald: a short write loses the rest of one line */
   ssize_t n = write(STDERR_FILENO, l->buf, l->len);
   (void)n;
@@ -136,30 +186,103 @@ void log_line(struct worker_log *l, const char *level, const char *logger, const
   log_end(l);
 }
 
-#define LOG_TAIL_ROOM 512       /* kept free for the fields after "request" */
 #define LOG_URI_MAX   1024
 
-/* "headers":{"Name":["value"],...} in the order sent, as many as fit before
- * LOG_TAIL_ROOM; repeated names are separate keys here (Caddy merges them) */
-static void log_headers(struct worker_log *l, const struct http_request *req)
+/* Go hides these unless the server says log_credentials: an empty list */
+static int log_is_credential(const char *name, size_t len)
 {
-  LOG_LIT(l, ",\"headers\":{");
-  for (size_t i = 0; i < req->header_count; i++) {
-    const struct http_header *h = &req->headers[i];
-    if (l->len + 6 * (h->name_len + h->value_len) + 8 > LOG_LINE_MAX - LOG_TAIL_ROOM)
-      break;
-    if (i > 0)
-      LOG_LIT(l, ",");
-    log_put_string(l, h->name, h->name_len);
-    LOG_LIT(l, ":[");
-    log_put_string(l, h->value, h->value_len);
+  static const char *const names[] = {"cookie", "set-cookie", "authorization", "proxy-authorization"};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (strlen(names[i]) == len && strncasecmp(names[i], name, len) == 0)
+      return 1;
+  return 0;
+}
+
+static int log_same_name(const char *a, size_t alen, const char *b, size_t blen)
+{
+  return alen == blen && strncasecmp(a, b, alen) == 0;
+}
+
+void log_header_values(struct worker_log *l, const char *name, size_t name_len, const struct log_header_view *v)
+{
+  log_put_string(l, name, name_len);
+  LOG_LIT(l, ":[");
+  if (log_is_credential(name, name_len)) {
     LOG_LIT(l, "]");
+    return;
+  }
+  int first = 1;
+  for (size_t j = 0; j < v->count; j++) {
+    const char *n, *val;
+    size_t nl, vl;
+    v->get(v->list, j, &n, &nl, &val, &vl);
+    if (!log_same_name(n, nl, name, name_len))
+      continue;
+    if (!first)
+      LOG_LIT(l, ",");
+    first = 0;
+    log_put_string(l, val, vl);
+  }
+  LOG_LIT(l, "]");
+}
+
+/* {"Name":["value",...],...} as Go's http.Header: one key per name (the
+ * first spelling), its values in order; Host is not a header to Go. As many
+ * as fit before LOG_TAIL_ROOM. */
+void log_header_object(struct worker_log *l, const struct log_header_view *v, size_t tail_room)
+{
+  LOG_LIT(l, "{");
+  int first = 1;
+  for (size_t i = 0; i < v->count; i++) {
+    const char *n, *val;
+    size_t nl, vl;
+    v->get(v->list, i, &n, &nl, &val, &vl);
+    if (v->skip_host && log_same_name(n, nl, "host", 4))
+      continue;
+    size_t k = 0;
+    for (; k < i; k++) {
+      const char *pn, *pv;
+      size_t pnl, pvl;
+      v->get(v->list, k, &pn, &pnl, &pv, &pvl);
+      if (log_same_name(pn, pnl, n, nl))
+        break;
+    }
+    if (k < i)
+      continue;   /* already written with the first of its name */
+    if (l->len + 6 * (nl + vl) + 8 > LOG_LINE_MAX - tail_room)
+      break;
+    if (!first)
+      LOG_LIT(l, ",");
+    first = 0;
+    log_header_values(l, n, nl, v);
   }
   LOG_LIT(l, "}");
 }
 
+static void log_request_header(const void *list, size_t i, const char **name, size_t *name_len,
+                               const char **value, size_t *value_len)
+{
+  const struct http_header *h = &((const struct http_header *)list)[i];
+  *name = h->name;
+  *name_len = h->name_len;
+  *value = h->value;
+  *value_len = h->value_len;
+}
+
+static void log_headers(struct worker_log *l, const struct http_request *req)
+{
+  struct log_header_view v = {.list = req->headers, .count = req->header_count, .get = log_request_header,
+                              .skip_host = 1};
+  LOG_LIT(l, ",\"headers\":");
+  log_header_object(l, &v, LOG_TAIL_ROOM);
+}
+
 static const char *log_host(const struct http_request *req, size_t *len)
 {
+  if (req->host) {   /* the authority of an absolute target or :authority, as Go's r.Host */
+    *len = req->host_len;
+    return req->host;
+  }
   for (size_t i = 0; i < req->header_count; i++)
     if (req->headers[i].name_len == 4 && strncasecmp(req->headers[i].name, "host", 4) == 0) {
       *len = req->headers[i].value_len;
@@ -169,8 +292,23 @@ static const char *log_host(const struct http_request *req, size_t *len)
   return "";
 }
 
-static void log_request(struct worker_log *l, const struct http_request *req,
-                        const struct conn_info *conn)
+/* Go's tls.ConnectionState as Caddy logs it: version and cipher_suite are
+ * the IANA numbers */
+static void log_tls(struct worker_log *l, const struct conn_info *conn)
+{
+  LOG_LIT(l, ",\"tls\":{\"resumed\":");
+  if (conn->tls_resumed)
+    LOG_LIT(l, "true");
+  else
+    LOG_LIT(l, "false");
+  log_int(l, "version", strcmp(conn->tls_version, "tls1.3") == 0 ? 0x304 : 0x303);
+  log_int(l, "cipher_suite", conn->tls_cipher_id);
+  log_cstr(l, "proto", conn->tls_alpn);
+  log_cstr(l, "server_name", conn->tls_sni);
+  LOG_LIT(l, "}");
+}
+
+void log_request(struct worker_log *l, const struct http_request *req, const struct conn_info *conn)
 {
   char port[8], proto[12];
   snprintf(port, sizeof port, "%u", conn ? conn->remote_port : 0);
@@ -183,11 +321,15 @@ static void log_request(struct worker_log *l, const struct http_request *req,
   LOG_LIT(l, ",\"request\":{\"remote_ip\":");
   log_put_string(l, conn ? conn->remote_ip : "", conn ? strlen(conn->remote_ip) : 0);
   log_str(l, "remote_port", port, strlen(port));
+  /* without trusted_proxies the client is the peer (Caddy 2.7 added the field) */
+  log_str(l, "client_ip", conn ? conn->remote_ip : "", conn ? strlen(conn->remote_ip) : 0);
   log_str(l, "proto", proto, strlen(proto));
   log_str(l, "method", req->method, req->method_len > 64 ? 64 : req->method_len);
   log_str(l, "host", host, host_len > 256 ? 256 : host_len);
   log_str(l, "uri", req->target, req->target_len > LOG_URI_MAX ? LOG_URI_MAX : req->target_len);
   log_headers(l, req);
+  if (conn && conn->tls)
+    log_tls(l, conn);
   LOG_LIT(l, "}");
 }
 

@@ -163,6 +163,7 @@ struct worker {
   struct conn_tls_pool *tls;   /* conn_tls.c: this worker's TLS slots */
   struct files_cache *files;   /* files_cache.h: the files file_server answered with lately; NULL: none */
   struct worker_log log;       /* log.h: this worker's line buffer */
+  struct access_log *access;   /* access_log.c: its access log buffers; NULL: no server logs requests */
 };
 
 uint64_t loop_user_data(enum loop_op op, uint32_t index, uint32_t gen);

@@ -129,15 +129,13 @@ static int reload_same_list(const struct blob *a, uint32_t la, const struct blob
 #define RELOAD_SAME_STR(a, b, fa, fb) (strcmp(blob_string(a, fa), blob_string(b, fb)) == 0)
 #define RELOAD_SAME_LIST(a, b, fa, fb) reload_same_list(a, fa, b, fb)
 
-int reload_same_tls(const struct blob *a, const struct blob *b, char *why, size_t len)
+/* every table of config.def whose name starts with prefix, field by field */
+static int reload_same_tables(const struct blob *a, const struct blob *b, const char *prefix)
 {
-  int same = a->config->server_count == b->config->server_count;
-  for (unsigned i = 0; same && i < a->config->server_count; i++)
-    same = (a->servers[i].flags & (ZS_SERVER_TLS | ZS_SERVER_STRICT_SNI)) ==
-           (b->servers[i].flags & (ZS_SERVER_TLS | ZS_SERVER_STRICT_SNI));
-  /* every tls_* table of config.def, field by field */
+  int same = 1;
+  size_t n = strlen(prefix);
 #define ZS_TABLE_BEGIN(table, plural, doc)                                                                \
-  if (strncmp(#table, "tls_", 4) == 0) {                                                                  \
+  if (strncmp(#table, prefix, n) == 0) {                                                                  \
     same = same && a->config->table##_count == b->config->table##_count;                                  \
     for (unsigned i = 0; same && i < a->config->table##_count; i++) {                                     \
       const struct zs_##table *ra = &a->plural[i], *rb = &b->plural[i];
@@ -146,8 +144,28 @@ int reload_same_tls(const struct blob *a, const struct blob *b, char *why, size_
     }                                                                                                     \
   }
 #include "abi/config.def"
+  return same;
+}
+
+int reload_same_tls(const struct blob *a, const struct blob *b, char *why, size_t len)
+{
+  int same = a->config->server_count == b->config->server_count;
+  for (unsigned i = 0; same && i < a->config->server_count; i++)
+    same = (a->servers[i].flags & (ZS_SERVER_TLS | ZS_SERVER_STRICT_SNI)) ==
+           (b->servers[i].flags & (ZS_SERVER_TLS | ZS_SERVER_STRICT_SNI));
+  same = same && reload_same_tables(a, b, "tls_");
   if (!same)
     snprintf(why, len, "the new blob changes TLS settings (servers, policies, certificates): restart zsrt to apply them");
+  return same ? 0 : -1;
+}
+
+/* the access log outputs were opened at start, before the sandbox: a blob
+ * that writes elsewhere needs a restart (the access_log rows may change) */
+int reload_same_loggers(const struct blob *a, const struct blob *b, char *why, size_t len)
+{
+  int same = reload_same_tables(a, b, "logger");
+  if (!same)
+    snprintf(why, len, "the new blob changes the loggers (logging, log outputs): restart zsrt to apply them");
   return same ? 0 : -1;
 }
 

@@ -64,5 +64,7 @@ void reload_worker_sync(struct worker *w);
  * blob that changes which servers speak TLS or any tls_* row is refused
  * (0 or -1 with the reason in why) until zsrt restarts. */
 int reload_same_tls(const struct blob *a, const struct blob *b, char *why, size_t len);
+/* 0 when both blobs have the same loggers (their outputs stay open), else -1 and why */
+int reload_same_loggers(const struct blob *a, const struct blob *b, char *why, size_t len);
 
 #endif

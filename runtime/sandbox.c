@@ -266,7 +266,7 @@ int sandbox_seccomp(void)
 int sandbox_restrict_ring(struct io_uring *ring)
 {
   static const uint8_t ops[] = { IORING_OP_ACCEPT, IORING_OP_RECV, IORING_OP_SEND, IORING_OP_SENDMSG,
-                                 IORING_OP_READ, IORING_OP_CONNECT, IORING_OP_TIMEOUT,
+                                 IORING_OP_READ, IORING_OP_WRITE, IORING_OP_CONNECT, IORING_OP_TIMEOUT,
                                  IORING_OP_ASYNC_CANCEL };
   struct io_uring_restriction res[sizeof ops + 1];
   memset(res, 0, sizeof res);

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "access_log.h"
 #include "conn.h"
 #include "conn_tls.h"
 #include "files_cache.h"
@@ -37,6 +38,7 @@ struct server_worker {
   struct worker w;
   struct reload_slot slot;
   const struct server_options *opt;
+  const struct access_log_files *logs;   /* the server's, shared read-only */
   pthread_t thread;
   sem_t ready;                 /* posted when init_result is known */
   int init_result;
@@ -56,6 +58,7 @@ struct server {
   int inherited_count;
   atomic_int done;
   struct site_tls tls;         /* the TLS servers' contexts, certificates and ticket keys */
+  struct access_log_files logs;   /* access log outputs, opened before the sandbox */
   int tls_on;
 };
 
@@ -241,6 +244,8 @@ static void *server_worker_main(void *arg)
   if (rc == 0)
     rc = conn_tls_worker_init(w);
   if (rc == 0)
+    rc = access_log_worker_init(w, sw->logs);
+  if (rc == 0)
     w->files = files_cache_create();   /* none (no inotify): files are opened per request */
   sw->init_result = rc;
   sem_post(&sw->ready);
@@ -315,6 +320,8 @@ static void server_reload(struct server *s)
     ok = reload_same_listeners(&cur->blob, &next->blob, err, sizeof err) == 0;
   if (ok)
     ok = reload_same_tls(&cur->blob, &next->blob, err, sizeof err) == 0;
+  if (ok)
+    ok = reload_same_loggers(&cur->blob, &next->blob, err, sizeof err) == 0;
   blob_ref_put(cur);
   if (ok) {
     reload_publish(&s->reload, next);
@@ -438,11 +445,25 @@ static int server_open_tls(struct server *s, const struct blob *blob)
   return 0;
 }
 
+/* log files are opened as the user zsrt starts as, before the sandbox closes */
+static int server_open_logs(struct server *s, const struct blob *blob)
+{
+  char err[600] = "";
+  int rc = access_log_files_open(&s->logs, blob, err, sizeof err);
+  if (rc < 0)
+    server_log_error(s, "cannot open the access log", err);
+  for (int i = 0; i < s->count; i++)
+    s->ws[i].logs = &s->logs;
+  return rc;
+}
+
 static int server_serve(struct server *s, const struct blob *blob, const sigset_t *set)
 {
   int rc = server_open_listeners(s, blob);
   if (rc == 0)
     rc = server_open_tls(s, blob);
+  if (rc == 0)
+    rc = server_open_logs(s, blob);
   if (rc == 0)
     rc = server_prepare(s, blob);
   if (rc == 0)
@@ -515,6 +536,7 @@ int server_run(const struct blob *blob, const struct server_options *opt)
   if (rc < 0)
     server_log_error(s, "cannot start", strerror(-rc));
   rc = server_join(s, rc);
+  access_log_files_close(&s->logs);
   log_begin(&s->log, "info", NULL, "shutdown complete");
   log_int(&s->log, "exit_code", rc < 0 ? 1 : 0);
   log_end(&s->log);

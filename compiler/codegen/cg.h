@@ -72,6 +72,7 @@ int routes_emit(struct cg *cg, const struct lowered_route *routes, size_t count)
 /* config.c: the runtime config records */
 void config_server(struct cg *cg, const struct lowered_server *srv);
 void config_tls(struct cg *cg, const struct lowered_config *cfg);
+void config_loggers(struct cg *cg, const struct lowered_config *cfg);
 unsigned config_file_server(struct cg *cg, const struct lowered_file_server *fs);
 unsigned config_proxy(struct cg *cg, const struct lowered_reverse_proxy *rp);
 

@@ -67,6 +67,24 @@ void config_server(struct cg *cg, const struct lowered_server *srv)
   s->idle_ms = srv->idle_ms;
   for (size_t i = 0; i < srv->policy_count; i++)
     config_tls_policy(cg, srv->index, &srv->policies[i]);
+  for (size_t i = 0; i < srv->access_log_count; i++) {
+    const struct lowered_access_log *la = &srv->access_logs[i];
+    struct site_access_log *a = ARENA_PUSH(cg->a, cg->config->access_logs, cg->config->access_log_count,
+                                           cg->config->access_log_cap);
+    *a = (struct site_access_log){.server = srv->index, .host_str = la->host, .name_str = la->name,
+                                  .loggers = la->loggers, .flags = la->skip ? ZS_ACCESS_SKIP : 0};
+  }
+}
+
+/* the logging app's loggers, once per config */
+void config_loggers(struct cg *cg, const struct lowered_config *cfg)
+{
+  for (size_t i = 0; i < cfg->logger_count; i++) {
+    const struct lowered_logger *g = &cfg->loggers[i];
+    struct site_logger *r = ARENA_PUSH(cg->a, cg->config->loggers, cg->config->logger_count, cg->config->logger_cap);
+    *r = (struct site_logger){.name_str = g->name, .path_str = g->path ? g->path : "", .output = (uint16_t)g->output,
+                              .format = (uint16_t)g->format, .level = (uint16_t)g->level, .mode = (uint16_t)g->mode};
+  }
 }
 
 /* the file_server's record; its index */

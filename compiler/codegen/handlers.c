@@ -108,6 +108,8 @@ int cg_vars(struct cg *cg, const struct lowered_handler *h)
 {
   for (size_t i = 0; i < h->u.vars.count; i++)
     handler_build_value(cg, &h->u.vars.roots[i], "zs_var_set(ZS_VAR_root, ZS_BUF_VALUE);");
+  if (h->u.vars.log_skip)
+    emit_stmt(cg, h->pos, "zs_var_set(ZS_VAR_log_skip, ZS_BUF_VALUE);");
   return 0;
 }
 

@@ -384,8 +384,20 @@ static int lower_vars_root(struct lower *l, const struct json *v, void *record)
   return lower_text(l, v, LOWER_PH_ALL, t);
 }
 
+static int lower_vars_log_skip(struct lower *l, const struct json *v, void *record)
+{
+  struct lowered_vars *r = record;
+  if (!lower_is_true(v)) {
+    lower_refuse(l, v, "vars log_skip that is not true");
+    return -1;
+  }
+  r->log_skip = true;
+  return 0;
+}
+
 static const struct lower_key lower_vars_keys[] = {
-  {"handler", NULL, NULL}, {"root", NULL, lower_vars_root}, {NULL, NULL, NULL},
+  {"handler", NULL, NULL}, {"root", NULL, lower_vars_root}, {"log_skip", NULL, lower_vars_log_skip},
+  {"skip_log", NULL, lower_vars_log_skip}, {NULL, NULL, NULL},
 };
 
 int lower_vars(struct lower *l, const struct json *h, struct lowered_handler *out)

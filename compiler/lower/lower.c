@@ -313,7 +313,7 @@ static int lower_strict_sni(struct lower *l, const struct json *v, void *record)
 /* the server options users reach from a Caddyfile, named as they write them */
 static const struct lower_key lower_server_keys[] = {
   {"listen", NULL, NULL}, {"routes", NULL, NULL}, {"automatic_https", NULL, NULL},
-  {"logs", "log", lower_key_refused}, {"errors", "handle_errors", lower_key_refused},
+  {"logs", NULL, NULL}, {"errors", "handle_errors", lower_key_refused},
   {"tls_connection_policies", NULL, NULL}, {"strict_sni_host", "strict_sni_host", lower_strict_sni},
   {"read_header_timeout", "read_header", lower_read_header_timeout}, {"idle_timeout", "idle", lower_idle_timeout},
   {"protocols", "protocols", lower_protocols},
@@ -364,7 +364,7 @@ static int lower_server_listen(struct lower *l, const struct json *http, const s
 }
 
 static int lower_server(struct lower *l, const struct json *http, const struct json_member *m, unsigned index,
-                        struct lowered_server *s)
+                        const struct lowered_config *cfg, struct lowered_server *s)
 {
   const struct json *srv = m->value;
   s->name = m->key;
@@ -379,6 +379,8 @@ static int lower_server(struct lower *l, const struct json *http, const struct j
   l->query_rewrite = (struct srcpos){0};
   l->has_proxy = false;
   int bad = lower_server_listen(l, http, srv, s);
+  if (json_object_get(srv, "logs"))
+    bad |= lower_server_logs(l, json_object_get(srv, "logs"), cfg, s);
   const struct json *routes = json_object_get(srv, "routes");
   if (routes) {
     s->has_routes = true;
@@ -417,14 +419,24 @@ static int lower_http(struct lower *l, const struct json *http, struct lowered_c
   out->servers = arena_alloc(l->a, (servers->count + 1) * sizeof *out->servers);
   out->server_count = servers->count;
   for (size_t i = 0; i < servers->count; i++)
-    bad |= lower_server(l, http, &sorted[i], (unsigned)i, &out->servers[i]);
+    bad |= lower_server(l, http, &sorted[i], (unsigned)i, out, &out->servers[i]);
   return bad;
 }
 
 static const struct lower_key lower_top_keys[] = {
-  {"apps", NULL, NULL}, {"admin", NULL, NULL}, {"logging", "log", lower_key_refused}, {"storage", NULL, NULL},
+  {"apps", NULL, NULL}, {"admin", NULL, NULL}, {"logging", NULL, NULL}, {"storage", NULL, NULL},
   {NULL, NULL, NULL},
 };
+
+/* does a server of the http app log requests? Then the loggers are lowered */
+static bool lower_any_logs(const struct json *http)
+{
+  const struct json *servers = http && http->kind == JSON_OBJECT ? json_object_get(http, "servers") : NULL;
+  for (size_t i = 0; servers && servers->kind == JSON_OBJECT && i < servers->count; i++)
+    if (servers->members[i].value->kind == JSON_OBJECT && json_object_get(servers->members[i].value, "logs"))
+      return true;
+  return false;
+}
 
 /* top level: apps.http is what we compile; admin is zsrt's business (it
  * has no admin endpoint), so only a disabled admin is accepted silently */
@@ -455,6 +467,8 @@ static int lower_top(struct lower *l, const struct json *ir, struct lowered_conf
     }
   bad |= lower_tls_app(l, json_object_get(apps, "tls"), json_object_get(apps, "pki"), out);
   const struct json *http = json_object_get(apps, "http");
+  if (json_object_get(ir, "logging") || lower_any_logs(http))
+    bad |= lower_logging(l, json_object_get(ir, "logging"), out);
   if (http && http->kind == JSON_OBJECT)
     bad |= lower_http(l, http, out);
   return bad;

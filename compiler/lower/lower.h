@@ -169,6 +169,7 @@ struct lowered_rewrite {
 struct lowered_vars {
   struct lowered_text *roots;  /* each `root` value, in order */
   size_t count;
+  bool log_skip;               /* log_skip (skip_log in Caddy 2.6): this request gets no access log line */
 };
 
 struct lowered_subroute {
@@ -253,6 +254,23 @@ struct lowered_tls_app {
   bool skip_install_trust;
 };
 
+/* a logger of the logging app: a logger row */
+struct lowered_logger {
+  const char *name;            /* its key in logging.logs */
+  const char *path;            /* file output: the file name */
+  unsigned output, format, level, mode;   /* enum zs_log_output, zs_log_format, zs_log_level; mode 0: 0600 */
+  const char **include, **exclude;
+  size_t include_count, exclude_count;
+};
+
+/* one row of a server's access logging: an access_log row */
+struct lowered_access_log {
+  const char *host;            /* "": every host not named */
+  const char *name;            /* "http.log.access.log0" */
+  unsigned loggers;            /* bit i: cfg->loggers[i] takes that name */
+  bool skip;
+};
+
 struct lowered_server {
   const char *name;            /* "srv0", as the IR names it */
   unsigned index;              /* in sorted name order */
@@ -265,6 +283,8 @@ struct lowered_server {
   bool h2c, no_h2;             /* protocols: h2c listed; h2 left out */
   struct lowered_tls_policy *policies;
   size_t policy_count;
+  struct lowered_access_log *access_logs;   /* none: the server logs no requests */
+  size_t access_log_count;
   bool has_routes;
   struct lowered_route *routes;
   size_t route_count;
@@ -276,6 +296,8 @@ struct lowered_config {
   struct lowered_tls_cert *certs;
   size_t cert_count, cert_cap;
   struct lowered_tls_app tls_app;
+  struct lowered_logger *loggers;   /* only when a server logs requests or logging is given */
+  size_t logger_count;
 };
 
 /* Lowers the IR of `input` (the file it was read from: positions are read

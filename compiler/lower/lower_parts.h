@@ -114,6 +114,12 @@ int lower_tls_policies(struct lower *l, const struct json *list, struct lowered_
 int lower_tls_app(struct lower *l, const struct json *tls, const struct json *pki, struct lowered_config *out);
 int lower_storage(struct lower *l, const struct json *v, struct lowered_config *out);
 
+/* logging.c: the logging app's loggers (logging may be NULL: Caddy's default
+ * logger) and a server's logs, whose rows name those loggers */
+int lower_logging(struct lower *l, const struct json *logging, struct lowered_config *out);
+int lower_server_logs(struct lower *l, const struct json *v, const struct lowered_config *cfg,
+                      struct lowered_server *s);
+
 /* loaded.c: does a loaded certificate file or folder, as it reads now, cover name? */
 bool lower_loaded_covers(struct lower *l, const struct lowered_config *cfg, const char *name);
 

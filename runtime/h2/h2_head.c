@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "h2_internal.h"
+#include "../access_log.h"
 #include "../response.h"
 
 #define H2_FRAME_HEAD 9
@@ -132,6 +133,7 @@ int h2_head_submit(struct h2_stream *st, const struct response *resp, int64_t co
   if (!bare && !response_header_get(resp, "Date"))
     h2_nv_add(&l, "date", 4, response_date_now(), 29);
   nghttp2_data_provider prd = {.source.ptr = st, .read_callback = h2_head_read};
+  access_log_answer(st->h->w, st->h->c, &st->ex, resp);
   st->answered = 1;
   int rc = nghttp2_submit_response(st->h->session, st->id, l.nv, l.count, with_body ? &prd : NULL);
   return rc == 0 ? 0 : -EINVAL;

@@ -132,4 +132,8 @@ void tb_sample(struct test_blob *tb, const char *hide, size_t hide_len)
   tb->tls_cert_count = 1;
   tb->tls_apps[0] = (struct zs_tls_app){ .leaf_lifetime = 3600 };
   tb->tls_app_count = 1;
+  tb->loggers[0] = (struct zs_logger){ .output = ZS_LOG_DISCARD, .level = ZS_LEVEL_INFO };
+  tb->logger_count = 1;
+  tb->access_logs[0] = (struct zs_access_log){ .loggers = 1 };
+  tb->access_log_count = 1;
 }

@@ -201,8 +201,8 @@ static void test_refusals(struct arena *a)
                                     "compile yet; use `tls internal`, `tls <cert> <key>` or `local_certs`", NULL};
   compile_refused(a, "https", https, want_https, 1);
 
-  const char *other = "{\"apps\":{\"events\":{},\"http\":{\"servers\":{\"srv0\":{\"listen\":[\"udp/:80\"],\"logs\":{}}}}}}";
-  const char *const want_other[] = {"app 'events'", "network other than tcp", "server option 'logs'", NULL};
+  const char *other = "{\"apps\":{\"events\":{},\"http\":{\"servers\":{\"srv0\":{\"listen\":[\"udp/:80\"],\"errors\":{}}}}}}";
+  const char *const want_other[] = {"app 'events'", "network other than tcp", "server option 'errors'", NULL};
   compile_refused(a, "other", other, want_other, 3);
 }
 

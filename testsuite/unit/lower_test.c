@@ -62,10 +62,10 @@ static void test_named_as_written(struct arena *a)
                  "Caddyfile:2:2: error: zsc cannot compile directive 'basicauth' yet");
   expect_refusal(a, ":80 {\n\trespond ok\n\tbasic_auth {\n\t\tbob JDJhJDE0JE\n\t}\n}\n",
                  "Caddyfile:3:2: error: zsc cannot compile directive 'basic_auth' yet");
-  expect_refusal(a, ":80 {\n\trespond ok\n\tlog\n}\n",
-                 "Caddyfile:3:2: error: zsc cannot compile directive 'log' yet");
-  expect_refusal(a, ":80 {\n\tlog {\n\t\toutput stdout\n\t}\n}\n",
-                 "Caddyfile:2:2: error: zsc cannot compile directive 'log' yet");
+  expect_refusal(a, ":80 {\n\trespond ok\n\tlog {\n\t\toutput net localhost:9999\n\t}\n}\n",
+                 "Caddyfile:4:10: error: zsc cannot compile log output 'net' yet");
+  expect_refusal(a, ":80 {\n\tlog {\n\t\tformat filter {\n\t\t\twrap json\n\t\t}\n\t}\n}\n",
+                 "Caddyfile:3:10: error: zsc cannot compile log format 'filter' yet");
   expect_refusal(a, ":80 {\n\tencode gzip\n}\n",
                  "Caddyfile:2:2: error: zsc cannot compile directive 'encode' yet");
   expect_refusal(a, ":80 {\n\troot * /srv\n\tphp_fastcgi 127.0.0.1:9000\n}\n",
@@ -124,13 +124,15 @@ static void test_no_position(struct arena *a)
   struct json *srv = json_new(a, JSON_OBJECT, none), *listen = json_new(a, JSON_ARRAY, none);
   json_array_push(a, listen, json_string(a, ":80", none));
   json_object_set(a, srv, "listen", listen);
-  json_object_set(a, srv, "logs", json_new(a, JSON_OBJECT, none));
+  json_object_set(a, srv, "errors", json_new(a, JSON_OBJECT, none));
   json_object_set(a, servers, "srv0", srv);
   json_object_set(a, http, "servers", servers);
   json_object_set(a, apps, "http", http);
   json_object_set(a, apps, "events", json_new(a, JSON_OBJECT, none));
   json_object_set(a, ir, "apps", apps);
-  json_object_set(a, ir, "logging", json_new(a, JSON_OBJECT, none));
+  struct json *logging = json_new(a, JSON_OBJECT, none);
+  json_object_set(a, logging, "sink", json_new(a, JSON_OBJECT, none));
+  json_object_set(a, ir, "logging", logging);
   char *msgs = NULL;
   size_t size = 0;
   FILE *mem = open_memstream(&msgs, &size);

@@ -1,0 +1,374 @@
+/* Access log lines (access_log.h): which rows of the server apply to a
+ * request's host, the line in Caddy's JSON or console shape, and the
+ * per-worker double buffer per output that io_uring writes. A line that
+ * finds the buffer full is dropped and counted, never waited for. */
+#include "access_log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "exchange.h"
+#include "loader.h"
+#include "response.h"
+
+struct access_out {
+  char *buf[2];                /* [fill]: appended to; the other: being written */
+  size_t len[2];
+  int fill;
+  int writing;                 /* a write of buf[!fill] is in flight */
+  size_t written;              /* of it, done so far (short writes) */
+};
+
+struct access_log {
+  const struct access_log_files *files;
+  struct access_out outs[ACCESS_LOG_MAX_LOGGERS];
+  uint64_t dropped, reported;
+  uint64_t report_ms;
+  struct worker_log line;
+};
+
+int access_log_files_open(struct access_log_files *f, const struct blob *b, char *err, size_t errcap)
+{
+  memset(f, 0, sizeof *f);
+  unsigned n = b->config->logger_count;
+  if (n > ACCESS_LOG_MAX_LOGGERS)
+    n = ACCESS_LOG_MAX_LOGGERS;
+  for (unsigned i = 0; i < n; i++) {
+    const struct zs_logger *g = &b->loggers[i];
+    f->fds[i] = g->output == ZS_LOG_STDERR ? STDERR_FILENO : g->output == ZS_LOG_STDOUT ? STDOUT_FILENO : -1;
+    if (g->output == ZS_LOG_FILE) {
+      const char *path = blob_string(b, g->path_str);
+      f->fds[i] = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, g->mode ? g->mode : 0600);
+      if (f->fds[i] < 0) {
+        int rc = -errno;
+        snprintf(err, errcap, "%s: %s", path, strerror(errno));
+        f->count = i;
+        access_log_files_close(f);
+        return rc;
+      }
+      f->owned[i] = 1;
+    }
+  }
+  f->count = n;
+  return 0;
+}
+
+void access_log_files_close(struct access_log_files *f)
+{
+  for (unsigned i = 0; i < f->count; i++)
+    if (f->owned[i] && f->fds[i] >= 0)
+      close(f->fds[i]);
+  f->count = 0;
+}
+
+/* submits what the fill buffer holds when no write is in flight */
+static void access_out_flush(struct worker *w, unsigned i)
+{
+  struct access_out *o = &w->access->outs[i];
+  if (o->writing || o->len[o->fill] == 0)
+    return;
+  o->fill ^= 1;
+  o->writing = 1;
+  o->written = 0;
+  int wb = o->fill ^ 1;
+  struct io_uring_sqe *sqe = loop_get_sqe(w);
+  io_uring_prep_write(sqe, w->access->files->fds[i], o->buf[wb], (unsigned)o->len[wb], (uint64_t)-1);
+  io_uring_sqe_set_data64(sqe, loop_user_data((enum loop_op)ACCESS_LOG_OP_WRITE, i, 0));
+}
+
+static void access_on_write(struct worker *w, enum loop_op op, uint32_t index, uint32_t gen, int res,
+                            unsigned flags)
+{
+  (void)op, (void)gen, (void)flags;
+  struct access_out *o = &w->access->outs[index];
+  int wb = o->fill ^ 1;
+  if (res > 0 && o->written + (size_t)res < o->len[wb]) {
+    o->written += (size_t)res;   /* a short write: the rest of the same buffer */
+    struct io_uring_sqe *sqe = loop_get_sqe(w);
+    io_uring_prep_write(sqe, w->access->files->fds[index], o->buf[wb] + o->written,
+                        (unsigned)(o->len[wb] - o->written), (uint64_t)-1);
+    io_uring_sqe_set_data64(sqe, loop_user_data((enum loop_op)ACCESS_LOG_OP_WRITE, index, 0));
+    return;
+  }
+  if (res < 0)
+    w->access->dropped++;   /* the output failed: that batch is lost, counted once */
+  o->len[wb] = 0;
+  o->writing = 0;
+  access_out_flush(w, index);
+}
+
+static void access_on_tick(struct worker *w)
+{
+  struct access_log *a = w->access;
+  for (unsigned i = 0; i < a->files->count; i++)
+    access_out_flush(w, i);
+  if (a->dropped == a->reported || w->now_ms - a->report_ms < 1000)
+    return;
+  a->report_ms = w->now_ms;
+  log_begin(&w->log, "warn", "http.log.access", "access log lines dropped: an output cannot keep up");
+  log_int(&w->log, "dropped", (long long)(a->dropped - a->reported));
+  log_int(&w->log, "dropped_total", (long long)a->dropped);
+  log_int(&w->log, "worker", w->id);
+  log_end(&w->log);
+  a->reported = a->dropped;
+}
+
+/* a stop waits for the lines to be written, up to the stop deadline: a
+ * disk that hangs does not keep zsrt from exiting (what is left is lost) */
+static int access_busy(struct worker *w)
+{
+  int n = 0;
+  for (unsigned i = 0; i < w->access->files->count; i++) {
+    access_out_flush(w, i);
+    n += w->access->outs[i].writing;
+  }
+  return w->stopping && w->now_ms > w->stop_deadline_ms ? 0 : n;
+}
+
+static void access_fini(struct worker *w)
+{
+  for (unsigned i = 0; i < ACCESS_LOG_MAX_LOGGERS; i++)
+    if (!w->access->outs[i].writing)   /* the kernel may still read one in flight: left to the exit */
+      free(w->access->outs[i].buf[0]);
+  free(w->access);
+  w->access = NULL;
+}
+
+static const struct loop_module access_module = {.tick = access_on_tick, .busy = access_busy, .fini = access_fini};
+
+int access_log_worker_init(struct worker *w, const struct access_log_files *f)
+{
+  if (f->count == 0)
+    return 0;
+  struct access_log *a = calloc(1, sizeof *a);
+  if (!a)
+    return -ENOMEM;
+  a->files = f;
+  a->line.worker = w->id;
+  for (unsigned i = 0; i < f->count; i++) {
+    if (f->fds[i] < 0)
+      continue;
+    char *p = malloc(2 * ACCESS_LOG_BUF);
+    if (!p) {
+      w->access = a;
+      access_fini(w);
+      return -ENOMEM;
+    }
+    a->outs[i].buf[0] = p;
+    a->outs[i].buf[1] = p + ACCESS_LOG_BUF;
+  }
+  w->access = a;
+  loop_register_op(w, (enum loop_op)ACCESS_LOG_OP_WRITE, access_on_write);
+  return loop_register_module(w, &access_module);
+}
+
+/* ---------------------------------------------------------------- rows */
+
+static int access_host_is(const char *pattern, const char *host, size_t len)
+{
+  size_t n = strlen(pattern);
+  if (n == len && strncasecmp(pattern, host, len) == 0)
+    return 1;
+  /* one-label wildcard, as certmagic.MatchWildcard */
+  const char *dot = memchr(host, '.', len);
+  return n > 2 && pattern[0] == '*' && pattern[1] == '.' && dot && (size_t)(host + len - dot) == n - 1 &&
+         strncasecmp(pattern + 1, dot, n - 1) == 0;
+}
+
+/* the host without its port: rows name hosts, not authorities */
+static size_t access_host_len(const char *host, size_t len)
+{
+  if (len && host[len - 1] != ']') {
+    const char *colon = memchr(host, ':', len);
+    if (colon && !memchr(colon + 1, ':', (size_t)(host + len - colon - 1)))
+      return (size_t)(colon - host);
+  }
+  return len;
+}
+
+/* the server's rows for this host: every one that names it (a host may map
+ * to several loggers), else its default; each with its line. A host named
+ * with its port (Caddy 2.6 writes "b.test:8080") does not match "b.test":
+ * Caddy logs that request too. */
+static void access_rows_each(struct worker *w, unsigned server, const char *host, size_t len,
+                             void (*fn)(struct worker *w, const struct zs_access_log *row, void *arg), void *arg)
+{
+  const struct blob *b = w->blob;
+  const struct zs_access_log *dflt = NULL;
+  int named = 0;
+  size_t bare = access_host_len(host, len);
+  for (unsigned i = 0; i < b->config->access_log_count; i++) {
+    const struct zs_access_log *r = &b->access_logs[i];
+    const char *h = blob_string(b, r->host_str);
+    if (r->server != server)
+      continue;
+    if (!*h) {
+      dflt = r;
+    } else if (access_host_is(h, host, len) || (bare < len && access_host_is(h, host, bare))) {
+      /* as Caddy: the Host as sent ("b.test:8080" in skip_hosts), then without its port */
+      named = 1;
+      if (!(r->flags & ZS_ACCESS_SKIP))
+        fn(w, r, arg);
+    }
+  }
+  if (!named && dflt && !(dflt->flags & ZS_ACCESS_SKIP))
+    fn(w, dflt, arg);
+}
+
+/* ---------------------------------------------------------------- the line */
+
+static void access_response_header(const void *list, size_t i, const char **name, size_t *name_len,
+                                   const char **value, size_t *value_len)
+{
+  const struct response_header *h = &((const struct response_header *)list)[i];
+  *name = h->name;
+  *name_len = h->name_len;
+  *value = h->value;
+  *value_len = h->value_len;
+}
+
+/* the fields after "msg", as Caddy 2.8 writes them (bytes_read and client_ip are newer than 2.6) */
+static void access_fields(struct worker_log *l, const struct conn_info *info, const struct exchange *ex,
+                          const struct response *resp, int64_t size, int64_t bytes_read)
+{
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  uint64_t now_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+  log_request(l, &ex->req, info);
+  log_int(l, "bytes_read", bytes_read);
+  log_cstr(l, "user_id", "");
+  log_seconds(l, "duration", now_ns - ex->start_ns);
+  log_int(l, "size", size);
+  log_int(l, "status", resp ? resp->status : 0);
+  struct log_header_view v = {.list = resp ? resp->headers : NULL, .count = resp ? resp->header_count : 0,
+                              .get = access_response_header};
+  log_key(l, "resp_headers");
+  log_header_object(l, &v, 16);
+}
+
+/* zap's console encoder as Caddy 2.6 sets it up: local wall time with
+ * milliseconds, the level in capitals and in color (even into a file), the
+ * logger, the message, then the fields as one JSON object spaced after
+ * every ':' and ',' outside strings */
+static size_t access_console(char *out, size_t cap, int error, const char *logger, const char *fields,
+                             size_t fields_len)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  struct tm tm;
+  localtime_r(&ts.tv_sec, &tm);
+  int n = snprintf(out, cap, "%04d/%02d/%02d %02d:%02d:%02d.%03ld\t%s\t%s\thandled request\t{", tm.tm_year + 1900,
+                   tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000,
+                   error ? "\x1b[31mERROR\x1b[0m" : "\x1b[34mINFO\x1b[0m", logger);
+  if (n < 0 || (size_t)n >= cap)
+    return 0;
+  size_t len = (size_t)n;
+  int in_string = 0, escaped = 0;
+  for (size_t i = 0; i < fields_len; i++) {
+    char ch = fields[i];
+    if (len + 2 > cap)
+      return 0;
+    out[len++] = ch;
+    if (in_string) {
+      in_string = escaped || ch != '"';
+      escaped = !escaped && ch == '\\';
+    } else if (ch == '"') {
+      in_string = 1;
+    } else if ((ch == ':' || ch == ',') && i + 1 < fields_len) {
+      out[len++] = ' ';
+    }
+  }
+  return len;
+}
+
+static void access_append(struct worker *w, unsigned i, const char *line, size_t len)
+{
+  struct access_out *o = &w->access->outs[i];
+  if (!o->buf[0])
+    return;   /* discard */
+  if (len > ACCESS_LOG_BUF - o->len[o->fill]) {
+    w->access->dropped++;
+    return;
+  }
+  memcpy(o->buf[o->fill] + o->len[o->fill], line, len);
+  o->len[o->fill] += len;
+  access_out_flush(w, i);
+}
+
+struct access_line {
+  const struct conn_info *info;
+  const struct exchange *ex;
+  const struct response *resp;
+  int64_t size, bytes_read;
+};
+
+static void access_write_row(struct worker *w, const struct zs_access_log *row, void *arg)
+{
+  const struct access_line *a = arg;
+  int error = a->resp && a->resp->status >= 400;   /* Caddy logs 4xx and 5xx at ERROR */
+  const char *logger = blob_string(w->blob, row->name_str);
+  struct worker_log *l = &w->access->line;
+  log_begin(l, error ? "error" : "info", logger, "handled request");
+  size_t fields_at = l->len;
+  access_fields(l, a->info, a->ex, a->resp, a->size, a->bytes_read);
+  size_t len = log_close(l);
+  char console[2 * LOG_LINE_MAX];
+  size_t console_len = 0;
+  for (unsigned i = 0; i < w->access->files->count && i < w->blob->config->logger_count; i++) {
+    const struct zs_logger *g = &w->blob->loggers[i];
+    if (!(row->loggers & (1u << i)) || g->level > (error ? ZS_LEVEL_ERROR : ZS_LEVEL_INFO))
+      continue;
+    if (g->format == ZS_LOG_JSON) {
+      access_append(w, i, l->buf, len);
+      continue;
+    }
+    if (!console_len)
+      console_len = access_console(console, sizeof console, error, logger, l->buf + fields_at + 1,
+                                   len - fields_at - 1);
+    access_append(w, i, console, console_len);
+  }
+}
+
+void access_log_exchange(struct worker *w, unsigned server, const struct conn_info *info,
+                         const struct exchange *ex, const struct response *resp, int64_t size,
+                         int64_t bytes_read)
+{
+  if (!w->access || !ex->req.method)
+    return;
+  struct access_line a = {.info = info, .ex = ex, .resp = resp, .size = size, .bytes_read = bytes_read};
+  access_rows_each(w, server, ex->req.host ? ex->req.host : "", ex->req.host ? ex->req.host_len : 0,
+                   access_write_row, &a);
+}
+
+/* the body bytes the handler wrote, as Caddy counts them: a memory body even
+ * for HEAD (Go drops it later), a file's bytes except for HEAD (ServeContent
+ * writes none), else what an upstream's Content-Length says */
+static int64_t access_size(const struct response *resp)
+{
+  if (!resp)
+    return 0;
+  if (resp->body_len || resp->file_len)
+    return (int64_t)resp->body_len + (resp->head_request ? 0 : (int64_t)resp->file_len);
+  const struct response_header *h = response_header_get(resp, "Content-Length");
+  int64_t n = 0;
+  for (size_t i = 0; h && i < h->value_len && h->value[i] >= '0' && h->value[i] <= '9' && n < INT64_MAX / 10; i++)
+    n = n * 10 + (h->value[i] - '0');
+  return n;
+}
+
+void access_log_answer(struct worker *w, const struct conn *c, const struct exchange *ex,
+                       const struct response *resp)
+{
+  /* Go answers what never reached a handler (a bad head, HTTP/2.0 over
+   * HTTP/1) itself, without Server and without an access log line */
+  if (!w->access || (resp && !response_header_get(resp, "Server")) || (ex->dec && ex->dec->log_skip))
+    return;
+  int64_t bytes_read = ex->req.content_length > 0 ? ex->req.content_length : (int64_t)ex->body_kept;
+  access_log_exchange(w, c->server, &c->info, ex, resp, access_size(resp), bytes_read);
+}
