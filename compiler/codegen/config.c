@@ -84,13 +84,36 @@ unsigned config_file_server(struct cg *cg, const struct lowered_file_server *fs)
   return (unsigned)(cg->config->file_server_count - 1);
 }
 
+/* the searches of header_up's replaces, then header_down's: 's' or 'r', then the text */
+static void config_proxy_replaces(struct cg *cg, const struct lowered_headers *h, const char **out, size_t *n)
+{
+  for (size_t i = 0; h && i < h->replace_count; i++)
+    out[(*n)++] = arena_printf(cg->a, "%c%s", h->replace[i].regexp ? 'r' : 's', h->replace[i].search);
+}
+
+static bool config_proxy_same(const struct site_proxy *p, const char *dial, const char **replace, size_t n)
+{
+  if (strcmp(p->upstream_str, dial) != 0 || p->replace_str_count != n)
+    return false;
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(p->replace_str[i], replace[i]) != 0)
+      return false;
+  return true;
+}
+
 /* the upstream's record, shared by identical upstreams; its index */
 unsigned config_proxy(struct cg *cg, const struct lowered_reverse_proxy *rp)
 {
+  size_t n = 0, cap = (rp->up ? rp->up->replace_count : 0) + (rp->down ? rp->down->replace_count : 0);
+  const char **replace = arena_alloc(cg->a, (cap + 1) * sizeof *replace);
+  config_proxy_replaces(cg, rp->up, replace, &n);
+  config_proxy_replaces(cg, rp->down, replace, &n);
   for (size_t i = 0; i < cg->config->proxy_count; i++)
-    if (strcmp(cg->config->proxies[i].upstream_str, rp->dial) == 0)
+    if (config_proxy_same(&cg->config->proxies[i], rp->dial, replace, n))
       return (unsigned)i;
   struct site_proxy *p = ARENA_PUSH(cg->a, cg->config->proxies, cg->config->proxy_count, cg->config->proxy_cap);
   p->upstream_str = rp->dial;
+  p->replace_str = replace;
+  p->replace_str_count = n;
   return (unsigned)(cg->config->proxy_count - 1);
 }

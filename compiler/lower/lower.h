@@ -115,9 +115,22 @@ struct lowered_file_server {
   int status;                  /* status_code, 0 when absent */
 };
 
-/* reverse_proxy: its one upstream */
+struct lowered_headers;
+
+/* a header op's replace: a field's (or every field's, "*") values edited */
+struct lowered_replace {
+  const char *name;            /* canonical, or "*" */
+  const char *search;          /* a substring, or a regular expression when regexp */
+  bool regexp;
+  struct lowered_text with;
+  struct srcpos pos;
+};
+
+/* reverse_proxy: its one upstream; header_up and header_down */
 struct lowered_reverse_proxy {
   const char *dial;            /* "host:port" */
+  const struct json *headers;  /* the headers member, lowered once the upstream is known */
+  struct lowered_headers *up, *down;   /* NULL when absent */
 };
 
 struct lowered_rewrite {
@@ -144,6 +157,8 @@ struct lowered_headers {
   const char **delete_names;
   struct srcpos *delete_pos;
   size_t delete_count;
+  struct lowered_replace *replace;   /* reverse_proxy's header ops only */
+  size_t replace_count;
 };
 
 struct lowered_handler {

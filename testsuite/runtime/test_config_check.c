@@ -129,7 +129,7 @@ static void e_string(unsigned char *b) { proxy0(b)->upstream_str = cfg(b)->strin
 static void e_list(unsigned char *b) { file0(b)->hide_str = proxy0(b)->upstream_str; }
 static void e_index(unsigned char *b) { listener0(b)->server = 5; }
 static void e_entry(unsigned char *b) { server0(b)->entry = 3; }
-static void e_flags(unsigned char *b) { server0(b)->flags = ZS_SERVER_TLS | 4; }
+static void e_flags(unsigned char *b) { server0(b)->flags = ZS_SERVER_TLS | 0x40; }
 static void e_flags16(unsigned char *b) { listener0(b)->flags = 0x8000; }
 static void e_reserved(unsigned char *b) { file0(b)->reserved = 7; }
 static void e_table(unsigned char *b) { cfg(b)->listener_count = 100000; }
@@ -146,7 +146,7 @@ static void test_each_kind(void)
   CHECK(mutated(e_list, "config: file_server 0: hide_str: list at 32 has no empty string ending it in the pool"));
   CHECK(mutated(e_index, "config: listener 0: server: no server 5 (1 rows)"));
   CHECK(mutated(e_entry, "config: server 0: entry: no entry 3 (1 rows)"));
-  CHECK(mutated(e_flags, "config: server 0: flags: unknown bits 0x4"));
+  CHECK(mutated(e_flags, "config: server 0: flags: unknown bits 0x40"));
   CHECK(mutated(e_flags16, "config: listener 0: flags: unknown bits 0x8000"));
   CHECK(mutated(e_reserved, "config: file_server 0: reserved: 7, must be 0"));
   CHECK(mutated(e_table, "config: listener table (100000 rows at 0x58) is outside the section"));

@@ -89,6 +89,7 @@ static uint64_t layout_hash(void)
 static const uint64_t layouts[] = {
   [1] = 0xccfeb1ccaffdef93ull,
   [2] = 0x594ab80f438171cbull,   /* tls_policy, tls_cert, tls_app; server timeouts; never released with another layout */
+  [3] = 0xd1fe33b00bbb7b4full,   /* proxy replace_str (header_up/header_down replace searches) */
 };
 
 static char *doc_read(const char *path)
