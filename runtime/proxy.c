@@ -18,6 +18,7 @@
 #include "loader.h"
 #include "proxy_hdr.h"
 #include "proxy_msg.h"
+#include "proxy_trust.h"
 
 enum up_state {
   UP_FREE = 0,
@@ -69,6 +70,7 @@ struct proxy_pool {
   size_t target_count;
   struct proxy_replace **replaces;   /* per target: header_up/header_down replace searches */
   size_t *replace_counts;
+  struct proxy_trust trust;    /* trusted_proxies of the servers and the proxies */
   /* the fields of the request head being built (one at a time per worker) */
   struct response_header fields[HTTP_MAX_HEADERS + EXEC_MAX_HEADER_OPS + 8];
   char field_store[PROXY_HEAD_CAP];
@@ -144,6 +146,8 @@ int proxy_pool_create(struct worker *w)
       fprintf(stderr, "zsrt: reverse_proxy upstream %s: cannot resolve\n", dial);
   }
   rc = proxy_hdr_compile(w->blob, &p->replaces, &p->replace_counts);
+  if (rc == 0)
+    rc = proxy_trust_load(w->blob, &p->trust);
   if (rc < 0)
     return rc;
   p->bufs = proxy_map((size_t)PROXY_MAX_UPSTREAM_CONNS * (PROXY_HEAD_CAP + PROXY_IN_CAP));
@@ -171,6 +175,7 @@ void proxy_pool_destroy(struct worker *w)
   if (p->targets)
     munmap(p->targets, sizeof *p->targets * (p->target_count + 1));
   proxy_hdr_free(p->replaces, p->replace_counts, p->target_count);
+  proxy_trust_free(&p->trust);
   munmap(p, sizeof *p);
   w->proxy = NULL;
 }
@@ -298,8 +303,9 @@ static void proxy_launch(struct worker *w, struct conn *c, struct exchange *ex, 
                                   .store = w->proxy->field_store, .store_cap = sizeof w->proxy->field_store};
   size_t replace_count;
   const struct proxy_replace *replaces = proxy_replaces(w, ex->proxy_id, &replace_count);
+  int trusted = proxy_trust_peer(&w->proxy->trust, c->server, ex->proxy_id, c->info.remote_ip);
   int n = proxy_build_request(c, ex, dial, ex->req.content_length >= 0 || ex->req.chunked, ex->body_kept,
-                              &fields, replaces, replace_count, up->head, PROXY_HEAD_CAP);
+                              trusted, &fields, replaces, replace_count, up->head, PROXY_HEAD_CAP);
   if (n < 0 && ex->sink) {
     ex->sink->fail(w, ex, 500);
     ex->sink->finish(w, ex);

@@ -109,11 +109,73 @@ static void fields_put(struct proxy_hdr_list *l, const char *name, size_t name_l
     l->items[l->count++] = (struct response_header){name, name_len, value, value_len};
 }
 
+/* the request's values of a field: all of them joined by ", " (all) or
+ * the last one; len 0 when it has none */
+static const char *prior_value(const struct http_request *req, const char *name, int all, struct proxy_hdr_list *l,
+                               size_t *len)
+{
+  const char *first = NULL;
+  size_t start = l->store_used, n = 0;
+  *len = 0;
+  for (size_t i = 0; i < req->header_count; i++) {
+    const struct http_header *h = &req->headers[i];
+    if (!http1_token_eq(h->name, h->name_len, name))
+      continue;
+    if (!all) {
+      first = h->value, *len = h->value_len;
+      continue;
+    }
+    if (h->value_len + 2 > l->store_cap - l->store_used)
+      return NULL;
+    if (n++) {
+      memcpy(l->store + l->store_used, ", ", 2);
+      l->store_used += 2;
+    }
+    memcpy(l->store + l->store_used, h->value, h->value_len);
+    l->store_used += h->value_len;
+  }
+  if (all) {
+    first = l->store + start;
+    *len = l->store_used - start;
+  }
+  return first;
+}
+
+/* Caddy's addForwardedHeaders: the peer, the scheme and the Host, kept from
+ * the request only when the peer is a trusted proxy; X-Forwarded-For then
+ * appends the peer to what the proxies before it wrote */
+static void forwarded_fields(const struct conn *c, const struct http_request *req, int trusted,
+                             struct proxy_hdr_list *l)
+{
+  const char *ip = c->info.remote_ip;
+  size_t ip_len = strlen(ip), len = 0;
+  const char *prior = trusted ? prior_value(req, "x-forwarded-for", 1, l, &len) : NULL;
+  if (prior && len && ip_len + 2 <= l->store_cap - l->store_used) {
+    memcpy(l->store + l->store_used, ", ", 2);
+    memcpy(l->store + l->store_used + 2, ip, ip_len);
+    l->store_used += ip_len + 2;
+    fields_put(l, "X-Forwarded-For", 15, prior, len + 2 + ip_len);
+  } else {
+    fields_put(l, "X-Forwarded-For", 15, ip, ip_len);
+  }
+  prior = trusted ? prior_value(req, "x-forwarded-proto", 0, l, &len) : NULL;
+  if (prior && len)
+    fields_put(l, "X-Forwarded-Proto", 17, prior, len);
+  else
+    fields_put(l, "X-Forwarded-Proto", 17, c->info.tls ? "https" : "http", c->info.tls ? 5 : 4);
+  prior = trusted ? prior_value(req, "x-forwarded-host", 0, l, &len) : NULL;
+  if (prior && len)
+    fields_put(l, "X-Forwarded-Host", 16, prior, len);
+  else
+    fields_put(l, "X-Forwarded-Host", 16, req->host ? req->host : "", req->host_len);
+}
+
 /* The fields Caddy's prepareRequest leaves, Host first as Go's transport
  * writes it: the request's Host (the authority of an absolute-form target,
  * else the field), or none (HTTP/1.0) and then the upstream's address.
  * X-Forwarded-Host is the request's Host, empty when there is none. */
-static void request_fields(const struct conn *c, const struct http_request *req, struct proxy_hdr_list *l)
+static void request_fields(const struct conn *c, const struct http_request *req, int trusted,
+                           struct proxy_hdr_list *l)
 {
   if (req->host)
     fields_put(l, "Host", 4, req->host, req->host_len);
@@ -123,9 +185,7 @@ static void request_fields(const struct conn *c, const struct http_request *req,
     if (!http1_token_eq(h->name, h->name_len, "host") && !request_header_dropped(req, h))
       fields_put(l, h->name, h->name_len, h->value, h->value_len);
   }
-  fields_put(l, "X-Forwarded-For", 15, c->info.remote_ip, strlen(c->info.remote_ip));
-  fields_put(l, "X-Forwarded-Proto", 17, c->info.tls ? "https" : "http", c->info.tls ? 5 : 4);
-  fields_put(l, "X-Forwarded-Host", 16, req->host ? req->host : "", req->host_len);
+  forwarded_fields(c, req, trusted, l);
   if (te_asks_trailers(req))
     fields_put(l, "Te", 2, "trailers", 8);
 }
@@ -141,12 +201,12 @@ static const struct response_header *fields_host(const struct proxy_hdr_list *l)
 }
 
 int proxy_build_request(const struct conn *c, const struct exchange *ex, const char *dial, int has_body, size_t body_len,
-                        struct proxy_hdr_list *fields, const struct proxy_replace *replaces, size_t replace_count,
-                        char *buf, size_t cap)
+                        int trusted, struct proxy_hdr_list *fields, const struct proxy_replace *replaces,
+                        size_t replace_count, char *buf, size_t cap)
 {
   const struct http_request *req = &ex->req;
   struct out_buf o = {buf, cap, 0, 0};
-  request_fields(c, req, fields);
+  request_fields(c, req, trusted, fields);
   if (ex->dec && proxy_hdr_apply(fields, ex->dec, ZS_HDR_UP, replaces, replace_count) < 0)
     return -ENOSPC;
   out_put(&o, req->method, req->method_len);

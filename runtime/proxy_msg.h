@@ -8,11 +8,12 @@
 
 /* the request head for the upstream: method, c's kept target, Host (the
  * request's, or dial, the upstream address, when it has none), end-to-end
- * headers, X-Forwarded-For/-Proto/-Host, then header_up's ops (fields is
- * the empty list they are gathered in), Content-Length when has_body */
+ * headers, X-Forwarded-For/-Proto/-Host (the request's own kept when the
+ * peer is trusted), then header_up's ops (fields is the empty list they are
+ * gathered in), Content-Length when has_body */
 int proxy_build_request(const struct conn *c, const struct exchange *ex, const char *dial, int has_body, size_t body_len,
-                        struct proxy_hdr_list *fields, const struct proxy_replace *replaces, size_t replace_count,
-                        char *buf, size_t cap);
+                        int trusted, struct proxy_hdr_list *fields, const struct proxy_replace *replaces,
+                        size_t replace_count, char *buf, size_t cap);
 
 /* the client's answer to an upstream head as a response: status, the
  * upstream's end-to-end headers, header_down's ops, the kept header ops,

@@ -184,7 +184,7 @@ static const struct lower_key lower_proxy_keys[] = {
                     "unhealthy_request_count", lower_key_refused},
   {"transport", "transport", lower_key_refused}, {"flush_interval", "flush_interval", lower_key_refused},
   {"handle_response", "handle_response replace_status", lower_key_refused},
-  {"rewrite", "method rewrite uri", lower_key_refused}, {"trusted_proxies", "trusted_proxies", lower_key_refused},
+  {"rewrite", "method rewrite uri", lower_key_refused}, {"trusted_proxies", NULL, lower_proxy_trusted},
   {"buffer_requests", "buffer_requests request_buffers", lower_key_refused},
   {"buffer_responses", "buffer_responses response_buffers", lower_key_refused},
   {"dynamic_upstreams", "dynamic", lower_key_refused}, {NULL, NULL, NULL},

@@ -131,6 +131,8 @@ struct lowered_reverse_proxy {
   const char *dial;            /* "host:port" */
   const struct json *headers;  /* the headers member, lowered once the upstream is known */
   struct lowered_headers *up, *down;   /* NULL when absent */
+  const char **trusted;        /* its own trusted_proxies ranges */
+  size_t trusted_count;
 };
 
 struct lowered_rewrite {
@@ -237,6 +239,8 @@ struct lowered_server {
   bool strict_sni_set;         /* strict_sni_host given: Caddy's default does not apply */
   unsigned read_header_ms, idle_ms;  /* timeouts read_header, idle; 0: zsrt's defaults */
   bool h2c, no_h2;             /* protocols: h2c listed; h2 left out */
+  const char **trusted;        /* trusted_proxies static ranges, as written */
+  size_t trusted_count;
   struct lowered_tls_policy *policies;
   size_t policy_count;
   bool has_routes;

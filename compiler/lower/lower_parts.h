@@ -104,6 +104,10 @@ int lower_headers_delete(struct lower *l, const struct json *list, void *record)
 /* a field name in Go's canonical form; placeholders and wildcards refused */
 const char *lower_header_name(struct lower *l, const char *name, const struct json *at);
 
+/* trusted.c: trusted_proxies of a server and of a reverse_proxy */
+int lower_server_trusted(struct lower *l, const struct json *v, void *record);
+int lower_proxy_trusted(struct lower *l, const struct json *v, void *record);
+
 /* proxy_headers.c: reverse_proxy's headers member (header_up, header_down) */
 int lower_proxy_headers_keep(struct lower *l, const struct json *v, void *record);
 int lower_proxy_headers(struct lower *l, struct lowered_reverse_proxy *rp);

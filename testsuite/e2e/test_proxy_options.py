@@ -1,6 +1,6 @@
 """End-to-end reverse_proxy options against a loopback upstream: header_up and
 header_down (add, set, delete, replace by substring and regexp, placeholders,
-{http.reverse_proxy.upstream.*}). What the upstream receives and what the
+{http.reverse_proxy.upstream.*}), and trusted_proxies. What the upstream receives and what the
 client gets are checked outright, then compared with Caddy's when caddy is
 installed. Usage: test_proxy_options.py BUILD_DIR"""
 import os
@@ -101,10 +101,62 @@ def case_caddy(up, zsrt_fields, zsrt_client):
         caddy.stop()
 
 
+TRUST_REQUEST = ("GET / HTTP/1.1\r\nHost: site.test\r\nX-Forwarded-For: 1.2.3.4\r\n"
+                 "X-Forwarded-For: 5.6.7.8\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: orig.test\r\n\r\n").encode()
+TRUST_FIELDS = ("x-forwarded-for", "x-forwarded-proto", "x-forwarded-host")
+UNTRUSTED = ["127.0.0.1", "http", "site.test"]
+TRUSTED = ["1.2.3.4, 5.6.7.8, 127.0.0.1", "https", "orig.test"]
+
+
+def forwarded_seen(up, port):
+    up.last = None
+    r = request(port, TRUST_REQUEST)
+    seen = (up.last or {}).get("headers", {})
+    return r.status, [seen.get(k) for k in TRUST_FIELDS]
+
+
+def trust_caddyfile(up, global_ranges, handler_ranges):
+    glob = "{\n\tservers {\n\t\ttrusted_proxies static %s\n\t}\n}\n" % global_ranges if global_ranges else ""
+    inner = "{\n\t\ttrusted_proxies %s\n\t}" % handler_ranges if handler_ranges else ""
+    return glob + ":{PORT} {\n\treverse_proxy 127.0.0.1:%d %s\n}\n" % (up.port, inner)
+
+
+def case_trusted(build, up):
+    """trusted_proxies: X-Forwarded-* from a trusted peer are kept (and the
+    peer appended to X-Forwarded-For), from any other peer replaced; Caddy
+    2.6 has the handler's list, current Caddy the server's too."""
+    cases = (("no trusted_proxies", None, None, UNTRUSTED),
+             ("reverse_proxy trusted_proxies holding the peer", None, "10.0.0.0/8 127.0.0.0/8", TRUSTED),
+             ("reverse_proxy trusted_proxies without the peer", None, "10.0.0.0/8 ::1", UNTRUSTED),
+             ("server trusted_proxies static holding the peer", "127.0.0.1", None, TRUSTED),
+             ("server trusted_proxies static without the peer", "192.168.0.0/16", None, UNTRUSTED))
+    for what, glob, handler, want in cases:
+        z = Zsrt(build, trust_caddyfile(up, glob, handler))
+        try:
+            status, got = forwarded_seen(up, z.port)
+        finally:
+            z.stop()
+        check(what, status == 200 and got == want, (status, got))
+        if glob is None and shutil.which("caddy"):
+            from servers import CaddyServer  # noqa: E402
+            work = tempfile.mkdtemp(prefix="zs-e2e-caddy-")
+            port = free_port()
+            cf = os.path.join(work, "Caddyfile")
+            with open(cf, "w") as fh:
+                fh.write(trust_caddyfile(up, glob, handler).replace("{PORT}", str(port)))
+            caddy = CaddyServer(cf, port, work)
+            try:
+                check("as Caddy: " + what, forwarded_seen(up, port) == (status, got),
+                      (forwarded_seen(up, port), got))
+            finally:
+                caddy.stop()
+
+
 def case_refused(build):
     """What header ops zsc cannot honour is refused at compile time."""
     for sub, why in (("header_down X-A {http.reverse_proxy.upstream.requests}", "placeholder"),
-                     ("header_up X-A \"a(\" b", "search_regexp")):
+                     ("header_up X-A \"a(\" b", "search_regexp"),
+                     ("trusted_proxies 10.0.0.0/33", "CIDR")):
         try:
             Zsrt(build, ":{PORT} {\n\treverse_proxy 127.0.0.1:9 {\n\t\t%s\n\t}\n}\n" % sub).stop()
             check("refused: " + sub, False, "compiled")
@@ -119,6 +171,7 @@ def main():
     try:
         f, c = case_zsrt(build, up)
         case_caddy(up, f, c)
+        case_trusted(build, up)
         case_refused(build)
     finally:
         up.stop()
