@@ -18,6 +18,31 @@ enum zs_var_id {
 
 enum zs_buf_slot { ZS_BUF_BODY = 0, ZS_BUF_VALUE = 1, ZS_BUF_COUNT };
 
+/* buf_var_escaped: how a value is escaped */
+enum zs_escape {
+  ZS_ESC_NONE = 0,
+  ZS_ESC_QUERY = 1,            /* Go's url.QueryEscape */
+  ZS_ESC_PATH = 2,             /* Go's url.PathEscape, '/' kept (a file matcher's relative path) */
+};
+
+/* file_begin: the file matcher's try_policy; file_try flags */
+enum zs_file_policy {
+  ZS_FILE_FIRST_EXIST = 0, ZS_FILE_LARGEST = 1, ZS_FILE_SMALLEST = 2, ZS_FILE_RECENT = 3,
+  ZS_FILE_FIRST_EXIST_FALLBACK = 4,   /* first_exist, but the last candidate is taken unseen */
+};
+#define ZS_FILE_DIR  1u          /* the candidate ends in '/': only a directory matches */
+#define ZS_FILE_LAST 2u          /* the last candidate */
+
+/* uri_set flags, and the bytes that mark a query's components (Caddy's
+ * buildQueryString decides at run time which '&' it writes) */
+enum zs_uri_flags { ZS_URI_PATH = 1, ZS_URI_QUERY = 2, ZS_URI_KEEP_QUERY = 4 /* the uri's own query is not empty */ };
+#define ZS_QUERY_KEY   '\x01'    /* a key follows ('&' when both sides have bytes) */
+#define ZS_QUERY_VALUE '\x02'    /* a value follows ('=') */
+
+/* ip_match: each range is family (4 or 6), prefix bits, 16 address bytes */
+#define ZS_IP_RANGE_SIZE 18
+
+
 /* resp_header ops, in Caddy's header handler terms: the op, then at most one
  * target bit (none: the response; UP: the request sent upstream, header_up;
  * DOWN: the upstream's response, header_down); REPLACE names its search, the

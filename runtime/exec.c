@@ -14,20 +14,13 @@
 #include "cage.h"
 #include "helpers.h"
 #include "loader.h"
+#include "rewrite.h"
 
 /* the request region being filled: bytes used so far */
 struct exec_view {
   uint8_t *host;
   uint32_t used;
 };
-
-static int exec_hex(int ch)
-{
-  if (ch >= '0' && ch <= '9')
-    return ch - '0';
-  ch |= 0x20;
-  return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
-}
 
 static int exec_lower(int ch)
 {
@@ -70,20 +63,9 @@ static int exec_view_decode(struct exec_view *v, const char *s, size_t n, struct
   uint32_t at = exec_view_alloc(v, n);
   if (at == 0)
     return -E2BIG;
-  char *dst = exec_view_ptr(v, at);
-  size_t len = 0;
-  for (size_t i = 0; i < n; i++) {
-    if (s[i] != '%') {
-      dst[len++] = s[i];
-      continue;
-    }
-    int hi = i + 2 < n ? exec_hex((unsigned char)s[i + 1]) : -1;
-    int lo = i + 2 < n ? exec_hex((unsigned char)s[i + 2]) : -1;
-    if (hi < 0 || lo < 0)
-      return -EINVAL;
-    dst[len++] = (char)(hi << 4 | lo);
-    i += 2;
-  }
+  long len = rewrite_path_unescape(s, n, exec_view_ptr(v, at));
+  if (len < 0)
+    return (int)len;
   out->ptr = at;
   out->len = (uint32_t)len;
   return 0;
@@ -227,6 +209,20 @@ int exec_path_replace(struct helper_state *st, const char *raw, size_t raw_len)
   return 0;
 }
 
+int exec_query_replace(struct helper_state *st, const char *query, size_t len)
+{
+  struct exec_view v = { .host = st->cage->req_host, .used = st->view_used };
+  struct zs_str q;
+  int rc = exec_view_put(&v, query, len, 0, &q);
+  if (rc < 0)
+    return rc;
+  ((struct zs_req *)v.host)->query = q;
+  st->view_used = v.used;
+  st->query = exec_view_ptr(&v, q.ptr);
+  st->query_len = len;
+  return 0;
+}
+
 static void exec_decision_reset(struct exec_decision *dec)
 {
   dec->action = ZS_ACT_NEXT;
@@ -324,6 +320,9 @@ int exec_request(const struct blob *blob, struct cage *cage, unsigned server,
   st.req = req;
   st.conn = conn;
   st.value_len = 0;
+  st.file.active = 0;
+  memset(st.file_vars, 0, sizeof st.file_vars);
+  memset(st.file_var_len, 0, sizeof st.file_var_len);
   st.deadline_ms = exec_clock_ms() + EXEC_WALL_MS;
   struct exec_view view = { .host = cage->req_host };
   exec_decision_reset(out);

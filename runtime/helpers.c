@@ -4,6 +4,7 @@
  * memory except through var_read's checked destination. */
 #include "helpers.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +13,8 @@
 #include "../abi/request.h"
 #include "cage.h"
 #include "files.h"
+#include "query_match.h"
+#include "rewrite.h"
 
 #define HELPER_ERR(e) ((unsigned long long)(long long)-(e))
 
@@ -148,6 +151,35 @@ static int helper_put_tls(const struct conn_info *c, unsigned id, char *buf, siz
   return helper_put(buf, cap, len, s, strnlen(s, 256));
 }
 
+/* the query as sent: what follows the first '?' of the original target
+ * (prefixed: with the '?', when it is not empty) */
+static int helper_put_orig_query(const struct helper_state *st, unsigned id, char *buf, size_t cap, size_t *len)
+{
+  const char *q = memchr(st->orig_uri, '?', st->orig_uri_len);
+  size_t n = q ? st->orig_uri_len - (size_t)(q - st->orig_uri) - 1 : 0;
+  if (n == 0)
+    return 0;
+  return helper_put(buf, cap, len, id == ZS_VAR_orig_prefixed_query ? q : q + 1, id == ZS_VAR_orig_prefixed_query ? n + 1 : n);
+}
+
+static int helper_put_var(const struct helper_state *st, unsigned id, char *buf, size_t cap, size_t *len);
+
+/* the *_escaped placeholders: Caddy query-escapes the value */
+static int helper_put_escaped(const struct helper_state *st, unsigned id, char *buf, size_t cap, size_t *len)
+{
+  char raw[EXEC_MAX_VALUE];
+  size_t n = 0;
+  unsigned of = id == ZS_VAR_uri_escaped ? ZS_VAR_uri : id == ZS_VAR_path_escaped ? ZS_VAR_path : ZS_VAR_query;
+  int rc = helper_put_var(st, of, raw, sizeof raw, &n);
+  if (rc < 0)
+    return rc;
+  long e = rewrite_query_escape(raw, n, buf + *len, cap - *len);
+  if (e < 0)
+    return -ENOSPC;
+  *len += (size_t)e;
+  return 0;
+}
+
 static int helper_put_var(const struct helper_state *st, unsigned id, char *buf, size_t cap,
                           size_t *len)
 {
@@ -156,6 +188,7 @@ static int helper_put_var(const struct helper_state *st, unsigned id, char *buf,
   case ZS_VAR_method: return helper_put(buf, cap, len, st->req->method, st->req->method_len);
   case ZS_VAR_uri: case ZS_VAR_prefixed_query: return helper_put_uri(st, id, buf, cap, len);
   case ZS_VAR_path: return helper_put(buf, cap, len, dec->path, dec->path_len);
+  case ZS_VAR_path_raw: return helper_put(buf, cap, len, st->path_raw, st->path_raw_len);
   case ZS_VAR_query: return helper_put(buf, cap, len, st->query, st->query_len);
   case ZS_VAR_host: return helper_put_host(st, buf, cap, len);
   case ZS_VAR_hostport: return helper_put(buf, cap, len, st->hostport, st->hostport_len);
@@ -166,11 +199,19 @@ static int helper_put_var(const struct helper_state *st, unsigned id, char *buf,
   case ZS_VAR_proto:
     return helper_put(buf, cap, len, st->req->http2 ? "HTTP/2.0" : st->req->version_minor ? "HTTP/1.1" : "HTTP/1.0", 8);
   case ZS_VAR_orig_uri: return helper_put(buf, cap, len, st->orig_uri, st->orig_uri_len);
+  case ZS_VAR_orig_path: return helper_put(buf, cap, len, dec->orig_path, dec->orig_path_len);
+  case ZS_VAR_orig_query: case ZS_VAR_orig_prefixed_query: return helper_put_orig_query(st, id, buf, cap, len);
+  case ZS_VAR_orig_method: return helper_put(buf, cap, len, st->req->method, st->req->method_len);
+  case ZS_VAR_uri_escaped: case ZS_VAR_path_escaped: case ZS_VAR_query_escaped:
+    return helper_put_escaped(st, id, buf, cap, len);
   case ZS_VAR_root: return helper_put(buf, cap, len, dec->root, dec->root ? dec->root_len : 0);
   case ZS_VAR_tls_version: case ZS_VAR_tls_cipher: case ZS_VAR_tls_proto: case ZS_VAR_tls_resumed:
   case ZS_VAR_tls_server_name: case ZS_VAR_tls_client_subject: case ZS_VAR_tls_client_issuer:
   case ZS_VAR_tls_client_serial: case ZS_VAR_tls_client_fingerprint:
     return helper_put_tls(st->conn, id, buf, cap, len);
+  case ZS_VAR_file_relative: case ZS_VAR_file_absolute: case ZS_VAR_file_type: case ZS_VAR_file_remainder:
+    return helper_put(buf, cap, len, st->file_vars[id - ZS_VAR_file_relative],
+                      st->file_var_len[id - ZS_VAR_file_relative]);
   default: return -EINVAL;
   }
 }
@@ -377,32 +418,42 @@ long helper_prefix_match(const char *raw, size_t raw_len, const char *prefix, si
   return (long)i;
 }
 
-/* Caddy's CleanPath on the escaped path before strip_path_prefix: dot
- * segments resolved, a trailing slash kept, and consecutive slashes merged
- * unless the prefix itself holds "//" (then empty segments survive: they are
- * marked with a byte no URI holds while cleaning, as Caddy does). */
-static int helper_clean_path(struct helper_state *st, int merge_slashes)
+/* Caddy's CleanPath: dot segments resolved, a trailing slash kept, and
+ * consecutive slashes merged unless merge_slashes is 0 (then empty segments
+ * survive: they are marked with a byte no URI holds while cleaning, as Caddy
+ * does). out needs 2 * HELPER_PATH_MAX + 2 bytes. */
+static long helper_clean(const char *path, size_t n, int merge_slashes, char *out)
 {
-  char marked[2 * HELPER_PATH_MAX], clean[2 * HELPER_PATH_MAX + 2];
+  char marked[2 * HELPER_PATH_MAX];
   size_t m = 0;
-  if (st->path_raw_len > HELPER_PATH_MAX)
+  if (n > HELPER_PATH_MAX)
     return -E2BIG;
-  for (size_t i = 0; i < st->path_raw_len; i++) {
-    marked[m++] = st->path_raw[i];
-    if (!merge_slashes && st->path_raw[i] == '/' && i + 1 < st->path_raw_len && st->path_raw[i + 1] == '/')
+  for (size_t i = 0; i < n; i++) {
+    marked[m++] = path[i];
+    if (!merge_slashes && path[i] == '/' && i + 1 < n && path[i + 1] == '/')
       marked[m++] = '\x01';
   }
-  clean[0] = '/';
-  int n = files_clean_path(marked, m, clean + 1, sizeof clean - 1);
-  if (n < 0)
-    return n;
+  out[0] = '/';
+  int c = files_clean_path(marked, m, out + 1, 2 * HELPER_PATH_MAX + 1);
+  if (c < 0)
+    return c;
   size_t len = 0;
-  for (int i = 0; i < n + 1; i++)
-    if (clean[i] != '\x01')
-      clean[len++] = clean[i];
-  if (len == st->path_raw_len && memcmp(clean, st->path_raw, len) == 0)
+  for (int i = 0; i < c + 1; i++)
+    if (out[i] != '\x01')
+      out[len++] = out[i];
+  return (long)len;
+}
+
+/* the escaped path cleaned, as strip_path_prefix first does */
+static int helper_clean_path(struct helper_state *st, int merge_slashes)
+{
+  char clean[2 * HELPER_PATH_MAX + 2];
+  long len = helper_clean(st->path_raw, st->path_raw_len, merge_slashes, clean);
+  if (len < 0)
+    return (int)len;
+  if ((size_t)len == st->path_raw_len && memcmp(clean, st->path_raw, (size_t)len) == 0)
     return 0;
-  return exec_path_replace(st, clean, len);
+  return exec_path_replace(st, clean, (size_t)len);
 }
 
 static void helper_view_advance(struct zs_str *s, size_t n)
@@ -435,6 +486,269 @@ static unsigned long long helper_path_strip_prefix(struct zs_native_ctx *ctx, un
   st->dec->path += decoded;
   st->dec->path_len -= decoded;
   return 1;
+}
+
+/* the longest URI part a rewrite builds: a build buffer, each byte escaped */
+#define HELPER_URI_MAX (3 * EXEC_MAX_VALUE)
+
+static unsigned long long helper_buf_var_escaped(struct zs_native_ctx *ctx, unsigned long long slot,
+                                                 unsigned long long id, unsigned long long how,
+                                                 unsigned long long r4, unsigned long long r5)
+{
+  (void)r4, (void)r5;
+  struct helper_state *st = helper_state_of(ctx);
+  char *buf, scratch[EXEC_MAX_VALUE];
+  size_t *len, cap;
+  if ((how != ZS_ESC_QUERY && how != ZS_ESC_PATH) || helper_slot(st, slot, &buf, &len, &cap) < 0)
+    return HELPER_ERR(EINVAL);
+  long n = helper_var_value(st, (unsigned)id, scratch, sizeof scratch);
+  helper_charge(ctx, n > 0 ? 3 * (uint64_t)n : 0);
+  if (n < 0)
+    return (unsigned long long)(long long)n;
+  long e = how == ZS_ESC_QUERY ? rewrite_query_escape(scratch, (size_t)n, buf + *len, cap - *len)
+                               : rewrite_segments_escape(scratch, (size_t)n, buf + *len, cap - *len);
+  if (e < 0)
+    return HELPER_ERR(ENOSPC);
+  *len += (size_t)e;
+  return 0;
+}
+
+/* A decoded path set as Caddy's rewrite sets URL.Path with RawPath empty:
+ * the escaped path becomes Go's escaping of it. */
+static int helper_path_set_decoded(struct helper_state *st, const char *path, size_t n)
+{
+  char raw[HELPER_URI_MAX];
+  long r = rewrite_path_escape(path, n, raw, sizeof raw);
+  if (r < 0)
+    return (int)r;
+  return exec_path_replace(st, r > 0 ? raw : "/", r > 0 ? (size_t)r : 1);
+}
+
+/* uri's new path: what follows a '#' is dropped, a '?' brings in a query
+ * (which an explicit one in the uri outranks); *query, *query_len get it */
+static int helper_uri_path(struct helper_state *st, unsigned flags, char *query, size_t *query_len, int *has_query)
+{
+  char path[EXEC_MAX_VALUE];
+  size_t n = st->value_len;
+  const char *hash = memchr(st->value, '#', n), *q;
+  n = hash ? (size_t)(hash - st->value) : n;
+  if ((q = memchr(st->value, '?', n))) {
+    size_t at = (size_t)(q - st->value) + 1;
+    if (!(flags & ZS_URI_KEEP_QUERY)) {
+      char marked[HELPER_URI_MAX];
+      long m = rewrite_query_mark(st->value + at, n - at, marked, sizeof marked);
+      if (m < 0)
+        return (int)m;
+      *query_len = rewrite_query_join(marked, (size_t)m, query);
+      *has_query = 1;
+    }
+    n = at - 1;
+  }
+  long p = rewrite_path_unescape(st->value, n, path);
+  if (p < 0)   /* Go keeps a path it cannot unescape as it is */
+    return helper_path_set_decoded(st, st->value, n);
+  return helper_path_set_decoded(st, path, (size_t)p);
+}
+
+static unsigned long long helper_uri_set(struct zs_native_ctx *ctx, unsigned long long flags,
+                                         unsigned long long r2, unsigned long long r3,
+                                         unsigned long long r4, unsigned long long r5)
+{
+  (void)r2, (void)r3, (void)r4, (void)r5;
+  struct helper_state *st = helper_state_of(ctx);
+  char query[HELPER_URI_MAX];
+  size_t query_len = 0;
+  int has_query = 0, rc = 0;
+  helper_charge(ctx, 4 * (st->value_len + st->dec->body_len));
+  if ((flags & ZS_URI_QUERY) && st->dec->body_len <= sizeof query) {
+    query_len = rewrite_query_join(st->dec->body, st->dec->body_len, query);
+    has_query = 1;
+  } else if (flags & ZS_URI_QUERY) {
+    rc = -ENOSPC;
+  }
+  if (rc == 0 && (flags & ZS_URI_PATH))
+    rc = helper_uri_path(st, (unsigned)flags, query, &query_len, &has_query);
+  if (rc == 0 && has_query)
+    rc = exec_query_replace(st, query, query_len);
+  st->value_len = 0;
+  st->dec->body_len = 0;
+  return rc < 0 ? HELPER_ERR(-rc) : 0;
+}
+
+static unsigned long long helper_path_strip_suffix(struct zs_native_ctx *ctx, unsigned long long ptr,
+                                                   unsigned long long n, unsigned long long r3,
+                                                   unsigned long long r4, unsigned long long r5)
+{
+  (void)r3, (void)r4, (void)r5;
+  struct helper_state *st = helper_state_of(ctx);
+  helper_charge(ctx, n + 4 * st->path_raw_len);
+  if (!cage_readable(st->cage, ptr, n))
+    return HELPER_ERR(EFAULT);
+  const char *suffix = helper_guest(st, ptr);
+  if (helper_clean_path(st, memmem(suffix, n, "//", 2) == NULL) < 0)
+    return HELPER_ERR(E2BIG);
+  long keep = rewrite_suffix_match(st->path_raw, st->path_raw_len, suffix, n);
+  if (keep < 0)
+    return 0;   /* no such suffix: the path stays as it is, as in Caddy */
+  /* Caddy anchors what is left at "/" and cleans it again */
+  char clean[2 * HELPER_PATH_MAX + 2];
+  long len = helper_clean(st->path_raw, (size_t)keep, 0, clean);
+  if (len < 0 || exec_path_replace(st, clean, (size_t)len) < 0)
+    return HELPER_ERR(E2BIG);
+  return 1;
+}
+
+/* uri replace: Caddy's changePath over the cleaned escaped path (the decoded
+ * one when the result does not unescape), then the raw query */
+static unsigned long long helper_uri_replace(struct zs_native_ctx *ctx, unsigned long long ptr,
+                                             unsigned long long n, unsigned long long limit,
+                                             unsigned long long r4, unsigned long long r5)
+{
+  (void)r4, (void)r5;
+  struct helper_state *st = helper_state_of(ctx);
+  size_t with_len = st->value_len;
+  st->value_len = 0;
+  helper_charge(ctx, n + 4 * (st->path_raw_len + st->query_len) + with_len);
+  if (n == 0 || !cage_readable(st->cage, ptr, n))
+    return HELPER_ERR(EFAULT);
+  const char *find = helper_guest(st, ptr);
+  int merge = memmem(find, n, "//", 2) == NULL;
+  char clean[2 * HELPER_PATH_MAX + 2], out[HELPER_URI_MAX];
+  long c = helper_clean(st->path_raw, st->path_raw_len, merge, clean), r, rc = 0;
+  if (c < 0 || (r = rewrite_replace(clean, (size_t)c, find, n, st->value, with_len, (long long)limit, out,
+                                    sizeof out)) < 0)
+    return HELPER_ERR(E2BIG);
+  if (r == 0 || (rc = exec_path_replace(st, out, (size_t)r)) == -EINVAL) {
+    c = helper_clean(st->dec->path, st->dec->path_len, merge, clean);
+    if (c < 0 || (r = rewrite_replace(clean, (size_t)c, find, n, st->value, with_len, (long long)limit, out,
+                                      sizeof out)) < 0)
+      return HELPER_ERR(E2BIG);
+    rc = helper_path_set_decoded(st, out, (size_t)r);
+  }
+  if (rc < 0)
+    return HELPER_ERR(-rc);
+  if (!memmem(st->query, st->query_len, find, n))
+    return 0;
+  r = rewrite_replace(st->query, st->query_len, find, n, st->value, with_len, (long long)limit, out, sizeof out);
+  rc = r < 0 ? r : exec_query_replace(st, out, (size_t)r);
+  return rc < 0 ? HELPER_ERR(-rc) : 0;
+}
+
+/* a file matcher's stat is a syscall: what it costs in polls */
+#define HELPER_STAT_POLLS 64
+
+static unsigned long long helper_file_begin(struct zs_native_ctx *ctx, unsigned long long policy,
+                                            unsigned long long ptr, unsigned long long n,
+                                            unsigned long long r4, unsigned long long r5)
+{
+  (void)r4, (void)r5;
+  struct helper_state *st = helper_state_of(ctx);
+  size_t root_len = st->dec->body_len;
+  st->dec->body_len = 0;
+  st->file.active = 0;
+  helper_charge(ctx, n + root_len);
+  if (policy > ZS_FILE_FIRST_EXIST_FALLBACK || !cage_readable(st->cage, ptr, n))
+    return HELPER_ERR(EINVAL);
+  int rc = file_match_begin(&st->file, (unsigned)policy, st->dec->body, root_len, helper_guest(st, ptr), n);
+  return rc < 0 ? HELPER_ERR(-rc) : 0;
+}
+
+static unsigned long long helper_file_try(struct zs_native_ctx *ctx, unsigned long long flags,
+                                          unsigned long long r2, unsigned long long r3,
+                                          unsigned long long r4, unsigned long long r5)
+{
+  (void)r2, (void)r3, (void)r4, (void)r5;
+  struct helper_state *st = helper_state_of(ctx);
+  size_t n = st->value_len;
+  st->value_len = 0;
+  helper_charge(ctx, HELPER_STAT_POLLS * HELPER_BYTES_PER_POLL + 4 * n);
+  int rc = file_match_try(&st->file, st->value, n, (unsigned)flags);
+  return rc < 0 ? HELPER_ERR(-rc) : 0;
+}
+
+/* the placeholders of the picked candidate, kept for the rest of the request */
+static unsigned long long helper_file_end(struct zs_native_ctx *ctx, unsigned long long r1,
+                                          unsigned long long r2, unsigned long long r3,
+                                          unsigned long long r4, unsigned long long r5)
+{
+  (void)r1, (void)r2, (void)r3, (void)r4, (void)r5;
+  struct helper_state *st = helper_state_of(ctx);
+  struct file_match *m = &st->file;
+  int found = m->active && m->found;
+  m->active = 0;
+  helper_charge(ctx, found ? 2 * m->full_len + m->rest_len : 0);
+  if (!found)
+    return 0;
+  size_t rel_len;
+  const char *rel = file_match_relative(m, &rel_len);
+  const char *type = m->dir ? "directory" : "file";
+  const char *parts[4] = {rel, m->full, type, m->rest};
+  size_t lens[4] = {rel_len, m->full_len, strlen(type), m->rest_len};
+  for (int i = 0; i < 4; i++) {
+    char *p = helper_store(st->dec, parts[i], lens[i]);
+    if (!p && lens[i] > 0)
+      return HELPER_ERR(ENOSPC);
+    st->file_vars[i] = p;
+    st->file_var_len[i] = lens[i];
+  }
+  return 1;
+}
+
+/* remote_ip: the peer's address (an IPv4-mapped one as IPv4, as Go's net
+ * package gives it, a zone dropped) against prefixes; netip's Contains never
+ * crosses families */
+int helper_ip_in(const char *text, const unsigned char *ranges, size_t len)
+{
+  unsigned char ip[16];
+  char addr[64];
+  size_t n = strcspn(text, "%");
+  int family = 0;
+  if (n >= sizeof addr)
+    return 0;
+  memcpy(addr, text, n);
+  addr[n] = '\0';
+  static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  if (inet_pton(AF_INET, addr, ip) == 1) {
+    family = 4;
+  } else if (inet_pton(AF_INET6, addr, ip) == 1) {
+    family = memcmp(ip, mapped, 12) == 0 ? 4 : 6;
+    if (family == 4)
+      memmove(ip, ip + 12, 4);
+  }
+  for (size_t at = 0; family && at + ZS_IP_RANGE_SIZE <= len; at += ZS_IP_RANGE_SIZE) {
+    const unsigned char *r = ranges + at;
+    unsigned bits = r[1], full = bits / 8, rest = bits % 8;
+    if (r[0] != family || bits > (family == 4 ? 32u : 128u) || memcmp(ip, r + 2, full) != 0)
+      continue;
+    if (rest == 0 || ((ip[full] ^ r[2 + full]) & (0xff00 >> rest) & 0xff) == 0)
+      return 1;
+  }
+  return 0;
+}
+
+static unsigned long long helper_ip_match(struct zs_native_ctx *ctx, unsigned long long ptr,
+                                          unsigned long long n, unsigned long long r3,
+                                          unsigned long long r4, unsigned long long r5)
+{
+  (void)r3, (void)r4, (void)r5;
+  struct helper_state *st = helper_state_of(ctx);
+  helper_charge(ctx, n);
+  if (!cage_readable(st->cage, ptr, n))
+    return HELPER_ERR(EFAULT);
+  return (unsigned long long)helper_ip_in(st->conn->remote_ip, (const unsigned char *)helper_guest(st, ptr), n);
+}
+
+static unsigned long long helper_query_match(struct zs_native_ctx *ctx, unsigned long long ptr,
+                                             unsigned long long n, unsigned long long r3,
+                                             unsigned long long r4, unsigned long long r5)
+{
+  (void)r3, (void)r4, (void)r5;
+  struct helper_state *st = helper_state_of(ctx);
+  helper_charge(ctx, n + (2 + n / 4) * st->query_len);   /* the query is read once per key */
+  if (!cage_readable(st->cage, ptr, n))
+    return HELPER_ERR(EFAULT);
+  int r = query_match(st->query, st->query_len, (const unsigned char *)helper_guest(st, ptr), n);
+  return r < 0 ? HELPER_ERR(-r) : (unsigned long long)r;
 }
 
 static unsigned long long helper_var_set(struct zs_native_ctx *ctx, unsigned long long id,

@@ -10,6 +10,7 @@
 #include "../abi/helpers.h"
 #include "../abi/native.h"
 #include "exec.h"
+#include "file_match.h"
 #include "http.h"
 
 struct cage;
@@ -34,6 +35,9 @@ struct helper_state {
   uint64_t deadline_ms;        /* exec_clock_ms() past which a helper call traps */
   char value[EXEC_MAX_VALUE];  /* build buffer 1 */
   size_t value_len;
+  struct file_match file;      /* the file matcher being evaluated (active 0: none) */
+  const char *file_vars[4];    /* http.matchers.file.relative, absolute, type, remainder */
+  size_t file_var_len[4];      /* (decision storage; NULL until a file matcher matched) */
 };
 
 /* indexed by helper id; entry 0 and gaps trap as unknown helpers */
@@ -54,5 +58,14 @@ long helper_prefix_match(const char *path_raw, size_t path_raw_len, const char *
  * and path_raw and the decision's path follow it. 0, -EINVAL (bad escape) or
  * -E2BIG (the request region is full). exec.c */
 int exec_path_replace(struct helper_state *st, const char *raw, size_t raw_len);
+
+/* Replaces the raw query (a rewrite): the view's query and the query the
+ * placeholders read follow it. 0 or -E2BIG. exec.c */
+int exec_query_replace(struct helper_state *st, const char *query, size_t len);
+
+/* 1 when the textual address (a zone is ignored, a v4-mapped v6 is v4) is in
+ * one of the packed ranges (ZS_IP_RANGE_SIZE bytes each): remote_ip's test,
+ * and reverse_proxy's trusted_proxies */
+int helper_ip_in(const char *text, const unsigned char *ranges, size_t len);
 
 #endif

@@ -1,7 +1,8 @@
 /* zsrt's command line: serve a blob (zsrt [options] SITE.zsb), ask a running
  * zsrt to reload (zsrt reload --pidfile FILE [SITE.zsb]), install or remove
  * the local CA's root in the system trust store (zsrt trust|untrust), or run one request
- * through a blob (zsrt --run-request FILE [--port N] SITE.zsb). Built with
+ * through a blob (zsrt --run-request FILE [--port N] SITE.zsb), or manage ACME
+ * certificates in storage (zsrt certs obtain|list: the zsrt-acme process). Built with
  * ZSRT_NO_NET (the static aarch64 build) only the last exists. */
 #include <errno.h>
 #include <signal.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "run_request.h"
 #ifndef ZSRT_NO_NET
@@ -43,6 +45,8 @@ static int main_usage(FILE *f, int code)
              "            [--reuse-port] [--no-sandbox] [--allow-read DIR]... [--verify-key PUB.pem] SITE.zsb\n"
              "       zsrt reload --pidfile FILE [--verify-key PUB.pem] [SITE.zsb]\n"
              "       zsrt trust|untrust [--storage DIR | SITE.zsb]\n"
+             "       zsrt certs obtain --ca URL [--ca-root PEM] [--email E] [--http-port N] --storage DIR NAME...\n"
+             "       zsrt certs list --storage DIR\n"
              "       zsrt --run-request FILE [--port N] SITE.zsb\n"
              "       zsrt --version | --help\n");
   return code;
@@ -263,9 +267,36 @@ static int main_trust(const struct main_args *a)
 }
 #endif
 
+#ifndef ZSRT_NO_NET
+/* `zsrt certs ...` runs zsrt-acme, installed next to zsrt: the ACME client
+ * and its account key live in a process of their own, with their own TLS
+ * library (docs/acme.md) */
+static int main_certs(int argc, char **argv)
+{
+  char self[4096], path[4200];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) {
+    fprintf(stderr, "zsrt certs: cannot find zsrt's own path: %s\n", strerror(errno));
+    return 1;
+  }
+  self[n] = '\0';
+  char *slash = strrchr(self, '/');
+  snprintf(path, sizeof path, "%.*s/zsrt-acme", slash ? (int)(slash - self) : 0, self);
+  argv[1] = path;
+  execv(path, argv + 1);
+  fprintf(stderr, "zsrt certs: cannot run %s: %s\n", path, strerror(errno));
+  (void)argc;
+  return 1;
+}
+#endif
+
 int main(int argc, char **argv)
 {
   struct main_args a = { 0 };
+#ifndef ZSRT_NO_NET
+  if (argc > 1 && strcmp(argv[1], "certs") == 0)
+    return main_certs(argc, argv);
+#endif
   int rc = main_parse(argc, argv, &a);
   if (rc != 0)
     return rc > 0 ? 0 : main_usage(stderr, 2);

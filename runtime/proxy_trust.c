@@ -9,9 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../abi/helpers.h"
+#include "helpers.h"
 #include "loader.h"
 
-static int trust_parse(const char *s, struct proxy_range *r)
+/* netip.ParsePrefix, or an address as its full-width prefix (zsc checked
+ * the text the same way): family 4 or 6, bits, 16 address bytes */
+static int trust_parse(const char *s, unsigned char *r)
 {
   char host[64];
   const char *slash = strchr(s, '/');
@@ -20,20 +24,22 @@ static int trust_parse(const char *s, struct proxy_range *r)
     return -EINVAL;
   memcpy(host, s, n);
   host[n] = 0;
-  r->family = strchr(host, ':') ? AF_INET6 : AF_INET;
-  unsigned width = r->family == AF_INET ? 32 : 128;
-  if (inet_pton(r->family, host, r->addr) != 1)
+  memset(r, 0, ZS_IP_RANGE_SIZE);
+  int v6 = strchr(host, ':') != NULL;
+  unsigned width = v6 ? 128 : 32;
+  if (inet_pton(v6 ? AF_INET6 : AF_INET, host, r + 2) != 1)
     return -EINVAL;
   char *end = NULL;
   unsigned long bits = slash ? strtoul(slash + 1, &end, 10) : width;
   if ((slash && (!slash[1] || *end)) || bits > width)
     return -EINVAL;
-  r->bits = (unsigned)bits;
+  r[0] = v6 ? 6 : 4;
+  r[1] = (unsigned char)bits;
   return 0;
 }
 
 /* one row's list into a fresh array */
-static int trust_list(const struct blob *blob, uint32_t list_off, struct proxy_range **out, size_t *count)
+static int trust_list(const struct blob *blob, uint32_t list_off, unsigned char **out, size_t *count)
 {
   const char *list = blob_string(blob, list_off);
   size_t n = 0;
@@ -42,14 +48,14 @@ static int trust_list(const struct blob *blob, uint32_t list_off, struct proxy_r
   *count = 0;
   if (!n)
     return 0;
-  if (!(*out = calloc(n, sizeof **out)))
+  if (!(*out = calloc(n, ZS_IP_RANGE_SIZE)))
     return -ENOMEM;
   for (const char *p = list; *p; p += strlen(p) + 1) {
-    if (trust_parse(p, &(*out)[*count]) < 0) {
+    if (trust_parse(p, *out + *count) < 0) {
       fprintf(stderr, "zsrt: trusted_proxies '%s' is not an IP address or CIDR range\n", p);
       return -EINVAL;
     }
-    (*count)++;
+    *count += ZS_IP_RANGE_SIZE;
   }
   return 0;
 }
@@ -91,30 +97,8 @@ void proxy_trust_free(struct proxy_trust *t)
   memset(t, 0, sizeof *t);
 }
 
-static int trust_contains(const struct proxy_range *r, int family, const uint8_t *addr)
-{
-  if (r->family != family)
-    return 0;
-  unsigned full = r->bits / 8, rest = r->bits % 8;
-  if (memcmp(r->addr, addr, full) != 0)
-    return 0;
-  return !rest || ((r->addr[full] ^ addr[full]) & (0xffu << (8 - rest)) & 0xffu) == 0;
-}
-
-static int trust_in(const struct proxy_range *rs, size_t n, int family, const uint8_t *addr)
-{
-  for (size_t i = 0; i < n; i++)
-    if (trust_contains(&rs[i], family, addr))
-      return 1;
-  return 0;
-}
-
 int proxy_trust_peer(const struct proxy_trust *t, unsigned server, unsigned proxy, const char *ip)
 {
-  uint8_t addr[16];
-  int family = strchr(ip, ':') ? AF_INET6 : AF_INET;
-  if (inet_pton(family, ip, addr) != 1)
-    return 0;
-  return (server < t->servers && trust_in(t->server[server], t->server_count[server], family, addr)) ||
-         (proxy < t->proxies && trust_in(t->proxy[proxy], t->proxy_count[proxy], family, addr));
+  return (server < t->servers && helper_ip_in(ip, t->server[server], t->server_count[server])) ||
+         (proxy < t->proxies && helper_ip_in(ip, t->proxy[proxy], t->proxy_count[proxy]));
 }

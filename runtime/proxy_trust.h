@@ -9,15 +9,11 @@
 
 struct blob;
 
-struct proxy_range {
-  int family;                  /* AF_INET or AF_INET6 */
-  unsigned bits;
-  uint8_t addr[16];
-};
-
+/* per server row and per proxy row: ranges packed as the remote_ip
+ * matcher's (abi ZS_IP_RANGE_SIZE bytes each), and their bytes */
 struct proxy_trust {
-  struct proxy_range **server, **proxy;   /* per server row, per proxy row */
-  size_t *server_count, *proxy_count;
+  unsigned char **server, **proxy;
+  size_t *server_count, *proxy_count;   /* bytes of packed ranges */
   size_t servers, proxies;
 };
 

@@ -32,6 +32,12 @@
 #define zs_var(slot, var)       zs_buf_var((slot), (var))
 #define zs_hdr(op, name)        zs_resp_header((op), (unsigned long)(name), sizeof(name) - 1)
 #define zs_strip_prefix(lit)    zs_path_strip_prefix((unsigned long)(lit), sizeof(lit) - 1)
+#define zs_strip_suffix(lit)    zs_path_strip_suffix((unsigned long)(lit), sizeof(lit) - 1)
+#define zs_var_esc(slot, var, how) zs_buf_var_escaped((slot), (var), (how))
+#define zs_replace(lit, limit)  zs_uri_replace((unsigned long)(lit), sizeof(lit) - 1, (limit))
+#define zs_query_has(lit)       (zs_query_match((unsigned long)(lit), sizeof(lit) - 1) == 1)
+#define zs_remote_ip_in(lit)    (zs_ip_match((unsigned long)(lit), sizeof(lit) - 1) == 1)
+#define zs_file_begin(policy, split) zs_file_begin((policy), (unsigned long)(split), sizeof(split) - 1)
 #define ZS_RESPOND              ZS_ACTION(ZS_ACT_RESPOND, 0)
 #define ZS_NEXT                 ZS_ACTION(ZS_ACT_NEXT, 0)
 

@@ -32,6 +32,8 @@ struct cg {
   size_t group_count, group_cap;
   const char **deferred;         /* code of each deferred headers handler, by bit */
   size_t deferred_count, deferred_cap;
+  struct strbuf fns;             /* functions conditions call (the file matcher's), before the entries */
+  unsigned fn_count;
   bool uses_req;                 /* some condition reads the request */
   bool uses_proto, uses_grpc;    /* the program needs zs_proto_at, zs_content_type_grpc (codegen.c) */
 };

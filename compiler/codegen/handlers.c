@@ -84,13 +84,29 @@ int cg_reverse_proxy(struct cg *cg, const struct lowered_handler *h)
   return 1;
 }
 
-/* rewrite with strip_path_prefix, as handle_path generates it */
+/* rewrite, in Caddy's order; uri's query and path are both built from the
+ * request as it was, then set at once */
 int cg_rewrite(struct cg *cg, const struct lowered_handler *h)
 {
-  const char *prefix = h->u.rewrite.strip_prefix;
-  if (!prefix)
-    return 0;                  /* a rewrite that changes nothing */
-  emit_stmt(cg, h->u.rewrite.pos, "zs_strip_prefix(%s);", cg_cstr(cg, prefix, strlen(prefix)));
+  const struct lowered_rewrite *r = &h->u.rewrite;
+  if (r->uri_path || r->uri_query) {
+    if (r->uri_query)
+      ph_emit(cg, r->uri_pos, &r->query, "ZS_BUF_BODY");
+    if (r->uri_path)
+      ph_emit(cg, r->uri_pos, &r->path, "ZS_BUF_VALUE");
+    emit_stmt(cg, r->uri_pos, "zs_uri_set(%s%s%s);", r->uri_path ? "ZS_URI_PATH" : "",
+              r->uri_path && r->uri_query ? " | " : "",
+              r->uri_own_query ? "ZS_URI_QUERY | ZS_URI_KEEP_QUERY" : r->uri_query ? "ZS_URI_QUERY" : "");
+  }
+  if (r->strip_prefix)
+    emit_stmt(cg, r->pos, "zs_strip_prefix(%s);", cg_cstr(cg, r->strip_prefix, strlen(r->strip_prefix)));
+  if (r->strip_suffix)
+    emit_stmt(cg, r->suffix_pos, "zs_strip_suffix(%s);", cg_cstr(cg, r->strip_suffix, strlen(r->strip_suffix)));
+  for (size_t i = 0; i < r->sub_count; i++) {
+    const struct lowered_substr *s = &r->subs[i];
+    ph_emit(cg, s->pos, &s->replace, "ZS_BUF_VALUE");
+    emit_stmt(cg, s->pos, "zs_replace(%s, %ld);", cg_cstr(cg, s->find, strlen(s->find)), s->limit > 0 ? s->limit : 0);
+  }
   return 0;
 }
 

@@ -132,6 +132,60 @@ const char *cg_match_tls(struct cg *cg, const struct lowered_matcher *m)
   return m->early_data ? "0" : "req->tls";
 }
 
+/* file: a function of its own (the condition calls it) that builds the root
+ * and each candidate and has the runtime stat them */
+const char *cg_match_file(struct cg *cg, const struct lowered_matcher *m)
+{
+  const struct lowered_file_match *f = m->file;
+  const char *name = arena_printf(cg->a, "zs_file_match_%u", cg->fn_count++);
+  emit_flush(cg);
+  struct strbuf *saved = cg->out;
+  int saved_line = cg->line, saved_indent = cg->indent;
+  cg->out = &cg->fns;
+  cg->line = 0;
+  cg->indent = 0;
+  emit_plain(cg, "static __attribute__((noinline)) int %s(void)", name);
+  emit_plain(cg, "{");
+  cg->indent = 1;
+  if (f->has_root)
+    ph_emit(cg, m->pos, &f->root, "ZS_BUF_BODY");
+  else
+    emit_stmt(cg, m->pos, "zs_var(ZS_BUF_BODY, ZS_VAR_root);");
+  static const char *const policies[] = {"ZS_FILE_FIRST_EXIST", "ZS_FILE_LARGEST", "ZS_FILE_SMALLEST", "ZS_FILE_RECENT",
+                                         "ZS_FILE_FIRST_EXIST_FALLBACK"};
+  emit_stmt(cg, m->pos, "zs_file_begin(%s, %s);", policies[f->policy], cg_cstr(cg, f->split ? f->split : "", f->split_len));
+  for (size_t i = 0; i < f->try_count; i++) {
+    const struct lowered_file_try *t = &f->tries[i];
+    ph_emit(cg, t->path.pos, &t->path, "ZS_BUF_VALUE");
+    bool last = i + 1 == f->try_count;
+    emit_stmt(cg, t->path.pos, "zs_file_try(%s%s%s);", t->dir ? "ZS_FILE_DIR" : "", t->dir && last ? " | " : "",
+              last ? "ZS_FILE_LAST" : t->dir ? "" : "0");
+  }
+  emit_stmt(cg, m->pos, "return zs_file_end(0) == 1;");
+  emit_flush(cg);
+  cg->indent = 0;
+  emit_plain(cg, "}");
+  strbuf_putc(cg->out, '\n');
+  cg->out = saved;
+  cg->line = saved_line;
+  cg->indent = saved_indent;
+  return arena_printf(cg->a, "%s()", name);
+}
+
+/* query: the packed keys and values, compared by the runtime with the parsed query */
+const char *cg_match_query(struct cg *cg, const struct lowered_matcher *m)
+{
+  return arena_printf(cg->a, "zs_query_has(%s)", cg_cstr(cg, (const char *)m->query, m->query_len));
+}
+
+/* remote_ip: the packed ranges, compared by the runtime with the peer's address */
+const char *cg_match_remote_ip(struct cg *cg, const struct lowered_matcher *m)
+{
+  if (m->ranges_len == 0)
+    return "0";
+  return arena_printf(cg->a, "zs_remote_ip_in(%s)", cg_cstr(cg, (const char *)m->ranges, m->ranges_len));
+}
+
 static const char *match_sets(struct cg *cg, const struct lowered_match *sets, size_t count);
 
 /* not: true when none of its match sets matches */

@@ -1,12 +1,17 @@
 /* Lowered strings with placeholders (lower/text.c split them) built into a
- * helper buffer: literal text with zs_lit, request variables with zs_var. */
+ * helper buffer: literal text with zs_lit, request variables with zs_var
+ * (zs_var_esc when the value is escaped on the way in). */
+#include "abi/helpers.h"
 #include "cg.h"
 
 void ph_emit(struct cg *cg, struct srcpos pos, const struct lowered_text *s, const char *slot)
 {
   for (size_t i = 0; i < s->count; i++) {
     const struct lowered_text_part *p = &s->parts[i];
-    if (p->var)
+    if (p->var && p->escape)
+      emit_stmt(cg, pos, "zs_var_esc(%s, ZS_VAR_%s, %s);", slot, p->var_name,
+                p->escape == ZS_ESC_QUERY ? "ZS_ESC_QUERY" : "ZS_ESC_PATH");
+    else if (p->var)
       emit_stmt(cg, pos, "zs_var(%s, ZS_VAR_%s);", slot, p->var_name);
     else
       emit_stmt(cg, pos, "zs_lit(%s, %s);", slot, cg_cstr(cg, p->text, p->len));

@@ -1,8 +1,10 @@
 /* `zsc --emit=lowered`: the lowered records as text, one line per server,
  * route, match set, matcher and handler, each with its position, indented by
  * nesting. Stable: it is also the golden format of this stage. */
+#include <arpa/inet.h>
 #include <string.h>
 
+#include "abi/helpers.h"
 #include "lower_parts.h"
 
 static const char *const lower_dump_actions[] = {
@@ -55,11 +57,42 @@ static void dump_text(struct strbuf *out, const struct lowered_text *t)
   strbuf_putc(out, '"');
   for (size_t i = 0; i < t->count; i++) {
     if (t->parts[i].var)
-      strbuf_printf(out, "${%s}", t->parts[i].var_name);
+      strbuf_printf(out, "${%s%s}", t->parts[i].var_name,
+                    t->parts[i].escape == 1 ? ":query-escaped" : t->parts[i].escape == 2 ? ":path-escaped" : "");
     else
       dump_bytes(out, t->parts[i].text, t->parts[i].len);
   }
   strbuf_putc(out, '"');
+}
+
+static void dump_affix(struct strbuf *out, const char *what, const char *s)
+{
+  if (!s)
+    return;
+  strbuf_printf(out, " %s=\"", what);
+  dump_bytes(out, s, strlen(s));
+  strbuf_putc(out, '"');
+}
+
+static void dump_rewrite(struct strbuf *out, const struct lowered_rewrite *r)
+{
+  if (r->uri_path) {
+    strbuf_puts(out, " path=");
+    dump_text(out, &r->path);
+  }
+  if (r->uri_query) {
+    strbuf_puts(out, " query=");
+    dump_text(out, &r->query);
+  }
+  dump_affix(out, "strip_prefix", r->strip_prefix);
+  dump_affix(out, "strip_suffix", r->strip_suffix);
+  for (size_t i = 0; i < r->sub_count; i++) {
+    dump_affix(out, "replace", r->subs[i].find);
+    strbuf_puts(out, "->");
+    dump_text(out, &r->subs[i].replace);
+    if (r->subs[i].limit > 0)
+      strbuf_printf(out, " limit=%ld", r->subs[i].limit);
+  }
 }
 
 static void dump_pattern(struct strbuf *out, const struct lowered_pattern *p)
@@ -70,6 +103,55 @@ static void dump_pattern(struct strbuf *out, const struct lowered_pattern *p)
 }
 
 static void dump_sets(struct strbuf *out, const struct lowered_match *sets, size_t count, int depth);
+
+/* the packed query matcher (lower/match_query.c): key=value|value ... */
+static void dump_query(struct strbuf *out, const unsigned char *q, size_t len)
+{
+  size_t at = 2, keys = (size_t)q[0] << 8 | q[1];
+  for (size_t i = 0; i < keys && at + 2 <= len; i++) {
+    size_t n = (size_t)q[at] << 8 | q[at + 1];
+    strbuf_puts(out, " \"");
+    dump_bytes(out, (const char *)q + at + 2, n);
+    strbuf_putc(out, '"');
+    at += 2 + n;
+    size_t count = (size_t)q[at] << 8 | q[at + 1];
+    at += 2;
+    for (size_t k = 0; k < count; k++) {
+      n = (size_t)q[at] << 8 | q[at + 1];
+      strbuf_puts(out, k ? "|\"" : "=\"");
+      dump_bytes(out, (const char *)q + at + 2, n);
+      strbuf_putc(out, '"');
+      at += 2 + n;
+    }
+  }
+}
+
+static void dump_ip_range(struct strbuf *out, const unsigned char *r)
+{
+  char text[INET6_ADDRSTRLEN];
+  inet_ntop(r[0] == 4 ? AF_INET : AF_INET6, r + 2, text, sizeof text);
+  strbuf_printf(out, " %s/%u", text, r[1]);
+}
+
+static void dump_file_match(struct strbuf *out, const struct lowered_file_match *f)
+{
+  static const char *const policies[] = {"first_exist", "largest_size", "smallest_size", "most_recently_modified",
+                                         "first_exist_fallback"};
+  strbuf_printf(out, " policy=%s", policies[f->policy]);
+  if (f->has_root) {
+    strbuf_puts(out, " root=");
+    dump_text(out, &f->root);
+  }
+  for (size_t i = 0; i < f->try_count; i++) {
+    strbuf_puts(out, " try=");
+    dump_text(out, &f->tries[i].path);
+  }
+  if (f->split) {
+    strbuf_puts(out, " split=\"");
+    dump_bytes(out, f->split, f->split_len);
+    strbuf_putc(out, '"');
+  }
+}
 
 static void dump_matcher(struct strbuf *out, const struct lowered_matcher *m, int depth)
 {
@@ -88,6 +170,12 @@ static void dump_matcher(struct strbuf *out, const struct lowered_matcher *m, in
     strbuf_printf(out, " %s", m->protocol);
   if (m->kind == LOWERED_MATCH_TLS && m->early_data)
     strbuf_puts(out, " early_data");
+  if (m->kind == LOWERED_MATCH_FILE)
+    dump_file_match(out, m->file);
+  if (m->kind == LOWERED_MATCH_QUERY)
+    dump_query(out, m->query, m->query_len);
+  for (size_t i = 0; i + ZS_IP_RANGE_SIZE <= m->ranges_len; i += ZS_IP_RANGE_SIZE)
+    dump_ip_range(out, m->ranges + i);
   strbuf_putc(out, '\n');
   if (m->kind == LOWERED_MATCH_NOT)
     dump_sets(out, m->sets, m->set_count, depth + 1);
@@ -155,9 +243,7 @@ static void dump_options(struct strbuf *out, const struct lowered_handler *h)
     }
     break;
   case LOWERED_REWRITE:
-    strbuf_puts(out, " strip_prefix=\"");
-    dump_bytes(out, h->u.rewrite.strip_prefix, strlen(h->u.rewrite.strip_prefix));
-    strbuf_putc(out, '"');
+    dump_rewrite(out, &h->u.rewrite);
     break;
   case LOWERED_VARS:
     for (size_t i = 0; i < h->u.vars.count; i++) {

@@ -3,8 +3,10 @@
  * handler module without a row, a member without a row and a value zsc
  * cannot honour are refused here, and nowhere after. */
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "abi/helpers.h"
 #include "lower_parts.h"
 
 /* ---- static_response: respond, respond ... close, abort ---- */
@@ -192,6 +194,7 @@ static const struct lower_key lower_proxy_keys[] = {
 
 int lower_reverse_proxy(struct lower *l, const struct json *h, struct lowered_handler *out)
 {
+  l->has_proxy = true;
   int bad = lower_keys(l, h, lower_proxy_keys, "reverse_proxy", &out->u.proxy);
   if (!json_object_get(h, "upstreams")) {
     lower_refuse(l, h, "reverse_proxy without exactly one upstream");
@@ -202,37 +205,173 @@ int lower_reverse_proxy(struct lower *l, const struct json *h, struct lowered_ha
   return bad;
 }
 
-/* ---- rewrite: strip_path_prefix, as handle_path generates it ---- */
+/* ---- rewrite: uri, strip_path_prefix, strip_path_suffix, uri_substring ---- */
+
+/* a prefix or suffix: constant, with the leading '/' Caddy adds to a prefix */
+static const char *lower_rewrite_affix(struct lower *l, const struct json *v, const char *what)
+{
+  const char *s = lower_string(l, v, what);
+  if (s && strpbrk(s, "{}")) {
+    lower_refuse(l, v, "placeholder in %s", what);
+    return NULL;
+  }
+  return s;
+}
 
 static int lower_rewrite_prefix(struct lower *l, const struct json *v, void *record)
 {
   struct lowered_rewrite *r = record;
-  const char *prefix = lower_string(l, v, "strip_path_prefix");
-  if (!prefix || strpbrk(prefix, "{}")) {
-    if (prefix)
-      lower_refuse(l, v, "rewrite without a constant strip_path_prefix");
+  const char *prefix = lower_rewrite_affix(l, v, "strip_path_prefix");
+  if (!prefix)
     return -1;
-  }
   r->strip_prefix = prefix[0] == '/' ? prefix : arena_printf(l->a, "/%s", prefix);
   r->pos = lower_pos(l, v);
   return 0;
 }
 
+static int lower_rewrite_suffix(struct lower *l, const struct json *v, void *record)
+{
+  struct lowered_rewrite *r = record;
+  if (!(r->strip_suffix = lower_rewrite_affix(l, v, "strip_path_suffix")))
+    return -1;
+  r->suffix_pos = lower_pos(l, v);
+  return 0;
+}
+
+/* the parts of `from` appended to `to`, each variable query-escaped but the
+ * raw query in a key (buildQueryString: it is escaped already) */
+static void lower_text_append(struct lower *l, struct lowered_text *to, const struct lowered_text *from,
+                              bool key)
+{
+  for (size_t i = 0; i < from->count; i++) {
+    const struct lowered_text_part *f = &from->parts[i];
+    if (!f->var) {
+      lower_text_push(l, to, f->text, f->len);
+      continue;
+    }
+    struct lowered_text_part *p = ARENA_PUSH(l->a, to->parts, to->count, to->cap);
+    *p = *f;
+    p->escape = key && p->var == ZS_VAR_query ? ZS_ESC_NONE : ZS_ESC_QUERY;
+    to->constant = false;
+  }
+}
+
+/* Caddy's buildQueryString at compile time: the template splits into keys
+ * and values at its own '&' and '=' (an '=' in a value is data); each
+ * component's placeholders are query-escaped at run time, and which '&' is
+ * written depends on the values, so the components are marked for uri_set */
+static const char lower_query_marks[2] = {ZS_QUERY_KEY, ZS_QUERY_VALUE};
+
+static int lower_rewrite_query(struct lower *l, const struct json *v, const char *q, size_t n,
+                               struct lowered_text *out)
+{
+  memset(out, 0, sizeof *out);
+  out->constant = true;
+  out->pos = lower_pos(l, v);
+  bool key = true;
+  for (size_t at = 0; at < n;) {
+    size_t end = at;
+    while (end < n && q[end] != '&' && !(key && q[end] == '='))
+      end++;
+    struct lowered_text comp;
+    if (lower_text(l, json_stringn(l->a, q + at, end - at, v->pos), LOWER_PH_ALL, &comp) < 0)
+      return -1;
+    if (at > 0)
+      lower_text_push(l, out, &lower_query_marks[key ? 0 : 1], 1);
+    lower_text_append(l, out, &comp, key);
+    key = end < n && q[end] == '&';
+    at = end < n ? end + 1 : end;
+  }
+  return 0;
+}
+
+/* uri: path, '?' query and '#' fragment as Caddy's Rewrite splits them; the
+ * fragment is dropped (it is never part of the request's URI) */
+static int lower_rewrite_uri(struct lower *l, const struct json *v, void *record)
+{
+  struct lowered_rewrite *r = record;
+  const char *uri = lower_string(l, v, "rewrite uri");
+  if (!uri)
+    return -1;
+  size_t n = v->len;
+  for (size_t i = 0; i < n; i++)
+    if ((unsigned char)uri[i] < 0x20 || uri[i] == 0x7f) {
+      lower_refuse(l, v, "control character in rewrite uri");
+      return -1;
+    }
+  size_t q = strcspn(uri, "?#"), frag = strcspn(uri, "#");
+  r->uri_pos = lower_pos(l, v);
+  r->uri_path = q > 0;
+  r->uri_query = uri[q] == '?';
+  r->uri_own_query = r->uri_query && frag > q + 1;
+  if (r->uri_path) {
+    /* Caddy puts the escaped path in for {http.request.uri.path}, and the
+     * file matcher's relative path escaped */
+    if (lower_text(l, json_stringn(l->a, uri, q, v->pos), LOWER_PH_ALL, &r->path) < 0)
+      return -1;
+    for (size_t i = 0; i < r->path.count; i++)
+      if (r->path.parts[i].var == ZS_VAR_path) {
+        r->path.parts[i].var = ZS_VAR_path_raw;
+        r->path.parts[i].var_name = "path_raw";
+      } else if (r->path.parts[i].var == ZS_VAR_file_relative) {
+        r->path.parts[i].escape = ZS_ESC_PATH;
+      }
+  }
+  if (r->uri_query && lower_rewrite_query(l, v, uri + q + 1, frag - q - 1, &r->query) < 0)
+    return -1;
+  return 0;
+}
+
+static int lower_rewrite_substr(struct lower *l, const struct json *v, void *record)
+{
+  struct lowered_rewrite *r = record;
+  static const struct lower_key keys[] = {
+    {"find", NULL, NULL}, {"replace", NULL, NULL}, {"limit", NULL, NULL}, {NULL, NULL, NULL},
+  };
+  if (!(r->subs = lower_items(l, v, sizeof *r->subs, "uri_substring that is not a list")))
+    return -1;
+  int bad = 0;
+  for (size_t i = 0; i < v->count; i++) {
+    const struct json *o = v->items[i];
+    if (lower_object_keys(l, o, keys, "uri_substring", NULL) < 0) {
+      bad = -1;
+      continue;
+    }
+    const struct json *find = json_object_get(o, "find"), *repl = json_object_get(o, "replace");
+    const struct json *limit = json_object_get(o, "limit");
+    const char *f = find ? lower_rewrite_affix(l, find, "uri replace find") : "";
+    if (!f || (repl && !lower_string(l, repl, "uri replace replacement")) ||
+        (limit && limit->kind != JSON_NUMBER)) {
+      if (limit && limit->kind != JSON_NUMBER)
+        lower_refuse(l, limit, "uri replace limit that is not a number");
+      bad = -1;
+      continue;
+    }
+    if (!*f)
+      continue;   /* Caddy does nothing for an empty find */
+    struct lowered_substr *s = &r->subs[r->sub_count++];
+    s->find = f;
+    s->limit = limit ? strtol(limit->text, NULL, 10) : 0;
+    s->pos = lower_pos(l, o);
+    if (repl ? lower_text(l, repl, LOWER_PH_ALL, &s->replace) < 0
+             : (memset(&s->replace, 0, sizeof s->replace), 0))
+      bad = -1;
+  }
+  return bad;
+}
+
 static const struct lower_key lower_rewrite_keys[] = {
-  {"handler", NULL, NULL}, {"strip_path_prefix", NULL, lower_rewrite_prefix},
-  {"strip_path_suffix", "strip_suffix", lower_key_refused}, {"uri_substring", "replace", lower_key_refused},
-  {"path_regexp", "path_regexp", lower_key_refused}, {NULL, NULL, NULL},
+  {"handler", NULL, NULL}, {"uri", NULL, lower_rewrite_uri}, {"strip_path_prefix", NULL, lower_rewrite_prefix},
+  {"strip_path_suffix", NULL, lower_rewrite_suffix}, {"uri_substring", NULL, lower_rewrite_substr},
+  {"method", "method", lower_key_refused}, {"path_regexp", "path_regexp", lower_key_refused},
+  {"query", "query", lower_key_refused}, {NULL, NULL, NULL},
 };
 
 int lower_rewrite(struct lower *l, const struct json *h, struct lowered_handler *out)
 {
   int bad = lower_keys(l, h, lower_rewrite_keys, "rewrite", &out->u.rewrite);
-  if (!bad && h->count == 1)
-    return 0;                  /* only "handler": handle_path on the whole tree */
-  if (!bad && !out->u.rewrite.strip_prefix) {
-    lower_refuse(l, h, "rewrite without a constant strip_path_prefix");
-    return -1;
-  }
+  if (!bad && out->u.rewrite.uri_query)
+    l->query_rewrite = out->u.rewrite.uri_pos;
   return bad;
 }
 

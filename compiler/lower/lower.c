@@ -376,11 +376,17 @@ static int lower_server(struct lower *l, const struct json *http, const struct j
   l->pos = s->pos = srv->pos;
   l->server_pos = s->server_pos = lower_pos(l, srv);   /* refusals of what has no position of its own */
   l->group_count = l->deferred_count = 0;
+  l->query_rewrite = (struct srcpos){0};
+  l->has_proxy = false;
   int bad = lower_server_listen(l, http, srv, s);
   const struct json *routes = json_object_get(srv, "routes");
   if (routes) {
     s->has_routes = true;
     bad |= lower_routes(l, routes, &s->routes, &s->route_count);
+  }
+  if (l->query_rewrite.line > 0 && l->has_proxy) {
+    lower_refuse_at(l, l->query_rewrite, "rewrite of the query in a server with reverse_proxy");
+    bad = -1;
   }
   return bad;
 }

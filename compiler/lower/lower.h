@@ -32,6 +32,7 @@ enum lowered_matcher_kind {
 struct lowered_text_part {
   int var;                     /* ZS_VAR_x id, 0 for literal text */
   const char *var_name;
+  unsigned escape;             /* a variable: enum zs_escape (abi/helpers.h), 0 as it is */
   const char *text;
   size_t len;
 };
@@ -63,6 +64,22 @@ struct lowered_header_field {
   size_t count;
 };
 
+/* the file matcher: candidates tried under root by policy (enum zs_file_policy) */
+struct lowered_file_try {
+  struct lowered_text path;
+  bool dir;                    /* written with a trailing '/': only a directory matches */
+};
+
+struct lowered_file_match {
+  bool has_root;               /* else Caddy's {http.vars.root} */
+  struct lowered_text root;
+  struct lowered_file_try *tries;
+  size_t try_count;
+  unsigned policy;
+  const char *split;           /* split_path, each NUL-terminated, or NULL */
+  size_t split_len;
+};
+
 struct lowered_match;
 
 struct lowered_matcher {
@@ -74,6 +91,11 @@ struct lowered_matcher {
   size_t field_count;
   const char *protocol;                  /* protocol: Caddy's name (https, http, grpc, http/2+, ...) */
   bool early_data;                       /* tls: handshake_complete false (0-RTT data) */
+  struct lowered_file_match *file;       /* file */
+  const unsigned char *ranges;           /* remote_ip: packed ZS_IP_RANGE_SIZE each */
+  size_t ranges_len;
+  const unsigned char *query;            /* query: packed (lower/match_query.c) */
+  size_t query_len;
   struct lowered_match *sets;            /* not */
   size_t set_count;
 };
@@ -135,9 +157,28 @@ struct lowered_reverse_proxy {
   size_t trusted_count;
 };
 
-struct lowered_rewrite {
-  const char *strip_prefix;    /* with its leading '/'; NULL: changes nothing */
+/* uri replace: a constant find, a replacement with placeholders */
+struct lowered_substr {
+  const char *find;
+  struct lowered_text replace;
+  long limit;                  /* <= 0: all */
   struct srcpos pos;
+};
+
+/* Caddy's rewrite handler, in its order: uri, strip_path_prefix,
+ * strip_path_suffix, uri_substring */
+struct lowered_rewrite {
+  const char *strip_prefix;    /* with its leading '/', or NULL */
+  struct srcpos pos;
+  bool uri_path, uri_query;    /* uri sets the path / has a '?' (sets the query) */
+  bool uri_own_query;          /* its query is not empty: a '?' the path brings in is dropped */
+  struct lowered_text path;    /* uri's path, {http.request.uri.path} escaped */
+  struct lowered_text query;   /* uri's query: ZS_QUERY_KEY / ZS_QUERY_VALUE mark its components */
+  struct srcpos uri_pos;
+  const char *strip_suffix;    /* or NULL */
+  struct srcpos suffix_pos;
+  struct lowered_substr *subs;
+  size_t sub_count;
 };
 
 struct lowered_vars {

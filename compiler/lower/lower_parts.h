@@ -41,6 +41,8 @@ struct lower {
   size_t group_count, group_cap;
   size_t deferred_count;
   const char *proxy_dial;      /* the upstream whose header ops are being lowered, else NULL */
+  struct srcpos query_rewrite; /* a rewrite of the query in the server being lowered, line 0 if none */
+  bool has_proxy;              /* it has a reverse_proxy (which sends the query as the client did) */
   struct lower_auto_policy *auto_policies;
   size_t auto_policy_count;
   int errors;
@@ -91,6 +93,8 @@ void *lower_items(struct lower *l, const struct json *list, size_t size, const c
 /* text.c: strings with placeholders */
 enum lower_ph_mode { LOWER_PH_KNOWN, LOWER_PH_ALL };   /* Caddy's ReplaceKnown / ReplaceAll */
 int lower_text(struct lower *l, const struct json *node, enum lower_ph_mode mode, struct lowered_text *out);
+/* literal text appended, joined with literal text before it */
+void lower_text_push(struct lower *l, struct lowered_text *out, const char *s, size_t len);
 
 /* match.c */
 int lower_match(struct lower *l, const struct json *match, struct lowered_route *route);
@@ -103,6 +107,10 @@ int lower_headers_set(struct lower *l, const struct json *v, void *record);
 int lower_headers_delete(struct lower *l, const struct json *list, void *record);
 /* a field name in Go's canonical form; placeholders and wildcards refused */
 const char *lower_header_name(struct lower *l, const char *name, const struct json *at);
+
+/* match_ip.c: one range, "addr" or "addr/bits", packed (ZS_IP_RANGE_SIZE
+ * bytes); false when Caddy's provisioning fails */
+bool lower_ip_range(const char *s, unsigned char *out);
 
 /* trusted.c: trusted_proxies of a server and of a reverse_proxy */
 int lower_server_trusted(struct lower *l, const struct json *v, void *record);

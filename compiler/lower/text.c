@@ -25,7 +25,8 @@ static const char *const lower_namespaces[] = {"http.", "env.", "system.", "time
 static const struct lower_var *lower_var_find(const char *key, size_t len)
 {
   for (size_t i = 0; i < sizeof lower_vars_table / sizeof lower_vars_table[0]; i++)
-    if (strlen(lower_vars_table[i].placeholder) == len && memcmp(lower_vars_table[i].placeholder, key, len) == 0)
+    if (len > 0 && strlen(lower_vars_table[i].placeholder) == len &&
+        memcmp(lower_vars_table[i].placeholder, key, len) == 0)
       return &lower_vars_table[i];
   return NULL;
 }
@@ -40,7 +41,7 @@ static bool lower_known_namespace(const char *key, size_t len)
   return false;
 }
 
-static void lower_text_push(struct lower *l, struct lowered_text *out, const char *s, size_t len)
+void lower_text_push(struct lower *l, struct lowered_text *out, const char *s, size_t len)
 {
   if (len == 0)
     return;
@@ -83,7 +84,12 @@ static int lower_text_key(struct lower *l, const struct json *node, enum lower_p
   if (*var)
     return 1;
   if (lower_known_namespace(key, len)) {
-    lower_refuse(l, node, "placeholder {%.*s}", (int)len, key);
+    /* a matcher's result: refused with the directive that made the matcher
+     * (try_files), which is refused once for both */
+    struct json at = *node;
+    if (len > 14 && memcmp(key, "http.matchers.", 14) == 0 && l->origin.line > 0)
+      at.pos = (struct srcpos){0};
+    lower_refuse(l, &at, "placeholder {%.*s}", (int)len, key);
     return -1;
   }
   return mode == LOWER_PH_ALL ? 1 : 0;

@@ -1,28 +1,11 @@
 /* trusted_proxies: the server option's static ranges and reverse_proxy's own
  * list, checked as Caddy parses them (an address, or an address/prefix) and
- * kept as written for the blob; the runtime compares the peer against them. */
-#include <arpa/inet.h>
-#include <stdlib.h>
+ * kept as written for the blob (the remote_ip matcher's parser checks them);
+ * the runtime compares the peer against them. */
 #include <string.h>
 
+#include "abi/helpers.h"
 #include "lower_parts.h"
-
-/* netip.ParseAddr or netip.ParsePrefix: an IPv4 or IPv6 address, then an
- * optional /bits within the family's width */
-static bool lower_ip_range_ok(struct lower *l, const char *s)
-{
-  unsigned char addr[16];
-  const char *slash = strchr(s, '/');
-  char *host = arena_printf(l->a, "%.*s", (int)(slash ? (size_t)(slash - s) : strlen(s)), s);
-  int family = strchr(host, ':') ? AF_INET6 : AF_INET;
-  if (inet_pton(family, host, addr) != 1)
-    return false;
-  if (!slash)
-    return true;
-  char *end;
-  long bits = strtol(slash + 1, &end, 10);
-  return slash[1] >= '0' && slash[1] <= '9' && !*end && bits >= 0 && bits <= (family == AF_INET ? 32 : 128);
-}
 
 static int lower_ranges(struct lower *l, const struct json *list, const char *what, const char ***out, size_t *count)
 {
@@ -31,7 +14,8 @@ static int lower_ranges(struct lower *l, const struct json *list, const char *wh
   int bad = 0;
   for (size_t i = 0; i < list->count; i++) {
     const char *s = lower_string(l, list->items[i], what);
-    if (s && !lower_ip_range_ok(l, s)) {
+    unsigned char packed[ZS_IP_RANGE_SIZE];
+    if (s && !lower_ip_range(s, packed)) {
       lower_refuse(l, list->items[i], "%s '%s': not an IP address or CIDR range", what, s);
       s = NULL;
     }

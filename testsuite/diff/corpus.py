@@ -388,7 +388,191 @@ config("route-order", """
     R("s-head", "HEAD", "/s/h"),
 ])
 
+# ---- rewrite, uri -----------------------------------------------------------
+
+config("rewrite-uri", """
+:{PORT} {
+	rewrite /old /new?from={path}&{query}
+	rewrite /docs/* /docs/index.html
+	rewrite /q ?{query}&added=1
+	rewrite /clear /cleared?
+	rewrite /keep /kept
+	rewrite /esc /esc{path}?v={http.request.uri.path}
+	rewrite /inject {http.request.uri.query}
+	rewrite /static/* /s{path}
+	respond "uri={uri} path={path} query={query} orig={http.request.orig_uri}"
+}""", [
+    get("old", "/old"),
+    get("old-query", "/old?a=1&b=two%20words"),
+    get("docs", "/docs/a/b"),
+    get("docs-query", "/docs/x?keep=me"),
+    get("q", "/q?x=1"),
+    get("q-empty", "/q"),
+    get("q-amps", "/q?&&a=1&&"),
+    get("clear", "/clear?gone=1"),
+    get("keep", "/keep?stays=1"),
+    get("esc", "/esc"),
+    get("inject", "/inject?/elsewhere%3Fa%3Db"),
+    get("static", "/static/a%20b/c!d"),
+    get("static-dots", "/static/../static/x"),
+    get("other", "/other?o=1"),
+])
+
+config("uri-ops", """
+:{PORT} {
+	route /p/* {
+		uri strip_prefix /p
+		respond "prefix {path} {uri}"
+	}
+	route /s/* {
+		uri strip_suffix .html
+		respond "suffix {path} {uri}"
+	}
+	route /r/* {
+		uri replace /old/ /new/
+		respond "replace {path} {uri}"
+	}
+	route /l/* {
+		uri replace a b 2
+		respond "limit {path} {uri}"
+	}
+	respond "none {path}"
+}""", [
+    get("prefix", "/p/x/y"),
+    get("suffix", "/s/page.html"),
+    get("suffix-upper", "/s/page.HTML"),
+    get("suffix-escaped", "/s/page.htm%6C"),
+    get("suffix-none", "/s/page.txt"),
+    get("suffix-dots", "/s/a/../b.html?x=.html"),
+    get("suffix-only", "/s/.html"),
+    get("replace", "/r/old/old/x?q=/old/"),
+    get("replace-none", "/r/x"),
+    get("replace-double", "/r//old//x"),
+    get("limit", "/l/aaaa?a=a"),
+    get("none", "/z"),
+])
+
+config("try-files", """
+:{PORT} {
+	root * {ROOT}
+	handle /spa/* {
+		try_files {path} /index.html
+		file_server
+	}
+	handle /pages/* {
+		uri strip_prefix /pages
+		try_files {path}.html {path} {path}/
+		file_server
+	}
+	@info file {
+		try_files {path} {path}/index.html
+	}
+	handle /info/* {
+		uri strip_prefix /info
+		respond @info "rel={file_match.relative} type={file_match.type} rem={file_match.remainder}"
+		respond "no file {path} {http.request.orig_uri.path} {http.request.orig_uri.query}"
+	}
+	@split file {
+		try_files {path} /index.html
+		split_path .txt
+	}
+	handle /split/* {
+		uri strip_prefix /split
+		respond @split "split rel={file_match.relative} rem={file_match.remainder}"
+	}
+	@largest file {
+		try_files /doc.txt /style.css /README /nothing.txt
+		try_policy largest_size
+	}
+	@smallest file {
+		try_files /doc.txt /empty.txt /style.css
+		try_policy smallest_size
+	}
+	handle /largest {
+		respond @largest "largest {file_match.relative}"
+	}
+	handle /smallest {
+		respond @smallest "smallest {file_match.relative}"
+	}
+	respond "none"
+}""", [
+    get("spa-file", "/spa/../style.css"),
+    get("spa-fallback", "/spa/app/route?x=1"),
+    get("pages-html", "/pages/sub/page"),
+    get("pages-file", "/pages/doc.txt"),
+    get("pages-dir", "/pages/sub"),
+    get("pages-none", "/pages/nothing"),
+    get("info-file", "/info/sub/page.html"),
+    get("info-dir-index", "/info/sub"),
+    get("info-dir-slash", "/info/noindex/"),
+    get("info-none", "/info/nope?q=1"),
+    get("info-space", "/info/with%20space.txt"),
+    get("info-traversal", "/info/../../outside.txt"),
+    get("split-remainder", "/split/doc.txt/extra/path"),
+    get("split-upper", "/split/DOC.TXT/x"),
+    get("split-not-name", "/split/doc.txtx/y"),
+    get("largest", "/largest"),
+    get("smallest", "/smallest"),
+])
+
 # ---- matchers --------------------------------------------------------------
+
+config("match-query", """
+:{PORT} {
+	@both query a=1 a=2 b=*
+	@empty query c=
+	@space query q=a+b
+	@none query
+	respond @both "both"
+	respond @empty "empty-value"
+	respond @space "space"
+	respond @none "no query"
+	respond "other"
+}""", [
+    get("both", "/?a=2&b=x"),
+    get("both-second-value", "/?a=9&a=1&b="),
+    get("missing-b", "/?a=1"),
+    get("b-no-value", "/?a=1&b"),
+    get("empty-value", "/?c="),
+    get("empty-key-only", "/?c"),
+    get("space-plus", "/?q=a+b"),
+    get("space-escaped", "/?q=a%20b"),
+    get("semicolon", "/?a=1;b=2&b=1"),
+    get("bad-escape", "/?a=1&b=%zz"),
+    get("no-query", "/"),
+    get("bare-qmark", "/?"),
+    get("only-amps", "/?&&"),
+    get("encoded-key", "/?%61=1&b=1"),
+])
+
+config("match-remote-ip", """
+:{PORT} {
+	@lo remote_ip 127.0.0.0/8
+	@host remote_ip 127.0.0.1
+	@pair remote_ip 127.0.0.4/31 ::1
+	@other remote_ip 10.0.0.0/8 fd00::/8
+	handle /lo {
+		respond @lo "lo"
+	}
+	handle /host {
+		respond @host "host"
+	}
+	handle /pair {
+		respond @pair "pair"
+	}
+	handle /other {
+		respond @other "other"
+	}
+	@not not remote_ip 192.168.0.0/16
+	respond @not "not {remote_host}"
+	respond "none"
+}""", [
+    get("lo", "/lo"),
+    get("host", "/host"),
+    get("pair", "/pair"),
+    get("other", "/other"),
+    get("not", "/x"),
+])
 
 config("match-path", """
 :{PORT} {

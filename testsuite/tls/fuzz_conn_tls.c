@@ -60,18 +60,7 @@ static char *conn_in, *conn_out;
 
 static void fuzz_setup(void)
 {
-  static struct test_pki pki;
-  static struct tls_ca_leaf leaf;
-  static struct tls_cert_source src;
-  if (test_pki_open(&pki, "conn-tls-fuzz") < 0)
-    abort();
-  leaf = test_issue(&pki, "example.com");
-  src = (struct tls_cert_source){.chain_pem = leaf.chain_pem, .key_pem = leaf.key_pem};
-  struct tls_ctx_config cfg = {.certs = &src, .cert_count = 1};
-  char err[TLS_REASON_MAX];
-  if (!(fuzz_ctx = tls_ctx_new(&cfg, err, sizeof err)))
-    abort();
-  test_pki_close(&pki);
+  fuzz_ctx = test_scratch_ctx("conn-tls-fuzz", "example.com");
   atomic_store(&server_ctx[0], fuzz_ctx);
   sites.server_count = 1;
   sites.server_ctx = server_ctx;

@@ -15,18 +15,7 @@ static size_t hello_len;
 /* once: a CA in a scratch folder, a context, and a real ClientHello */
 static void fuzz_setup(void)
 {
-  static struct test_pki pki;
-  static struct tls_ca_leaf leaf;
-  static struct tls_cert_source src;
-  if (test_pki_open(&pki, "tls-fuzz") < 0)
-    abort();
-  leaf = test_issue(&pki, "example.com");
-  src = (struct tls_cert_source){.chain_pem = leaf.chain_pem, .key_pem = leaf.key_pem};
-  struct tls_ctx_config cfg = {.certs = &src, .cert_count = 1};
-  char err[TLS_REASON_MAX];
-  if (!(fuzz_ctx = tls_ctx_new(&cfg, err, sizeof err)))
-    abort();
-  test_pki_close(&pki);                    /* the context holds what it needs */
+  fuzz_ctx = test_scratch_ctx("tls-fuzz", "example.com");
   struct test_client cl;
   struct test_client_opts o = {.sni = "example.com", .alpn = TEST_ALPN("\x02h2\x08http/1.1")};
   test_client_init(&cl, &o);

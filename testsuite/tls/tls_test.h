@@ -58,6 +58,25 @@ static inline struct tls_ca_leaf test_issue(struct test_pki *p, const char *name
   return leaf;
 }
 
+/* a context serving one leaf for name from a scratch CA that is gone again
+ * (the context holds what it needs): the fuzz targets' server; aborts */
+static inline struct tls_ctx *test_scratch_ctx(const char *what, const char *name)
+{
+  struct test_pki pki;
+  if (test_pki_open(&pki, what) < 0)
+    abort();
+  struct tls_ca_leaf leaf = test_issue(&pki, name);
+  struct tls_cert_source src = {.chain_pem = leaf.chain_pem, .key_pem = leaf.key_pem};
+  struct tls_ctx_config cfg = {.certs = &src, .cert_count = 1};
+  char err[TLS_REASON_MAX];
+  struct tls_ctx *ctx = tls_ctx_new(&cfg, err, sizeof err);
+  tls_ca_leaf_free(&leaf);
+  test_pki_close(&pki);
+  if (!ctx)
+    abort();
+  return ctx;
+}
+
 /* ---- the client ---- */
 
 struct test_client_opts {

@@ -69,7 +69,7 @@ static void test_named_as_written(struct arena *a)
   expect_refusal(a, ":80 {\n\tencode gzip\n}\n",
                  "Caddyfile:2:2: error: zsc cannot compile directive 'encode' yet");
   expect_refusal(a, ":80 {\n\troot * /srv\n\tphp_fastcgi 127.0.0.1:9000\n}\n",
-                 "Caddyfile:3:2: error: zsc cannot compile directive 'php_fastcgi' yet (it needs matcher 'file')");
+                 "Caddyfile:3:2: error: zsc cannot compile directive 'php_fastcgi' yet (it needs reverse_proxy option 'transport')");
   expect_refusal(a, ":80 {\n\treverse_proxy 127.0.0.1:9000 {\n\t\theader_up X-A {http.reverse_proxy.upstream.fails}\n\t}\n}\n",
                  "Caddyfile:2:2: error: zsc cannot compile directive 'reverse_proxy' yet (it needs placeholder "
                  "{http.reverse_proxy.upstream.fails})");
@@ -80,12 +80,16 @@ static void test_named_as_written(struct arena *a)
                  "Caddyfile:3:3: error: zsc cannot compile reverse_proxy subdirective 'lb_policy' yet");
   expect_refusal(a, ":80 {\n\tfile_server {\n\t\tbrowse\n\t}\n}\n",
                  "Caddyfile:3:3: error: zsc cannot compile file_server subdirective 'browse' yet");
-  expect_refusal(a, ":80 {\n\t@ip remote_ip 10.0.0.0/8\n\trespond @ip hi\n}\n",
-                 "Caddyfile:2:6: error: zsc cannot compile matcher 'remote_ip' yet");
-  expect_refusal(a, ":80 {\n\ttry_files {path} /index.html\n}\n",
-                 "Caddyfile:2:2: error: zsc cannot compile directive 'try_files' yet (it needs matcher 'file')");
-  expect_refusal(a, ":80 {\n\trewrite /old /new\n}\n",
-                 "Caddyfile:2:2: error: zsc cannot compile directive 'rewrite' yet (it needs rewrite option 'uri')");
+  expect_refusal(a, ":80 {\n\t@re path_regexp ^/a\n\trespond @re hi\n}\n",
+                 "Caddyfile:2:6: error: zsc cannot compile matcher 'path_regexp' yet");
+  expect_refusal(a, ":80 {\n\t@ip remote_ip 10.0.0.0/33\n\trespond @ip hi\n}\n",
+                 "Caddyfile:2:16: error: zsc cannot compile remote_ip range '10.0.0.0/33' yet");
+  expect_refusal(a, ":80 {\n\ttry_files {path} =404\n}\n",
+                 "Caddyfile:2:19: error: zsc cannot compile try_files status '=404' yet");
+  expect_refusal(a, ":80 {\n\turi path_regexp ^/a /b\n}\n",
+                 "Caddyfile:2:6: error: zsc cannot compile uri subdirective 'path_regexp' yet");
+  expect_refusal(a, ":80 {\n\trewrite * /x?a={http.request.uri.path}\n\treverse_proxy 127.0.0.1:9\n}\n",
+                 "Caddyfile:2:12: error: zsc cannot compile rewrite of the query in a server with reverse_proxy yet");
   /* a value's own token still wins: the placeholder is pointed at */
   expect_refusal(a, ":80 {\n\trespond \"{http.request.header.X}\"\n}\n",
                  "Caddyfile:2:10: error: zsc cannot compile placeholder {http.request.header.X} yet");
