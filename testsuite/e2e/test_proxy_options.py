@@ -152,6 +152,28 @@ def case_trusted(build, up):
                 caddy.stop()
 
 
+SUBSTRING_JSON = """{"apps": {"http": {"servers": {"srv0": {"listen": [":{PORT}"], "routes": [{"handle": [
+  {"handler": "reverse_proxy", "upstreams": [{"dial": "127.0.0.1:UPSTREAM"}],
+   "headers": {"request": {"replace": {"X-Sub": [{"search": "a.", "replace": "[{http.request.method}]"}],
+                                       "*": [{"search": "zz", "replace": "Z"}]}}}}]}]}}}}}
+"""
+
+
+def case_substring(build, up):
+    """replace with a substring search (JSON only: the Caddyfile always
+    writes search_regexp): strings.ReplaceAll, on one field or on all ("*")"""
+    z = Zsrt(build, SUBSTRING_JSON.replace("UPSTREAM", str(up.port)))
+    try:
+        up.last = None
+        r = request(z.port, b"GET / HTTP/1.1\r\nHost: site.test\r\nX-Sub: xa.ya-b\r\nX-Other: zzzzz\r\n\r\n")
+        seen = (up.last or {}).get("headers", {})
+    finally:
+        z.stop()
+    check("replace search: a literal substring, placeholders in the replacement",
+          r.status == 200 and seen.get("x-sub") == "x[GET]ya-b", (r.status, seen))
+    check("replace on every field (\"*\")", seen.get("x-other") == "ZZz", seen)
+
+
 def case_refused(build):
     """What header ops zsc cannot honour is refused at compile time."""
     for sub, why in (("header_down X-A {http.reverse_proxy.upstream.requests}", "placeholder"),
@@ -174,6 +196,7 @@ def main():
         f, c = case_zsrt(build, up)
         case_caddy(up, f, c)
         case_trusted(build, up)
+        case_substring(build, up)
         case_refused(build)
     finally:
         up.stop()
