@@ -42,8 +42,17 @@ enum zs_uri_flags { ZS_URI_PATH = 1, ZS_URI_QUERY = 2, ZS_URI_KEEP_QUERY = 4 /* 
 /* ip_match: each range is family (4 or 6), prefix bits, 16 address bytes */
 #define ZS_IP_RANGE_SIZE 18
 
-/* resp_header ops, in Caddy's header handler terms */
-enum zs_header_op { ZS_HDR_SET = 0, ZS_HDR_ADD = 1, ZS_HDR_DELETE = 2 };
+
+/* resp_header ops, in Caddy's header handler terms: the op, then at most one
+ * target bit (none: the response; UP: the request sent upstream, header_up;
+ * DOWN: the upstream's response, header_down); REPLACE names its search, the
+ * proxy record's replace_str entry, by index << ZS_HDR_INDEX_SHIFT */
+enum zs_header_op { ZS_HDR_SET = 0, ZS_HDR_ADD = 1, ZS_HDR_DELETE = 2, ZS_HDR_REPLACE = 3 };
+#define ZS_HDR_OP_MASK     0x7u
+#define ZS_HDR_UP          0x10u
+#define ZS_HDR_DOWN        0x20u
+#define ZS_HDR_INDEX_SHIFT 8
+#define ZS_HDR_MAX_INDEX   255u
 
 /* An entry returns what the runtime should do: (kind | id << 8), where id
  * indexes the blob config's table for that kind. */

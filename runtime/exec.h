@@ -21,6 +21,8 @@ struct exec_header_op {
   size_t name_len;
   const char *value;
   size_t value_len;
+  unsigned target;             /* 0: the response, ZS_HDR_UP or ZS_HDR_DOWN (a proxy's) */
+  unsigned index;              /* REPLACE: its search in the proxy record's replace_str */
 };
 
 struct exec_decision {

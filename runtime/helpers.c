@@ -329,6 +329,17 @@ static int helper_is_token(const char *s, size_t n)
   return 1;
 }
 
+/* an op, at most one target, and an index only on a proxy's replace */
+static int helper_header_op_valid(unsigned long long op)
+{
+  unsigned long long kind = op & ZS_HDR_OP_MASK, target = op & (ZS_HDR_UP | ZS_HDR_DOWN);
+  unsigned long long index = op >> ZS_HDR_INDEX_SHIFT;
+  if ((op & ~(ZS_HDR_OP_MASK | ZS_HDR_UP | ZS_HDR_DOWN | ((unsigned long long)ZS_HDR_MAX_INDEX << ZS_HDR_INDEX_SHIFT))) ||
+      kind > ZS_HDR_REPLACE || target == (ZS_HDR_UP | ZS_HDR_DOWN))
+    return 0;
+  return kind == ZS_HDR_REPLACE ? target != 0 : index == 0;
+}
+
 static unsigned long long helper_resp_header(struct zs_native_ctx *ctx, unsigned long long op,
                                              unsigned long long ptr, unsigned long long n,
                                              unsigned long long r4, unsigned long long r5)
@@ -339,9 +350,9 @@ static unsigned long long helper_resp_header(struct zs_native_ctx *ctx, unsigned
   size_t value_len = st->value_len;
   helper_charge(ctx, n + value_len);
   st->value_len = 0;
-  if (op > ZS_HDR_DELETE || !cage_readable(st->cage, ptr, n))
+  if (!helper_header_op_valid(op) || !cage_readable(st->cage, ptr, n))
     return HELPER_ERR(EFAULT);
-  if (!helper_is_token(helper_guest(st, ptr), n))
+  if (!helper_is_token(helper_guest(st, ptr), n) && !(n == 1 && *(const char *)helper_guest(st, ptr) == '*'))
     return HELPER_ERR(EINVAL);
   if (dec->op_count >= EXEC_MAX_HEADER_OPS)
     return HELPER_ERR(ENOSPC);
@@ -350,7 +361,9 @@ static unsigned long long helper_resp_header(struct zs_native_ctx *ctx, unsigned
   o->value = helper_store(dec, st->value, value_len);
   if (!o->name || !o->value)
     return HELPER_ERR(ENOSPC);
-  o->op = (enum zs_header_op)op;
+  o->op = (enum zs_header_op)(op & ZS_HDR_OP_MASK);
+  o->target = (unsigned)(op & (ZS_HDR_UP | ZS_HDR_DOWN));
+  o->index = (unsigned)(op >> ZS_HDR_INDEX_SHIFT);
   o->name_len = n;
   o->value_len = value_len;
   dec->op_count++;
@@ -685,7 +698,7 @@ static unsigned long long helper_file_end(struct zs_native_ctx *ctx, unsigned lo
 /* remote_ip: the peer's address (an IPv4-mapped one as IPv4, as Go's net
  * package gives it, a zone dropped) against prefixes; netip's Contains never
  * crosses families */
-static int helper_ip_in(const char *text, const unsigned char *ranges, size_t len)
+int helper_ip_in(const char *text, const unsigned char *ranges, size_t len)
 {
   unsigned char ip[16];
   char addr[64];

@@ -63,4 +63,9 @@ int exec_path_replace(struct helper_state *st, const char *raw, size_t raw_len);
  * placeholders read follow it. 0 or -E2BIG. exec.c */
 int exec_query_replace(struct helper_state *st, const char *query, size_t len);
 
+/* 1 when the textual address (a zone is ignored, a v4-mapped v6 is v4) is in
+ * one of the packed ranges (ZS_IP_RANGE_SIZE bytes each): remote_ip's test,
+ * and reverse_proxy's trusted_proxies */
+int helper_ip_in(const char *text, const unsigned char *ranges, size_t len);
+
 #endif

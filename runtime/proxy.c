@@ -16,7 +16,9 @@
 
 #include "conn.h"
 #include "loader.h"
+#include "proxy_hdr.h"
 #include "proxy_msg.h"
+#include "proxy_trust.h"
 
 enum up_state {
   UP_FREE = 0,
@@ -66,7 +68,19 @@ struct proxy_pool {
   char *bufs;                  /* every upstream's head and in buffers, one mapping */
   struct proxy_target *targets;
   size_t target_count;
+  struct proxy_replace **replaces;   /* per target: header_up/header_down replace searches */
+  size_t *replace_counts;
+  struct proxy_trust trust;    /* trusted_proxies of the servers and the proxies */
+  /* the fields of the request head being built (one at a time per worker) */
+  struct response_header fields[HTTP_MAX_HEADERS + EXEC_MAX_HEADER_OPS + 8];
+  char field_store[PROXY_HEAD_CAP];
 };
+
+const struct proxy_replace *proxy_replaces(struct worker *w, unsigned proxy_id, size_t *count)
+{
+  *count = w->proxy && proxy_id < w->proxy->target_count ? w->proxy->replace_counts[proxy_id] : 0;
+  return *count ? w->proxy->replaces[proxy_id] : NULL;
+}
 
 /* "host:port" or "[v6]:port", as Caddy's dial address */
 static int proxy_resolve(const char *dial, struct proxy_target *t)
@@ -131,6 +145,11 @@ int proxy_pool_create(struct worker *w)
     if (proxy_resolve(dial, &p->targets[i]) < 0 && w->id == 0)
       fprintf(stderr, "zsrt: reverse_proxy upstream %s: cannot resolve\n", dial);
   }
+  rc = proxy_hdr_compile(w->blob, &p->replaces, &p->replace_counts);
+  if (rc == 0)
+    rc = proxy_trust_load(w->blob, &p->trust);
+  if (rc < 0)
+    return rc;
   p->bufs = proxy_map((size_t)PROXY_MAX_UPSTREAM_CONNS * (PROXY_HEAD_CAP + PROXY_IN_CAP));
   if (!p->bufs)
     return -ENOMEM;
@@ -155,6 +174,8 @@ void proxy_pool_destroy(struct worker *w)
     munmap(p->bufs, (size_t)PROXY_MAX_UPSTREAM_CONNS * (PROXY_HEAD_CAP + PROXY_IN_CAP));
   if (p->targets)
     munmap(p->targets, sizeof *p->targets * (p->target_count + 1));
+  proxy_hdr_free(p->replaces, p->replace_counts, p->target_count);
+  proxy_trust_free(&p->trust);
   munmap(p, sizeof *p);
   w->proxy = NULL;
 }
@@ -278,8 +299,13 @@ static void proxy_launch(struct worker *w, struct conn *c, struct exchange *ex, 
     return;
   }
   const char *dial = blob_string(w->blob, w->blob->proxies[ex->proxy_id].upstream_str);
+  struct proxy_hdr_list fields = {.items = w->proxy->fields, .cap = sizeof w->proxy->fields / sizeof w->proxy->fields[0],
+                                  .store = w->proxy->field_store, .store_cap = sizeof w->proxy->field_store};
+  size_t replace_count;
+  const struct proxy_replace *replaces = proxy_replaces(w, ex->proxy_id, &replace_count);
+  int trusted = proxy_trust_peer(&w->proxy->trust, c->server, ex->proxy_id, c->info.remote_ip);
   int n = proxy_build_request(c, ex, dial, ex->req.content_length >= 0 || ex->req.chunked, ex->body_kept,
-                              up->head, PROXY_HEAD_CAP);
+                              trusted, &fields, replaces, replace_count, up->head, PROXY_HEAD_CAP);
   if (n < 0 && ex->sink) {
     ex->sink->fail(w, ex, 500);
     ex->sink->finish(w, ex);

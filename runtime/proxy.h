@@ -41,6 +41,10 @@ void proxy_detach(struct worker *w, struct exchange *ex);
 /* upstream connections with operations in flight */
 int proxy_busy(struct worker *w);
 
+/* the compiled replace searches of a proxy record (header_up's, then header_down's) */
+struct proxy_replace;
+const struct proxy_replace *proxy_replaces(struct worker *w, unsigned proxy_id, size_t *count);
+
 /* true for the hop-by-hop header names RFC 9110 §7.6.1 and Go's proxy drop */
 int proxy_is_hop_header(const char *name, size_t len);
 

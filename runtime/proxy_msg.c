@@ -102,39 +102,127 @@ static int te_asks_trailers(const struct http_request *req)
   return 0;
 }
 
-/* Go's transport writes Host first: the request's Host (the authority of an
- * absolute-form target, else the field), or the upstream's address when the
- * client sent none (HTTP/1.0); Caddy's X-Forwarded-Host is the request's Host,
- * empty when there is none */
-static void out_host(struct out_buf *o, const struct http_request *req, const char *dial)
+static void fields_put(struct proxy_hdr_list *l, const char *name, size_t name_len, const char *value,
+                       size_t value_len)
 {
-  if (req->host)
-    out_header(o, "Host", 4, req->host, req->host_len);
-  else
-    out_header(o, "Host", 4, dial, strlen(dial));
+  if (l->count < l->cap)
+    l->items[l->count++] = (struct response_header){name, name_len, value, value_len};
 }
 
-int proxy_build_request(const struct conn *c, const struct exchange *ex, const char *dial, int has_body, size_t body_len,
-                        char *buf, size_t cap)
+/* the request's values of a field: all of them joined by ", " (all) or
+ * the last one; len 0 when it has none */
+static const char *prior_value(const struct http_request *req, const char *name, int all, struct proxy_hdr_list *l,
+                               size_t *len)
 {
-  const struct http_request *req = &ex->req;
-  struct out_buf o = {buf, cap, 0, 0};
-  out_put(&o, req->method, req->method_len);
-  out_put(&o, " ", 1);
-  out_put(&o, ex->target, ex->target_len);
-  out_put(&o, " HTTP/1.1\r\n", 11);
-  out_host(&o, req, dial);
+  const char *first = NULL;
+  size_t start = l->store_used, n = 0;
+  *len = 0;
+  for (size_t i = 0; i < req->header_count; i++) {
+    const struct http_header *h = &req->headers[i];
+    if (!http1_token_eq(h->name, h->name_len, name))
+      continue;
+    if (!all) {
+      first = h->value, *len = h->value_len;
+      continue;
+    }
+    if (h->value_len + 2 > l->store_cap - l->store_used)
+      return NULL;
+    if (n++) {
+      memcpy(l->store + l->store_used, ", ", 2);
+      l->store_used += 2;
+    }
+    memcpy(l->store + l->store_used, h->value, h->value_len);
+    l->store_used += h->value_len;
+  }
+  if (all) {
+    first = l->store + start;
+    *len = l->store_used - start;
+  }
+  return first;
+}
+
+/* Caddy's addForwardedHeaders: the peer, the scheme and the Host, kept from
+ * the request only when the peer is a trusted proxy; X-Forwarded-For then
+ * appends the peer to what the proxies before it wrote */
+static void forwarded_fields(const struct conn *c, const struct http_request *req, int trusted,
+                             struct proxy_hdr_list *l)
+{
+  const char *ip = c->info.remote_ip;
+  size_t ip_len = strlen(ip), len = 0;
+  const char *prior = trusted ? prior_value(req, "x-forwarded-for", 1, l, &len) : NULL;
+  if (prior && len && ip_len + 2 <= l->store_cap - l->store_used) {
+    memcpy(l->store + l->store_used, ", ", 2);
+    memcpy(l->store + l->store_used + 2, ip, ip_len);
+    l->store_used += ip_len + 2;
+    fields_put(l, "X-Forwarded-For", 15, prior, len + 2 + ip_len);
+  } else {
+    fields_put(l, "X-Forwarded-For", 15, ip, ip_len);
+  }
+  prior = trusted ? prior_value(req, "x-forwarded-proto", 0, l, &len) : NULL;
+  if (prior && len)
+    fields_put(l, "X-Forwarded-Proto", 17, prior, len);
+  else
+    fields_put(l, "X-Forwarded-Proto", 17, c->info.tls ? "https" : "http", c->info.tls ? 5 : 4);
+  prior = trusted ? prior_value(req, "x-forwarded-host", 0, l, &len) : NULL;
+  if (prior && len)
+    fields_put(l, "X-Forwarded-Host", 16, prior, len);
+  else
+    fields_put(l, "X-Forwarded-Host", 16, req->host ? req->host : "", req->host_len);
+}
+
+/* The fields Caddy's prepareRequest leaves, Host first as Go's transport
+ * writes it: the request's Host (the authority of an absolute-form target,
+ * else the field), or none (HTTP/1.0) and then the upstream's address.
+ * X-Forwarded-Host is the request's Host, empty when there is none. */
+static void request_fields(const struct conn *c, const struct http_request *req, int trusted,
+                           struct proxy_hdr_list *l)
+{
+  if (req->host)
+    fields_put(l, "Host", 4, req->host, req->host_len);
   for (size_t i = 0; i < req->header_count; i++) {
     const struct http_header *h = &req->headers[i];
     /* Host is written above: a Connection field naming it cannot remove it */
     if (!http1_token_eq(h->name, h->name_len, "host") && !request_header_dropped(req, h))
+      fields_put(l, h->name, h->name_len, h->value, h->value_len);
+  }
+  forwarded_fields(c, req, trusted, l);
+  if (te_asks_trailers(req))
+    fields_put(l, "Te", 2, "trailers", 8);
+}
+
+/* the last Host field is the one the ops left (Caddy's ApplyToRequest) */
+static const struct response_header *fields_host(const struct proxy_hdr_list *l)
+{
+  const struct response_header *host = NULL;
+  for (size_t i = 0; i < l->count; i++)
+    if (http1_token_eq(l->items[i].name, l->items[i].name_len, "host"))
+      host = &l->items[i];
+  return host && host->value_len ? host : NULL;
+}
+
+int proxy_build_request(const struct conn *c, const struct exchange *ex, const char *dial, int has_body, size_t body_len,
+                        int trusted, struct proxy_hdr_list *fields, const struct proxy_replace *replaces,
+                        size_t replace_count, char *buf, size_t cap)
+{
+  const struct http_request *req = &ex->req;
+  struct out_buf o = {buf, cap, 0, 0};
+  request_fields(c, req, trusted, fields);
+  if (ex->dec && proxy_hdr_apply(fields, ex->dec, ZS_HDR_UP, replaces, replace_count) < 0)
+    return -ENOSPC;
+  out_put(&o, req->method, req->method_len);
+  out_put(&o, " ", 1);
+  out_put(&o, ex->target, ex->target_len);
+  out_put(&o, " HTTP/1.1\r\n", 11);
+  const struct response_header *host = fields_host(fields);
+  if (host)
+    out_header(&o, "Host", 4, host->value, host->value_len);
+  else
+    out_header(&o, "Host", 4, dial, strlen(dial));
+  for (size_t i = 0; i < fields->count; i++) {
+    const struct response_header *h = &fields->items[i];
+    if (!http1_token_eq(h->name, h->name_len, "host"))
       out_header(&o, h->name, h->name_len, h->value, h->value_len);
   }
-  out_header(&o, "X-Forwarded-For", 15, c->info.remote_ip, strlen(c->info.remote_ip));
-  out_printf(&o, "X-Forwarded-Proto: %s\r\n", c->info.tls ? "https" : "http");
-  out_header(&o, "X-Forwarded-Host", 16, req->host ? req->host : "", req->host_len);
-  if (te_asks_trailers(req))
-    out_put(&o, "Te: trailers\r\n", 14);
   if (has_body)
     out_printf(&o, "Content-Length: %zu\r\n", body_len);
   out_put(&o, "\r\n", 2);
@@ -175,19 +263,37 @@ static void proxy_framing(struct response_framing *f, const struct exchange *ex,
     f->chunked = 1;
 }
 
-void proxy_response_from_upstream(struct exchange *ex, const struct http1_response *ur)
+/* header_down edits the upstream's fields alone, before the handler's own
+ * response ops (Caddy applies them to res.Header, then copies it) */
+static int apply_header_down(struct response *r, const struct exec_decision *dec, const struct proxy_replace *replaces,
+                             size_t replace_count)
 {
+  struct proxy_hdr_list l = {.items = r->headers, .count = r->header_count, .cap = RESPONSE_MAX_HEADERS,
+                             .store = r->scratch, .store_cap = sizeof r->scratch, .store_used = r->scratch_used};
+  int rc = proxy_hdr_apply(&l, dec, ZS_HDR_DOWN, replaces, replace_count);
+  r->header_count = l.count;
+  r->scratch_used = l.store_used;
+  return rc;
+}
+
+int proxy_response_from_upstream(struct worker *w, struct exchange *ex, const struct http1_response *ur)
+{
+  size_t replace_count;
+  const struct proxy_replace *replaces = proxy_replaces(w, ex->proxy_id, &replace_count);
   struct response *r = ex->resp;
   response_init(r, ur->status);
   collect_response_headers(ur, r);
+  if (ex->dec && apply_header_down(r, ex->dec, replaces, replace_count) < 0)
+    return -ENOSPC;
   response_apply_ops(r, ex->dec);   /* the exchange's own decision, kept since it ran */
+  return 0;
 }
 
 int proxy_build_response_head(struct worker *w, struct exchange *ex, const struct http1_response *ur,
                               int client_chunked, char *buf, size_t cap)
 {
-  (void)w;
-  proxy_response_from_upstream(ex, ur);
+  if (proxy_response_from_upstream(w, ex, ur) < 0)
+    return -ENOSPC;
   struct response_framing f;
   proxy_framing(&f, ex, ur, client_chunked);
   return response_write_head(ex->resp, &f, buf, cap);

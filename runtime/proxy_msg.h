@@ -4,16 +4,21 @@
 #define ZSRT_PROXY_MSG_H
 
 #include "proxy.h"
+#include "proxy_hdr.h"
 
 /* the request head for the upstream: method, c's kept target, Host (the
  * request's, or dial, the upstream address, when it has none), end-to-end
- * headers, X-Forwarded-For/-Proto/-Host, Content-Length when has_body */
+ * headers, X-Forwarded-For/-Proto/-Host (the request's own kept when the
+ * peer is trusted), then header_up's ops (fields is the empty list they are
+ * gathered in), Content-Length when has_body */
 int proxy_build_request(const struct conn *c, const struct exchange *ex, const char *dial, int has_body, size_t body_len,
-                        char *buf, size_t cap);
+                        int trusted, struct proxy_hdr_list *fields, const struct proxy_replace *replaces,
+                        size_t replace_count, char *buf, size_t cap);
 
 /* the client's answer to an upstream head as a response: status, the
- * upstream's end-to-end headers, the kept header ops, Server */
-void proxy_response_from_upstream(struct exchange *ex, const struct http1_response *ur);
+ * upstream's end-to-end headers, header_down's ops, the kept header ops,
+ * Server; 0 or -ENOSPC */
+int proxy_response_from_upstream(struct worker *w, struct exchange *ex, const struct http1_response *ur);
 /* the Content-Length the client is told, or -1 (none known: chunked in HTTP/1.1) */
 int64_t proxy_response_length(const struct http1_response *ur);
 

@@ -123,6 +123,8 @@ void response_apply_ops(struct response *resp, const struct exec_decision *dec)
 {
   for (size_t i = 0; i < dec->op_count; i++) {
     const struct exec_header_op *op = &dec->ops[i];
+    if (op->target)
+      continue;                /* a proxy's header_up/header_down: proxy_hdr.c */
     if (op->op == ZS_HDR_SET)
       response_header_set(resp, op->name, op->name_len, op->value, op->value_len);
     else if (op->op == ZS_HDR_ADD)
@@ -136,7 +138,7 @@ static int response_ops_touch(const struct exec_decision *dec, const char *name)
 {
   size_t len = strlen(name);
   for (size_t i = 0; i < dec->op_count; i++)
-    if (dec->ops[i].op != ZS_HDR_DELETE && dec->ops[i].name_len == len &&
+    if (dec->ops[i].op != ZS_HDR_DELETE && !dec->ops[i].target && dec->ops[i].name_len == len &&
         strncasecmp(dec->ops[i].name, name, len) == 0)
       return 1;
   return 0;

@@ -108,12 +108,13 @@ static int run_print_response(struct run_ctx *r)
 
 static void run_print_proxy(struct run_ctx *r)
 {
-  static const char *const ops[] = { "set", "add", "delete" };
+  static const char *const ops[] = { "set", "add", "delete", "replace" };
   fprintf(r->out, "action proxy %s\n",
           blob_string(&r->blob, r->blob.proxies[r->dec.action_id].upstream_str));
   for (size_t i = 0; i < r->dec.op_count; i++) {
     const struct exec_header_op *op = &r->dec.ops[i];
-    fprintf(r->out, "op %s %.*s: %.*s\n", ops[op->op], (int)op->name_len, op->name,
+    const char *side = op->target == ZS_HDR_UP ? "up " : op->target == ZS_HDR_DOWN ? "down " : "";
+    fprintf(r->out, "op %s%s %.*s: %.*s\n", side, ops[op->op], (int)op->name_len, op->name,
             (int)op->value_len, op->value);
   }
 }

@@ -64,6 +64,8 @@ void config_server(struct cg *cg, const struct lowered_server *srv)
   s->flags = (srv->tls ? ZS_SERVER_TLS : 0) | (srv->tls && srv->strict_sni ? ZS_SERVER_STRICT_SNI : 0) |
              (srv->h2c ? ZS_SERVER_H2C : 0) | (srv->no_h2 ? ZS_SERVER_NO_H2 : 0);
   s->read_header_ms = srv->read_header_ms;
+  s->trusted_str = srv->trusted;
+  s->trusted_str_count = srv->trusted_count;
   s->idle_ms = srv->idle_ms;
   for (size_t i = 0; i < srv->policy_count; i++)
     config_tls_policy(cg, srv->index, &srv->policies[i]);
@@ -102,13 +104,45 @@ unsigned config_file_server(struct cg *cg, const struct lowered_file_server *fs)
   return (unsigned)(cg->config->file_server_count - 1);
 }
 
+/* the searches of header_up's replaces, then header_down's: 's' or 'r', then the text */
+static void config_proxy_replaces(struct cg *cg, const struct lowered_headers *h, const char **out, size_t *n)
+{
+  for (size_t i = 0; h && i < h->replace_count; i++)
+    out[(*n)++] = arena_printf(cg->a, "%c%s", h->replace[i].regexp ? 'r' : 's', h->replace[i].search);
+}
+
+static bool config_lists_same(const char *const *a, size_t an, const char *const *b, size_t bn)
+{
+  if (an != bn)
+    return false;
+  for (size_t i = 0; i < an; i++)
+    if (strcmp(a[i], b[i]) != 0)
+      return false;
+  return true;
+}
+
+static bool config_proxy_same(const struct site_proxy *p, const struct lowered_reverse_proxy *rp,
+                              const char **replace, size_t n)
+{
+  return strcmp(p->upstream_str, rp->dial) == 0 && config_lists_same(p->replace_str, p->replace_str_count, replace, n) &&
+         config_lists_same(p->trusted_str, p->trusted_str_count, rp->trusted, rp->trusted_count);
+}
+
 /* the upstream's record, shared by identical upstreams; its index */
 unsigned config_proxy(struct cg *cg, const struct lowered_reverse_proxy *rp)
 {
+  size_t n = 0, cap = (rp->up ? rp->up->replace_count : 0) + (rp->down ? rp->down->replace_count : 0);
+  const char **replace = arena_alloc(cg->a, (cap + 1) * sizeof *replace);
+  config_proxy_replaces(cg, rp->up, replace, &n);
+  config_proxy_replaces(cg, rp->down, replace, &n);
   for (size_t i = 0; i < cg->config->proxy_count; i++)
-    if (strcmp(cg->config->proxies[i].upstream_str, rp->dial) == 0)
+    if (config_proxy_same(&cg->config->proxies[i], rp, replace, n))
       return (unsigned)i;
   struct site_proxy *p = ARENA_PUSH(cg->a, cg->config->proxies, cg->config->proxy_count, cg->config->proxy_cap);
   p->upstream_str = rp->dial;
+  p->replace_str = replace;
+  p->replace_str_count = n;
+  p->trusted_str = rp->trusted;
+  p->trusted_str_count = rp->trusted_count;
   return (unsigned)(cg->config->proxy_count - 1);
 }

@@ -70,9 +70,16 @@ int cg_file_server(struct cg *cg, const struct lowered_handler *h)
   return 1;
 }
 
+/* header_up and header_down are computed with the request's placeholders
+ * now; the runtime applies them to the upstream request and response */
 int cg_reverse_proxy(struct cg *cg, const struct lowered_handler *h)
 {
   unsigned id = config_proxy(cg, &h->u.proxy);
+  const struct lowered_reverse_proxy *rp = &h->u.proxy;
+  if (rp->up)
+    cg_header_ops(cg, rp->up, " | ZS_HDR_UP", 0);
+  if (rp->down)
+    cg_header_ops(cg, rp->down, " | ZS_HDR_DOWN", rp->up ? (unsigned)rp->up->replace_count : 0);
   cg_emit_return(cg, h->pos, arena_printf(cg->a, "ZS_ACTION(ZS_ACT_PROXY, %u)", id));
   return 1;
 }

@@ -207,6 +207,22 @@ static void dump_fields(struct strbuf *out, const char *what, const struct lower
 
 static void dump_routes(struct strbuf *out, const struct lowered_route *routes, size_t count, int depth);
 
+/* add, set, delete, replace: side is "" (the headers handler), "up-" or "down-" */
+static void dump_header_ops(struct strbuf *out, const char *side, const struct lowered_headers *h)
+{
+  dump_fields(out, side[0] ? (side[0] == 'u' ? "up-add" : "down-add") : "add", h->add, h->add_count);
+  dump_fields(out, side[0] ? (side[0] == 'u' ? "up-set" : "down-set") : "set", h->set, h->set_count);
+  for (size_t i = 0; i < h->delete_count; i++)
+    strbuf_printf(out, " %sdelete %s", side, h->delete_names[i]);
+  for (size_t i = 0; i < h->replace_count; i++) {
+    const struct lowered_replace *r = &h->replace[i];
+    strbuf_printf(out, " %sreplace %s %s=\"", side, r->name, r->regexp ? "search_regexp" : "search");
+    dump_bytes(out, r->search, strlen(r->search));
+    strbuf_puts(out, "\" with=");
+    dump_text(out, &r->with);
+  }
+}
+
 /* the handler's options after its name */
 static void dump_options(struct strbuf *out, const struct lowered_handler *h)
 {
@@ -237,10 +253,14 @@ static void dump_options(struct strbuf *out, const struct lowered_handler *h)
     break;
   case LOWERED_HEADERS:
     strbuf_puts(out, h->u.headers.deferred ? " deferred" : "");
-    dump_fields(out, "add", h->u.headers.add, h->u.headers.add_count);
-    dump_fields(out, "set", h->u.headers.set, h->u.headers.set_count);
-    for (size_t i = 0; i < h->u.headers.delete_count; i++)
-      strbuf_printf(out, " delete %s", h->u.headers.delete_names[i]);
+    dump_header_ops(out, "", &h->u.headers);
+    break;
+  case LOWERED_REVERSE_PROXY:
+    strbuf_printf(out, " dial=%s", h->u.proxy.dial);
+    if (h->u.proxy.up)
+      dump_header_ops(out, "up-", h->u.proxy.up);
+    if (h->u.proxy.down)
+      dump_header_ops(out, "down-", h->u.proxy.down);
     break;
   default:
     break;

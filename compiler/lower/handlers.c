@@ -179,14 +179,14 @@ static int lower_proxy_upstreams(struct lower *l, const struct json *ups, void *
 
 static const struct lower_key lower_proxy_keys[] = {
   {"handler", NULL, NULL}, {"upstreams", NULL, lower_proxy_upstreams},
-  {"headers", "header_up header_down", lower_key_refused},
+  {"headers", NULL, lower_proxy_headers_keep},
   {"load_balancing", "lb_policy lb_retries lb_try_duration lb_try_interval lb_retry_match", lower_key_refused},
   {"health_checks", "health_uri health_path health_port health_interval health_timeout health_status "
                     "health_body health_headers max_fails fail_duration unhealthy_status unhealthy_latency "
                     "unhealthy_request_count", lower_key_refused},
   {"transport", "transport", lower_key_refused}, {"flush_interval", "flush_interval", lower_key_refused},
   {"handle_response", "handle_response replace_status", lower_key_refused},
-  {"rewrite", "method rewrite uri", lower_key_refused}, {"trusted_proxies", "trusted_proxies", lower_key_refused},
+  {"rewrite", "method rewrite uri", lower_key_refused}, {"trusted_proxies", NULL, lower_proxy_trusted},
   {"buffer_requests", "buffer_requests request_buffers", lower_key_refused},
   {"buffer_responses", "buffer_responses response_buffers", lower_key_refused},
   {"dynamic_upstreams", "dynamic", lower_key_refused}, {NULL, NULL, NULL},
@@ -200,6 +200,8 @@ int lower_reverse_proxy(struct lower *l, const struct json *h, struct lowered_ha
     lower_refuse(l, h, "reverse_proxy without exactly one upstream");
     return -1;
   }
+  if (!bad && out->u.proxy.headers)
+    bad = lower_proxy_headers(l, &out->u.proxy);
   return bad;
 }
 
@@ -442,7 +444,7 @@ static const char *lower_canonical_header(struct lower *l, const char *name)
 }
 
 /* a field name: placeholders and wildcards are not ours yet */
-static const char *lower_header_name(struct lower *l, const char *name, const struct json *at)
+const char *lower_header_name(struct lower *l, const char *name, const struct json *at)
 {
   if (strpbrk(name, "{}*")) {
     lower_refuse(l, at, "header field name '%s'", name);
@@ -484,19 +486,19 @@ static int lower_header_map(struct lower *l, const struct json *map, struct lowe
   return bad;
 }
 
-static int lower_headers_add(struct lower *l, const struct json *v, void *record)
+int lower_headers_add(struct lower *l, const struct json *v, void *record)
 {
   struct lowered_headers *h = record;
   return lower_header_map(l, v, &h->add, &h->add_count);
 }
 
-static int lower_headers_set(struct lower *l, const struct json *v, void *record)
+int lower_headers_set(struct lower *l, const struct json *v, void *record)
 {
   struct lowered_headers *h = record;
   return lower_header_map(l, v, &h->set, &h->set_count);
 }
 
-static int lower_headers_delete(struct lower *l, const struct json *list, void *record)
+int lower_headers_delete(struct lower *l, const struct json *list, void *record)
 {
   struct lowered_headers *h = record;
   if (!(h->delete_names = lower_items(l, list, sizeof *h->delete_names, "header delete that is not a list")))
@@ -541,7 +543,7 @@ static int lower_headers_response(struct lower *l, const struct json *resp, void
 
 static const struct lower_key lower_headers_keys[] = {
   {"handler", NULL, NULL}, {"response", NULL, lower_headers_response},
-  {"request", "request_header header_up", lower_key_refused}, {NULL, NULL, NULL},
+  {"request", "request_header", lower_key_refused}, {NULL, NULL, NULL},
 };
 
 int lower_headers(struct lower *l, const struct json *h, struct lowered_handler *out)

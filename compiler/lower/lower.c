@@ -316,7 +316,7 @@ static const struct lower_key lower_server_keys[] = {
   {"logs", NULL, NULL}, {"errors", "handle_errors", lower_key_refused},
   {"tls_connection_policies", NULL, NULL}, {"strict_sni_host", "strict_sni_host", lower_strict_sni},
   {"read_header_timeout", "read_header", lower_read_header_timeout}, {"idle_timeout", "idle", lower_idle_timeout},
-  {"protocols", "protocols", lower_protocols},
+  {"protocols", "protocols", lower_protocols}, {"trusted_proxies", "trusted_proxies", lower_server_trusted},
   /* Go's whole-request and whole-response deadlines: zsrt times reads and sends per step */
   {"read_timeout", "read_body", lower_key_refused}, {"write_timeout", "write", lower_key_refused},
   {NULL, NULL, NULL},

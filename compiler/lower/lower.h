@@ -137,9 +137,24 @@ struct lowered_file_server {
   int status;                  /* status_code, 0 when absent */
 };
 
-/* reverse_proxy: its one upstream */
+struct lowered_headers;
+
+/* a header op's replace: a field's (or every field's, "*") values edited */
+struct lowered_replace {
+  const char *name;            /* canonical, or "*" */
+  const char *search;          /* a substring, or a regular expression when regexp */
+  bool regexp;
+  struct lowered_text with;
+  struct srcpos pos;
+};
+
+/* reverse_proxy: its one upstream; header_up and header_down */
 struct lowered_reverse_proxy {
   const char *dial;            /* "host:port" */
+  const struct json *headers;  /* the headers member, lowered once the upstream is known */
+  struct lowered_headers *up, *down;   /* NULL when absent */
+  const char **trusted;        /* its own trusted_proxies ranges */
+  size_t trusted_count;
 };
 
 /* uri replace: a constant find, a replacement with placeholders */
@@ -186,6 +201,8 @@ struct lowered_headers {
   const char **delete_names;
   struct srcpos *delete_pos;
   size_t delete_count;
+  struct lowered_replace *replace;   /* reverse_proxy's header ops only */
+  size_t replace_count;
 };
 
 struct lowered_handler {
@@ -281,6 +298,8 @@ struct lowered_server {
   bool strict_sni_set;         /* strict_sni_host given: Caddy's default does not apply */
   unsigned read_header_ms, idle_ms;  /* timeouts read_header, idle; 0: zsrt's defaults */
   bool h2c, no_h2;             /* protocols: h2c listed; h2 left out */
+  const char **trusted;        /* trusted_proxies static ranges, as written */
+  size_t trusted_count;
   struct lowered_tls_policy *policies;
   size_t policy_count;
   struct lowered_access_log *access_logs;   /* none: the server logs no requests */

@@ -40,6 +40,7 @@ struct lower {
   const char **groups;         /* route group names of the server being lowered */
   size_t group_count, group_cap;
   size_t deferred_count;
+  const char *proxy_dial;      /* the upstream whose header ops are being lowered, else NULL */
   struct srcpos query_rewrite; /* a rewrite of the query in the server being lowered, line 0 if none */
   bool has_proxy;              /* it has a reverse_proxy (which sends the query as the client did) */
   struct lower_auto_policy *auto_policies;
@@ -100,6 +101,27 @@ int lower_match(struct lower *l, const struct json *match, struct lowered_route 
 
 /* handlers.c */
 int lower_handler(struct lower *l, const struct json *h, struct lowered_handler *out);
+/* the headers handler's add, set and delete members into a struct lowered_headers */
+int lower_headers_add(struct lower *l, const struct json *v, void *record);
+int lower_headers_set(struct lower *l, const struct json *v, void *record);
+int lower_headers_delete(struct lower *l, const struct json *list, void *record);
+/* a field name in Go's canonical form; placeholders and wildcards refused */
+const char *lower_header_name(struct lower *l, const char *name, const struct json *at);
+
+/* match_ip.c: one range, "addr" or "addr/bits", packed (ZS_IP_RANGE_SIZE
+ * bytes); false when Caddy's provisioning fails */
+bool lower_ip_range(const char *s, unsigned char *out);
+
+/* trusted.c: trusted_proxies of a server and of a reverse_proxy */
+int lower_server_trusted(struct lower *l, const struct json *v, void *record);
+int lower_proxy_trusted(struct lower *l, const struct json *v, void *record);
+
+/* proxy_headers.c: reverse_proxy's headers member (header_up, header_down) */
+int lower_proxy_headers_keep(struct lower *l, const struct json *v, void *record);
+int lower_proxy_headers(struct lower *l, struct lowered_reverse_proxy *rp);
+/* the text of an {http.reverse_proxy.upstream.*} placeholder when the
+ * upstream being lowered fixes it, else NULL */
+const char *lower_proxy_placeholder(struct lower *l, const char *key, size_t len);
 
 /* lower.c: a route list (subroute handlers lower their routes through it) */
 int lower_routes(struct lower *l, const struct json *routes, struct lowered_route **out, size_t *count);

@@ -8,8 +8,7 @@
 #include "abi/helpers.h"
 #include "lower_parts.h"
 
-/* one range: "addr" or "addr/bits"; false when Caddy's provisioning fails */
-static bool lower_ip_range(const char *s, unsigned char *out)
+bool lower_ip_range(const char *s, unsigned char *out)
 {
   char addr[64];
   const char *slash = strchr(s, '/');

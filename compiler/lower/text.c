@@ -113,6 +113,14 @@ int lower_text(struct lower *l, const struct json *node, enum lower_ph_mode mode
     long end = lower_text_close(s, len, i);
     if (end < 0)
       continue;
+    const char *fixed = lower_proxy_placeholder(l, s + i + 1, (size_t)end - i - 1);
+    if (fixed) {               /* a value the upstream fixes: text */
+      lower_text_push(l, out, s + cursor, i - cursor);
+      lower_text_push(l, out, fixed, strlen(fixed));
+      i = (size_t)end;
+      cursor = i + 1;
+      continue;
+    }
     const struct lower_var *var;
     int r = lower_text_key(l, node, mode, s + i + 1, (size_t)end - i - 1, &var);
     if (r < 0)

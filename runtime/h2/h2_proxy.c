@@ -12,9 +12,9 @@
 
 static int h2_proxy_head(struct worker *w, struct exchange *ex, const struct http1_response *ur)
 {
-  (void)w;
   struct h2_stream *st = h2_stream_of(ex);
-  proxy_response_from_upstream(ex, ur);
+  if (proxy_response_from_upstream(w, ex, ur) < 0)
+    return -1;
   int head = ex->req.method_len == 4 && memcmp(ex->req.method, "HEAD", 4) == 0;
   int with_body = ur->body != HTTP1_BODY_NONE && !head;
   if (with_body) {

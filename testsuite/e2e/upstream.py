@@ -1,5 +1,6 @@
 """A small HTTP/1.1 upstream for proxy tests: answers every request with a JSON
-echo of what it received, keeps connections alive, counts connections."""
+echo of what it received (header_list keeps repeated fields), keeps
+connections alive, counts connections; extra_headers go into every answer."""
 import json
 import socketserver
 import threading
@@ -18,12 +19,15 @@ class _Handler(BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(n).decode("latin-1") if n else ""
         seen = {"method": self.command, "path": self.path, "body": body,
-                "headers": {k.lower(): v for k, v in self.headers.items()}}
+                "headers": {k.lower(): v for k, v in self.headers.items()},
+                "header_list": [[k.lower(), v] for k, v in self.headers.items()]}
         self.server.owner.last = seen
         out = json.dumps(seen).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("X-Upstream", "yes")
+        for k, v in self.server.owner.extra_headers:
+            self.send_header(k, v)
         self.send_header("Content-Length", str(len(out)))
         self.end_headers()
         self.wfile.write(out)
@@ -37,6 +41,7 @@ class _Handler(BaseHTTPRequestHandler):
 class Upstream:
     def __init__(self):
         self.last = None
+        self.extra_headers = []      # (name, value) added to every answer
         self.connections = 0
         self.sockets = []
         socketserver.TCPServer.allow_reuse_address = True

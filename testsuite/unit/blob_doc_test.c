@@ -89,7 +89,7 @@ static uint64_t layout_hash(void)
 static const uint64_t layouts[] = {
   [1] = 0xccfeb1ccaffdef93ull,
   [2] = 0x594ab80f438171cbull,   /* tls_policy, tls_cert, tls_app; server timeouts; never released with another layout */
-  [3] = 0x0376c2b171d78923ull,   /* logger, access_log */
+  [3] = 0xd83102099450ba67ull,   /* logger, access_log; proxy replace_str, trusted_str */
 };
 
 static char *doc_read(const char *path)

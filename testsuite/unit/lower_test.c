@@ -1,6 +1,6 @@
 /* lower_run on Caddyfiles through the front end: a construct zsc cannot
  * compile is refused at the token the user wrote, named as written
- * (`basicauth`, `header_up`, `log`), once per directive; what compiles is
+ * (`basicauth`, `lb_policy`, `log`), once per directive; what compiles is
  * lowered to the records codegen expects; and a config with no position at
  * all still never yields an error without file:line:col. */
 #include <regex.h>
@@ -70,10 +70,12 @@ static void test_named_as_written(struct arena *a)
                  "Caddyfile:2:2: error: zsc cannot compile directive 'encode' yet");
   expect_refusal(a, ":80 {\n\troot * /srv\n\tphp_fastcgi 127.0.0.1:9000\n}\n",
                  "Caddyfile:3:2: error: zsc cannot compile directive 'php_fastcgi' yet (it needs reverse_proxy option 'transport')");
-  expect_refusal(a, ":80 {\n\treverse_proxy 127.0.0.1:9000 {\n\t\theader_up Host {upstream_hostport}\n\t}\n}\n",
-                 "Caddyfile:3:3: error: zsc cannot compile reverse_proxy subdirective 'header_up' yet");
-  expect_refusal(a, ":80 {\n\treverse_proxy 127.0.0.1:9000 {\n\t\theader_down -Server\n\t}\n}\n",
-                 "Caddyfile:3:3: error: zsc cannot compile reverse_proxy subdirective 'header_down' yet");
+  expect_refusal(a, ":80 {\n\treverse_proxy 127.0.0.1:9000 {\n\t\theader_up X-A {http.reverse_proxy.upstream.fails}\n\t}\n}\n",
+                 "Caddyfile:2:2: error: zsc cannot compile directive 'reverse_proxy' yet (it needs placeholder "
+                 "{http.reverse_proxy.upstream.fails})");
+  expect_refusal(a, ":80 {\n\treverse_proxy 127.0.0.1:9000 {\n\t\theader_down X-A \"a(\" b\n\t}\n}\n",
+                 "Caddyfile:2:2: error: zsc cannot compile directive 'reverse_proxy' yet (it needs replace "
+                 "search_regexp 'a(': missing closing parenthesis at offset 2)");
   expect_refusal(a, ":80 {\n\treverse_proxy a:1 {\n\t\tlb_policy first\n\t}\n}\n",
                  "Caddyfile:3:3: error: zsc cannot compile reverse_proxy subdirective 'lb_policy' yet");
   expect_refusal(a, ":80 {\n\tfile_server {\n\t\tbrowse\n\t}\n}\n",
