@@ -51,7 +51,11 @@ def upstream(body, port=0):
 class Served:
     def __init__(self, argv, port, work, name, env=None, cwd=None):
         self.port = port
-        self.log = open(os.path.join(work, name + ".log"), "w+")
+        # O_APPEND: output() seeks this shared file to read it, and the server's
+        # writes must still land at the end, never over what was read
+        path = os.path.join(work, name + ".log")
+        open(path, "w").close()
+        self.log = open(path, "a+")
         self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, cwd=cwd or work,
                                      env=env, stdin=subprocess.DEVNULL)
         self._wait_listening(name)
