@@ -30,7 +30,7 @@ struct site_cert {
   struct tls_cert_source src;
   const char *tags[SITE_TLS_MAX_LIST];
   size_t tag_count;
-  char *owned;                     /* a folder bundle's text (chain and key) */
+  char *owned;                     /* a folder bundle's path (chain and key in one file) */
 };
 
 struct site_certs {
@@ -165,24 +165,6 @@ static struct site_cert *site_add_cert(struct site_certs *out, const struct blob
   return c;
 }
 
-static char *site_read_file(const char *path)
-{
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return NULL;
-  size_t cap = 1 << 20;
-  char *buf = malloc(cap + 1);
-  size_t n = buf ? fread(buf, 1, cap, f) : 0;
-  int whole = feof(f);
-  fclose(f);
-  if (!buf || !whole) {
-    free(buf);
-    return NULL;
-  }
-  buf[n] = '\0';
-  return buf;
-}
-
 /* load_folders: every *.pem bundle (certificate chain and key in one file) */
 static int site_add_folder(struct site_certs *out, const struct blob *b, const struct zs_tls_cert *row, char *err,
                            size_t errcap)
@@ -202,12 +184,13 @@ static int site_add_folder(struct site_certs *out, const struct blob *b, const s
     struct stat st;
     if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
       continue;
+    /* the context reads the bundle for both the chain and the key */
     struct site_cert *c = site_add_cert(out, b, row);
-    char *text = c ? site_read_file(path) : NULL;
-    if (!text)
-      r = site_fail(err, errcap, -EINVAL, "load folder %s: %s unreadable or too many certificates", dir, e->d_name);
+    char *name = c ? strdup(path) : NULL;
+    if (!name)
+      r = site_fail(err, errcap, -E2BIG, "load folder %s: more than %d certificates", dir, SITE_TLS_MAX_CERTS);
     else
-      c->owned = text, c->src.chain_pem = text, c->src.key_pem = text;
+      c->owned = name, c->src.chain_file = name, c->src.key_file = name;
   }
   closedir(d);
   return r;
