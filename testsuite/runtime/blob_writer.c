@@ -136,4 +136,6 @@ void tb_sample(struct test_blob *tb, const char *hide, size_t hide_len)
   tb->logger_count = 1;
   tb->access_logs[0] = (struct zs_access_log){ .loggers = 1 };
   tb->access_log_count = 1;
+  tb->acme_issuers[0] = (struct zs_acme_issuer){ .ca_str = tb->proxies[0].upstream_str };
+  tb->acme_issuer_count = 1;
 }
