@@ -15,6 +15,7 @@
 #include "helpers.h"
 #include "loader.h"
 #include "rewrite.h"
+#include "http01.h"
 
 /* the request region being filled: bytes used so far */
 struct exec_view {
@@ -342,6 +343,8 @@ int exec_request(const struct blob *blob, struct cage *cage, unsigned server,
     out->status = 421;
     return 0;
   }
+  if (http01_answer(blob, req, out))
+    return 0;
   st.view_used = view.used;
   const struct zs_entry *e = &blob->entries[blob->servers[server].entry];
   cage_set_code(cage, blob->code, blob->code_size);
