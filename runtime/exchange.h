@@ -65,6 +65,8 @@ struct exchange {
   size_t body_kept;                  /* decoded body bytes gathered at in + body_start */
   size_t body_start;
   const char *body;                  /* the gathered body as the upstream is sent it */
+  int body_stream;                   /* HTTP/1.1: the body goes up as it comes (proxy_stream.c) */
+  int tunnel;                        /* after a 101: the client's bytes go up unread (proxy_tunnel.c) */
   const struct exchange_sink *sink;  /* NULL: HTTP/1.1 on the connection's out buffer */
   /* a file answer */
   int file_fd;

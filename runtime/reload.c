@@ -213,6 +213,7 @@ static void reload_remap_servers(struct worker *w, const struct blob *old, const
 static int reload_worker_swap(struct worker *w, struct blob_ref *next)
 {
   const struct blob *old = w->blob;
+  proxy_on_reload(w);   /* Caddy's cleanup of the old handlers: tunnels close */
   int keep_pool = reload_same_upstreams(old, &next->blob);
   if (!keep_pool && reload_proxy_busy(w))
     return -EBUSY;   /* in-flight exchanges finish on the old pool first */
