@@ -9,6 +9,7 @@ import base64
 import hashlib
 import json
 import os
+import signal
 import socket
 import struct
 import subprocess
@@ -24,6 +25,11 @@ CADDYFILE = """:{PORT} {
 	handle_path /timed/* {
 		reverse_proxy 127.0.0.1:UP {
 			stream_timeout 1s
+		}
+	}
+	handle_path /lingering/* {
+		reverse_proxy 127.0.0.1:UP {
+			stream_close_delay 1s
 		}
 	}
 	handle_path /buffered/* {
@@ -264,6 +270,41 @@ def case_websocket(z):
     check("Upgrade not taken: the upstream's answer", r.status == 200 and r.body == b"ok", (r.status, r.body))
 
 
+def recv_to_end(s, limit):
+    data, t0 = b"", time.time()
+    s.settimeout(limit)
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except OSError:
+        pass
+    return data, time.time() - t0
+
+
+def case_reload(z):
+    """a reload closes tunnels as Caddy's cleanup does: at once, or after
+    stream_close_delay, each side told with a WebSocket Close 1001"""
+    now, _, _, _ = ws_connect(z.port, "/ws")
+    later, _, head, buf = ws_connect(z.port, "/lingering/ws")
+    z.proc.send_signal(signal.SIGHUP)
+    data, took = recv_to_end(now, 3)
+    check("reload: a tunnel closes at once, with Close 1001", data == b"\x88\x02\x03\xe9" and took < 1.0,
+          (data, took))
+    ws_send(later, 1, b"still")
+    op, echoed, buf = ws_recv(later, buf)
+    check("reload: stream_close_delay keeps a tunnel a while", (op, echoed) == (1, b"still"), (op, echoed))
+    data, took = recv_to_end(later, 3)
+    check("reload: then it closes too, with Close 1001", buf + data == b"\x88\x02\x03\xe9" and took < 1.5,
+          (data, took))
+    now.close()
+    later.close()
+    ok, _ = timed_fast(z.port)
+    check("reload: serving goes on", ok)
+
+
 def timed_fast(port):
     t0 = time.time()
     r = request(port, b"GET /fast HTTP/1.1\r\nHost: a\r\n\r\n")
@@ -332,6 +373,7 @@ def main():
         case_streamed_responses(z)
         case_websocket(z)
         case_faults(z)
+        case_reload(z)
         check("zsrt still running", z.proc.poll() is None)
     finally:
         if z:
