@@ -1,6 +1,6 @@
 /* HTTP/1.1 on one client connection: parse as many requests as are buffered,
  * run each through the blob, and queue the answers in order (pipelining);
- * request bodies are discarded, or gathered for an upstream. Errors in the
+ * request bodies are discarded, or streamed to an upstream. Errors in the
  * input are answered the way Go's server answers them, then the connection
  * closes. */
 #include "conn.h"
@@ -151,7 +151,7 @@ void conn_respond_error(struct worker *w, struct conn *c, int status)
 /* drops the bytes before in_start when no request points into them */
 static void conn_compact(struct conn *c)
 {
-  if (c->ex->phase == EXCHANGE_BODY_WAIT || c->ex->phase == EXCHANGE_PROXY || c->in_start == 0)
+  if (c->ex->phase == EXCHANGE_PROXY || c->in_start == 0)
     return;
   memmove(c->in, c->in + c->in_start, c->in_len - c->in_start);
   c->in_len -= c->in_start;
@@ -233,18 +233,14 @@ static void conn_body_streamed(struct worker *w, struct conn *c)
 static int conn_body_step(struct worker *w, struct conn *c)
 {
   int stream = c->ex->body_stream && c->ex->phase == EXCHANGE_PROXY;
-  int keep = c->ex->phase == EXCHANGE_BODY_WAIT || stream;
-  int rc = c->ex->body_chunked ? conn_body_chunked(c, keep) : conn_body_length(c, keep);
+  int rc = c->ex->body_chunked ? conn_body_chunked(c, stream) : conn_body_length(c, stream);
   if (rc < 0 && stream) {
     c->ex->body_active = 0;
     proxy_body_failed(w, c->ex, http1_error_status(rc));
     return -1;
   }
   if (rc < 0) {
-    if (c->ex->phase == EXCHANGE_BODY_WAIT)
-      conn_respond_error(w, c, http1_error_status(rc));
-    else
-      c->close_after_send = 1;   /* the answer is out; the framing is lost */
+    c->close_after_send = 1;   /* the answer is out; the framing is lost */
     c->ex->body_active = 0;
     return -1;
   }
@@ -256,10 +252,6 @@ static int conn_body_step(struct worker *w, struct conn *c)
   c->ex->body_active = 0;
   if (stream)
     conn_body_streamed(w, c);
-  if (c->ex->phase == EXCHANGE_BODY_WAIT) {
-    c->ex->phase = EXCHANGE_PROXY;
-    proxy_start(w, c, c->ex, c->in + c->ex->body_start, c->ex->body_kept);
-  }
   return 1;
 }
 

@@ -186,7 +186,7 @@ static int reload_proxy_busy(struct worker *w)
 {
   for (int i = 0; i < LOOP_MAX_CONNS; i++) {
     const struct conn *c = &w->conns[i];
-    if (c->used && (c->ex->phase == EXCHANGE_PROXY || c->ex->phase == EXCHANGE_BODY_WAIT))
+    if (c->used && c->ex->phase == EXCHANGE_PROXY)
       return 1;
   }
   return proxy_busy(w) > 0 || h2_worker_proxy_busy(w);
