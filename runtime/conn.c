@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "access_log.h"
+#include "errors.h"
 #include "h2/h2.h"
 #include "loader.h"
 #include "proxy.h"
@@ -222,8 +223,13 @@ static void conn_respond_decision(struct worker *w, struct conn *c)
 {
   struct response *r = c->ex->resp;
   r->file_fd = -1;
-  if (response_from_decision(w->blob, c->ex->dec, &c->ex->req, w->files, r) < 0) {
+  if (errors_response(w->blob, &w->cage, c->server, &c->ex->req, &c->info, c->ex->dec, w->files, r) < 0) {
     conn_respond_error(w, c, 500);
+    return;
+  }
+  if (!c->ex->dec->trapped && c->ex->dec->action == ZS_ACT_ABORT) {   /* abort in an error route */
+    c->close_after_send = 1;
+    conn_exchange_end(w, c, c->ex);
     return;
   }
   int keep_alive = c->ex->req.keep_alive && !w->stopping && c->ex->dec->action != ZS_ACT_RESPOND_CLOSE &&

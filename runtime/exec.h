@@ -22,6 +22,8 @@ struct exec_header_op {
   const char *value;
   size_t value_len;
   unsigned target;             /* 0: the response, ZS_HDR_UP or ZS_HDR_DOWN (a proxy's) */
+  int deferred;                /* a deferred op of the response (ZS_HDR_DEFERRED) */
+  int dropped;                 /* deferred, and a handler's error came first: not applied */
   unsigned index;              /* REPLACE: its search in the proxy record's replace_str */
 };
 
@@ -42,6 +44,12 @@ struct exec_decision {
   int log_skip;                /* the program set log_skip (log_skip, skip_log): no access log line */
   char *root;                  /* the root variable if the program set one, else NULL */
   size_t root_len;
+  const char *file_vars[4];    /* http.matchers.file.relative, absolute, type, remainder */
+  size_t file_var_len[4];      /* (storage; NULL until a file matcher matched) */
+  int error_status;            /* the error being handled (the errors entry ran), 0: none */
+  const char *error_message;   /* http.error.message (storage) */
+  size_t error_message_len;
+  char error_id[16];           /* http.error.id: nine characters, as Caddy's */
   char storage[EXEC_MAX_BODY + 4 * EXEC_MAX_VALUE];  /* backing bytes for the above */
   size_t storage_used;
 };
@@ -66,5 +74,17 @@ int exec_cage_create(struct cage *cage, const struct blob *blob);
 int exec_request(const struct blob *blob, struct cage *cage, unsigned server,
                  const struct http_request *req, const struct conn_info *conn,
                  struct exec_decision *out);
+
+/* Caddy's error handling (server.go ServeHTTP) for a handler's error of
+ * `status` whose message is msg (NULL: the status text): the request is
+ * restored as it was sent, the error is set for {http.error.*}, and the
+ * server's errors entry runs, its decision replacing dec (header ops set
+ * before the error are kept, deferred ones are dropped). A server without
+ * error routes answers the status with no body (dec becomes NEXT with
+ * error_status set). Only valid right after exec_request on this cage.
+ * 0 or a negative errno as exec_request. */
+int exec_error(const struct blob *blob, struct cage *cage, unsigned server, const struct http_request *req,
+               const struct conn_info *conn, struct exec_decision *dec, int status, const char *msg,
+               size_t msg_len);
 
 #endif

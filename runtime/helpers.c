@@ -14,6 +14,7 @@
 #include "cage.h"
 #include "files.h"
 #include "query_match.h"
+#include "response.h"
 #include "rewrite.h"
 
 #define HELPER_ERR(e) ((unsigned long long)(long long)-(e))
@@ -164,6 +165,26 @@ static int helper_put_orig_query(const struct helper_state *st, unsigned id, cha
 
 static int helper_put_var(const struct helper_state *st, unsigned id, char *buf, size_t cap, size_t *len);
 
+/* the error being handled (error routes only: lowering refuses the
+ * variables elsewhere, and they are empty there) */
+static int helper_put_error(const struct exec_decision *dec, unsigned id, char *buf, size_t cap, size_t *len)
+{
+  if (!dec->error_status)
+    return 0;
+  if (id == ZS_VAR_error_status_code) {
+    char code[8];
+    int n = snprintf(code, sizeof code, "%d", dec->error_status);
+    return helper_put(buf, cap, len, code, (size_t)n);
+  }
+  if (id == ZS_VAR_error_status_text) {
+    const char *text = response_status_text(dec->error_status);
+    return helper_put(buf, cap, len, text, strlen(text));
+  }
+  if (id == ZS_VAR_error_id)
+    return helper_put(buf, cap, len, dec->error_id, strlen(dec->error_id));
+  return helper_put(buf, cap, len, dec->error_message, dec->error_message_len);
+}
+
 /* the *_escaped placeholders: Caddy query-escapes the value */
 static int helper_put_escaped(const struct helper_state *st, unsigned id, char *buf, size_t cap, size_t *len)
 {
@@ -211,8 +232,10 @@ static int helper_put_var(const struct helper_state *st, unsigned id, char *buf,
   case ZS_VAR_tls_client_serial: case ZS_VAR_tls_client_fingerprint:
     return helper_put_tls(st->conn, id, buf, cap, len);
   case ZS_VAR_file_relative: case ZS_VAR_file_absolute: case ZS_VAR_file_type: case ZS_VAR_file_remainder:
-    return helper_put(buf, cap, len, st->file_vars[id - ZS_VAR_file_relative],
-                      st->file_var_len[id - ZS_VAR_file_relative]);
+    return helper_put(buf, cap, len, dec->file_vars[id - ZS_VAR_file_relative],
+                      dec->file_var_len[id - ZS_VAR_file_relative]);
+  case ZS_VAR_error_status_code: case ZS_VAR_error_status_text: case ZS_VAR_error_message: case ZS_VAR_error_id:
+    return helper_put_error(dec, id, buf, cap, len);
   default: return -EINVAL;
   }
 }
@@ -334,8 +357,9 @@ static int helper_header_op_valid(unsigned long long op)
 {
   unsigned long long kind = op & ZS_HDR_OP_MASK, target = op & (ZS_HDR_UP | ZS_HDR_DOWN);
   unsigned long long index = op >> ZS_HDR_INDEX_SHIFT;
-  if ((op & ~(ZS_HDR_OP_MASK | ZS_HDR_UP | ZS_HDR_DOWN | ((unsigned long long)ZS_HDR_MAX_INDEX << ZS_HDR_INDEX_SHIFT))) ||
-      kind > ZS_HDR_REPLACE || target == (ZS_HDR_UP | ZS_HDR_DOWN))
+  if ((op & ~(ZS_HDR_OP_MASK | ZS_HDR_UP | ZS_HDR_DOWN | ZS_HDR_DEFERRED |
+              ((unsigned long long)ZS_HDR_MAX_INDEX << ZS_HDR_INDEX_SHIFT))) ||
+      kind > ZS_HDR_REPLACE || target == (ZS_HDR_UP | ZS_HDR_DOWN) || (target && (op & ZS_HDR_DEFERRED)))
     return 0;
   return kind == ZS_HDR_REPLACE ? target != 0 : index == 0;
 }
@@ -363,6 +387,8 @@ static unsigned long long helper_resp_header(struct zs_native_ctx *ctx, unsigned
     return HELPER_ERR(ENOSPC);
   o->op = (enum zs_header_op)(op & ZS_HDR_OP_MASK);
   o->target = (unsigned)(op & (ZS_HDR_UP | ZS_HDR_DOWN));
+  o->deferred = (op & ZS_HDR_DEFERRED) != 0;
+  o->dropped = 0;
   o->index = (unsigned)(op >> ZS_HDR_INDEX_SHIFT);
   o->name_len = n;
   o->value_len = value_len;
@@ -689,8 +715,8 @@ static unsigned long long helper_file_end(struct zs_native_ctx *ctx, unsigned lo
     char *p = helper_store(st->dec, parts[i], lens[i]);
     if (!p && lens[i] > 0)
       return HELPER_ERR(ENOSPC);
-    st->file_vars[i] = p;
-    st->file_var_len[i] = lens[i];
+    st->dec->file_vars[i] = p;
+    st->dec->file_var_len[i] = lens[i];
   }
   return 1;
 }

@@ -36,6 +36,7 @@ struct cg {
   unsigned fn_count;
   bool uses_req;                 /* some condition reads the request */
   bool uses_proto, uses_grpc;    /* the program needs zs_proto_at, zs_content_type_grpc (codegen.c) */
+  bool uses_var_num, uses_var_eq; /* ... zs_var_num, zs_var_eq (the expression matcher) */
 };
 
 /* emit.c: output with #line kept in step with the Caddyfile */

@@ -25,7 +25,8 @@
 #define SITE_FIELD_LIST(type, name) const char **name; size_t name##_count;
 #define SITE_FIELD_RESERVED(type, name)
 /* what the compiler keeps beside a table's fields */
-#define SITE_EXTRA_server const char *entry_symbol;   /* eBPF C function for ZS_ENTRY_REQUEST ("zs_entry_srv0") */
+#define SITE_EXTRA_server const char *entry_symbol;   /* eBPF C function for ZS_ENTRY_REQUEST ("zs_entry_srv0") */ \
+                          const char *errors_symbol;  /* for ZS_ENTRY_ERRORS ("zs_entry_srv0_errors"), NULL: none */
 #define SITE_EXTRA_listener
 #define SITE_EXTRA_file_server
 #define SITE_EXTRA_proxy

@@ -186,6 +186,30 @@ const char *cg_match_remote_ip(struct cg *cg, const struct lowered_matcher *m)
   return arena_printf(cg->a, "zs_remote_ip_in(%s)", cg_cstr(cg, (const char *)m->ranges, m->ranges_len));
 }
 
+/* expression: the tree as one condition; a placeholder is read by
+ * zs_var_num (a number) or compared by zs_var_eq, emitted once (codegen.c) */
+static const char *match_expr(struct cg *cg, const struct lowered_expr *e)
+{
+  static const char *const cmps[] = {"==", "!=", "<", "<=", ">", ">="};
+  if (e->op == LOWERED_EXPR_NOT)
+    return arena_printf(cg->a, "!(%s)", match_expr(cg, e->a));
+  if (e->op != LOWERED_EXPR_CMP)
+    return arena_printf(cg->a, "(%s %s %s)", match_expr(cg, e->a), e->op == LOWERED_EXPR_AND ? "&&" : "||",
+                        match_expr(cg, e->b));
+  if (e->number) {
+    cg->uses_var_num = true;
+    return arena_printf(cg->a, "zs_var_num(%d) %s %lld", e->var, cmps[e->cmp], e->value);
+  }
+  cg->uses_var_eq = true;
+  return arena_printf(cg->a, "%szs_var_eq(%d, %s, %zu)", e->cmp == LOWERED_CMP_NE ? "!" : "", e->var,
+                      cg_cstr(cg, e->text, e->len), e->len);
+}
+
+const char *cg_match_expression(struct cg *cg, const struct lowered_matcher *m)
+{
+  return match_expr(cg, m->expr);
+}
+
 static const char *match_sets(struct cg *cg, const struct lowered_match *sets, size_t count);
 
 /* not: true when none of its match sets matches */

@@ -153,6 +153,36 @@ static void dump_file_match(struct strbuf *out, const struct lowered_file_match 
   }
 }
 
+/* an expression as the C-like condition it compiles to */
+static void dump_expr(struct strbuf *out, const struct lowered_expr *e)
+{
+  static const char *const cmps[] = {"==", "!=", "<", "<=", ">", ">="};
+  switch (e->op) {
+  case LOWERED_EXPR_NOT:
+    strbuf_putc(out, '!');
+    dump_expr(out, e->a);
+    return;
+  case LOWERED_EXPR_AND:
+  case LOWERED_EXPR_OR:
+    strbuf_putc(out, '(');
+    dump_expr(out, e->a);
+    strbuf_puts(out, e->op == LOWERED_EXPR_AND ? " && " : " || ");
+    dump_expr(out, e->b);
+    strbuf_putc(out, ')');
+    return;
+  case LOWERED_EXPR_CMP:
+    strbuf_printf(out, "var%d %s ", e->var, cmps[e->cmp]);
+    if (e->number) {
+      strbuf_printf(out, "%lld", e->value);
+      return;
+    }
+    strbuf_putc(out, '"');
+    dump_bytes(out, e->text, e->len);
+    strbuf_putc(out, '"');
+    return;
+  }
+}
+
 static void dump_matcher(struct strbuf *out, const struct lowered_matcher *m, int depth)
 {
   dump_indent(out, depth);
@@ -174,6 +204,10 @@ static void dump_matcher(struct strbuf *out, const struct lowered_matcher *m, in
     dump_file_match(out, m->file);
   if (m->kind == LOWERED_MATCH_QUERY)
     dump_query(out, m->query, m->query_len);
+  if (m->kind == LOWERED_MATCH_EXPRESSION) {
+    strbuf_putc(out, ' ');
+    dump_expr(out, m->expr);
+  }
   for (size_t i = 0; i + ZS_IP_RANGE_SIZE <= m->ranges_len; i += ZS_IP_RANGE_SIZE)
     dump_ip_range(out, m->ranges + i);
   strbuf_putc(out, '\n');
@@ -229,7 +263,10 @@ static void dump_options(struct strbuf *out, const struct lowered_handler *h)
   switch (h->kind) {
   case LOWERED_STATIC_RESPONSE:
   case LOWERED_RESPOND_CLOSE:
-    strbuf_printf(out, " status=%d", h->u.respond.status ? h->u.respond.status : 200);
+    if (h->u.respond.status_error)
+      strbuf_puts(out, " status={http.error.status_code}");
+    else
+      strbuf_printf(out, " status=%d", h->u.respond.status ? h->u.respond.status : 200);
     dump_fields(out, "header", h->u.respond.headers, h->u.respond.header_count);
     if (h->u.respond.has_body) {
       strbuf_puts(out, " body=");
@@ -254,6 +291,10 @@ static void dump_options(struct strbuf *out, const struct lowered_handler *h)
   case LOWERED_HEADERS:
     strbuf_puts(out, h->u.headers.deferred ? " deferred" : "");
     dump_header_ops(out, "", &h->u.headers);
+    break;
+  case LOWERED_ERROR:
+    strbuf_printf(out, " status=%d message=", h->u.error.status);
+    dump_text(out, &h->u.error.message);
     break;
   case LOWERED_REVERSE_PROXY:
     strbuf_printf(out, " dial=%s", h->u.proxy.dial);
@@ -400,6 +441,10 @@ void lower_dump(const struct lowered_config *cfg, struct strbuf *out)
     for (size_t k = 0; k < s->policy_count; k++)
       dump_policy(out, &s->policies[k], k);
     dump_routes(out, s->routes, s->route_count, 1);
+    if (s->has_errors) {
+      strbuf_printf(out, "  errors entry=srv%u_errors\n", s->index);
+      dump_routes(out, s->error_routes, s->error_route_count, 2);
+    }
   }
   dump_tls(out, cfg);
 }

@@ -82,6 +82,23 @@ struct lowered_file_match {
 
 struct lowered_match;
 
+/* the expression matcher: Caddy's CEL, the subset zsc compiles (lower/match_expr.c) */
+enum lowered_expr_op { LOWERED_EXPR_AND, LOWERED_EXPR_OR, LOWERED_EXPR_NOT, LOWERED_EXPR_CMP };
+enum lowered_expr_cmp { LOWERED_CMP_EQ, LOWERED_CMP_NE, LOWERED_CMP_LT, LOWERED_CMP_LE, LOWERED_CMP_GT,
+                        LOWERED_CMP_GE };
+
+struct lowered_expr {
+  enum lowered_expr_op op;
+  struct lowered_expr *a, *b;  /* AND, OR: both; NOT: a */
+  /* CMP: a placeholder (ZS_VAR_x) against a number or a string */
+  int var;
+  enum lowered_expr_cmp cmp;
+  bool number;
+  long long value;
+  const char *text;
+  size_t len;
+};
+
 struct lowered_matcher {
   enum lowered_matcher_kind kind;
   struct srcpos pos;
@@ -98,6 +115,7 @@ struct lowered_matcher {
   size_t query_len;
   struct lowered_match *sets;            /* not */
   size_t set_count;
+  struct lowered_expr *expr;             /* expression */
 };
 
 /* one match set: all its matchers must match */
@@ -119,6 +137,7 @@ struct lowered_field {
 
 struct lowered_static_response {
   int status;                  /* 0: 200 */
+  bool status_error;           /* the status is {http.error.status_code} (error routes) */
   struct lowered_field *headers;
   size_t header_count;
   bool has_body;
@@ -181,6 +200,12 @@ struct lowered_rewrite {
   size_t sub_count;
 };
 
+/* the error handler: an error of this status whose message is the text */
+struct lowered_static_error {
+  int status;                  /* 500 when not given */
+  struct lowered_text message;
+};
+
 struct lowered_vars {
   struct lowered_text *roots;  /* each `root` value, in order */
   size_t count;
@@ -218,6 +243,7 @@ struct lowered_handler {
     struct lowered_vars vars;
     struct lowered_subroute subroute;
     struct lowered_headers headers;
+    struct lowered_static_error error;
   } u;
 };
 
@@ -307,6 +333,9 @@ struct lowered_server {
   bool has_routes;
   struct lowered_route *routes;
   size_t route_count;
+  bool has_errors;             /* errors.routes (handle_errors): the errors entry runs them */
+  struct lowered_route *error_routes;
+  size_t error_route_count;
 };
 
 struct lowered_config {

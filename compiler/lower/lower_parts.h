@@ -43,6 +43,9 @@ struct lower {
   const char *proxy_dial;      /* the upstream whose header ops are being lowered, else NULL */
   struct srcpos query_rewrite; /* a rewrite of the query in the server being lowered, line 0 if none */
   bool has_proxy;              /* it has a reverse_proxy (which sends the query as the client did) */
+  const struct json *proxy;    /* the first reverse_proxy of the server, NULL if none */
+  const struct json *errors_node; /* its errors member (handle_errors), NULL if none */
+  bool in_errors;              /* lowering error routes: {http.error.*} is known */
   struct lower_auto_policy *auto_policies;
   size_t auto_policy_count;
   int errors;
@@ -95,6 +98,9 @@ enum lower_ph_mode { LOWER_PH_KNOWN, LOWER_PH_ALL };   /* Caddy's ReplaceKnown /
 int lower_text(struct lower *l, const struct json *node, enum lower_ph_mode mode, struct lowered_text *out);
 /* literal text appended, joined with literal text before it */
 void lower_text_push(struct lower *l, struct lowered_text *out, const char *s, size_t len);
+
+/* text.c: the placeholder's variable, or NULL when zsc has none */
+int lower_var_id(const char *key, size_t len);
 
 /* match.c */
 int lower_match(struct lower *l, const struct json *match, struct lowered_route *route);

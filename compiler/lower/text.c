@@ -4,6 +4,7 @@
  * knows but zsrt does not provide is refused. */
 #include <string.h>
 
+#include "abi/helpers.h"
 #include "lower_parts.h"
 
 struct lower_var {
@@ -75,12 +76,29 @@ static long lower_text_close(const char *s, size_t len, size_t i)
   return (long)end;
 }
 
+int lower_var_id(const char *key, size_t len)
+{
+  const struct lower_var *v = lower_var_find(key, len);
+  return v ? v->id : 0;
+}
+
+/* {http.error.*} is set only for error routes (Caddy's WithError); outside
+ * them it is unknown, which zsrt has no way to say */
+static bool lower_error_var(const struct lower_var *v)
+{
+  return v->id >= ZS_VAR_error_status_code && v->id <= ZS_VAR_error_id;
+}
+
 /* a placeholder key: 1 when it was handled (*var set, or NULL when
  * LOWER_PH_ALL drops it), 0 when it stays text, -1 after refusing */
 static int lower_text_key(struct lower *l, const struct json *node, enum lower_ph_mode mode, const char *key,
                           size_t len, const struct lower_var **var)
 {
   *var = lower_var_find(key, len);
+  if (*var && lower_error_var(*var) && !l->in_errors) {
+    lower_refuse(l, node, "placeholder {%.*s} outside handle_errors", (int)len, key);
+    return -1;
+  }
   if (*var)
     return 1;
   if (lower_known_namespace(key, len)) {

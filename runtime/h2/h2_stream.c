@@ -11,6 +11,7 @@
 
 #include "h2_internal.h"
 #include "../loader.h"
+#include "../errors.h"
 #include "../response.h"
 
 /* buffers whose touched pages past this go back on release */
@@ -270,8 +271,13 @@ static void h2_stream_respond(struct h2_stream *st)
   struct worker *w = st->h->w;
   struct response *r = st->ex.resp;
   r->file_fd = -1;
-  if (response_from_decision(w->blob, st->ex.dec, &st->ex.req, w->files, r) < 0) {
+  if (errors_response(w->blob, &w->cage, st->h->c->server, &st->ex.req, &st->h->c->info, st->ex.dec, w->files,
+                      r) < 0) {
     h2_head_error(st, 500);
+    return;
+  }
+  if (!st->ex.dec->trapped && st->ex.dec->action == ZS_ACT_ABORT) {   /* abort in an error route */
+    h2_head_reset(st, NGHTTP2_INTERNAL_ERROR);
     return;
   }
   int head = h2_is_method(&st->ex.req, "HEAD");
