@@ -72,7 +72,11 @@ int lower_static_response(struct lower *l, const struct json *h, struct lowered_
 {
   struct lowered_static_response *r = &out->u.respond;
   r->body_pos = out->pos;
-  return lower_keys(l, h, lower_respond_keys, "static_response", r);
+  int rc = lower_keys(l, h, lower_respond_keys, "static_response", r);
+  /* in an error route the default status is the error's (static_response.go) */
+  if (l->in_errors && r->status == 0)
+    r->status_error = true;
+  return rc;
 }
 
 /* respond ... close: the response, then Connection: close and a closed connection */
@@ -106,13 +110,20 @@ static int lower_error_status(struct lower *l, const struct json *v, void *recor
   return status < 0 ? -1 : 0;
 }
 
-/* the message is replaced with the placeholders Caddy knows (ReplaceKnown) */
+/* Caddy 2.6 keeps the message as written, later versions replace its
+ * placeholders: a message with one is refused, either would differ */
 static int lower_error_message(struct lower *l, const struct json *v, void *record)
 {
   struct lowered_static_error *e = record;
   if (!lower_string(l, v, "error message"))
     return -1;
-  return lower_text(l, v, LOWER_PH_KNOWN, &e->message);
+  if (lower_text(l, v, LOWER_PH_KNOWN, &e->message) < 0)
+    return -1;
+  if (!e->message.constant || memchr(v->text, '{', v->len)) {
+    lower_refuse(l, v, "error message '%s' with a placeholder", v->text);
+    return -1;
+  }
+  return 0;
 }
 
 static const struct lower_key lower_error_keys[] = {

@@ -1,0 +1,75 @@
+"""The handle_errors and error configurations of the differential test: a
+handler's error (error, file_server's 404) answered by the error routes,
+whose own matchers are expressions on {http.error.*}."""
+from corpus import config
+from rawreq import R, get
+
+config("errors-routes", """
+:{PORT} {
+	root * {ROOT}
+	header X-Plain yes
+	header -Server
+	error /boom "boom here" 418
+	error /bare 503
+	error /plain "plain oops"
+	file_server
+	handle_errors {
+		@gone expression `{http.error.status_code} == 404`
+		respond @gone "gone {err.status_code} {err.status_text} {err.message}" 404
+		@teapot expression {err.status_code} == 418
+		respond @teapot "teapot: {err.message}"
+		@five expression `{err.status_code} >= 500 && {method} != "HEAD"`
+		respond @five "five {err.status_code} [{err.message}]" {err.status_code}
+	}
+}""", [
+    get("found", "/doc.txt"),
+    get("missing", "/nope.txt"),
+    R("missing-head", "HEAD", "/nope.txt"),
+    get("boom", "/boom"),
+    get("boom-query", "/boom?x=1"),
+    get("bare", "/bare"),
+    R("bare-head", "HEAD", "/bare"),
+    get("plain", "/plain"),
+    get("hidden-dir", "/sub/nothing/here"),
+])
+
+config("errors-rewrite-files", """
+:{PORT} {
+	root * {ROOT}
+	error /forbidden 403
+	rewrite /old /nope-again
+	handle_errors {
+		rewrite * /sub/{err.status_code}.html
+		file_server
+	}
+	file_server
+}""", [
+    get("ok", "/index.html"),
+    get("missing-page-missing", "/none"),
+    get("rewritten-missing", "/old"),
+    get("forbidden", "/forbidden"),
+])
+
+config("errors-none", """
+:{PORT} {
+	header X-Before set
+	error /e "msg" 409
+	error /five 500
+	respond "ok"
+}""", [
+    get("ok", "/"),
+    get("conflict", "/e"),
+    get("five", "/five"),
+])
+
+config("errors-fallthrough", """
+:{PORT} {
+	error * "nope" 451
+	handle_errors {
+		@never expression {err.status_code} != 451
+		respond @never "never"
+		header X-In-Errors yes
+	}
+}""", [
+    get("unavailable", "/"),
+])
