@@ -126,7 +126,7 @@ static void test_no_position(struct arena *a)
   struct json *srv = json_new(a, JSON_OBJECT, none), *listen = json_new(a, JSON_ARRAY, none);
   json_array_push(a, listen, json_string(a, ":80", none));
   json_object_set(a, srv, "listen", listen);
-  json_object_set(a, srv, "errors", json_new(a, JSON_OBJECT, none));
+  json_object_set(a, srv, "write_timeout", json_new(a, JSON_OBJECT, none));
   json_object_set(a, servers, "srv0", srv);
   json_object_set(a, http, "servers", servers);
   json_object_set(a, apps, "http", http);
