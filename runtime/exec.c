@@ -14,6 +14,7 @@
 #include "cage.h"
 #include "helpers.h"
 #include "loader.h"
+#include "regex.h"
 #include "response.h"
 #include "rewrite.h"
 
@@ -247,6 +248,7 @@ static void exec_decision_reset(struct exec_decision *dec)
   dec->error_message = NULL;
   dec->error_message_len = 0;
   dec->error_id[0] = '\0';
+  dec->capture_count = 0;
   dec->storage_used = EXEC_MAX_BODY;
 }
 
@@ -300,9 +302,20 @@ uint64_t exec_clock_ms(void)
 int exec_cage_create(struct cage *cage, const struct blob *blob)
 {
   int rc = cage_create(cage, blob->rodata, blob->rodata_size, helper_table, ZS_HELPER_COUNT, NULL);
-  if (rc == 0)
-    cage_set_code(cage, blob->code, blob->code_size);
+  if (rc < 0)
+    return rc;
+  cage_set_code(cage, blob->code, blob->code_size);
+  rc = regex_set_create(blob, &cage->regexes);
+  if (rc < 0)
+    cage_destroy(cage);
   return rc;
+}
+
+void exec_cage_destroy(struct cage *cage)
+{
+  regex_set_destroy(cage->regexes);
+  cage->regexes = NULL;
+  cage_destroy(cage);
 }
 
 /* Caddy's strict_sni_host: on TLS, the Host (without its port) must be the

@@ -27,6 +27,15 @@ struct exec_header_op {
   unsigned index;              /* REPLACE: its search in the proxy record's replace_str */
 };
 
+#define EXEC_MAX_CAPTURES   128
+
+/* a regexp matcher's capture group: {http.regexp.NAME.GROUP} */
+struct exec_capture {
+  unsigned key;                /* name << 16 | group */
+  const char *text;            /* storage */
+  size_t len;
+};
+
 struct exec_decision {
   enum zs_action_kind action;  /* RESPOND, FILE, PROXY or NEXT */
   unsigned action_id;          /* FILE: file_server record, PROXY: proxy record */
@@ -50,6 +59,8 @@ struct exec_decision {
   const char *error_message;   /* http.error.message (storage) */
   size_t error_message_len;
   char error_id[16];           /* http.error.id: nine characters, as Caddy's */
+  struct exec_capture captures[EXEC_MAX_CAPTURES];
+  size_t capture_count;
   char storage[EXEC_MAX_BODY + 4 * EXEC_MAX_VALUE];  /* backing bytes for the above */
   size_t storage_used;
 };
@@ -60,9 +71,11 @@ uint64_t exec_clock_ms(void);
 struct blob;                   /* loader.h */
 struct cage;                   /* cage.h */
 
-/* Creates a worker's cage for a blob: its rodata, the helper table, and its
- * code registered for the fault handler. 0 or -errno (cage_create). */
+/* Creates a worker's cage for a blob: its rodata, the helper table, its
+ * code registered for the fault handler, and the blob's regular expressions
+ * compiled for this worker. 0 or -errno (cage_create, regex_set_create). */
 int exec_cage_create(struct cage *cage, const struct blob *blob);
+void exec_cage_destroy(struct cage *cage);
 
 /* Runs the entry of `server` for one request. Returns 0 and fills *out, or a
  * negative errno when the request cannot be presented to the program:

@@ -187,7 +187,7 @@ static int run_main(struct run_ctx *r, const char *request_path, int port, const
     return 1;
   }
   rc = run_decide(r, server);
-  cage_destroy(&r->cage);
+  exec_cage_destroy(&r->cage);
   return rc < 0 ? 1 : 0;
 }
 

@@ -74,6 +74,7 @@ int routes_emit(struct cg *cg, const struct lowered_route *routes, size_t count)
 void config_server(struct cg *cg, const struct lowered_server *srv);
 void config_tls(struct cg *cg, const struct lowered_config *cfg);
 void config_loggers(struct cg *cg, const struct lowered_config *cfg);
+void config_regexes(struct cg *cg, const struct lowered_config *cfg);
 unsigned config_file_server(struct cg *cg, const struct lowered_file_server *fs);
 unsigned config_proxy(struct cg *cg, const struct lowered_reverse_proxy *rp);
 /* headers.c: one side's header ops; target is "", " | ZS_HDR_UP" or " | ZS_HDR_DOWN" */

@@ -134,6 +134,7 @@ int codegen_run(struct arena *a, const struct lowered_config *cfg, struct codege
   strbuf_puts(&src, strbuf_cstr(&servers));
   config_tls(&cg, cfg);
   config_loggers(&cg, cfg);
+  config_regexes(&cg, cfg);
   out->c_source = emit_line_sources(a, strbuf_cstr(&src), CODEGEN_SOURCE_NAME);
   return d->errors > errors ? -1 : 0;
 }

@@ -80,6 +80,14 @@ void config_server(struct cg *cg, const struct lowered_server *srv)
 }
 
 /* the logging app's loggers, once per config */
+void config_regexes(struct cg *cg, const struct lowered_config *cfg)
+{
+  for (size_t i = 0; i < cfg->regex_count; i++) {
+    struct site_regex *r = ARENA_PUSH(cg->a, cg->config->regexes, cg->config->regex_count, cg->config->regex_cap);
+    *r = (struct site_regex){.pattern_str = cfg->regexes[i].pattern, .name = cfg->regexes[i].name};
+  }
+}
+
 void config_loggers(struct cg *cg, const struct lowered_config *cfg)
 {
   for (size_t i = 0; i < cfg->logger_count; i++) {

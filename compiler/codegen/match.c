@@ -210,6 +210,30 @@ const char *cg_match_expression(struct cg *cg, const struct lowered_matcher *m)
   return match_expr(cg, m->expr);
 }
 
+/* path_regexp, header_regexp: the runtime matches (its captures then kept);
+ * header_regexp needs every field to match */
+static const char *match_regex_uses(struct cg *cg, const struct lowered_matcher *m)
+{
+  const char **parts = arena_alloc(cg->a, (m->regex_use_count + 1) * sizeof *parts);
+  for (size_t i = 0; i < m->regex_use_count; i++) {
+    const struct lowered_regex_use *u = &m->regex_uses[i];
+    parts[i] = u->field ? arena_printf(cg->a, "zs_regex_match(%u, (unsigned long)%s, %zu) == 1", u->regex,
+                                       cg_cstr(cg, u->field, strlen(u->field)), strlen(u->field))
+                        : arena_printf(cg->a, "zs_regex_match(%u, 0, 0) == 1", u->regex);
+  }
+  return cond_join(cg, parts, m->regex_use_count, false);
+}
+
+const char *cg_match_path_regexp(struct cg *cg, const struct lowered_matcher *m)
+{
+  return match_regex_uses(cg, m);
+}
+
+const char *cg_match_header_regexp(struct cg *cg, const struct lowered_matcher *m)
+{
+  return match_regex_uses(cg, m);
+}
+
 static const char *match_sets(struct cg *cg, const struct lowered_match *sets, size_t count);
 
 /* not: true when none of its match sets matches */

@@ -56,7 +56,9 @@ static void dump_text(struct strbuf *out, const struct lowered_text *t)
 {
   strbuf_putc(out, '"');
   for (size_t i = 0; i < t->count; i++) {
-    if (t->parts[i].var)
+    if (t->parts[i].capture)
+      strbuf_printf(out, "${regexp:%d.%d}", (t->parts[i].capture - 1) >> 16, (t->parts[i].capture - 1) & 0xffff);
+    else if (t->parts[i].var)
       strbuf_printf(out, "${%s%s}", t->parts[i].var_name,
                     t->parts[i].escape == 1 ? ":query-escaped" : t->parts[i].escape == 2 ? ":path-escaped" : "");
     else
@@ -204,6 +206,9 @@ static void dump_matcher(struct strbuf *out, const struct lowered_matcher *m, in
     dump_file_match(out, m->file);
   if (m->kind == LOWERED_MATCH_QUERY)
     dump_query(out, m->query, m->query_len);
+  for (size_t i = 0; i < m->regex_use_count; i++)
+    strbuf_printf(out, " %s%sregex%u", m->regex_uses[i].field ? m->regex_uses[i].field : "",
+                  m->regex_uses[i].field ? "=" : "", m->regex_uses[i].regex);
   if (m->kind == LOWERED_MATCH_EXPRESSION) {
     strbuf_putc(out, ' ');
     dump_expr(out, m->expr);
@@ -432,6 +437,11 @@ static void dump_tls(struct strbuf *out, const struct lowered_config *cfg)
 
 void lower_dump(const struct lowered_config *cfg, struct strbuf *out)
 {
+  for (size_t i = 0; i < cfg->regex_count; i++) {
+    strbuf_printf(out, "regex %zu name=\"%s\" pattern=\"", i, cfg->regex_names[cfg->regexes[i].name]);
+    dump_bytes(out, cfg->regexes[i].pattern, strlen(cfg->regexes[i].pattern));
+    strbuf_puts(out, "\"\n");
+  }
   for (size_t i = 0; i < cfg->server_count; i++) {
     const struct lowered_server *s = &cfg->servers[i];
     strbuf_printf(out, "server %s entry=srv%u", s->name, s->index);

@@ -302,6 +302,10 @@ static void lower_text_append(struct lower *l, struct lowered_text *to, const st
 {
   for (size_t i = 0; i < from->count; i++) {
     const struct lowered_text_part *f = &from->parts[i];
+    if (f->capture) {          /* Caddy escapes it as a value: not written yet */
+      lower_refuse_at(l, from->pos, "placeholder %.*s in a rewritten query", (int)f->len, f->text ? f->text : "");
+      continue;
+    }
     if (!f->var) {
       lower_text_push(l, to, f->text, f->len);
       continue;

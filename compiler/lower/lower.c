@@ -512,7 +512,7 @@ int lower_run(struct arena *a, const struct json *ir, const char *input, struct 
               struct diag *d)
 {
   memset(out, 0, sizeof *out);
-  struct lower l = {.a = a, .d = d, .input = input};
+  struct lower l = {.a = a, .d = d, .input = input, .cfg = out};
   int bad = lower_top(&l, ir, out);
   return bad || l.errors ? -1 : 0;
 }

@@ -31,6 +31,8 @@ enum lowered_matcher_kind {
  * variables (ZS_VAR_x ids) */
 struct lowered_text_part {
   int var;                     /* ZS_VAR_x id, 0 for literal text */
+  int capture;                 /* {http.regexp.NAME.GROUP}: (name << 16 | group) + 1, else 0; text is the
+                                * placeholder as written, kept when no regex of that name matched (or NULL) */
   const char *var_name;
   unsigned escape;             /* a variable: enum zs_escape (abi/helpers.h), 0 as it is */
   const char *text;
@@ -82,6 +84,19 @@ struct lowered_file_match {
 
 struct lowered_match;
 
+/* path_regexp and header_regexp: a regex row (lowered_config.regexes) tried
+ * on the path (field NULL) or on each value of a field */
+struct lowered_regex_use {
+  unsigned regex;
+  const char *field;           /* lowercased */
+};
+
+/* a regular expression of the config, compiled by zsrt at load */
+struct lowered_regex {
+  const char *pattern;
+  unsigned name;               /* index in lowered_config.regex_names */
+};
+
 /* the expression matcher: Caddy's CEL, the subset zsc compiles (lower/match_expr.c) */
 enum lowered_expr_op { LOWERED_EXPR_AND, LOWERED_EXPR_OR, LOWERED_EXPR_NOT, LOWERED_EXPR_CMP };
 enum lowered_expr_cmp { LOWERED_CMP_EQ, LOWERED_CMP_NE, LOWERED_CMP_LT, LOWERED_CMP_LE, LOWERED_CMP_GT,
@@ -116,6 +131,8 @@ struct lowered_matcher {
   struct lowered_match *sets;            /* not */
   size_t set_count;
   struct lowered_expr *expr;             /* expression */
+  struct lowered_regex_use *regex_uses;  /* path_regexp (one), header_regexp (one per field) */
+  size_t regex_use_count;
 };
 
 /* one match set: all its matchers must match */
@@ -346,6 +363,10 @@ struct lowered_config {
   struct lowered_tls_app tls_app;
   struct lowered_logger *loggers;   /* only when a server logs requests or logging is given */
   size_t logger_count;
+  struct lowered_regex *regexes;
+  size_t regex_count, regex_cap;
+  const char **regex_names;         /* the names of path_regexp and header_regexp matchers */
+  size_t regex_name_count, regex_name_cap;
 };
 
 /* Lowers the IR of `input` (the file it was read from: positions are read

@@ -46,6 +46,7 @@ struct lower {
   const struct json *proxy;    /* the first reverse_proxy of the server, NULL if none */
   const struct json *errors_node; /* its errors member (handle_errors), NULL if none */
   bool in_errors;              /* lowering error routes: {http.error.*} is known */
+  struct lowered_config *cfg;  /* the config being built (its regexes) */
   struct lower_auto_policy *auto_policies;
   size_t auto_policy_count;
   int errors;
@@ -101,6 +102,10 @@ void lower_text_push(struct lower *l, struct lowered_text *out, const char *s, s
 
 /* text.c: the placeholder's variable, or NULL when zsc has none */
 int lower_var_id(const char *key, size_t len);
+
+/* match_regexp.c: {http.regexp.NAME.GROUP} (key without the prefix) as a
+ * capture: (name << 16 | group) + 1, or 0 after refusing it */
+int lower_regexp_capture(struct lower *l, const struct json *at, const char *key, size_t len);
 
 /* match.c */
 int lower_match(struct lower *l, const struct json *match, struct lowered_route *route);
@@ -166,6 +171,7 @@ const struct json *lower_auto_https(struct lower *l, const struct json *http, st
 #include "matchers.def"
 #undef LOWER_MATCHER
 
-#define LOWER_DECLINE 1          /* a handler row's lower function: not this row's shape */
+#define LOWER_DECLINE 1
+#define LOWER_MAX_REGEX_GROUPS 16   /* capture groups kept per regex (codegen packs them in 16 bits) */          /* a handler row's lower function: not this row's shape */
 
 #endif

@@ -46,7 +46,7 @@ void lower_text_push(struct lower *l, struct lowered_text *out, const char *s, s
 {
   if (len == 0)
     return;
-  if (out->count > 0 && out->parts[out->count - 1].var == 0) {
+  if (out->count > 0 && out->parts[out->count - 1].var == 0 && !out->parts[out->count - 1].capture) {
     struct lowered_text_part *last = &out->parts[out->count - 1];
     char *joined = arena_alloc(l->a, last->len + len + 1);
     memcpy(joined, last->text, last->len);
@@ -135,6 +135,23 @@ int lower_text(struct lower *l, const struct json *node, enum lower_ph_mode mode
     if (fixed) {               /* a value the upstream fixes: text */
       lower_text_push(l, out, s + cursor, i - cursor);
       lower_text_push(l, out, fixed, strlen(fixed));
+      i = (size_t)end;
+      cursor = i + 1;
+      continue;
+    }
+    size_t klen = (size_t)end - i - 1;
+    if (klen > 12 && memcmp(s + i + 1, "http.regexp.", 12) == 0) {   /* a regexp matcher's capture */
+      int capture = lower_regexp_capture(l, node, s + i + 13, klen - 12);
+      if (!capture)
+        return -1;
+      lower_text_push(l, out, s + cursor, i - cursor);
+      struct lowered_text_part *p = ARENA_PUSH(l->a, out->parts, out->count, out->cap);
+      p->capture = capture;
+      if (mode == LOWER_PH_KNOWN) {
+        p->text = s + i;
+        p->len = klen + 2;
+      }
+      out->constant = false;
       i = (size_t)end;
       cursor = i + 1;
       continue;
