@@ -73,3 +73,39 @@ config("errors-fallthrough", """
 }""", [
     get("unavailable", "/"),
 ])
+
+# ---- path_regexp, header_regexp (named: 2.6 gives unnamed ones no name) ------
+
+config("match-regexp", """
+:{PORT} {
+	@static path_regexp static \\.(?P<ext>[a-z]{2,5})$
+	respond @static "static {re.static.1} {re.static.ext} [{re.static.0}]"
+	@user path_regexp user ^/u/([^/]+)(/.*)?$
+	respond @user "user {re.user.1} rest={re.user.2}"
+	@ua header_regexp ua User-Agent (?i)^(curl|wget)/([0-9.]+)
+	respond @ua "agent {re.ua.1} {re.ua.2}"
+	@both {
+		path_regexp p ^/both/(\\w+)
+		header_regexp h X-Token ^t-(\\d+)$
+	}
+	respond @both "both {re.p.1} {re.h.1}"
+	respond "none {re.static.1}"
+}""", [
+    get("ext", "/a/b.css"),
+    get("ext-upper", "/a/b.CSS"),
+    get("ext-long", "/a/b.toolong"),
+    get("ext-query", "/x.js?y=1.css"),
+    get("user", "/u/alice"),
+    get("user-rest", "/u/bob/files/1"),
+    get("user-dotdot", "/u/x/../carol"),
+    get("user-doubleslash", "/u//u/dave"),
+    get("user-escaped", "/u/al%20ice"),
+    get("ua-curl", "/q", headers=[("User-Agent", "curl/8.1.2")]),
+    get("ua-wget-case", "/q", headers=[("User-Agent", "Wget/1.21")]),
+    get("ua-other", "/q", headers=[("User-Agent", "Mozilla/5.0")]),
+    get("both", "/both/abc", headers=[("X-Token", "t-42")]),
+    get("both-second-value", "/both/abc", headers=[("X-Token", "x"), ("X-Token", "t-7")]),
+    get("both-no-header", "/both/abc"),
+    get("both-bad-header", "/both/abc", headers=[("X-Token", "t-4x")]),
+    get("none", "/plain"),
+])
