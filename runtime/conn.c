@@ -430,3 +430,18 @@ void conn_finish_exchange(struct worker *w, struct conn *c, struct exchange *ex)
   else
     conn_on_sent(w, c);
 }
+
+void conn_answer_error_routes(struct worker *w, struct conn *c, struct exchange *ex)
+{
+  ex->up = NULL;
+  if (!ex->dec->trapped && ex->dec->action == ZS_ACT_ABORT) {
+    c->close_after_send = 1;
+    conn_exchange_end(w, c, ex);
+  } else {
+    conn_respond_decision(w, c);
+  }
+  if (c->out_len > c->out_sent)
+    loop_conn_flush(w, c);
+  else
+    conn_on_sent(w, c);
+}

@@ -25,5 +25,8 @@ int conn_append(struct conn *c, const char *data, size_t len);
 void conn_respond_error(struct worker *w, struct conn *c, int status);
 /* an exchange's upstream answer is over; the connection goes on */
 void conn_finish_exchange(struct worker *w, struct conn *c, struct exchange *ex);
+/* the upstream failed and the error routes decided (exec_error): their
+ * answer goes out as any decision's, and the connection goes on */
+void conn_answer_error_routes(struct worker *w, struct conn *c, struct exchange *ex);
 
 #endif

@@ -18,44 +18,47 @@ static void errors_status_only(struct exec_decision *dec, int status, struct res
   response_apply_ops(out, dec);
 }
 
+/* the error routes' answer (dec->error_status is set): the error's status
+ * when they answered nothing (errorEmptyHandler) or failed themselves
+ * ("error handling handler error"), file_server's with the error's status */
+static void errors_routes_answer(struct exec_decision *dec, struct response *out)
+{
+  int status = dec->error_status;
+  if (dec->trapped || dec->action == ZS_ACT_ABORT)
+    return;
+  if (dec->action == ZS_ACT_NEXT || out->handler_error) {
+    if (out->file_fd >= 0)
+      close(out->file_fd);
+    dec->action = ZS_ACT_NEXT;
+    errors_status_only(dec, status, out);
+    return;
+  }
+  if (dec->action == ZS_ACT_FILE && out->status == 200)
+    out->status = status;
+}
+
 int errors_response(const struct blob *blob, struct cage *cage, unsigned server, const struct http_request *req,
                     const struct conn_info *conn, struct exec_decision *dec, struct files_cache *fc,
                     struct response *out)
 {
   int rc = response_from_decision(blob, dec, req, fc, out);
-  if (rc < 0 || !out->handler_error)
+  if (rc < 0 || (!out->handler_error && !dec->error_status))
     return rc;
-  int status = out->handler_error;
-  int from_error = dec->action == ZS_ACT_ERROR;
-  rc = exec_error(blob, cage, server, req, conn, dec, status, from_error ? dec->body : NULL,
-                  from_error ? dec->body_len : 0);
-  if (rc == -ENOENT) {         /* no error routes: w.WriteHeader(errStatus) */
-    dec->action = ZS_ACT_NEXT;
-    errors_status_only(dec, status, out);
-    return 0;
+  if (!dec->error_status) {    /* a handler's error: the error routes take over */
+    int status = out->handler_error;
+    int from_error = dec->action == ZS_ACT_ERROR;
+    rc = exec_error(blob, cage, server, req, conn, dec, status, from_error ? dec->body : NULL,
+                    from_error ? dec->body_len : 0);
+    if (rc == -ENOENT) {       /* no error routes: w.WriteHeader(errStatus) */
+      dec->action = ZS_ACT_NEXT;
+      errors_status_only(dec, status, out);
+      return 0;
+    }
+    if (rc < 0)
+      return rc;
+    if ((rc = response_from_decision(blob, dec, req, fc, out)) < 0)
+      return rc;               /* a PROXY decision among them: lowering refuses it */
   }
-  if (rc < 0)
-    return rc;
-  if (dec->trapped || dec->action == ZS_ACT_ABORT)
-    return response_from_decision(blob, dec, req, fc, out);
-  if (dec->action == ZS_ACT_PROXY)
-    return -EINVAL;            /* lowering refuses reverse_proxy in error routes */
-  if (dec->action == ZS_ACT_NEXT) {   /* errorEmptyHandler: the error's status */
-    errors_status_only(dec, status, out);
-    return 0;
-  }
-  rc = response_from_decision(blob, dec, req, fc, out);
-  if (rc < 0)
-    return rc;
-  if (out->handler_error) {    /* "error handling handler error": the first error's status */
-    if (out->file_fd >= 0)
-      close(out->file_fd);
-    dec->action = ZS_ACT_NEXT;
-    errors_status_only(dec, status, out);
-    return 0;
-  }
-  /* file_server in an error route answers with the error's status */
-  if (dec->action == ZS_ACT_FILE && out->status == 200)
-    out->status = status;
+  errors_routes_answer(dec, out);
   return 0;
 }

@@ -333,9 +333,9 @@ static int lower_error_routes(struct lower *l, struct lowered_server *s)
   l->in_errors = true;
   int bad = lower_routes(l, routes, &s->error_routes, &s->error_route_count);
   l->in_errors = false;
-  if (!bad && l->proxy) {
-    /* its 502 would not reach the error routes yet */
-    lower_refuse(l, l->proxy, "reverse_proxy in a server with handle_errors");
+  if (!bad && l->proxy && l->error_message) {
+    /* zsrt's reasons for a 502 are not the Go errors Caddy puts there */
+    lower_refuse(l, l->error_message, "placeholder {http.error.message} in a server with reverse_proxy");
     bad = -1;
   }
   return bad;
@@ -409,7 +409,7 @@ static int lower_server(struct lower *l, const struct json *http, const struct j
   l->group_count = l->deferred_count = 0;
   l->query_rewrite = (struct srcpos){0};
   l->has_proxy = false;
-  l->proxy = l->errors_node = NULL;
+  l->proxy = l->errors_node = l->error_message = NULL;
   int bad = lower_server_listen(l, http, srv, s);
   if (json_object_get(srv, "logs"))
     bad |= lower_server_logs(l, json_object_get(srv, "logs"), cfg, s);

@@ -46,6 +46,7 @@ struct lower {
   const struct json *proxy;    /* the first reverse_proxy of the server, NULL if none */
   const struct json *errors_node; /* its errors member (handle_errors), NULL if none */
   bool in_errors;              /* lowering error routes: {http.error.*} is known */
+  const struct json *error_message;   /* the first {http.error.message} there, NULL if none */
   struct lowered_config *cfg;  /* the config being built (its regexes) */
   struct lower_auto_policy *auto_policies;
   size_t auto_policy_count;

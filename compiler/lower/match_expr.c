@@ -87,6 +87,8 @@ static bool expr_placeholder(struct expr_parser *p, struct expr_operand *o)
     p->failed = true;
     return false;
   }
+  if (o->var == ZS_VAR_error_message && !p->l->error_message)
+    p->l->error_message = p->node;
   p->at = (size_t)(close - p->s) + 1;
   return true;
 }

@@ -99,6 +99,8 @@ static int lower_text_key(struct lower *l, const struct json *node, enum lower_p
     lower_refuse(l, node, "placeholder {%.*s} outside handle_errors", (int)len, key);
     return -1;
   }
+  if (*var && (*var)->id == ZS_VAR_error_message && !l->error_message)
+    l->error_message = node;
   if (*var)
     return 1;
   if (lower_known_namespace(key, len)) {

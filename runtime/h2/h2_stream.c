@@ -266,7 +266,7 @@ static int h2_is_method(const struct http_request *req, const char *m)
 
 /* RESPOND, FILE, NEXT and trapped decisions: the answer is submitted now and
  * the decision goes back (a respond body is copied to the stream) */
-static void h2_stream_respond(struct h2_stream *st)
+void h2_stream_answer(struct h2_stream *st)
 {
   struct worker *w = st->h->w;
   struct response *r = st->ex.resp;
@@ -370,7 +370,7 @@ void h2_stream_headers_done(struct h2_stream *st, int end_stream)
   else if (!dec->trapped && dec->action == ZS_ACT_ABORT)
     h2_head_reset(st, NGHTTP2_INTERNAL_ERROR);   /* Go resets a stream whose handler aborted */
   else
-    h2_stream_respond(st);
+    h2_stream_answer(st);
 }
 
 void h2_stream_data(struct h2_stream *st, const uint8_t *data, size_t len)

@@ -109,3 +109,20 @@ config("match-regexp", """
     get("both-bad-header", "/both/abc", headers=[("X-Token", "t-4x")]),
     get("none", "/plain"),
 ])
+
+config("errors-proxy", """
+:{PORT} {
+	header X-Before yes
+	@up path /up/*
+	reverse_proxy @up 127.0.0.1:{UP}
+	reverse_proxy 127.0.0.1:{DOWN}
+	handle_errors {
+		@bad expression {err.status_code} == 502
+		respond @bad "upstream down: {err.status_code} {err.status_text}"
+	}
+}""", [
+    get("down", "/x"),
+    R("down-head", "HEAD", "/x"),
+    R("down-post", "POST", "/x", body="data"),
+    get("up", "/up/a"),
+])

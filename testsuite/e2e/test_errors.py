@@ -10,7 +10,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Zsrt, check, failures, get  # noqa: E402
+from harness import Zsrt, check, failures, free_port, get  # noqa: E402
 
 
 def site(root):
@@ -97,6 +97,27 @@ def case_nested_error(build, root):
         z.stop()
 
 
+def case_proxy(build, root):
+    """the upstream's 502 goes to the error routes, over HTTP/1.1 and HTTP/2"""
+    dead = free_port()
+    z = Zsrt(build, "{\n\tservers {\n\t\tprotocols h1 h2c\n\t}\n}\n:{PORT} {\n\theader X-Before yes\n"
+             f"\treverse_proxy 127.0.0.1:{dead}\n"
+             "\thandle_errors {\n\t\trespond \"down {err.status_code} {err.status_text}\"\n\t}\n}")
+    try:
+        r = get(z.port, "/x")
+        check("a 502 answered by the error routes", r.status == 502 and r.body == b"down 502 Bad Gateway",
+              (r.status, r.body))
+        check("... with the headers set before", r.header("X-Before") == "yes", r.headers)
+        r = get(z.port, "/y")
+        check("the connection goes on after it", r.status == 502, r.status)
+        out = subprocess.run(["curl", "-s", "-i", "--http2-prior-knowledge", f"http://127.0.0.1:{z.port}/x"],
+                             capture_output=True, timeout=10).stdout
+        check("HTTP/2: a 502 answered by the error routes", out.startswith(b"HTTP/2 502") and
+              out.endswith(b"down 502 Bad Gateway"), out)
+    finally:
+        z.stop()
+
+
 def case_refused(build):
     with tempfile.TemporaryDirectory() as d:
         cf = os.path.join(d, "Caddyfile")
@@ -108,12 +129,12 @@ def case_refused(build):
               r.returncode == 1 and "Caddyfile:2:10: error: zsc cannot compile placeholder "
               "{http.error.status_code} outside handle_errors yet" in r.stderr, r.stderr)
         with open(cf, "w") as f:
-            f.write(":8080 {\n\treverse_proxy 127.0.0.1:9\n\thandle_errors {\n\t\trespond \"x\"\n\t}\n}\n")
+            f.write(":8080 {\n\treverse_proxy 127.0.0.1:9\n\thandle_errors {\n\t\trespond \"{err.message}\"\n\t}\n}\n")
         r = subprocess.run([os.path.join(build, "compiler", "zsc"), cf, "-o", os.devnull], capture_output=True,
                            text=True)
-        check("reverse_proxy with handle_errors is refused at reverse_proxy",
-              r.returncode == 1 and "Caddyfile:2:2: error: zsc cannot compile reverse_proxy in a server with "
-              "handle_errors yet" in r.stderr, r.stderr)
+        check("{err.message} with reverse_proxy is refused at the placeholder's token",
+              r.returncode == 1 and "Caddyfile:4:11: error: zsc cannot compile placeholder {http.error.message} "
+              "in a server with reverse_proxy yet" in r.stderr, r.stderr)
 
 
 def main():
@@ -122,7 +143,7 @@ def main():
     for name, text in (("index.html", "home\n"), ("oops.html", "try later\n")):
         with open(os.path.join(root, name), "w") as f:
             f.write(text)
-    for case in (case_http1, case_http2, case_nested_error):
+    for case in (case_http1, case_http2, case_nested_error, case_proxy):
         print(f"== {case.__name__}")
         try:
             case(build, root)

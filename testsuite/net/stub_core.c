@@ -279,3 +279,12 @@ void exec_cage_destroy(struct cage *cage)
 {
   cage_destroy(cage);
 }
+
+/* ... and so no error routes for the proxy's 502 either */
+int exec_error(const struct blob *blob, struct cage *cage, unsigned server, const struct http_request *req,
+               const struct conn_info *conn, struct exec_decision *dec, int status, const char *msg,
+               size_t msg_len)
+{
+  (void)blob, (void)cage, (void)server, (void)req, (void)conn, (void)dec, (void)status, (void)msg, (void)msg_len;
+  return -ENOENT;
+}
