@@ -111,12 +111,15 @@ int regex_set_create(const struct blob *blob, struct regex_set **out)
   return 0;
 }
 
-/* the groups of a match replace those its name had (Caddy's replacer) */
+#define REGEX_ANY 0xffffu          /* {http.regexp.N}: the last match of any name */
+
+/* the groups of a match replace those its name had, and those of the
+ * nameless {http.regexp.N} (Caddy's replacer sets both) */
 static int regex_keep(const struct regex_one *r, const char *subject, struct exec_decision *dec)
 {
   size_t kept = 0;
   for (size_t i = 0; i < dec->capture_count; i++)
-    if (dec->captures[i].key >> 16 != r->name)
+    if (dec->captures[i].key >> 16 != r->name && dec->captures[i].key >> 16 != REGEX_ANY)
       dec->captures[kept++] = dec->captures[i];
   dec->capture_count = kept;
   uint32_t pairs = pcre2_get_ovector_count(r->md);
@@ -132,6 +135,9 @@ static int regex_keep(const struct regex_one *r, const char *subject, struct exe
       memcpy(p, subject + ov[2 * g], len);
     dec->storage_used += len;
     dec->captures[dec->capture_count++] = (struct exec_capture){.key = r->name << 16 | g, .text = p, .len = len};
+    if (dec->capture_count >= EXEC_MAX_CAPTURES)
+      return -ENOSPC;
+    dec->captures[dec->capture_count++] = (struct exec_capture){.key = REGEX_ANY << 16 | g, .text = p, .len = len};
   }
   return 0;
 }

@@ -173,6 +173,7 @@ const struct json *lower_auto_https(struct lower *l, const struct json *http, st
 #undef LOWER_MATCHER
 
 #define LOWER_DECLINE 1
-#define LOWER_MAX_REGEX_GROUPS 16   /* capture groups kept per regex (codegen packs them in 16 bits) */          /* a handler row's lower function: not this row's shape */
+#define LOWER_MAX_REGEX_GROUPS 16   /* capture groups kept per regex (codegen packs them in 16 bits) */
+#define LOWER_REGEX_ANY 0xffffu     /* the capture name of {http.regexp.N}: any regex (ZS_REGEX_ANY) */          /* a handler row's lower function: not this row's shape */
 
 #endif

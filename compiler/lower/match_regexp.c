@@ -134,6 +134,12 @@ static long regexp_group(struct lower *l, unsigned name, const char *group, size
 
 int lower_regexp_capture(struct lower *l, const struct json *at, const char *key, size_t len)
 {
+  /* {http.regexp.N}: the group of the last regex that matched, whatever its name */
+  if (len > 0 && len < 3 && strspn(key, "0123456789") >= len && l->cfg->regex_count > 0) {
+    long n = strtol(key, NULL, 10);
+    if (n < LOWER_MAX_REGEX_GROUPS)
+      return (int)((LOWER_REGEX_ANY << 16 | (unsigned)n) + 1);
+  }
   const char *dot = memchr(key, '.', len);
   for (size_t i = 0; dot && i < l->cfg->regex_name_count; i++) {
     const char *name = l->cfg->regex_names[i];

@@ -89,6 +89,8 @@ config("match-regexp", """
 		header_regexp h X-Token ^t-(\\d+)$
 	}
 	respond @both "both {re.p.1} {re.h.1}"
+	@num path_regexp num ^/n/(\d+)$
+	respond @num "any {re.1} [{re.0}]"
 	respond "none {re.static.1}"
 }""", [
     get("ext", "/a/b.css"),
@@ -108,6 +110,7 @@ config("match-regexp", """
     get("both-no-header", "/both/abc"),
     get("both-bad-header", "/both/abc", headers=[("X-Token", "t-4x")]),
     get("none", "/plain"),
+    get("unnamed-placeholder", "/n/42"),
 ])
 
 config("errors-proxy", """
