@@ -186,11 +186,17 @@ const char *cg_match_remote_ip(struct cg *cg, const struct lowered_matcher *m)
   return arena_printf(cg->a, "zs_remote_ip_in(%s)", cg_cstr(cg, (const char *)m->ranges, m->ranges_len));
 }
 
+static const char *match_one(struct cg *cg, const struct lowered_matcher *m);
+
 /* expression: the tree as one condition; a placeholder is read by
  * zs_var_num (a number) or compared by zs_var_eq, emitted once (codegen.c) */
 static const char *match_expr(struct cg *cg, const struct lowered_expr *e)
 {
   static const char *const cmps[] = {"==", "!=", "<", "<=", ">", ">="};
+  if (e->op == LOWERED_EXPR_MATCHER) {   /* "" (always) and "0" (never) as conditions */
+    const char *c = match_one(cg, e->matcher);
+    return !*c ? "1" : arena_printf(cg->a, "(%s)", c);
+  }
   if (e->op == LOWERED_EXPR_NOT)
     return arena_printf(cg->a, "!(%s)", match_expr(cg, e->a));
   if (e->op != LOWERED_EXPR_CMP)
@@ -252,6 +258,11 @@ static const char *(*const match_fns[])(struct cg *, const struct lowered_matche
 #include "lower/matchers.def"
 #undef LOWER_MATCHER
 };
+
+static const char *match_one(struct cg *cg, const struct lowered_matcher *m)
+{
+  return match_fns[m->kind](cg, m);
+}
 
 /* a match set: every matcher in it must match (an empty set matches) */
 static const char *match_set(struct cg *cg, const struct lowered_match *set)

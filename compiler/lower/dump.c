@@ -156,10 +156,20 @@ static void dump_file_match(struct strbuf *out, const struct lowered_file_match 
 }
 
 /* an expression as the C-like condition it compiles to */
+static void dump_matcher(struct strbuf *out, const struct lowered_matcher *m, int depth);
+
 static void dump_expr(struct strbuf *out, const struct lowered_expr *e)
 {
   static const char *const cmps[] = {"==", "!=", "<", "<=", ">", ">="};
   switch (e->op) {
+  case LOWERED_EXPR_MATCHER: {
+    struct strbuf one;
+    strbuf_init(&one, out->arena);
+    dump_matcher(&one, e->matcher, 0);
+    const char *t = strbuf_cstr(&one);
+    strbuf_printf(out, "[%.*s]", (int)strlen(t) - 1, t);
+    return;
+  }
   case LOWERED_EXPR_NOT:
     strbuf_putc(out, '!');
     dump_expr(out, e->a);

@@ -98,12 +98,15 @@ struct lowered_regex {
 };
 
 /* the expression matcher: Caddy's CEL, the subset zsc compiles (lower/match_expr.c) */
-enum lowered_expr_op { LOWERED_EXPR_AND, LOWERED_EXPR_OR, LOWERED_EXPR_NOT, LOWERED_EXPR_CMP };
+enum lowered_expr_op { LOWERED_EXPR_AND, LOWERED_EXPR_OR, LOWERED_EXPR_NOT, LOWERED_EXPR_CMP, LOWERED_EXPR_MATCHER };
 enum lowered_expr_cmp { LOWERED_CMP_EQ, LOWERED_CMP_NE, LOWERED_CMP_LT, LOWERED_CMP_LE, LOWERED_CMP_GT,
                         LOWERED_CMP_GE };
 
+struct lowered_matcher;
+
 struct lowered_expr {
   enum lowered_expr_op op;
+  struct lowered_matcher *matcher;   /* MATCHER: a matcher call (path('/a'), header({...}), ...) */
   struct lowered_expr *a, *b;  /* AND, OR: both; NOT: a */
   /* CMP: a placeholder (ZS_VAR_x) against a number or a string */
   int var;

@@ -109,6 +109,8 @@ int lower_var_id(const char *key, size_t len);
 int lower_regexp_capture(struct lower *l, const struct json *at, const char *key, size_t len);
 
 /* match.c */
+/* the matcher of Caddy module `module` with value v (the expression matcher's calls) */
+int lower_matcher_module(struct lower *l, const char *module, const struct json *v, struct lowered_matcher *out);
 int lower_match(struct lower *l, const struct json *match, struct lowered_route *route);
 
 /* handlers.c */

@@ -103,7 +103,7 @@ static bool expr_string(struct expr_parser *p, struct expr_operand *o)
     char ch = p->s[p->at++];
     if (ch == '\\') {
       if (p->at >= p->len || !strchr("\\\"'", p->s[p->at])) {
-        expr_fail(p, "an escape zsc does not read");
+        expr_fail(p, "an escape other than \\\\, \\\" or \\'");
         return false;
       }
       ch = p->s[p->at++];
@@ -131,7 +131,7 @@ static bool expr_number(struct expr_parser *p, struct expr_operand *o)
   char *end;
   long long v = strtoll(p->s + p->at, &end, 10);
   if (end == p->s + p->at || (size_t)(end - p->s) > p->len || v > 0x7fffffff || v < -0x7fffffff) {
-    expr_fail(p, "a number zsc does not read");
+    expr_fail(p, "a number out of range");
     return false;
   }
   p->at = (size_t)(end - p->s);
@@ -153,11 +153,11 @@ static bool expr_operand(struct expr_parser *p, struct expr_operand *o)
   else if ((ch >= '0' && ch <= '9') || ch == '-')
     ok = expr_number(p, o);
   else
-    expr_fail(p, "an operand zsc cannot compile yet (a placeholder, a number or a string)");
+    expr_fail(p, "an operand other than a placeholder, a number or a string");
   if (ok) {
     expr_space(p);
     if (p->at < p->len && p->s[p->at] == '.') {
-      expr_fail(p, "a method call zsc cannot compile yet");
+      expr_fail(p, "a method call");
       return false;
     }
   }
@@ -175,7 +175,7 @@ static struct lowered_expr *expr_compare(struct expr_parser *p, const struct exp
     return NULL;
   }
   if (number_var != lit->number || (!number_var && cmp != LOWERED_CMP_EQ && cmp != LOWERED_CMP_NE)) {
-    expr_fail(p, number_var ? "a comparison of a number with a string" : "a comparison of a string zsc cannot compile yet");
+    expr_fail(p, number_var ? "a comparison of a number with a string" : "an ordering of strings");
     return NULL;
   }
   struct lowered_expr *e = expr_new(p, LOWERED_EXPR_CMP);
@@ -235,7 +235,139 @@ static const struct {
 
 static struct lowered_expr *expr_or(struct expr_parser *p);
 
-/* primary := '(' or ')' | operand ( cmp operand | 'in' list ) */
+/* a call's argument: a string, or a map {'k': 'v' | ['v', ...], ...} (header, query) */
+static struct json *expr_arg(struct expr_parser *p)
+{
+  struct srcpos pos = p->node->pos;
+  struct expr_operand o;
+  if (expr_eat(p, "{")) {
+    struct json *map = json_new(p->l->a, JSON_OBJECT, pos);
+    do {
+      struct json *vals = json_new(p->l->a, JSON_ARRAY, pos);
+      if (!expr_operand(p, &o) || !o.string || !expr_eat(p, ":")) {
+        expr_fail(p, "a map entry other than a string key");
+        return NULL;
+      }
+      const char *key = o.text;
+      bool list = expr_eat(p, "[");
+      do {
+        if (!expr_operand(p, &o) || !o.string) {
+          expr_fail(p, "a map value that is not a string");
+          return NULL;
+        }
+        json_array_push(p->l->a, vals, json_stringn(p->l->a, o.text, o.len, pos));
+      } while (list && expr_eat(p, ","));
+      if (list && !expr_eat(p, "]")) {
+        expr_fail(p, "a list without its ']'");
+        return NULL;
+      }
+      json_object_set(p->l->a, map, key, vals);
+    } while (expr_eat(p, ","));
+    if (!expr_eat(p, "}")) {
+      expr_fail(p, "a map without its '}'");
+      return NULL;
+    }
+    return map;
+  }
+  if (!expr_operand(p, &o) || !o.string) {
+    if (!p->failed)
+      expr_fail(p, "an argument that is not a string");
+    return NULL;
+  }
+  return json_stringn(p->l->a, o.text, o.len, pos);
+}
+
+/* the arguments of a call, up to ')' */
+static size_t expr_args(struct expr_parser *p, struct json **args, size_t cap)
+{
+  size_t n = 0;
+  if (expr_eat(p, ")"))
+    return 0;
+  do {
+    if (n == cap) {
+      expr_fail(p, "more arguments than zsc reads");
+      return 0;
+    }
+    if (!(args[n++] = expr_arg(p)))
+      return 0;
+  } while (expr_eat(p, ","));
+  if (!expr_eat(p, ")"))
+    expr_fail(p, "a call without its ')'");
+  return n;
+}
+
+static bool expr_all_strings(struct json **args, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    if (args[i]->kind != JSON_STRING)
+      return false;
+  return n > 0;
+}
+
+/* a call's arguments as the matcher's JSON value (Caddy's CEL macros) */
+static struct json *expr_call_value(struct expr_parser *p, const char *fn, struct json **args, size_t n)
+{
+  struct arena *a = p->l->a;
+  struct srcpos pos = p->node->pos;
+  bool strings = expr_all_strings(args, n);
+  if (strings && (!strcmp(fn, "path") || !strcmp(fn, "method") || !strcmp(fn, "host"))) {
+    struct json *list = json_new(a, JSON_ARRAY, pos);
+    for (size_t i = 0; i < n; i++)
+      json_array_push(a, list, args[i]);
+    return list;
+  }
+  if (strings && !strcmp(fn, "remote_ip")) {
+    struct json *obj = json_new(a, JSON_OBJECT, pos), *list = json_new(a, JSON_ARRAY, pos);
+    for (size_t i = 0; i < n; i++)
+      json_array_push(a, list, args[i]);
+    json_object_set(a, obj, "ranges", list);
+    return obj;
+  }
+  if (strings && n == 1 && !strcmp(fn, "protocol"))
+    return args[0];
+  if (strings && (n == 1 || n == 2) && !strcmp(fn, "path_regexp")) {
+    struct json *obj = json_new(a, JSON_OBJECT, pos);
+    if (n == 2)
+      json_object_set(a, obj, "name", args[0]);
+    json_object_set(a, obj, "pattern", args[n - 1]);
+    return obj;
+  }
+  if (strings && (n == 2 || n == 3) && !strcmp(fn, "header_regexp")) {
+    struct json *obj = json_new(a, JSON_OBJECT, pos), *re = json_new(a, JSON_OBJECT, pos);
+    if (n == 3)
+      json_object_set(a, re, "name", args[0]);
+    json_object_set(a, re, "pattern", args[n - 1]);
+    json_object_set(a, obj, args[n - 2]->text, re);
+    return obj;
+  }
+  if (n == 1 && args[0]->kind == JSON_OBJECT && (!strcmp(fn, "header") || !strcmp(fn, "query")))
+    return args[0];
+  return NULL;
+}
+
+/* name(args): the matcher of that name, compiled as the matcher itself */
+static struct lowered_expr *expr_call(struct expr_parser *p, const char *fn)
+{
+  struct json *args[16];
+  size_t n = expr_args(p, args, 16);
+  if (p->failed)
+    return NULL;
+  struct json *v = expr_call_value(p, fn, args, n);
+  if (!v) {
+    expr_fail(p, arena_printf(p->l->a, "a call of %s() with these arguments", fn));
+    return NULL;
+  }
+  struct lowered_expr *e = expr_new(p, LOWERED_EXPR_MATCHER);
+  e->matcher = arena_alloc(p->l->a, sizeof *e->matcher);
+  memset(e->matcher, 0, sizeof *e->matcher);
+  if (lower_matcher_module(p->l, fn, v, e->matcher) < 0) {
+    p->failed = true;
+    return NULL;
+  }
+  return e;
+}
+
+/* primary := '(' or ')' | name '(' args ')' | operand ( cmp operand | 'in' list ) */
 static struct lowered_expr *expr_primary(struct expr_parser *p)
 {
   if (expr_eat(p, "(")) {
@@ -245,6 +377,15 @@ static struct lowered_expr *expr_primary(struct expr_parser *p)
       return NULL;
     }
     return e;
+  }
+  expr_space(p);
+  size_t word = 0;
+  while (p->at + word < p->len && ((p->s[p->at + word] >= 'a' && p->s[p->at + word] <= 'z') || p->s[p->at + word] == '_'))
+    word++;
+  if (word > 0 && p->at + word < p->len && p->s[p->at + word] == '(') {
+    const char *fn = arena_strndup(p->l->a, p->s + p->at, word);
+    p->at += word + 1;
+    return expr_call(p, fn);
   }
   struct expr_operand left, right;
   if (!expr_operand(p, &left))
@@ -263,7 +404,7 @@ static struct lowered_expr *expr_primary(struct expr_parser *p)
     return left.var ? expr_compare(p, &left, expr_cmps[i].cmp, &right)
                     : expr_compare(p, &right, expr_cmps[i].flipped, &left);
   }
-  expr_fail(p, "an operator zsc cannot compile yet");
+  expr_fail(p, "an operator");
   return NULL;
 }
 
@@ -324,6 +465,6 @@ int lower_match_expression(struct lower *l, const struct json *v, struct lowered
   out->expr = expr_or(&p);
   expr_space(&p);
   if (out->expr && p.at < p.len)
-    expr_fail(&p, "text zsc cannot compile yet");
+    expr_fail(&p, "more text");
   return p.failed || !out->expr ? -1 : 0;
 }

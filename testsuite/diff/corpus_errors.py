@@ -129,3 +129,35 @@ config("errors-proxy", """
     R("down-post", "POST", "/x", body="data"),
     get("up", "/up/a"),
 ])
+
+# ---- expression: comparisons and matcher calls -------------------------------
+
+config("match-expression", """
+:{PORT} {
+	@a expression `path('/a/*', '/b') && method('GET') && !host('example.com')`
+	respond @a "a"
+	@ht expression `path_regexp('/\\\\.ht')`
+	error @ht 403
+	@hdr expression `header({'X-A': ['1', '2*']}) || query({'k': 'v'})`
+	respond @hdr "hdr"
+	@ip expression `remote_ip('10.0.0.0/8') || protocol('https')`
+	respond @ip "ip"
+	@cmp expression `{path} == "/eq" || ({method} != "GET" && {path} in ["/in1", "/in2"])`
+	respond @cmp "cmp"
+	respond "none"
+}""", [
+    get("a", "/a/x"),
+    get("a-b", "/b"),
+    get("a-host", "/b", host="example.com"),
+    R("a-post", "POST", "/a/x", body="x"),
+    get("ht", "/.htaccess"),
+    get("ht-deep", "/x/.htpasswd"),
+    get("hdr-1", "/h", headers=[("X-A", "1")]),
+    get("hdr-2x", "/h", headers=[("X-A", "2xyz")]),
+    get("hdr-no", "/h", headers=[("X-A", "3")]),
+    get("query", "/q?k=v"),
+    get("query-no", "/q?k=w"),
+    get("eq", "/eq"),
+    R("in-post", "POST", "/in2", body="x"),
+    get("in-get", "/in2"),
+])
