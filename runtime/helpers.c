@@ -292,6 +292,20 @@ static unsigned long long helper_buf_reset(struct zs_native_ctx *ctx, unsigned l
   return 0;
 }
 
+/* appends bytes to a build buffer (guest ones already checked readable) */
+static unsigned long long helper_slot_append(struct helper_state *st, uint64_t slot, const char *s, size_t n)
+{
+  char *buf;
+  size_t *len, cap;
+  if (helper_slot(st, slot, &buf, &len, &cap) < 0)
+    return HELPER_ERR(EFAULT);
+  if (n > cap - *len)
+    return HELPER_ERR(ENOSPC);
+  memcpy(buf + *len, s, n);
+  *len += n;
+  return 0;
+}
+
 static unsigned long long helper_buf_lit(struct zs_native_ctx *ctx, unsigned long long slot,
                                          unsigned long long ptr, unsigned long long n,
                                          unsigned long long r4, unsigned long long r5)
@@ -299,15 +313,9 @@ static unsigned long long helper_buf_lit(struct zs_native_ctx *ctx, unsigned lon
   (void)r4, (void)r5;
   struct helper_state *st = helper_state_of(ctx);
   helper_charge(ctx, n);
-  char *buf;
-  size_t *len, cap;
-  if (helper_slot(st, slot, &buf, &len, &cap) < 0 || !cage_readable(st->cage, ptr, n))
+  if (!cage_readable(st->cage, ptr, n))
     return HELPER_ERR(EFAULT);
-  if (n > cap - *len)
-    return HELPER_ERR(ENOSPC);
-  memcpy(buf + *len, helper_guest(st, ptr), n);
-  *len += n;
-  return 0;
+  return helper_slot_append(st, slot, helper_guest(st, ptr), n);
 }
 
 static unsigned long long helper_buf_var(struct zs_native_ctx *ctx, unsigned long long slot,
@@ -881,17 +889,11 @@ static unsigned long long helper_buf_capture(struct zs_native_ctx *ctx, unsigned
   struct helper_state *st = helper_state_of(ctx);
   const struct exec_capture *c = regex_capture(st->dec, (unsigned)key);
   helper_charge(ctx, c ? c->len : n);
-  char *buf;
-  size_t *len, cap;
-  if (helper_slot(st, slot, &buf, &len, &cap) < 0 || (!c && !cage_readable(st->cage, ptr, n)))
+  if (c)
+    return helper_slot_append(st, slot, c->text, c->len);
+  if (!cage_readable(st->cage, ptr, n))
     return HELPER_ERR(EFAULT);
-  const char *s = c ? c->text : helper_guest(st, ptr);
-  size_t sn = c ? c->len : n;
-  if (sn > cap - *len)
-    return HELPER_ERR(ENOSPC);
-  memcpy(buf + *len, s, sn);
-  *len += sn;
-  return 0;
+  return helper_slot_append(st, slot, helper_guest(st, ptr), n);
 }
 
 /* every id without a helper (a gap left for ids of work not merged yet)

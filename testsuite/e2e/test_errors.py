@@ -118,23 +118,27 @@ def case_proxy(build, root):
         z.stop()
 
 
-def case_refused(build):
+def refused(build, text, what, want):
+    """zsc refuses the Caddyfile text with the message want"""
     with tempfile.TemporaryDirectory() as d:
         cf = os.path.join(d, "Caddyfile")
         with open(cf, "w") as f:
-            f.write(":8080 {\n\trespond \"{err.status_code}\"\n}\n")
+            f.write(text)
         r = subprocess.run([os.path.join(build, "compiler", "zsc"), cf, "-o", os.devnull], capture_output=True,
                            text=True)
-        check("{err.*} outside handle_errors is refused at its token",
-              r.returncode == 1 and "Caddyfile:2:10: error: zsc cannot compile placeholder "
-              "{http.error.status_code} outside handle_errors yet" in r.stderr, r.stderr)
-        with open(cf, "w") as f:
-            f.write(":8080 {\n\treverse_proxy 127.0.0.1:9\n\thandle_errors {\n\t\trespond \"{err.message}\"\n\t}\n}\n")
-        r = subprocess.run([os.path.join(build, "compiler", "zsc"), cf, "-o", os.devnull], capture_output=True,
-                           text=True)
-        check("{err.message} with reverse_proxy is refused at the placeholder's token",
-              r.returncode == 1 and "Caddyfile:4:11: error: zsc cannot compile placeholder {http.error.message} "
-              "in a server with reverse_proxy yet" in r.stderr, r.stderr)
+        check(what, r.returncode == 1 and want in r.stderr, r.stderr)
+
+
+def case_refused(build):
+    refused(build, ":8080 {\n\trespond \"{err.status_code}\"\n}\n", "{err.*} outside handle_errors is refused at its token",
+            "Caddyfile:2:10: error: zsc cannot compile placeholder {http.error.status_code} outside handle_errors yet")
+    refused(build, ":8080 {\n\treverse_proxy 127.0.0.1:9\n\thandle_errors {\n\t\trespond \"{err.message}\"\n\t}\n}\n",
+            "{err.message} with reverse_proxy is refused at the placeholder's token",
+            "Caddyfile:4:11: error: zsc cannot compile placeholder {http.error.message} in a server with reverse_proxy yet")
+    refused(build, ":8080 {\n\t@x expression `{path}.startsWith('/a')`\n\trespond @x 200\n}\n",
+            "a CEL method is refused at the expression", "Caddyfile:2:16: error: zsc cannot compile expression")
+    refused(build, ":8080 {\n\t@x path_regexp x (?=a)b\n\trespond @x 200\n}\n",
+            "a lookahead (PCRE's, not RE2's) is refused at the pattern", "Caddyfile:2:19: error: zsc cannot compile path_regexp pattern")
 
 
 def main():
