@@ -71,13 +71,17 @@ def case_http1(build, root):
         z.stop()
 
 
+def check_h2(what, port, path, status, body):
+    """an HTTP/2 (h2c, prior knowledge) GET answered with status and body"""
+    out = subprocess.run(["curl", "-s", "-i", "--http2-prior-knowledge", f"http://127.0.0.1:{port}{path}"],
+                         capture_output=True, timeout=10).stdout
+    check(what, out.startswith(b"HTTP/2 %d" % status) and out.endswith(body), out)
+
+
 def case_http2(build, root):
     z = Zsrt(build, site(root))
     try:
-        out = subprocess.run(["curl", "-s", "-i", "--http2-prior-knowledge", f"http://127.0.0.1:{z.port}/missing"],
-                             capture_output=True, timeout=10).stdout
-        check("HTTP/2: the error route's answer", out.startswith(b"HTTP/2 404") and
-              out.endswith(b"404 Not Found at /missing: Not Found"), out)
+        check_h2("HTTP/2: the error route's answer", z.port, "/missing", 404, b"404 Not Found at /missing: Not Found")
     finally:
         z.stop()
 
@@ -110,10 +114,7 @@ def case_proxy(build, root):
         check("... with the headers set before", r.header("X-Before") == "yes", r.headers)
         r = get(z.port, "/y")
         check("the connection goes on after it", r.status == 502, r.status)
-        out = subprocess.run(["curl", "-s", "-i", "--http2-prior-knowledge", f"http://127.0.0.1:{z.port}/x"],
-                             capture_output=True, timeout=10).stdout
-        check("HTTP/2: a 502 answered by the error routes", out.startswith(b"HTTP/2 502") and
-              out.endswith(b"down 502 Bad Gateway"), out)
+        check_h2("HTTP/2: a 502 answered by the error routes", z.port, "/x", 502, b"down 502 Bad Gateway")
     finally:
         z.stop()
 
