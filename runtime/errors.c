@@ -4,9 +4,13 @@
 #include "errors.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "loader.h"
+
+#define ERRORS_PATH_MAX 4096     /* files.c's FILES_PATH_MAX */
 
 /* the answer with no body and the error's status: header ops set before
  * the error stay (Caddy's w.Header()), deferred ones are dropped */
@@ -14,7 +18,16 @@ static void errors_status_only(struct exec_decision *dec, int status, struct res
 {
   for (size_t i = 0; i < dec->op_count; i++)
     dec->ops[i].dropped |= dec->ops[i].deferred;
+  /* the file a file_server looked for stays named (--run-request shows it) */
+  char path[ERRORS_PATH_MAX], root[ERRORS_PATH_MAX];
+  snprintf(path, sizeof path, "%s", out->file_path ? out->file_path : "");
+  snprintf(root, sizeof root, "%s", out->file_root ? out->file_root : "");
+  int named = out->file_path != NULL;
   response_init(out, status);
+  if (named) {
+    out->file_path = response_keep(out, path, strlen(path));
+    out->file_root = response_keep(out, root, strlen(root));
+  }
   response_apply_ops(out, dec);
 }
 
@@ -50,7 +63,6 @@ int errors_response(const struct blob *blob, struct cage *cage, unsigned server,
     rc = exec_error(blob, cage, server, req, conn, dec, status, from_error ? dec->body : NULL,
                     from_error ? dec->body_len : 0);
     if (rc == -ENOENT) {       /* no error routes: w.WriteHeader(errStatus) */
-      dec->action = ZS_ACT_NEXT;
       errors_status_only(dec, status, out);
       return 0;
     }
