@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "access_log.h"
+#include "errors.h"
 #include "h2/h2.h"
 #include "loader.h"
 #include "proxy.h"
@@ -278,8 +279,13 @@ static void conn_respond_decision(struct worker *w, struct conn *c)
 {
   struct response *r = c->ex->resp;
   r->file_fd = -1;
-  if (response_from_decision(w->blob, c->ex->dec, &c->ex->req, w->files, r) < 0) {
+  if (errors_response(w->blob, &w->cage, c->server, &c->ex->req, &c->info, c->ex->dec, w->files, r) < 0) {
     conn_respond_error(w, c, 500);
+    return;
+  }
+  if (!c->ex->dec->trapped && c->ex->dec->action == ZS_ACT_ABORT) {   /* abort in an error route */
+    c->close_after_send = 1;
+    conn_exchange_end(w, c, c->ex);
     return;
   }
   int keep_alive = c->ex->req.keep_alive && !w->stopping && c->ex->dec->action != ZS_ACT_RESPOND_CLOSE &&
@@ -470,6 +476,21 @@ void conn_finish_exchange(struct worker *w, struct conn *c, struct exchange *ex)
   conn_exchange_end(w, c, ex);
   if (!c->ex->resp_keep_alive)
     c->close_after_send = 1;
+  if (c->out_len > c->out_sent)
+    loop_conn_flush(w, c);
+  else
+    conn_on_sent(w, c);
+}
+
+void conn_answer_error_routes(struct worker *w, struct conn *c, struct exchange *ex)
+{
+  ex->up = NULL;
+  if (!ex->dec->trapped && ex->dec->action == ZS_ACT_ABORT) {
+    c->close_after_send = 1;
+    conn_exchange_end(w, c, ex);
+  } else {
+    conn_respond_decision(w, c);
+  }
   if (c->out_len > c->out_sent)
     loop_conn_flush(w, c);
   else

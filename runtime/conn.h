@@ -25,6 +25,9 @@ int conn_append(struct conn *c, const char *data, size_t len);
 void conn_respond_error(struct worker *w, struct conn *c, int status);
 /* an exchange's upstream answer is over; the connection goes on */
 void conn_finish_exchange(struct worker *w, struct conn *c, struct exchange *ex);
+/* the upstream failed and the error routes decided (exec_error): their
+ * answer goes out as any decision's, and the connection goes on */
+void conn_answer_error_routes(struct worker *w, struct conn *c, struct exchange *ex);
 
 /* a streamed request body (ex->body_stream): n bytes at body_start went up */
 void conn_body_consume(struct worker *w, struct conn *c, size_t n);

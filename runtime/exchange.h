@@ -34,6 +34,8 @@ struct exchange_sink {
   void (*push)(struct worker *w, struct exchange *ex, int done);
   /* nothing was relayed: answer with this status and no body */
   void (*fail)(struct worker *w, struct exchange *ex, int status);
+  /* nothing was relayed and the error routes decided (exec_error): their answer */
+  void (*errors)(struct worker *w, struct exchange *ex);
   /* the body broke off: the client must not take the answer as complete */
   void (*cut)(struct worker *w, struct exchange *ex);
   /* the upstream exchange is over (conn_finish_exchange for HTTP/1.1) */

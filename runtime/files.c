@@ -364,7 +364,7 @@ int files_respond(const struct blob *blob, const struct exec_decision *dec,
     out->file_path = response_keep(out, t.rel, strlen(t.rel));
     if (rc < 0 || files_canonical_redirect(dec, req, &t, out)) {
       if (rc < 0)
-        out->status = files_error_status(rc);
+        out->status = out->handler_error = files_error_status(rc);
       if (t.fd >= 0)
         close(t.fd);
       return 0;

@@ -214,9 +214,20 @@ void proxy_up_submit(struct worker *w, struct upstream *up, enum loop_op op)
   up->pending++;
 }
 
-/* answers the client with Caddy's empty 502 and ends the exchange */
+/* answers the client with Caddy's empty 502 and ends the exchange, or with
+ * the server's error routes (Caddy then logs the error at debug level only) */
 static void proxy_bad_gateway(struct worker *w, struct conn *c, struct exchange *ex, const char *why)
 {
+  if (ex->dec && (!ex->sink || ex->sink->errors) &&
+      exec_error(w->blob, &w->cage, c->server, &ex->req, &c->info, ex->dec, 502, NULL, 0) == 0) {
+    if (ex->sink) {
+      ex->sink->errors(w, ex);
+      ex->sink->finish(w, ex);
+    } else {
+      conn_answer_error_routes(w, c, ex);
+    }
+    return;
+  }
   log_http_error(&w->log, &ex->req, &c->info, 502, why, 0);
   if (ex->sink) {
     ex->sink->fail(w, ex, 502);

@@ -61,6 +61,7 @@ void config_server(struct cg *cg, const struct lowered_server *srv)
   s->name_str = arena_strdup(cg->a, srv->name);
   s->entry = srv->index;   /* the writer emits one entry per server, in server order */
   s->entry_symbol = arena_printf(cg->a, "zs_entry_srv%u", srv->index);
+  s->errors_symbol = srv->has_errors ? arena_printf(cg->a, "zs_entry_srv%u_errors", srv->index) : NULL;
   s->flags = (srv->tls ? ZS_SERVER_TLS : 0) | (srv->tls && srv->strict_sni ? ZS_SERVER_STRICT_SNI : 0) |
              (srv->h2c ? ZS_SERVER_H2C : 0) | (srv->no_h2 ? ZS_SERVER_NO_H2 : 0);
   s->read_header_ms = srv->read_header_ms;
@@ -79,6 +80,14 @@ void config_server(struct cg *cg, const struct lowered_server *srv)
 }
 
 /* the logging app's loggers, once per config */
+void config_regexes(struct cg *cg, const struct lowered_config *cfg)
+{
+  for (size_t i = 0; i < cfg->regex_count; i++) {
+    struct site_regex *r = ARENA_PUSH(cg->a, cg->config->regexes, cg->config->regex_count, cg->config->regex_cap);
+    *r = (struct site_regex){.pattern_str = cfg->regexes[i].pattern, .name = cfg->regexes[i].name};
+  }
+}
+
 void config_loggers(struct cg *cg, const struct lowered_config *cfg)
 {
   for (size_t i = 0; i < cfg->logger_count; i++) {

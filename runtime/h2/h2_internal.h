@@ -124,6 +124,8 @@ int h2_stream_add_field(struct h2_stream *st, const uint8_t *name, size_t name_l
 void h2_stream_headers_done(struct h2_stream *st, int end_stream);
 void h2_stream_data(struct h2_stream *st, const uint8_t *data, size_t len);
 void h2_stream_body_done(struct h2_stream *st);
+/* a decision (or the error routes' one) answered on the stream; the decision goes back */
+void h2_stream_answer(struct h2_stream *st);
 
 /* h2_head.c: responses on a stream */
 int h2_head_submit(struct h2_stream *st, const struct response *resp, int64_t content_length,

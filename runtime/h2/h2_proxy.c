@@ -76,6 +76,17 @@ static void h2_proxy_fail(struct worker *w, struct exchange *ex, int status)
     h2_head_reset(st, NGHTTP2_INTERNAL_ERROR);
 }
 
+static void h2_proxy_errors(struct worker *w, struct exchange *ex)
+{
+  (void)w;
+  struct h2_stream *st = h2_stream_of(ex);
+  if (st->answered || !ex->resp) {
+    h2_head_reset(st, NGHTTP2_INTERNAL_ERROR);
+    return;
+  }
+  h2_stream_answer(st);
+}
+
 static void h2_proxy_cut(struct worker *w, struct exchange *ex)
 {
   (void)w;
@@ -97,7 +108,7 @@ static void h2_proxy_finish(struct worker *w, struct exchange *ex)
 }
 
 const struct exchange_sink h2_proxy_sink = {
-  .head = h2_proxy_head, .data = h2_proxy_data, .push = h2_proxy_push, .fail = h2_proxy_fail,
+  .head = h2_proxy_head, .data = h2_proxy_data, .push = h2_proxy_push, .fail = h2_proxy_fail, .errors = h2_proxy_errors,
   .cut = h2_proxy_cut, .finish = h2_proxy_finish,
 };
 

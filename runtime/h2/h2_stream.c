@@ -11,6 +11,7 @@
 
 #include "h2_internal.h"
 #include "../loader.h"
+#include "../errors.h"
 #include "../response.h"
 
 /* buffers whose touched pages past this go back on release */
@@ -265,13 +266,18 @@ static int h2_is_method(const struct http_request *req, const char *m)
 
 /* RESPOND, FILE, NEXT and trapped decisions: the answer is submitted now and
  * the decision goes back (a respond body is copied to the stream) */
-static void h2_stream_respond(struct h2_stream *st)
+void h2_stream_answer(struct h2_stream *st)
 {
   struct worker *w = st->h->w;
   struct response *r = st->ex.resp;
   r->file_fd = -1;
-  if (response_from_decision(w->blob, st->ex.dec, &st->ex.req, w->files, r) < 0) {
+  if (errors_response(w->blob, &w->cage, st->h->c->server, &st->ex.req, &st->h->c->info, st->ex.dec, w->files,
+                      r) < 0) {
     h2_head_error(st, 500);
+    return;
+  }
+  if (!st->ex.dec->trapped && st->ex.dec->action == ZS_ACT_ABORT) {   /* abort in an error route */
+    h2_head_reset(st, NGHTTP2_INTERNAL_ERROR);
     return;
   }
   int head = h2_is_method(&st->ex.req, "HEAD");
@@ -364,7 +370,7 @@ void h2_stream_headers_done(struct h2_stream *st, int end_stream)
   else if (!dec->trapped && dec->action == ZS_ACT_ABORT)
     h2_head_reset(st, NGHTTP2_INTERNAL_ERROR);   /* Go resets a stream whose handler aborted */
   else
-    h2_stream_respond(st);
+    h2_stream_answer(st);
 }
 
 void h2_stream_data(struct h2_stream *st, const uint8_t *data, size_t len)

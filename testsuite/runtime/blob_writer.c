@@ -136,4 +136,6 @@ void tb_sample(struct test_blob *tb, const char *hide, size_t hide_len)
   tb->logger_count = 1;
   tb->access_logs[0] = (struct zs_access_log){ .loggers = 1 };
   tb->access_log_count = 1;
+  tb->regexes[0] = (struct zs_regex){ .pattern_str = tb->file_servers[0].root_str };   /* "www": a pattern too */
+  tb->regex_count = 1;
 }
