@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "access_log.h"
+#include "encode.h"
 #include "h2/h2.h"
 #include "loader.h"
 #include "proxy.h"
@@ -25,6 +26,7 @@ void conn_exchange_end(struct worker *w, struct conn *c, struct exchange *ex)
 {
   if (ex->dec)
     access_log_answer(w, c, ex, ex->resp);
+  encode_end(ex);
   ex->phase = EXCHANGE_IDLE;
   exchange_detach(w->exchanges, ex);
 }
@@ -39,6 +41,8 @@ static void conn_worker_fini(struct worker *w)
       close(w->conns[i].ex->file_fd);
   exchange_pool_destroy(w->exchanges);
   w->exchanges = NULL;
+  encode_pool_destroy(w->encoders);
+  w->encoders = NULL;
 }
 
 static const struct loop_module conn_module = {.fini = conn_worker_fini};
@@ -49,6 +53,13 @@ static const struct loop_module conn_module = {.fini = conn_worker_fini};
 static void conn_read_file(struct worker *w, struct conn *c)
 {
   size_t room = CONN_OUT_CAP - c->out_len;
+  if (c->ex->enc) {   /* read for the compressor: what it makes of it must fit the room */
+    size_t n = c->ex->file_left < ENCODE_STEP ? (size_t)c->ex->file_left : ENCODE_STEP;
+    while (n > 1024 && ENCODE_BOUND(n) + 17 > room)
+      n /= 2;
+    loop_conn_read_into(w, c, c->ex->file_fd, c->ex->file_off, encode_input(c->ex->enc), n);
+    return;
+  }
   if (room > LOOP_FILE_CHUNK)
     room = LOOP_FILE_CHUNK;
   size_t n = c->ex->file_left < room ? (size_t)c->ex->file_left : room;
@@ -93,7 +104,9 @@ int conn_worker_init(struct worker *w)
   int rc = loop_register_module(w, &conn_module);
   if (rc == 0)
     w->exchanges = exchange_pool_create(LOOP_MAX_CONNS);
-  if (rc == 0 && !w->exchanges)
+  if (rc == 0)
+    w->encoders = encode_pool_create();
+  if (rc == 0 && (!w->exchanges || !w->encoders))
     rc = -ENOMEM;
   if (rc == 0)
     rc = h2_worker_init(w);
@@ -230,6 +243,19 @@ static void conn_respond_decision(struct worker *w, struct conn *c)
                    !(c->ex->req.expect_continue && c->ex->body_active);
   int head = conn_is_head(&c->ex->req);
   r->head_request = head;
+  if (conn_encode_start(w, c, r, keep_alive) < 0) {
+    if (r->file_fd >= 0)
+      close(r->file_fd);
+    conn_respond_error(w, c, 500);
+    return;
+  }
+  if (c->ex->enc) {   /* its head and framing are conn_encode.c's */
+    if (r->file_fd >= 0)
+      conn_start_file(w, c, r, head);
+    if (c->ex->phase != EXCHANGE_FILE)
+      conn_exchange_end(w, c, c->ex);
+    return;
+  }
   int n = response_serialize_head(r, c->ex->req.version_minor, keep_alive, c->out + c->out_len,
                                   CONN_OUT_CAP - c->out_len);
   size_t body_len = head ? 0 : r->body_len;
@@ -391,7 +417,14 @@ static void conn_on_file_read(struct worker *w, struct conn *c, int res)
     loop_conn_close(w, c);   /* the file shrank: the framing promised is broken */
     return;
   }
-  c->out_len += (size_t)res;
+  if (c->ex->enc) {
+    if (conn_encode_feed(c, encode_input(c->ex->enc), (size_t)res, (uint64_t)res >= c->ex->file_left) < 0) {
+      loop_conn_close(w, c);
+      return;
+    }
+  } else {
+    c->out_len += (size_t)res;
+  }
   c->ex->file_off += (uint64_t)res;
   c->ex->file_left -= (uint64_t)res;
   if (c->ex->file_left == 0) {

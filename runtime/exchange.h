@@ -66,6 +66,10 @@ struct exchange {
   size_t body_start;
   const char *body;                  /* the gathered body as the upstream is sent it */
   const struct exchange_sink *sink;  /* NULL: HTTP/1.1 on the connection's out buffer */
+  struct encoder *enc;         /* encode: the compressor of its body, or NULL (encode.h) */
+  size_t resp_first;           /* an upstream's body bytes that came with its head: encode's first write */
+  int enc_pending;             /* HTTP/1.1: the encoded answer's head waits (conn_encode.c) */
+  int enc_keep_alive, enc_chunked, enc_early;
   /* a file answer */
   int file_fd;
   uint64_t file_off, file_left;

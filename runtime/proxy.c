@@ -542,6 +542,8 @@ static int relay_bytes(struct worker *w, struct upstream *up, const char *data, 
   if (up->ex->sink)
     return up->ex->sink->data(w, up->ex, data, len);
   struct conn *c = up->client;
+  if (up->ex->enc)
+    return conn_encode_feed(c, data, len, 0);
   int chunked = up->client_chunked;
   if (chunked) {
     char size[24];
@@ -563,7 +565,7 @@ static int relay_body(struct worker *w, struct upstream *up)
     /* HEAD, 1xx, 204, 304: nothing follows the head; bytes that do are not
      * a body, and they stay unread so the connection is closed, not pooled */
     up->body_done = 1;
-    return 0;
+    return up->ex->enc && !up->ex->sink ? conn_encode_feed(up->client, NULL, 0, 1) : 0;
   }
   if (up->resp.body == HTTP1_BODY_CHUNKED) {
     while (up->in_start < up->in_len && !up->chunk.done) {
@@ -589,6 +591,8 @@ static int relay_body(struct worker *w, struct upstream *up)
   }
   if (up->body_done && up->client_chunked)
     conn_append(up->client, "0\r\n\r\n", 5);
+  if (up->body_done && up->ex->enc && !up->ex->sink)
+    return conn_encode_feed(up->client, NULL, 0, 1);
   return 0;
 }
 
@@ -629,13 +633,22 @@ static int proxy_take_head(struct worker *w, struct upstream *up, int rc)
     if (ex->sink->head(w, ex, &up->resp) < 0)
       return -1;
   } else {
-    if (up->resp.body == HTTP1_BODY_CHUNKED || up->resp.body == HTTP1_BODY_CLOSE) {
+    int unknown = up->resp.body == HTTP1_BODY_CHUNKED || up->resp.body == HTTP1_BODY_CLOSE;
+    if (proxy_response_from_upstream(w, ex, &up->resp) < 0)
+      return -1;
+    ex->resp->head_request = head;
+    ex->resp_first = up->in_len - up->in_start - (size_t)rc;
+    /* encode frames the answer itself; Caddy flushes a body of unknown length at once */
+    int encoded = conn_encode_proxy(w, c, ex, proxy_response_length(&up->resp), unknown);
+    if (encoded < 0)
+      return -1;
+    if (unknown && !encoded) {
       up->client_chunked = ex->req.version_minor >= 1;
       if (!up->client_chunked)
         ex->resp_keep_alive = 0;
     }
-    int n = proxy_build_response_head(w, ex, &up->resp, up->client_chunked, c->out + c->out_len,
-                                      CONN_OUT_CAP - c->out_len);
+    int n = encoded ? 0 : proxy_build_response_head(w, ex, &up->resp, up->client_chunked, c->out + c->out_len,
+                                                    CONN_OUT_CAP - c->out_len);
     if (n < 0)
       return -1;
     c->out_len += (size_t)n;
@@ -710,6 +723,14 @@ static void proxy_on_recv(struct worker *w, struct upstream *up, int res)
     }
     if (up->client_chunked)
       conn_append(up->client, "0\r\n\r\n", 5);
+    if (up->ex->enc && conn_encode_feed(up->client, NULL, 0, 1) < 0) {
+      struct conn *c = up->client;
+      struct exchange *ex = up->ex;
+      up_close(w, up);
+      ex->up = NULL;
+      proxy_cut(w, c, ex);
+      return;
+    }
     up->state = UP_CLIENT_WAIT;
     loop_conn_flush(w, up->client);
     if (up->client->out_len == up->client->out_sent)

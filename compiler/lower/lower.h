@@ -205,6 +205,15 @@ struct lowered_headers {
   size_t replace_count;
 };
 
+/* encode: what the blob's encoder record carries (the default match is
+ * Caddy's list of text content types, written out) */
+struct lowered_encode {
+  bool gzip, zstd, zstd_no_checksum;
+  unsigned gzip_level, zstd_level, min_length;
+  const char **prefer, **statuses, **headers;   /* headers: 'Name:v<pattern>', 'Name:a', 'Name:p' */
+  size_t prefer_count, status_count, header_count;
+};
+
 struct lowered_handler {
   enum lowered_handler_kind kind;
   struct srcpos pos;           /* where its code comes from (#line) */
@@ -218,6 +227,7 @@ struct lowered_handler {
     struct lowered_vars vars;
     struct lowered_subroute subroute;
     struct lowered_headers headers;
+    struct lowered_encode encode;
   } u;
 };
 
