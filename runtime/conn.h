@@ -32,6 +32,9 @@ struct response;
 int conn_encode_start(struct worker *w, struct conn *c, struct response *r, int keep_alive);
 int conn_encode_proxy(struct worker *w, struct conn *c, struct exchange *ex, int64_t length, int early);
 int conn_encode_feed(struct conn *c, const char *data, size_t len, int last);
+/* the head now, if it still waits: an upstream's head lives in its buffer,
+ * which the next read reuses */
+int conn_encode_release_head(struct conn *c);
 /* the plain answer Go's server gives to input it cannot serve, then close */
 void conn_respond_error(struct worker *w, struct conn *c, int status);
 /* an exchange's upstream answer is over; the connection goes on */

@@ -98,6 +98,11 @@ int conn_encode_feed(struct conn *c, const char *data, size_t len, int last)
   return 0;
 }
 
+int conn_encode_release_head(struct conn *c)
+{
+  return c->ex->enc && c->ex->enc_pending ? conn_encode_flush_head(c) : 0;
+}
+
 /* a body in memory, in steps (a HEAD answer's only until its head is out) */
 static int conn_encode_memory(struct conn *c, const char *body, size_t len)
 {

@@ -591,8 +591,8 @@ static int relay_body(struct worker *w, struct upstream *up)
   }
   if (up->body_done && up->client_chunked)
     conn_append(up->client, "0\r\n\r\n", 5);
-  if (up->body_done && up->ex->enc && !up->ex->sink)
-    return conn_encode_feed(up->client, NULL, 0, 1);
+  if (up->ex->enc && !up->ex->sink)
+    return up->body_done ? conn_encode_feed(up->client, NULL, 0, 1) : conn_encode_release_head(up->client);
   return 0;
 }
 
@@ -629,6 +629,7 @@ static int proxy_take_head(struct worker *w, struct upstream *up, int rc)
     return 1;
   }
   int head = ex->req.method_len == 4 && memcmp(ex->req.method, "HEAD", 4) == 0;
+  ex->resp_first = up->in_len - up->in_start - (size_t)rc;
   if (ex->sink) {
     if (ex->sink->head(w, ex, &up->resp) < 0)
       return -1;
@@ -637,7 +638,6 @@ static int proxy_take_head(struct worker *w, struct upstream *up, int rc)
     if (proxy_response_from_upstream(w, ex, &up->resp) < 0)
       return -1;
     ex->resp->head_request = head;
-    ex->resp_first = up->in_len - up->in_start - (size_t)rc;
     /* encode frames the answer itself; Caddy flushes a body of unknown length at once */
     int encoded = conn_encode_proxy(w, c, ex, proxy_response_length(&up->resp), unknown);
     if (encoded < 0)
