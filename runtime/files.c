@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "files_cache.h"
+#include "encode.h"
 #include "files_cond.h"
 #include "loader.h"
 
@@ -308,7 +309,8 @@ static int files_set_headers(struct response *out, const char *etag, const char 
 
 /* a cached file's answer: its bytes from memory, or its descriptor duplicated */
 static int files_from_cache(const struct files_cache_entry *e, const struct exec_decision *dec,
-                            const struct http_request *req, const char *root, struct response *out)
+                            const struct http_request *req, const char *root, const char *encoding,
+                            struct response *out)
 {
   struct files_target t = { .fd = -1, .st = e->st, .implicit_index = e->implicit_index };
   memcpy(t.rel, e->rel, strlen(e->rel) + 1);
@@ -321,7 +323,7 @@ static int files_from_cache(const struct files_cache_entry *e, const struct exec
   int fd = e->bytes ? -1 : fcntl(e->fd, F_DUPFD_CLOEXEC, 0);
   if (!e->bytes && fd < 0)
     return -errno;
-  int rc = files_cond_serve(req, fd, &e->st, out);
+  int rc = files_cond_serve(req, fd, &e->st, encoding, out);
   if (rc == 0 && e->bytes && out->file_len > 0) {
     out->body = e->bytes + out->file_offset;   /* copied out with the head, before the cache changes */
     out->body_len = (size_t)out->file_len;
@@ -351,9 +353,11 @@ int files_respond(const struct blob *blob, const struct exec_decision *dec,
       files_clean_path(dec->path, dec->path_len, clean, sizeof clean) >= 0)
     key_len = files_cache_key(key, sizeof key, dec->action_id, root, clean);
   struct files_cache_entry *hit = key_len >= 0 ? files_cache_get(fc, key, (size_t)key_len, now) : NULL;
+  enum encode_coding coding = dec->encode ? encode_choose(blob, dec->encode - 1, req) : ENCODE_NONE;
+  const char *encoding = coding ? encode_name(coding) : NULL;
   int rc;
   if (hit) {
-    rc = files_from_cache(hit, dec, req, root, out);
+    rc = files_from_cache(hit, dec, req, root, encoding, out);
   } else {
     struct files_target t = { .fd = -1 };
     int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -378,7 +382,7 @@ int files_respond(const struct blob *blob, const struct exec_decision *dec,
       close(t.fd);
       return -ENOSPC;
     }
-    rc = files_cond_serve(req, t.fd, &t.st, out);
+    rc = files_cond_serve(req, t.fd, &t.st, encoding, out);
   }
   if (rc == 0 && rec->status && out->status == 200)
     out->status = (int)rec->status;
