@@ -36,6 +36,10 @@ FILES = {
     "txtindex/index.txt": "text index\n",
     "home/home.html": "<p>custom index</p>\n",
     "home/index.html": "<p>default index</p>\n",
+    # encode: text long enough to be compressed (minimum_length 512), and an image that is not
+    "enc/long.txt": "".join("line %d of a text that compresses well\n" % i for i in range(400)),
+    "enc/long.html": "<p>" + "markup " * 300 + "</p>\n",
+    "enc/long.png": "\x89PNG\r\n\x1a\n" + "\0" * 2000,
 }
 
 
