@@ -60,10 +60,24 @@ static void conn_read_file(struct worker *w, struct conn *c)
     loop_conn_read_into(w, c, c->ex->file_fd, c->ex->file_off, encode_input(c->ex->enc), n);
     return;
   }
+  size_t frame = c->ex->file_chunked ? 10 : 0;   /* a chunk's fixed-width size line before the bytes */
+  room -= c->ex->file_chunked ? frame + 2 + 5 : 0;
   if (room > LOOP_FILE_CHUNK)
     room = LOOP_FILE_CHUNK;
   size_t n = c->ex->file_left < room ? (size_t)c->ex->file_left : room;
-  loop_conn_read(w, c, c->ex->file_fd, c->ex->file_off, n);
+  loop_conn_read_into(w, c, c->ex->file_fd, c->ex->file_off, c->out + c->out_len + frame, n);
+}
+
+/* a chunked file's piece, read after room for its size line */
+static void conn_frame_file_chunk(struct conn *c, size_t n, int last)
+{
+  static const char hex[] = "0123456789abcdef";
+  char *at = c->out + c->out_len;
+  for (int i = 0; i < 8; i++)
+    at[i] = hex[(n >> (28 - 4 * i)) & 0xf];
+  memcpy(at + 8, "\r\n", 2);
+  c->out_len += 10 + n;
+  conn_append(c, last ? "\r\n0\r\n\r\n" : "\r\n", last ? 7 : 2);
 }
 
 /* HTTP/1.1: a connection slot holds the pool's exchange of the same index */
@@ -235,6 +249,7 @@ static void conn_respond_decision(struct worker *w, struct conn *c)
 {
   struct response *r = c->ex->resp;
   r->file_fd = -1;
+  c->ex->file_chunked = 0;
   if (response_from_decision(w->blob, c->ex->dec, &c->ex->req, w->files, r) < 0) {
     conn_respond_error(w, c, 500);
     return;
@@ -256,8 +271,19 @@ static void conn_respond_decision(struct worker *w, struct conn *c)
       conn_exchange_end(w, c, c->ex);
     return;
   }
-  int n = response_serialize_head(r, c->ex->req.version_minor, keep_alive, c->out + c->out_len,
-                                  CONN_OUT_CAP - c->out_len);
+  /* ServeContent gives a sidecar no length, so Go frames it by what it wrote before the handler
+   * ended: on TCP its ReadFrom flushes the head once 512 bytes are copied; over TLS its buffer
+   * (2 KiB) decides */
+  uint64_t buffered = c->info.tls ? ENCODE_GO_BUFFERED : 511;
+  c->ex->file_chunked = r->precompressed && !head && r->file_fd >= 0 && r->file_len > buffered;
+  struct response_framing f = {.version_minor = c->ex->req.version_minor, .keep_alive = keep_alive,
+                               .content_length = response_content_length(r)};
+  if (c->ex->file_chunked) {
+    f.content_length = -1;
+    f.chunked = c->ex->file_chunked = c->ex->req.version_minor >= 1;
+    f.keep_alive = keep_alive = keep_alive && f.chunked;
+  }
+  int n = response_write_head(r, &f, c->out + c->out_len, CONN_OUT_CAP - c->out_len);
   size_t body_len = head ? 0 : r->body_len;
   if (n < 0 || body_len > CONN_OUT_CAP - c->out_len - (size_t)n) {
     if (r->file_fd >= 0)
@@ -422,6 +448,8 @@ static void conn_on_file_read(struct worker *w, struct conn *c, int res)
       loop_conn_close(w, c);
       return;
     }
+  } else if (c->ex->file_chunked) {
+    conn_frame_file_chunk(c, (size_t)res, (uint64_t)res >= c->ex->file_left);
   } else {
     c->out_len += (size_t)res;
   }

@@ -40,7 +40,7 @@ static int encode_contains(const char *s, size_t len, const char *lit)
 }
 
 struct encode_pref {
-  enum encode_coding coding;   /* ENCODE_NONE: a name the record does not offer */
+  int offered;                 /* index into the offered names, -1: not offered */
   double q;
   int order;                   /* len(prefer) - index, -1 when not in prefer */
 };
@@ -69,19 +69,17 @@ static double encode_qvalue(const char *p, size_t len)
   return q;
 }
 
-static int encode_pref_order(const struct blob *blob, const struct zs_encoder *rec, const char *name)
+static int encode_index(const char *const *names, size_t n, const char *name, size_t len)
 {
-  const char *prefer[8];
-  size_t n = blob_list(blob, rec->prefer_str, prefer, 8);
-  for (size_t i = 0; i < n && i < 8; i++)
-    if (!strcmp(prefer[i], name))
-      return (int)(n - i);
+  for (size_t i = 0; i < n; i++)
+    if (strlen(names[i]) == len && !strncasecmp(names[i], name, len))
+      return (int)i;
   return -1;
 }
 
 /* one member "name;q=..." into p; 0 when it is skipped (q = 0) */
-static int encode_member(const struct blob *blob, const struct zs_encoder *rec, const char *m, size_t len,
-                         int websocket, struct encode_pref *p)
+static int encode_member(const struct encode_offer *o, const char *m, size_t len, int websocket,
+                         struct encode_pref *p)
 {
   const char *semi = memchr(m, ';', len);
   size_t name_len = semi ? (size_t)(semi - m) : len;
@@ -95,15 +93,9 @@ static int encode_member(const struct blob *blob, const struct zs_encoder *rec, 
   }
   if (q < 0.00001 || (websocket && !(name_len == 8 && !strncasecmp(name, "identity", 8))))
     return 0;
-  char lower[8] = {0};
-  enum encode_coding c = ENCODE_NONE;
-  if (name_len == 4) {
-    for (size_t i = 0; i < 4; i++)
-      lower[i] = (char)(name[i] | 0x20);
-    c = !strcmp(lower, "gzip") && (rec->flags & ZS_ENC_GZIP) ? ENCODE_GZIP
-      : !strcmp(lower, "zstd") && (rec->flags & ZS_ENC_ZSTD) ? ENCODE_ZSTD : ENCODE_NONE;
-  }
-  *p = (struct encode_pref){.coding = c, .q = q, .order = c ? encode_pref_order(blob, rec, lower) : -1};
+  int at = encode_index(o->prefer, o->prefer_count, name, name_len);
+  *p = (struct encode_pref){.offered = encode_index(o->names, o->count, name, name_len), .q = q,
+                            .order = at < 0 ? -1 : (int)o->prefer_count - at};
   return 1;
 }
 
@@ -115,20 +107,18 @@ static int encode_pref_less(const struct encode_pref *a, const struct encode_pre
   return a->q > b->q;
 }
 
-enum encode_coding encode_choose(const struct blob *blob, unsigned record, const struct http_request *req)
+size_t encode_accepted(const struct http_request *req, const struct encode_offer *o, unsigned *out, size_t cap)
 {
-  const struct zs_encoder *rec = encode_record(blob, record);
   const struct http_header *ae = encode_req_header(req, "Accept-Encoding");
-  const struct http_header *cc = encode_req_header(req, "Cache-Control");
   const struct http_header *ws = encode_req_header(req, "Sec-WebSocket-Key");
-  if (!rec || !ae || !ae->value_len || (cc && encode_contains(cc->value, cc->value_len, "no-transform")))
-    return ENCODE_NONE;
+  if (!ae || !ae->value_len)
+    return 0;
   struct encode_pref prefs[ENCODE_MAX_ACCEPT];
   size_t n = 0;
   for (const char *p = ae->value, *end = ae->value + ae->value_len; p <= end && n < ENCODE_MAX_ACCEPT;) {
     const char *comma = memchr(p, ',', (size_t)(end - p));
     const char *stop = comma ? comma : end;
-    n += (size_t)encode_member(blob, rec, p, (size_t)(stop - p), ws && ws->value_len, &prefs[n]);
+    n += (size_t)encode_member(o, p, (size_t)(stop - p), ws && ws->value_len, &prefs[n]);
     p = stop + 1;
   }
   /* sort.Slice on a short list is an insertion sort: kept as Go runs it */
@@ -138,10 +128,36 @@ enum encode_coding encode_choose(const struct blob *blob, unsigned record, const
       prefs[j] = prefs[j - 1];
       prefs[j - 1] = t;
     }
-  for (size_t i = 0; i < n; i++)
-    if (prefs[i].coding)
-      return prefs[i].coding;
-  return ENCODE_NONE;
+  size_t k = 0;
+  for (size_t i = 0; i < n && k < cap; i++)
+    if (prefs[i].offered >= 0)
+      out[k++] = (unsigned)prefs[i].offered;
+  return k;
+}
+
+enum encode_coding encode_choose(const struct blob *blob, unsigned record, const struct http_request *req)
+{
+  const struct zs_encoder *rec = encode_record(blob, record);
+  const struct http_header *cc = encode_req_header(req, "Cache-Control");
+  if (!rec || (cc && encode_contains(cc->value, cc->value_len, "no-transform")))
+    return ENCODE_NONE;
+  static const char *const all[] = {"gzip", "zstd"};
+  static const enum encode_coding codings[] = {ENCODE_GZIP, ENCODE_ZSTD};
+  struct encode_offer o = {.names = all, .count = 0};
+  const char *names[2], *prefer[8];
+  enum encode_coding offered[2];
+  for (size_t i = 0; i < 2; i++)
+    if (rec->flags & (i ? ZS_ENC_ZSTD : ZS_ENC_GZIP)) {
+      names[o.count] = all[i];
+      offered[o.count++] = codings[i];
+    }
+  o.names = names;
+  o.prefer = prefer;
+  o.prefer_count = blob_list(blob, rec->prefer_str, prefer, 8);
+  if (o.prefer_count > 8)
+    o.prefer_count = 8;
+  unsigned first;
+  return encode_accepted(req, &o, &first, 1) ? offered[first] : ENCODE_NONE;
 }
 
 /* ---- the response ---- */

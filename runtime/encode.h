@@ -31,6 +31,18 @@ struct encode_pool;
 
 /* ---- encode.c: Caddy's choice ---- */
 
+/* Caddy's AcceptedEncodings over a list of offered names: the indices of
+ * those the request accepts, best first (q-values, ties by prefer, then
+ * the client's order); none without Accept-Encoding, and only identity for
+ * a WebSocket handshake. Returns how many (at most cap). */
+struct encode_offer {
+  const char *const *names;    /* the offered encodings ("gzip", "zstd", "br") */
+  size_t count;
+  const char *const *prefer;   /* the server's order */
+  size_t prefer_count;
+};
+size_t encode_accepted(const struct http_request *req, const struct encode_offer *o, unsigned *out, size_t cap);
+
 /* The encoding the request asks for among the record's (AcceptedEncodings:
  * the first Accept-Encoding field, q-values, ties broken by prefer), none
  * for Cache-Control: no-transform and WebSocket handshakes */

@@ -73,6 +73,7 @@ struct exchange {
   /* a file answer */
   int file_fd;
   uint64_t file_off, file_left;
+  int file_chunked;            /* HTTP/1.1: sent in chunks (a precompressed sidecar has no length) */
   char target[EXCHANGE_TARGET_CAP];  /* the URI to send upstream */
   size_t target_len;
 };

@@ -211,8 +211,12 @@ static int files_cond_unsatisfiable(int fd, const struct stat *st, struct respon
   return 0;
 }
 
+/* ServeContent leaves Content-Length out when there is a Content-Encoding
+ * (a precompressed sidecar): the framing then counts the bytes */
 static int files_cond_set_length(struct response *out, unsigned long long len)
 {
+  if (response_header_get(out, "Content-Encoding"))
+    return 0;
   char buf[24];
   int n = snprintf(buf, sizeof buf, "%llu", len);
   const char *kept = response_keep(out, buf, (size_t)n);

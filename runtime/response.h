@@ -32,6 +32,7 @@ struct response {
   const char *file_path;       /* FILE: the resolved path relative to the root (in scratch) */
   const char *file_root;       /* FILE: the root it was resolved under (in scratch) */
   int head_request;            /* answers a HEAD: with no body Go sends no Content-Length */
+  int precompressed;           /* FILE: a precompressed sidecar answers (Content-Encoding set) */
   char scratch[8192];          /* storage for generated header values */
   size_t scratch_used;
 };

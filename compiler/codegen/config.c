@@ -101,6 +101,8 @@ unsigned config_file_server(struct cg *cg, const struct lowered_file_server *fs)
   f->hide_str = fs->hide;
   f->hide_str_count = fs->hide_count;
   f->status = (unsigned)fs->status;
+  f->precompressed_str = fs->precompressed;
+  f->precompressed_str_count = fs->precompressed_count;
   return (unsigned)(cg->config->file_server_count - 1);
 }
 

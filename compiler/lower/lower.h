@@ -135,6 +135,8 @@ struct lowered_file_server {
   const char **index_names, **hide;
   size_t index_count, hide_count;
   int status;                  /* status_code, 0 when absent */
+  const char **precompressed;  /* sidecar encodings in precompressed_order */
+  size_t precompressed_count;
 };
 
 struct lowered_headers;

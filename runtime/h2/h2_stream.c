@@ -299,6 +299,8 @@ static void h2_stream_respond(struct h2_stream *st)
     st->body_len = r->body_len;
     st->src = H2_SRC_MEM;
   }
+  if (r->precompressed && length > 4096)
+    length = -1;   /* Go's HTTP/2 declares a length ServeContent left out only for what it buffered */
   if (st->ex.enc && (length = h2_encode_prepare(st, head, file)) == -2) {
     h2_head_reset(st, NGHTTP2_INTERNAL_ERROR);
     return;

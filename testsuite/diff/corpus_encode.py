@@ -84,3 +84,21 @@ config("encode-proxy", """
     get("proxied-small", "/echo", headers=GZ),
     R("proxied-head", "HEAD", "/echo", headers=GZ + [("X-Pad", "p" * 600)]),
 ], add_headers=[("Accept-Encoding", "identity")])   # else Go's transport asks the upstream for gzip (proxy-basic)
+
+config("precompressed", """
+:{PORT} {
+	root * {ROOT}
+	file_server {
+		precompressed gzip br
+	}
+}""", [
+    get("sidecar-gzip", "/enc/long.txt", headers=GZ),
+    get("sidecar-none-accepted", "/enc/long.txt", headers=[("Accept-Encoding", "zstd")]),
+    get("sidecar-missing", "/enc/long.png", headers=GZ),
+    get("sidecar-br-first", "/enc/long.html", headers=[("Accept-Encoding", "gzip, br")]),
+    get("sidecar-q", "/enc/long.html", headers=[("Accept-Encoding", "gzip;q=1, br;q=0.5")]),
+    get("sidecar-dir", "/enc/dir.txt", headers=GZ),
+    R("sidecar-head", "HEAD", "/enc/long.txt", headers=GZ),
+    get("sidecar-range", "/enc/long.txt", headers=GZ + [("Range", "bytes=0-9")]),
+    get("sidecar-plain", "/enc/long.txt"),
+])

@@ -187,6 +187,45 @@ def case_files(build, root, files):
         z.stop()
 
 
+def case_precompressed(build, root, files):
+    sidecars = {"mid.html.gz": gzip_bytes(files["mid.html"]), "big.txt.gz": gzip_bytes(files["big.txt"]),
+                "mid.html.br": b"the br sidecar"}
+    for name, data in sidecars.items():
+        with open(os.path.join(root, name), "wb") as f:
+            f.write(data)
+    z = Zsrt(build, """:{PORT} {
+\troot * %s
+\tfile_server {
+\t\tprecompressed br gzip
+\t}
+}""" % root)
+    try:
+        r = get(z.port, "/mid.html", headers=[("Accept-Encoding", "gzip")])
+        check("sidecar gzip", r.header("Content-Encoding") == "gzip" and r.body == sidecars["mid.html.gz"] and
+              r.header("Vary") == "Accept-Encoding" and r.header("Content-Type") == "text/html; charset=utf-8",
+              r.headers)
+        r = get(z.port, "/mid.html", headers=[("Accept-Encoding", "gzip, br")])
+        check("sidecar order: br first", r.header("Content-Encoding") == "br" and r.body == b"the br sidecar",
+              r.headers)
+        r = get(z.port, "/big.txt", headers=[("Accept-Encoding", "gzip")])
+        check("large sidecar, chunked", r.header("Transfer-Encoding") == "chunked" and
+              r.body == sidecars["big.txt.gz"], r.headers)
+        r = get(z.port, "/tiny.css", headers=[("Accept-Encoding", "gzip")])
+        check("no sidecar: the file", r.header("Content-Encoding") is None and r.body == files["tiny.css"], r.headers)
+        r = get(z.port, "/mid.html")
+        check("not accepted: the file", r.header("Content-Encoding") is None and r.body == files["mid.html"],
+              r.headers)
+    finally:
+        z.stop()
+        for name in sidecars:
+            os.unlink(os.path.join(root, name))
+
+
+def gzip_bytes(data):
+    c = zlib.compressobj(6, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    return c.compress(data) + c.flush()
+
+
 def case_proxy(build):
     up = Upstream()
     up.extra_headers = [("X-Pad", LONG)]
@@ -254,6 +293,7 @@ def main():
         case_choice(build)
         case_options(build)
         case_files(build, root, files)
+        case_precompressed(build, root, files)
         case_proxy(build)
         case_h2(build, root, files)
     finally:
