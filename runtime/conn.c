@@ -459,6 +459,9 @@ static void conn_on_file_read(struct worker *w, struct conn *c, int res)
     close(c->ex->file_fd);
     c->ex->file_fd = -1;
     conn_exchange_end(w, c, c->ex);
+  } else if (c->out_sent >= c->out_len && !c->send_pending) {
+    conn_read_file(w, c);   /* encode kept it all back (the head waits): no send will ask for more */
+    return;
   }
   loop_conn_flush(w, c);
 }

@@ -60,7 +60,8 @@ LONG = "x" * 600
 def make_root():
     root = tempfile.mkdtemp(prefix="zs-enc-root-")
     files = {"big.txt": text(3 << 20), "mid.html": b"<p>" + text(20000, 2) + b"</p>",
-             "small.txt": b"tiny\n", "pic.png": text(5000, 3), "tiny.css": text(1000, 4)}
+             "small.txt": b"tiny\n", "pic.png": text(5000, 3), "tiny.css": text(1000, 4),
+             "rep.html": b"<p>the same line, again and again</p>\n" * 6000}
     for name, data in files.items():
         with open(os.path.join(root, name), "wb") as f:
             f.write(data)
@@ -169,6 +170,9 @@ def case_files(build, root, files):
         if shutil.which("zstd"):
             r = get(z.port, "/big.txt", headers=[("Accept-Encoding", "zstd")])
             check("big file zstd", unzstd(r.body) == files["big.txt"], r.headers)
+        r = get(z.port, "/rep.html", headers=[("Accept-Encoding", "gzip")])
+        check("large file that compresses to under 2 KiB: one length", gunzip(r.body) == files["rep.html"] and
+              r.header("Content-Length") == str(len(r.body)), r.headers)
         r = get(z.port, "/pic.png", headers=[("Accept-Encoding", "gzip")])
         check("image/png: not in the default types", r.header("Content-Encoding") is None, r.headers)
         r = get(z.port, "/small.txt", headers=[("Accept-Encoding", "gzip")])
