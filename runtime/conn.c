@@ -267,6 +267,8 @@ static void conn_respond_decision(struct worker *w, struct conn *c)
   if (c->ex->enc) {   /* its head and framing are conn_encode.c's */
     if (r->file_fd >= 0)
       conn_start_file(w, c, r, head);
+    if (c->ex->phase != EXCHANGE_FILE && c->ex->enc_pending && conn_encode_feed(c, NULL, 0, 1) < 0)
+      c->close_after_send = 1;   /* no bytes to send: nothing can be framed */
     if (c->ex->phase != EXCHANGE_FILE)
       conn_exchange_end(w, c, c->ex);
     return;

@@ -535,6 +535,16 @@ static void proxy_cut(struct worker *w, struct conn *c, struct exchange *ex)
     loop_conn_close(w, c);
 }
 
+/* the upstream is dropped after bytes of its answer went out: the client sees it cut */
+static void proxy_abandon(struct worker *w, struct upstream *up)
+{
+  struct conn *c = up->client;
+  struct exchange *ex = up->ex;
+  up_close(w, up);
+  ex->up = NULL;
+  proxy_cut(w, c, ex);
+}
+
 static int relay_bytes(struct worker *w, struct upstream *up, const char *data, size_t len)
 {
   if (!len)
@@ -601,9 +611,7 @@ static void proxy_relay(struct worker *w, struct upstream *up)
   struct conn *c = up->client;
   struct exchange *ex = up->ex;
   if (relay_body(w, up) < 0) {
-    up_close(w, up);
-    ex->up = NULL;
-    proxy_cut(w, c, ex);
+    proxy_abandon(w, up);
     return;
   }
   up->state = UP_CLIENT_WAIT;
@@ -708,11 +716,7 @@ static void proxy_on_recv(struct worker *w, struct upstream *up, int res)
   if (res == 0) {   /* the end of a close-delimited body, or a cut one */
     up->resp.keep_alive = 0;
     if (up->resp.body != HTTP1_BODY_CLOSE) {
-      struct conn *c = up->client;
-      struct exchange *ex = up->ex;
-      up_close(w, up);
-      ex->up = NULL;
-      proxy_cut(w, c, ex);
+      proxy_abandon(w, up);
       return;
     }
     up->body_done = 1;
@@ -724,11 +728,7 @@ static void proxy_on_recv(struct worker *w, struct upstream *up, int res)
     if (up->client_chunked)
       conn_append(up->client, "0\r\n\r\n", 5);
     if (up->ex->enc && conn_encode_feed(up->client, NULL, 0, 1) < 0) {
-      struct conn *c = up->client;
-      struct exchange *ex = up->ex;
-      up_close(w, up);
-      ex->up = NULL;
-      proxy_cut(w, c, ex);
+      proxy_abandon(w, up);
       return;
     }
     up->state = UP_CLIENT_WAIT;
