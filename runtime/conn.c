@@ -12,6 +12,7 @@
 
 #include "access_log.h"
 #include "errors.h"
+#include "encode.h"
 #include "h2/h2.h"
 #include "loader.h"
 #include "proxy.h"
@@ -26,6 +27,7 @@ void conn_exchange_end(struct worker *w, struct conn *c, struct exchange *ex)
 {
   if (ex->dec)
     access_log_answer(w, c, ex, ex->resp);
+  encode_end(ex);
   ex->phase = EXCHANGE_IDLE;
   ex->body_stream = 0;   /* what is left of a body is read and dropped */
   ex->tunnel = 0;
@@ -43,6 +45,8 @@ static void conn_worker_fini(struct worker *w)
       close(w->conns[i].ex->file_fd);
   exchange_pool_destroy(w->exchanges);
   w->exchanges = NULL;
+  encode_pool_destroy(w->encoders);
+  w->encoders = NULL;
 }
 
 static const struct loop_module conn_module = {.fini = conn_worker_fini};
@@ -53,10 +57,31 @@ static const struct loop_module conn_module = {.fini = conn_worker_fini};
 static void conn_read_file(struct worker *w, struct conn *c)
 {
   size_t room = CONN_OUT_CAP - c->out_len;
+  if (c->ex->enc) {   /* read for the compressor: what it makes of it must fit the room */
+    size_t n = c->ex->file_left < ENCODE_STEP ? (size_t)c->ex->file_left : ENCODE_STEP;
+    while (n > 1024 && ENCODE_BOUND(n) + 17 > room)
+      n /= 2;
+    loop_conn_read_into(w, c, c->ex->file_fd, c->ex->file_off, encode_input(c->ex->enc), n);
+    return;
+  }
+  size_t frame = c->ex->file_chunked ? 10 : 0;   /* a chunk's fixed-width size line before the bytes */
+  room -= c->ex->file_chunked ? frame + 2 + 5 : 0;
   if (room > LOOP_FILE_CHUNK)
     room = LOOP_FILE_CHUNK;
   size_t n = c->ex->file_left < room ? (size_t)c->ex->file_left : room;
-  loop_conn_read(w, c, c->ex->file_fd, c->ex->file_off, n);
+  loop_conn_read_into(w, c, c->ex->file_fd, c->ex->file_off, c->out + c->out_len + frame, n);
+}
+
+/* a chunked file's piece, read after room for its size line */
+static void conn_frame_file_chunk(struct conn *c, size_t n, int last)
+{
+  static const char hex[] = "0123456789abcdef";
+  char *at = c->out + c->out_len;
+  for (int i = 0; i < 8; i++)
+    at[i] = hex[(n >> (28 - 4 * i)) & 0xf];
+  memcpy(at + 8, "\r\n", 2);
+  c->out_len += 10 + n;
+  conn_append(c, last ? "\r\n0\r\n\r\n" : "\r\n", last ? 7 : 2);
 }
 
 /* HTTP/1.1: a connection slot holds the pool's exchange of the same index */
@@ -107,7 +132,9 @@ int conn_worker_init(struct worker *w)
   int rc = loop_register_module(w, &conn_module);
   if (rc == 0)
     w->exchanges = exchange_pool_create(LOOP_MAX_CONNS);
-  if (rc == 0 && !w->exchanges)
+  if (rc == 0)
+    w->encoders = encode_pool_create();
+  if (rc == 0 && (!w->exchanges || !w->encoders))
     rc = -ENOMEM;
   if (rc == 0)
     rc = h2_worker_init(w);
@@ -279,6 +306,7 @@ static void conn_respond_decision(struct worker *w, struct conn *c)
 {
   struct response *r = c->ex->resp;
   r->file_fd = -1;
+  c->ex->file_chunked = 0;
   if (errors_response(w->blob, &w->cage, c->server, &c->ex->req, &c->info, c->ex->dec, w->files, r) < 0) {
     conn_respond_error(w, c, 500);
     return;
@@ -292,8 +320,34 @@ static void conn_respond_decision(struct worker *w, struct conn *c)
                    !(c->ex->req.expect_continue && c->ex->body_active);
   int head = conn_is_head(&c->ex->req);
   r->head_request = head;
-  int n = response_serialize_head(r, c->ex->req.version_minor, keep_alive, c->out + c->out_len,
-                                  CONN_OUT_CAP - c->out_len);
+  if (conn_encode_start(w, c, r, keep_alive) < 0) {
+    if (r->file_fd >= 0)
+      close(r->file_fd);
+    conn_respond_error(w, c, 500);
+    return;
+  }
+  if (c->ex->enc) {   /* its head and framing are conn_encode.c's */
+    if (r->file_fd >= 0)
+      conn_start_file(w, c, r, head);
+    if (c->ex->phase != EXCHANGE_FILE && c->ex->enc_pending && conn_encode_feed(c, NULL, 0, 1) < 0)
+      c->close_after_send = 1;   /* no bytes to send: nothing can be framed */
+    if (c->ex->phase != EXCHANGE_FILE)
+      conn_exchange_end(w, c, c->ex);
+    return;
+  }
+  /* ServeContent gives a sidecar no length, so Go frames it by what it wrote before the handler
+   * ended: on TCP its ReadFrom flushes the head once 512 bytes are copied; over TLS its buffer
+   * (2 KiB) decides */
+  uint64_t buffered = c->info.tls ? ENCODE_GO_BUFFERED : 511;
+  c->ex->file_chunked = r->precompressed && !head && r->file_fd >= 0 && r->file_len > buffered;
+  struct response_framing f = {.version_minor = c->ex->req.version_minor, .keep_alive = keep_alive,
+                               .content_length = response_content_length(r)};
+  if (c->ex->file_chunked) {
+    f.content_length = -1;
+    f.chunked = c->ex->file_chunked = c->ex->req.version_minor >= 1;
+    f.keep_alive = keep_alive = keep_alive && f.chunked;
+  }
+  int n = response_write_head(r, &f, c->out + c->out_len, CONN_OUT_CAP - c->out_len);
   size_t body_len = head ? 0 : r->body_len;
   if (n < 0 || body_len > CONN_OUT_CAP - c->out_len - (size_t)n) {
     if (r->file_fd >= 0)
@@ -448,13 +502,25 @@ static void conn_on_file_read(struct worker *w, struct conn *c, int res)
     loop_conn_close(w, c);   /* the file shrank: the framing promised is broken */
     return;
   }
-  c->out_len += (size_t)res;
+  if (c->ex->enc) {
+    if (conn_encode_feed(c, encode_input(c->ex->enc), (size_t)res, (uint64_t)res >= c->ex->file_left) < 0) {
+      loop_conn_close(w, c);
+      return;
+    }
+  } else if (c->ex->file_chunked) {
+    conn_frame_file_chunk(c, (size_t)res, (uint64_t)res >= c->ex->file_left);
+  } else {
+    c->out_len += (size_t)res;
+  }
   c->ex->file_off += (uint64_t)res;
   c->ex->file_left -= (uint64_t)res;
   if (c->ex->file_left == 0) {
     close(c->ex->file_fd);
     c->ex->file_fd = -1;
     conn_exchange_end(w, c, c->ex);
+  } else if (c->out_sent >= c->out_len && !c->send_pending) {
+    conn_read_file(w, c);   /* encode kept it all back (the head waits): no send will ask for more */
+    return;
   }
   loop_conn_flush(w, c);
 }

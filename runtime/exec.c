@@ -249,6 +249,7 @@ static void exec_decision_reset(struct exec_decision *dec)
   dec->error_message_len = 0;
   dec->error_id[0] = '\0';
   dec->capture_count = 0;
+  dec->encode = 0;
   dec->storage_used = EXEC_MAX_BODY;
 }
 
@@ -262,7 +263,7 @@ static void exec_take_action(const struct blob *blob, uint64_t r0, struct exec_d
                kind == ZS_ACT_ABORT || kind == ZS_ACT_ERROR) ||
               (kind == ZS_ACT_FILE && id < c->file_server_count) ||
               (kind == ZS_ACT_PROXY && id < c->proxy_count);
-  if (!valid || (r0 >> 32) != 0) {
+  if (!valid || (r0 >> 32) != 0 || dec->encode > c->encoder_count) {
     dec->trapped = 1;
     return;
   }

@@ -51,6 +51,7 @@ struct exec_decision {
   const char *orig_path;       /* the decoded path as sent, before any rewrite */
   size_t orig_path_len;
   int log_skip;                /* the program set log_skip (log_skip, skip_log): no access log line */
+  unsigned encode;             /* 1 + the encoder record of the last encode handler run, 0: none */
   char *root;                  /* the root variable if the program set one, else NULL */
   size_t root_len;
   const char *file_vars[4];    /* http.matchers.file.relative, absolute, type, remainder */

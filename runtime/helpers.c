@@ -788,6 +788,19 @@ static unsigned long long helper_query_match(struct zs_native_ctx *ctx, unsigned
   return r < 0 ? HELPER_ERR(-r) : (unsigned long long)r;
 }
 
+/* the record is checked against the blob's table once the program returns */
+static unsigned long long helper_encode(struct zs_native_ctx *ctx, unsigned long long id,
+                                        unsigned long long r2, unsigned long long r3,
+                                        unsigned long long r4, unsigned long long r5)
+{
+  (void)r2, (void)r3, (void)r4, (void)r5;
+  helper_charge(ctx, 0);
+  if (id >= 0xffffff)
+    return HELPER_ERR(EINVAL);
+  helper_state_of(ctx)->dec->encode = (unsigned)id + 1;
+  return 0;
+}
+
 static unsigned long long helper_var_set(struct zs_native_ctx *ctx, unsigned long long id,
                                          unsigned long long slot, unsigned long long r3,
                                          unsigned long long r4, unsigned long long r5)

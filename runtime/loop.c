@@ -288,8 +288,13 @@ void loop_conn_flush(struct worker *w, struct conn *c)
 
 void loop_conn_read(struct worker *w, struct conn *c, int fd, uint64_t off, size_t len)
 {
+  loop_conn_read_into(w, c, fd, off, c->out + c->out_len, len);
+}
+
+void loop_conn_read_into(struct worker *w, struct conn *c, int fd, uint64_t off, char *buf, size_t len)
+{
   struct io_uring_sqe *sqe = loop_get_sqe(w);
-  io_uring_prep_read(sqe, fd, c->out + c->out_len, (unsigned)len, off);
+  io_uring_prep_read(sqe, fd, buf, (unsigned)len, off);
   io_uring_sqe_set_data64(sqe, loop_user_data(LOOP_OP_FILE_READ, (uint32_t)c->index, c->gen));
   c->read_pending = 1;
   c->pending++;

@@ -114,6 +114,7 @@ void response_init(struct response *resp, int status)
   resp->file_path = NULL;
   resp->file_root = NULL;
   resp->handler_error = 0;
+  resp->precompressed = 0;
   resp->scratch_used = 0;
   /* Caddy sets its Server header before any handler runs, so header ops can
    * replace or delete it */
@@ -322,10 +323,11 @@ int response_has_body(int status)
 
 /* Go counts the bytes a handler writes to fill in Content-Length; a HEAD
  * handler that writes none (no file, empty body) leaves the length unknown,
- * so Go sends no Content-Length at all rather than a wrong 0 */
+ * so Go sends no Content-Length at all rather than a wrong 0; ServeContent
+ * sets none for a precompressed sidecar (it has a Content-Encoding) */
 static int response_length_unknown(const struct response *resp)
 {
-  return resp->head_request && resp->file_fd < 0 && resp->body_len == 0;
+  return resp->head_request && ((resp->file_fd < 0 && resp->body_len == 0) || resp->precompressed);
 }
 
 static void response_put_status_line(struct response_writer *w, int version_minor, int status)

@@ -34,6 +34,7 @@ struct response {
   int head_request;            /* answers a HEAD: with no body Go sends no Content-Length */
   int handler_error;           /* a handler's error of this status (error, file_server's 404 ...): the
                                 * error routes answer instead (errors.c); 0: none */
+  int precompressed;           /* FILE: a precompressed sidecar answers (Content-Encoding set) */
   char scratch[8192];          /* storage for generated header values */
   size_t scratch_used;
 };

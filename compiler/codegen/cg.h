@@ -77,6 +77,7 @@ void config_loggers(struct cg *cg, const struct lowered_config *cfg);
 void config_regexes(struct cg *cg, const struct lowered_config *cfg);
 unsigned config_file_server(struct cg *cg, const struct lowered_file_server *fs);
 unsigned config_proxy(struct cg *cg, const struct lowered_reverse_proxy *rp);
+unsigned config_encoder(struct cg *cg, const struct lowered_encode *e);
 /* headers.c: one side's header ops; target is "", " | ZS_HDR_UP" or " | ZS_HDR_DOWN" */
 void cg_header_ops(struct cg *cg, const struct lowered_headers *h, const char *target, unsigned first_replace);
 

@@ -110,7 +110,25 @@ unsigned config_file_server(struct cg *cg, const struct lowered_file_server *fs)
   f->hide_str = fs->hide;
   f->hide_str_count = fs->hide_count;
   f->status = (unsigned)fs->status;
+  f->precompressed_str = fs->precompressed;
+  f->precompressed_str_count = fs->precompressed_count;
   return (unsigned)(cg->config->file_server_count - 1);
+}
+
+/* the encode handler's record; its index */
+unsigned config_encoder(struct cg *cg, const struct lowered_encode *e)
+{
+  struct site_encoder *r = ARENA_PUSH(cg->a, cg->config->encoders, cg->config->encoder_count,
+                                      cg->config->encoder_cap);
+  *r = (struct site_encoder){
+    .flags = (e->gzip ? ZS_ENC_GZIP : 0u) | (e->zstd ? ZS_ENC_ZSTD : 0u) |
+             (e->zstd_no_checksum ? ZS_ENC_ZSTD_NO_CHECKSUM : 0u),
+    .gzip_level = (uint16_t)e->gzip_level, .zstd_level = (uint16_t)e->zstd_level, .min_length = e->min_length,
+    .prefer_str = e->prefer, .prefer_str_count = e->prefer_count,
+    .status_str = e->statuses, .status_str_count = e->status_count,
+    .header_str = e->headers, .header_str_count = e->header_count,
+  };
+  return (unsigned)(cg->config->encoder_count - 1);
 }
 
 /* the searches of header_up's replaces, then header_down's: 's' or 'r', then the text */

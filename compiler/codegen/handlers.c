@@ -137,6 +137,14 @@ int cg_vars(struct cg *cg, const struct lowered_handler *h)
   return 0;
 }
 
+/* encode wraps the response writer: the runtime encodes whatever answer
+ * the chain produces after it */
+int cg_encode(struct cg *cg, const struct lowered_handler *h)
+{
+  emit_stmt(cg, h->pos, "zs_encode(%u);", config_encoder(cg, &h->u.encode));
+  return 0;
+}
+
 int cg_subroute(struct cg *cg, const struct lowered_handler *h)
 {
   return h->u.subroute.has_routes ? routes_emit(cg, h->u.subroute.routes, h->u.subroute.count) : 0;

@@ -272,6 +272,20 @@ static void dump_header_ops(struct strbuf *out, const char *side, const struct l
   }
 }
 
+static void dump_encode(struct strbuf *out, const struct lowered_encode *e)
+{
+  if (e->gzip)
+    strbuf_printf(out, " gzip=%u", e->gzip_level);
+  if (e->zstd)
+    strbuf_printf(out, " zstd=%u%s", e->zstd_level, e->zstd_no_checksum ? ",no-checksum" : "");
+  for (size_t i = 0; i < e->prefer_count; i++)
+    strbuf_printf(out, "%s%s", i ? "," : " prefer=", e->prefer[i]);
+  strbuf_printf(out, " min=%u", e->min_length);
+  for (size_t i = 0; i < e->status_count; i++)
+    strbuf_printf(out, "%s%s", i ? "," : " status=", e->statuses[i]);
+  strbuf_printf(out, " match-headers=%zu", e->header_count);
+}
+
 /* the handler's options after its name */
 static void dump_options(struct strbuf *out, const struct lowered_handler *h)
 {
@@ -310,6 +324,9 @@ static void dump_options(struct strbuf *out, const struct lowered_handler *h)
   case LOWERED_ERROR:
     strbuf_printf(out, " status=%d message=", h->u.error.status);
     dump_text(out, &h->u.error.message);
+    break;
+  case LOWERED_ENCODE:
+    dump_encode(out, &h->u.encode);
     break;
   case LOWERED_REVERSE_PROXY:
     strbuf_printf(out, " dial=%s", h->u.proxy.dial);

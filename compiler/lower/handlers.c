@@ -191,10 +191,59 @@ static int lower_file_status(struct lower *l, const struct json *v, void *record
   return f->status < 0 ? -1 : 0;
 }
 
+/* precompressed: {br, gzip, zstd}, each an empty object (the modules have no options) */
+static int lower_file_precompressed(struct lower *l, const struct json *v, void *record)
+{
+  struct lowered_file_server *f = record;
+  if (v->kind != JSON_OBJECT) {
+    lower_refuse(l, v, "file_server precompressed that is not an object");
+    return -1;
+  }
+  if (!f->precompressed) {   /* no precompressed_order: Caddy sorts the names */
+    f->precompressed = arena_alloc(l->a, (v->count + 1) * sizeof *f->precompressed);
+    for (size_t i = 0; i < v->count; i++) {
+      size_t k = f->precompressed_count++;
+      while (k > 0 && strcmp(f->precompressed[k - 1], v->members[i].key) > 0) {
+        f->precompressed[k] = f->precompressed[k - 1];
+        k--;
+      }
+      f->precompressed[k] = v->members[i].key;
+    }
+  }
+  for (size_t i = 0; i < v->count; i++) {
+    const char *name = v->members[i].key;
+    const struct json *mod = v->members[i].value;
+    if (strcmp(name, "br") && strcmp(name, "gzip") && strcmp(name, "zstd")) {
+      lower_refuse_module(l, mod, "precompressed encoding", name);
+      return -1;
+    }
+    if (mod->kind != JSON_OBJECT || mod->count) {
+      lower_refuse(l, mod, "precompressed %s options", name);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+static int lower_file_precompressed_order(struct lower *l, const struct json *v, void *record)
+{
+  struct lowered_file_server *f = record;
+  if (lower_file_strings(l, v, "file_server precompressed_order", &f->precompressed, &f->precompressed_count) < 0)
+    return -1;
+  for (size_t i = 0; i < f->precompressed_count; i++)
+    if (strcmp(f->precompressed[i], "br") && strcmp(f->precompressed[i], "gzip") &&
+        strcmp(f->precompressed[i], "zstd")) {
+      lower_refuse(l, v->items[i], "precompressed encoding '%s'", f->precompressed[i]);
+      return -1;
+    }
+  return 0;
+}
+
 static const struct lower_key lower_file_keys[] = {
   {"handler", NULL, NULL}, {"root", NULL, lower_file_root}, {"hide", NULL, lower_file_hide},
   {"index_names", NULL, lower_file_index}, {"status_code", NULL, lower_file_status},
-  {"browse", "browse", lower_key_refused}, {"precompressed", "precompressed", lower_key_refused},
+  {"browse", "browse", lower_key_refused}, {"precompressed_order", NULL, lower_file_precompressed_order},
+  {"precompressed", "precompressed", lower_file_precompressed},
   {"canonical_uris", "disable_canonical_uris", lower_key_refused},
   {"pass_thru", "pass_thru", lower_key_refused}, {NULL, NULL, NULL},
 };

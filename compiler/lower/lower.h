@@ -174,6 +174,8 @@ struct lowered_file_server {
   const char **index_names, **hide;
   size_t index_count, hide_count;
   int status;                  /* status_code, 0 when absent */
+  const char **precompressed;  /* sidecar encodings in precompressed_order */
+  size_t precompressed_count;
 };
 
 struct lowered_headers;
@@ -252,6 +254,15 @@ struct lowered_headers {
   size_t replace_count;
 };
 
+/* encode: what the blob's encoder record carries (the default match is
+ * Caddy's list of text content types, written out) */
+struct lowered_encode {
+  bool gzip, zstd, zstd_no_checksum;
+  unsigned gzip_level, zstd_level, min_length;
+  const char **prefer, **statuses, **headers;   /* headers: 'Name:v<pattern>', 'Name:a', 'Name:p' */
+  size_t prefer_count, status_count, header_count;
+};
+
 struct lowered_handler {
   enum lowered_handler_kind kind;
   struct srcpos pos;           /* where its code comes from (#line) */
@@ -266,6 +277,7 @@ struct lowered_handler {
     struct lowered_subroute subroute;
     struct lowered_headers headers;
     struct lowered_static_error error;
+    struct lowered_encode encode;
   } u;
 };
 

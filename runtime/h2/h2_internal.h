@@ -135,6 +135,11 @@ void h2_head_reset(struct h2_stream *st, uint32_t code);
 int h2_head_send_data(nghttp2_session *session, nghttp2_frame *frame, const uint8_t *framehd,
                       size_t length, nghttp2_data_source *source, void *user_data);
 
+/* h2_encode.c: a stream's body through its exchange's encoder */
+int h2_encode_refill(struct h2_stream *st);
+/* the content-length to declare (-1 none), or -2 when compressing failed */
+int64_t h2_encode_prepare(struct h2_stream *st, int head, int file);
+
 /* h2_proxy.c */
 extern const struct exchange_sink h2_proxy_sink;
 void h2_proxy_after_send(struct h2_conn *h);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "h2_internal.h"
+#include "../encode.h"
 #include "../proxy_msg.h"
 #include "../response.h"
 
@@ -17,11 +18,16 @@ static int h2_proxy_head(struct worker *w, struct exchange *ex, const struct htt
     return -1;
   int head = ex->req.method_len == 4 && memcmp(ex->req.method, "HEAD", 4) == 0;
   int with_body = ur->body != HTTP1_BODY_NONE && !head;
+  int64_t length = proxy_response_length(ur);
+  int encoded = encode_begin(w, ex, ex->resp, length, ex->resp_first);
+  if (encoded < 0)
+    return -1;
   if (with_body) {
     st->src = H2_SRC_RELAY;
     st->relay_start = st->relay_len = 0;
   }
-  return h2_head_submit(st, ex->resp, proxy_response_length(ur), 0, with_body) < 0 ? -1 : 0;
+  /* the head goes out now, before any body: an encoded one declares no length */
+  return h2_head_submit(st, ex->resp, encoded ? -1 : length, 0, with_body) < 0 ? -1 : 0;
 }
 
 static int h2_proxy_data(struct worker *w, struct exchange *ex, const char *data, size_t len)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "h2_internal.h"
+#include "../encode.h"
 #include "../loader.h"
 #include "../errors.h"
 #include "../response.h"
@@ -88,6 +89,7 @@ void h2_stream_free(struct h2_stream *st)
   struct h2_conn *h = st->h;
   struct worker *w = h->w;
   proxy_detach(w, &st->ex);
+  encode_end(&st->ex);
   st->ex.phase = EXCHANGE_IDLE;
   exchange_detach(w->exchanges, &st->ex);
   if (st->fd >= 0)
@@ -283,6 +285,13 @@ void h2_stream_answer(struct h2_stream *st)
   int head = h2_is_method(&st->ex.req, "HEAD");
   r->head_request = head;
   int64_t length = response_content_length(r);
+  int file = st->ex.dec->action == ZS_ACT_FILE && !st->ex.dec->trapped;
+  if (encode_begin(w, &st->ex, r, file ? length : -1, r->file_fd >= 0 ? 0 : r->body_len) < 0) {
+    if (r->file_fd >= 0)
+      close(r->file_fd);
+    h2_head_error(st, 500);
+    return;
+  }
   st->body_discard = 1;   /* a request body is not read by these */
   if (r->file_fd >= 0 && !head && r->file_len > 0) {
     st->src = H2_SRC_FILE;
@@ -291,10 +300,16 @@ void h2_stream_answer(struct h2_stream *st)
     st->file_left = r->file_len;
   } else if (r->file_fd >= 0) {
     close(r->file_fd);
-  } else if (!head && r->body_len > 0 && r->body_len <= H2_BODY_CAP) {
+  } else if ((!head || st->ex.enc) && r->body_len > 0 && r->body_len <= H2_BODY_CAP) {
     memcpy(st->body, r->body, r->body_len);
     st->body_len = r->body_len;
     st->src = H2_SRC_MEM;
+  }
+  if (r->precompressed && length > 4096)
+    length = -1;   /* Go's HTTP/2 declares a length ServeContent left out only for what it buffered */
+  if (st->ex.enc && (length = h2_encode_prepare(st, head, file)) == -2) {
+    h2_head_reset(st, NGHTTP2_INTERNAL_ERROR);
+    return;
   }
   if (h2_head_submit(st, r, length, 0, st->src != H2_SRC_NONE) < 0)
     h2_head_reset(st, NGHTTP2_INTERNAL_ERROR);

@@ -12,6 +12,7 @@
 
 #include "runtime/cage.h"
 #include "runtime/errors.h"
+#include "runtime/encode.h"
 #include "runtime/exec.h"
 #include "runtime/files_cache.h"
 #include "runtime/helpers.h"
@@ -287,4 +288,18 @@ int exec_error(const struct blob *blob, struct cage *cage, unsigned server, cons
 {
   (void)blob, (void)cage, (void)server, (void)req, (void)conn, (void)dec, (void)status, (void)msg, (void)msg_len;
   return -ENOENT;
+}
+
+/* no blob, so no encode handler: nothing is encoded */
+enum encode_coding encode_choose(const struct blob *blob, unsigned record, const struct http_request *req)
+{
+  (void)blob, (void)record, (void)req;
+  return ENCODE_NONE;
+}
+
+int encode_head(const struct blob *blob, unsigned record, enum encode_coding coding, struct response *resp,
+                int64_t length, size_t first)
+{
+  (void)blob, (void)record, (void)coding, (void)resp, (void)length, (void)first;
+  return 0;
 }

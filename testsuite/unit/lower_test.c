@@ -66,8 +66,10 @@ static void test_named_as_written(struct arena *a)
                  "Caddyfile:4:10: error: zsc cannot compile log output 'net' yet");
   expect_refusal(a, ":80 {\n\tlog {\n\t\tformat filter {\n\t\t\twrap json\n\t\t}\n\t}\n}\n",
                  "Caddyfile:3:10: error: zsc cannot compile log format 'filter' yet");
-  expect_refusal(a, ":80 {\n\tencode gzip\n}\n",
-                 "Caddyfile:2:2: error: zsc cannot compile directive 'encode' yet");
+  expect_refusal(a, ":80 {\n\tencode {\n\t\tgzip 12\n\t}\n}\n",
+                 "Caddyfile:3:8: error: zsc cannot compile gzip level that is not 0 to 9 yet");
+  expect_refusal(a, ":80 {\n\tencode gzip {\n\t\tmatch header Content-Type {path}\n\t}\n}\n",
+                 "Caddyfile:3:29: error: zsc cannot compile placeholder in encode match header value yet");
   expect_refusal(a, ":80 {\n\troot * /srv\n\tphp_fastcgi 127.0.0.1:9000\n}\n",
                  "Caddyfile:3:2: error: zsc cannot compile directive 'php_fastcgi' yet (it needs reverse_proxy option 'transport')");
   expect_refusal(a, ":80 {\n\treverse_proxy 127.0.0.1:9000 {\n\t\theader_up X-A {http.reverse_proxy.upstream.fails}\n\t}\n}\n",
