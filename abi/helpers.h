@@ -43,6 +43,13 @@ enum zs_uri_flags { ZS_URI_PATH = 1, ZS_URI_QUERY = 2, ZS_URI_KEEP_QUERY = 4 /* 
 #define ZS_IP_RANGE_SIZE 18
 
 
+/* base64: which alphabet, and which way (url: RFC 4648 section 5, unpadded
+ * when encoding, padding optional when decoding) */
+enum zs_base64 { ZS_B64_ENCODE = 0, ZS_B64_ENCODE_URL = 1, ZS_B64_DECODE = 2, ZS_B64_DECODE_URL = 3 };
+
+/* time_now units */
+enum zs_time_unit { ZS_TIME_UNIX_S = 0, ZS_TIME_UNIX_MS = 1, ZS_TIME_MONO_MS = 2 };
+
 /* resp_header ops, in Caddy's header handler terms: the op, then at most one
  * target bit (none: the response; UP: the request sent upstream, header_up;
  * DOWN: the upstream's response, header_down); REPLACE names its search, the

@@ -35,6 +35,7 @@ struct cg {
   struct strbuf fns;             /* functions conditions call (the file matcher's), before the entries */
   unsigned fn_count;
   bool uses_req;                 /* some condition reads the request */
+  bool uses_plugin;              /* the entry calls an ebpf program (its `plugin` local) */
   bool uses_proto, uses_grpc;    /* the program needs zs_proto_at, zs_content_type_grpc (codegen.c) */
 };
 

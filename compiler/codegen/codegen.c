@@ -30,6 +30,8 @@ static void codegen_entry_head(struct cg *cg, struct strbuf *src, struct srcpos 
     emit_stmt(cg, pos, "unsigned long long deferred = 0;  /* deferred header handlers that ran */");
   if (cg->group_count > 0)
     emit_stmt(cg, pos, "unsigned long long groups = 0;    /* route groups already taken */");
+  if (cg->uses_plugin)
+    emit_stmt(cg, pos, "int plugin;                       /* what an ebpf program returned */");
   if (empty)
     emit_stmt(cg, pos, "(void)req;");
   emit_flush(cg);
@@ -40,7 +42,7 @@ static void codegen_server(struct cg *cg, const struct lowered_server *s, struct
   config_server(cg, s);
   cg->entry = arena_printf(cg->a, "srv%u", s->index);
   cg->group_count = cg->deferred_count = 0;
-  cg->uses_req = false;
+  cg->uses_req = cg->uses_plugin = false;
   struct strbuf body;
   strbuf_init(&body, cg->a);
   cg->out = &body;
@@ -93,6 +95,9 @@ int codegen_run(struct arena *a, const struct lowered_config *cfg, struct codege
   strbuf_init(&servers, a);
   for (size_t i = 0; i < cfg->server_count; i++)
     codegen_server(&cg, &cfg->servers[i], &servers);
+  for (size_t i = 0; i < cfg->plugin_count; i++)
+    strbuf_printf(&src, "int zs_plugin_%zu(struct zs_ctx *ctx);   /* an ebpf program's zs_handle */\n%s", i,
+                  i + 1 == cfg->plugin_count ? "\n" : "");
   strbuf_puts(&src, cg.uses_proto ? codegen_proto_fn : "");
   strbuf_puts(&src, cg.uses_grpc ? codegen_grpc_fn : "");
   strbuf_puts(&src, strbuf_cstr(&cg.fns));

@@ -480,5 +480,7 @@ int lower_run(struct arena *a, const struct json *ir, const char *input, struct 
   memset(out, 0, sizeof *out);
   struct lower l = {.a = a, .d = d, .input = input};
   int bad = lower_top(&l, ir, out);
+  out->plugins = l.plugins;
+  out->plugin_count = l.plugin_count;
   return bad || l.errors ? -1 : 0;
 }

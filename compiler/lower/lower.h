@@ -205,6 +205,25 @@ struct lowered_headers {
   size_t replace_count;
 };
 
+/* a user's eBPF program (the ebpf directive): built, verified and linked with
+ * the site, its zs_handle renamed zs_plugin_<index in lowered_config.plugins> */
+struct lowered_plugin {
+  const char *path;            /* resolved against the folder of the Caddyfile naming it */
+  const char *written;         /* as the Caddyfile wrote it */
+  struct srcpos pos;
+  bool object;                 /* a prebuilt eBPF object (.o), else C compiled like the site */
+};
+
+/* one ebpf handler: which program, and its arguments packed as the SDK reads
+ * them (name NUL value NUL each; a positional one has an empty name) */
+struct lowered_ebpf {
+  unsigned plugin;
+  const char *program;         /* the file as written */
+  const char *args;
+  size_t args_len;
+  unsigned argc, positional;
+};
+
 struct lowered_handler {
   enum lowered_handler_kind kind;
   struct srcpos pos;           /* where its code comes from (#line) */
@@ -218,6 +237,7 @@ struct lowered_handler {
     struct lowered_vars vars;
     struct lowered_subroute subroute;
     struct lowered_headers headers;
+    struct lowered_ebpf ebpf;
   } u;
 };
 
@@ -317,6 +337,8 @@ struct lowered_config {
   struct lowered_tls_app tls_app;
   struct lowered_logger *loggers;   /* only when a server logs requests or logging is given */
   size_t logger_count;
+  struct lowered_plugin *plugins;   /* the ebpf programs, each once */
+  size_t plugin_count;
 };
 
 /* Lowers the IR of `input` (the file it was read from: positions are read
