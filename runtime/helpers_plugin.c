@@ -66,10 +66,10 @@ unsigned long long helper_random_bytes(struct zs_native_ctx *ctx, unsigned long 
                                        unsigned long long r3, unsigned long long r4, unsigned long long r5)
 {
   (void)r3, (void)r4, (void)r5;
-  helper_charge(ctx, len);
   if (len > PLUGIN_MAX_RANDOM)
     ctx->trap(ctx, ZS_TRAP_FAULT);
   unsigned char *out = plugin_out(ctx, dst, len);
+  helper_charge(ctx, len);
 #ifndef ZSRT_NO_NET
   if (RAND_bytes(out, (size_t)len) != 1)
     return PLUGIN_ERR(EIO);
@@ -85,9 +85,9 @@ unsigned long long helper_sha256(struct zs_native_ctx *ctx, unsigned long long s
                                  unsigned long long dst, unsigned long long r4, unsigned long long r5)
 {
   (void)r4, (void)r5;
-  helper_charge(ctx, len);
   const unsigned char *in = plugin_in(ctx, src, len);
   unsigned char *out = plugin_out(ctx, dst, 32);
+  helper_charge(ctx, len);
 #ifndef ZSRT_NO_NET
   SHA256(in, (size_t)len, out);
   return 32;
@@ -101,9 +101,9 @@ unsigned long long helper_sha256(struct zs_native_ctx *ctx, unsigned long long s
 unsigned long long helper_hmac_sha256(struct zs_native_ctx *ctx, unsigned long long key, unsigned long long key_len,
                                       unsigned long long msg, unsigned long long msg_len, unsigned long long dst)
 {
-  helper_charge(ctx, key_len + msg_len);
   const unsigned char *k = plugin_in(ctx, key, key_len), *m = plugin_in(ctx, msg, msg_len);
   unsigned char *out = plugin_out(ctx, dst, 32);
+  helper_charge(ctx, key_len + msg_len);
 #ifndef ZSRT_NO_NET
   unsigned int n = 32;
   if (!HMAC(EVP_sha256(), k, (int)key_len, m, (size_t)msg_len, out, &n))
@@ -164,11 +164,11 @@ static long plugin_b64(unsigned how, const unsigned char *in, size_t n, unsigned
 unsigned long long helper_base64(struct zs_native_ctx *ctx, unsigned long long how, unsigned long long src,
                                  unsigned long long len, unsigned long long dst, unsigned long long cap)
 {
+  const unsigned char *in = plugin_in(ctx, src, len);
+  unsigned char *out = plugin_out(ctx, dst, cap);
   helper_charge(ctx, 2 * len);
   if (how > ZS_B64_DECODE_URL)
     return PLUGIN_ERR(EINVAL);
-  const unsigned char *in = plugin_in(ctx, src, len);
-  unsigned char *out = plugin_out(ctx, dst, cap);
 #ifdef ZSRT_NO_NET
   ctx->trap(ctx, ZS_TRAP_HELPER);
 #endif
@@ -181,9 +181,9 @@ unsigned long long helper_hex_encode(struct zs_native_ctx *ctx, unsigned long lo
 {
   (void)r5;
   static const char digits[] = "0123456789abcdef";
-  helper_charge(ctx, 3 * len);
   const unsigned char *in = plugin_in(ctx, src, len);
   unsigned char *out = plugin_out(ctx, dst, cap);
+  helper_charge(ctx, 3 * len);
   if (len > cap / 2)
     return PLUGIN_ERR(ENOSPC);
   for (size_t i = 0; i < len; i++) {
@@ -197,9 +197,9 @@ unsigned long long helper_json_get(struct zs_native_ctx *ctx, unsigned long long
                                    unsigned long long path, unsigned long long path_len, unsigned long long dst_cap)
 {
   uint64_t dst = dst_cap & 0xffffffffu, cap = dst_cap >> 32;
-  helper_charge(ctx, 2 * len + path_len);
   const unsigned char *in = plugin_in(ctx, doc, len), *p = plugin_in(ctx, path, path_len);
   unsigned char *out = plugin_out(ctx, dst, cap);
+  helper_charge(ctx, 2 * len + path_len);
   long n = json_get((const char *)in, (size_t)len, (const char *)p, (size_t)path_len, (char *)out, (size_t)cap);
   return n < 0 ? PLUGIN_ERR(-n) : (unsigned long long)n;
 }
@@ -208,9 +208,9 @@ unsigned long long helper_rate_limit_take(struct zs_native_ctx *ctx, unsigned lo
                                      unsigned long long rate_milli, unsigned long long burst, unsigned long long r5)
 {
   (void)r5;
-  helper_charge(ctx, len);
   struct helper_state *st = plugin_state(ctx);
   const unsigned char *k = plugin_in(ctx, key, len);
+  helper_charge(ctx, len);
   if (!st->cage->limits)
     return PLUGIN_ERR(ENOSYS);
   struct timespec ts;

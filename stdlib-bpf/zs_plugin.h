@@ -59,6 +59,19 @@ int zs_upstream_header_set(struct zs_ctx *ctx, const char *name, const char *val
 int zs_header_op(unsigned op, const char *name, unsigned name_len, const char *value,
                  unsigned value_len);
 
+/* appends n bytes of s to dst at *at when they fit in cap; 0, or -1 (nothing appended) */
+static inline int zs_put(char *dst, unsigned *at, unsigned cap, const char *s, unsigned n)
+{
+  if (n > cap - *at || *at > cap)
+    return -1;
+  for (unsigned i = 0; i < n; i++)
+    dst[*at + i] = s[i];
+  *at += n;
+  return 0;
+}
+#define zs_put_str(dst, at, cap, s) zs_put((dst), (at), (cap), (s), zs_strlen((s), 65536))
+#define zs_put_lit(dst, at, cap, lit) zs_put((dst), (at), (cap), (lit), sizeof(lit) - 1)
+
 /* ---- helpers (abi/helpers.def) ---- */
 
 #define zs_now_s()       ((unsigned long long)zs_time_now(ZS_TIME_UNIX_S))
