@@ -10,8 +10,8 @@ struct json *adapt_ebpf(struct helper *h)
 {
   struct arena *a = h->ad->arena;
   struct json *r = jobj(a);
-  jset(a, r, "handler", jstr(a, "ebpf", disp_pos(&h->d)));
   disp_next(&h->d);
+  jset(a, r, "handler", jstr(a, "ebpf", disp_pos(&h->d)));
   if (!disp_next_arg(&h->d)) {
     disp_arg_err(&h->d);
     return NULL;
