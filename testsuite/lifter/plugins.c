@@ -6,7 +6,7 @@
  * reference interpreter. Then each program is mutated (one instruction
  * changed at random) and verified again: what the verifier accepts must
  * still agree, so nothing it lets through escapes the cage or diverges.
- *   lifter-plugins [--seed=N] [--count=N] */
+ *   lifter-plugins [--seed=N] [--count=N]   (PLUGINS_DEBUG=1 names each mutant) */
 #include <elf.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -214,6 +214,30 @@ static int plugins_link(struct arena *a, const struct test_case *const *cases, s
   return 0;
 }
 
+struct plugins_tally {
+  const char *what;
+  int mutants, dead;
+};
+
+static int plugins_check(void *ctx, const struct bpf_func *fn, const struct run_result *ref,
+                         const struct run_result *got)
+{
+  struct plugins_tally *t = ctx;
+  /* a load whose value is unused may be deleted by the native compiler
+   * (design-notes.md, "Dead accesses"): the interpreter faults, the native
+   * code completes; in a mutant that is no escape, only counted */
+  if (t->mutants && ref->trap == ZS_TRAP_FAULT && got->trap == 0) {
+    t->dead++;
+    return 0;
+  }
+  if (got->trap == ref->trap && (ref->trap || (got->r0 == ref->r0 && got->snapped == ref->snapped &&
+                                                got->snap_hash == ref->snap_hash)))
+    return 0;
+  fprintf(stderr, "FAIL %s %s: interpreter trap %u r0 %#llx, native trap %u r0 %#llx\n", t->what, fn->name,
+          ref->trap, (unsigned long long)ref->r0, got->trap, (unsigned long long)got->r0);
+  return 1;
+}
+
 static int plugins_run(struct arena *a, const struct bpf_program *prog, const char *what)
 {
   struct diag d;
@@ -226,34 +250,10 @@ static int plugins_run(struct arena *a, const struct bpf_program *prog, const ch
       native_compile(a, strbuf_cstr(&caged), ZS_ARCH_X86_64, NATIVE_CC_CLANG, NULL, &img, &d) < 0 ||
       run_env_init(&env, img.code, img.code_size, prog->rodata, prog->rodata_size) < 0)
     return fprintf(stderr, "FAIL %s: not lifted, compiled or run\n", what), 1;
-  int failures = 0, entries = 0, dead = 0, mutants = strcmp(what, "mutants") == 0;
-  for (size_t f = 0; f < prog->func_count; f++) {
-    const struct bpf_func *fn = &prog->funcs[f];
-    const char *sym = fn->is_entry ? lift_entry_symbol(a, fn) : NULL;
-    for (size_t s = 0; sym && s < img.symbol_count; s++) {
-      if (strcmp(img.symbols[s].name, sym) != 0)
-        continue;
-      struct run_result ref, got;
-      case_interpret(prog, fn->start, &ref);
-      run_env_case(&env, img.symbols[s].offset, &got);
-      entries++;
-      /* a load whose value is unused may be deleted by the native compiler
-       * (design-notes.md, "Dead accesses"): the interpreter faults, the
-       * native code completes; in a mutant that is no escape, only counted */
-      if (mutants && ref.trap == ZS_TRAP_FAULT && got.trap == 0) {
-        dead++;
-        continue;
-      }
-      if (got.trap != ref.trap || (!ref.trap && (got.r0 != ref.r0 || got.snapped != ref.snapped ||
-                                                 got.snap_hash != ref.snap_hash))) {
-        fprintf(stderr, "FAIL %s %s: interpreter trap %u r0 %#llx, native trap %u r0 %#llx\n", what, fn->name,
-                ref.trap, (unsigned long long)ref.r0, got.trap, (unsigned long long)got.r0);
-        failures++;
-      }
-    }
-  }
+  struct plugins_tally t = {.what = what, .mutants = strcmp(what, "mutants") == 0};
+  int entries, failures = case_run_entries(a, prog, &img, &env, plugins_check, &t, &entries);
   run_env_destroy(&env);
-  printf("lifter-plugins %s: %d entries, %d failures, %d dead faulting loads\n", what, entries, failures, dead);
+  printf("lifter-plugins %s: %d entries, %d failures, %d dead faulting loads\n", what, entries, failures, t.dead);
   return failures || entries == 0;
 }
 
