@@ -25,17 +25,20 @@ static int find(const char *s, int from, int n, char c)
   return -1;
 }
 
-/* a JSON number member as an integer; -1 when absent or not a number */
+/* a JSON number member as an integer: -1 when absent, -2 when not a
+ * non-negative integer */
 static long long json_int(const char *doc, unsigned len, const char *key, unsigned key_len)
 {
   char num[24];
   long long n = zs_json(doc, len, key, key_len, num, sizeof num);
-  if (n <= 0 || n > (long long)sizeof num)
+  if (n == -2 /* ENOENT */)
     return -1;
+  if (n <= 0 || n > (long long)sizeof num)
+    return -2;
   long long v = 0;
   for (int i = 0; i < n; i++) {
     if (num[i] < '0' || num[i] > '9')
-      return -1;
+      return -2;
     v = v * 10 + (num[i] - '0');
   }
   return v;
@@ -71,7 +74,7 @@ int zs_handle(struct zs_ctx *ctx)
   if (p <= 0)
     return deny(ctx, "malformed token\n", 16);
   long long exp = json_int(json, p, "exp", 3);
-  if (exp >= 0 && (unsigned long long)exp <= zs_now_s())
+  if (exp == -2 || (exp >= 0 && (unsigned long long)exp <= zs_now_s()))
     return deny(ctx, "token expired\n", 14);
   long long sub = zs_json(json, p, "sub", 3, field, sizeof field - 1);
   if (sub >= 0 && sub < (long long)sizeof field) {

@@ -100,6 +100,7 @@ def test_jwt(build):
             cases = [("no token", []),
                      ("wrong secret", [("Authorization", "Bearer " + jwt(b"other", {"sub": "x"}))]),
                      ("expired", [("Authorization", "Bearer " + jwt(b"s3cr3t-key", {"exp": 1000}))]),
+                     ("exp not a number", [("Authorization", "Bearer " + jwt(b"s3cr3t-key", {"exp": "never"}))]),
                      ("alg none", [("Authorization", "Bearer " + jwt(b"s3cr3t-key", {}, alg="none"))]),
                      ("tampered", [("Authorization", "Bearer " + good[:-2] + ("AA" if good[-2:] != "AA" else "BB"))]),
                      ("garbage", [("Authorization", "Bearer a.b")])]
