@@ -16,6 +16,10 @@ enum zs_var_id {
   ZS_VAR_COUNT
 };
 
+/* the user variables: ids ZS_VAR_USER_FIRST .. + ZS_VAR_USER_COUNT - 1 */
+#define ZS_VAR_USER_FIRST ZS_VAR_user0
+#define ZS_VAR_USER_COUNT 16
+
 enum zs_buf_slot { ZS_BUF_BODY = 0, ZS_BUF_VALUE = 1, ZS_BUF_COUNT };
 
 /* buf_var_escaped: how a value is escaped */

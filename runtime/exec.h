@@ -42,6 +42,8 @@ struct exec_decision {
   int log_skip;                /* the program set log_skip (log_skip, skip_log): no access log line */
   char *root;                  /* the root variable if the program set one, else NULL */
   size_t root_len;
+  const char *user_vars[ZS_VAR_USER_COUNT];   /* {vars.NAME} an ebpf program set (storage), else NULL */
+  size_t user_var_len[ZS_VAR_USER_COUNT];
   char storage[EXEC_MAX_BODY + 4 * EXEC_MAX_VALUE];  /* backing bytes for the above */
   size_t storage_used;
 };

@@ -213,7 +213,12 @@ static int helper_put_var(const struct helper_state *st, unsigned id, char *buf,
   case ZS_VAR_file_relative: case ZS_VAR_file_absolute: case ZS_VAR_file_type: case ZS_VAR_file_remainder:
     return helper_put(buf, cap, len, st->file_vars[id - ZS_VAR_file_relative],
                       st->file_var_len[id - ZS_VAR_file_relative]);
-  default: return -EINVAL;
+  default:
+    if (id >= ZS_VAR_USER_FIRST && id < ZS_VAR_USER_FIRST + ZS_VAR_USER_COUNT)   /* unset: "", as in Caddy */
+      return dec->user_vars[id - ZS_VAR_USER_FIRST]
+               ? helper_put(buf, cap, len, dec->user_vars[id - ZS_VAR_USER_FIRST], dec->user_var_len[id - ZS_VAR_USER_FIRST])
+               : 0;
+    return -EINVAL;
   }
 }
 
@@ -761,7 +766,8 @@ static unsigned long long helper_var_set(struct zs_native_ctx *ctx, unsigned lon
   char *buf;
   size_t *len, cap;
   helper_charge(ctx, 0);
-  if ((id != ZS_VAR_root && id != ZS_VAR_log_skip) || helper_slot(st, slot, &buf, &len, &cap) < 0)
+  int user = id >= ZS_VAR_USER_FIRST && id < ZS_VAR_USER_FIRST + ZS_VAR_USER_COUNT;
+  if ((id != ZS_VAR_root && id != ZS_VAR_log_skip && !user) || helper_slot(st, slot, &buf, &len, &cap) < 0)
     return HELPER_ERR(EINVAL);
   if (id == ZS_VAR_log_skip) {   /* Caddy sets it true; its value is not read */
     st->dec->log_skip = 1;
@@ -769,6 +775,15 @@ static unsigned long long helper_var_set(struct zs_native_ctx *ctx, unsigned lon
     return 0;
   }
   helper_charge(ctx, *len);
+  if (user) {
+    const char *v = helper_store(st->dec, buf, *len);
+    if (!v && *len > 0)
+      return HELPER_ERR(ENOSPC);
+    st->dec->user_vars[id - ZS_VAR_USER_FIRST] = v;
+    st->dec->user_var_len[id - ZS_VAR_USER_FIRST] = *len;
+    *len = 0;
+    return 0;
+  }
   char *root = helper_store(st->dec, buf, *len + 1);
   if (!root)
     return HELPER_ERR(ENOSPC);

@@ -140,3 +140,33 @@ __attribute__((noinline)) int zs_upstream_header_set(struct zs_ctx *ctx, const c
   (void)ctx;
   return zs_header_op(ZS_HDR_SET | ZS_HDR_UP, name, zs_strlen(name, 256), value, zs_strlen(value, 16384));
 }
+
+/* the id of the user variable called name, or -1 */
+static int zs_user_var_id(const struct zs_ctx *ctx, const char *name)
+{
+  unsigned len = zs_strlen(name, 256), at = 0;
+  for (int i = 0; i < ZS_VAR_USER_COUNT && at < ctx->vars_len; i++) {
+    unsigned n = zs_strlen(ctx->vars + at, ctx->vars_len - at);
+    if (n == len && zs_bytes_eq(ctx->vars + at, name, n))
+      return ZS_VAR_USER_FIRST + i;
+    at += n + 1;
+  }
+  return -1;
+}
+
+__attribute__((noinline)) int zs_vars_set(struct zs_ctx *ctx, const char *name, const char *value, unsigned len)
+{
+  int id = zs_user_var_id(ctx, name);
+  if (id < 0)
+    return -1;
+  zs_buf_reset(ZS_BUF_VALUE);
+  if ((len && zs_buf_lit(ZS_BUF_VALUE, (unsigned long)value, len) == -14 /* EFAULT */))
+    zs_trap();
+  return zs_var_set(id, ZS_BUF_VALUE) < 0 ? -1 : 0;
+}
+
+__attribute__((noinline)) int zs_vars_get(const struct zs_ctx *ctx, const char *name, char *buf, unsigned cap)
+{
+  int id = zs_user_var_id(ctx, name);
+  return id < 0 ? -1 : zs_placeholder(ctx, (unsigned)id, buf, cap);
+}

@@ -50,11 +50,13 @@ struct zs_ctx {
   unsigned args_len;
   unsigned argc;               /* arguments in args */
   unsigned positional;         /* the first `positional` of them have no name */
-  unsigned reserved;
+  unsigned vars_len;
+  const char *vars;            /* the {vars.NAME} names the Caddyfile reads, each NUL-ended:
+                                  name i is variable ZS_VAR_USER_FIRST + i */
 };
 
-#define zs_plugin_run(fn, rq, a, len, argc, positional) \
-  ({ struct zs_ctx zs_c_ = {(rq), (a), (len), (argc), (positional), 0}; fn(&zs_c_); })
+#define zs_plugin_run(fn, rq, a, len, argc, positional, vars, vars_len) \
+  ({ struct zs_ctx zs_c_ = {(rq), (a), (len), (argc), (positional), (vars_len), (vars)}; fn(&zs_c_); })
 /* a program may go on or respond; any other value is no action at all, which
  * the runtime answers with a 500, as it does a trap */
 #define ZS_NO_ACTION            ZS_ACTION(0xff, 0)

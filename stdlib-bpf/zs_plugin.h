@@ -44,6 +44,13 @@ int zs_host(const struct zs_ctx *ctx, char *buf, unsigned cap);
 /* a placeholder by its ZS_VAR_ id (vars.def: ZS_VAR_remote_host, ZS_VAR_uri, ...):
  * its length, copied up to cap bytes, or a negative errno */
 int zs_placeholder(const struct zs_ctx *ctx, unsigned var, char *buf, unsigned cap);
+/* variables shared with the Caddyfile: a value set here is what {vars.NAME}
+ * (or {http.vars.NAME}) gives in the handlers after this one; only names the
+ * Caddyfile reads can be set (at most 16 a config). zs_vars_set: 0, or -1
+ * when no placeholder of the Caddyfile reads name; zs_vars_get: the value's
+ * length (copied up to cap bytes), or -1 */
+int zs_vars_set(struct zs_ctx *ctx, const char *name, const char *value, unsigned len);
+int zs_vars_get(const struct zs_ctx *ctx, const char *name, char *buf, unsigned cap);
 /* the client's IP address as text */
 #define zs_remote_ip(ctx, buf, cap) zs_placeholder((ctx), ZS_VAR_remote_host, (buf), (cap))
 

@@ -36,6 +36,7 @@ struct cg {
   unsigned fn_count;
   bool uses_req;                 /* some condition reads the request */
   bool uses_plugin;              /* the entry calls an ebpf program (its `plugin` local) */
+  size_t user_vars_len;          /* bytes of zs_user_vars, the {vars.NAME} names (codegen.c) */
   bool uses_proto, uses_grpc;    /* the program needs zs_proto_at, zs_content_type_grpc (codegen.c) */
 };
 

@@ -128,8 +128,8 @@ int cg_ebpf(struct cg *cg, const struct lowered_handler *h)
 {
   const struct lowered_ebpf *e = &h->u.ebpf;
   cg->uses_req = cg->uses_plugin = true;
-  emit_stmt(cg, h->pos, "if ((plugin = zs_plugin_run(zs_plugin_%u, req, %s, %zu, %u, %u)) != ZS_NEXT) {", e->plugin,
-            cg_cstr(cg, e->args, e->args_len), e->args_len, e->argc, e->positional);
+  emit_stmt(cg, h->pos, "if ((plugin = zs_plugin_run(zs_plugin_%u, req, %s, %zu, %u, %u, zs_user_vars, %zu)) != ZS_NEXT) {",
+            e->plugin, cg_cstr(cg, e->args, e->args_len), e->args_len, e->argc, e->positional, cg->user_vars_len);
   cg->indent++;
   cg_emit_return(cg, h->pos, "zs_plugin_action(plugin)");
   cg->indent--;

@@ -339,6 +339,8 @@ struct lowered_config {
   size_t logger_count;
   struct lowered_plugin *plugins;   /* the ebpf programs, each once */
   size_t plugin_count;
+  const char **user_vars;      /* {vars.NAME} names the config reads: NAME i is ZS_VAR_USER_FIRST + i */
+  size_t user_var_count;
 };
 
 /* Lowers the IR of `input` (the file it was read from: positions are read

@@ -43,6 +43,8 @@ struct lower {
   const char *proxy_dial;      /* the upstream whose header ops are being lowered, else NULL */
   struct srcpos query_rewrite; /* a rewrite of the query in the server being lowered, line 0 if none */
   bool has_proxy;              /* it has a reverse_proxy (which sends the query as the client did) */
+  const char **user_vars;      /* the {vars.NAME} names read so far, each once (lowered_config.user_vars) */
+  size_t user_var_count, user_var_cap;
   struct lowered_plugin *plugins;   /* the ebpf programs named so far (lowered_config.plugins) */
   size_t plugin_count, plugin_cap;
   struct lower_auto_policy *auto_policies;

@@ -112,6 +112,19 @@ def test_jwt(build):
         up.stop()
 
 
+def test_vars(build):
+    prog = os.path.join(HERE, "programs", "set_var.c")
+    cf = (":{PORT} {\n\troute {\n\t\tebpf * %s\n\t\theader X-Seen \"{http.vars.user}\"\n\t}\n"
+          "\trespond \"hello {vars.user}[{vars.missing}]\"\n}\n") % prog
+    with serve(build, cf) as z:
+        r = get(z.port, "/", headers=[("X-User", "ada")])
+        check("vars: a program's variable in a later respond", r.status == 200 and r.body == b"hello ada[]",
+              (r.status, r.body))
+        check("vars: and in a later header", r.header("X-Seen") == "ada", r.headers)
+        r = get(z.port, "/")
+        check("vars: unset is empty, and nothing leaks from the request before", r.body == b"hello []", r.body)
+
+
 # AWS's published SigV4 test vectors: the aws-sig-v4-test-suite (get-vanilla,
 # get-vanilla-query-order-key-case) and the S3 developer guide's examples
 # ("Signature Calculations for the Authorization Header", GET Object and GET
@@ -231,7 +244,7 @@ def test_aarch64(build):
 
 def main():
     build = os.path.abspath(sys.argv[1])
-    for t in (test_rate_limit, test_json_api, test_jwt, test_sigv4, test_hostile, test_aarch64):
+    for t in (test_rate_limit, test_json_api, test_jwt, test_vars, test_sigv4, test_hostile, test_aarch64):
         try:
             t(build)
         except Exception as e:   # a crash of one test is a failure, the others still run
