@@ -36,7 +36,8 @@ static size_t elf_put(struct elf_out *o, const void *p, size_t n, size_t align)
   if (o->len + n > o->cap) {
     size_t cap = (o->len + n) * 2 + 256;
     uint8_t *b = arena_alloc(o->a, cap);
-    memcpy(b, o->buf, o->len);
+    if (o->len)
+      memcpy(b, o->buf, o->len);   /* the first growth has no buffer yet */
     o->buf = b;
     o->cap = cap;
   }
