@@ -242,6 +242,8 @@ static void exec_decision_reset(struct exec_decision *dec)
   dec->orig_path_len = 0;
   dec->root = NULL;
   dec->root_len = 0;
+  for (unsigned i = 0; i < ZS_VAR_USER_COUNT; i++)
+    dec->user_vars[i] = NULL, dec->user_var_len[i] = 0;
   dec->log_skip = 0;
   memset(dec->file_vars, 0, sizeof dec->file_vars);
   memset(dec->file_var_len, 0, sizeof dec->file_var_len);

@@ -225,6 +225,7 @@ static int reload_worker_swap(struct worker *w, struct blob_ref *next)
     return rc;
   exec_cage_destroy(&w->cage);
   w->cage = fresh;
+  w->cage.limits = w->limits;   /* the rate limiter's buckets outlive the blob */
   reload_remap_servers(w, old, &next->blob);
   w->blob = &next->blob;
   if (!keep_pool) {

@@ -341,6 +341,18 @@ static void dump_options(struct strbuf *out, const struct lowered_handler *h)
     if (h->u.proxy.down)
       dump_header_ops(out, "down-", h->u.proxy.down);
     break;
+  case LOWERED_EBPF:
+    strbuf_printf(out, " program=%s", h->u.ebpf.program);
+    for (size_t at = 0; at < h->u.ebpf.args_len;) {
+      const char *name = h->u.ebpf.args + at, *value = name + strlen(name) + 1;
+      strbuf_putc(out, ' ');
+      strbuf_puts(out, *name ? name : "arg");
+      strbuf_puts(out, "=\"");
+      dump_bytes(out, value, strlen(value));
+      strbuf_putc(out, '"');
+      at += strlen(name) + strlen(value) + 2;
+    }
+    break;
   default:
     break;
   }

@@ -254,6 +254,25 @@ struct lowered_headers {
   size_t replace_count;
 };
 
+/* a user's eBPF program (the ebpf directive): built, verified and linked with
+ * the site, its zs_handle renamed zs_plugin_<index in lowered_config.plugins> */
+struct lowered_plugin {
+  const char *path;            /* resolved against the folder of the Caddyfile naming it */
+  const char *written;         /* as the Caddyfile wrote it */
+  struct srcpos pos;
+  bool object;                 /* a prebuilt eBPF object (.o), else C compiled like the site */
+};
+
+/* one ebpf handler: which program, and its arguments packed as the SDK reads
+ * them (name NUL value NUL each; a positional one has an empty name) */
+struct lowered_ebpf {
+  unsigned plugin;
+  const char *program;         /* the file as written */
+  const char *args;
+  size_t args_len;
+  unsigned argc, positional;
+};
+
 /* encode: what the blob's encoder record carries (the default match is
  * Caddy's list of text content types, written out) */
 struct lowered_encode {
@@ -278,6 +297,7 @@ struct lowered_handler {
     struct lowered_headers headers;
     struct lowered_static_error error;
     struct lowered_encode encode;
+    struct lowered_ebpf ebpf;
   } u;
 };
 
@@ -397,6 +417,10 @@ struct lowered_config {
   size_t regex_count, regex_cap;
   const char **regex_names;         /* the names of path_regexp and header_regexp matchers */
   size_t regex_name_count, regex_name_cap;
+  struct lowered_plugin *plugins;   /* the ebpf programs, each once */
+  size_t plugin_count;
+  const char **user_vars;      /* {vars.NAME} names the config reads: NAME i is ZS_VAR_USER_FIRST + i */
+  size_t user_var_count;
 };
 
 /* Lowers the IR of `input` (the file it was read from: positions are read

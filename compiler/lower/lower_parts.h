@@ -59,6 +59,10 @@ struct lower {
   bool in_errors;              /* lowering error routes: {http.error.*} is known */
   const struct json *error_message;   /* the first {http.error.message} there, NULL if none */
   struct lowered_config *cfg;  /* the config being built (its regexes) */
+  const char **user_vars;      /* the {vars.NAME} names read so far, each once (lowered_config.user_vars) */
+  size_t user_var_count, user_var_cap;
+  struct lowered_plugin *plugins;   /* the ebpf programs named so far (lowered_config.plugins) */
+  size_t plugin_count, plugin_cap;
   struct lower_auto_policy *auto_policies;
   size_t auto_policy_count;
   int errors;
