@@ -167,7 +167,23 @@ static int tls_acme_disable(struct helper *h, struct json *iss, const char *key)
 {
   struct arena *a = h->ad->arena;
   struct json *ch = jget_or_new(a, iss, "challenges", JSON_OBJECT);
-  jset(a, jget_or_new(a, ch, key, JSON_OBJECT), "disabled", jbool(a, true));
+  /* at the subdirective's token, for the lowering's refusals */
+  jset(a, jget_or_new(a, ch, key, JSON_OBJECT), "disabled", json_bool(a, true, disp_pos(&h->d)));
+  return 0;
+}
+
+/* alt_http_port / alt_tlsalpn_port N: challenges.KEY.alternate_port */
+static int tls_acme_port(struct helper *h, struct json *iss, const char *key)
+{
+  struct arena *a = h->ad->arena;
+  long long port;
+  if (!disp_next_arg(&h->d))
+    return disp_arg_err(&h->d);
+  if (!go_atoi(disp_val(&h->d), &port))
+    return disp_errf(&h->d, "invalid port %s: strconv.Atoi: parsing \"%s\": invalid syntax", disp_val(&h->d),
+                     disp_val(&h->d));
+  struct json *ch = jget_or_new(a, iss, "challenges", JSON_OBJECT);
+  jset(a, jget_or_new(a, ch, key, JSON_OBJECT), "alternate_port", jint(a, port, disp_pos(&h->d)));
   return 0;
 }
 
@@ -180,6 +196,8 @@ static const struct tls_acme_row tls_acme_rows[] = {
   {"trusted_roots", tls_acme_strings, "trusted_roots_pem_files"},
   {"disable_http_challenge", tls_acme_disable, "http"},
   {"disable_tlsalpn_challenge", tls_acme_disable, "tls-alpn"},
+  {"alt_http_port", tls_acme_port, "http"},
+  {"alt_tlsalpn_port", tls_acme_port, "tls-alpn"},
 };
 
 static int tls_acme_option(struct helper *h, struct json *iss, const char *sub)
