@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "access_log.h"
+#include "auth_pool.h"
 #include "h2/h2.h"
 #include "loader.h"
 #include "proxy.h"
@@ -138,7 +139,8 @@ void conn_respond_error(struct worker *w, struct conn *c, int status)
 /* drops the bytes before in_start when no request points into them */
 static void conn_compact(struct conn *c)
 {
-  if (c->ex->phase == EXCHANGE_BODY_WAIT || c->ex->phase == EXCHANGE_PROXY || c->in_start == 0)
+  if (c->ex->phase == EXCHANGE_BODY_WAIT || c->ex->phase == EXCHANGE_PROXY ||
+      c->ex->phase == EXCHANGE_AUTH_WAIT || c->in_start == 0)
     return;
   memmove(c->in, c->in + c->in_start, c->in_len - c->in_start);
   c->in_len -= c->in_start;
@@ -276,6 +278,31 @@ static void conn_begin_proxy(struct worker *w, struct conn *c)
   c->ex->phase = EXCHANGE_BODY_WAIT;
 }
 
+static void conn_dispatch(struct worker *w, struct conn *c);
+
+/* a basic_auth password was verified: the request runs again from the start,
+ * then the connection goes on (its body, pipelined requests) */
+static void conn_auth_resume(struct worker *w, struct exchange *ex)
+{
+  struct conn *c = &w->conns[ex - w->exchanges->exchanges];
+  ex->phase = EXCHANGE_IDLE;
+  conn_dispatch(w, c);
+  conn_on_input(w, c);
+}
+
+/* the program waits for a password to be verified off the worker; the
+ * request (and its body) stays where it is until then */
+static void conn_begin_auth(struct worker *w, struct conn *c, struct exec_auth *auth)
+{
+  c->ex->auth.resume = conn_auth_resume;
+  int rc = auth_submit(w, c->ex, auth);
+  if (rc < 0) {
+    conn_respond_error(w, c, c->ex->auth.waits >= AUTH_MAX_WAITS ? 500 : 503);
+    return;
+  }
+  c->ex->phase = EXCHANGE_AUTH_WAIT;
+}
+
 static void conn_dispatch(struct worker *w, struct conn *c)
 {
   if (!conn_exchange_begin(w, c)) {
@@ -283,13 +310,17 @@ static void conn_dispatch(struct worker *w, struct conn *c)
     return;
   }
   struct exec_decision *dec = c->ex->dec;
-  int rc = exec_request(w->blob, &w->cage, c->server, &c->ex->req, &c->info, dec);
+  struct exec_auth auth;
+  auth_exec_prepare(w, c->ex, &auth);
+  int rc = exec_request_auth(w->blob, &w->cage, c->server, &c->ex->req, &c->info, dec, &auth);
   if (rc < 0) {
     /* a bad escape or target is Go's 400; a request too big for the view is 431 */
     conn_respond_error(w, c, rc == -EINVAL ? 400 : rc == -E2BIG || rc == -ENOSPC ? 431 : 500);
     return;
   }
-  if (!dec->trapped && dec->action == ZS_ACT_PROXY) {
+  if (!dec->trapped && dec->action == ZS_ACT_AUTH_WAIT) {
+    conn_begin_auth(w, c, &auth);
+  } else if (!dec->trapped && dec->action == ZS_ACT_PROXY) {
     conn_begin_proxy(w, c);
   } else if (!dec->trapped && dec->action == ZS_ACT_ABORT) {
     c->close_after_send = 1;   /* abort: no response; what is queued still goes */
@@ -326,6 +357,7 @@ static int conn_next_request(struct worker *w, struct conn *c)
   c->ex->body_left = c->ex->req.content_length > 0 ? c->ex->req.content_length : 0;
   c->ex->chunk = (struct http1_chunked){.max_body = (uint64_t)max_body};
   c->ex->body_active = c->ex->body_chunked || c->ex->body_left > 0;
+  auth_exchange_reset(&c->ex->auth);
   conn_dispatch(w, c);
   return 1;
 }
@@ -350,7 +382,7 @@ static void conn_on_input(struct worker *w, struct conn *c)
     if (h2 < 0)
       return;   /* so far a prefix of the HTTP/2 preface */
   }
-  while (!c->closing && !c->close_after_send) {
+  while (!c->closing && !c->close_after_send && c->ex->phase != EXCHANGE_AUTH_WAIT) {
     if (c->ex->body_active) {
       if (conn_body_step(w, c) <= 0)
         break;
@@ -404,6 +436,7 @@ static void conn_on_file_read(struct worker *w, struct conn *c, int res)
 
 static void conn_on_close(struct worker *w, struct conn *c)
 {
+  auth_cancel(c->ex);
   proxy_detach(w, c->ex);
   conn_exchange_end(w, c, c->ex);
   if (c->ex->file_fd >= 0) {

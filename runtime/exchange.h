@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth_pool.h"
 #include "exec.h"
 #include "http.h"
 #include "http1.h"
@@ -46,6 +47,7 @@ enum exchange_phase {
   EXCHANGE_FILE,                     /* a file body is being read and sent */
   EXCHANGE_BODY_WAIT,                /* its body is being gathered for an upstream */
   EXCHANGE_PROXY,                    /* an upstream exchange is in progress */
+  EXCHANGE_AUTH_WAIT,                /* a basic_auth password is being verified; the program runs again */
 };
 
 struct exchange {
@@ -66,6 +68,7 @@ struct exchange {
   size_t body_start;
   const char *body;                  /* the gathered body as the upstream is sent it */
   const struct exchange_sink *sink;  /* NULL: HTTP/1.1 on the connection's out buffer */
+  struct exchange_auth auth;         /* auth_pool.h: basic_auth verifications for this request */
   /* a file answer */
   int file_fd;
   uint64_t file_off, file_left;

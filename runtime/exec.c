@@ -11,6 +11,7 @@
 
 #include "../abi/cage.h"
 #include "../abi/request.h"
+#include "auth.h"
 #include "cage.h"
 #include "helpers.h"
 #include "loader.h"
@@ -239,6 +240,8 @@ static void exec_decision_reset(struct exec_decision *dec)
   dec->orig_path_len = 0;
   dec->root = NULL;
   dec->root_len = 0;
+  dec->user_id = NULL;
+  dec->user_id_len = 0;
   dec->log_skip = 0;
   dec->storage_used = EXEC_MAX_BODY;
 }
@@ -250,7 +253,7 @@ static void exec_take_action(const struct blob *blob, uint64_t r0, struct exec_d
   unsigned kind = ZS_ACTION_KIND(r0), id = ZS_ACTION_ID(r0);
   const struct zs_config_header *c = blob->config;
   int valid = (kind == ZS_ACT_NEXT || kind == ZS_ACT_RESPOND || kind == ZS_ACT_RESPOND_CLOSE ||
-               kind == ZS_ACT_ABORT) ||
+               kind == ZS_ACT_ABORT || kind == ZS_ACT_AUTH_WAIT) ||
               (kind == ZS_ACT_FILE && id < c->file_server_count) ||
               (kind == ZS_ACT_PROXY && id < c->proxy_count);
   if (!valid || (r0 >> 32) != 0) {
@@ -312,6 +315,13 @@ int exec_request(const struct blob *blob, struct cage *cage, unsigned server,
                  const struct http_request *req, const struct conn_info *conn,
                  struct exec_decision *out)
 {
+  return exec_request_auth(blob, cage, server, req, conn, out, NULL);
+}
+
+int exec_request_auth(const struct blob *blob, struct cage *cage, unsigned server,
+                      const struct http_request *req, const struct conn_info *conn,
+                      struct exec_decision *out, struct exec_auth *auth)
+{
   if (server >= blob->config->server_count)
     return -ENOENT;
   /* field by field: a zero initializer would clear the 16 KiB value buffer */
@@ -321,6 +331,9 @@ int exec_request(const struct blob *blob, struct cage *cage, unsigned server,
   st.req = req;
   st.conn = conn;
   st.value_len = 0;
+  st.auth = auth;
+  if (auth)
+    auth->has_pending = 0;
   st.file.active = 0;
   memset(st.file_vars, 0, sizeof st.file_vars);
   memset(st.file_var_len, 0, sizeof st.file_var_len);

@@ -40,6 +40,8 @@ struct exec_decision {
   const char *orig_path;       /* the decoded path as sent, before any rewrite */
   size_t orig_path_len;
   int log_skip;                /* the program set log_skip (log_skip, skip_log): no access log line */
+  const char *user_id;         /* http.auth.user.id: the user basic_auth let in, else NULL */
+  size_t user_id_len;
   char *root;                  /* the root variable if the program set one, else NULL */
   size_t root_len;
   char storage[EXEC_MAX_BODY + 4 * EXEC_MAX_VALUE];  /* backing bytes for the above */
@@ -66,5 +68,14 @@ int exec_cage_create(struct cage *cage, const struct blob *blob);
 int exec_request(const struct blob *blob, struct cage *cage, unsigned server,
                  const struct http_request *req, const struct conn_info *conn,
                  struct exec_decision *out);
+
+/* exec_request for a caller that verifies basic_auth passwords (auth.h):
+ * an action ZS_ACT_AUTH_WAIT leaves the password to verify in
+ * auth->pending; run the request again once it is known. auth NULL: every
+ * basic_auth waits, and the caller answers 500. */
+struct exec_auth;
+int exec_request_auth(const struct blob *blob, struct cage *cage, unsigned server,
+                      const struct http_request *req, const struct conn_info *conn,
+                      struct exec_decision *out, struct exec_auth *auth);
 
 #endif

@@ -12,13 +12,14 @@
 #include "../abi/cage.h"
 #include "../abi/request.h"
 #include "cage.h"
+#include "auth.h"
 #include "files.h"
 #include "query_match.h"
 #include "rewrite.h"
 
 #define HELPER_ERR(e) ((unsigned long long)(long long)-(e))
 
-static struct helper_state *helper_state_of(struct zs_native_ctx *ctx)
+struct helper_state *helper_state_of(struct zs_native_ctx *ctx)
 {
   return ctx->host;
 }
@@ -29,7 +30,7 @@ static struct helper_state *helper_state_of(struct zs_native_ctx *ctx)
  * deadline: lifted code between two helper calls is bounded by the budget
  * alone, so this is the one place a deadline needs checking. Out of either,
  * the request traps as a runaway loop does. */
-static void helper_charge(struct zs_native_ctx *ctx, uint64_t bytes)
+void helper_charge(struct zs_native_ctx *ctx, uint64_t bytes)
 {
   struct helper_state *st = helper_state_of(ctx);
   ctx->budget -= 1 + (long long)(bytes / HELPER_BYTES_PER_POLL);
@@ -206,6 +207,7 @@ static int helper_put_var(const struct helper_state *st, unsigned id, char *buf,
     return helper_put_escaped(st, id, buf, cap, len);
   case ZS_VAR_root: return helper_put(buf, cap, len, dec->root, dec->root ? dec->root_len : 0);
   case ZS_VAR_log_skip: return dec->log_skip ? helper_put(buf, cap, len, "true", 4) : 0;
+  case ZS_VAR_auth_user_id: return helper_put(buf, cap, len, dec->user_id, dec->user_id_len);
   case ZS_VAR_tls_version: case ZS_VAR_tls_cipher: case ZS_VAR_tls_proto: case ZS_VAR_tls_resumed:
   case ZS_VAR_tls_server_name: case ZS_VAR_tls_client_subject: case ZS_VAR_tls_client_issuer:
   case ZS_VAR_tls_client_serial: case ZS_VAR_tls_client_fingerprint:
@@ -303,8 +305,7 @@ static unsigned long long helper_buf_var(struct zs_native_ctx *ctx, unsigned lon
   return 0;
 }
 
-/* copies bytes into the decision's storage; NULL when it is full */
-static char *helper_store(struct exec_decision *dec, const char *s, size_t n)
+char *helper_store(struct exec_decision *dec, const char *s, size_t n)
 {
   if (n > sizeof dec->storage - dec->storage_used)
     return NULL;
@@ -500,8 +501,18 @@ static unsigned long long helper_buf_var_escaped(struct zs_native_ctx *ctx, unsi
   struct helper_state *st = helper_state_of(ctx);
   char *buf, scratch[EXEC_MAX_VALUE];
   size_t *len, cap;
-  if ((how != ZS_ESC_QUERY && how != ZS_ESC_PATH) || helper_slot(st, slot, &buf, &len, &cap) < 0)
+  if ((how != ZS_ESC_QUERY && how != ZS_ESC_PATH && how != ZS_ESC_KNOWN) ||
+      helper_slot(st, slot, &buf, &len, &cap) < 0)
     return HELPER_ERR(EINVAL);
+  if (how == ZS_ESC_KNOWN) {
+    static const char user_ph[] = "{http.auth.user.id}";
+    helper_charge(ctx, sizeof user_ph);
+    if (id != ZS_VAR_auth_user_id)
+      return HELPER_ERR(EINVAL);
+    if (st->dec->user_id)
+      return helper_put(buf, cap, len, st->dec->user_id, st->dec->user_id_len) < 0 ? HELPER_ERR(ENOSPC) : 0;
+    return helper_put(buf, cap, len, user_ph, sizeof user_ph - 1) < 0 ? HELPER_ERR(ENOSPC) : 0;
+  }
   long n = helper_var_value(st, (unsigned)id, scratch, sizeof scratch);
   helper_charge(ctx, n > 0 ? 3 * (uint64_t)n : 0);
   if (n < 0)
@@ -811,10 +822,14 @@ static unsigned long long helper_var_read(struct zs_native_ctx *ctx, unsigned lo
   return copy;
 }
 
-/* ids in helpers.def are dense, so every slot but 0 has its helper */
+/* ids in helpers.def have gaps (ranges kept for helpers to come): every
+ * slot is helper_unknown first, then the rows put theirs over it */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverride-init"
 const zs_helper_fn helper_table[ZS_HELPER_COUNT] = {
-  [0] = helper_unknown,
+  [0 ... ZS_HELPER_COUNT - 1] = helper_unknown,
 #define ZS_HELPER(id, name, args, doc) [id] = helper_##name,
 #include "../abi/helpers.def"
 #undef ZS_HELPER
 };
+#pragma GCC diagnostic pop

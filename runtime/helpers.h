@@ -14,6 +14,7 @@
 #include "http.h"
 
 struct cage;
+struct exec_auth;
 
 /* helper calls take a poll per this many bytes they touch, on top of one */
 #define HELPER_BYTES_PER_POLL 16
@@ -38,7 +39,15 @@ struct helper_state {
   struct file_match file;      /* the file matcher being evaluated (active 0: none) */
   const char *file_vars[4];    /* http.matchers.file.relative, absolute, type, remainder */
   size_t file_var_len[4];      /* (decision storage; NULL until a file matcher matched) */
+  struct exec_auth *auth;      /* auth.h: passwords verified before, the one to verify; NULL: none */
 };
+
+/* the state of the request a helper was called for */
+struct helper_state *helper_state_of(struct zs_native_ctx *ctx);
+/* a helper's poll charge (one, plus one per HELPER_BYTES_PER_POLL bytes); traps when spent */
+void helper_charge(struct zs_native_ctx *ctx, uint64_t bytes);
+/* copies bytes into the decision's storage; NULL when it is full */
+char *helper_store(struct exec_decision *dec, const char *s, size_t n);
 
 /* indexed by helper id; entry 0 and gaps trap as unknown helpers */
 extern const zs_helper_fn helper_table[ZS_HELPER_COUNT];

@@ -86,6 +86,7 @@ void h2_stream_free(struct h2_stream *st)
 {
   struct h2_conn *h = st->h;
   struct worker *w = h->w;
+  auth_cancel(&st->ex);
   proxy_detach(w, &st->ex);
   st->ex.phase = EXCHANGE_IDLE;
   exchange_detach(w->exchanges, &st->ex);
@@ -334,6 +335,51 @@ static void h2_stream_begin_proxy(struct h2_stream *st, int end_stream)
     h2_stream_continue(st);
 }
 
+static void h2_stream_run(struct h2_stream *st, int end_stream);
+
+/* a basic_auth password was verified: the request runs again from the start */
+static void h2_stream_auth_resume(struct worker *w, struct exchange *ex)
+{
+  (void)w;
+  struct h2_stream *st = (struct h2_stream *)(void *)ex;   /* the exchange is its first member */
+  st->ex.phase = EXCHANGE_IDLE;
+  st->waiting_body = 0;
+  h2_stream_run(st, st->end_stream);
+  h2_conn_flush(st->h);
+}
+
+/* the program waits for a password to be verified off the worker; a body
+ * is gathered meanwhile, in case the answer is an upstream's */
+static void h2_stream_begin_auth(struct h2_stream *st, struct exec_auth *auth)
+{
+  st->ex.auth.resume = h2_stream_auth_resume;
+  if (auth_submit(st->h->w, &st->ex, auth) < 0) {
+    h2_head_error(st, st->ex.auth.waits >= AUTH_MAX_WAITS ? 500 : 503);
+    return;
+  }
+  st->ex.phase = EXCHANGE_AUTH_WAIT;
+  st->waiting_body = 1;
+}
+
+static void h2_stream_run(struct h2_stream *st, int end_stream)
+{
+  struct worker *w = st->h->w;
+  struct exec_decision *dec = st->ex.dec;
+  struct exec_auth auth;
+  auth_exec_prepare(w, &st->ex, &auth);
+  int rc = exec_request_auth(w->blob, &w->cage, st->h->c->server, &st->ex.req, &st->h->c->info, dec, &auth);
+  if (rc < 0)
+    h2_head_error(st, rc == -EINVAL ? 400 : rc == -E2BIG || rc == -ENOSPC ? 431 : 500);
+  else if (!dec->trapped && dec->action == ZS_ACT_AUTH_WAIT)
+    h2_stream_begin_auth(st, &auth);
+  else if (!dec->trapped && dec->action == ZS_ACT_PROXY)
+    h2_stream_begin_proxy(st, end_stream);
+  else if (!dec->trapped && dec->action == ZS_ACT_ABORT)
+    h2_head_reset(st, NGHTTP2_INTERNAL_ERROR);   /* Go resets a stream whose handler aborted */
+  else
+    h2_stream_respond(st);
+}
+
 void h2_stream_headers_done(struct h2_stream *st, int end_stream)
 {
   struct worker *w = st->h->w;
@@ -355,16 +401,8 @@ void h2_stream_headers_done(struct h2_stream *st, int end_stream)
     h2_head_reset(st, NGHTTP2_REFUSED_STREAM);
     return;
   }
-  struct exec_decision *dec = st->ex.dec;
-  int rc = exec_request(w->blob, &w->cage, st->h->c->server, &st->ex.req, &st->h->c->info, dec);
-  if (rc < 0)
-    h2_head_error(st, rc == -EINVAL ? 400 : rc == -E2BIG || rc == -ENOSPC ? 431 : 500);
-  else if (!dec->trapped && dec->action == ZS_ACT_PROXY)
-    h2_stream_begin_proxy(st, end_stream);
-  else if (!dec->trapped && dec->action == ZS_ACT_ABORT)
-    h2_head_reset(st, NGHTTP2_INTERNAL_ERROR);   /* Go resets a stream whose handler aborted */
-  else
-    h2_stream_respond(st);
+  auth_exchange_reset(&st->ex.auth);
+  h2_stream_run(st, end_stream);
 }
 
 void h2_stream_data(struct h2_stream *st, const uint8_t *data, size_t len)
@@ -385,7 +423,7 @@ void h2_stream_data(struct h2_stream *st, const uint8_t *data, size_t len)
 void h2_stream_body_done(struct h2_stream *st)
 {
   st->end_stream = 1;
-  if (!st->waiting_body || st->body_discard)
+  if (!st->waiting_body || st->body_discard || st->ex.phase == EXCHANGE_AUTH_WAIT)
     return;
   st->waiting_body = 0;
   struct http_request *req = &st->ex.req;

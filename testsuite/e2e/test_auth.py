@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""End-to-end: basic_auth served by zsrt with hashes from `zsc hash-password`:
+the 401 and its realm, the user in {http.auth.user.id} and the access log,
+and that bcrypt (verified off the workers) stalls no other client: several
+slow verifications at once while a plain request is answered at once.
+Usage: test_auth.py BUILD_DIR"""
+import base64
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Zsrt, check, failures, get  # noqa: E402
+
+
+def hash_password(build, password, cost):
+    r = subprocess.run([os.path.join(build, "compiler", "zsc"), "hash-password", "--bcrypt-cost", str(cost)],
+                       input=password + "\n", capture_output=True, text=True)
+    check("hash-password from stdin", r.returncode == 0 and r.stdout.startswith("$2a$%02d$" % cost), r)
+    return r.stdout.strip()
+
+
+def creds(user, password):
+    return ("Authorization", "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode())
+
+
+def case_answers(build):
+    h = hash_password(build, "s3cret", 4)
+    z = Zsrt(build, """:{PORT} {
+\tlog {
+\t\toutput file access.log
+\t}
+\tbasic_auth /priv/* bcrypt "Members" {
+\t\talice %s
+\t}
+\trespond "user={http.auth.user.id}"
+}""" % h)
+    try:
+        r = get(z.port, "/priv/a")
+        check("no credentials: 401", r.status == 401 and r.body == b"", (r.status, r.body))
+        check("the realm", r.header("Www-Authenticate") == 'Basic realm="Members"', r.headers)
+        r = get(z.port, "/priv/a", headers=[creds("alice", "s3cret")])
+        check("the right password", r.status == 200 and r.body == b"user=alice", (r.status, r.body))
+        r = get(z.port, "/priv/a", headers=[creds("alice", "s3cret")])
+        check("again (cached)", r.status == 200 and r.body == b"user=alice", (r.status, r.body))
+        r = get(z.port, "/priv/a", headers=[creds("alice", "wrong")])
+        check("a wrong password: 401", r.status == 401, r.status)
+        r = get(z.port, "/pub")
+        check("unset outside basic_auth, as Caddy's ReplaceKnown leaves it",
+              r.body == b"user={http.auth.user.id}", r.body)
+        time.sleep(0.3)
+        with open(os.path.join(z.dir, "access.log")) as f:
+            lines = [json.loads(line) for line in f if line.strip()]
+        users = [(e["request"]["uri"], e["status"], e["user_id"]) for e in lines]
+        check("the access log's user_id", ("/priv/a", 200, "alice") in users and ("/priv/a", 401, "") in users, users)
+    finally:
+        z.stop()
+
+
+def case_no_stall(build):
+    """four verifications of cost 12 (a good part of a second each here) on
+    one worker, and a plain request sent while they run"""
+    h = hash_password(build, "slow", 12)
+    z = Zsrt(build, ":{PORT} {\n\tbasic_auth /priv/* {\n\t\tbob %s\n\t}\n\trespond /plain \"plain\"\n"
+             "\trespond \"in\"\n}" % h, workers=1)
+    try:
+        results = []
+
+        def slow(i):
+            t = time.monotonic()
+            r = get(z.port, "/priv/%d" % i, headers=[creds("bob", "slow-%d" % i)])   # all different: no cache
+            results.append((r.status, time.monotonic() - t))
+
+        threads = [threading.Thread(target=slow, args=(i,)) for i in range(4)]
+        for t in threads:
+            t.start()
+        time.sleep(0.05)
+        t0 = time.monotonic()
+        r = get(z.port, "/plain")
+        plain = time.monotonic() - t0
+        for t in threads:
+            t.join()
+        slowest = max(d for _, d in results)
+        check("the plain request is answered", r.status == 200 and r.body == b"plain", (r.status, r.body))
+        check("every wrong password gets its 401", sorted(s for s, _ in results) == [401] * 4, results)
+        check("the plain request waits for no bcrypt (%.3fs, slowest verification %.3fs)" % (plain, slowest),
+              plain < 0.2 and plain < slowest / 2, (plain, slowest))
+        r = get(z.port, "/priv/x", headers=[creds("bob", "slow")])
+        check("then the right one", r.status == 200 and r.body == b"in", (r.status, r.body))
+    finally:
+        z.stop()
+
+
+def case_refused(build):
+    r = subprocess.run([os.path.join(build, "compiler", "zsc"), "hash-password", "-p", "x", "-a", "argon2id"],
+                       capture_output=True, text=True)
+    check("hash-password refuses argon2id", r.returncode == 1 and "argon2id" in r.stderr, r)
+    try:
+        Zsrt(build, ":{PORT} {\n\tbasic_auth argon2id {\n\t\tbob $argon2id$v=19$m=1,t=1,p=1$c2FsdA$a2V5\n\t}\n}")
+        check("argon2id is refused at its token", False, "compiled")
+    except RuntimeError as e:
+        check("argon2id is refused at its token", ":2:13: error: zsc cannot compile basic_auth hash algorithm "
+              "'argon2id' yet" in str(e), str(e))
+
+
+def main():
+    build = sys.argv[1]
+    for case in (case_answers, case_no_stall, case_refused):
+        print(f"== {case.__name__}")
+        try:
+            case(build)
+        except Exception as e:  # a case that cannot even run is a failure, not a skip
+            check(case.__name__, False, repr(e))
+    print(f"{len(failures)} failures")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
