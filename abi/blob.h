@@ -8,7 +8,7 @@
 
 #define ZS_BLOB_MAGIC       "ZSBLOB\r\n"       /* 8 bytes; the CR LF catches text-mode mangling */
 #define ZS_BLOB_VERSION     3u                 /* 2: tls_policy, tls_cert, tls_app; 3: logger, access_log, proxy replace_str and trusted_str */
-#define ZS_ABI_VERSION      7u                 /* helpers.def, helpers.h actions, vars.def, request.h, native.h; 2: abort, respond close; 3: TLS variables; 4: rewrites; 5: log_skip; 6: proxy header ops; 7: basic_auth */
+#define ZS_ABI_VERSION      7u                 /* helpers.def, helpers.h actions, vars.def, request.h, native.h; 2: abort, respond close; 3: TLS variables; 4: rewrites; 5: log_skip; 6: proxy header ops; 7: basic_auth, request_body */
 #define ZS_BLOB_PAGE        0x10000u           /* section alignment: 64 KiB covers 4K/16K/64K pages */
 #define ZS_BLOB_MAX_SECTIONS 16u
 

@@ -35,7 +35,9 @@ struct exchange_auth {
   void (*resume)(struct worker *w, struct exchange *ex);
 };
 
-/* the process's verification threads (at most AUTH_POOL_MAX_THREADS);
+/* the process's verification threads (at most AUTH_POOL_MAX_THREADS; more
+ * than one, so a slow hash, such as the cost-14 one for unknown users, does
+ * not hold up the others);
  * NULL when they cannot be started */
 struct auth_pool *auth_pool_create(int threads);
 /* stops and joins them; the workers are gone */

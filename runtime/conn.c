@@ -32,6 +32,7 @@ void conn_exchange_end(struct worker *w, struct conn *c, struct exchange *ex)
 
 static void conn_on_input(struct worker *w, struct conn *c);
 static void conn_on_sent(struct worker *w, struct conn *c);
+static void conn_body_limited(struct worker *w, struct conn *c, int status);
 
 static void conn_worker_fini(struct worker *w)
 {
@@ -184,7 +185,9 @@ static int conn_body_step(struct worker *w, struct conn *c)
   int keep = c->ex->phase == EXCHANGE_BODY_WAIT;
   int rc = c->ex->body_chunked ? conn_body_chunked(c, keep) : conn_body_length(c, keep);
   if (rc < 0) {
-    if (c->ex->phase == EXCHANGE_BODY_WAIT)
+    if (c->ex->phase == EXCHANGE_BODY_WAIT && c->ex->body_limited && rc == HTTP1_ERR_BODY_TOO_LARGE)
+      conn_body_limited(w, c, 413);
+    else if (c->ex->phase == EXCHANGE_BODY_WAIT)
       conn_respond_error(w, c, http1_error_status(rc));
     else
       c->close_after_send = 1;   /* the answer is out; the framing is lost */
@@ -252,6 +255,26 @@ static void conn_respond_decision(struct worker *w, struct conn *c)
     conn_exchange_end(w, c, c->ex);
 }
 
+/* request_body max_size under reverse_proxy, as Caddy answers it: a
+ * Content-Length past it is a 502 (Go's transport finds the body shorter
+ * than announced), a chunked body running past it Caddy's 413; either way
+ * the connection closes (Go's MaxBytesReader asks for that) */
+static void conn_body_limited(struct worker *w, struct conn *c, int status)
+{
+  struct response *r = c->ex->resp;
+  response_init(r, status);
+  int head = conn_is_head(&c->ex->req);
+  struct response_framing f = {.version_minor = c->ex->req.version_minor, .keep_alive = 0,
+                               .content_length = head ? -1 : 0};
+  int n = response_write_head(r, &f, c->out + c->out_len, CONN_OUT_CAP - c->out_len);
+  if (n > 0)
+    c->out_len += (size_t)n;
+  c->close_after_send = 1;
+  c->ex->body_active = 0;
+  conn_exchange_end(w, c, c->ex);
+  loop_conn_flush(w, c);
+}
+
 static void conn_begin_proxy(struct worker *w, struct conn *c)
 {
   /* the decision stays with the exchange: the upstream answers after other requests ran */
@@ -271,8 +294,17 @@ static void conn_begin_proxy(struct worker *w, struct conn *c)
     conn_respond_error(w, c, 413);
     return;
   }
+  int64_t limit = c->ex->dec->max_body;
+  if (limit > 0 && !c->ex->body_chunked && c->ex->body_left > limit) {
+    conn_body_limited(w, c, 502);
+    return;
+  }
   if (c->ex->body_chunked && (c->ex->chunk.max_body == 0 || c->ex->chunk.max_body > PROXY_MAX_BODY))
     c->ex->chunk.max_body = PROXY_MAX_BODY;
+  if (c->ex->body_chunked && limit > 0 && (uint64_t)limit < c->ex->chunk.max_body) {
+    c->ex->chunk.max_body = (uint64_t)limit;
+    c->ex->body_limited = 1;
+  }
   if (c->ex->req.expect_continue && c->in_start == c->in_len)
     conn_append(c, "HTTP/1.1 100 Continue\r\n\r\n", 25);
   c->ex->phase = EXCHANGE_BODY_WAIT;
@@ -354,6 +386,7 @@ static int conn_next_request(struct worker *w, struct conn *c)
     return 0;
   }
   c->ex->body_chunked = c->ex->req.chunked;
+  c->ex->body_limited = 0;
   c->ex->body_left = c->ex->req.content_length > 0 ? c->ex->req.content_length : 0;
   c->ex->chunk = (struct http1_chunked){.max_body = (uint64_t)max_body};
   c->ex->body_active = c->ex->body_chunked || c->ex->body_left > 0;

@@ -62,6 +62,7 @@ struct exchange {
   /* its body: discarded, or gathered for an upstream */
   int body_active;
   int body_chunked;
+  int body_limited;                  /* chunk.max_body is request_body's max_size, not zsrt's own */
   int64_t body_left;                 /* Content-Length bytes still to come */
   struct http1_chunked chunk;
   size_t body_kept;                  /* decoded body bytes gathered at in + body_start */

@@ -240,6 +240,7 @@ static void exec_decision_reset(struct exec_decision *dec)
   dec->orig_path_len = 0;
   dec->root = NULL;
   dec->root_len = 0;
+  dec->max_body = 0;
   dec->user_id = NULL;
   dec->user_id_len = 0;
   dec->log_skip = 0;

@@ -40,6 +40,7 @@ struct exec_decision {
   const char *orig_path;       /* the decoded path as sent, before any rewrite */
   size_t orig_path_len;
   int log_skip;                /* the program set log_skip (log_skip, skip_log): no access log line */
+  int64_t max_body;            /* request_body max_size: the most a proxied body may have; 0: none */
   const char *user_id;         /* http.auth.user.id: the user basic_auth let in, else NULL */
   size_t user_id_len;
   char *root;                  /* the root variable if the program set one, else NULL */

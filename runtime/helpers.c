@@ -822,6 +822,21 @@ static unsigned long long helper_var_read(struct zs_native_ctx *ctx, unsigned lo
   return copy;
 }
 
+/* nested request_body handlers each wrap the body: the smallest limit holds */
+static unsigned long long helper_body_limit(struct zs_native_ctx *ctx, unsigned long long n,
+                                            unsigned long long r2, unsigned long long r3,
+                                            unsigned long long r4, unsigned long long r5)
+{
+  (void)r2, (void)r3, (void)r4, (void)r5;
+  helper_charge(ctx, 0);
+  struct exec_decision *dec = helper_state_of(ctx)->dec;
+  if (n == 0 || n > INT64_MAX)
+    return HELPER_ERR(EINVAL);
+  if (dec->max_body == 0 || (int64_t)n < dec->max_body)
+    dec->max_body = (int64_t)n;
+  return 0;
+}
+
 /* ids in helpers.def have gaps (ranges kept for helpers to come): every
  * slot is helper_unknown first, then the rows put theirs over it */
 #pragma GCC diagnostic push

@@ -472,7 +472,7 @@ static int server_serve(struct server *s, const struct blob *blob, const sigset_
   if (rc == 0)
     rc = server_prepare(s, blob);
   /* started before the sandbox closes, for any blob: a reload may bring basic_auth */
-  if (rc == 0 && !(s->auth = auth_pool_create(s->count)))
+  if (rc == 0 && !(s->auth = auth_pool_create(2 * s->count)))
     rc = -ENOMEM;
   if (rc == 0)
     rc = server_start_workers(s);

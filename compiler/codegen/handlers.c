@@ -139,6 +139,14 @@ int cg_authentication(struct cg *cg, const struct lowered_handler *h)
   return 0;
 }
 
+/* request_body max_size: only a handler that reads the body (reverse_proxy) is limited */
+int cg_request_body(struct cg *cg, const struct lowered_handler *h)
+{
+  if (h->u.request_body.max_size > 0)
+    emit_stmt(cg, h->pos, "zs_body_limit(%lldLL);", h->u.request_body.max_size);
+  return 0;
+}
+
 int cg_subroute(struct cg *cg, const struct lowered_handler *h)
 {
   return h->u.subroute.has_routes ? routes_emit(cg, h->u.subroute.routes, h->u.subroute.count) : 0;

@@ -1,6 +1,7 @@
 /* The authentication handler (basic_auth) to a lowered record: its accounts
  * checked as Caddy's HTTPBasicAuth provisions them and packed for the
- * basic_auth helper. Verifying passwords is the runtime's (runtime/auth.c). */
+ * basic_auth helper. Verifying passwords is the runtime's (runtime/auth.c).
+ * And request_body, the other handler that guards what a request may bring. */
 #include <openssl/evp.h>
 #include <string.h>
 
@@ -189,6 +190,31 @@ static int auth_providers(struct lower *l, const struct json *v, void *record)
 static const struct lower_key lower_auth_keys[] = {
   {"handler", NULL, NULL}, {"providers", NULL, auth_providers}, {NULL, NULL, NULL},
 };
+
+/* ---- request_body: max_size; set and the timeouts are refused ---- */
+
+static int body_max_size(struct lower *l, const struct json *v, void *record)
+{
+  struct lowered_request_body *r = record;
+  long long n = v->kind == JSON_NUMBER ? json_int(v, -1) : -1;
+  if (n < 0 || strspn(v->text, "0123456789") != v->len) {
+    lower_refuse(l, v, "request_body max_size that is not a byte count");
+    return -1;
+  }
+  r->max_size = n;
+  return 0;
+}
+
+static const struct lower_key lower_body_keys[] = {
+  {"handler", NULL, NULL}, {"max_size", NULL, body_max_size}, {"set", "set", lower_key_refused},
+  {"read_timeout", "read_timeout", lower_key_refused}, {"write_timeout", "write_timeout", lower_key_refused},
+  {NULL, NULL, NULL},
+};
+
+int lower_request_body(struct lower *l, const struct json *h, struct lowered_handler *out)
+{
+  return lower_keys(l, h, lower_body_keys, "request_body", &out->u.request_body);
+}
 
 int lower_authentication(struct lower *l, const struct json *h, struct lowered_handler *out)
 {

@@ -255,6 +255,9 @@ static void dump_options(struct strbuf *out, const struct lowered_handler *h)
     strbuf_puts(out, h->u.headers.deferred ? " deferred" : "");
     dump_header_ops(out, "", &h->u.headers);
     break;
+  case LOWERED_REQUEST_BODY:
+    strbuf_printf(out, " max_size=%lld", h->u.request_body.max_size);
+    break;
   case LOWERED_AUTHENTICATION:
     strbuf_printf(out, " accounts=%zu realm=\"", h->u.auth.count);
     dump_bytes(out, h->u.auth.realm, strlen(h->u.auth.realm));

@@ -195,6 +195,10 @@ struct lowered_auth {
   const char *realm;           /* Caddy's default "restricted" when none is given */
 };
 
+struct lowered_request_body {
+  long long max_size;          /* 0: no limit */
+};
+
 struct lowered_subroute {
   struct lowered_route *routes;
   size_t count;
@@ -227,6 +231,7 @@ struct lowered_handler {
     struct lowered_subroute subroute;
     struct lowered_headers headers;
     struct lowered_auth auth;
+    struct lowered_request_body request_body;
   } u;
 };
 

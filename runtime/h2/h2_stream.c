@@ -328,6 +328,12 @@ static void h2_stream_begin_proxy(struct h2_stream *st, int end_stream)
     h2_head_error(st, 413);
     return;
   }
+  /* request_body max_size, as Caddy answers it (conn.c) */
+  int64_t limit = st->ex.dec->max_body;
+  if (limit > 0 && (st->ex.req.content_length > limit || (int64_t)st->body_len > limit)) {
+    h2_head_error(st, st->ex.req.content_length > limit ? 502 : 413);
+    return;
+  }
   st->waiting_body = 1;
   if (end_stream)
     h2_stream_body_done(st);
@@ -410,7 +416,9 @@ void h2_stream_data(struct h2_stream *st, const uint8_t *data, size_t len)
   struct h2_conn *h = st->h;
   if (st->body_discard || !st->waiting_body)
     return;
-  if (len > PROXY_MAX_BODY - st->body_len || len > H2_BODY_BUDGET - h->body_bytes) {
+  int64_t limit = st->ex.dec && st->ex.phase != EXCHANGE_AUTH_WAIT ? st->ex.dec->max_body : 0;
+  if (len > PROXY_MAX_BODY - st->body_len || len > H2_BODY_BUDGET - h->body_bytes ||
+      (limit > 0 && (int64_t)(st->body_len + len) > limit)) {
     h2_head_error(st, 413);
     return;
   }
