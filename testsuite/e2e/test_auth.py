@@ -7,6 +7,7 @@ Usage: test_auth.py BUILD_DIR"""
 import base64
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -99,6 +100,30 @@ def case_no_stall(build):
         z.stop()
 
 
+def case_h2(build):
+    """HTTP/2 (h2c): a stream waiting for its verification holds up no other
+    stream of the connection, and two waiting for the same one share it"""
+    if not shutil.which("nghttp"):
+        print("skip: no nghttp")
+        return
+    h = hash_password(build, "pw", 11)
+    z = Zsrt(build, "{\n\tservers {\n\t\tprotocols h1 h2c\n\t}\n}\n:{PORT} {\n\tbasic_auth /priv/* {\n"
+             "\t\tbob %s\n\t}\n\trespond \"{http.auth.user.id}\"\n}" % h, workers=1)
+    try:
+        base = "http://127.0.0.1:%d" % z.port
+        r = subprocess.run(["nghttp", "-s", "-H", "authorization: " + creds("bob", "pw")[1],
+                            base + "/priv/a", base + "/priv/b", base + "/pub"],
+                           capture_output=True, text=True, timeout=60)
+        rows = [line.split() for line in r.stdout.splitlines() if line.strip().split()[:1] and
+                line.split()[0].isdigit() and "/" in line]
+        done = [(row[-1], row[-3]) for row in rows]   # (path, code) in the order they completed
+        check("every stream answered", sorted(done) == [("/priv/a", "200"), ("/priv/b", "200"), ("/pub", "200")],
+              r.stdout + r.stderr)
+        check("the plain stream first", done[:1] == [("/pub", "200")], done)
+    finally:
+        z.stop()
+
+
 def case_refused(build):
     r = subprocess.run([os.path.join(build, "compiler", "zsc"), "hash-password", "-p", "x", "-a", "argon2id"],
                        capture_output=True, text=True)
@@ -113,7 +138,7 @@ def case_refused(build):
 
 def main():
     build = sys.argv[1]
-    for case in (case_answers, case_no_stall, case_refused):
+    for case in (case_answers, case_no_stall, case_h2, case_refused):
         print(f"== {case.__name__}")
         try:
             case(build)
