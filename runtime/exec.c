@@ -18,6 +18,7 @@
 #include "regex.h"
 #include "response.h"
 #include "rewrite.h"
+#include "http01.h"
 
 /* the request region being filled: bytes used so far */
 struct exec_view {
@@ -413,6 +414,8 @@ int exec_request_auth(const struct blob *blob, struct cage *cage, unsigned serve
     out->status = 421;
     return 0;
   }
+  if (http01_answer(blob, req, out))
+    return 0;
   exec_run(blob, cage, server, &blob->entries[blob->servers[server].entry], &st);
   return 0;
 }

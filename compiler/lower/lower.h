@@ -352,8 +352,18 @@ struct lowered_tls_cert {
   const char *chain, *key;     /* files; a folder in chain; NULL for internal */
   const char **names, **tags;
   size_t name_count, tag_count;
-  bool internal, folder;
+  bool internal, folder, acme;
   unsigned key_type;           /* internal: enum zs_key_type (Caddy's key_type) */
+  unsigned issuer, issuer_count;   /* acme: its rows of cfg->acme_issuers, primary first */
+};
+
+/* an ACME issuer (Caddy's acme module): an acme_issuer row */
+struct lowered_acme_issuer {
+  const char *ca;              /* directory URL; Let's Encrypt's when the config names none */
+  const char *email;           /* NULL: none */
+  const char **root_files;     /* trusted_roots_pem_files */
+  size_t root_file_count;
+  bool no_http01, no_tlsalpn01;
 };
 
 /* the TLS app's settings: the tls_app row */
@@ -362,6 +372,7 @@ struct lowered_tls_app {
   const char *storage;         /* file_system root, NULL: Caddy's default */
   const char *ca_name;         /* the local CA's name, NULL: Caddy's */
   unsigned leaf_lifetime;      /* seconds, 0: 12 h */
+  unsigned renew_interval;     /* automation renew_interval, seconds; 0: 10 min */
   bool skip_install_trust;
 };
 
@@ -412,6 +423,8 @@ struct lowered_config {
   struct lowered_tls_cert *certs;
   size_t cert_count, cert_cap;
   struct lowered_tls_app tls_app;
+  struct lowered_acme_issuer *acme_issuers;
+  size_t acme_issuer_count, acme_issuer_cap;
   struct lowered_logger *loggers;   /* only when a server logs requests or logging is given */
   size_t logger_count;
   struct lowered_regex *regexes;
