@@ -220,6 +220,19 @@ int lower_authentication(struct lower *l, const struct json *h, struct lowered_h
 {
   struct lowered_auth *r = &out->u.auth;
   *r = (struct lowered_auth){.realm = "restricted"};
+  /* the runtime waits for a password in a server's routes only (error
+   * routes run after a handler's error, where nothing can wait), and a
+   * request that waited runs again from the start: a program before it
+   * would run twice (its rate_limit_take too). Caddy's order puts
+   * basic_auth before ebpf: only an explicit route brings one first */
+  if (l->in_errors) {
+    lower_refuse(l, h, "basic_auth in handle_errors");
+    return -1;
+  }
+  if (l->ebpf_seen) {
+    lower_refuse(l, h, "basic_auth after an ebpf program");
+    return -1;
+  }
   int bad = lower_keys(l, h, lower_auth_keys, "authentication", r);
   if (!json_object_get(h, "providers")) {
     lower_refuse(l, h, "authentication without providers");

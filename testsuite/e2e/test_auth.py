@@ -124,6 +124,35 @@ def case_h2(build):
         z.stop()
 
 
+def case_error_routes(build):
+    """a failure is Caddy's 401 error: handle_errors answers it, with the
+    Www-Authenticate basic_auth set first; basic_auth comes before error and
+    ebpf in Caddy's order, so it guards them"""
+    h = hash_password(build, "pw", 4)
+    z = Zsrt(build, """:{PORT} {
+\terror /gone/* "it is gone" 410
+\tbasic_auth {
+\t\tbob %s
+\t}
+\trespond "in {http.auth.user.id}"
+\thandle_errors {
+\t\trespond "{http.error.status_code} {http.error.message}" {http.error.status_code}
+\t}
+}""" % h)
+    try:
+        r = get(z.port, "/x")
+        check("error routes answer the 401", r.status == 401 and r.body == b"401 not authenticated", (r.status, r.body))
+        check("  with its Www-Authenticate", r.header("Www-Authenticate") == 'Basic realm="restricted"', r.headers)
+        r = get(z.port, "/gone/a")
+        check("basic_auth before error (directive order)", r.status == 401, (r.status, r.body))
+        r = get(z.port, "/gone/a", headers=[creds("bob", "pw")])
+        check("  then the error", r.status == 410 and r.body == b"410 it is gone", (r.status, r.body))
+        r = get(z.port, "/x", headers=[creds("bob", "pw")])
+        check("  and the site", r.status == 200 and r.body == b"in bob", (r.status, r.body))
+    finally:
+        z.stop()
+
+
 def case_refused(build):
     r = subprocess.run([os.path.join(build, "compiler", "zsc"), "hash-password", "-p", "x", "-a", "argon2id"],
                        capture_output=True, text=True)
@@ -134,11 +163,22 @@ def case_refused(build):
     except RuntimeError as e:
         check("argon2id is refused at its token", ":2:13: error: zsc cannot compile basic_auth hash algorithm "
               "'argon2id' yet" in str(e), str(e))
+    h = "$2a$04$abcdefghijklmnopqrstuu5s2v8.iXieOjg/.AySBTTZIIVFJeBpu"
+    for what, text, where in (
+            ("in handle_errors", ":{PORT} {\n\thandle_errors {\n\t\tbasic_auth {\n\t\t\tbob %s\n\t\t}\n"
+             "\t\trespond x\n\t}\n\tfile_server\n}" % h, ":3:3: error: zsc cannot compile basic_auth in handle_errors yet"),
+            ("after an ebpf program", ":{PORT} {\n\troute {\n\t\tebpf p.c\n\t\tbasic_auth {\n\t\t\tbob %s\n\t\t}\n"
+             "\t}\n}" % h, ":4:3: error: zsc cannot compile basic_auth after an ebpf program yet")):
+        try:
+            Zsrt(build, text)
+            check("basic_auth %s is refused at its token" % what, False, "compiled")
+        except RuntimeError as e:
+            check("basic_auth %s is refused at its token" % what, where in str(e), str(e))
 
 
 def main():
     build = sys.argv[1]
-    for case in (case_answers, case_no_stall, case_h2, case_refused):
+    for case in (case_answers, case_no_stall, case_h2, case_error_routes, case_refused):
         print(f"== {case.__name__}")
         try:
             case(build)
