@@ -153,6 +153,23 @@ def case_error_routes(build):
         z.stop()
 
 
+def case_guards_ebpf(build):
+    """basic_auth before ebpf (Caddy's order): a request without the password
+    never reaches the program, and one that waited for its verification runs
+    the program once (it takes one token of the rate limit, not two)"""
+    h = hash_password(build, "pw", 4)
+    prog = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples", "plugins", "rate_limit.c")
+    z = Zsrt(build, ":{PORT} {\n\tebpf * %s 1 2\n\tbasic_auth {\n\t\tbob %s\n\t}\n\trespond \"in\"\n}"
+             % (os.path.abspath(prog), h))
+    try:
+        codes = [get(z.port, "/").status for _ in range(3)]
+        check("no password: 401, the program not run", codes == [401] * 3, codes)
+        codes = [get(z.port, "/", headers=[creds("bob", "pw")]).status for _ in range(3)]
+        check("then two tokens of the burst for two requests, the third 429", codes == [200, 200, 429], codes)
+    finally:
+        z.stop()
+
+
 def case_refused(build):
     r = subprocess.run([os.path.join(build, "compiler", "zsc"), "hash-password", "-p", "x", "-a", "argon2id"],
                        capture_output=True, text=True)
@@ -178,7 +195,7 @@ def case_refused(build):
 
 def main():
     build = sys.argv[1]
-    for case in (case_answers, case_no_stall, case_h2, case_error_routes, case_refused):
+    for case in (case_answers, case_no_stall, case_h2, case_error_routes, case_guards_ebpf, case_refused):
         print(f"== {case.__name__}")
         try:
             case(build)
