@@ -446,15 +446,17 @@ static void conn_dispatch(struct worker *w, struct conn *c)
     conn_respond_error(w, c, rc == -EINVAL ? 400 : rc == -E2BIG || rc == -ENOSPC ? 431 : 500);
     return;
   }
+  if (!dec->trapped && dec->action == ZS_ACT_AUTH_WAIT) {
+    conn_begin_auth(w, c, &auth);   /* what the body is for is known after */
+    return;
+  }
   long long max_body = w->opt->max_body > 0 ? w->opt->max_body : (10 << 20);
   int proxied = !dec->trapped && dec->action == ZS_ACT_PROXY;
   if (!proxied && c->ex->req.content_length > max_body) {
     conn_respond_error(w, c, 413);   /* a body zsrt only drains: its own limit */
     return;
   }
-  if (!dec->trapped && dec->action == ZS_ACT_AUTH_WAIT) {
-    conn_begin_auth(w, c, &auth);
-  } else if (proxied && dec->max_body > 0 && !c->ex->body_chunked &&
+  if (proxied && dec->max_body > 0 && !c->ex->body_chunked &&
              c->ex->req.content_length > dec->max_body) {
     conn_body_too_large(w, c);
   } else if (proxied) {
