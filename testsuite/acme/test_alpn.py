@@ -10,20 +10,21 @@ served; with both challenges on and HTTP-01 unanswerable, every name is still
 obtained (a random pick first, TLS-ALPN-01 after an HTTP-01 failure).
 
 Usage: test_alpn.py ZSRT ZSC"""
+import contextlib
 import json
 import os
 import re
-import shutil
 import socket
 import ssl
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
 import test_acme  # noqa: E402  (its check and failure count)
+import test_auto  # noqa: E402
+from test_auto import fetch, issuer_key, wait_for  # noqa: E402
 from pebble import Pebble  # noqa: E402
 from served import Served, free_port  # noqa: E402
 
@@ -46,21 +47,6 @@ def caddyfile(work, name, peb, ports, storage, names, no_http):
     return blob
 
 
-def fetch(root, port, name):
-    return subprocess.run(['curl', '-sS', '--max-time', '5', '--cacert', root, '--resolve',
-                           '%s:%d:127.0.0.1' % (name, port), 'https://%s:%d/' % (name, port)],
-                          capture_output=True, text=True, timeout=15)
-
-
-def wait_for(cond, seconds):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if cond():
-            return True
-        time.sleep(0.3)
-    return cond()
-
-
 def handshake(port, name, alpn):
     """(leaf DER, negotiated protocol, what a read after the handshake gives) or the error's text"""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -77,10 +63,6 @@ def handshake(port, name, alpn):
                 return leaf, proto, after
     except (OSError, ssl.SSLError) as e:
         return str(e)
-
-
-def issuer_key(url):
-    return url.split('//')[1].replace(':', '-').replace('/', '-')
 
 
 def log_lines(text):
@@ -103,41 +85,47 @@ def validation_tasks(peb):
     return len(re.findall(r'Pulled a task from the Tasks queue', peb.output()))
 
 
-def alpn_only(work, ports):
-    names = ['a.example.test', 'b.example.test']
-    dead = free_port()   # pebble's HTTP-01 port: nothing answers there
-    peb = Pebble(work, dead, tls_port=ports[1])
-    storage = os.path.join(work, 'alpn')
+@contextlib.contextmanager
+def site(work, ports, name, names, no_http):
+    """pebble (its HTTP-01 port answered by nothing) and one zsrt serving names; yields (pebble, zsrt, storage)"""
+    peb = Pebble(work, free_port(), tls_port=ports[1], name='pebble-' + name)
+    storage = os.path.join(work, name)
     try:
         root = peb.root()
-        blob = caddyfile(work, 'alpn', peb, ports, storage, names, True)
-        z = Served([ZSRT, '--workers', '1', blob], ports[1], work, 'zsrt-alpn')
+        z = Served([ZSRT, '--workers', '1', caddyfile(work, name, peb, ports, storage, names, no_http)], ports[1],
+                   work, 'zsrt-' + name)
         try:
-            ok = wait_for(lambda: all(fetch(root, ports[1], n).stdout == 'hello ' + n for n in names), 40)
-            log = z.output()
-            check(ok, 'both names obtained by TLS-ALPN-01 and served (chain to pebble\'s root)',
-                  log[-4000:] + peb.output()[-3000:])
-            check(peb.issued() == 2, 'pebble issued one certificate per name (%d)' % peb.issued())
-            tasks, http = validation_tasks(peb), http_validations(peb)
-            check(tasks == 2 and http == 0, 'pebble validated two challenges, none by HTTP-01 (%d, %d)'
-                  % (tasks, http), peb.output()[-3000:])
-            lines = log_lines(log)
-            served = {x.get('server_name') for x in lines if x.get('msg') == 'served key authentication certificate'
-                      and x.get('challenge') == 'tls-alpn-01' and x.get('logger') == 'tls'}
-            tried = {x.get('identifier') for x in lines if x.get('msg') == 'trying to solve challenge'
-                     and x.get('challenge_type') == 'tls-alpn-01'}
-            check(served == set(names) and tried == set(names),
-                  'the validations came to the TLS listener with acme-tls/1 (Caddy\'s log lines: the manager solving '
-                  'tls-alpn-01, the listener serving the challenge certificate)', log[-4000:])
-            tokens = os.path.join(storage, 'acme', issuer_key(peb.url), 'challenge_tokens')
-            check(os.path.isdir(tokens) and not os.listdir(tokens), 'the challenge files are removed once validated',
-                  str(os.listdir(tokens) if os.path.isdir(tokens) else 'no folder'))
-            listener(work, ports, storage, issuer_key(peb.url), names)
-            check(z.alive(), 'zsrt is still running')
+            ok = wait_for(lambda: all(fetch(root, ports[1], n).stdout == 'hello ' + n for n in names), 60)
+            check(ok, '%s: both names obtained and served (chain to pebble\'s root)' % name,
+                  z.output()[-4000:] + peb.output()[-3000:])
+            yield peb, z, storage
         finally:
             z.stop()
     finally:
         peb.stop()
+
+
+def alpn_only(work, ports):
+    names = ['a.example.test', 'b.example.test']
+    with site(work, ports, 'alpn', names, True) as (peb, z, storage):
+        log = z.output()
+        check(peb.issued() == 2, 'pebble issued one certificate per name (%d)' % peb.issued())
+        tasks, http = validation_tasks(peb), http_validations(peb)
+        check(tasks == 2 and http == 0, 'pebble validated two challenges, none by HTTP-01 (%d, %d)'
+              % (tasks, http), peb.output()[-3000:])
+        lines = log_lines(log)
+        served = {x.get('server_name') for x in lines if x.get('msg') == 'served key authentication certificate'
+                  and x.get('challenge') == 'tls-alpn-01' and x.get('logger') == 'tls'}
+        tried = {x.get('identifier') for x in lines if x.get('msg') == 'trying to solve challenge'
+                 and x.get('challenge_type') == 'tls-alpn-01'}
+        check(served == set(names) and tried == set(names),
+              'the validations came to the TLS listener with acme-tls/1 (Caddy\'s log lines: the manager solving '
+              'tls-alpn-01, the listener serving the challenge certificate)', log[-4000:])
+        tokens = os.path.join(storage, 'acme', issuer_key(peb.url), 'challenge_tokens')
+        check(os.path.isdir(tokens) and not os.listdir(tokens), 'the challenge files are removed once validated',
+              str(os.listdir(tokens) if os.path.isdir(tokens) else 'no folder'))
+        listener(work, ports, storage, issuer_key(peb.url), names)
+        check(z.alive(), 'zsrt is still running')
 
 
 def listener(work, ports, storage, issuer, names):
@@ -171,44 +159,25 @@ def listener(work, ports, storage, issuer, names):
 
 def fallback(work, ports):
     """both challenges on, HTTP-01 unanswerable: each name is obtained anyway"""
-    names = ['c.example.test', 'd.example.test']
-    peb = Pebble(work, free_port(), tls_port=ports[1], name='pebble-both')
-    storage = os.path.join(work, 'both')
-    try:
-        root = peb.root()
-        blob = caddyfile(work, 'both', peb, ports, storage, names, False)
-        z = Served([ZSRT, '--workers', '1', blob], ports[1], work, 'zsrt-both')
-        try:
-            ok = wait_for(lambda: all(fetch(root, ports[1], n).stdout == 'hello ' + n for n in names), 60)
-            log = z.output()
-            check(ok and peb.issued() == 2, 'both challenges on: every name obtained (%d issued)' % peb.issued(),
-                  log[-4000:] + peb.output()[-3000:])
-            lines = log_lines(log)
-            failed = [x for x in lines if x.get('msg') == 'challenge failed' and x.get('challenge_type') == 'http-01']
-            again = [x for x in lines if x.get('msg') == 'trying again with another challenge type' and
-                     x.get('challenge_type') == 'tls-alpn-01']
-            check(len(failed) == len(again) and http_validations(peb) == len(failed),
-                  'each HTTP-01 failure (%d of 2 random first picks) is followed by TLS-ALPN-01' % len(failed), log)
-        finally:
-            z.stop()
-    finally:
-        peb.stop()
+    with site(work, ports, 'both', ['c.example.test', 'd.example.test'], False) as (peb, z, storage):
+        log = z.output()
+        check(peb.issued() == 2, 'both challenges on: one certificate per name (%d issued)' % peb.issued())
+        lines = log_lines(log)
+        failed = [x for x in lines if x.get('msg') == 'challenge failed' and x.get('challenge_type') == 'http-01']
+        again = [x for x in lines if x.get('msg') == 'trying again with another challenge type' and
+                 x.get('challenge_type') == 'tls-alpn-01']
+        check(len(failed) == len(again) and http_validations(peb) == len(failed),
+              'each HTTP-01 failure (%d of 2 random first picks) is followed by TLS-ALPN-01' % len(failed), log)
 
 
 def main():
-    for tool in ('pebble', 'pebble-challtestsrv', 'openssl', 'curl'):
-        if not shutil.which(tool):
-            print('skip: %s is not installed (tools/setup)' % tool)
-            return 77
+    if test_auto.missing_tools():
+        return 77
     work = tempfile.mkdtemp(prefix='zsrt-alpn-')
     ports = (free_port(), free_port())
     alpn_only(work, ports)
     fallback(work, ports)
-    if test_acme.failures == 0:
-        shutil.rmtree(work, ignore_errors=True)
-    else:
-        print('logs kept in ' + work)
-    return 1 if test_acme.failures else 0
+    return test_auto.finish(work)
 
 
 if __name__ == '__main__':
