@@ -55,16 +55,47 @@ int files_clean_path(const char *path, size_t len, char *out, size_t cap)
   return (int)n;
 }
 
-const char *files_mime_type(const char *name)
+/* the first row of [lo, hi) whose extension is >= ext, or whose flags are
+ * set when ext is NULL (the lower-cased rows follow the others) */
+static size_t files_mime_bound(const struct zs_mime *rows, const struct blob *blob, size_t lo, size_t hi,
+                               const char *ext)
+{
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    int before = ext ? strcmp(blob_string(blob, rows[mid].ext_str), ext) < 0 : !(rows[mid].flags & ZS_MIME_LOWER);
+    if (before)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+static const char *files_mime_find(const struct blob *blob, size_t lo, size_t hi, const char *ext)
+{
+  size_t i = files_mime_bound(blob->mimes, blob, lo, hi, ext);
+  return i < hi && strcmp(blob_string(blob, blob->mimes[i].ext_str), ext) == 0
+           ? blob_string(blob, blob->mimes[i].type_str) : NULL;
+}
+
+/* Go's mime.TypeByExtension(filepath.Ext(name)): as written, then lower-cased */
+const char *files_mime_type(const struct blob *blob, const char *name)
 {
   const char *slash = strrchr(name, '/');
   const char *dot = strrchr(slash ? slash + 1 : name, '.');
-  if (!dot)
+  size_t count = blob->config ? blob->config->mime_count : 0;
+  if (!dot || count == 0 || strlen(dot) >= 64)
     return NULL;
-#define MIME(ext, type) if (strcasecmp(dot + 1, ext) == 0) return type;
-#include "mime.def"
-#undef MIME
-  return NULL;
+  size_t split = files_mime_bound(blob->mimes, blob, 0, count, NULL);
+  const char *type = files_mime_find(blob, 0, split, dot);
+  if (type)
+    return type;
+  char lower[64];
+  size_t n = 0;
+  for (; dot[n]; n++)
+    lower[n] = dot[n] >= 'A' && dot[n] <= 'Z' ? (char)(dot[n] - 'A' + 'a') : dot[n];
+  lower[n] = '\0';
+  return files_mime_find(blob, split, count, lower);
 }
 
 /* openat without following any symlink, component by component: the
@@ -253,12 +284,12 @@ static int files_canonical_redirect(const struct exec_decision *dec, const struc
 
 static int files_set_headers(struct response *out, const char *etag, const char *last_modified, const char *type);
 
-static int files_add_headers(const struct files_target *t, struct response *out)
+static int files_add_headers(const struct blob *blob, const struct files_target *t, struct response *out)
 {
   char etag[64], date[30];
   files_cond_etag(&t->st, etag, sizeof etag);
   response_format_date(t->st.st_mtim.tv_sec, date);
-  return files_set_headers(out, etag, date, files_mime_type(t->rel));
+  return files_set_headers(out, etag, date, files_mime_type(blob, t->rel));
 }
 
 static int files_resolve(int rootfd, const char *root, const struct blob *blob,
@@ -316,7 +347,7 @@ static int files_from_cache(const struct files_cache_entry *e, const struct exec
   out->file_path = response_keep(out, t.rel, strlen(t.rel));
   if (files_canonical_redirect(dec, req, &t, out))
     return 0;
-  if (files_set_headers(out, e->etag, e->last_modified, e->content_type) < 0)
+  if (files_set_headers(out, e->etag, e->last_modified, e->content_type[0] ? e->content_type : NULL) < 0)
     return -ENOSPC;
   int fd = e->bytes ? -1 : fcntl(e->fd, F_DUPFD_CLOEXEC, 0);
   if (!e->bytes && fd < 0)
@@ -372,9 +403,10 @@ int files_respond(const struct blob *blob, const struct exec_decision *dec,
     if (key_len >= 0) {
       char dir[FILES_PATH_MAX + 8];
       files_dir_of(root, t.rel, dir, sizeof dir);
-      files_cache_put(fc, key, (size_t)key_len, t.rel, t.implicit_index, dir, t.fd, &t.st, now);
+      files_cache_put(fc, key, (size_t)key_len, t.rel, t.implicit_index, dir, t.fd, &t.st,
+                      files_mime_type(blob, t.rel), now);
     }
-    if (files_add_headers(&t, out) < 0) {
+    if (files_add_headers(blob, &t, out) < 0) {
       close(t.fd);
       return -ENOSPC;
     }

@@ -33,6 +33,7 @@ struct blob {
   const struct zs_tls_app *tls_apps;
   const struct zs_logger *loggers;
   const struct zs_access_log *access_logs;
+  const struct zs_mime *mimes;
 };
 
 /* 0, or -1 with a one-line reason in err ("site.zsb: checksum mismatch") */

@@ -34,6 +34,7 @@
 #define SITE_EXTRA_tls_app
 #define SITE_EXTRA_logger
 #define SITE_EXTRA_access_log
+#define SITE_EXTRA_mime
 #define ZS_TABLE_BEGIN(table, plural, doc) struct site_##table {
 #define ZS_FIELD(table, type, name, kind, a, b, doc) SITE_FIELD_##kind(type, name)
 #define ZS_TABLE_END(table) SITE_EXTRA_##table };

@@ -93,6 +93,8 @@ void config_loggers(struct cg *cg, const struct lowered_config *cfg)
 unsigned config_file_server(struct cg *cg, const struct lowered_file_server *fs)
 {
   static const char *default_index[] = {"index.html", "index.txt", NULL};
+  if (cg->config->file_server_count == 0)
+    config_mime(cg);
   struct site_file_server *f = ARENA_PUSH(cg->a, cg->config->file_servers, cg->config->file_server_count,
                                           cg->config->file_server_cap);
   f->root_str = fs->root_const ? fs->root_const : ".";

@@ -64,6 +64,15 @@ config("files-mime", """
     get("noext", "/README"),
     get("upper-ext", "/UPPER.HTML"),
     get("unknown-ext", "/data.unknownext"),
+    get("rs", "/code.rs"),
+    get("sh", "/run.sh"),
+    get("upper-c", "/prog.C"),
+    get("lower-c", "/prog.c"),
+    get("tgz", "/arch.tgz"),
+    get("webmanifest", "/site.webmanifest"),
+    get("md", "/notes.md"),
+    get("ico", "/icon.ico"),
+    get("upper-mp4", "/movie.MP4"),
 ])
 
 config("files-conditional", """

@@ -202,7 +202,7 @@ static void check_dump(struct arena *a, const char *path)
   strbuf_init(&sb, a);
   CHECK(zsb_dump(path, &sb) == 0);
   const char *text = strbuf_cstr(&sb);
-  CHECK(strstr(text, "zsb version 3, abi 6, arch x86_64, 7 sections"));
+  CHECK(strstr(text, "zsb version 4, abi 6, arch x86_64, 7 sections"));
   CHECK(strstr(text, "entry 1: request server 1 code+0x40 stack 8 bpf 2\n"));
   /* every field of every config row, named as abi/config.def names it */
   CHECK(strstr(text, "server 0: name_str \"srv0\" entry 0 flags [] read_header_ms 0 idle_ms 0 trusted_str []\n"));
