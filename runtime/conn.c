@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "access_log.h"
+#include "files_parts.h"
 #include "h2/h2.h"
 #include "loader.h"
 #include "proxy.h"
@@ -43,16 +44,56 @@ static void conn_worker_fini(struct worker *w)
 
 static const struct loop_module conn_module = {.fini = conn_worker_fini};
 
+/* multipart/byteranges: the part heads at the body's position (file_off)
+ * are queued; 1 when a file range follows (in p), 0 when the out buffer is
+ * full or the body is complete (then sent) */
+static int conn_part_heads(struct worker *w, struct conn *c, struct files_piece *p)
+{
+  struct exchange *ex = c->ex;
+  for (;;) {
+    if (ex->file_left == 0) {
+      close(ex->file_fd);
+      ex->file_fd = -1;
+      conn_exchange_end(w, c, ex);
+      loop_conn_flush(w, c);
+      return 0;
+    }
+    files_parts_piece(ex->resp, ex->file_off, p);
+    if (!p->mem)
+      return 1;
+    size_t n = p->mem_len < CONN_OUT_CAP - c->out_len ? p->mem_len : CONN_OUT_CAP - c->out_len;
+    if (n == 0) {
+      loop_conn_flush(w, c);   /* more once this is sent */
+      return 0;
+    }
+    conn_append(c, p->mem, n);
+    ex->file_off += n;
+    ex->file_left -= n;
+  }
+}
+
 /* reads the next piece of a file body into the free end of the out buffer;
  * the next is read only when this one was sent, so a body goes out as fast
  * as the client takes it, LOOP_FILE_CHUNK bytes at a time */
 static void conn_read_file(struct worker *w, struct conn *c)
 {
+  uint64_t off = c->ex->file_off, left = c->ex->file_left;
+  if (c->ex->resp && c->ex->resp->part_count) {
+    struct files_piece p;
+    if (conn_part_heads(w, c, &p) <= 0)
+      return;
+    off = p.file_off;
+    left = p.file_len;
+  }
   size_t room = CONN_OUT_CAP - c->out_len;
   if (room > LOOP_FILE_CHUNK)
     room = LOOP_FILE_CHUNK;
-  size_t n = c->ex->file_left < room ? (size_t)c->ex->file_left : room;
-  loop_conn_read(w, c, c->ex->file_fd, c->ex->file_off, n);
+  if (room == 0) {
+    loop_conn_flush(w, c);   /* the part heads filled it: the range is read once they are sent */
+    return;
+  }
+  size_t n = left < room ? (size_t)left : room;
+  loop_conn_read(w, c, c->ex->file_fd, off, n);
 }
 
 /* HTTP/1.1: a connection slot holds the pool's exchange of the same index */
@@ -211,7 +252,7 @@ static void conn_start_file(struct worker *w, struct conn *c, struct response *r
     return;
   }
   c->ex->file_fd = r->file_fd;
-  c->ex->file_off = r->file_offset;
+  c->ex->file_off = r->part_count ? 0 : r->file_offset;   /* parts: the position in the body */
   c->ex->file_left = r->file_len;
   c->ex->phase = EXCHANGE_FILE;
   conn_read_file(w, c);

@@ -378,7 +378,10 @@ int files_respond(const struct blob *blob, const struct exec_decision *dec,
   char key[FILES_CACHE_KEY_MAX], clean[FILES_PATH_MAX];
   int key_len = -1;
   uint64_t now = fc ? exec_clock_ms() : 0;
-  if (fc && !memchr(dec->path, '\0', dec->path_len) &&
+  size_t range_len = 0;
+  const char *range = files_cond_header(req, "Range", &range_len);
+  /* a multi-range answer reads its parts from a descriptor: not from a cached file's bytes */
+  if (fc && !(range && memchr(range, ',', range_len)) && !memchr(dec->path, '\0', dec->path_len) &&
       files_clean_path(dec->path, dec->path_len, clean, sizeof clean) >= 0)
     key_len = files_cache_key(key, sizeof key, dec->action_id, root, clean);
   struct files_cache_entry *hit = key_len >= 0 ? files_cache_get(fc, key, (size_t)key_len, now) : NULL;

@@ -127,7 +127,14 @@ static void test_headers(void)
   CHECK(resp.file_offset == 1 && resp.file_len == 2);
   CHECK(serve("GET", NULL, "/a.json", "Range", "bytes=-3") == 206 && resp.file_offset == 5);
   CHECK(serve("GET", NULL, "/a.json", "Range", "bytes=8-") == 416 && header_is("Content-Range", "bytes */8"));
-  CHECK(serve("GET", NULL, "/a.json", "Range", "bytes=0-1,3-4") == 200 && resp.file_len == 8);
+  CHECK(serve("GET", NULL, "/a.json", "Range", "bytes=0-1,3-4") == 206 && resp.part_count == 2);
+  CHECK(resp.parts[1].start == 3 && resp.parts[1].len == 2 && strlen(resp.boundary) == 60);
+  /* heads of 126 bytes (boundary line 64, Content-Range 28, Content-Type 32, CRLF), 2 + 2 data,
+   * CRLF before the second head, the closing "\r\n--B--\r\n" of 68 */
+  CHECK(resp.file_len == 126 + 2 + 2 + 126 + 2 + 68);
+  CHECK(serve("GET", NULL, "/a.json", "Range", "bytes=0-4,3-7") == 200 && resp.file_len == 8);
+  CHECK(serve("GET", NULL, "/a.json", "Range", "bytes=0-1,x") == 416 && header_is("Content-Range", NULL));
+  CHECK(serve("GET", NULL, "/a.json", "Range", "bytes=-0") == 206 && header_is("Content-Range", "bytes 8-7/8"));
   CHECK(serve("GET", NULL, "/noext", NULL, NULL) == 200 && header_is("Content-Type", NULL));
 }
 
