@@ -261,9 +261,12 @@ static void files_redirect(const struct http_request *req, const char *to, size_
 
 /* Caddy redirects /dir to /dir/ (index file) and /file/ to /file, unless the
  * last path element was rewritten; returns 1 when it does */
-static int files_canonical_redirect(const struct exec_decision *dec, const struct http_request *req,
-                                    const struct files_target *t, struct response *out)
+static int files_canonical_redirect(const struct zs_file_server *rec, const struct exec_decision *dec,
+                                    const struct http_request *req, const struct files_target *t,
+                                    struct response *out)
 {
+  if (rec->flags & ZS_FILE_NO_CANONICAL)
+    return 0;
   const char *ob, *cb;
   size_t obl, cbl;
   files_base(dec->orig_path, dec->orig_path_len, &ob, &obl);
@@ -338,14 +341,15 @@ static int files_set_headers(struct response *out, const char *etag, const char 
 }
 
 /* a cached file's answer: its bytes from memory, or its descriptor duplicated */
-static int files_from_cache(const struct files_cache_entry *e, const struct exec_decision *dec,
+static int files_from_cache(const struct files_cache_entry *e, const struct zs_file_server *rec,
+                            const struct exec_decision *dec,
                             const struct http_request *req, const char *root, struct response *out)
 {
   struct files_target t = { .fd = -1, .st = e->st, .implicit_index = e->implicit_index };
   memcpy(t.rel, e->rel, strlen(e->rel) + 1);
   out->file_root = response_keep(out, root, strlen(root));
   out->file_path = response_keep(out, t.rel, strlen(t.rel));
-  if (files_canonical_redirect(dec, req, &t, out))
+  if (files_canonical_redirect(rec, dec, req, &t, out))
     return 0;
   if (files_set_headers(out, e->etag, e->last_modified, e->content_type[0] ? e->content_type : NULL) < 0)
     return -ENOSPC;
@@ -387,7 +391,7 @@ int files_respond(const struct blob *blob, const struct exec_decision *dec,
   struct files_cache_entry *hit = key_len >= 0 ? files_cache_get(fc, key, (size_t)key_len, now) : NULL;
   int rc;
   if (hit) {
-    rc = files_from_cache(hit, dec, req, root, out);
+    rc = files_from_cache(hit, rec, dec, req, root, out);
   } else {
     struct files_target t = { .fd = -1 };
     int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -396,7 +400,7 @@ int files_respond(const struct blob *blob, const struct exec_decision *dec,
       close(rootfd);
     out->file_root = response_keep(out, root, strlen(root));
     out->file_path = response_keep(out, t.rel, strlen(t.rel));
-    if (rc < 0 || files_canonical_redirect(dec, req, &t, out)) {
+    if (rc < 0 || files_canonical_redirect(rec, dec, req, &t, out)) {
       if (rc < 0)
         out->status = files_error_status(rc);
       if (t.fd >= 0)

@@ -140,12 +140,25 @@ static int lower_file_status(struct lower *l, const struct json *v, void *record
   return f->status < 0 ? -1 : 0;
 }
 
+/* disable_canonical_uris: no trailing-slash redirects */
+static int lower_file_canonical(struct lower *l, const struct json *v, void *record)
+{
+  struct lowered_file_server *f = record;
+  bool canonical = true;
+  int rc = lower_bool(l, v, "file_server canonical_uris", &canonical);
+  f->no_canonical = !canonical;
+  return rc;
+}
+
 static const struct lower_key lower_file_keys[] = {
   {"handler", NULL, NULL}, {"root", NULL, lower_file_root}, {"hide", NULL, lower_file_hide},
   {"index_names", NULL, lower_file_index}, {"status_code", NULL, lower_file_status},
   {"browse", "browse", lower_key_refused}, {"precompressed", "precompressed", lower_key_refused},
-  {"canonical_uris", "disable_canonical_uris", lower_key_refused},
-  {"pass_thru", "pass_thru", lower_key_refused}, {NULL, NULL, NULL},
+  {"canonical_uris", NULL, lower_file_canonical},
+  {"pass_thru", "pass_thru", lower_key_refused},
+  {"etag_file_extensions", "etag_file_extensions", lower_key_refused},
+  /* a file system of the global filesystem option: zsrt serves the OS's only */
+  {"fs", "fs", lower_key_refused}, {NULL, NULL, NULL},
 };
 
 int lower_file_server(struct lower *l, const struct json *h, struct lowered_handler *out)

@@ -135,6 +135,7 @@ struct lowered_file_server {
   const char **index_names, **hide;
   size_t index_count, hide_count;
   int status;                  /* status_code, 0 when absent */
+  bool no_canonical;           /* canonical_uris false (disable_canonical_uris) */
 };
 
 struct lowered_headers;

@@ -156,6 +156,19 @@ config("files-index", """
     get("home-query", "/home?x=1"),
 ])
 
+config("files-no-canonical", """
+:{PORT} {
+	root * {ROOT}
+	file_server {
+		disable_canonical_uris
+	}
+}""", [
+    get("sub-noslash", "/sub"),
+    get("sub-slash", "/sub/"),
+    get("file-slash", "/doc.txt/"),
+    get("index-direct", "/sub/index.html"),
+])
+
 config("files-hide", """
 :{PORT} {
 	root * {ROOT}
