@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "files_browse.h"
 #include "files_cache.h"
 #include "files_cond.h"
 #include "loader.h"
@@ -265,8 +266,8 @@ static int files_canonical_redirect(const struct zs_file_server *rec, const stru
                                     const struct http_request *req, const struct files_target *t,
                                     struct response *out)
 {
-  if (rec->flags & ZS_FILE_NO_CANONICAL)
-    return 0;
+  if ((rec->flags & ZS_FILE_NO_CANONICAL) && S_ISREG(t->st.st_mode))
+    return 0;             /* browse redirects a directory to its slash all the same */
   const char *ob, *cb;
   size_t obl, cbl;
   files_base(dec->orig_path, dec->orig_path_len, &ob, &obl);
@@ -313,8 +314,10 @@ static int files_resolve(int rootfd, const char *root, const struct blob *blob,
     return -errno;
   if (S_ISDIR(t->st.st_mode))
     files_try_index(rootfd, root, blob, rec, t);
+  if (S_ISDIR(t->st.st_mode) && (rec->flags & ZS_FILE_BROWSE))
+    return 1;             /* listed: it needs the trailing slash an index file needs */
   if (S_ISDIR(t->st.st_mode) || !S_ISREG(t->st.st_mode))
-    return -ENOENT;       /* no browse: a directory without index is not found */
+    return -ENOENT;       /* without browse a directory without index is not found */
   return 0;
 }
 
@@ -374,6 +377,21 @@ static void files_dir_of(const char *root, const char *rel, char *out, size_t ca
   snprintf(out, cap, "%s%s%.*s", root, n ? "/" : "", n, rel);
 }
 
+/* browse: the directory's listing; one too large to list is a 500 */
+static int files_list(const struct blob *blob, const struct zs_file_server *rec, const struct http_request *req,
+                      const struct files_target *t, struct response *out)
+{
+  char url_path[FILES_PATH_MAX + 2];
+  size_t n = strlen(t->rel);
+  snprintf(url_path, sizeof url_path, "/%.*s", (int)(n && t->rel[n - 1] == '/' ? n - 1 : n), t->rel);
+  int rc = files_browse_respond(blob, rec, req, t->fd, url_path, out);
+  if (rc == -ENOSPC)
+    return rc;
+  if (rc < 0)
+    out->status = rc == -EACCES ? 403 : rc == -ENOENT ? 404 : 500;
+  return 0;
+}
+
 int files_respond(const struct blob *blob, const struct exec_decision *dec,
                   const struct http_request *req, struct files_cache *fc, struct response *out)
 {
@@ -400,12 +418,19 @@ int files_respond(const struct blob *blob, const struct exec_decision *dec,
       close(rootfd);
     out->file_root = response_keep(out, root, strlen(root));
     out->file_path = response_keep(out, t.rel, strlen(t.rel));
+    if (rc == 1)
+      t.implicit_index = 1;
     if (rc < 0 || files_canonical_redirect(rec, dec, req, &t, out)) {
       if (rc < 0)
         out->status = files_error_status(rc);
       if (t.fd >= 0)
         close(t.fd);
       return 0;
+    }
+    if (rc == 1) {
+      rc = files_list(blob, rec, req, &t, out);
+      close(t.fd);
+      return rc;
     }
     if (key_len >= 0) {
       char dir[FILES_PATH_MAX + 8];

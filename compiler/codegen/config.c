@@ -103,7 +103,7 @@ unsigned config_file_server(struct cg *cg, const struct lowered_file_server *fs)
   f->hide_str = fs->hide;
   f->hide_str_count = fs->hide_count;
   f->status = (unsigned)fs->status;
-  f->flags = fs->no_canonical ? ZS_FILE_NO_CANONICAL : 0;
+  f->flags = (fs->no_canonical ? ZS_FILE_NO_CANONICAL : 0) | (fs->browse ? ZS_FILE_BROWSE : 0);
   return (unsigned)(cg->config->file_server_count - 1);
 }
 

@@ -150,10 +150,31 @@ static int lower_file_canonical(struct lower *l, const struct json *v, void *rec
   return rc;
 }
 
+/* browse templates are Go templates: zsrt writes its own page */
+static int lower_browse_template(struct lower *l, const struct json *v, void *record)
+{
+  (void)record;
+  lower_refuse(l, v, "file_server browse template file");
+  return -1;
+}
+
+static const struct lower_key lower_browse_keys[] = {
+  {"template_file", NULL, lower_browse_template}, {"reveal_symlinks", "reveal_symlinks", lower_key_refused},
+  {"sort", "sort", lower_key_refused}, {"file_limit", "file_limit", lower_key_refused}, {NULL, NULL, NULL},
+};
+
+static int lower_file_browse(struct lower *l, const struct json *v, void *record)
+{
+  struct lowered_file_server *f = record;
+  f->browse = true;
+  l->has_browse = true;
+  return lower_object_keys(l, v, lower_browse_keys, "file_server browse", record);
+}
+
 static const struct lower_key lower_file_keys[] = {
   {"handler", NULL, NULL}, {"root", NULL, lower_file_root}, {"hide", NULL, lower_file_hide},
   {"index_names", NULL, lower_file_index}, {"status_code", NULL, lower_file_status},
-  {"browse", "browse", lower_key_refused}, {"precompressed", "precompressed", lower_key_refused},
+  {"browse", NULL, lower_file_browse}, {"precompressed", "precompressed", lower_key_refused},
   {"canonical_uris", NULL, lower_file_canonical},
   {"pass_thru", "pass_thru", lower_key_refused},
   {"etag_file_extensions", "etag_file_extensions", lower_key_refused},

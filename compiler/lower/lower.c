@@ -377,7 +377,7 @@ static int lower_server(struct lower *l, const struct json *http, const struct j
   l->server_pos = s->server_pos = lower_pos(l, srv);   /* refusals of what has no position of its own */
   l->group_count = l->deferred_count = 0;
   l->query_rewrite = (struct srcpos){0};
-  l->has_proxy = false;
+  l->has_proxy = l->has_browse = false;
   int bad = lower_server_listen(l, http, srv, s);
   if (json_object_get(srv, "logs"))
     bad |= lower_server_logs(l, json_object_get(srv, "logs"), cfg, s);
@@ -388,6 +388,9 @@ static int lower_server(struct lower *l, const struct json *http, const struct j
   }
   if (l->query_rewrite.line > 0 && l->has_proxy) {
     lower_refuse_at(l, l->query_rewrite, "rewrite of the query in a server with reverse_proxy");
+    bad = -1;
+  } else if (l->query_rewrite.line > 0 && l->has_browse) {
+    lower_refuse_at(l, l->query_rewrite, "rewrite of the query in a server with file_server browse");
     bad = -1;
   }
   return bad;

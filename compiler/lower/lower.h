@@ -136,6 +136,7 @@ struct lowered_file_server {
   size_t index_count, hide_count;
   int status;                  /* status_code, 0 when absent */
   bool no_canonical;           /* canonical_uris false (disable_canonical_uris) */
+  bool browse;                 /* list directories without an index file */
 };
 
 struct lowered_headers;

@@ -42,6 +42,7 @@ struct lower {
   size_t deferred_count;
   const char *proxy_dial;      /* the upstream whose header ops are being lowered, else NULL */
   struct srcpos query_rewrite; /* a rewrite of the query in the server being lowered, line 0 if none */
+  bool has_browse;             /* it has a file_server browse (which reads the query as the client sent it) */
   bool has_proxy;              /* it has a reverse_proxy (which sends the query as the client did) */
   struct lower_auto_policy *auto_policies;
   size_t auto_policy_count;

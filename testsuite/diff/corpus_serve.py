@@ -169,6 +169,40 @@ config("files-no-canonical", """
     get("index-direct", "/sub/index.html"),
 ])
 
+JSON = [("Accept", "application/json")]
+
+config("files-browse", """
+:{PORT} {
+	root * {ROOT}
+	file_server browse {
+		hide *.key
+	}
+}""", [
+    get("json", "/list/", headers=JSON),
+    get("json-noslash", "/list", headers=JSON),
+    get("json-query-noslash", "/list?sort=size", headers=JSON),
+    get("json-accept-mixed", "/list/", headers=[("Accept", "text/html, Application/JSON;q=0.9")]),
+    get("json-sort-size", "/list/?sort=size", headers=JSON),
+    get("json-sort-size-desc", "/list/?sort=size&order=desc", headers=JSON),
+    get("json-sort-name-desc", "/list/?sort=name&order=desc", headers=JSON),
+    get("json-sort-time", "/list/?sort=time", headers=JSON),
+    get("json-sort-bogus", "/list/?sort=bogus&order=up", headers=JSON),
+    get("json-cookie", "/list/", headers=JSON + [("Cookie", "a=1; sort=size; order=desc")]),
+    get("json-cookie-quoted", "/list/", headers=JSON + [("Cookie", 'sort="name"')]),
+    get("json-limit", "/list/?limit=2", headers=JSON),
+    get("json-offset", "/list/?offset=2&limit=2", headers=JSON),
+    get("json-offset-past", "/list/?offset=99", headers=JSON),
+    get("json-limit-bad", "/list/?limit=x&offset=-1", headers=JSON),
+    get("json-escaped-param", "/list/?s%6Frt=si%7Ae", headers=JSON),
+    get("json-sub", "/list/sub2/", headers=JSON),
+    get("json-noindex", "/noindex/", headers=JSON),
+    get("json-index-wins", "/sub/", headers=JSON),
+    get("json-hidden-dir", "/list/secret.key/", headers=JSON),
+    R("json-head", "HEAD", "/list/", headers=JSON),
+    R("json-post", "POST", "/list/", headers=JSON, body="x"),
+    get("html", "/list/"),
+])
+
 config("files-hide", """
 :{PORT} {
 	root * {ROOT}

@@ -45,6 +45,12 @@ FILES = {
     "txtindex/index.txt": "text index\n",
     "home/home.html": "<p>custom index</p>\n",
     "home/index.html": "<p>default index</p>\n",
+    "list/b.txt": "bbb",
+    "list/A.md": "# a heading",
+    "list/c d.txt": "c",
+    "list/x&y<z>.txt": "xyz\n",
+    "list/sub2/inner.txt": "inner\n",
+    "list/secret.key": "hidden by the hide list\n",
 }
 
 
@@ -61,6 +67,8 @@ def build(top):
         f.write("outside the root\n")
     os.symlink("doc.txt", os.path.join(root, "link-in.txt"))
     os.symlink(outside, os.path.join(root, "link-out.txt"))
+    os.symlink("b.txt", os.path.join(root, "list", "link-b.txt"))
+    os.symlink("sub2", os.path.join(root, "list", "link-dir"))
     for dirpath, dirnames, filenames in os.walk(root, topdown=False):
         for name in filenames + dirnames:
             os.utime(os.path.join(dirpath, name), (MTIME, MTIME), follow_symlinks=False)

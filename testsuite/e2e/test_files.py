@@ -1,6 +1,6 @@
 """End-to-end file_server options: multi-range answers (multipart/byteranges
-over HTTP/1.1 and HTTP/2, ranges larger than one read of the sender), the
-Content-Type table, and the options Caddy's file_server takes. zsrt on
+over HTTP/1.1 and HTTP/2, ranges larger than one read of the sender) and
+browse (the HTML page, JSON of large folders, the bound on entries). zsrt on
 loopback, stopped by PID."""
 import os
 import random
@@ -75,9 +75,44 @@ def case_multirange(build):
         shutil.rmtree(root)
 
 
+def case_browse(build):
+    root = tempfile.mkdtemp(prefix="zs-www-")
+    os.makedirs(os.path.join(root, "many"))
+    os.makedirs(os.path.join(root, "huge"))
+    os.makedirs(os.path.join(root, "pics", "2024"))
+    with open(os.path.join(root, "pics", "cat <1>.jpg"), "wb") as f:
+        f.write(b"x" * 2048)
+    for i in range(1500):                 # a listing far larger than one response buffer
+        open(os.path.join(root, "many", "file-%04d.txt" % i), "w").close()
+    for i in range(10001):                # one entry more than zsrt lists
+        open(os.path.join(root, "huge", "%05d" % i), "w").close()
+    z = Zsrt(build, ":{PORT} {\n\troot * " + root + "\n\tfile_server browse\n}")
+    try:
+        r = get(z.port, "/pics/")
+        body = r.body.decode()
+        check("html listing", r.status == 200 and r.header("Content-Type") == "text/html; charset=utf-8", r.headers)
+        check("html names escaped, links encoded", "cat &lt;1&gt;.jpg" in body and 'href="./cat%20%3C1%3E.jpg"' in body,
+              body[-600:])
+        check("html sizes and counts", "2.0 KiB" in body and "1 directory, 1 file" in body, body[-600:])
+        check("html directory link", 'href="./2024/"' in body and 'href=".."' in body, body[-600:])
+        check("html sort links", "?sort=size&amp;order=asc" in body, body[:800])
+        r = get(z.port, "/many/?limit=3&offset=1497", headers=[("Accept", "application/json")])
+        check("json offset and limit", r.status == 200 and r.body.count(b'"name"') == 3 and b"file-1499.txt" in r.body,
+              r.body[:300])
+        r = get(z.port, "/many/?sort=name&order=desc", headers=[("Accept", "application/json")])
+        check("json of 1500 entries", r.status == 200 and r.body.count(b'"name"') == 1500 and
+              r.body.startswith(b'[{"name":"file-1499.txt"'), (r.status, len(r.body)))
+        r = get(z.port, "/huge/")
+        check("more entries than zsrt lists: 500", r.status == 500, r.status)
+        check("still serving", get(z.port, "/pics/").status == 200)
+    finally:
+        z.stop()
+        shutil.rmtree(root)
+
+
 def main():
     build = sys.argv[1]
-    for case in (case_multirange,):
+    for case in (case_multirange, case_browse):
         print(f"== {case.__name__}")
         try:
             case(build)
