@@ -1,5 +1,6 @@
 /* What Go's http.ServeContent adds to Caddy's file_server: the ETag in
- * Caddy's form, If-None-Match / If-Modified-Since (304), and byte ranges as
+ * Caddy's form, If-Match / If-Unmodified-Since (412), If-None-Match /
+ * If-Modified-Since (304), and byte ranges as
  * Go parses them: one is a 206 with Content-Range, several a 206
  * multipart/byteranges (files_parts.c), a bad list or one that misses the
  * file a 416, ranges adding up to more than the file the whole file. */
@@ -101,11 +102,63 @@ static void files_cond_not_modified(struct response *out, int fd)
   response_header_del(out, "Last-Modified", 13);
 }
 
+/* If-Match: 1 when "*" or a strong tag equal to etag is listed, 0 when not,
+ * -1 without the field (Go's checkIfMatch) */
+static int files_cond_match(const struct http_request *req, const char *etag, size_t etag_len)
+{
+  size_t n;
+  const char *v = files_cond_header(req, "If-Match", &n);
+  if (!v || n == 0)
+    return -1;
+  for (size_t i = 0; i < n;) {
+    while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
+      i++;
+    if (i < n && v[i] == '*')
+      return 1;
+    size_t j = i;
+    while (j < n && v[j] != ',')
+      j++;
+    size_t end = j;
+    while (end > i && (v[end - 1] == ' ' || v[end - 1] == '\t'))
+      end--;
+    if (etag && end - i == etag_len && memcmp(v + i, etag, etag_len) == 0 && v[i] == '"')
+      return 1;
+    i = j;
+  }
+  return 0;
+}
+
+/* If-Unmodified-Since: 1 when not modified since, 0 when modified, -1
+ * without a field Go can parse (Go's checkIfUnmodifiedSince) */
+static int files_cond_unmodified(const struct http_request *req, const struct stat *st)
+{
+  size_t n;
+  const char *v = files_cond_header(req, "If-Unmodified-Since", &n);
+  char buf[64];
+  struct tm tm = { 0 };
+  if (!v || n == 0 || n >= sizeof buf || st->st_mtim.tv_sec <= 0)
+    return -1;
+  memcpy(buf, v, n);
+  buf[n] = '\0';
+  const char *end = strptime(buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  if (!end || *end)
+    return -1;
+  return st->st_mtim.tv_sec <= timegm(&tm);
+}
+
 /* returns 1 when the request's preconditions answered it (304/412) */
 static int files_cond_preconditions(const struct http_request *req, int fd, const struct stat *st,
                                     struct response *out)
 {
   const struct response_header *etag = response_header_get(out, "Etag");
+  int ok = files_cond_match(req, etag ? etag->value : NULL, etag ? etag->value_len : 0);
+  if (ok < 0)
+    ok = files_cond_unmodified(req, st);
+  if (ok == 0) {
+    close(fd);
+    out->status = 412;
+    return 1;
+  }
   size_t n;
   const char *v = files_cond_header(req, "If-None-Match", &n);
   if (v && etag) {

@@ -112,6 +112,14 @@ config("files-conditional", """
     get("range-empty-file", "/empty.txt", headers=[("Range", "bytes=0-")]),
     get("if-match-fail", "/doc.txt", headers=[("If-Match", '"nope"')]),
     get("ius-past", "/doc.txt", headers=[("If-Unmodified-Since", "Mon, 01 Jan 2001 00:00:00 GMT")]),
+    get("ius-future", "/doc.txt", headers=[("If-Unmodified-Since", "Fri, 01 Jan 2038 00:00:00 GMT")]),
+    get("ius-bad", "/doc.txt", headers=[("If-Unmodified-Since", "yesterday")]),
+    get("if-match-star", "/doc.txt", headers=[("If-Match", "*")]),
+    get("if-match-weak", "/doc.txt", headers=[("If-Match", "W/" + DOC_ETAG)]),
+    get("if-match-list", "/doc.txt", headers=[("If-Match", '"a", ' + DOC_ETAG)]),
+    get("if-match-over-ius", "/doc.txt", headers=[("If-Match", DOC_ETAG),
+                                                  ("If-Unmodified-Since", "Mon, 01 Jan 2001 00:00:00 GMT")]),
+    R("if-match-fail-head", "HEAD", "/doc.txt", headers=[("If-Match", '"nope"')]),
     R("head-ims", "HEAD", "/doc.txt", headers=[("If-Modified-Since", "Fri, 01 Jan 2038 00:00:00 GMT")]),
 ])
 
