@@ -402,7 +402,8 @@ static int lower_cmp_names(const void *x, const void *y)
 }
 
 static const struct lower_key lower_http_keys[] = {
-  {"servers", NULL, NULL}, {"http_port", NULL, NULL}, {"https_port", NULL, NULL}, {NULL, NULL, NULL},
+  {"servers", NULL, NULL}, {"http_port", NULL, NULL}, {"https_port", NULL, NULL},
+  {"metrics", "metrics", lower_key_refused}, {NULL, NULL, NULL},
 };
 
 static int lower_http(struct lower *l, const struct json *http, struct lowered_config *out)
