@@ -50,10 +50,10 @@ const char *files_cond_header(const struct http_request *req, const char *name, 
   return NULL;
 }
 
-/* If-None-Match: a list of (weak or strong) tags or "*", compared weakly */
-static int files_cond_none_match(const char *v, size_t n, const char *etag)
+/* a list of entity tags (If-None-Match, If-Match): 1 when it holds "*" or
+ * etag; weak: W/ tags compare too (If-None-Match), else only strong ones */
+static int files_cond_tag_listed(const char *v, size_t n, const char *etag, size_t etag_len, int weak)
 {
-  size_t etag_len = strlen(etag);
   for (size_t i = 0; i < n;) {
     while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
       i++;
@@ -63,8 +63,9 @@ static int files_cond_none_match(const char *v, size_t n, const char *etag)
     size_t end = j;
     while (end > i && (v[end - 1] == ' ' || v[end - 1] == '\t'))
       end--;
-    size_t at = i + (end - i >= 2 && v[i] == 'W' && v[i + 1] == '/' ? 2 : 0);
-    if ((end - i == 1 && v[i] == '*') || (end - at == etag_len && memcmp(v + at, etag, etag_len) == 0))
+    size_t at = i + (weak && end - i >= 2 && v[i] == 'W' && v[i + 1] == '/' ? 2 : 0);
+    if ((end - i == 1 && v[i] == '*') ||
+        (etag && end - at == etag_len && memcmp(v + at, etag, etag_len) == 0 && v[at] == '"'))
       return 1;
     i = j;
   }
@@ -110,22 +111,7 @@ static int files_cond_match(const struct http_request *req, const char *etag, si
   const char *v = files_cond_header(req, "If-Match", &n);
   if (!v || n == 0)
     return -1;
-  for (size_t i = 0; i < n;) {
-    while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
-      i++;
-    if (i < n && v[i] == '*')
-      return 1;
-    size_t j = i;
-    while (j < n && v[j] != ',')
-      j++;
-    size_t end = j;
-    while (end > i && (v[end - 1] == ' ' || v[end - 1] == '\t'))
-      end--;
-    if (etag && end - i == etag_len && memcmp(v + i, etag, etag_len) == 0 && v[i] == '"')
-      return 1;
-    i = j;
-  }
-  return 0;
+  return files_cond_tag_listed(v, n, etag, etag_len, 0);
 }
 
 /* If-Unmodified-Since: 1 when not modified since, 0 when modified, -1
@@ -164,7 +150,7 @@ static int files_cond_preconditions(const struct http_request *req, int fd, cons
   if (v && etag) {
     char tag[64];
     snprintf(tag, sizeof tag, "%.*s", (int)etag->value_len, etag->value);
-    if (!files_cond_none_match(v, n, tag))
+    if (!files_cond_tag_listed(v, n, tag, strlen(tag), 1))
       return 0;
     if (files_cond_is_get_or_head(req)) {
       files_cond_not_modified(out, fd);
