@@ -7,8 +7,9 @@
 #include <stdint.h>
 
 #define ZS_BLOB_MAGIC       "ZSBLOB\r\n"       /* 8 bytes; the CR LF catches text-mode mangling */
-#define ZS_BLOB_VERSION     4u                 /* 2: tls_policy, tls_cert, tls_app; 3: logger, access_log, proxy replace_str and trusted_str; 4: mime */
+#define ZS_BLOB_VERSION     5u                 /* 2: tls_policy, tls_cert, tls_app; 3: logger, access_log, proxy replace_str and trusted_str; 4: proxy request_buffers, stream_timeout_ms, stream_close_delay_ms; 5: mime */
 #define ZS_ABI_VERSION      6u                 /* helpers.def, helpers.h actions, vars.def, request.h, native.h; 2: abort, respond close; 3: TLS variables; 4: rewrites; 5: log_skip; 6: proxy header ops */
+#define ZS_PROXY_MAX_REQUEST_BUFFERS 524288       /* request_buffers gathered in a connection's input at most */
 #define ZS_BLOB_PAGE        0x10000u           /* section alignment: 64 KiB covers 4K/16K/64K pages */
 #define ZS_BLOB_MAX_SECTIONS 16u
 

@@ -1,6 +1,6 @@
 /* HTTP/1.1 on one client connection: parse as many requests as are buffered,
  * run each through the blob, and queue the answers in order (pipelining);
- * request bodies are discarded, or gathered for an upstream. Errors in the
+ * request bodies are discarded, or streamed to an upstream. Errors in the
  * input are answered the way Go's server answers them, then the connection
  * closes. */
 #include "conn.h"
@@ -27,6 +27,9 @@ void conn_exchange_end(struct worker *w, struct conn *c, struct exchange *ex)
   if (ex->dec)
     access_log_answer(w, c, ex, ex->resp);
   ex->phase = EXCHANGE_IDLE;
+  ex->body_stream = 0;   /* what is left of a body is read and dropped */
+  ex->tunnel = 0;
+  loop_conn_resume(w, c);
   exchange_detach(w->exchanges, ex);
 }
 
@@ -107,13 +110,23 @@ static void conn_on_open(struct worker *w, struct conn *c)
  * except an upstream's answer, which decides itself whether to keep it */
 static void conn_on_peer_eof(struct worker *w, struct conn *c)
 {
-  (void)w;
-  if (c->ex->phase != EXCHANGE_PROXY)
+  struct exchange *ex = c->ex;
+  if (ex->tunnel) {   /* the client is done: what it sent goes up, then the tunnel ends */
+    ex->body_active = 0;
+    proxy_on_body(w, ex);
+  } else if (ex->body_stream && ex->body_active) {
+    log_http_error(&w->log, &ex->req, &c->info, 502, "reverse_proxy: client closed mid-body", 0);
+    loop_conn_close(w, c);   /* the body is cut: the upstream must not take it as whole */
+  } else if (ex->phase != EXCHANGE_PROXY) {
     c->close_after_send = 1;
+  }
 }
 
 static enum loop_conn_state conn_state(const struct conn *c)
 {
+  /* a tunnel, or a body held back while the upstream is full, is not idle */
+  if (c->ex->tunnel || c->paused)
+    return LOOP_CONN_BUSY;
   if (c->ex->body_active)
     return LOOP_CONN_BODY;
   return c->ex->phase == EXCHANGE_IDLE ? LOOP_CONN_IDLE : LOOP_CONN_BUSY;
@@ -179,7 +192,7 @@ void conn_respond_error(struct worker *w, struct conn *c, int status)
 /* drops the bytes before in_start when no request points into them */
 static void conn_compact(struct conn *c)
 {
-  if (c->ex->phase == EXCHANGE_BODY_WAIT || c->ex->phase == EXCHANGE_PROXY || c->in_start == 0)
+  if (c->ex->phase == EXCHANGE_PROXY || c->in_start == 0)
     return;
   memmove(c->in, c->in + c->in_start, c->in_len - c->in_start);
   c->in_len -= c->in_start;
@@ -217,26 +230,69 @@ static int conn_body_chunked(struct conn *c, int keep)
   return c->ex->chunk.done;
 }
 
+/* a streamed body waits in in: too much of it, and the client is not read */
+#define CONN_STREAM_HIGH (256 * 1024)
+#define CONN_STREAM_LOW  (64 * 1024)
+
+void conn_body_consume(struct worker *w, struct conn *c, size_t n)
+{
+  struct exchange *ex = c->ex;
+  char *at = c->in + ex->body_start;
+  memmove(at, at + n, c->in_len - ex->body_start - n);
+  c->in_len -= n;
+  c->in_start -= n;
+  ex->body_kept -= n;
+  if (c->in_len - ex->body_start < CONN_STREAM_LOW)
+    loop_conn_resume(w, c);
+}
+
+void conn_begin_tunnel(struct worker *w, struct conn *c, struct exchange *ex)
+{
+  (void)w;
+  ex->tunnel = 1;
+  ex->body_stream = 1;
+  ex->body_active = !c->peer_eof;
+  ex->body_chunked = 0;
+  ex->body_left = INT64_MAX;
+  ex->body_start = c->in_start;
+  ex->body_kept = 0;
+  ex->resp_keep_alive = 0;
+  conn_body_length(c, 1);   /* what came after the request is the tunnel's already */
+}
+
+/* a streamed body moved on: the upstream sends it, and the client waits
+ * while the upstream has not taken CONN_STREAM_HIGH of it */
+static void conn_body_streamed(struct worker *w, struct conn *c)
+{
+  size_t high = CONN_STREAM_HIGH + (c->ex->tunnel ? 0 : w->blob->proxies[c->ex->proxy_id].request_buffers);
+  if (c->in_len - c->ex->body_start > high)
+    loop_conn_pause(w, c);
+  proxy_on_body(w, c->ex);
+}
+
 /* advances the current request's body; 1 when it is complete */
 static int conn_body_step(struct worker *w, struct conn *c)
 {
-  int keep = c->ex->phase == EXCHANGE_BODY_WAIT;
-  int rc = c->ex->body_chunked ? conn_body_chunked(c, keep) : conn_body_length(c, keep);
+  int stream = c->ex->body_stream && c->ex->phase == EXCHANGE_PROXY;
+  int rc = c->ex->body_chunked ? conn_body_chunked(c, stream) : conn_body_length(c, stream);
+  if (rc < 0 && stream) {
+    c->ex->body_active = 0;
+    proxy_body_failed(w, c->ex, http1_error_status(rc));
+    return -1;
+  }
   if (rc < 0) {
-    if (c->ex->phase == EXCHANGE_BODY_WAIT)
-      conn_respond_error(w, c, http1_error_status(rc));
-    else
-      c->close_after_send = 1;   /* the answer is out; the framing is lost */
+    c->close_after_send = 1;   /* the answer is out; the framing is lost */
     c->ex->body_active = 0;
     return -1;
   }
-  if (rc == 0)
+  if (rc == 0) {
+    if (stream)
+      conn_body_streamed(w, c);
     return 0;
-  c->ex->body_active = 0;
-  if (c->ex->phase == EXCHANGE_BODY_WAIT) {
-    c->ex->phase = EXCHANGE_PROXY;
-    proxy_start(w, c, c->ex, c->in + c->ex->body_start, c->ex->body_kept);
   }
+  c->ex->body_active = 0;
+  if (stream)
+    conn_body_streamed(w, c);
   return 1;
 }
 
@@ -301,20 +357,13 @@ static void conn_begin_proxy(struct worker *w, struct conn *c)
   c->ex->resp_keep_alive = c->ex->req.keep_alive && !w->stopping;
   c->ex->body_start = c->in_start;
   c->ex->body_kept = 0;
-  if (!c->ex->body_active) {
-    c->ex->phase = EXCHANGE_PROXY;
-    proxy_start(w, c, c->ex, NULL, 0);
-    return;
-  }
-  if (!c->ex->body_chunked && c->ex->body_left > PROXY_MAX_BODY) {
-    conn_respond_error(w, c, 413);
-    return;
-  }
-  if (c->ex->body_chunked && (c->ex->chunk.max_body == 0 || c->ex->chunk.max_body > PROXY_MAX_BODY))
-    c->ex->chunk.max_body = PROXY_MAX_BODY;
-  if (c->ex->req.expect_continue && c->in_start == c->in_len)
+  c->ex->phase = EXCHANGE_PROXY;
+  /* the body streams up as it comes, any size (Caddy sets no limit) */
+  c->ex->body_stream = c->ex->body_active;
+  c->ex->chunk.max_body = 0;
+  if (c->ex->body_active && c->ex->req.expect_continue && c->in_start == c->in_len)
     conn_append(c, "HTTP/1.1 100 Continue\r\n\r\n", 25);
-  c->ex->phase = EXCHANGE_BODY_WAIT;
+  proxy_start(w, c, c->ex, NULL, 0);
 }
 
 static void conn_dispatch(struct worker *w, struct conn *c)
@@ -330,7 +379,13 @@ static void conn_dispatch(struct worker *w, struct conn *c)
     conn_respond_error(w, c, rc == -EINVAL ? 400 : rc == -E2BIG || rc == -ENOSPC ? 431 : 500);
     return;
   }
-  if (!dec->trapped && dec->action == ZS_ACT_PROXY) {
+  long long max_body = w->opt->max_body > 0 ? w->opt->max_body : (10 << 20);
+  int proxied = !dec->trapped && dec->action == ZS_ACT_PROXY;
+  if (!proxied && c->ex->req.content_length > max_body) {
+    conn_respond_error(w, c, 413);   /* a body zsrt only drains: its own limit */
+    return;
+  }
+  if (proxied) {
     conn_begin_proxy(w, c);
   } else if (!dec->trapped && dec->action == ZS_ACT_ABORT) {
     c->close_after_send = 1;   /* abort: no response; what is queued still goes */
@@ -359,10 +414,6 @@ static int conn_next_request(struct worker *w, struct conn *c)
   c->head_start_ms = 0;
   c->in_start += (size_t)rc;
   long long max_body = w->opt->max_body > 0 ? w->opt->max_body : (10 << 20);
-  if (c->ex->req.content_length > max_body) {
-    conn_respond_error(w, c, 413);
-    return 0;
-  }
   c->ex->body_chunked = c->ex->req.chunked;
   c->ex->body_left = c->ex->req.content_length > 0 ? c->ex->req.content_length : 0;
   c->ex->chunk = (struct http1_chunked){.max_body = (uint64_t)max_body};

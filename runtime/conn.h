@@ -26,4 +26,9 @@ void conn_respond_error(struct worker *w, struct conn *c, int status);
 /* an exchange's upstream answer is over; the connection goes on */
 void conn_finish_exchange(struct worker *w, struct conn *c, struct exchange *ex);
 
+/* a streamed request body (ex->body_stream): n bytes at body_start went up */
+void conn_body_consume(struct worker *w, struct conn *c, size_t n);
+/* after a 101: everything the client sends from now on is kept for the upstream */
+void conn_begin_tunnel(struct worker *w, struct conn *c, struct exchange *ex);
+
 #endif

@@ -44,7 +44,6 @@ struct exchange_sink {
 enum exchange_phase {
   EXCHANGE_IDLE = 0,                 /* none in flight: the connection reads heads */
   EXCHANGE_FILE,                     /* a file body is being read and sent */
-  EXCHANGE_BODY_WAIT,                /* its body is being gathered for an upstream */
   EXCHANGE_PROXY,                    /* an upstream exchange is in progress */
 };
 
@@ -57,14 +56,16 @@ struct exchange {
   struct response *resp;             /* the response being produced, beside it */
   unsigned proxy_id;                 /* the decision's reverse_proxy record */
   struct upstream *up;               /* the upstream connection serving it, or NULL */
-  /* its body: discarded, or gathered for an upstream */
+  /* its body: discarded, or kept for an upstream (streamed) */
   int body_active;
   int body_chunked;
   int64_t body_left;                 /* Content-Length bytes still to come */
   struct http1_chunked chunk;
-  size_t body_kept;                  /* decoded body bytes gathered at in + body_start */
+  size_t body_kept;                  /* decoded body bytes waiting at in + body_start (HTTP/2: the gathered body's length) */
   size_t body_start;
-  const char *body;                  /* the gathered body as the upstream is sent it */
+  const char *body;                  /* HTTP/2: the gathered body as the upstream is sent it */
+  int body_stream;                   /* HTTP/1.1: the body goes up as it comes (proxy_stream.c) */
+  int tunnel;                        /* after a 101: the client's bytes go up unread (proxy_tunnel.c) */
   const struct exchange_sink *sink;  /* NULL: HTTP/1.1 on the connection's out buffer */
   /* a file answer */
   int file_fd;

@@ -226,6 +226,28 @@ static void loop_arm_recv(struct worker *w, struct conn *c)
   c->pending++;
 }
 
+void loop_conn_pause(struct worker *w, struct conn *c)
+{
+  if (c->paused || c->closing)
+    return;
+  c->paused = 1;
+  if (!c->recv_armed)
+    return;
+  struct io_uring_sqe *sqe = loop_get_sqe(w);
+  io_uring_prep_cancel64(sqe, loop_user_data(LOOP_OP_RECV, (uint32_t)c->index, c->gen), 0);
+  io_uring_sqe_set_data64(sqe, loop_user_data(LOOP_OP_IGNORE, 0, 0));
+  io_uring_submit(&w->ring);   /* now: every buffer it still fills lands in in */
+}
+
+void loop_conn_resume(struct worker *w, struct conn *c)
+{
+  if (!c->paused)
+    return;
+  c->paused = 0;
+  if (!c->recv_armed && !c->closing && !c->peer_eof)
+    loop_arm_recv(w, c);
+}
+
 static void loop_arm_tick(struct worker *w)
 {
   struct io_uring_sqe *sqe = loop_get_sqe(w);
@@ -423,6 +445,52 @@ static int loop_take_bytes(struct worker *w, struct conn *c, const char *bytes, 
   return 1;
 }
 
+/* A paused connection's cancelled recv may still have filled buffers
+ * (as many as the kernel had ready): those that do not fit wait here, and
+ * later ones after them, so the bytes keep their order */
+#define LOOP_HELD_EOF 0xffff   /* a held entry that is the peer's EOF */
+
+static int loop_hold(struct worker *w, struct conn *c, unsigned id, size_t len)
+{
+  if (!c->held && (!c->paused || c->in_len + len <= CONN_IN_CAP))
+    return 0;
+  w->held[w->held_count++] = (struct loop_held){.conn = (uint32_t)c->index, .gen = c->gen,
+                                                .id = (uint16_t)id, .len = (uint32_t)len};
+  c->held++;
+  return 1;
+}
+
+/* after each batch: held buffers of connections that are reading again and
+ * have room go in, in order; a connection that closed gives its back */
+static void loop_take_held(struct worker *w)
+{
+  unsigned kept = 0;
+  for (unsigned i = 0; i < w->held_count; i++) {
+    struct loop_held h = w->held[i];
+    struct conn *c = &w->conns[h.conn];
+    int gone = c->gen != h.gen || !c->used || c->closing;
+    int blocked = !gone && (c->paused || c->in_len + h.len > CONN_IN_CAP || c->held_blocked);
+    if (blocked) {
+      c->held_blocked = 1;   /* later ones of it wait too */
+      w->held[kept++] = h;
+      continue;
+    }
+    if (!gone)
+      c->held--;
+    if (h.id == LOOP_HELD_EOF) {
+      if (!gone)
+        loop_conn_eof(w, c);
+      continue;
+    }
+    if (!gone && loop_take_bytes(w, c, w->bufs + (size_t)h.id * LOOP_BUF_SIZE, h.len) && !c->closing)
+      c->ops->input(w, c);
+    loop_buffer_recycle(w, h.id);
+  }
+  for (unsigned i = 0; i < kept; i++)
+    w->conns[w->held[i].conn].held_blocked = 0;
+  w->held_count = kept;
+}
+
 static void loop_on_recv(struct worker *w, struct conn *c, int res, unsigned flags)
 {
   if (!(flags & IORING_CQE_F_MORE))
@@ -430,14 +498,26 @@ static void loop_on_recv(struct worker *w, struct conn *c, int res, unsigned fla
   int fresh = 0;
   if (res > 0 && (flags & IORING_CQE_F_BUFFER)) {
     unsigned id = flags >> IORING_CQE_BUFFER_SHIFT;
-    if (!c->closing)
-      fresh = loop_take_bytes(w, c, w->bufs + (size_t)id * LOOP_BUF_SIZE, (size_t)res);
-    loop_buffer_recycle(w, id);
+    if (c->closing || !loop_hold(w, c, id, (size_t)res)) {
+      if (!c->closing)
+        fresh = loop_take_bytes(w, c, w->bufs + (size_t)id * LOOP_BUF_SIZE, (size_t)res);
+      loop_buffer_recycle(w, id);
+    }
   }
   if (c->closing)
     return;
+  if (res == -ECANCELED) {   /* loop_conn_pause's cancel: armed again once resumed */
+    if (!c->paused && !c->peer_eof && !c->recv_armed)
+      loop_arm_recv(w, c);
+    return;
+  }
   if (res < 0 && res != -ENOBUFS) {
     loop_conn_close(w, c);
+    return;
+  }
+  if (res == 0 && c->held) {   /* the end comes after the bytes still held */
+    w->held[w->held_count++] = (struct loop_held){.conn = (uint32_t)c->index, .gen = c->gen, .id = LOOP_HELD_EOF};
+    c->held++;
     return;
   }
   if (res == 0) {
@@ -453,7 +533,7 @@ static void loop_on_recv(struct worker *w, struct conn *c, int res, unsigned fla
       return;
     }
   }
-  if (!c->recv_armed && !c->closing && !c->peer_eof)
+  if (!c->recv_armed && !c->closing && !c->peer_eof && !c->paused)
     loop_arm_recv(w, c);
 }
 
@@ -626,6 +706,8 @@ int loop_worker_run(struct worker *w)
       seen++;
     }
     io_uring_cq_advance(&w->ring, seen);
+    if (w->held_count)
+      loop_take_held(w);
     reload_worker_sync(w);   /* between requests: a reloaded blob is taken here */
   }
   return 0;

@@ -16,65 +16,8 @@
 
 #include "conn.h"
 #include "loader.h"
-#include "proxy_hdr.h"
+#include "proxy_internal.h"
 #include "proxy_msg.h"
-#include "proxy_trust.h"
-
-enum up_state {
-  UP_FREE = 0,
-  UP_IDLE,             /* in the pool, kept alive */
-  UP_CONNECTING,
-  UP_SENDING,
-  UP_HEAD,             /* reading the response head */
-  UP_BODY,             /* reading more of the response body */
-  UP_CLIENT_WAIT,      /* relayed bytes are being sent to the client */
-  UP_CLOSING,
-};
-
-struct upstream {
-  int fd;
-  int index;
-  uint32_t gen;
-  int pending;
-  enum up_state state;
-  unsigned proxy_id;
-  int reused, got_bytes;
-  struct conn *client;
-  struct exchange *ex;         /* the exchange of client it serves */
-  const char *body;
-  size_t body_len;
-  int has_body;
-  char *head;                  /* PROXY_HEAD_CAP: the request head */
-  size_t head_len, sent;
-  struct iovec iov[2];
-  struct msghdr msg;
-  char *in;                    /* PROXY_IN_CAP: response bytes */
-  size_t in_len, in_start;
-  struct http1_response resp;
-  int64_t body_left;
-  struct http1_chunked chunk;
-  int client_chunked, body_done;
-  uint64_t idle_since_ms;
-};
-
-struct proxy_target {
-  struct sockaddr_storage addr;
-  socklen_t addr_len;
-  int resolved;
-};
-
-struct proxy_pool {
-  struct upstream ups[PROXY_MAX_UPSTREAM_CONNS];
-  char *bufs;                  /* every upstream's head and in buffers, one mapping */
-  struct proxy_target *targets;
-  size_t target_count;
-  struct proxy_replace **replaces;   /* per target: header_up/header_down replace searches */
-  size_t *replace_counts;
-  struct proxy_trust trust;    /* trusted_proxies of the servers and the proxies */
-  /* the fields of the request head being built (one at a time per worker) */
-  struct response_header fields[HTTP_MAX_HEADERS + EXEC_MAX_HEADER_OPS + 8];
-  char field_store[PROXY_HEAD_CAP];
-};
 
 const struct proxy_replace *proxy_replaces(struct worker *w, unsigned proxy_id, size_t *count)
 {
@@ -201,7 +144,7 @@ static void up_release(struct upstream *up)
   up->gen++;
 }
 
-static void up_close(struct worker *w, struct upstream *up)
+void proxy_up_close(struct worker *w, struct upstream *up)
 {
   if (up->state == UP_FREE || up->state == UP_CLOSING)
     return;
@@ -252,21 +195,17 @@ static struct upstream *up_take(struct worker *w, unsigned proxy_id, int allow_r
   return spare;
 }
 
-static void up_submit(struct worker *w, struct upstream *up, enum loop_op op)
+void proxy_up_submit(struct worker *w, struct upstream *up, enum loop_op op)
 {
   struct io_uring_sqe *sqe = loop_get_sqe(w);
   const struct proxy_target *t = &w->proxy->targets[up->proxy_id];
   if (op == (enum loop_op)PROXY_OP_CONNECT) {
     io_uring_prep_connect(sqe, up->fd, (const struct sockaddr *)&t->addr, t->addr_len);
   } else if (op == (enum loop_op)PROXY_OP_SEND) {
-    size_t off = up->sent;
-    int n = 0;
-    if (off < up->head_len)
-      up->iov[n++] = (struct iovec){up->head + off, up->head_len - off};
-    size_t body_off = off > up->head_len ? off - up->head_len : 0;
-    if (up->body_len > body_off)
-      up->iov[n++] = (struct iovec){(char *)up->body + body_off, up->body_len - body_off};
-    up->msg = (struct msghdr){.msg_iov = up->iov, .msg_iovlen = (size_t)n};
+    up->msg = (struct msghdr){.msg_iov = up->iov};
+    for (int i = 0; i < UP_SEG_COUNT; i++)   /* what of the frame is not sent yet */
+      if (up->seg[i].iov_len)
+        up->iov[up->msg.msg_iovlen++] = up->seg[i];
     io_uring_prep_sendmsg(sqe, up->fd, &up->msg, MSG_NOSIGNAL);
   } else {
     io_uring_prep_recv(sqe, up->fd, up->in + up->in_len, PROXY_IN_CAP - up->in_len, 0);
@@ -276,9 +215,9 @@ static void up_submit(struct worker *w, struct upstream *up, enum loop_op op)
 }
 
 /* answers the client with Caddy's empty 502 and ends the exchange */
-static void proxy_bad_gateway(struct worker *w, struct conn *c, struct exchange *ex)
+static void proxy_bad_gateway(struct worker *w, struct conn *c, struct exchange *ex, const char *why)
 {
-  log_http_error(&w->log, &ex->req, &c->info, 502, "reverse_proxy: upstream unavailable", 0);
+  log_http_error(&w->log, &ex->req, &c->info, 502, why, 0);
   if (ex->sink) {
     ex->sink->fail(w, ex, 502);
     ex->sink->finish(w, ex);
@@ -295,7 +234,7 @@ static void proxy_launch(struct worker *w, struct conn *c, struct exchange *ex, 
   const struct proxy_target *t = &w->proxy->targets[ex->proxy_id];
   struct upstream *up = t->resolved ? up_take(w, ex->proxy_id, allow_reuse) : NULL;
   if (!up) {
-    proxy_bad_gateway(w, c, ex);
+    proxy_bad_gateway(w, c, ex, "reverse_proxy: upstream unavailable");
     return;
   }
   const char *dial = blob_string(w->blob, w->blob->proxies[ex->proxy_id].upstream_str);
@@ -304,8 +243,10 @@ static void proxy_launch(struct worker *w, struct conn *c, struct exchange *ex, 
   size_t replace_count;
   const struct proxy_replace *replaces = proxy_replaces(w, ex->proxy_id, &replace_count);
   int trusted = proxy_trust_peer(&w->proxy->trust, c->server, ex->proxy_id, c->info.remote_ip);
-  int n = proxy_build_request(c, ex, dial, ex->req.content_length >= 0 || ex->req.chunked, ex->body_kept,
-                              trusted, &fields, replaces, replace_count, up->head, PROXY_HEAD_CAP);
+  /* a streamed body keeps the client's framing: its length, or chunked
+   * (Go's transport sends a body of unknown length chunked) */
+  int64_t length = !ex->body_stream ? (int64_t)ex->body_kept : ex->req.chunked ? -1 : ex->req.content_length;
+  int n = proxy_build_request(c, ex, dial, ex->req.content_length >= 0 || ex->req.chunked, length, trusted, &fields, replaces, replace_count, up->head, PROXY_HEAD_CAP);
   if (n < 0 && ex->sink) {
     ex->sink->fail(w, ex, 500);
     ex->sink->finish(w, ex);
@@ -318,25 +259,26 @@ static void proxy_launch(struct worker *w, struct conn *c, struct exchange *ex, 
   *up = (struct upstream){.fd = up->fd, .index = up->index, .gen = up->gen, .head = up->head,
                           .in = up->in, .proxy_id = ex->proxy_id, .client = c, .ex = ex,
                           .head_len = (size_t)n, .reused = up->state == UP_IDLE};
-  up->body = ex->body;
-  up->body_len = ex->body_kept;
+  up->body = ex->body_stream ? NULL : ex->body;
+  up->body_len = ex->body_stream ? 0 : ex->body_kept;
+  up->body_chunked = ex->body_stream && ex->req.chunked;
   ex->up = up;
   if (up->reused) {
     up->state = UP_SENDING;
-    up_submit(w, up, (enum loop_op)PROXY_OP_SEND);
+    proxy_stream_send(w, up);
     return;
   }
   up->fd = socket(t->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (up->fd < 0) {
     up_release(up);
     ex->up = NULL;
-    proxy_bad_gateway(w, c, ex);
+    proxy_bad_gateway(w, c, ex, "reverse_proxy: upstream unavailable");
     return;
   }
   int one = 1;
   setsockopt(up->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   up->state = UP_CONNECTING;
-  up_submit(w, up, (enum loop_op)PROXY_OP_CONNECT);
+  proxy_up_submit(w, up, (enum loop_op)PROXY_OP_CONNECT);
 }
 
 static int proxy_hex(int ch)
@@ -428,8 +370,10 @@ int proxy_prepare(struct worker *w, struct exchange *ex, const struct exec_decis
 void proxy_start(struct worker *w, struct conn *c, struct exchange *ex, const char *body,
                  size_t body_len)
 {
-  ex->body = body;
-  ex->body_kept = body_len;
+  if (!ex->body_stream) {
+    ex->body = body;
+    ex->body_kept = body_len;
+  }
   proxy_launch(w, c, ex, 1);
 }
 
@@ -485,19 +429,19 @@ static int proxy_may_retry(const struct upstream *up, const struct http_request 
 }
 
 /* nothing came back on a connection: retry once when Go's transport would */
-static void proxy_fail_early(struct worker *w, struct upstream *up)
+static void proxy_fail_early(struct worker *w, struct upstream *up, const char *why)
 {
   struct conn *c = up->client;
   struct exchange *ex = up->ex;
   int retry = c && proxy_may_retry(up, &ex->req);
-  up_close(w, up);
+  proxy_up_close(w, up);
   if (!c)
     return;
   ex->up = NULL;
   if (retry)
     proxy_launch(w, c, ex, 0);
   else
-    proxy_bad_gateway(w, c, ex);
+    proxy_bad_gateway(w, c, ex, why);
 }
 
 /* the exchange is over: back to the pool when the upstream allows it */
@@ -507,7 +451,7 @@ static void proxy_finish(struct worker *w, struct upstream *up)
   struct exchange *ex = up->ex;
   /* pooled only when the exchange ended exactly: all of the request sent,
    * all of the response read and nothing after it */
-  int exact = up->sent == up->head_len + up->body_len && up->in_start == up->in_len;
+  int exact = up->request_done && !up->send_busy && up->in_start == up->in_len;
   if (up->resp.keep_alive && exact && !(ex && proxy_body_may_be_unread(&ex->req)) &&
       up->state != UP_CLOSING) {
     up->state = UP_IDLE;
@@ -515,7 +459,7 @@ static void proxy_finish(struct worker *w, struct upstream *up)
     up->ex = NULL;
     up->idle_since_ms = w->now_ms;
   } else {
-    up_close(w, up);
+    proxy_up_close(w, up);
   }
   if (c) {
     ex->up = NULL;
@@ -526,9 +470,10 @@ static void proxy_finish(struct worker *w, struct upstream *up)
   }
 }
 
-/* the answer broke off after bytes went out: the client must see it cut */
-static void proxy_cut(struct worker *w, struct conn *c, struct exchange *ex)
+void proxy_cut(struct worker *w, struct conn *c, struct exchange *ex, const char *why)
 {
+  if (why)
+    log_http_error(&w->log, &ex->req, &c->info, ex->resp ? ex->resp->status : 502, why, 0);
   if (ex->sink)
     ex->sink->cut(w, ex);
   else
@@ -597,9 +542,9 @@ static void proxy_relay(struct worker *w, struct upstream *up)
   struct conn *c = up->client;
   struct exchange *ex = up->ex;
   if (relay_body(w, up) < 0) {
-    up_close(w, up);
+    proxy_up_close(w, up);
     ex->up = NULL;
-    proxy_cut(w, c, ex);
+    proxy_cut(w, c, ex, "reverse_proxy: malformed response body from upstream: aborting with incomplete response");
     return;
   }
   up->state = UP_CLIENT_WAIT;
@@ -618,9 +563,16 @@ static int proxy_take_head(struct worker *w, struct upstream *up, int rc)
 {
   struct conn *c = up->client;
   struct exchange *ex = up->ex;
+  if (up->resp.status == 101) {
+    int t = proxy_tunnel_begin(w, up);
+    if (t < 0)
+      return -1;
+    up->in_start += (size_t)rc;
+    up->body_left = -1;
+    up->body_done = t == 1;   /* refused: the answer is complete */
+    return 0;
+  }
   if (up->resp.status < 200) {
-    if (up->resp.status == 101)
-      return -1;   /* no protocol upgrades through this proxy */
     up->in_start += (size_t)rc;
     return 1;
   }
@@ -656,16 +608,18 @@ static void proxy_on_head_bytes(struct worker *w, struct upstream *up)
                                   up->ex->req.method_len == 4 &&
                                   memcmp(up->ex->req.method, "HEAD", 4) == 0, &up->resp);
     if (rc == HTTP1_ERR_MORE && up->in_len < PROXY_IN_CAP) {
-      up_submit(w, up, (enum loop_op)PROXY_OP_RECV);
+      proxy_up_submit(w, up, (enum loop_op)PROXY_OP_RECV);
       return;
     }
     int taken = rc > 0 ? proxy_take_head(w, up, rc) : -1;
     if (taken < 0) {
       struct conn *c = up->client;
       struct exchange *ex = up->ex;
-      up_close(w, up);
+      proxy_up_close(w, up);
       ex->up = NULL;
-      proxy_bad_gateway(w, c, ex);
+      proxy_bad_gateway(w, c, ex, rc == HTTP1_ERR_MORE || rc == HTTP1_ERR_HEAD_TOO_LARGE ? "reverse_proxy: upstream response head too large"
+                                  : rc < 0 ? "reverse_proxy: malformed response head from upstream"
+                                  : "reverse_proxy: upstream response cannot be relayed");
       return;
     }
     if (taken == 0)
@@ -677,19 +631,19 @@ static void proxy_on_head_bytes(struct worker *w, struct upstream *up)
 static void proxy_on_recv(struct worker *w, struct upstream *up, int res)
 {
   if (res <= 0 && up->state == UP_HEAD && !up->got_bytes) {
-    proxy_fail_early(w, up);
+    proxy_fail_early(w, up, "reverse_proxy: upstream closed the connection before answering");
     return;
   }
   if (res < 0 || (res == 0 && up->state == UP_HEAD)) {
     struct conn *c = up->client;
     struct exchange *ex = up->ex;
     int in_head = up->state == UP_HEAD;
-    up_close(w, up);
+    proxy_up_close(w, up);
     ex->up = NULL;
-    if (in_head)
-      proxy_bad_gateway(w, c, ex);   /* a cut head: nothing went to the client yet */
+    if (in_head)   /* a cut head: nothing went to the client yet */
+      proxy_bad_gateway(w, c, ex, "reverse_proxy: upstream response head cut off");
     else
-      proxy_cut(w, c, ex);
+      proxy_cut(w, c, ex, "reverse_proxy: reading from upstream failed: aborting with incomplete response");
     return;
   }
   if (res == 0) {   /* the end of a close-delimited body, or a cut one */
@@ -697,9 +651,9 @@ static void proxy_on_recv(struct worker *w, struct upstream *up, int res)
     if (up->resp.body != HTTP1_BODY_CLOSE) {
       struct conn *c = up->client;
       struct exchange *ex = up->ex;
-      up_close(w, up);
+      proxy_up_close(w, up);
       ex->up = NULL;
-      proxy_cut(w, c, ex);
+      proxy_cut(w, c, ex, "reverse_proxy: upstream closed mid-body: aborting with incomplete response");
       return;
     }
     up->body_done = 1;
@@ -724,6 +678,31 @@ static void proxy_on_recv(struct worker *w, struct upstream *up, int res)
     proxy_relay(w, up);
 }
 
+/* a send of the request completed: the next piece, the response, or the end
+ * of a tunnel whose client is done */
+static void proxy_on_sent(struct worker *w, struct upstream *up, int res)
+{
+  up->send_busy = 0;
+  if (res <= 0) {
+    if (up->state == UP_SENDING || (up->state == UP_HEAD && !up->got_bytes))
+      proxy_fail_early(w, up, "reverse_proxy: writing the request to upstream failed");
+    else if (up->tunnel)
+      proxy_tunnel_end(w, up, 0);
+    else
+      up->resp.keep_alive = 0;   /* the answer came; the rest of the body is not wanted */
+    return;
+  }
+  if (!proxy_stream_sent(w, up, (size_t)res))
+    return;
+  if (up->state == UP_SENDING) {
+    up->state = UP_HEAD;
+    proxy_up_submit(w, up, (enum loop_op)PROXY_OP_RECV);
+  }
+  proxy_stream_send(w, up);
+  if (up->tunnel && up->request_done)
+    proxy_tunnel_end(w, up, 0);
+}
+
 static void proxy_on_cqe(struct worker *w, enum loop_op op, uint32_t index, uint32_t gen,
                          int res, unsigned flags)
 {
@@ -743,23 +722,13 @@ static void proxy_on_cqe(struct worker *w, enum loop_op op, uint32_t index, uint
     return;
   if (op == (enum loop_op)PROXY_OP_CONNECT) {
     if (res < 0) {
-      proxy_fail_early(w, up);
+      proxy_fail_early(w, up, "reverse_proxy: upstream unavailable");
       return;
     }
     up->state = UP_SENDING;
-    up_submit(w, up, (enum loop_op)PROXY_OP_SEND);
+    proxy_stream_send(w, up);
   } else if (op == (enum loop_op)PROXY_OP_SEND) {
-    if (res < 0) {
-      proxy_fail_early(w, up);
-      return;
-    }
-    up->sent += (size_t)res;
-    if (up->sent < up->head_len + up->body_len) {
-      up_submit(w, up, (enum loop_op)PROXY_OP_SEND);
-      return;
-    }
-    up->state = UP_HEAD;
-    up_submit(w, up, (enum loop_op)PROXY_OP_RECV);
+    proxy_on_sent(w, up, res);
   } else {
     proxy_on_recv(w, up, res);
   }
@@ -776,14 +745,14 @@ void proxy_on_client_sent(struct worker *w, struct exchange *ex)
   }
   up->in_len = up->in_start = 0;
   up->state = UP_BODY;
-  up_submit(w, up, (enum loop_op)PROXY_OP_RECV);
+  proxy_up_submit(w, up, (enum loop_op)PROXY_OP_RECV);
 }
 
 void proxy_detach(struct worker *w, struct exchange *ex)
 {
   if (!ex->up)
     return;
-  up_close(w, ex->up);
+  proxy_up_close(w, ex->up);
   ex->up = NULL;
 }
 
@@ -795,5 +764,7 @@ static void proxy_on_tick(struct worker *w)
     struct upstream *up = &w->proxy->ups[i];
     if (up->state == UP_IDLE && (w->stopping || w->now_ms - up->idle_since_ms > PROXY_IDLE_MS))
       up_release(up);
+    else
+      proxy_tunnel_tick(w, up);
   }
 }

@@ -186,7 +186,7 @@ static int reload_proxy_busy(struct worker *w)
 {
   for (int i = 0; i < LOOP_MAX_CONNS; i++) {
     const struct conn *c = &w->conns[i];
-    if (c->used && (c->ex->phase == EXCHANGE_PROXY || c->ex->phase == EXCHANGE_BODY_WAIT))
+    if (c->used && c->ex->phase == EXCHANGE_PROXY)
       return 1;
   }
   return proxy_busy(w) > 0 || h2_worker_proxy_busy(w);
@@ -213,6 +213,7 @@ static void reload_remap_servers(struct worker *w, const struct blob *old, const
 static int reload_worker_swap(struct worker *w, struct blob_ref *next)
 {
   const struct blob *old = w->blob;
+  proxy_on_reload(w);   /* Caddy's cleanup of the old handlers: tunnels close */
   int keep_pool = reload_same_upstreams(old, &next->blob);
   if (!keep_pool && reload_proxy_busy(w))
     return -EBUSY;   /* in-flight exchanges finish on the old pool first */

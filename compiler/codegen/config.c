@@ -128,6 +128,8 @@ static bool config_proxy_same(const struct site_proxy *p, const struct lowered_r
                               const char **replace, size_t n)
 {
   return strcmp(p->upstream_str, rp->dial) == 0 && config_lists_same(p->replace_str, p->replace_str_count, replace, n) &&
+         p->request_buffers == rp->request_buffers && p->stream_timeout_ms == rp->stream_timeout_ms &&
+         p->stream_close_delay_ms == rp->stream_close_delay_ms &&
          config_lists_same(p->trusted_str, p->trusted_str_count, rp->trusted, rp->trusted_count);
 }
 
@@ -147,5 +149,8 @@ unsigned config_proxy(struct cg *cg, const struct lowered_reverse_proxy *rp)
   p->replace_str_count = n;
   p->trusted_str = rp->trusted;
   p->trusted_str_count = rp->trusted_count;
+  p->request_buffers = rp->request_buffers;
+  p->stream_timeout_ms = rp->stream_timeout_ms;
+  p->stream_close_delay_ms = rp->stream_close_delay_ms;
   return (unsigned)(cg->config->proxy_count - 1);
 }

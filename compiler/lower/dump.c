@@ -257,6 +257,12 @@ static void dump_options(struct strbuf *out, const struct lowered_handler *h)
     break;
   case LOWERED_REVERSE_PROXY:
     strbuf_printf(out, " dial=%s", h->u.proxy.dial);
+    if (h->u.proxy.request_buffers)
+      strbuf_printf(out, " request_buffers=%u", h->u.proxy.request_buffers);
+    if (h->u.proxy.stream_timeout_ms)
+      strbuf_printf(out, " stream_timeout=%ums", h->u.proxy.stream_timeout_ms);
+    if (h->u.proxy.stream_close_delay_ms)
+      strbuf_printf(out, " stream_close_delay=%ums", h->u.proxy.stream_close_delay_ms);
     if (h->u.proxy.up)
       dump_header_ops(out, "up-", h->u.proxy.up);
     if (h->u.proxy.down)

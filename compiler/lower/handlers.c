@@ -211,6 +211,59 @@ static int lower_proxy_upstreams(struct lower *l, const struct json *ups, void *
   return bad;
 }
 
+/* flush_interval: -1, 0 or a duration. zsrt writes every upstream read to
+ * the client as it arrives, which meets any interval (Caddy's -1) */
+static int lower_proxy_flush(struct lower *l, const struct json *v, void *record)
+{
+  (void)record;
+  long long ns;
+  if (lower_duration_ns(v, &ns) < 0 || ns < -1) {
+    lower_refuse(l, v, "reverse_proxy flush_interval that is not -1 or a duration");
+    return -1;
+  }
+  return 0;
+}
+
+/* request_buffers: bytes gathered before the body goes up; the rest streams.
+ * The gathered part waits in the connection's input, hence the bound */
+static int lower_proxy_request_buffers(struct lower *l, const struct json *v, void *record)
+{
+  long long n;
+  if (lower_duration_ns(v, &n) < 0 || v->kind != JSON_NUMBER || n < -1) {
+    lower_refuse(l, v, "reverse_proxy request_buffers that is not a size");
+    return -1;
+  }
+  if (n < 0 || n > ZS_PROXY_MAX_REQUEST_BUFFERS) {
+    lower_refuse(l, v, "reverse_proxy request_buffers over %d bytes (zsrt streams bodies; it gathers at most that)",
+                 ZS_PROXY_MAX_REQUEST_BUFFERS);
+    return -1;
+  }
+  ((struct lowered_reverse_proxy *)record)->request_buffers = (unsigned)n;
+  return 0;
+}
+
+static int lower_proxy_stream_ms(struct lower *l, const struct json *v, const char *what, unsigned *out)
+{
+  long long ns;
+  if (lower_duration_ns(v, &ns) < 0 || ns < 0 || ns / 1000000 > 0x7fffffff) {
+    lower_refuse(l, v, "reverse_proxy %s that is not a duration up to 24 days", what);
+    return -1;
+  }
+  *out = ns > 0 && ns < 1000000 ? 1 : (unsigned)(ns / 1000000);
+  return 0;
+}
+
+static int lower_proxy_stream_timeout(struct lower *l, const struct json *v, void *record)
+{
+  return lower_proxy_stream_ms(l, v, "stream_timeout", &((struct lowered_reverse_proxy *)record)->stream_timeout_ms);
+}
+
+static int lower_proxy_close_delay(struct lower *l, const struct json *v, void *record)
+{
+  return lower_proxy_stream_ms(l, v, "stream_close_delay",
+                               &((struct lowered_reverse_proxy *)record)->stream_close_delay_ms);
+}
+
 static const struct lower_key lower_proxy_keys[] = {
   {"handler", NULL, NULL}, {"upstreams", NULL, lower_proxy_upstreams},
   {"headers", NULL, lower_proxy_headers_keep},
@@ -218,7 +271,9 @@ static const struct lower_key lower_proxy_keys[] = {
   {"health_checks", "health_uri health_path health_port health_interval health_timeout health_status "
                     "health_body health_headers max_fails fail_duration unhealthy_status unhealthy_latency "
                     "unhealthy_request_count", lower_key_refused},
-  {"transport", "transport", lower_key_refused}, {"flush_interval", "flush_interval", lower_key_refused},
+  {"transport", "transport", lower_key_refused}, {"flush_interval", NULL, lower_proxy_flush},
+  {"request_buffers", NULL, lower_proxy_request_buffers}, {"stream_timeout", NULL, lower_proxy_stream_timeout},
+  {"stream_close_delay", NULL, lower_proxy_close_delay},
   {"handle_response", "handle_response replace_status", lower_key_refused},
   {"rewrite", "method rewrite uri", lower_key_refused}, {"trusted_proxies", NULL, lower_proxy_trusted},
   {"buffer_requests", "buffer_requests request_buffers", lower_key_refused},

@@ -157,6 +157,8 @@ struct lowered_reverse_proxy {
   struct lowered_headers *up, *down;   /* NULL when absent */
   const char **trusted;        /* its own trusted_proxies ranges */
   size_t trusted_count;
+  unsigned request_buffers;    /* bytes gathered before the body goes up; 0: none */
+  unsigned stream_timeout_ms, stream_close_delay_ms;   /* of upgraded connections; 0: none */
 };
 
 /* uri replace: a constant find, a replacement with placeholders */

@@ -90,7 +90,8 @@ static const uint64_t layouts[] = {
   [1] = 0xccfeb1ccaffdef93ull,
   [2] = 0x594ab80f438171cbull,   /* tls_policy, tls_cert, tls_app; server timeouts; never released with another layout */
   [3] = 0xd83102099450ba67ull,   /* logger, access_log; proxy replace_str, trusted_str */
-  [4] = 0x0dd792eeb19edcbbull,   /* mime */
+  [4] = 0x3b96f63f9e6c35bbull,   /* proxy request_buffers, stream_timeout_ms, stream_close_delay_ms */
+  [5] = 0xabc7b2973b7c2437ull,   /* mime */
 };
 
 static char *doc_read(const char *path)
