@@ -51,6 +51,7 @@ enum zs_header_op { ZS_HDR_SET = 0, ZS_HDR_ADD = 1, ZS_HDR_DELETE = 2, ZS_HDR_RE
 #define ZS_HDR_OP_MASK     0x7u
 #define ZS_HDR_UP          0x10u
 #define ZS_HDR_DOWN        0x20u
+#define ZS_HDR_DEFERRED    0x40u     /* a deferred op of the response: it is lost when a handler errors */
 #define ZS_HDR_INDEX_SHIFT 8
 #define ZS_HDR_MAX_INDEX   255u
 
@@ -63,6 +64,8 @@ enum zs_action_kind {
   ZS_ACT_PROXY = 3,     /* id: reverse_proxy record */
   ZS_ACT_ABORT = 4,     /* abort: close the connection, no response */
   ZS_ACT_RESPOND_CLOSE = 5,   /* respond ... close: as RESPOND, then close the connection */
+  ZS_ACT_ERROR = 6,     /* the error handler: an error of the status set, its message the body; the
+                         * server's error routes (or the empty answer with that status) take over */
 };
 #define ZS_ACTION(kind, id) ((unsigned long long)(kind) | ((unsigned long long)(id) << 8))
 #define ZS_ACTION_KIND(r)   ((unsigned)((r) & 0xff))

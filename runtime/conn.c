@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "access_log.h"
+#include "errors.h"
+#include "encode.h"
 #include "files_parts.h"
 #include "h2/h2.h"
 #include "loader.h"
@@ -26,6 +28,7 @@ void conn_exchange_end(struct worker *w, struct conn *c, struct exchange *ex)
 {
   if (ex->dec)
     access_log_answer(w, c, ex, ex->resp);
+  encode_end(ex);
   ex->phase = EXCHANGE_IDLE;
   ex->body_stream = 0;   /* what is left of a body is read and dropped */
   ex->tunnel = 0;
@@ -43,13 +46,51 @@ static void conn_worker_fini(struct worker *w)
       close(w->conns[i].ex->file_fd);
   exchange_pool_destroy(w->exchanges);
   w->exchanges = NULL;
+  encode_pool_destroy(w->encoders);
+  w->encoders = NULL;
 }
 
 static const struct loop_module conn_module = {.fini = conn_worker_fini};
 
+/* a chunked file's piece, read (or copied) after room for its size line */
+static void conn_frame_file_chunk(struct conn *c, size_t n, int last)
+{
+  static const char hex[] = "0123456789abcdef";
+  char *at = c->out + c->out_len;
+  for (int i = 0; i < 8; i++)
+    at[i] = hex[(n >> (28 - 4 * i)) & 0xf];
+  memcpy(at + 8, "\r\n", 2);
+  c->out_len += 10 + n;
+  conn_append(c, last ? "\r\n0\r\n\r\n" : "\r\n", last ? 7 : 2);
+}
+
+/* how many of n body bytes not read from the file fit the out buffer as
+ * the file's bytes go out: compressed, one chunk, or as they are */
+static size_t conn_file_room(const struct conn *c, size_t n)
+{
+  size_t room = CONN_OUT_CAP - c->out_len;
+  if (c->ex->enc)
+    return ENCODE_BOUND(n) + 17 <= room ? n : 0;
+  if (c->ex->file_chunked)
+    room = room > 17 ? room - 17 : 0;
+  return n < room ? n : room;
+}
+
+static int conn_file_emit(struct conn *c, const char *mem, size_t n, int last)
+{
+  if (c->ex->enc)
+    return conn_encode_feed(c, mem, n, last);
+  if (c->ex->file_chunked) {
+    memcpy(c->out + c->out_len + 10, mem, n);
+    conn_frame_file_chunk(c, n, last);
+    return 0;
+  }
+  return conn_append(c, mem, n);
+}
+
 /* multipart/byteranges: the part heads at the body's position (file_off)
- * are queued; 1 when a file range follows (in p), 0 when the out buffer is
- * full or the body is complete (then sent) */
+ * are queued like the file's bytes; 1 when a file range follows (in p), 0
+ * when the out buffer is full or the body is complete (then sent) */
 static int conn_part_heads(struct worker *w, struct conn *c, struct files_piece *p)
 {
   struct exchange *ex = c->ex;
@@ -64,20 +105,24 @@ static int conn_part_heads(struct worker *w, struct conn *c, struct files_piece 
     files_parts_piece(ex->resp, ex->file_off, p);
     if (!p->mem)
       return 1;
-    size_t n = p->mem_len < CONN_OUT_CAP - c->out_len ? p->mem_len : CONN_OUT_CAP - c->out_len;
+    size_t n = conn_file_room(c, p->mem_len);
     if (n == 0) {
       loop_conn_flush(w, c);   /* more once this is sent */
       return 0;
     }
-    conn_append(c, p->mem, n);
+    if (conn_file_emit(c, p->mem, n, n >= ex->file_left) < 0) {
+      loop_conn_close(w, c);
+      return 0;
+    }
     ex->file_off += n;
     ex->file_left -= n;
   }
 }
 
-/* reads the next piece of a file body into the free end of the out buffer;
- * the next is read only when this one was sent, so a body goes out as fast
- * as the client takes it, LOOP_FILE_CHUNK bytes at a time */
+/* reads the next piece of a file body into the free end of the out buffer
+ * (or the compressor's input); the next is read only when this one was
+ * sent, so a body goes out as fast as the client takes it, LOOP_FILE_CHUNK
+ * bytes at a time */
 static void conn_read_file(struct worker *w, struct conn *c)
 {
   uint64_t off = c->ex->file_off, left = c->ex->file_left;
@@ -89,6 +134,19 @@ static void conn_read_file(struct worker *w, struct conn *c)
     left = p.file_len;
   }
   size_t room = CONN_OUT_CAP - c->out_len;
+  if (c->ex->enc) {   /* read for the compressor: what it makes of it must fit the room */
+    size_t n = left < ENCODE_STEP ? (size_t)left : ENCODE_STEP;
+    while (n > 1024 && ENCODE_BOUND(n) + 17 > room)
+      n /= 2;
+    if (ENCODE_BOUND(n) + 17 > room) {
+      loop_conn_flush(w, c);   /* the part heads filled it: the range is read once they are sent */
+      return;
+    }
+    loop_conn_read_into(w, c, c->ex->file_fd, off, encode_input(c->ex->enc), n);
+    return;
+  }
+  size_t frame = c->ex->file_chunked ? 10 : 0;   /* a chunk's fixed-width size line before the bytes */
+  room = conn_file_room(c, room);
   if (room > LOOP_FILE_CHUNK)
     room = LOOP_FILE_CHUNK;
   if (room == 0) {
@@ -96,7 +154,7 @@ static void conn_read_file(struct worker *w, struct conn *c)
     return;
   }
   size_t n = left < room ? (size_t)left : room;
-  loop_conn_read(w, c, c->ex->file_fd, off, n);
+  loop_conn_read_into(w, c, c->ex->file_fd, off, c->out + c->out_len + frame, n);
 }
 
 /* HTTP/1.1: a connection slot holds the pool's exchange of the same index */
@@ -147,7 +205,9 @@ int conn_worker_init(struct worker *w)
   int rc = loop_register_module(w, &conn_module);
   if (rc == 0)
     w->exchanges = exchange_pool_create(LOOP_MAX_CONNS);
-  if (rc == 0 && !w->exchanges)
+  if (rc == 0)
+    w->encoders = encode_pool_create();
+  if (rc == 0 && (!w->exchanges || !w->encoders))
     rc = -ENOMEM;
   if (rc == 0)
     rc = h2_worker_init(w);
@@ -319,16 +379,48 @@ static void conn_respond_decision(struct worker *w, struct conn *c)
 {
   struct response *r = c->ex->resp;
   r->file_fd = -1;
-  if (response_from_decision(w->blob, c->ex->dec, &c->ex->req, w->files, r) < 0) {
+  c->ex->file_chunked = 0;
+  if (errors_response(w->blob, &w->cage, c->server, &c->ex->req, &c->info, c->ex->dec, w->files, r) < 0) {
     conn_respond_error(w, c, 500);
+    return;
+  }
+  if (!c->ex->dec->trapped && c->ex->dec->action == ZS_ACT_ABORT) {   /* abort in an error route */
+    c->close_after_send = 1;
+    conn_exchange_end(w, c, c->ex);
     return;
   }
   int keep_alive = c->ex->req.keep_alive && !w->stopping && c->ex->dec->action != ZS_ACT_RESPOND_CLOSE &&
                    !(c->ex->req.expect_continue && c->ex->body_active);
   int head = conn_is_head(&c->ex->req);
   r->head_request = head;
-  int n = response_serialize_head(r, c->ex->req.version_minor, keep_alive, c->out + c->out_len,
-                                  CONN_OUT_CAP - c->out_len);
+  if (conn_encode_start(w, c, r, keep_alive) < 0) {
+    if (r->file_fd >= 0)
+      close(r->file_fd);
+    conn_respond_error(w, c, 500);
+    return;
+  }
+  if (c->ex->enc) {   /* its head and framing are conn_encode.c's */
+    if (r->file_fd >= 0)
+      conn_start_file(w, c, r, head);
+    if (c->ex->phase != EXCHANGE_FILE && c->ex->enc_pending && conn_encode_feed(c, NULL, 0, 1) < 0)
+      c->close_after_send = 1;   /* no bytes to send: nothing can be framed */
+    if (c->ex->phase != EXCHANGE_FILE)
+      conn_exchange_end(w, c, c->ex);
+    return;
+  }
+  /* ServeContent gives a sidecar no length, so Go frames it by what it wrote before the handler
+   * ended: on TCP its ReadFrom flushes the head once 512 bytes are copied; over TLS its buffer
+   * (2 KiB) decides */
+  uint64_t buffered = c->info.tls ? ENCODE_GO_BUFFERED : 511;
+  c->ex->file_chunked = r->precompressed && !head && r->file_fd >= 0 && r->file_len > buffered;
+  struct response_framing f = {.version_minor = c->ex->req.version_minor, .keep_alive = keep_alive,
+                               .content_length = response_content_length(r)};
+  if (c->ex->file_chunked) {
+    f.content_length = -1;
+    f.chunked = c->ex->file_chunked = c->ex->req.version_minor >= 1;
+    f.keep_alive = keep_alive = keep_alive && f.chunked;
+  }
+  int n = response_write_head(r, &f, c->out + c->out_len, CONN_OUT_CAP - c->out_len);
   size_t body_len = head ? 0 : r->body_len;
   if (n < 0 || body_len > CONN_OUT_CAP - c->out_len - (size_t)n) {
     if (r->file_fd >= 0)
@@ -483,13 +575,25 @@ static void conn_on_file_read(struct worker *w, struct conn *c, int res)
     loop_conn_close(w, c);   /* the file shrank: the framing promised is broken */
     return;
   }
-  c->out_len += (size_t)res;
+  if (c->ex->enc) {
+    if (conn_encode_feed(c, encode_input(c->ex->enc), (size_t)res, (uint64_t)res >= c->ex->file_left) < 0) {
+      loop_conn_close(w, c);
+      return;
+    }
+  } else if (c->ex->file_chunked) {
+    conn_frame_file_chunk(c, (size_t)res, (uint64_t)res >= c->ex->file_left);
+  } else {
+    c->out_len += (size_t)res;
+  }
   c->ex->file_off += (uint64_t)res;
   c->ex->file_left -= (uint64_t)res;
   if (c->ex->file_left == 0) {
     close(c->ex->file_fd);
     c->ex->file_fd = -1;
     conn_exchange_end(w, c, c->ex);
+  } else if (c->out_sent >= c->out_len && !c->send_pending) {
+    conn_read_file(w, c);   /* encode kept it all back (the head waits): no send will ask for more */
+    return;
   }
   loop_conn_flush(w, c);
 }
@@ -511,6 +615,21 @@ void conn_finish_exchange(struct worker *w, struct conn *c, struct exchange *ex)
   conn_exchange_end(w, c, ex);
   if (!c->ex->resp_keep_alive)
     c->close_after_send = 1;
+  if (c->out_len > c->out_sent)
+    loop_conn_flush(w, c);
+  else
+    conn_on_sent(w, c);
+}
+
+void conn_answer_error_routes(struct worker *w, struct conn *c, struct exchange *ex)
+{
+  ex->up = NULL;
+  if (!ex->dec->trapped && ex->dec->action == ZS_ACT_ABORT) {
+    c->close_after_send = 1;
+    conn_exchange_end(w, c, ex);
+  } else {
+    conn_respond_decision(w, c);
+  }
   if (c->out_len > c->out_sent)
     loop_conn_flush(w, c);
   else

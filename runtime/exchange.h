@@ -34,6 +34,8 @@ struct exchange_sink {
   void (*push)(struct worker *w, struct exchange *ex, int done);
   /* nothing was relayed: answer with this status and no body */
   void (*fail)(struct worker *w, struct exchange *ex, int status);
+  /* nothing was relayed and the error routes decided (exec_error): their answer */
+  void (*errors)(struct worker *w, struct exchange *ex);
   /* the body broke off: the client must not take the answer as complete */
   void (*cut)(struct worker *w, struct exchange *ex);
   /* the upstream exchange is over (conn_finish_exchange for HTTP/1.1) */
@@ -67,9 +69,14 @@ struct exchange {
   int body_stream;                   /* HTTP/1.1: the body goes up as it comes (proxy_stream.c) */
   int tunnel;                        /* after a 101: the client's bytes go up unread (proxy_tunnel.c) */
   const struct exchange_sink *sink;  /* NULL: HTTP/1.1 on the connection's out buffer */
+  struct encoder *enc;         /* encode: the compressor of its body, or NULL (encode.h) */
+  size_t resp_first;           /* an upstream's body bytes that came with its head: encode's first write */
+  int enc_pending;             /* HTTP/1.1: the encoded answer's head waits (conn_encode.c) */
+  int enc_keep_alive, enc_chunked, enc_early;
   /* a file answer */
   int file_fd;
   uint64_t file_off, file_left;
+  int file_chunked;            /* HTTP/1.1: sent in chunks (a precompressed sidecar has no length) */
   char target[EXCHANGE_TARGET_CAP];  /* the URI to send upstream */
   size_t target_len;
 };

@@ -36,8 +36,6 @@ struct helper_state {
   char value[EXEC_MAX_VALUE];  /* build buffer 1 */
   size_t value_len;
   struct file_match file;      /* the file matcher being evaluated (active 0: none) */
-  const char *file_vars[4];    /* http.matchers.file.relative, absolute, type, remainder */
-  size_t file_var_len[4];      /* (decision storage; NULL until a file matcher matched) */
 };
 
 /* indexed by helper id; entry 0 and gaps trap as unknown helpers */

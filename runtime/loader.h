@@ -34,6 +34,8 @@ struct blob {
   const struct zs_logger *loggers;
   const struct zs_access_log *access_logs;
   const struct zs_mime *mimes;
+  const struct zs_regex *regexes;
+  const struct zs_encoder *encoders;
 };
 
 /* 0, or -1 with a one-line reason in err ("site.zsb: checksum mismatch") */

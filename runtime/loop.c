@@ -139,11 +139,10 @@ int loop_worker_init(struct worker *w, int id, const struct blob *blob,
   rc = loop_conns_init(w);
   if (rc < 0)
     return rc;
-  rc = cage_create(&w->cage, blob->rodata, blob->rodata_size, helper_table, ZS_HELPER_COUNT, NULL);
+  rc = exec_cage_create(&w->cage, blob);
   if (rc < 0)
     return rc;
   w->cage_ready = 1;
-  cage_set_code(&w->cage, blob->code, blob->code_size);
   loop_register_builtin_ops(w);
   return 0;
 }
@@ -200,7 +199,7 @@ void loop_worker_fini(struct worker *w)
   if (w->bufs)
     munmap(w->bufs, (size_t)LOOP_BUF_COUNT * LOOP_BUF_SIZE);
   if (w->cage_ready)
-    cage_destroy(&w->cage);
+    exec_cage_destroy(&w->cage);
   if (w->ring_ready)
     io_uring_queue_exit(&w->ring);
   close(w->wake_fd);
@@ -289,8 +288,13 @@ void loop_conn_flush(struct worker *w, struct conn *c)
 
 void loop_conn_read(struct worker *w, struct conn *c, int fd, uint64_t off, size_t len)
 {
+  loop_conn_read_into(w, c, fd, off, c->out + c->out_len, len);
+}
+
+void loop_conn_read_into(struct worker *w, struct conn *c, int fd, uint64_t off, char *buf, size_t len)
+{
   struct io_uring_sqe *sqe = loop_get_sqe(w);
-  io_uring_prep_read(sqe, fd, c->out + c->out_len, (unsigned)len, off);
+  io_uring_prep_read(sqe, fd, buf, (unsigned)len, off);
   io_uring_sqe_set_data64(sqe, loop_user_data(LOOP_OP_FILE_READ, (uint32_t)c->index, c->gen));
   c->read_pending = 1;
   c->pending++;

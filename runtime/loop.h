@@ -58,6 +58,7 @@ struct reload_slot;
 struct site_tls;
 struct conn_tls_pool;
 struct files_cache;
+struct encode_pool;
 struct tls_conn;
 
 /* What a module (the proxy, ...) hooks into its worker's loop: called every
@@ -174,6 +175,7 @@ struct worker {
   struct reload_slot *reload;  /* reload.c: the blob this worker serves; NULL: no reload */
   struct site_tls *tls_sites;  /* site_tls.h: the TLS servers' contexts (shared, read-only here); NULL: none */
   struct conn_tls_pool *tls;   /* conn_tls.c: this worker's TLS slots */
+  struct encode_pool *encoders; /* encode.h: this worker's compressors (conn.c) */
   struct files_cache *files;   /* files_cache.h: the files file_server answered with lately; NULL: none */
   struct worker_log log;       /* log.h: this worker's line buffer */
   struct access_log *access;   /* access_log.c: its access log buffers; NULL: no server logs requests */
@@ -208,6 +210,8 @@ void loop_conn_pause(struct worker *w, struct conn *c);
 void loop_conn_resume(struct worker *w, struct conn *c);
 /* reads len bytes at off of fd to the end of out (LOOP_OP_FILE_READ; sends wait for it) */
 void loop_conn_read(struct worker *w, struct conn *c, int fd, uint64_t off, size_t len);
+/* the same into buf (which must outlive the read), not the out buffer */
+void loop_conn_read_into(struct worker *w, struct conn *c, int fd, uint64_t off, char *buf, size_t len);
 
 uint64_t loop_now_ms(void);
 

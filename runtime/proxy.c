@@ -214,9 +214,20 @@ void proxy_up_submit(struct worker *w, struct upstream *up, enum loop_op op)
   up->pending++;
 }
 
-/* answers the client with Caddy's empty 502 and ends the exchange */
+/* answers the client with Caddy's empty 502 and ends the exchange, or with
+ * the server's error routes (Caddy then logs the error at debug level only) */
 static void proxy_bad_gateway(struct worker *w, struct conn *c, struct exchange *ex, const char *why)
 {
+  if (ex->dec && (!ex->sink || ex->sink->errors) &&
+      exec_error(w->blob, &w->cage, c->server, &ex->req, &c->info, ex->dec, 502, NULL, 0) == 0) {
+    if (ex->sink) {
+      ex->sink->errors(w, ex);
+      ex->sink->finish(w, ex);
+    } else {
+      conn_answer_error_routes(w, c, ex);
+    }
+    return;
+  }
   log_http_error(&w->log, &ex->req, &c->info, 502, why, 0);
   if (ex->sink) {
     ex->sink->fail(w, ex, 502);
@@ -480,6 +491,16 @@ void proxy_cut(struct worker *w, struct conn *c, struct exchange *ex, const char
     loop_conn_close(w, c);
 }
 
+/* the upstream is dropped after bytes of its answer went out: the client sees it cut */
+static void proxy_abandon(struct worker *w, struct upstream *up, const char *why)
+{
+  struct conn *c = up->client;
+  struct exchange *ex = up->ex;
+  proxy_up_close(w, up);
+  ex->up = NULL;
+  proxy_cut(w, c, ex, why);
+}
+
 static int relay_bytes(struct worker *w, struct upstream *up, const char *data, size_t len)
 {
   if (!len)
@@ -487,6 +508,8 @@ static int relay_bytes(struct worker *w, struct upstream *up, const char *data, 
   if (up->ex->sink)
     return up->ex->sink->data(w, up->ex, data, len);
   struct conn *c = up->client;
+  if (up->ex->enc)
+    return conn_encode_feed(c, data, len, 0);
   int chunked = up->client_chunked;
   if (chunked) {
     char size[24];
@@ -508,7 +531,7 @@ static int relay_body(struct worker *w, struct upstream *up)
     /* HEAD, 1xx, 204, 304: nothing follows the head; bytes that do are not
      * a body, and they stay unread so the connection is closed, not pooled */
     up->body_done = 1;
-    return 0;
+    return up->ex->enc && !up->ex->sink ? conn_encode_feed(up->client, NULL, 0, 1) : 0;
   }
   if (up->resp.body == HTTP1_BODY_CHUNKED) {
     while (up->in_start < up->in_len && !up->chunk.done) {
@@ -534,6 +557,8 @@ static int relay_body(struct worker *w, struct upstream *up)
   }
   if (up->body_done && up->client_chunked)
     conn_append(up->client, "0\r\n\r\n", 5);
+  if (up->ex->enc && !up->ex->sink)
+    return up->body_done ? conn_encode_feed(up->client, NULL, 0, 1) : conn_encode_release_head(up->client);
   return 0;
 }
 
@@ -542,9 +567,7 @@ static void proxy_relay(struct worker *w, struct upstream *up)
   struct conn *c = up->client;
   struct exchange *ex = up->ex;
   if (relay_body(w, up) < 0) {
-    proxy_up_close(w, up);
-    ex->up = NULL;
-    proxy_cut(w, c, ex, "reverse_proxy: malformed response body from upstream: aborting with incomplete response");
+    proxy_abandon(w, up, "reverse_proxy: malformed response body from upstream: aborting with incomplete response");
     return;
   }
   up->state = UP_CLIENT_WAIT;
@@ -577,17 +600,26 @@ static int proxy_take_head(struct worker *w, struct upstream *up, int rc)
     return 1;
   }
   int head = ex->req.method_len == 4 && memcmp(ex->req.method, "HEAD", 4) == 0;
+  ex->resp_first = up->in_len - up->in_start - (size_t)rc;
   if (ex->sink) {
     if (ex->sink->head(w, ex, &up->resp) < 0)
       return -1;
   } else {
-    if (up->resp.body == HTTP1_BODY_CHUNKED || up->resp.body == HTTP1_BODY_CLOSE) {
+    int unknown = up->resp.body == HTTP1_BODY_CHUNKED || up->resp.body == HTTP1_BODY_CLOSE;
+    if (proxy_response_from_upstream(w, ex, &up->resp) < 0)
+      return -1;
+    ex->resp->head_request = head;
+    /* encode frames the answer itself; Caddy flushes a body of unknown length at once */
+    int encoded = conn_encode_proxy(w, c, ex, proxy_response_length(&up->resp), unknown);
+    if (encoded < 0)
+      return -1;
+    if (unknown && !encoded) {
       up->client_chunked = ex->req.version_minor >= 1;
       if (!up->client_chunked)
         ex->resp_keep_alive = 0;
     }
-    int n = proxy_build_response_head(w, ex, &up->resp, up->client_chunked, c->out + c->out_len,
-                                      CONN_OUT_CAP - c->out_len);
+    int n = encoded ? 0 : proxy_build_response_head(w, ex, &up->resp, up->client_chunked, c->out + c->out_len,
+                                                    CONN_OUT_CAP - c->out_len);
     if (n < 0)
       return -1;
     c->out_len += (size_t)n;
@@ -649,11 +681,7 @@ static void proxy_on_recv(struct worker *w, struct upstream *up, int res)
   if (res == 0) {   /* the end of a close-delimited body, or a cut one */
     up->resp.keep_alive = 0;
     if (up->resp.body != HTTP1_BODY_CLOSE) {
-      struct conn *c = up->client;
-      struct exchange *ex = up->ex;
-      proxy_up_close(w, up);
-      ex->up = NULL;
-      proxy_cut(w, c, ex, "reverse_proxy: upstream closed mid-body: aborting with incomplete response");
+      proxy_abandon(w, up, "reverse_proxy: upstream closed mid-body: aborting with incomplete response");
       return;
     }
     up->body_done = 1;
@@ -664,6 +692,10 @@ static void proxy_on_recv(struct worker *w, struct upstream *up, int res)
     }
     if (up->client_chunked)
       conn_append(up->client, "0\r\n\r\n", 5);
+    if (up->ex->enc && conn_encode_feed(up->client, NULL, 0, 1) < 0) {
+      proxy_abandon(w, up, "reverse_proxy: compressing the response failed: aborting with incomplete response");
+      return;
+    }
     up->state = UP_CLIENT_WAIT;
     loop_conn_flush(w, up->client);
     if (up->client->out_len == up->client->out_sent)

@@ -24,9 +24,10 @@ int proxy_response_from_upstream(struct worker *w, struct exchange *ex, const st
 /* the Content-Length the client is told, or -1 (none known: chunked in HTTP/1.1) */
 int64_t proxy_response_length(const struct http1_response *ur);
 
-/* the head for the client, through response_write_head: upstream status and
- * headers, the kept header ops, Server, Date, and our framing (Content-Length,
- * or chunked when client_chunked) */
+/* the head for the client, through response_write_head, of the response
+ * proxy_response_from_upstream made: upstream status and headers, the kept
+ * header ops, Server, Date, and our framing (Content-Length, or chunked when
+ * client_chunked) */
 int proxy_build_response_head(struct worker *w, struct exchange *ex, const struct http1_response *ur,
                               int client_chunked, char *buf, size_t cap);
 

@@ -219,11 +219,10 @@ static int reload_worker_swap(struct worker *w, struct blob_ref *next)
     return -EBUSY;   /* in-flight exchanges finish on the old pool first */
   struct cage fresh;
   const struct blob *nb = &next->blob;
-  int rc = cage_create(&fresh, nb->rodata, nb->rodata_size, helper_table, ZS_HELPER_COUNT, NULL);
+  int rc = exec_cage_create(&fresh, nb);
   if (rc < 0)
     return rc;
-  cage_set_code(&fresh, nb->code, nb->code_size);
-  cage_destroy(&w->cage);
+  exec_cage_destroy(&w->cage);
   w->cage = fresh;
   reload_remap_servers(w, old, &next->blob);
   w->blob = &next->blob;

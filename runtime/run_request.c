@@ -13,6 +13,7 @@
 
 #include "cage.h"
 #include "files_parts.h"
+#include "errors.h"
 #include "exec.h"
 #include "http1.h"
 #include "loader.h"
@@ -163,9 +164,11 @@ static int run_decide(struct run_ctx *r, unsigned server)
   }
   if (!r->dec.trapped && r->dec.action == ZS_ACT_ABORT)
     return fprintf(r->out, "action abort\n") < 0 ? -1 : 0;
-  rc = response_from_decision(&r->blob, &r->dec, &r->req, NULL, &r->resp);
+  rc = errors_response(&r->blob, &r->cage, server, &r->req, &r->conn, &r->dec, NULL, &r->resp);
   if (rc < 0)
     response_init(&r->resp, 500);
+  if (!r->dec.trapped && r->dec.action == ZS_ACT_ABORT)
+    return fprintf(r->out, "action abort\n") < 0 ? -1 : 0;
   if (!r->dec.trapped && r->dec.action == ZS_ACT_FILE && r->resp.file_path)
     fprintf(r->out, "action file %s root %s\n", r->resp.file_path[0] ? r->resp.file_path : ".",
             r->resp.file_root);
@@ -202,7 +205,7 @@ static int run_main(struct run_ctx *r, const char *request_path, int port, const
     return 1;
   }
   rc = run_decide(r, server);
-  cage_destroy(&r->cage);
+  exec_cage_destroy(&r->cage);
   return rc < 0 ? 1 : 0;
 }
 

@@ -36,6 +36,7 @@ struct cg {
   unsigned fn_count;
   bool uses_req;                 /* some condition reads the request */
   bool uses_proto, uses_grpc;    /* the program needs zs_proto_at, zs_content_type_grpc (codegen.c) */
+  bool uses_var_num, uses_var_eq; /* ... zs_var_num, zs_var_eq (the expression matcher) */
 };
 
 /* emit.c: output with #line kept in step with the Caddyfile */
@@ -73,10 +74,12 @@ int routes_emit(struct cg *cg, const struct lowered_route *routes, size_t count)
 void config_server(struct cg *cg, const struct lowered_server *srv);
 void config_tls(struct cg *cg, const struct lowered_config *cfg);
 void config_loggers(struct cg *cg, const struct lowered_config *cfg);
+void config_regexes(struct cg *cg, const struct lowered_config *cfg);
 unsigned config_file_server(struct cg *cg, const struct lowered_file_server *fs);
 /* mime.c: the Content-Type table, from the compiling machine's MIME database */
 void config_mime(struct cg *cg);
 unsigned config_proxy(struct cg *cg, const struct lowered_reverse_proxy *rp);
+unsigned config_encoder(struct cg *cg, const struct lowered_encode *e);
 /* headers.c: one side's header ops; target is "", " | ZS_HDR_UP" or " | ZS_HDR_DOWN" */
 void cg_header_ops(struct cg *cg, const struct lowered_headers *h, const char *target, unsigned first_replace);
 

@@ -35,10 +35,11 @@ static void codegen_entry_head(struct cg *cg, struct strbuf *src, struct srcpos 
   emit_flush(cg);
 }
 
-static void codegen_server(struct cg *cg, const struct lowered_server *s, struct strbuf *src)
+/* one entry (zs_entry_NAME) running a route list; NEXT when none responds */
+static void codegen_entry(struct cg *cg, const char *name, const struct lowered_server *s,
+                          const struct lowered_route *routes, size_t count, struct strbuf *src)
 {
-  config_server(cg, s);
-  cg->entry = arena_printf(cg->a, "srv%u", s->index);
+  cg->entry = name;
   cg->group_count = cg->deferred_count = 0;
   cg->uses_req = false;
   struct strbuf body;
@@ -46,16 +47,28 @@ static void codegen_server(struct cg *cg, const struct lowered_server *s, struct
   cg->out = &body;
   cg->line = 0;
   cg->indent = 1;
-  int always = s->has_routes ? routes_emit(cg, s->routes, s->route_count) : 0;
+  int always = routes ? routes_emit(cg, routes, count) : 0;
   if (!always)
     cg_emit_return(cg, s->pos, "ZS_NEXT");
   emit_flush(cg);
-  strbuf_printf(src, "/* server %s */\n", s->name);
   if (cg->deferred_count > 0)
     codegen_deferred_fn(cg, src);
   codegen_entry_head(cg, src, s->pos, !cg->uses_req);
   strbuf_puts(src, strbuf_cstr(&body));
   strbuf_puts(src, "}\n\n");
+}
+
+/* the server's entry, then its errors entry (handle_errors) when it has one */
+static void codegen_server(struct cg *cg, const struct lowered_server *s, struct strbuf *src)
+{
+  config_server(cg, s);
+  strbuf_printf(src, "/* server %s */\n", s->name);
+  codegen_entry(cg, arena_printf(cg->a, "srv%u", s->index), s, s->has_routes ? s->routes : NULL, s->route_count,
+                src);
+  if (!s->has_errors)
+    return;
+  strbuf_printf(src, "/* server %s: errors */\n", s->name);
+  codegen_entry(cg, arena_printf(cg->a, "srv%u_errors", s->index), s, s->error_routes, s->error_route_count, src);
 }
 
 /* Caddy's protocol matcher on the HTTP version (r.ProtoMajor, r.ProtoMinor,
@@ -79,6 +92,26 @@ static const char codegen_grpc_fn[] =
   "\t\t\treturn zs_str_match(ZS_PTR(h[i].value.ptr), h[i].value.len, \"application/grpc\", 16, ZS_STR_PREFIX);\n"
   "\treturn 0;\n}\n\n";
 
+/* the expression matcher's placeholders: a number (Caddy's one int
+ * placeholder, {http.error.status_code}), -1 when the value is not one */
+static const char codegen_var_num_fn[] =
+  "static __attribute__((noinline)) long long zs_var_num(unsigned id)\n{\n"
+  "\tchar b[12];\n"
+  "\tlong long n = zs_var_read(id, (unsigned long)b, sizeof b, 0), v = 0;\n"
+  "\tif (n <= 0 || n > 10)\n\t\treturn -1;\n"
+  "\tfor (long long i = 0; i < n; i++) {\n"
+  "\t\tif (b[i] < '0' || b[i] > '9')\n\t\t\treturn -1;\n"
+  "\t\tv = v * 10 + (b[i] - '0');\n\t}\n"
+  "\treturn v;\n}\n\n";
+
+/* ... or a string equal to lit (at most 128 bytes: lowering refused longer) */
+static const char codegen_var_eq_fn[] =
+  "static __attribute__((noinline)) int zs_var_eq(unsigned id, const char *lit, unsigned len)\n{\n"
+  "\tchar b[128];\n"
+  "\tif (len > sizeof b || zs_var_len(id) != (long long)len)\n\t\treturn 0;\n"
+  "\tif (len && zs_var_read(id, (unsigned long)b, len, 0) != (long long)len)\n\t\treturn 0;\n"
+  "\treturn zs_bytes_eq(b, lit, len);\n}\n\n";
+
 int codegen_run(struct arena *a, const struct lowered_config *cfg, struct codegen_output *out, struct diag *d)
 {
   memset(out, 0, sizeof *out);
@@ -95,10 +128,13 @@ int codegen_run(struct arena *a, const struct lowered_config *cfg, struct codege
     codegen_server(&cg, &cfg->servers[i], &servers);
   strbuf_puts(&src, cg.uses_proto ? codegen_proto_fn : "");
   strbuf_puts(&src, cg.uses_grpc ? codegen_grpc_fn : "");
+  strbuf_puts(&src, cg.uses_var_num ? codegen_var_num_fn : "");
+  strbuf_puts(&src, cg.uses_var_eq ? codegen_var_eq_fn : "");
   strbuf_puts(&src, strbuf_cstr(&cg.fns));
   strbuf_puts(&src, strbuf_cstr(&servers));
   config_tls(&cg, cfg);
   config_loggers(&cg, cfg);
+  config_regexes(&cg, cfg);
   out->c_source = emit_line_sources(a, strbuf_cstr(&src), CODEGEN_SOURCE_NAME);
   return d->errors > errors ? -1 : 0;
 }

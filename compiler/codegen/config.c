@@ -61,6 +61,7 @@ void config_server(struct cg *cg, const struct lowered_server *srv)
   s->name_str = arena_strdup(cg->a, srv->name);
   s->entry = srv->index;   /* the writer emits one entry per server, in server order */
   s->entry_symbol = arena_printf(cg->a, "zs_entry_srv%u", srv->index);
+  s->errors_symbol = srv->has_errors ? arena_printf(cg->a, "zs_entry_srv%u_errors", srv->index) : NULL;
   s->flags = (srv->tls ? ZS_SERVER_TLS : 0) | (srv->tls && srv->strict_sni ? ZS_SERVER_STRICT_SNI : 0) |
              (srv->h2c ? ZS_SERVER_H2C : 0) | (srv->no_h2 ? ZS_SERVER_NO_H2 : 0);
   s->read_header_ms = srv->read_header_ms;
@@ -79,6 +80,14 @@ void config_server(struct cg *cg, const struct lowered_server *srv)
 }
 
 /* the logging app's loggers, once per config */
+void config_regexes(struct cg *cg, const struct lowered_config *cfg)
+{
+  for (size_t i = 0; i < cfg->regex_count; i++) {
+    struct site_regex *r = ARENA_PUSH(cg->a, cg->config->regexes, cg->config->regex_count, cg->config->regex_cap);
+    *r = (struct site_regex){.pattern_str = cfg->regexes[i].pattern, .name = cfg->regexes[i].name};
+  }
+}
+
 void config_loggers(struct cg *cg, const struct lowered_config *cfg)
 {
   for (size_t i = 0; i < cfg->logger_count; i++) {
@@ -104,7 +113,25 @@ unsigned config_file_server(struct cg *cg, const struct lowered_file_server *fs)
   f->hide_str_count = fs->hide_count;
   f->status = (unsigned)fs->status;
   f->flags = (fs->no_canonical ? ZS_FILE_NO_CANONICAL : 0) | (fs->browse ? ZS_FILE_BROWSE : 0);
+  f->precompressed_str = fs->precompressed;
+  f->precompressed_str_count = fs->precompressed_count;
   return (unsigned)(cg->config->file_server_count - 1);
+}
+
+/* the encode handler's record; its index */
+unsigned config_encoder(struct cg *cg, const struct lowered_encode *e)
+{
+  struct site_encoder *r = ARENA_PUSH(cg->a, cg->config->encoders, cg->config->encoder_count,
+                                      cg->config->encoder_cap);
+  *r = (struct site_encoder){
+    .flags = (e->gzip ? ZS_ENC_GZIP : 0u) | (e->zstd ? ZS_ENC_ZSTD : 0u) |
+             (e->zstd_no_checksum ? ZS_ENC_ZSTD_NO_CHECKSUM : 0u),
+    .gzip_level = (uint16_t)e->gzip_level, .zstd_level = (uint16_t)e->zstd_level, .min_length = e->min_length,
+    .prefer_str = e->prefer, .prefer_str_count = e->prefer_count,
+    .status_str = e->statuses, .status_str_count = e->status_count,
+    .header_str = e->headers, .header_str_count = e->header_count,
+  };
+  return (unsigned)(cg->config->encoder_count - 1);
 }
 
 /* the searches of header_up's replaces, then header_down's: 's' or 'r', then the text */

@@ -14,6 +14,10 @@
 static int lower_respond_status(struct lower *l, const struct json *v, void *record)
 {
   struct lowered_static_response *r = record;
+  if (l->in_errors && v->kind == JSON_STRING && strcmp(v->text, "{http.error.status_code}") == 0) {
+    r->status_error = true;
+    return 0;
+  }
   int status = lower_status(l, v, "static_response status_code");
   r->status = status > 0 ? status : 0;
   return status < 0 ? -1 : 0;
@@ -68,7 +72,11 @@ int lower_static_response(struct lower *l, const struct json *h, struct lowered_
 {
   struct lowered_static_response *r = &out->u.respond;
   r->body_pos = out->pos;
-  return lower_keys(l, h, lower_respond_keys, "static_response", r);
+  int rc = lower_keys(l, h, lower_respond_keys, "static_response", r);
+  /* in an error route the default status is the error's (static_response.go) */
+  if (l->in_errors && r->status == 0)
+    r->status_error = true;
+  return rc;
 }
 
 /* respond ... close: the response, then Connection: close and a closed connection */
@@ -86,6 +94,49 @@ int lower_abort(struct lower *l, const struct json *h, struct lowered_handler *o
   if (!lower_is_true(json_object_get(h, "abort")))
     return LOWER_DECLINE;
   return lower_keys(l, h, lower_respond_keys, "static_response", &out->u.respond);
+}
+
+/* ---- error: Caddy's static_error ---- */
+
+static int lower_error_status(struct lower *l, const struct json *v, void *record)
+{
+  struct lowered_static_error *e = record;
+  if (v->kind == JSON_STRING && memchr(v->text, '{', v->len)) {
+    lower_refuse(l, v, "error status '%s' with a placeholder", v->text);
+    return -1;
+  }
+  int status = lower_status(l, v, "error status");
+  e->status = status > 0 ? status : 500;
+  return status < 0 ? -1 : 0;
+}
+
+/* Caddy 2.6 keeps the message as written, later versions replace its
+ * placeholders: a message with one is refused, either would differ */
+static int lower_error_message(struct lower *l, const struct json *v, void *record)
+{
+  struct lowered_static_error *e = record;
+  if (!lower_string(l, v, "error message"))
+    return -1;
+  if (lower_text(l, v, LOWER_PH_KNOWN, &e->message) < 0)
+    return -1;
+  if (!e->message.constant || memchr(v->text, '{', v->len)) {
+    lower_refuse(l, v, "error message '%s' with a placeholder", v->text);
+    return -1;
+  }
+  return 0;
+}
+
+static const struct lower_key lower_error_keys[] = {
+  {"handler", NULL, NULL}, {"status_code", NULL, lower_error_status}, {"error", NULL, lower_error_message},
+  {NULL, NULL, NULL},
+};
+
+int lower_static_error(struct lower *l, const struct json *h, struct lowered_handler *out)
+{
+  out->u.error.status = 500;
+  out->u.error.message.constant = true;
+  out->u.error.message.pos = out->pos;
+  return lower_keys(l, h, lower_error_keys, "error", &out->u.error);
 }
 
 /* ---- file_server ---- */
@@ -171,10 +222,59 @@ static int lower_file_browse(struct lower *l, const struct json *v, void *record
   return lower_object_keys(l, v, lower_browse_keys, "file_server browse", record);
 }
 
+/* precompressed: {br, gzip, zstd}, each an empty object (the modules have no options) */
+static int lower_file_precompressed(struct lower *l, const struct json *v, void *record)
+{
+  struct lowered_file_server *f = record;
+  if (v->kind != JSON_OBJECT) {
+    lower_refuse(l, v, "file_server precompressed that is not an object");
+    return -1;
+  }
+  if (!f->precompressed) {   /* no precompressed_order: Caddy sorts the names */
+    f->precompressed = arena_alloc(l->a, (v->count + 1) * sizeof *f->precompressed);
+    for (size_t i = 0; i < v->count; i++) {
+      size_t k = f->precompressed_count++;
+      while (k > 0 && strcmp(f->precompressed[k - 1], v->members[i].key) > 0) {
+        f->precompressed[k] = f->precompressed[k - 1];
+        k--;
+      }
+      f->precompressed[k] = v->members[i].key;
+    }
+  }
+  for (size_t i = 0; i < v->count; i++) {
+    const char *name = v->members[i].key;
+    const struct json *mod = v->members[i].value;
+    if (strcmp(name, "br") && strcmp(name, "gzip") && strcmp(name, "zstd")) {
+      lower_refuse_module(l, mod, "precompressed encoding", name);
+      return -1;
+    }
+    if (mod->kind != JSON_OBJECT || mod->count) {
+      lower_refuse(l, mod, "precompressed %s options", name);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+static int lower_file_precompressed_order(struct lower *l, const struct json *v, void *record)
+{
+  struct lowered_file_server *f = record;
+  if (lower_file_strings(l, v, "file_server precompressed_order", &f->precompressed, &f->precompressed_count) < 0)
+    return -1;
+  for (size_t i = 0; i < f->precompressed_count; i++)
+    if (strcmp(f->precompressed[i], "br") && strcmp(f->precompressed[i], "gzip") &&
+        strcmp(f->precompressed[i], "zstd")) {
+      lower_refuse(l, v->items[i], "precompressed encoding '%s'", f->precompressed[i]);
+      return -1;
+    }
+  return 0;
+}
+
 static const struct lower_key lower_file_keys[] = {
   {"handler", NULL, NULL}, {"root", NULL, lower_file_root}, {"hide", NULL, lower_file_hide},
   {"index_names", NULL, lower_file_index}, {"status_code", NULL, lower_file_status},
-  {"browse", NULL, lower_file_browse}, {"precompressed", "precompressed", lower_key_refused},
+  {"browse", NULL, lower_file_browse}, {"precompressed_order", NULL, lower_file_precompressed_order},
+  {"precompressed", "precompressed", lower_file_precompressed},
   {"canonical_uris", NULL, lower_file_canonical},
   {"pass_thru", "pass_thru", lower_key_refused},
   {"etag_file_extensions", "etag_file_extensions", lower_key_refused},
@@ -284,6 +384,12 @@ static const struct lower_key lower_proxy_keys[] = {
 int lower_reverse_proxy(struct lower *l, const struct json *h, struct lowered_handler *out)
 {
   l->has_proxy = true;
+  if (!l->proxy)
+    l->proxy = h;
+  if (l->in_errors) {
+    lower_refuse(l, h, "reverse_proxy in handle_errors");
+    return -1;
+  }
   int bad = lower_keys(l, h, lower_proxy_keys, "reverse_proxy", &out->u.proxy);
   if (!json_object_get(h, "upstreams")) {
     lower_refuse(l, h, "reverse_proxy without exactly one upstream");
@@ -334,6 +440,10 @@ static void lower_text_append(struct lower *l, struct lowered_text *to, const st
 {
   for (size_t i = 0; i < from->count; i++) {
     const struct lowered_text_part *f = &from->parts[i];
+    if (f->capture) {          /* Caddy escapes it as a value: not written yet */
+      lower_refuse_at(l, from->pos, "placeholder %.*s in a rewritten query", (int)f->len, f->text ? f->text : "");
+      continue;
+    }
     if (!f->var) {
       lower_text_push(l, to, f->text, f->len);
       continue;

@@ -31,6 +31,8 @@ enum lowered_matcher_kind {
  * variables (ZS_VAR_x ids) */
 struct lowered_text_part {
   int var;                     /* ZS_VAR_x id, 0 for literal text */
+  int capture;                 /* {http.regexp.NAME.GROUP}: (name << 16 | group) + 1, else 0; text is the
+                                * placeholder as written, kept when no regex of that name matched (or NULL) */
   const char *var_name;
   unsigned escape;             /* a variable: enum zs_escape (abi/helpers.h), 0 as it is */
   const char *text;
@@ -82,6 +84,39 @@ struct lowered_file_match {
 
 struct lowered_match;
 
+/* path_regexp and header_regexp: a regex row (lowered_config.regexes) tried
+ * on the path (field NULL) or on each value of a field */
+struct lowered_regex_use {
+  unsigned regex;
+  const char *field;           /* lowercased */
+};
+
+/* a regular expression of the config, compiled by zsrt at load */
+struct lowered_regex {
+  const char *pattern;
+  unsigned name;               /* index in lowered_config.regex_names */
+};
+
+/* the expression matcher: Caddy's CEL, the subset zsc compiles (lower/match_expr.c) */
+enum lowered_expr_op { LOWERED_EXPR_AND, LOWERED_EXPR_OR, LOWERED_EXPR_NOT, LOWERED_EXPR_CMP, LOWERED_EXPR_MATCHER };
+enum lowered_expr_cmp { LOWERED_CMP_EQ, LOWERED_CMP_NE, LOWERED_CMP_LT, LOWERED_CMP_LE, LOWERED_CMP_GT,
+                        LOWERED_CMP_GE };
+
+struct lowered_matcher;
+
+struct lowered_expr {
+  enum lowered_expr_op op;
+  struct lowered_matcher *matcher;   /* MATCHER: a matcher call (path('/a'), header({...}), ...) */
+  struct lowered_expr *a, *b;  /* AND, OR: both; NOT: a */
+  /* CMP: a placeholder (ZS_VAR_x) against a number or a string */
+  int var;
+  enum lowered_expr_cmp cmp;
+  bool number;
+  long long value;
+  const char *text;
+  size_t len;
+};
+
 struct lowered_matcher {
   enum lowered_matcher_kind kind;
   struct srcpos pos;
@@ -98,6 +133,9 @@ struct lowered_matcher {
   size_t query_len;
   struct lowered_match *sets;            /* not */
   size_t set_count;
+  struct lowered_expr *expr;             /* expression */
+  struct lowered_regex_use *regex_uses;  /* path_regexp (one), header_regexp (one per field) */
+  size_t regex_use_count;
 };
 
 /* one match set: all its matchers must match */
@@ -119,6 +157,7 @@ struct lowered_field {
 
 struct lowered_static_response {
   int status;                  /* 0: 200 */
+  bool status_error;           /* the status is {http.error.status_code} (error routes) */
   struct lowered_field *headers;
   size_t header_count;
   bool has_body;
@@ -137,6 +176,8 @@ struct lowered_file_server {
   int status;                  /* status_code, 0 when absent */
   bool no_canonical;           /* canonical_uris false (disable_canonical_uris) */
   bool browse;                 /* list directories without an index file */
+  const char **precompressed;  /* sidecar encodings in precompressed_order */
+  size_t precompressed_count;
 };
 
 struct lowered_headers;
@@ -185,6 +226,12 @@ struct lowered_rewrite {
   size_t sub_count;
 };
 
+/* the error handler: an error of this status whose message is the text */
+struct lowered_static_error {
+  int status;                  /* 500 when not given */
+  struct lowered_text message;
+};
+
 struct lowered_vars {
   struct lowered_text *roots;  /* each `root` value, in order */
   size_t count;
@@ -209,6 +256,15 @@ struct lowered_headers {
   size_t replace_count;
 };
 
+/* encode: what the blob's encoder record carries (the default match is
+ * Caddy's list of text content types, written out) */
+struct lowered_encode {
+  bool gzip, zstd, zstd_no_checksum;
+  unsigned gzip_level, zstd_level, min_length;
+  const char **prefer, **statuses, **headers;   /* headers: 'Name:v<pattern>', 'Name:a', 'Name:p' */
+  size_t prefer_count, status_count, header_count;
+};
+
 struct lowered_handler {
   enum lowered_handler_kind kind;
   struct srcpos pos;           /* where its code comes from (#line) */
@@ -222,6 +278,8 @@ struct lowered_handler {
     struct lowered_vars vars;
     struct lowered_subroute subroute;
     struct lowered_headers headers;
+    struct lowered_static_error error;
+    struct lowered_encode encode;
   } u;
 };
 
@@ -311,6 +369,9 @@ struct lowered_server {
   bool has_routes;
   struct lowered_route *routes;
   size_t route_count;
+  bool has_errors;             /* errors.routes (handle_errors): the errors entry runs them */
+  struct lowered_route *error_routes;
+  size_t error_route_count;
 };
 
 struct lowered_config {
@@ -321,6 +382,10 @@ struct lowered_config {
   struct lowered_tls_app tls_app;
   struct lowered_logger *loggers;   /* only when a server logs requests or logging is given */
   size_t logger_count;
+  struct lowered_regex *regexes;
+  size_t regex_count, regex_cap;
+  const char **regex_names;         /* the names of path_regexp and header_regexp matchers */
+  size_t regex_name_count, regex_name_cap;
 };
 
 /* Lowers the IR of `input` (the file it was read from: positions are read

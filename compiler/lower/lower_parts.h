@@ -44,6 +44,11 @@ struct lower {
   struct srcpos query_rewrite; /* a rewrite of the query in the server being lowered, line 0 if none */
   bool has_browse;             /* it has a file_server browse (which reads the query as the client sent it) */
   bool has_proxy;              /* it has a reverse_proxy (which sends the query as the client did) */
+  const struct json *proxy;    /* the first reverse_proxy of the server, NULL if none */
+  const struct json *errors_node; /* its errors member (handle_errors), NULL if none */
+  bool in_errors;              /* lowering error routes: {http.error.*} is known */
+  const struct json *error_message;   /* the first {http.error.message} there, NULL if none */
+  struct lowered_config *cfg;  /* the config being built (its regexes) */
   struct lower_auto_policy *auto_policies;
   size_t auto_policy_count;
   int errors;
@@ -97,7 +102,16 @@ int lower_text(struct lower *l, const struct json *node, enum lower_ph_mode mode
 /* literal text appended, joined with literal text before it */
 void lower_text_push(struct lower *l, struct lowered_text *out, const char *s, size_t len);
 
+/* text.c: the placeholder's variable, or NULL when zsc has none */
+int lower_var_id(const char *key, size_t len);
+
+/* match_regexp.c: {http.regexp.NAME.GROUP} (key without the prefix) as a
+ * capture: (name << 16 | group) + 1, or 0 after refusing it */
+int lower_regexp_capture(struct lower *l, const struct json *at, const char *key, size_t len);
+
 /* match.c */
+/* the matcher of Caddy module `module` with value v (the expression matcher's calls) */
+int lower_matcher_module(struct lower *l, const char *module, const struct json *v, struct lowered_matcher *out);
 int lower_match(struct lower *l, const struct json *match, struct lowered_route *route);
 
 /* handlers.c */
@@ -161,6 +175,8 @@ const struct json *lower_auto_https(struct lower *l, const struct json *http, st
 #include "matchers.def"
 #undef LOWER_MATCHER
 
-#define LOWER_DECLINE 1          /* a handler row's lower function: not this row's shape */
+#define LOWER_DECLINE 1
+#define LOWER_MAX_REGEX_GROUPS 16   /* capture groups kept per regex (codegen packs them in 16 bits) */
+#define LOWER_REGEX_ANY 0xffffu     /* the capture name of {http.regexp.N}: any regex (ZS_REGEX_ANY) */          /* a handler row's lower function: not this row's shape */
 
 #endif

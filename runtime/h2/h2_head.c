@@ -11,6 +11,7 @@
 
 #include "h2_internal.h"
 #include "../access_log.h"
+#include "../encode.h"
 #include "../files_parts.h"
 #include "../response.h"
 
@@ -59,7 +60,13 @@ static ssize_t h2_head_read(nghttp2_session *session, int32_t stream_id, uint8_t
   struct h2_stream *st = source->ptr;
   uint64_t avail = 0;
   int eof = 1;
-  if (st->src == H2_SRC_MEM)
+  if (st->ex.enc) {
+    if (h2_encode_refill(st) < 0)
+      return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+    struct encode_staged *sg = encode_staged(st->ex.enc);
+    avail = sg->len - sg->start;
+    eof = sg->ended;
+  } else if (st->src == H2_SRC_MEM)
     avail = st->body_len - st->mem_off;
   else if (st->src == H2_SRC_FILE)
     avail = st->file_left;
@@ -78,9 +85,7 @@ static ssize_t h2_head_read(nghttp2_session *session, int32_t stream_id, uint8_t
   return (ssize_t)n;
 }
 
-/* multipart/byteranges: length bytes of the body from its position, part
- * heads and file ranges; -1 when the file shrank */
-static int h2_head_read_parts(struct h2_stream *st, char *out, size_t length)
+int h2_head_read_parts(struct h2_stream *st, char *out, size_t length)
 {
   struct files_piece piece;
   while (length > 0) {
@@ -115,7 +120,11 @@ int h2_head_send_data(nghttp2_session *session, nghttp2_frame *frame, const uint
   if (H2_FRAME_HEAD + length > CONN_OUT_CAP - c->out_len)
     return NGHTTP2_ERR_WOULDBLOCK;
   char *p = c->out + c->out_len;
-  if (st->src == H2_SRC_FILE && st->ex.resp && st->ex.resp->part_count) {
+  if (st->ex.enc) {
+    struct encode_staged *sg = encode_staged(st->ex.enc);
+    memcpy(p + H2_FRAME_HEAD, sg->data + sg->start, length);
+    sg->start += length;
+  } else if (st->src == H2_SRC_FILE && st->ex.resp && st->ex.resp->part_count) {
     if (h2_head_read_parts(st, p + H2_FRAME_HEAD, length) < 0)
       return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
   } else if (st->src == H2_SRC_FILE && length > 0) {

@@ -147,4 +147,8 @@ void tb_sample(struct test_blob *tb, const char *hide, size_t hide_len)
   tb->access_logs[0] = (struct zs_access_log){ .loggers = 1 };
   tb->access_log_count = 1;
   tb_mime_sample(tb);
+  tb->regexes[0] = (struct zs_regex){ .pattern_str = tb->file_servers[0].root_str };   /* "www": a pattern too */
+  tb->regex_count = 1;
+  tb->encoders[0] = (struct zs_encoder){ .flags = ZS_ENC_GZIP, .gzip_level = 5, .zstd_level = 3, .min_length = 512 };
+  tb->encoder_count = 1;
 }

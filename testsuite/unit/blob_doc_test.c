@@ -91,7 +91,9 @@ static const uint64_t layouts[] = {
   [2] = 0x594ab80f438171cbull,   /* tls_policy, tls_cert, tls_app; server timeouts; never released with another layout */
   [3] = 0xd83102099450ba67ull,   /* logger, access_log; proxy replace_str, trusted_str */
   [4] = 0x3b96f63f9e6c35bbull,   /* proxy request_buffers, stream_timeout_ms, stream_close_delay_ms */
-  [5] = 0xabc7b2973b7c2437ull,   /* mime */
+  [5] = 0xe79284b0f1a5702full,   /* regex; the entries section adds errors entries */
+  [6] = 0xb49df7031cabc639ull,   /* encoder; file_server precompressed_str */
+  [7] = 0xc5283370c2018ee5ull,   /* mime */
 };
 
 static char *doc_read(const char *path)

@@ -149,7 +149,7 @@ static void check_config(const uint8_t *data)
   const struct zs_file_server *f = (const struct zs_file_server *)(cfg + c.file_server_table);
   CHECK(f->root_str == sv[0].name_str);   /* the same string is pooled once */
   CHECK(!memcmp(pool + f->index_str, "index.html\0index.txt\0\0", 22));
-  CHECK(f->flags == ZS_FILE_BROWSE && f->status == 404 && f->reserved == 0);
+  CHECK(f->flags == ZS_FILE_BROWSE && f->status == 404 && !memcmp(pool + f->precompressed_str, "\0", 1));
   CHECK(!memcmp(pool + f->hide_str, "*.secret\0/etc\0\0", 15));
   const struct zs_proxy *px = (const struct zs_proxy *)(cfg + c.proxy_table);
   CHECK(!strcmp(pool + px->upstream_str, "127.0.0.1:9000"));
@@ -202,14 +202,14 @@ static void check_dump(struct arena *a, const char *path)
   strbuf_init(&sb, a);
   CHECK(zsb_dump(path, &sb) == 0);
   const char *text = strbuf_cstr(&sb);
-  CHECK(strstr(text, "zsb version 5, abi 6, arch x86_64, 7 sections"));
+  CHECK(strstr(text, "zsb version 7, abi 9, arch x86_64, 7 sections"));
   CHECK(strstr(text, "entry 1: request server 1 code+0x40 stack 8 bpf 2\n"));
   /* every field of every config row, named as abi/config.def names it */
   CHECK(strstr(text, "server 0: name_str \"srv0\" entry 0 flags [] read_header_ms 0 idle_ms 0 trusted_str []\n"));
   CHECK(strstr(text, "server 1: name_str \"srv1\" entry 1 flags [tls] read_header_ms 0 idle_ms 0 trusted_str []\n"));
   CHECK(strstr(text, "listener 1: server 1 host_str \"127.0.0.1\" port 8443 flags [] reserved 0\n"));
   CHECK(strstr(text, "file_server 0: root_str \"srv0\" index_str [\"index.html\" \"index.txt\"] flags [browse] "
-                     "status 404 hide_str [\"*.secret\" \"/etc\"] reserved 0\n"));
+                     "status 404 hide_str [\"*.secret\" \"/etc\"] precompressed_str []\n"));
   CHECK(strstr(text, "proxy 0: upstream_str \"127.0.0.1:9000\" flags [] replace_str [] trusted_str [] "
                      "request_buffers 0 stream_timeout_ms 0 stream_close_delay_ms 0\n"));
   CHECK(strstr(text, "source Caddyfile: 17 bytes\n"));
