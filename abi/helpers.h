@@ -16,6 +16,10 @@ enum zs_var_id {
   ZS_VAR_COUNT
 };
 
+/* the user variables: ids ZS_VAR_USER_FIRST .. + ZS_VAR_USER_COUNT - 1 */
+#define ZS_VAR_USER_FIRST ZS_VAR_user0
+#define ZS_VAR_USER_COUNT 16
+
 enum zs_buf_slot { ZS_BUF_BODY = 0, ZS_BUF_VALUE = 1, ZS_BUF_COUNT };
 
 /* buf_var_escaped: how a value is escaped */
@@ -42,6 +46,13 @@ enum zs_uri_flags { ZS_URI_PATH = 1, ZS_URI_QUERY = 2, ZS_URI_KEEP_QUERY = 4 /* 
 /* ip_match: each range is family (4 or 6), prefix bits, 16 address bytes */
 #define ZS_IP_RANGE_SIZE 18
 
+
+/* base64: which alphabet, and which way (url: RFC 4648 section 5, unpadded
+ * when encoding, padding optional when decoding) */
+enum zs_base64 { ZS_B64_ENCODE = 0, ZS_B64_ENCODE_URL = 1, ZS_B64_DECODE = 2, ZS_B64_DECODE_URL = 3 };
+
+/* time_now units */
+enum zs_time_unit { ZS_TIME_UNIX_S = 0, ZS_TIME_UNIX_MS = 1, ZS_TIME_MONO_MS = 2 };
 
 /* resp_header ops, in Caddy's header handler terms: the op, then at most one
  * target bit (none: the response; UP: the request sent upstream, header_up;

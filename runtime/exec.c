@@ -17,6 +17,7 @@
 #include "regex.h"
 #include "response.h"
 #include "rewrite.h"
+#include "http01.h"
 
 /* the request region being filled: bytes used so far */
 struct exec_view {
@@ -241,6 +242,8 @@ static void exec_decision_reset(struct exec_decision *dec)
   dec->orig_path_len = 0;
   dec->root = NULL;
   dec->root_len = 0;
+  for (unsigned i = 0; i < ZS_VAR_USER_COUNT; i++)
+    dec->user_vars[i] = NULL, dec->user_var_len[i] = 0;
   dec->log_skip = 0;
   memset(dec->file_vars, 0, sizeof dec->file_vars);
   memset(dec->file_var_len, 0, sizeof dec->file_var_len);
@@ -395,6 +398,8 @@ int exec_request(const struct blob *blob, struct cage *cage, unsigned server,
     out->status = 421;
     return 0;
   }
+  if (http01_answer(blob, req, out))
+    return 0;
   exec_run(blob, cage, server, &blob->entries[blob->servers[server].entry], &st);
   return 0;
 }

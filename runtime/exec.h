@@ -62,6 +62,8 @@ struct exec_decision {
   char error_id[16];           /* http.error.id: nine characters, as Caddy's */
   struct exec_capture captures[EXEC_MAX_CAPTURES];
   size_t capture_count;
+  const char *user_vars[ZS_VAR_USER_COUNT];   /* {vars.NAME} an ebpf program set (storage), else NULL */
+  size_t user_var_len[ZS_VAR_USER_COUNT];
   char storage[EXEC_MAX_BODY + 4 * EXEC_MAX_VALUE];  /* backing bytes for the above */
   size_t storage_used;
 };

@@ -32,7 +32,7 @@ static struct helper_state *helper_state_of(struct zs_native_ctx *ctx)
  * deadline: lifted code between two helper calls is bounded by the budget
  * alone, so this is the one place a deadline needs checking. Out of either,
  * the request traps as a runaway loop does. */
-static void helper_charge(struct zs_native_ctx *ctx, uint64_t bytes)
+void helper_charge(struct zs_native_ctx *ctx, uint64_t bytes)
 {
   struct helper_state *st = helper_state_of(ctx);
   ctx->budget -= 1 + (long long)(bytes / HELPER_BYTES_PER_POLL);
@@ -238,7 +238,12 @@ static int helper_put_var(const struct helper_state *st, unsigned id, char *buf,
                       dec->file_var_len[id - ZS_VAR_file_relative]);
   case ZS_VAR_error_status_code: case ZS_VAR_error_status_text: case ZS_VAR_error_message: case ZS_VAR_error_id:
     return helper_put_error(dec, id, buf, cap, len);
-  default: return -EINVAL;
+  default:
+    if (id >= ZS_VAR_USER_FIRST && id < ZS_VAR_USER_FIRST + ZS_VAR_USER_COUNT)   /* unset: "", as in Caddy */
+      return dec->user_vars[id - ZS_VAR_USER_FIRST]
+               ? helper_put(buf, cap, len, dec->user_vars[id - ZS_VAR_USER_FIRST], dec->user_var_len[id - ZS_VAR_USER_FIRST])
+               : 0;
+    return -EINVAL;
   }
 }
 
@@ -810,7 +815,8 @@ static unsigned long long helper_var_set(struct zs_native_ctx *ctx, unsigned lon
   char *buf;
   size_t *len, cap;
   helper_charge(ctx, 0);
-  if ((id != ZS_VAR_root && id != ZS_VAR_log_skip) || helper_slot(st, slot, &buf, &len, &cap) < 0)
+  int user = id >= ZS_VAR_USER_FIRST && id < ZS_VAR_USER_FIRST + ZS_VAR_USER_COUNT;
+  if ((id != ZS_VAR_root && id != ZS_VAR_log_skip && !user) || helper_slot(st, slot, &buf, &len, &cap) < 0)
     return HELPER_ERR(EINVAL);
   if (id == ZS_VAR_log_skip) {   /* Caddy sets it true; its value is not read */
     st->dec->log_skip = 1;
@@ -818,6 +824,15 @@ static unsigned long long helper_var_set(struct zs_native_ctx *ctx, unsigned lon
     return 0;
   }
   helper_charge(ctx, *len);
+  if (user) {
+    const char *v = helper_store(st->dec, buf, *len);
+    if (!v && *len > 0)
+      return HELPER_ERR(ENOSPC);
+    st->dec->user_vars[id - ZS_VAR_USER_FIRST] = v;
+    st->dec->user_var_len[id - ZS_VAR_USER_FIRST] = *len;
+    *len = 0;
+    return 0;
+  }
   char *root = helper_store(st->dec, buf, *len + 1);
   if (!root)
     return HELPER_ERR(ENOSPC);
@@ -909,10 +924,14 @@ static unsigned long long helper_buf_capture(struct zs_native_ctx *ctx, unsigned
   return helper_slot_append(st, slot, helper_guest(st, ptr), n);
 }
 
-/* every id without a helper (a gap left for ids of work not merged yet)
- * traps as unknown: the range first, then the helpers over it */
+/* every slot traps as an unknown helper unless helpers.def gives it one (the
+ * ids have gaps: the generated code's from 1, ebpf programs' from 60) */
 #pragma GCC diagnostic push
+#ifdef __clang__
+#pragma GCC diagnostic ignored "-Winitializer-overrides"
+#else
 #pragma GCC diagnostic ignored "-Woverride-init"
+#endif
 const zs_helper_fn helper_table[ZS_HELPER_COUNT] = {
   [0 ... ZS_HELPER_COUNT - 1] = helper_unknown,
 #define ZS_HELPER(id, name, args, doc) [id] = helper_##name,

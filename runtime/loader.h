@@ -36,6 +36,7 @@ struct blob {
   const struct zs_mime *mimes;
   const struct zs_regex *regexes;
   const struct zs_encoder *encoders;
+  const struct zs_acme_issuer *acme_issuers;
 };
 
 /* 0, or -1 with a one-line reason in err ("site.zsb: checksum mismatch") */

@@ -3,12 +3,14 @@
  * stop signal. It moves bytes and owns connection lifetimes; what the bytes
  * mean is conn.c's and proxy.c's business. */
 #include "loop.h"
+#include "plugin_limits.h"
 
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
@@ -139,10 +141,14 @@ int loop_worker_init(struct worker *w, int id, const struct blob *blob,
   rc = loop_conns_init(w);
   if (rc < 0)
     return rc;
+  if (!(w->limits = malloc(sizeof *w->limits)))
+    return -ENOMEM;
+  plugin_limits_init(w->limits);
   rc = exec_cage_create(&w->cage, blob);
   if (rc < 0)
     return rc;
   w->cage_ready = 1;
+  w->cage.limits = w->limits;
   loop_register_builtin_ops(w);
   return 0;
 }
@@ -200,6 +206,8 @@ void loop_worker_fini(struct worker *w)
     munmap(w->bufs, (size_t)LOOP_BUF_COUNT * LOOP_BUF_SIZE);
   if (w->cage_ready)
     exec_cage_destroy(&w->cage);
+  free(w->limits);
+  w->limits = NULL;
   if (w->ring_ready)
     io_uring_queue_exit(&w->ring);
   close(w->wake_fd);

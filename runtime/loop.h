@@ -158,6 +158,7 @@ struct worker {
   int free_count;
   int active_conns;
   struct cage cage;
+  struct plugin_limits *limits;   /* plugin_limits.h: ebpf programs' rate limiter, kept across reloads */
   struct exchange_pool *exchanges;  /* exchange.h: the exchanges in flight (conn.c) */
   struct proxy_pool *proxy;    /* proxy.c */
   struct h2_pool *h2;          /* h2/: the HTTP/2 sessions and streams */

@@ -153,9 +153,10 @@ int reload_same_tls(const struct blob *a, const struct blob *b, char *why, size_
   for (unsigned i = 0; same && i < a->config->server_count; i++)
     same = (a->servers[i].flags & (ZS_SERVER_TLS | ZS_SERVER_STRICT_SNI)) ==
            (b->servers[i].flags & (ZS_SERVER_TLS | ZS_SERVER_STRICT_SNI));
-  same = same && reload_same_tables(a, b, "tls_");
+  same = same && reload_same_tables(a, b, "tls_") && reload_same_tables(a, b, "acme_");
   if (!same)
-    snprintf(why, len, "the new blob changes TLS settings (servers, policies, certificates): restart zsrt to apply them");
+    snprintf(why, len, "the new blob changes TLS settings (servers, policies, certificates, ACME issuers): restart zsrt "
+                       "to apply them");
   return same ? 0 : -1;
 }
 
@@ -224,6 +225,7 @@ static int reload_worker_swap(struct worker *w, struct blob_ref *next)
     return rc;
   exec_cage_destroy(&w->cage);
   w->cage = fresh;
+  w->cage.limits = w->limits;   /* the rate limiter's buckets outlive the blob */
   reload_remap_servers(w, old, &next->blob);
   w->blob = &next->blob;
   if (!keep_pool) {

@@ -5,6 +5,7 @@
  *   body <len>, the body bytes and a newline. Proxy actions print their
  *   header ops as "op set|add|delete Name: value" instead of a response. */
 #include "run_request.h"
+#include "plugin_limits.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@ struct run_ctx {
   struct http_request req;
   struct conn_info conn;
   struct exec_decision dec;
+  struct plugin_limits limits;   /* one request: every bucket starts full */
   struct response resp;
   char raw[RUN_MAX_REQUEST];
   size_t raw_len;
@@ -200,6 +202,8 @@ static int run_main(struct run_ctx *r, const char *request_path, int port, const
   int rc = trap_install();
   if (rc == 0)
     rc = exec_cage_create(&r->cage, &r->blob);
+  plugin_limits_init(&r->limits);
+  r->cage.limits = &r->limits;
   if (rc < 0) {
     fprintf(stderr, "zsrt: cannot create the cage: %s\n", strerror(-rc));
     return 1;

@@ -35,6 +35,8 @@ struct cg {
   struct strbuf fns;             /* functions conditions call (the file matcher's), before the entries */
   unsigned fn_count;
   bool uses_req;                 /* some condition reads the request */
+  bool uses_plugin;              /* the entry calls an ebpf program (its `plugin` local) */
+  size_t user_vars_len;          /* bytes of zs_user_vars, the {vars.NAME} names (codegen.c) */
   bool uses_proto, uses_grpc;    /* the program needs zs_proto_at, zs_content_type_grpc (codegen.c) */
   bool uses_var_num, uses_var_eq; /* ... zs_var_num, zs_var_eq (the expression matcher) */
 };

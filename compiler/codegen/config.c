@@ -33,8 +33,17 @@ void config_tls(struct cg *cg, const struct lowered_config *cfg)
     *t = (struct site_tls_cert){
       .chain_str = c->chain, .key_str = c->key, .name_str = c->names, .name_str_count = c->name_count,
       .tag_str = c->tags, .tag_str_count = c->tag_count,
-      .flags = (c->internal ? ZS_CERT_INTERNAL : 0) | (c->folder ? ZS_CERT_FOLDER : 0),
-      .key_type = c->key_type,
+      .flags = (c->internal ? ZS_CERT_INTERNAL : 0) | (c->folder ? ZS_CERT_FOLDER : 0) | (c->acme ? ZS_CERT_ACME : 0),
+      .key_type = c->key_type, .issuer = (uint16_t)c->issuer, .issuer_count = (uint16_t)c->issuer_count,
+    };
+  }
+  for (size_t i = 0; i < cfg->acme_issuer_count; i++) {
+    const struct lowered_acme_issuer *a = &cfg->acme_issuers[i];
+    struct site_acme_issuer *t = ARENA_PUSH(cg->a, cg->config->acme_issuers, cg->config->acme_issuer_count,
+                                            cg->config->acme_issuer_cap);
+    *t = (struct site_acme_issuer){
+      .ca_str = a->ca, .email_str = a->email, .root_file_str = a->root_files, .root_file_str_count = a->root_file_count,
+      .flags = (a->no_http01 ? ZS_ACME_NO_HTTP01 : 0) | (a->no_tlsalpn01 ? ZS_ACME_NO_TLSALPN01 : 0),
     };
   }
   if (!cfg->tls_app.present)
@@ -43,7 +52,7 @@ void config_tls(struct cg *cg, const struct lowered_config *cfg)
                                         cg->config->tls_app_cap);
   *app = (struct site_tls_app){
     .storage_str = cfg->tls_app.storage, .ca_name_str = cfg->tls_app.ca_name,
-    .leaf_lifetime = cfg->tls_app.leaf_lifetime,
+    .leaf_lifetime = cfg->tls_app.leaf_lifetime, .renew_interval = cfg->tls_app.renew_interval,
     .flags = cfg->tls_app.skip_install_trust ? ZS_TLS_SKIP_INSTALL_TRUST : 0,
   };
 }

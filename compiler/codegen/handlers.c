@@ -145,6 +145,23 @@ int cg_encode(struct cg *cg, const struct lowered_handler *h)
   return 0;
 }
 
+/* ebpf: the program's zs_handle (linked as zs_plugin_N) gets a context on
+ * this frame; ZS_NEXT goes on, a response is returned, and any other value
+ * (a plugin may not name the site's file or proxy records) is no action,
+ * which the runtime answers with a 500 as it answers a trap */
+int cg_ebpf(struct cg *cg, const struct lowered_handler *h)
+{
+  const struct lowered_ebpf *e = &h->u.ebpf;
+  cg->uses_req = cg->uses_plugin = true;
+  emit_stmt(cg, h->pos, "if ((plugin = zs_plugin_run(zs_plugin_%u, req, %s, %zu, %u, %u, zs_user_vars, %zu)) != ZS_NEXT) {",
+            e->plugin, cg_cstr(cg, e->args, e->args_len), e->args_len, e->argc, e->positional, cg->user_vars_len);
+  cg->indent++;
+  cg_emit_return(cg, h->pos, "zs_plugin_action(plugin)");
+  cg->indent--;
+  emit_plain(cg, "}");
+  return 0;
+}
+
 int cg_subroute(struct cg *cg, const struct lowered_handler *h)
 {
   return h->u.subroute.has_routes ? routes_emit(cg, h->u.subroute.routes, h->u.subroute.count) : 0;

@@ -341,6 +341,18 @@ static void dump_options(struct strbuf *out, const struct lowered_handler *h)
     if (h->u.proxy.down)
       dump_header_ops(out, "down-", h->u.proxy.down);
     break;
+  case LOWERED_EBPF:
+    strbuf_printf(out, " program=%s", h->u.ebpf.program);
+    for (size_t at = 0; at < h->u.ebpf.args_len;) {
+      const char *name = h->u.ebpf.args + at, *value = name + strlen(name) + 1;
+      strbuf_putc(out, ' ');
+      strbuf_puts(out, *name ? name : "arg");
+      strbuf_puts(out, "=\"");
+      dump_bytes(out, value, strlen(value));
+      strbuf_putc(out, '"');
+      at += strlen(name) + strlen(value) + 2;
+    }
+    break;
   default:
     break;
   }
@@ -438,7 +450,9 @@ static void dump_tls(struct strbuf *out, const struct lowered_config *cfg)
     const struct lowered_tls_cert *c = &cfg->certs[i];
     strbuf_printf(out, "tls-cert %zu", i);
     dump_pos(out, c->pos);
-    strbuf_puts(out, c->internal ? " internal" : c->folder ? " folder" : "");
+    strbuf_puts(out, c->internal ? " internal" : c->folder ? " folder" : c->acme ? " acme" : "");
+    if (c->acme)
+      strbuf_printf(out, " issuers=%u..%u", c->issuer, c->issuer + c->issuer_count - 1);
     if (c->chain)
       strbuf_printf(out, " chain=\"%s\"", c->chain);
     if (c->key)
@@ -454,6 +468,15 @@ static void dump_tls(struct strbuf *out, const struct lowered_config *cfg)
       strbuf_printf(out, " key_type=%s", key_types[c->key_type]);
     strbuf_putc(out, '\n');
   }
+  for (size_t i = 0; i < cfg->acme_issuer_count; i++) {
+    const struct lowered_acme_issuer *a = &cfg->acme_issuers[i];
+    strbuf_printf(out, "acme-issuer %zu ca=\"%s\"", i, a->ca);
+    if (a->email)
+      strbuf_printf(out, " email=\"%s\"", a->email);
+    dump_list(out, "roots", a->root_files, a->root_file_count);
+    strbuf_puts(out, a->no_tlsalpn01 ? " no_tlsalpn01" : "");
+    strbuf_putc(out, '\n');
+  }
   const struct lowered_tls_app *app = &cfg->tls_app;
   if (!app->present)
     return;
@@ -464,6 +487,8 @@ static void dump_tls(struct strbuf *out, const struct lowered_config *cfg)
     strbuf_printf(out, " ca_name=\"%s\"", app->ca_name);
   if (app->leaf_lifetime)
     strbuf_printf(out, " leaf_lifetime=%us", app->leaf_lifetime);
+  if (app->renew_interval)
+    strbuf_printf(out, " renew_interval=%us", app->renew_interval);
   strbuf_puts(out, app->skip_install_trust ? " skip_install_trust" : "");
   strbuf_putc(out, '\n');
 }

@@ -518,5 +518,9 @@ int lower_run(struct arena *a, const struct json *ir, const char *input, struct 
   memset(out, 0, sizeof *out);
   struct lower l = {.a = a, .d = d, .input = input, .cfg = out};
   int bad = lower_top(&l, ir, out);
+  out->plugins = l.plugins;
+  out->plugin_count = l.plugin_count;
+  out->user_vars = l.user_vars;
+  out->user_var_count = l.user_var_count;
   return bad || l.errors ? -1 : 0;
 }

@@ -256,6 +256,25 @@ struct lowered_headers {
   size_t replace_count;
 };
 
+/* a user's eBPF program (the ebpf directive): built, verified and linked with
+ * the site, its zs_handle renamed zs_plugin_<index in lowered_config.plugins> */
+struct lowered_plugin {
+  const char *path;            /* resolved against the folder of the Caddyfile naming it */
+  const char *written;         /* as the Caddyfile wrote it */
+  struct srcpos pos;
+  bool object;                 /* a prebuilt eBPF object (.o), else C compiled like the site */
+};
+
+/* one ebpf handler: which program, and its arguments packed as the SDK reads
+ * them (name NUL value NUL each; a positional one has an empty name) */
+struct lowered_ebpf {
+  unsigned plugin;
+  const char *program;         /* the file as written */
+  const char *args;
+  size_t args_len;
+  unsigned argc, positional;
+};
+
 /* encode: what the blob's encoder record carries (the default match is
  * Caddy's list of text content types, written out) */
 struct lowered_encode {
@@ -280,6 +299,7 @@ struct lowered_handler {
     struct lowered_headers headers;
     struct lowered_static_error error;
     struct lowered_encode encode;
+    struct lowered_ebpf ebpf;
   } u;
 };
 
@@ -320,8 +340,18 @@ struct lowered_tls_cert {
   const char *chain, *key;     /* files; a folder in chain; NULL for internal */
   const char **names, **tags;
   size_t name_count, tag_count;
-  bool internal, folder;
+  bool internal, folder, acme;
   unsigned key_type;           /* internal: enum zs_key_type (Caddy's key_type) */
+  unsigned issuer, issuer_count;   /* acme: its rows of cfg->acme_issuers, primary first */
+};
+
+/* an ACME issuer (Caddy's acme module): an acme_issuer row */
+struct lowered_acme_issuer {
+  const char *ca;              /* directory URL; Let's Encrypt's when the config names none */
+  const char *email;           /* NULL: none */
+  const char **root_files;     /* trusted_roots_pem_files */
+  size_t root_file_count;
+  bool no_http01, no_tlsalpn01;
 };
 
 /* the TLS app's settings: the tls_app row */
@@ -330,6 +360,7 @@ struct lowered_tls_app {
   const char *storage;         /* file_system root, NULL: Caddy's default */
   const char *ca_name;         /* the local CA's name, NULL: Caddy's */
   unsigned leaf_lifetime;      /* seconds, 0: 12 h */
+  unsigned renew_interval;     /* automation renew_interval, seconds; 0: 10 min */
   bool skip_install_trust;
 };
 
@@ -380,12 +411,18 @@ struct lowered_config {
   struct lowered_tls_cert *certs;
   size_t cert_count, cert_cap;
   struct lowered_tls_app tls_app;
+  struct lowered_acme_issuer *acme_issuers;
+  size_t acme_issuer_count, acme_issuer_cap;
   struct lowered_logger *loggers;   /* only when a server logs requests or logging is given */
   size_t logger_count;
   struct lowered_regex *regexes;
   size_t regex_count, regex_cap;
   const char **regex_names;         /* the names of path_regexp and header_regexp matchers */
   size_t regex_name_count, regex_name_cap;
+  struct lowered_plugin *plugins;   /* the ebpf programs, each once */
+  size_t plugin_count;
+  const char **user_vars;      /* {vars.NAME} names the config reads: NAME i is ZS_VAR_USER_FIRST + i */
+  size_t user_var_count;
 };
 
 /* Lowers the IR of `input` (the file it was read from: positions are read

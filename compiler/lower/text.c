@@ -89,6 +89,28 @@ static bool lower_error_var(const struct lower_var *v)
   return v->id >= ZS_VAR_error_status_code && v->id <= ZS_VAR_error_id;
 }
 
+/* {http.vars.NAME} of a name no row of vars.def has: a user variable, which
+ * only ebpf programs set (unset, it is "", as in Caddy); NULL after refusing */
+static const struct lower_var *lower_user_var(struct lower *l, const struct json *node, const char *key, size_t len)
+{
+  const char *name = arena_printf(l->a, "%.*s", (int)(len - 10), key + 10);
+  size_t i = 0;
+  while (i < l->user_var_count && strcmp(l->user_vars[i], name) != 0)
+    i++;
+  if (i == l->user_var_count) {
+    if (i >= ZS_VAR_USER_COUNT) {
+      lower_refuse(l, node, "placeholder {%.*s}: a config reads at most %d variables of ebpf programs", (int)len, key,
+                   ZS_VAR_USER_COUNT);
+      return NULL;
+    }
+    *ARENA_PUSH(l->a, l->user_vars, l->user_var_count, l->user_var_cap) = name;
+  }
+  struct lower_var *v = arena_alloc(l->a, sizeof *v);
+  *v = (struct lower_var){arena_printf(l->a, "%.*s", (int)len, key), arena_printf(l->a, "user%zu", i),
+                          ZS_VAR_USER_FIRST + (int)i};
+  return v;
+}
+
 /* a placeholder key: 1 when it was handled (*var set, or NULL when
  * LOWER_PH_ALL drops it), 0 when it stays text, -1 after refusing */
 static int lower_text_key(struct lower *l, const struct json *node, enum lower_ph_mode mode, const char *key,
@@ -103,6 +125,8 @@ static int lower_text_key(struct lower *l, const struct json *node, enum lower_p
     l->error_message = node;
   if (*var)
     return 1;
+  if (len > 10 && memcmp(key, "http.vars.", 10) == 0)
+    return (*var = lower_user_var(l, node, key, len)) ? 1 : -1;
   if (lower_known_namespace(key, len)) {
     /* a matcher's result: refused with the directive that made the matcher
      * (try_files), which is refused once for both */

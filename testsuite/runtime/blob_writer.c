@@ -151,4 +151,6 @@ void tb_sample(struct test_blob *tb, const char *hide, size_t hide_len)
   tb->regex_count = 1;
   tb->encoders[0] = (struct zs_encoder){ .flags = ZS_ENC_GZIP, .gzip_level = 5, .zstd_level = 3, .min_length = 512 };
   tb->encoder_count = 1;
+  tb->acme_issuers[0] = (struct zs_acme_issuer){ .ca_str = tb->proxies[0].upstream_str };
+  tb->acme_issuer_count = 1;
 }

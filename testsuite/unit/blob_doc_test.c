@@ -93,7 +93,8 @@ static const uint64_t layouts[] = {
   [4] = 0x3b96f63f9e6c35bbull,   /* proxy request_buffers, stream_timeout_ms, stream_close_delay_ms */
   [5] = 0xe79284b0f1a5702full,   /* regex; the entries section adds errors entries */
   [6] = 0xb49df7031cabc639ull,   /* encoder; file_server precompressed_str */
-  [7] = 0xc5283370c2018ee5ull,   /* mime */
+  [7] = 0x5b6b76ac2ba31657ull,   /* acme_issuer; tls_cert issuer, issuer_count; tls_app renew_interval */
+  [8] = 0xddd7fe2ec681f1abull,   /* mime */
 };
 
 static char *doc_read(const char *path)

@@ -196,9 +196,10 @@ static void test_refusals(struct arena *a)
   compile_refused(a, "refusals", json, want, 4);
 
   const char *https = "{\"apps\":{\"http\":{\"servers\":{\"srv0\":{\"listen\":[\":443\"],\"routes\":[\n"
-                      "{\"match\":[{\"host\":[\"example.com\"]}],\"handle\":[{\"handler\":\"static_response\"}]}]}}}}}";
-  const char *const want_https[] = {"Caddyfile:2:20: error: automatic HTTPS for 'example.com' needs an ACME certificate, which zsc cannot "
-                                    "compile yet; use `tls internal`, `tls <cert> <key>` or `local_certs`", NULL};
+                      "{\"match\":[{\"host\":[\"example.com\"]}],\"handle\":[{\"handler\":\"static_response\"}]}]}}},\n"
+                      "\"tls\":{\"automation\":{\"policies\":[{\"issuers\":[{\"module\":\"zerossl\"}]}]}}}}";
+  const char *const want_https[] = {"Caddyfile:3:46: error: zsc cannot compile issuer 'zerossl' (it needs EAB "
+                                    "credentials from ZeroSSL's API, which zsrt does not fetch) yet", NULL};
   compile_refused(a, "https", https, want_https, 1);
 
   const char *other = "{\"apps\":{\"events\":{},\"http\":{\"servers\":{\"srv0\":{\"listen\":[\"udp/:80\"],\"write_timeout\":1}}}}}";
