@@ -225,6 +225,32 @@ def case_precompressed(build, root, files):
             os.unlink(os.path.join(root, name))
 
 
+def h2_header(resp, name):
+    for n, v in resp.headers:
+        n = n.decode() if isinstance(n, bytes) else n
+        if n == name:
+            return v.decode() if isinstance(v, bytes) else v
+    return None
+
+
+# one server where encode, precompressed, ranges and browse meet
+TOGETHER = """:{PORT} {
+\troot * %s
+\thandle /m/* {
+\t\turi strip_prefix /m
+\t\tencode gzip {
+\t\t\tmatch header Content-Type multipart/*
+\t\t}
+\t\tfile_server
+\t}
+\tencode gzip
+\tfile_server {
+\t\tbrowse
+\t\tprecompressed gzip
+\t}
+}"""
+
+
 def parts_of(resp_type, body):
     """The parts of a multipart/byteranges body: (Content-Type, Content-Range, bytes) each"""
     boundary = resp_type.split("boundary=", 1)[1].encode()
@@ -255,21 +281,7 @@ def case_together(build, root, files):
     for name, data in sidecars.items():
         with open(os.path.join(root, name), "wb") as f:
             f.write(data)
-    z = Zsrt(build, """:{PORT} {
-\troot * %s
-\thandle /m/* {
-\t\turi strip_prefix /m
-\t\tencode gzip {
-\t\t\tmatch header Content-Type multipart/*
-\t\t}
-\t\tfile_server
-\t}
-\tencode gzip
-\tfile_server {
-\t\tbrowse
-\t\tprecompressed gzip
-\t}
-}""" % root)
+    z = Zsrt(build, TOGETHER % root)
     gz = [("Accept-Encoding", "gzip")]
     try:
         plain = get(z.port, "/pic.svg")
@@ -330,28 +342,9 @@ def case_together_h2(build, root, files, sidecars, ranges):
     except ImportError as e:
         print(f"skip h2: {e}")
         return
-    z = H2cZsrt(build, """:{PORT} {
-\troot * %s
-\thandle /m/* {
-\t\turi strip_prefix /m
-\t\tencode gzip {
-\t\t\tmatch header Content-Type multipart/*
-\t\t}
-\t\tfile_server
-\t}
-\tencode gzip
-\tfile_server {
-\t\tbrowse
-\t\tprecompressed gzip
-\t}
-}""" % root)
+    z = H2cZsrt(build, TOGETHER % root)
 
-    def hdr(resp, name):
-        for n, v in resp.headers:
-            n = n.decode() if isinstance(n, bytes) else n
-            if n == name:
-                return v.decode() if isinstance(v, bytes) else v
-        return None
+    hdr = h2_header
     try:
         c = Client(z.port)
         side, big = sidecars["big.txt.gz"], files["big.txt"]
@@ -413,12 +406,7 @@ def case_h2(build, root, files):
 \tfile_server
 }""" % (LONG, root))
 
-    def hdr(resp, name):
-        for n, v in resp.headers:
-            n = n.decode() if isinstance(n, bytes) else n
-            if n == name:
-                return v.decode() if isinstance(v, bytes) else v
-        return None
+    hdr = h2_header
     try:
         c = Client(z.port)
         r = c.get("/r", headers=[("accept-encoding", "gzip")])
