@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "access_log.h"
+#include "auth_pool.h"
 #include "conn.h"
 #include "conn_tls.h"
 #include "files_cache.h"
@@ -62,6 +63,7 @@ struct server {
   struct cert_manager certs;   /* zsrt-acme manage, when the blob has ACME certificates */
   struct access_log_files logs;   /* access log outputs, opened before the sandbox */
   int tls_on;
+  struct auth_pool *auth;      /* basic_auth's verification threads, for every worker */
 };
 
 /* the bind address of a listener: "" is every interface (dual-stack) */
@@ -248,6 +250,8 @@ static void *server_worker_main(void *arg)
   if (rc == 0)
     rc = access_log_worker_init(w, sw->logs);
   if (rc == 0)
+    rc = auth_worker_init(w, w->auth_pool);
+  if (rc == 0)
     w->files = files_cache_create();   /* none (no inotify): files are opened per request */
   sw->init_result = rc;
   sem_post(&sw->ready);
@@ -288,6 +292,7 @@ static int server_start_workers(struct server *s)
     sw->w.log.worker = i;
     sw->w.reload = &sw->slot;
     sw->w.tls_sites = s->tls_on ? &s->tls : NULL;
+    sw->w.auth_pool = s->auth;
     sw->slot.state = &s->reload;
     sw->slot.ref = reload_current(&s->reload);
     sw->opt = s->opt;
@@ -488,6 +493,9 @@ static int server_serve(struct server *s, const struct blob *blob, const sigset_
     rc = server_open_logs(s, blob);
   if (rc == 0)
     rc = server_prepare(s, blob);
+  /* started before the sandbox closes, for any blob: a reload may bring basic_auth */
+  if (rc == 0 && !(s->auth = auth_pool_create(2 * s->count)))
+    rc = -ENOMEM;
   if (rc == 0)
     rc = server_start_workers(s);
   if (rc == 0 && !s->opt->no_sandbox && (rc = sandbox_seccomp()) < 0)
@@ -559,6 +567,7 @@ int server_run(const struct blob *blob, const struct server_options *opt)
   if (rc < 0)
     server_log_error(s, "cannot start", strerror(-rc));
   rc = server_join(s, rc);
+  auth_pool_destroy(s->auth);
   access_log_files_close(&s->logs);
   log_begin(&s->log, "info", NULL, "shutdown complete");
   log_int(&s->log, "exit_code", rc < 0 ? 1 : 0);
