@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #define ZS_BLOB_MAGIC       "ZSBLOB\r\n"       /* 8 bytes; the CR LF catches text-mode mangling */
-#define ZS_BLOB_VERSION     3u                 /* 2: tls_policy, tls_cert, tls_app; 3: logger, access_log, proxy replace_str and trusted_str */
+#define ZS_BLOB_VERSION     4u                 /* 2: tls_policy, tls_cert, tls_app; 3: logger, access_log, proxy replace_str and trusted_str; 4: proxy load balancing, health, transport; proxy_upstream */
 #define ZS_ABI_VERSION      6u                 /* helpers.def, helpers.h actions, vars.def, request.h, native.h; 2: abort, respond close; 3: TLS variables; 4: rewrites; 5: log_skip; 6: proxy header ops */
 #define ZS_BLOB_PAGE        0x10000u           /* section alignment: 64 KiB covers 4K/16K/64K pages */
 #define ZS_BLOB_MAX_SECTIONS 16u
@@ -94,6 +94,7 @@ enum zs_config_flag {
 
 /* logger.output, logger.format, logger.level values */
 enum zs_log_output { ZS_LOG_OUTPUTS(ZS_FLAG_ENUM) };
+enum zs_lb_policy { ZS_LB_POLICIES(ZS_FLAG_ENUM) };
 enum zs_log_format { ZS_LOG_FORMATS(ZS_FLAG_ENUM) };
 enum zs_log_level { ZS_LOG_LEVELS(ZS_FLAG_ENUM) };
 /* tls_cert.key_type values */

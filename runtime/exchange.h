@@ -13,6 +13,7 @@
 #include "exec.h"
 #include "http.h"
 #include "http1.h"
+#include "proxy_lb.h"
 
 #define EXCHANGE_TARGET_CAP 16384    /* the URI sent upstream */
 
@@ -57,6 +58,7 @@ struct exchange {
   struct response *resp;             /* the response being produced, beside it */
   unsigned proxy_id;                 /* the decision's reverse_proxy record */
   struct upstream *up;               /* the upstream connection serving it, or NULL */
+  struct proxy_try lb;               /* its attempts: upstream chosen, retries (proxy_lb.h) */
   /* its body: discarded, or gathered for an upstream */
   int body_active;
   int body_chunked;

@@ -12,11 +12,14 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "conn.h"
 #include "loader.h"
 #include "proxy_hdr.h"
+#include "proxy_health.h"
+#include "proxy_lb.h"
 #include "proxy_msg.h"
 #include "proxy_trust.h"
 
@@ -29,6 +32,8 @@ enum up_state {
   UP_BODY,             /* reading more of the response body */
   UP_CLIENT_WAIT,      /* relayed bytes are being sent to the client */
   UP_CLOSING,
+  UP_WAIT,             /* no connection: lb_try_interval before the next attempt */
+  UP_QUEUED,           /* no connection: max_conns_per_host reached, waiting for one */
 };
 
 struct upstream {
@@ -38,6 +43,10 @@ struct upstream {
   int pending;
   enum up_state state;
   unsigned proxy_id;
+  unsigned target;             /* the row of w->proxy->targets it is connected to */
+  int conn_counted;            /* its host's conns count holds this connection */
+  uint64_t deadline_ms;        /* the transport timeout of the current step; 0: none */
+  struct __kernel_timespec wait;
   int reused, got_bytes;
   struct conn *client;
   struct exchange *ex;         /* the exchange of client it serves */
@@ -57,17 +66,30 @@ struct upstream {
   uint64_t idle_since_ms;
 };
 
-struct proxy_target {
-  struct sockaddr_storage addr;
-  socklen_t addr_len;
-  int resolved;
+/* a proxy's upstreams: a run of targets */
+struct proxy_set {
+  unsigned first, count;
 };
+
+/* a passive failure to forget at a time (Caddy's countFail(-1) timer) */
+struct proxy_forget {
+  int host;
+  uint64_t at_ms;
+};
+#define PROXY_FORGET_CAP 4096
 
 struct proxy_pool {
   struct upstream ups[PROXY_MAX_UPSTREAM_CONNS];
   char *bufs;                  /* every upstream's head and in buffers, one mapping */
-  struct proxy_target *targets;
+  struct proxy_target *targets;   /* every proxy's upstreams, a run per proxy */
   size_t target_count;
+  struct proxy_set *sets;      /* by proxy id */
+  size_t set_count, target_cap;
+  struct proxy_hosts *hosts, *own_hosts;   /* the worker's shared table, or one of the pool's own */
+  struct proxy_lb lb;
+  struct proxy_forget forgets[PROXY_FORGET_CAP];
+  size_t forget_count;
+  unsigned queued_count;       /* slots in UP_QUEUED */
   struct proxy_replace **replaces;   /* per target: header_up/header_down replace searches */
   size_t *replace_counts;
   struct proxy_trust trust;    /* trusted_proxies of the servers and the proxies */
@@ -78,13 +100,23 @@ struct proxy_pool {
 
 const struct proxy_replace *proxy_replaces(struct worker *w, unsigned proxy_id, size_t *count)
 {
-  *count = w->proxy && proxy_id < w->proxy->target_count ? w->proxy->replace_counts[proxy_id] : 0;
+  *count = w->proxy && proxy_id < w->proxy->set_count ? w->proxy->replace_counts[proxy_id] : 0;
   return *count ? w->proxy->replaces[proxy_id] : NULL;
 }
 
-/* "host:port" or "[v6]:port", as Caddy's dial address */
+/* "host:port", "[v6]:port" or "unix//path", as Caddy's dial address */
 static int proxy_resolve(const char *dial, struct proxy_target *t)
 {
+  if (strncmp(dial, "unix/", 5) == 0) {
+    struct sockaddr_un *un = (struct sockaddr_un *)&t->addr;
+    if (strlen(dial + 5) >= sizeof un->sun_path)
+      return -ENAMETOOLONG;
+    un->sun_family = AF_UNIX;
+    strcpy(un->sun_path, dial + 5);
+    t->addr_len = sizeof *un;
+    t->resolved = 1;
+    return 0;
+  }
   char host[256];
   const char *colon = strrchr(dial, ':');
   if (!colon || (size_t)(colon - dial) >= sizeof host)
@@ -115,12 +147,58 @@ static void *proxy_map(size_t size)
 }
 
 static void proxy_on_tick(struct worker *w);
+static void proxy_on_cqe_up(struct worker *w, enum loop_op op, uint32_t index, uint32_t gen, int res);
+static void proxy_forget_all(struct proxy_pool *p);
 static void proxy_on_cqe(struct worker *w, enum loop_op op, uint32_t index, uint32_t gen,
                          int res, unsigned flags);
 
 static const struct loop_module proxy_module = {
   .tick = proxy_on_tick, .busy = proxy_busy, .fini = proxy_pool_destroy,
 };
+
+static void proxy_target_init(struct worker *w, struct proxy_target *t, const char *dial, unsigned weight,
+                              unsigned max_requests)
+{
+  *t = (struct proxy_target){.dial = dial, .weight = weight, .max_requests = max_requests};
+  if (proxy_resolve(dial, t) < 0 && w->id == 0)
+    fprintf(stderr, "zsrt: reverse_proxy upstream %s: cannot resolve\n", dial);
+  t->host = proxy_hosts_find(w->proxy->hosts, dial);
+  if (t->host < 0 && w->id == 0)
+    fprintf(stderr, "zsrt: reverse_proxy upstream %s: more than %d upstream addresses, its health is not shared\n",
+            dial, PROXY_HOSTS_CAP);
+}
+
+/* every proxy's upstreams (its proxy_upstream rows; a blob without rows
+ * has its upstream_str alone), and the shared slot of each */
+static int proxy_targets_create(struct worker *w, struct proxy_pool *p)
+{
+  const struct blob *b = w->blob;
+  size_t np = b->config ? b->config->proxy_count : 0, rows = b->config ? b->config->proxy_upstream_count : 0;
+  p->hosts = w->hosts;
+  if (!p->hosts && !(p->hosts = p->own_hosts = proxy_hosts_create()))
+    return -ENOMEM;
+  p->lb = (struct proxy_lb){.hosts = p->hosts, .rng = 0x2545f4914f6cdd1dull * (uint64_t)(w->id + 1)};
+  p->lb.key = proxy_map(PROXY_LB_KEY_CAP);
+  p->set_count = np;
+  p->sets = proxy_map(sizeof *p->sets * (np + 1));
+  p->target_cap = np + rows + 1;
+  p->targets = proxy_map(sizeof *p->targets * p->target_cap);
+  if (!p->sets || !p->targets || !p->lb.key)
+    return -ENOMEM;
+  for (size_t i = 0; i < np; i++) {
+    p->sets[i].first = (unsigned)p->target_count;
+    for (size_t r = 0; r < rows; r++) {
+      const struct zs_proxy_upstream *u = &b->proxy_upstreams[r];
+      if (u->proxy == i)
+        proxy_target_init(w, &p->targets[p->target_count++], blob_string(b, u->dial_str), u->weight,
+                          u->max_requests);
+    }
+    if (p->target_count == p->sets[i].first)
+      proxy_target_init(w, &p->targets[p->target_count++], blob_string(b, b->proxies[i].upstream_str), 0, 0);
+    p->sets[i].count = (unsigned)p->target_count - p->sets[i].first;
+  }
+  return 0;
+}
 
 int proxy_pool_create(struct worker *w)
 {
@@ -130,21 +208,16 @@ int proxy_pool_create(struct worker *w)
   loop_register_op(w, (enum loop_op)PROXY_OP_CONNECT, proxy_on_cqe);
   loop_register_op(w, (enum loop_op)PROXY_OP_SEND, proxy_on_cqe);
   loop_register_op(w, (enum loop_op)PROXY_OP_RECV, proxy_on_cqe);
+  loop_register_op(w, (enum loop_op)PROXY_OP_WAIT, proxy_on_cqe);
   struct proxy_pool *p = proxy_map(sizeof *p);
   if (!p)
     return -ENOMEM;
   w->proxy = p;
   for (int i = 0; i < PROXY_MAX_UPSTREAM_CONNS; i++)
     p->ups[i].fd = -1;
-  p->target_count = w->blob->config ? w->blob->config->proxy_count : 0;
-  p->targets = proxy_map(sizeof *p->targets * (p->target_count + 1));
-  if (!p->targets)
-    return -ENOMEM;
-  for (size_t i = 0; i < p->target_count; i++) {
-    const char *dial = blob_string(w->blob, w->blob->proxies[i].upstream_str);
-    if (proxy_resolve(dial, &p->targets[i]) < 0 && w->id == 0)
-      fprintf(stderr, "zsrt: reverse_proxy upstream %s: cannot resolve\n", dial);
-  }
+  rc = proxy_targets_create(w, p);
+  if (rc < 0)
+    return rc;
   rc = proxy_hdr_compile(w->blob, &p->replaces, &p->replace_counts);
   if (rc == 0)
     rc = proxy_trust_load(w->blob, &p->trust);
@@ -168,13 +241,23 @@ void proxy_pool_destroy(struct worker *w)
   if (!p)
     return;
   for (int i = 0; i < PROXY_MAX_UPSTREAM_CONNS; i++)
-    if (p->ups[i].fd >= 0)
+    if (p->ups[i].fd >= 0) {
       close(p->ups[i].fd);
+      if (p->ups[i].conn_counted && p->targets[p->ups[i].target].host >= 0)
+        atomic_fetch_sub(&p->hosts->hosts[p->targets[p->ups[i].target].host].conns, 1);
+    }
+  if (p->hosts)
+    proxy_forget_all(p);
   if (p->bufs)
     munmap(p->bufs, (size_t)PROXY_MAX_UPSTREAM_CONNS * (PROXY_HEAD_CAP + PROXY_IN_CAP));
   if (p->targets)
-    munmap(p->targets, sizeof *p->targets * (p->target_count + 1));
-  proxy_hdr_free(p->replaces, p->replace_counts, p->target_count);
+    munmap(p->targets, sizeof *p->targets * p->target_cap);
+  if (p->sets)
+    munmap(p->sets, sizeof *p->sets * (p->set_count + 1));
+  if (p->lb.key)
+    munmap(p->lb.key, PROXY_LB_KEY_CAP);
+  proxy_hosts_destroy(p->own_hosts);
+  proxy_hdr_free(p->replaces, p->replace_counts, p->set_count);
   proxy_trust_free(&p->trust);
   munmap(p, sizeof *p);
   w->proxy = NULL;
@@ -190,16 +273,29 @@ int proxy_busy(struct worker *w)
   return n;
 }
 
-static void up_release(struct upstream *up)
+static struct proxy_host *up_host(struct worker *w, unsigned target)
+{
+  int h = w->proxy->targets[target].host;
+  return h >= 0 ? &w->proxy->hosts->hosts[h] : NULL;
+}
+
+
+static void up_release_in(struct worker *w, struct upstream *up)
 {
   if (up->fd >= 0)
     close(up->fd);
+  if (up->conn_counted && up_host(w, up->target))
+    atomic_fetch_sub(&up_host(w, up->target)->conns, 1);
+  if (up->state == UP_QUEUED)
+    w->proxy->queued_count--;
+  up->conn_counted = 0;
   up->fd = -1;
   up->state = UP_FREE;
   up->client = NULL;
   up->ex = NULL;
   up->gen++;
 }
+#define up_release(up) up_release_in(w, (up))
 
 static void up_close(struct worker *w, struct upstream *up)
 {
@@ -212,6 +308,8 @@ static void up_close(struct worker *w, struct upstream *up)
     return;
   }
   up->state = UP_CLOSING;
+  if (up->fd < 0)
+    return;   /* a wait: its timeout completes on its own */
   shutdown(up->fd, SHUT_RDWR);
   struct io_uring_sqe *sqe = loop_get_sqe(w);
   io_uring_prep_cancel_fd(sqe, up->fd, IORING_ASYNC_CANCEL_ALL);
@@ -229,12 +327,12 @@ static int up_idle_is_quiet(struct upstream *up)
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
-static struct upstream *up_take(struct worker *w, unsigned proxy_id, int allow_reuse)
+static struct upstream *up_take(struct worker *w, unsigned target, int allow_reuse)
 {
   struct upstream *spare = NULL;
   for (int i = 0; i < PROXY_MAX_UPSTREAM_CONNS; i++) {
     struct upstream *up = &w->proxy->ups[i];
-    if (allow_reuse && up->state == UP_IDLE && up->proxy_id == proxy_id) {
+    if (allow_reuse && up->state == UP_IDLE && up->target == target) {
       if (up_idle_is_quiet(up))
         return up;
       up_release(up);
@@ -255,8 +353,10 @@ static struct upstream *up_take(struct worker *w, unsigned proxy_id, int allow_r
 static void up_submit(struct worker *w, struct upstream *up, enum loop_op op)
 {
   struct io_uring_sqe *sqe = loop_get_sqe(w);
-  const struct proxy_target *t = &w->proxy->targets[up->proxy_id];
-  if (op == (enum loop_op)PROXY_OP_CONNECT) {
+  const struct proxy_target *t = &w->proxy->targets[up->target];
+  if (op == (enum loop_op)PROXY_OP_WAIT) {
+    io_uring_prep_timeout(sqe, &up->wait, 0, 0);
+  } else if (op == (enum loop_op)PROXY_OP_CONNECT) {
     io_uring_prep_connect(sqe, up->fd, (const struct sockaddr *)&t->addr, t->addr_len);
   } else if (op == (enum loop_op)PROXY_OP_SEND) {
     size_t off = up->sent;
@@ -276,53 +376,283 @@ static void up_submit(struct worker *w, struct upstream *up, enum loop_op op)
 }
 
 /* answers the client with Caddy's empty 502 and ends the exchange */
+/* Caddy's status for the last failure: 503 when no upstream was available,
+ * 504 after a transport timeout, else 502 */
+static int proxy_err_status(enum proxy_err err)
+{
+  return err == PROXY_ERR_NO_UPSTREAM ? 503 : err == PROXY_ERR_TIMEOUT ? 504 : 502;
+}
+
+static const char *proxy_err_text(enum proxy_err err)
+{
+  return err == PROXY_ERR_NO_UPSTREAM ? "reverse_proxy: no upstreams available"
+         : err == PROXY_ERR_TIMEOUT   ? "reverse_proxy: upstream timeout"
+                                      : "reverse_proxy: upstream unavailable";
+}
+
+/* answers the client with Caddy's empty 502/503/504 and ends the exchange */
 static void proxy_bad_gateway(struct worker *w, struct conn *c, struct exchange *ex)
 {
-  log_http_error(&w->log, &ex->req, &c->info, 502, "reverse_proxy: upstream unavailable", 0);
+  int status = proxy_err_status(ex->lb.err);
+  log_http_error(&w->log, &ex->req, &c->info, status, proxy_err_text(ex->lb.err), 0);
   if (ex->sink) {
-    ex->sink->fail(w, ex, 502);
+    ex->sink->fail(w, ex, status);
     ex->sink->finish(w, ex);
     return;
   }
-  int n = proxy_build_bad_gateway(w, ex, c->out + c->out_len, CONN_OUT_CAP - c->out_len);
+  int n = proxy_build_bad_gateway(w, ex, status, c->out + c->out_len, CONN_OUT_CAP - c->out_len);
   if (n > 0)
     c->out_len += (size_t)n;
   conn_finish_exchange(w, c, ex);
 }
 
-static void proxy_launch(struct worker *w, struct conn *c, struct exchange *ex, int allow_reuse)
+/* ---- attempts: choose, count, fail, try again (Caddy's proxy loop) ---- */
+
+static const struct zs_proxy *proxy_rec(struct worker *w, unsigned proxy_id)
 {
-  const struct proxy_target *t = &w->proxy->targets[ex->proxy_id];
-  struct upstream *up = t->resolved ? up_take(w, ex->proxy_id, allow_reuse) : NULL;
-  if (!up) {
-    proxy_bad_gateway(w, c, ex);
+  return &w->blob->proxies[proxy_id];
+}
+
+/* passive health: one failure now, forgotten after fail_duration */
+static void proxy_count_failure(struct worker *w, unsigned proxy_id, int host)
+{
+  const struct zs_proxy *rec = proxy_rec(w, proxy_id);
+  struct proxy_pool *p = w->proxy;
+  if (!rec->fail_duration_ms || host < 0)
+    return;
+  if (p->forget_count == PROXY_FORGET_CAP) {   /* full: the oldest is forgotten early */
+    atomic_fetch_sub(&p->hosts->hosts[p->forgets[0].host].fails, 1);
+    p->forgets[0] = p->forgets[--p->forget_count];
+  }
+  atomic_fetch_add(&p->hosts->hosts[host].fails, 1);
+  p->forgets[p->forget_count++] = (struct proxy_forget){host, w->now_ms + rec->fail_duration_ms};
+}
+
+static void proxy_forget_due(struct proxy_pool *p, uint64_t now)
+{
+  for (size_t i = 0; i < p->forget_count;)
+    if (now >= p->forgets[i].at_ms) {
+      atomic_fetch_sub(&p->hosts->hosts[p->forgets[i].host].fails, 1);
+      p->forgets[i] = p->forgets[--p->forget_count];
+    } else {
+      i++;
+    }
+}
+
+static void proxy_forget_all(struct proxy_pool *p)
+{
+  proxy_forget_due(p, UINT64_MAX);
+}
+
+/* the attempt is over: its request no longer counts; failed: a passive failure */
+static void proxy_attempt_end(struct worker *w, struct exchange *ex, int failed)
+{
+  struct proxy_try *t = &ex->lb;
+  if (t->target < 0 || !w->proxy)
+    return;
+  struct proxy_host *h = up_host(w, (unsigned)t->target);
+  if (t->counted && h)
+    atomic_fetch_sub(&h->requests, 1);
+  t->counted = 0;
+  if (failed)
+    proxy_count_failure(w, ex->proxy_id, w->proxy->targets[t->target].host);
+  t->target = -1;
+}
+
+static void proxy_launch(struct worker *w, struct conn *c, struct exchange *ex, int allow_reuse);
+
+/* the leftmost X-Forwarded-For address when the server trusts the peer
+ * (Caddy's client IP), else the peer's */
+static void proxy_client_ip(struct worker *w, struct conn *c, struct exchange *ex, struct proxy_lb_request *r)
+{
+  r->client_ip = c->info.remote_ip;
+  r->client_ip_len = strlen(c->info.remote_ip);
+  if (!proxy_trust_peer(&w->proxy->trust, c->server, UINT32_MAX, c->info.remote_ip))
+    return;
+  for (size_t i = 0; i < ex->req.header_count; i++) {
+    const struct http_header *h = &ex->req.headers[i];
+    if (!http1_token_eq(h->name, h->name_len, "x-forwarded-for"))
+      continue;
+    const char *v = h->value, *comma = memchr(v, ',', h->value_len);
+    size_t n = comma ? (size_t)(comma - v) : h->value_len;
+    while (n && (*v == ' ' || *v == '\t'))
+      v++, n--;
+    while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+      n--;
+    if (n) {
+      r->client_ip = v;
+      r->client_ip_len = n;
+    }
     return;
   }
-  const char *dial = blob_string(w->blob, w->blob->proxies[ex->proxy_id].upstream_str);
+}
+
+static void proxy_failed(struct worker *w, struct conn *c, struct exchange *ex);
+
+/* one attempt: an available upstream by the policy, then a connection to it */
+static void proxy_attempt(struct worker *w, struct conn *c, struct exchange *ex)
+{
+  struct proxy_pool *p = w->proxy;
+  const struct proxy_set *set = &p->sets[ex->proxy_id];
+  const struct zs_proxy *rec = proxy_rec(w, ex->proxy_id);
+  struct proxy_lb_request r = {.req = &ex->req, .remote_ip = c->info.remote_ip, .secure = c->info.tls};
+  proxy_client_ip(w, c, ex, &r);
+  if (!r.secure && proxy_trust_peer(&p->trust, c->server, ex->proxy_id, c->info.remote_ip))
+    for (size_t i = 0; i < ex->req.header_count; i++)   /* the last X-Forwarded-Proto, as Caddy reads it */
+      if (http1_token_eq(ex->req.headers[i].name, ex->req.headers[i].name_len, "x-forwarded-proto"))
+        r.secure = ex->req.headers[i].value_len == 5 && memcmp(ex->req.headers[i].value, "https", 5) == 0;
+  int i = proxy_lb_select(&p->lb, w->blob, rec, ex->proxy_id, &p->targets[set->first], set->count, &r, ex->lb.cookie);
+  if (i < 0) {
+    ex->lb.err = PROXY_ERR_NO_UPSTREAM;
+    proxy_failed(w, c, ex);
+    return;
+  }
+  ex->lb.target = (int)(set->first + (unsigned)i);
+  struct proxy_host *h = up_host(w, (unsigned)ex->lb.target);
+  if (h)
+    atomic_fetch_add(&h->requests, 1);
+  ex->lb.counted = 1;
+  ex->lb.attempt_ms = w->now_ms;
+  proxy_launch(w, c, ex, 1);
+}
+
+/* lb_try_interval (possibly 0: the next batch) on a connection slot of its own */
+static int proxy_wait(struct worker *w, struct conn *c, struct exchange *ex, unsigned ms)
+{
+  struct upstream *up = up_take(w, 0, 0);
+  if (!up)
+    return -EBUSY;
+  *up = (struct upstream){.fd = -1, .index = up->index, .gen = up->gen, .head = up->head, .in = up->in,
+                          .proxy_id = ex->proxy_id, .client = c, .ex = ex, .state = UP_WAIT};
+  up->wait = (struct __kernel_timespec){.tv_sec = ms / 1000, .tv_nsec = (long long)(ms % 1000) * 1000000};
+  ex->up = up;
+  up_submit(w, up, (enum loop_op)PROXY_OP_WAIT);
+  return 0;
+}
+
+/* the attempt failed with ex->lb.err before anything reached the client */
+static void proxy_failed(struct worker *w, struct conn *c, struct exchange *ex)
+{
+  proxy_attempt_end(w, ex, ex->lb.err != PROXY_ERR_NO_UPSTREAM);
+  const struct zs_proxy *rec = proxy_rec(w, ex->proxy_id);
+  if (!w->stopping && proxy_lb_try_again(w->blob, rec, &ex->lb, &ex->req, w->now_ms)) {
+    ex->lb.retries++;
+    if (proxy_wait(w, c, ex, rec->try_interval_ms) == 0)
+      return;
+  }
+  proxy_bad_gateway(w, c, ex);
+}
+
+
+/* max_conns_per_host: 1 when a new connection to the target must wait */
+static int proxy_conns_full(struct worker *w, const struct zs_proxy *rec, unsigned target)
+{
+  struct proxy_host *h = up_host(w, target);
+  return rec->max_conns_per_host && h && atomic_load(&h->conns) >= (int)rec->max_conns_per_host;
+}
+
+/* an idle connection to the target, when there is one */
+static int proxy_has_idle(struct worker *w, unsigned target)
+{
+  for (int i = 0; i < PROXY_MAX_UPSTREAM_CONNS; i++)
+    if (w->proxy->ups[i].state == UP_IDLE && w->proxy->ups[i].target == target)
+      return 1;
+  return 0;
+}
+
+/* requests queued by max_conns_per_host whose target has room again go
+ * (called between completions, never inside a release) */
+static void proxy_wake_queued(struct worker *w)
+{
+  for (int i = 0; w->proxy->queued_count && i < PROXY_MAX_UPSTREAM_CONNS; i++) {
+    struct upstream *up = &w->proxy->ups[i];
+    if (up->state != UP_QUEUED || !up->client)
+      continue;
+    struct exchange *ex = up->ex;
+    const struct zs_proxy *rec = proxy_rec(w, ex->proxy_id);
+    if (proxy_conns_full(w, rec, (unsigned)ex->lb.target) && !proxy_has_idle(w, (unsigned)ex->lb.target))
+      continue;
+    struct conn *c = up->client;
+    up_release(up);
+    ex->up = NULL;
+    proxy_launch(w, c, ex, 1);
+  }
+}
+
+static void proxy_queue(struct worker *w, struct conn *c, struct exchange *ex)
+{
+  struct upstream *up = up_take(w, 0, 0);
+  if (!up) {
+    ex->lb.err = PROXY_ERR_DIAL;
+    proxy_failed(w, c, ex);
+    return;
+  }
+  *up = (struct upstream){.fd = -1, .index = up->index, .gen = up->gen, .head = up->head, .in = up->in,
+                          .proxy_id = ex->proxy_id, .client = c, .ex = ex, .state = UP_QUEUED};
+  ex->up = up;
+  w->proxy->queued_count++;
+}
+
+/* Go's dialer: TCP keep-alive probes, Nagle off */
+static void proxy_socket_options(int fd, int unix_socket)
+{
+  int one = 1;
+  if (unix_socket)
+    return;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+}
+
+static void proxy_launch(struct worker *w, struct conn *c, struct exchange *ex, int allow_reuse)
+{
+  unsigned target = (unsigned)ex->lb.target;
+  const struct proxy_target *t = &w->proxy->targets[target];
+  const struct zs_proxy *rec = proxy_rec(w, ex->proxy_id);
+  allow_reuse = allow_reuse && !(rec->flags & ZS_PROXY_NO_KEEPALIVE);
+  if (t->resolved && proxy_conns_full(w, rec, target) && !(allow_reuse && proxy_has_idle(w, target))) {
+    proxy_queue(w, c, ex);
+    return;
+  }
+  struct upstream *up = t->resolved ? up_take(w, target, allow_reuse) : NULL;
+  if (!up) {
+    ex->lb.err = PROXY_ERR_DIAL;
+    proxy_failed(w, c, ex);
+    return;
+  }
   struct proxy_hdr_list fields = {.items = w->proxy->fields, .cap = sizeof w->proxy->fields / sizeof w->proxy->fields[0],
                                   .store = w->proxy->field_store, .store_cap = sizeof w->proxy->field_store};
   size_t replace_count;
   const struct proxy_replace *replaces = proxy_replaces(w, ex->proxy_id, &replace_count);
   int trusted = proxy_trust_peer(&w->proxy->trust, c->server, ex->proxy_id, c->info.remote_ip);
-  int n = proxy_build_request(c, ex, dial, ex->req.content_length >= 0 || ex->req.chunked, ex->body_kept,
+  int n = proxy_build_request(c, ex, t->dial, ex->req.content_length >= 0 || ex->req.chunked, ex->body_kept,
                               trusted, &fields, replaces, replace_count, up->head, PROXY_HEAD_CAP);
-  if (n < 0 && ex->sink) {
-    ex->sink->fail(w, ex, 500);
-    ex->sink->finish(w, ex);
-    return;
+  if (n > 0 && (rec->flags & ZS_PROXY_NO_KEEPALIVE)) {   /* Go's DisableKeepAlives asks for a close */
+    static const char close_field[] = "Connection: close\r\n\r\n";
+    n = (size_t)n - 2 + sizeof close_field - 1 <= PROXY_HEAD_CAP ? n : -ENOSPC;
+    if (n > 0) {
+      memcpy(up->head + n - 2, close_field, sizeof close_field - 1);
+      n += (int)sizeof close_field - 3;
+    }
   }
   if (n < 0) {
-    conn_respond_error(w, c, 500);
+    proxy_attempt_end(w, ex, 0);
+    if (ex->sink) {
+      ex->sink->fail(w, ex, 500);
+      ex->sink->finish(w, ex);
+    } else {
+      conn_respond_error(w, c, 500);
+    }
     return;
   }
   *up = (struct upstream){.fd = up->fd, .index = up->index, .gen = up->gen, .head = up->head,
-                          .in = up->in, .proxy_id = ex->proxy_id, .client = c, .ex = ex,
-                          .head_len = (size_t)n, .reused = up->state == UP_IDLE};
+                          .in = up->in, .proxy_id = ex->proxy_id, .target = target, .client = c, .ex = ex,
+                          .conn_counted = up->conn_counted, .head_len = (size_t)n, .reused = up->state == UP_IDLE};
   up->body = ex->body;
   up->body_len = ex->body_kept;
   ex->up = up;
   if (up->reused) {
     up->state = UP_SENDING;
+    up->deadline_ms = rec->write_timeout_ms ? w->now_ms + rec->write_timeout_ms : 0;
     up_submit(w, up, (enum loop_op)PROXY_OP_SEND);
     return;
   }
@@ -330,12 +660,18 @@ static void proxy_launch(struct worker *w, struct conn *c, struct exchange *ex, 
   if (up->fd < 0) {
     up_release(up);
     ex->up = NULL;
-    proxy_bad_gateway(w, c, ex);
+    ex->lb.err = PROXY_ERR_DIAL;
+    proxy_failed(w, c, ex);
     return;
   }
-  int one = 1;
-  setsockopt(up->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  struct proxy_host *h = up_host(w, target);
+  if (h) {
+    atomic_fetch_add(&h->conns, 1);
+    up->conn_counted = 1;
+  }
+  proxy_socket_options(up->fd, t->addr.ss_family == AF_UNIX);
   up->state = UP_CONNECTING;
+  up->deadline_ms = rec->dial_timeout_ms ? w->now_ms + rec->dial_timeout_ms : 0;
   up_submit(w, up, (enum loop_op)PROXY_OP_CONNECT);
 }
 
@@ -430,7 +766,13 @@ void proxy_start(struct worker *w, struct conn *c, struct exchange *ex, const ch
 {
   ex->body = body;
   ex->body_kept = body_len;
-  proxy_launch(w, c, ex, 1);
+  ex->lb.start_ms = w->now_ms;
+  ex->lb.retries = 0;
+  ex->lb.target = -1;
+  ex->lb.counted = 0;
+  ex->lb.err = PROXY_ERR_NONE;
+  ex->lb.cookie[0] = 0;
+  proxy_attempt(w, c, ex);
 }
 
 /* Go's isReplayable: no body, and a method that is safe to repeat or an
@@ -485,7 +827,7 @@ static int proxy_may_retry(const struct upstream *up, const struct http_request 
 }
 
 /* nothing came back on a connection: retry once when Go's transport would */
-static void proxy_fail_early(struct worker *w, struct upstream *up)
+static void proxy_fail_early(struct worker *w, struct upstream *up, enum proxy_err err)
 {
   struct conn *c = up->client;
   struct exchange *ex = up->ex;
@@ -494,10 +836,29 @@ static void proxy_fail_early(struct worker *w, struct upstream *up)
   if (!c)
     return;
   ex->up = NULL;
-  if (retry)
-    proxy_launch(w, c, ex, 0);
-  else
-    proxy_bad_gateway(w, c, ex);
+  if (retry) {
+    proxy_launch(w, c, ex, 0);   /* the same upstream, on a new connection: Go's own retry */
+    return;
+  }
+  ex->lb.err = err;
+  proxy_failed(w, c, ex);
+}
+
+/* the idle connections this worker keeps: for the target, and for its proxy */
+static int proxy_idle_room(struct worker *w, const struct upstream *up)
+{
+  const struct zs_proxy *rec = proxy_rec(w, up->proxy_id);
+  if (rec->flags & ZS_PROXY_NO_KEEPALIVE)
+    return 0;
+  unsigned host = 0, all = 0;
+  for (int i = 0; i < PROXY_MAX_UPSTREAM_CONNS; i++) {
+    const struct upstream *o = &w->proxy->ups[i];
+    if (o->state == UP_IDLE && o->proxy_id == up->proxy_id) {
+      all++;
+      host += o->target == up->target;
+    }
+  }
+  return (!rec->idle_conns_per_host || host < rec->idle_conns_per_host) && (!rec->idle_conns || all < rec->idle_conns);
 }
 
 /* the exchange is over: back to the pool when the upstream allows it */
@@ -508,8 +869,11 @@ static void proxy_finish(struct worker *w, struct upstream *up)
   /* pooled only when the exchange ended exactly: all of the request sent,
    * all of the response read and nothing after it */
   int exact = up->sent == up->head_len + up->body_len && up->in_start == up->in_len;
+  if (c)
+    proxy_attempt_end(w, ex, 0);
   if (up->resp.keep_alive && exact && !(ex && proxy_body_may_be_unread(&ex->req)) &&
-      up->state != UP_CLOSING) {
+      up->state != UP_CLOSING && proxy_idle_room(w, up)) {
+    up->deadline_ms = 0;
     up->state = UP_IDLE;
     up->client = NULL;
     up->ex = NULL;
@@ -529,6 +893,7 @@ static void proxy_finish(struct worker *w, struct upstream *up)
 /* the answer broke off after bytes went out: the client must see it cut */
 static void proxy_cut(struct worker *w, struct conn *c, struct exchange *ex)
 {
+  proxy_attempt_end(w, ex, 0);
   if (ex->sink)
     ex->sink->cut(w, ex);
   else
@@ -624,6 +989,11 @@ static int proxy_take_head(struct worker *w, struct upstream *up, int rc)
     up->in_start += (size_t)rc;
     return 1;
   }
+  /* passive health: a bad status or a slow head counts against the upstream; it is still relayed */
+  up->deadline_ms = 0;
+  if (ex->lb.target >= 0 &&
+      proxy_lb_unhealthy(w->blob, proxy_rec(w, up->proxy_id), up->resp.status, w->now_ms - ex->lb.attempt_ms))
+    proxy_count_failure(w, up->proxy_id, w->proxy->targets[ex->lb.target].host);
   int head = ex->req.method_len == 4 && memcmp(ex->req.method, "HEAD", 4) == 0;
   if (ex->sink) {
     if (ex->sink->head(w, ex, &up->resp) < 0)
@@ -665,7 +1035,8 @@ static void proxy_on_head_bytes(struct worker *w, struct upstream *up)
       struct exchange *ex = up->ex;
       up_close(w, up);
       ex->up = NULL;
-      proxy_bad_gateway(w, c, ex);
+      ex->lb.err = PROXY_ERR_ROUNDTRIP;
+      proxy_failed(w, c, ex);
       return;
     }
     if (taken == 0)
@@ -677,7 +1048,7 @@ static void proxy_on_head_bytes(struct worker *w, struct upstream *up)
 static void proxy_on_recv(struct worker *w, struct upstream *up, int res)
 {
   if (res <= 0 && up->state == UP_HEAD && !up->got_bytes) {
-    proxy_fail_early(w, up);
+    proxy_fail_early(w, up, PROXY_ERR_ROUNDTRIP);
     return;
   }
   if (res < 0 || (res == 0 && up->state == UP_HEAD)) {
@@ -686,9 +1057,10 @@ static void proxy_on_recv(struct worker *w, struct upstream *up, int res)
     int in_head = up->state == UP_HEAD;
     up_close(w, up);
     ex->up = NULL;
-    if (in_head)
-      proxy_bad_gateway(w, c, ex);   /* a cut head: nothing went to the client yet */
-    else
+    if (in_head) {   /* a cut head: nothing went to the client yet */
+      ex->lb.err = PROXY_ERR_ROUNDTRIP;
+      proxy_failed(w, c, ex);
+    } else
       proxy_cut(w, c, ex);
     return;
   }
@@ -724,10 +1096,27 @@ static void proxy_on_recv(struct worker *w, struct upstream *up, int res)
     proxy_relay(w, up);
 }
 
+/* the request is written: response_header_timeout, and read_timeout, bound the wait */
+static uint64_t proxy_head_deadline(struct worker *w, const struct zs_proxy *rec)
+{
+  unsigned ms = rec->response_header_timeout_ms;
+  if (rec->read_timeout_ms && (!ms || rec->read_timeout_ms < ms))
+    ms = rec->read_timeout_ms;
+  return ms ? w->now_ms + ms : 0;
+}
+
+static void proxy_after_cqe(struct worker *w);
+
 static void proxy_on_cqe(struct worker *w, enum loop_op op, uint32_t index, uint32_t gen,
                          int res, unsigned flags)
 {
   (void)flags;
+  proxy_on_cqe_up(w, op, index, gen, res);
+  proxy_after_cqe(w);
+}
+
+static void proxy_on_cqe_up(struct worker *w, enum loop_op op, uint32_t index, uint32_t gen, int res)
+{
   if (!w->proxy)
     return;
   struct upstream *up = &w->proxy->ups[index];
@@ -741,28 +1130,44 @@ static void proxy_on_cqe(struct worker *w, enum loop_op op, uint32_t index, uint
   }
   if (!up->client)
     return;
-  if (op == (enum loop_op)PROXY_OP_CONNECT) {
+  const struct zs_proxy *rec = proxy_rec(w, up->proxy_id);
+  if (op == (enum loop_op)PROXY_OP_WAIT) {
+    struct conn *c = up->client;
+    struct exchange *ex = up->ex;
+    up_release(up);
+    ex->up = NULL;
+    proxy_attempt(w, c, ex);
+  } else if (op == (enum loop_op)PROXY_OP_CONNECT) {
     if (res < 0) {
-      proxy_fail_early(w, up);
+      proxy_fail_early(w, up, PROXY_ERR_DIAL);
       return;
     }
     up->state = UP_SENDING;
+    up->deadline_ms = rec->write_timeout_ms ? w->now_ms + rec->write_timeout_ms : 0;
     up_submit(w, up, (enum loop_op)PROXY_OP_SEND);
   } else if (op == (enum loop_op)PROXY_OP_SEND) {
     if (res < 0) {
-      proxy_fail_early(w, up);
+      proxy_fail_early(w, up, PROXY_ERR_ROUNDTRIP);
       return;
     }
     up->sent += (size_t)res;
     if (up->sent < up->head_len + up->body_len) {
+      up->deadline_ms = rec->write_timeout_ms ? w->now_ms + rec->write_timeout_ms : 0;
       up_submit(w, up, (enum loop_op)PROXY_OP_SEND);
       return;
     }
     up->state = UP_HEAD;
+    up->deadline_ms = proxy_head_deadline(w, rec);
     up_submit(w, up, (enum loop_op)PROXY_OP_RECV);
   } else {
     proxy_on_recv(w, up, res);
   }
+}
+
+static void proxy_after_cqe(struct worker *w)
+{
+  if (w->proxy && w->proxy->queued_count)
+    proxy_wake_queued(w);
 }
 
 void proxy_on_client_sent(struct worker *w, struct exchange *ex)
@@ -776,24 +1181,59 @@ void proxy_on_client_sent(struct worker *w, struct exchange *ex)
   }
   up->in_len = up->in_start = 0;
   up->state = UP_BODY;
+  unsigned read_ms = proxy_rec(w, up->proxy_id)->read_timeout_ms;
+  up->deadline_ms = read_ms ? w->now_ms + read_ms : 0;
   up_submit(w, up, (enum loop_op)PROXY_OP_RECV);
 }
 
 void proxy_detach(struct worker *w, struct exchange *ex)
 {
+  if (ex->lb.counted)
+    proxy_attempt_end(w, ex, 0);
   if (!ex->up)
     return;
   up_close(w, ex->up);
   ex->up = NULL;
 }
 
+/* a transport timeout: before connecting, a dial error (502); before the
+ * head, 504; in the body, the answer is cut */
+static void proxy_timed_out(struct worker *w, struct upstream *up)
+{
+  struct conn *c = up->client;
+  struct exchange *ex = up->ex;
+  enum up_state state = up->state;
+  up->deadline_ms = 0;
+  if (state == UP_CONNECTING) {
+    up->reused = 0;
+    proxy_fail_early(w, up, PROXY_ERR_DIAL);
+    return;
+  }
+  log_http_error(&w->log, &ex->req, &c->info, state == UP_BODY ? 0 : 504, "reverse_proxy: upstream i/o timeout", 0);
+  up_close(w, up);
+  ex->up = NULL;
+  if (state == UP_BODY) {
+    proxy_cut(w, c, ex);
+    return;
+  }
+  ex->lb.err = PROXY_ERR_TIMEOUT;
+  proxy_failed(w, c, ex);
+}
+
 static void proxy_on_tick(struct worker *w)
 {
-  if (!w->proxy)
+  struct proxy_pool *p = w->proxy;
+  if (!p)
     return;
+  proxy_forget_due(p, w->now_ms);
   for (int i = 0; i < PROXY_MAX_UPSTREAM_CONNS; i++) {
-    struct upstream *up = &w->proxy->ups[i];
-    if (up->state == UP_IDLE && (w->stopping || w->now_ms - up->idle_since_ms > PROXY_IDLE_MS))
+    struct upstream *up = &p->ups[i];
+    unsigned idle_ms = up->state == UP_IDLE ? proxy_rec(w, up->proxy_id)->idle_timeout_ms : 0;
+    if (up->state == UP_IDLE && (w->stopping || (idle_ms && w->now_ms - up->idle_since_ms > idle_ms)))
       up_release(up);
+    else if (up->client && up->deadline_ms && w->now_ms >= up->deadline_ms &&
+             (up->state == UP_CONNECTING || up->state == UP_SENDING || up->state == UP_HEAD || up->state == UP_BODY))
+      proxy_timed_out(w, up);
   }
+  proxy_after_cqe(w);
 }

@@ -123,6 +123,14 @@ int lower_proxy_headers(struct lower *l, struct lowered_reverse_proxy *rp);
  * upstream being lowered fixes it, else NULL */
 const char *lower_proxy_placeholder(struct lower *l, const char *key, size_t len);
 
+/* proxy_lb.c: reverse_proxy's upstreams (first: the rest refer to them),
+ * load_balancing, health_checks and transport, then Caddy's defaults */
+int lower_proxy_upstreams(struct lower *l, const struct json *ups, void *record);
+int lower_proxy_load_balancing(struct lower *l, const struct json *v, void *record);
+int lower_proxy_health_checks(struct lower *l, const struct json *v, void *record);
+int lower_proxy_transport(struct lower *l, const struct json *v, void *record);
+void lower_proxy_lb_defaults(struct lowered_proxy_lb *lb, bool has_keep_alive);
+
 /* lower.c: a route list (subroute handlers lower their routes through it) */
 int lower_routes(struct lower *l, const struct json *routes, struct lowered_route **out, size_t *count);
 

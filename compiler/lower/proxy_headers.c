@@ -1,7 +1,7 @@
 /* reverse_proxy's header ops (header_up, header_down): Caddy's HeaderOps on
  * the request sent upstream and on the upstream's response. Values may use
  * request placeholders and the {http.reverse_proxy.upstream.*} ones, which
- * the single static upstream fixes at compile time. */
+ * a single static upstream fixes at compile time (with more, they are refused). */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <string.h>
@@ -172,7 +172,8 @@ static const struct lower_key lower_proxy_headers_keys[] = {
 /* the placeholders of this upstream are text while its ops are lowered */
 int lower_proxy_headers(struct lower *l, struct lowered_reverse_proxy *rp)
 {
-  l->proxy_dial = rp->dial;
+  /* many upstreams: the one is chosen per request, its placeholders are refused */
+  l->proxy_dial = rp->lb.upstream_count == 1 && strncmp(rp->dial, "unix/", 5) != 0 ? rp->dial : NULL;
   int r = lower_object_keys(l, rp->headers, lower_proxy_headers_keys, "reverse_proxy headers", rp);
   l->proxy_dial = NULL;
   size_t replaces = (rp->up ? rp->up->replace_count : 0) + (rp->down ? rp->down->replace_count : 0);

@@ -90,6 +90,7 @@ static const uint64_t layouts[] = {
   [1] = 0xccfeb1ccaffdef93ull,
   [2] = 0x594ab80f438171cbull,   /* tls_policy, tls_cert, tls_app; server timeouts; never released with another layout */
   [3] = 0xd83102099450ba67ull,   /* logger, access_log; proxy replace_str, trusted_str */
+  [4] = 0x0c5b108b5cb74975ull,   /* proxy load balancing, health checks, transport; proxy_upstream */
 };
 
 static char *doc_read(const char *path)

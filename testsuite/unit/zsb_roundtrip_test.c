@@ -202,7 +202,7 @@ static void check_dump(struct arena *a, const char *path)
   strbuf_init(&sb, a);
   CHECK(zsb_dump(path, &sb) == 0);
   const char *text = strbuf_cstr(&sb);
-  CHECK(strstr(text, "zsb version 3, abi 6, arch x86_64, 7 sections"));
+  CHECK(strstr(text, "zsb version 4, abi 6, arch x86_64, 7 sections"));
   CHECK(strstr(text, "entry 1: request server 1 code+0x40 stack 8 bpf 2\n"));
   /* every field of every config row, named as abi/config.def names it */
   CHECK(strstr(text, "server 0: name_str \"srv0\" entry 0 flags [] read_header_ms 0 idle_ms 0 trusted_str []\n"));
@@ -210,7 +210,9 @@ static void check_dump(struct arena *a, const char *path)
   CHECK(strstr(text, "listener 1: server 1 host_str \"127.0.0.1\" port 8443 flags [] reserved 0\n"));
   CHECK(strstr(text, "file_server 0: root_str \"srv0\" index_str [\"index.html\" \"index.txt\"] flags [browse] "
                      "status 404 hide_str [\"*.secret\" \"/etc\"] reserved 0\n"));
-  CHECK(strstr(text, "proxy 0: upstream_str \"127.0.0.1:9000\" flags [] replace_str [] trusted_str []\n"));
+  CHECK(strstr(text, "proxy 0: upstream_str \"127.0.0.1:9000\" flags [] replace_str [] trusted_str [] policy 0 "
+                     "fallback 0 choose 0 policy_key_str \"\" cookie_secret_str \"\" cookie_max_age 0 retries 0 "));
+  CHECK(strstr(text, " idle_conns_per_host 0 max_conns_per_host 0\n"));
   CHECK(strstr(text, "source Caddyfile: 17 bytes\n"));
   if (getenv("ZSB_TEST_SHOW"))
     fputs(text, stdout);
