@@ -9,6 +9,7 @@
 #include <openssl/hmac.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <xxhash.h>
 
 #include "http1.h"
@@ -248,8 +249,9 @@ static size_t lb_query_values(const struct http_request *req, const char *key, c
 
 static const struct http_header *lb_header(const struct http_request *req, const char *name)
 {
+  size_t n = strlen(name);
   for (size_t i = 0; i < req->header_count; i++)
-    if (http1_token_eq(req->headers[i].name, req->headers[i].name_len, name))
+    if (req->headers[i].name_len == n && strncasecmp(req->headers[i].name, name, n) == 0)
       return &req->headers[i];
   return NULL;
 }
