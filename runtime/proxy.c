@@ -20,83 +20,9 @@
 #include "proxy_hdr.h"
 #include "proxy_health.h"
 #include "proxy_lb.h"
+#include "proxy_pool.h"
 #include "proxy_msg.h"
 #include "proxy_trust.h"
-
-enum up_state {
-  UP_FREE = 0,
-  UP_IDLE,             /* in the pool, kept alive */
-  UP_CONNECTING,
-  UP_SENDING,
-  UP_HEAD,             /* reading the response head */
-  UP_BODY,             /* reading more of the response body */
-  UP_CLIENT_WAIT,      /* relayed bytes are being sent to the client */
-  UP_CLOSING,
-  UP_WAIT,             /* no connection: lb_try_interval before the next attempt */
-  UP_QUEUED,           /* no connection: max_conns_per_host reached, waiting for one */
-};
-
-struct upstream {
-  int fd;
-  int index;
-  uint32_t gen;
-  int pending;
-  enum up_state state;
-  unsigned proxy_id;
-  unsigned target;             /* the row of w->proxy->targets it is connected to */
-  int conn_counted;            /* its host's conns count holds this connection */
-  uint64_t deadline_ms;        /* the transport timeout of the current step; 0: none */
-  struct __kernel_timespec wait;
-  int reused, got_bytes;
-  struct conn *client;
-  struct exchange *ex;         /* the exchange of client it serves */
-  const char *body;
-  size_t body_len;
-  int has_body;
-  char *head;                  /* PROXY_HEAD_CAP: the request head */
-  size_t head_len, sent;
-  struct iovec iov[2];
-  struct msghdr msg;
-  char *in;                    /* PROXY_IN_CAP: response bytes */
-  size_t in_len, in_start;
-  struct http1_response resp;
-  int64_t body_left;
-  struct http1_chunked chunk;
-  int client_chunked, body_done;
-  uint64_t idle_since_ms;
-};
-
-/* a proxy's upstreams: a run of targets */
-struct proxy_set {
-  unsigned first, count;
-};
-
-/* a passive failure to forget at a time (Caddy's countFail(-1) timer) */
-struct proxy_forget {
-  int host;
-  uint64_t at_ms;
-};
-#define PROXY_FORGET_CAP 4096
-
-struct proxy_pool {
-  struct upstream ups[PROXY_MAX_UPSTREAM_CONNS];
-  char *bufs;                  /* every upstream's head and in buffers, one mapping */
-  struct proxy_target *targets;   /* every proxy's upstreams, a run per proxy */
-  size_t target_count;
-  struct proxy_set *sets;      /* by proxy id */
-  size_t set_count, target_cap;
-  struct proxy_hosts *hosts, *own_hosts;   /* the worker's shared table, or one of the pool's own */
-  struct proxy_lb lb;
-  struct proxy_forget forgets[PROXY_FORGET_CAP];
-  size_t forget_count;
-  unsigned queued_count;       /* slots in UP_QUEUED */
-  struct proxy_replace **replaces;   /* per target: header_up/header_down replace searches */
-  size_t *replace_counts;
-  struct proxy_trust trust;    /* trusted_proxies of the servers and the proxies */
-  /* the fields of the request head being built (one at a time per worker) */
-  struct response_header fields[HTTP_MAX_HEADERS + EXEC_MAX_HEADER_OPS + 8];
-  char field_store[PROXY_HEAD_CAP];
-};
 
 const struct proxy_replace *proxy_replaces(struct worker *w, unsigned proxy_id, size_t *count)
 {
@@ -104,101 +30,14 @@ const struct proxy_replace *proxy_replaces(struct worker *w, unsigned proxy_id, 
   return *count ? w->proxy->replaces[proxy_id] : NULL;
 }
 
-/* "host:port", "[v6]:port" or "unix//path", as Caddy's dial address */
-static int proxy_resolve(const char *dial, struct proxy_target *t)
-{
-  if (strncmp(dial, "unix/", 5) == 0) {
-    struct sockaddr_un *un = (struct sockaddr_un *)&t->addr;
-    if (strlen(dial + 5) >= sizeof un->sun_path)
-      return -ENAMETOOLONG;
-    un->sun_family = AF_UNIX;
-    strcpy(un->sun_path, dial + 5);
-    t->addr_len = sizeof *un;
-    t->resolved = 1;
-    return 0;
-  }
-  char host[256];
-  const char *colon = strrchr(dial, ':');
-  if (!colon || (size_t)(colon - dial) >= sizeof host)
-    return -EINVAL;
-  size_t hl = (size_t)(colon - dial);
-  memcpy(host, dial, hl);
-  host[hl] = 0;
-  char *h = host;
-  if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {
-    host[hl - 1] = 0;
-    h++;
-  }
-  struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
-  if (getaddrinfo(*h ? h : "localhost", colon + 1, &hints, &res) != 0 || !res)
-    return -EHOSTUNREACH;
-  memcpy(&t->addr, res->ai_addr, res->ai_addrlen);
-  t->addr_len = res->ai_addrlen;
-  t->resolved = 1;
-  freeaddrinfo(res);
-  return 0;
-}
-
-static void *proxy_map(size_t size)
-{
-  void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                 -1, 0);
-  return p == MAP_FAILED ? NULL : p;
-}
-
 static void proxy_on_tick(struct worker *w);
 static void proxy_on_cqe_up(struct worker *w, enum loop_op op, uint32_t index, uint32_t gen, int res);
-static void proxy_forget_all(struct proxy_pool *p);
 static void proxy_on_cqe(struct worker *w, enum loop_op op, uint32_t index, uint32_t gen,
                          int res, unsigned flags);
 
 static const struct loop_module proxy_module = {
   .tick = proxy_on_tick, .busy = proxy_busy, .fini = proxy_pool_destroy,
 };
-
-static void proxy_target_init(struct worker *w, struct proxy_target *t, const char *dial, unsigned weight,
-                              unsigned max_requests)
-{
-  *t = (struct proxy_target){.dial = dial, .weight = weight, .max_requests = max_requests};
-  if (proxy_resolve(dial, t) < 0 && w->id == 0)
-    fprintf(stderr, "zsrt: reverse_proxy upstream %s: cannot resolve\n", dial);
-  t->host = proxy_hosts_find(w->proxy->hosts, dial);
-  if (t->host < 0 && w->id == 0)
-    fprintf(stderr, "zsrt: reverse_proxy upstream %s: more than %d upstream addresses, its health is not shared\n",
-            dial, PROXY_HOSTS_CAP);
-}
-
-/* every proxy's upstreams (its proxy_upstream rows; a blob without rows
- * has its upstream_str alone), and the shared slot of each */
-static int proxy_targets_create(struct worker *w, struct proxy_pool *p)
-{
-  const struct blob *b = w->blob;
-  size_t np = b->config ? b->config->proxy_count : 0, rows = b->config ? b->config->proxy_upstream_count : 0;
-  p->hosts = w->hosts;
-  if (!p->hosts && !(p->hosts = p->own_hosts = proxy_hosts_create()))
-    return -ENOMEM;
-  p->lb = (struct proxy_lb){.hosts = p->hosts, .rng = 0x2545f4914f6cdd1dull * (uint64_t)(w->id + 1)};
-  p->lb.key = proxy_map(PROXY_LB_KEY_CAP);
-  p->set_count = np;
-  p->sets = proxy_map(sizeof *p->sets * (np + 1));
-  p->target_cap = np + rows + 1;
-  p->targets = proxy_map(sizeof *p->targets * p->target_cap);
-  if (!p->sets || !p->targets || !p->lb.key)
-    return -ENOMEM;
-  for (size_t i = 0; i < np; i++) {
-    p->sets[i].first = (unsigned)p->target_count;
-    for (size_t r = 0; r < rows; r++) {
-      const struct zs_proxy_upstream *u = &b->proxy_upstreams[r];
-      if (u->proxy == i)
-        proxy_target_init(w, &p->targets[p->target_count++], blob_string(b, u->dial_str), u->weight,
-                          u->max_requests);
-    }
-    if (p->target_count == p->sets[i].first)
-      proxy_target_init(w, &p->targets[p->target_count++], blob_string(b, b->proxies[i].upstream_str), 0, 0);
-    p->sets[i].count = (unsigned)p->target_count - p->sets[i].first;
-  }
-  return 0;
-}
 
 int proxy_pool_create(struct worker *w)
 {
@@ -263,117 +102,7 @@ void proxy_pool_destroy(struct worker *w)
   w->proxy = NULL;
 }
 
-int proxy_busy(struct worker *w)
-{
-  int n = 0;
-  if (!w->proxy)
-    return 0;
-  for (int i = 0; i < PROXY_MAX_UPSTREAM_CONNS; i++)
-    n += w->proxy->ups[i].pending > 0;
-  return n;
-}
 
-static struct proxy_host *up_host(struct worker *w, unsigned target)
-{
-  int h = w->proxy->targets[target].host;
-  return h >= 0 ? &w->proxy->hosts->hosts[h] : NULL;
-}
-
-
-static void up_release_in(struct worker *w, struct upstream *up)
-{
-  if (up->fd >= 0)
-    close(up->fd);
-  if (up->conn_counted && up_host(w, up->target))
-    atomic_fetch_sub(&up_host(w, up->target)->conns, 1);
-  if (up->state == UP_QUEUED)
-    w->proxy->queued_count--;
-  up->conn_counted = 0;
-  up->fd = -1;
-  up->state = UP_FREE;
-  up->client = NULL;
-  up->ex = NULL;
-  up->gen++;
-}
-#define up_release(up) up_release_in(w, (up))
-
-static void up_close(struct worker *w, struct upstream *up)
-{
-  if (up->state == UP_FREE || up->state == UP_CLOSING)
-    return;
-  up->client = NULL;
-  up->ex = NULL;
-  if (up->pending == 0) {
-    up_release(up);
-    return;
-  }
-  up->state = UP_CLOSING;
-  if (up->fd < 0)
-    return;   /* a wait: its timeout completes on its own */
-  shutdown(up->fd, SHUT_RDWR);
-  struct io_uring_sqe *sqe = loop_get_sqe(w);
-  io_uring_prep_cancel_fd(sqe, up->fd, IORING_ASYNC_CANCEL_ALL);
-  io_uring_sqe_set_data64(sqe, loop_user_data(LOOP_OP_IGNORE, 0, 0));
-}
-
-/* An idle connection must be silent: bytes (a response to a request we
- * never sent: the upstream read a request body as a second request) or an
- * EOF mean it is not ours to reuse, as Go's transport closes a connection
- * that is readable while idle. */
-static int up_idle_is_quiet(struct upstream *up)
-{
-  char byte;
-  ssize_t n = recv(up->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
-}
-
-static struct upstream *up_take(struct worker *w, unsigned target, int allow_reuse)
-{
-  struct upstream *spare = NULL;
-  for (int i = 0; i < PROXY_MAX_UPSTREAM_CONNS; i++) {
-    struct upstream *up = &w->proxy->ups[i];
-    if (allow_reuse && up->state == UP_IDLE && up->target == target) {
-      if (up_idle_is_quiet(up))
-        return up;
-      up_release(up);
-    }
-    if (!spare && up->state == UP_FREE)
-      spare = up;
-  }
-  if (!spare) {   /* all taken: give up the oldest idle connection */
-    for (int i = 0; i < PROXY_MAX_UPSTREAM_CONNS; i++)
-      if (w->proxy->ups[i].state == UP_IDLE && (!spare || w->proxy->ups[i].idle_since_ms < spare->idle_since_ms))
-        spare = &w->proxy->ups[i];
-    if (spare)
-      up_release(spare);
-  }
-  return spare;
-}
-
-static void up_submit(struct worker *w, struct upstream *up, enum loop_op op)
-{
-  struct io_uring_sqe *sqe = loop_get_sqe(w);
-  const struct proxy_target *t = &w->proxy->targets[up->target];
-  if (op == (enum loop_op)PROXY_OP_WAIT) {
-    io_uring_prep_timeout(sqe, &up->wait, 0, 0);
-  } else if (op == (enum loop_op)PROXY_OP_CONNECT) {
-    io_uring_prep_connect(sqe, up->fd, (const struct sockaddr *)&t->addr, t->addr_len);
-  } else if (op == (enum loop_op)PROXY_OP_SEND) {
-    size_t off = up->sent;
-    int n = 0;
-    if (off < up->head_len)
-      up->iov[n++] = (struct iovec){up->head + off, up->head_len - off};
-    size_t body_off = off > up->head_len ? off - up->head_len : 0;
-    if (up->body_len > body_off)
-      up->iov[n++] = (struct iovec){(char *)up->body + body_off, up->body_len - body_off};
-    up->msg = (struct msghdr){.msg_iov = up->iov, .msg_iovlen = (size_t)n};
-    io_uring_prep_sendmsg(sqe, up->fd, &up->msg, MSG_NOSIGNAL);
-  } else {
-    io_uring_prep_recv(sqe, up->fd, up->in + up->in_len, PROXY_IN_CAP - up->in_len, 0);
-  }
-  io_uring_sqe_set_data64(sqe, loop_user_data(op, (uint32_t)up->index, up->gen));
-  up->pending++;
-}
 
 /* answers the client with Caddy's empty 502 and ends the exchange */
 /* Caddy's status for the last failure: 503 when no upstream was available,
@@ -407,57 +136,6 @@ static void proxy_bad_gateway(struct worker *w, struct conn *c, struct exchange 
 }
 
 /* ---- attempts: choose, count, fail, try again (Caddy's proxy loop) ---- */
-
-static const struct zs_proxy *proxy_rec(struct worker *w, unsigned proxy_id)
-{
-  return &w->blob->proxies[proxy_id];
-}
-
-/* passive health: one failure now, forgotten after fail_duration */
-static void proxy_count_failure(struct worker *w, unsigned proxy_id, int host)
-{
-  const struct zs_proxy *rec = proxy_rec(w, proxy_id);
-  struct proxy_pool *p = w->proxy;
-  if (!rec->fail_duration_ms || host < 0)
-    return;
-  if (p->forget_count == PROXY_FORGET_CAP) {   /* full: the oldest is forgotten early */
-    atomic_fetch_sub(&p->hosts->hosts[p->forgets[0].host].fails, 1);
-    p->forgets[0] = p->forgets[--p->forget_count];
-  }
-  atomic_fetch_add(&p->hosts->hosts[host].fails, 1);
-  p->forgets[p->forget_count++] = (struct proxy_forget){host, w->now_ms + rec->fail_duration_ms};
-}
-
-static void proxy_forget_due(struct proxy_pool *p, uint64_t now)
-{
-  for (size_t i = 0; i < p->forget_count;)
-    if (now >= p->forgets[i].at_ms) {
-      atomic_fetch_sub(&p->hosts->hosts[p->forgets[i].host].fails, 1);
-      p->forgets[i] = p->forgets[--p->forget_count];
-    } else {
-      i++;
-    }
-}
-
-static void proxy_forget_all(struct proxy_pool *p)
-{
-  proxy_forget_due(p, UINT64_MAX);
-}
-
-/* the attempt is over: its request no longer counts; failed: a passive failure */
-static void proxy_attempt_end(struct worker *w, struct exchange *ex, int failed)
-{
-  struct proxy_try *t = &ex->lb;
-  if (t->target < 0 || !w->proxy)
-    return;
-  struct proxy_host *h = up_host(w, (unsigned)t->target);
-  if (t->counted && h)
-    atomic_fetch_sub(&h->requests, 1);
-  t->counted = 0;
-  if (failed)
-    proxy_count_failure(w, ex->proxy_id, w->proxy->targets[t->target].host);
-  t->target = -1;
-}
 
 static void proxy_launch(struct worker *w, struct conn *c, struct exchange *ex, int allow_reuse);
 
@@ -544,22 +222,6 @@ static void proxy_failed(struct worker *w, struct conn *c, struct exchange *ex)
 }
 
 
-/* max_conns_per_host: 1 when a new connection to the target must wait */
-static int proxy_conns_full(struct worker *w, const struct zs_proxy *rec, unsigned target)
-{
-  struct proxy_host *h = up_host(w, target);
-  return rec->max_conns_per_host && h && atomic_load(&h->conns) >= (int)rec->max_conns_per_host;
-}
-
-/* an idle connection to the target, when there is one */
-static int proxy_has_idle(struct worker *w, unsigned target)
-{
-  for (int i = 0; i < PROXY_MAX_UPSTREAM_CONNS; i++)
-    if (w->proxy->ups[i].state == UP_IDLE && w->proxy->ups[i].target == target)
-      return 1;
-  return 0;
-}
-
 /* requests queued by max_conns_per_host whose target has room again go
  * (called between completions, never inside a release) */
 static void proxy_wake_queued(struct worker *w)
@@ -573,7 +235,7 @@ static void proxy_wake_queued(struct worker *w)
     if (proxy_conns_full(w, rec, (unsigned)ex->lb.target) && !proxy_has_idle(w, (unsigned)ex->lb.target))
       continue;
     struct conn *c = up->client;
-    up_release(up);
+    up_release(w, up);
     ex->up = NULL;
     proxy_launch(w, c, ex, 1);
   }
@@ -591,16 +253,6 @@ static void proxy_queue(struct worker *w, struct conn *c, struct exchange *ex)
                           .proxy_id = ex->proxy_id, .client = c, .ex = ex, .state = UP_QUEUED};
   ex->up = up;
   w->proxy->queued_count++;
-}
-
-/* Go's dialer: TCP keep-alive probes, Nagle off */
-static void proxy_socket_options(int fd, int unix_socket)
-{
-  int one = 1;
-  if (unix_socket)
-    return;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
 }
 
 static void proxy_launch(struct worker *w, struct conn *c, struct exchange *ex, int allow_reuse)
@@ -658,7 +310,7 @@ static void proxy_launch(struct worker *w, struct conn *c, struct exchange *ex, 
   }
   up->fd = socket(t->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (up->fd < 0) {
-    up_release(up);
+    up_release(w, up);
     ex->up = NULL;
     ex->lb.err = PROXY_ERR_DIAL;
     proxy_failed(w, c, ex);
@@ -842,23 +494,6 @@ static void proxy_fail_early(struct worker *w, struct upstream *up, enum proxy_e
   }
   ex->lb.err = err;
   proxy_failed(w, c, ex);
-}
-
-/* the idle connections this worker keeps: for the target, and for its proxy */
-static int proxy_idle_room(struct worker *w, const struct upstream *up)
-{
-  const struct zs_proxy *rec = proxy_rec(w, up->proxy_id);
-  if (rec->flags & ZS_PROXY_NO_KEEPALIVE)
-    return 0;
-  unsigned host = 0, all = 0;
-  for (int i = 0; i < PROXY_MAX_UPSTREAM_CONNS; i++) {
-    const struct upstream *o = &w->proxy->ups[i];
-    if (o->state == UP_IDLE && o->proxy_id == up->proxy_id) {
-      all++;
-      host += o->target == up->target;
-    }
-  }
-  return (!rec->idle_conns_per_host || host < rec->idle_conns_per_host) && (!rec->idle_conns || all < rec->idle_conns);
 }
 
 /* the exchange is over: back to the pool when the upstream allows it */
@@ -1125,7 +760,7 @@ static void proxy_on_cqe_up(struct worker *w, enum loop_op op, uint32_t index, u
   up->pending--;
   if (up->state == UP_CLOSING) {
     if (up->pending == 0)
-      up_release(up);
+      up_release(w, up);
     return;
   }
   if (!up->client)
@@ -1134,7 +769,7 @@ static void proxy_on_cqe_up(struct worker *w, enum loop_op op, uint32_t index, u
   if (op == (enum loop_op)PROXY_OP_WAIT) {
     struct conn *c = up->client;
     struct exchange *ex = up->ex;
-    up_release(up);
+    up_release(w, up);
     ex->up = NULL;
     proxy_attempt(w, c, ex);
   } else if (op == (enum loop_op)PROXY_OP_CONNECT) {
@@ -1230,7 +865,7 @@ static void proxy_on_tick(struct worker *w)
     struct upstream *up = &p->ups[i];
     unsigned idle_ms = up->state == UP_IDLE ? proxy_rec(w, up->proxy_id)->idle_timeout_ms : 0;
     if (up->state == UP_IDLE && (w->stopping || (idle_ms && w->now_ms - up->idle_since_ms > idle_ms)))
-      up_release(up);
+      up_release(w, up);
     else if (up->client && up->deadline_ms && w->now_ms >= up->deadline_ms &&
              (up->state == UP_CONNECTING || up->state == UP_SENDING || up->state == UP_HEAD || up->state == UP_BODY))
       proxy_timed_out(w, up);

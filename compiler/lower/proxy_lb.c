@@ -628,13 +628,6 @@ static int ka_idle(struct lower *l, const struct json *v, void *record)
   return lb_ms(l, v, "keepalive", &lb_of(record)->idle_timeout_ms);
 }
 
-static int ka_probe(struct lower *l, const struct json *v, void *record)
-{
-  unsigned ms;
-  (void)record;
-  return lb_ms(l, v, "keepalive_interval", &ms);   /* TCP keep-alive probes: the kernel's */
-}
-
 static int ka_idle_conns(struct lower *l, const struct json *v, void *record)
 {
   return lb_uint(l, v, "keepalive_idle_conns", 0, LB_MS_MAX, &lb_of(record)->idle_conns);
@@ -647,7 +640,7 @@ static int ka_idle_per_host(struct lower *l, const struct json *v, void *record)
 
 static const struct lower_key ka_keys[] = {
   {"enabled", "keepalive", ka_enabled}, {"idle_timeout", "keepalive", ka_idle},
-  {"probe_interval", "keepalive_interval", ka_probe}, {"max_idle_conns", "keepalive_idle_conns", ka_idle_conns},
+  {"probe_interval", "keepalive_interval", lower_key_refused}, {"max_idle_conns", "keepalive_idle_conns", ka_idle_conns},
   {"max_idle_conns_per_host", "keepalive_idle_conns_per_host", ka_idle_per_host}, {NULL, NULL, NULL},
 };
 
