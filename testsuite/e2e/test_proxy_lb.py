@@ -7,6 +7,7 @@ with Caddy's when caddy is installed. Usage: test_proxy_lb.py BUILD_DIR"""
 import hashlib
 import hmac
 import os
+import shutil
 import sys
 import tempfile
 import subprocess
@@ -14,6 +15,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "diff"))
 from harness import Served, Zsrt, check, failures, free_port, get  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -239,6 +241,60 @@ def case_hash_stable(ups):
         z.stop()
 
 
+DIFF_BODY = "\t\tlb_policy round_robin\n\t\ttransport http {\n\t\t\tresponse_header_timeout 500ms\n\t\t}"
+
+
+def diff_run(serve, ups):
+    """One server in front of ups: the order, then with c down, then all down
+    under passive health, then a stall. serve(body) -> (port, stop)."""
+    port, stop = serve(DIFF_BODY + "\n\t\tfail_duration 30s\n\t\tmax_fails 1")
+    try:
+        got = {"rr": names(port, 6)}
+        ups[2].stop()
+        got["c down"] = names(port, 6)
+        ups[0].stop()
+        ups[1].stop()
+        got["all down"] = names(port, 3)
+        for u in ups:
+            u.restart()
+    finally:
+        stop()
+    port, stop = serve(DIFF_BODY)
+    try:
+        got["stall"] = [get(port, "/stall").status]
+    finally:
+        stop()
+    return got
+
+
+def case_caddy(ups):
+    """As Caddy 2.6.2 answers (round robin, a dead upstream's 502, 503 once
+    passive health has every upstream down, 504 past response_header_timeout:
+    unchanged since 2.6)."""
+    if not shutil.which("caddy"):
+        print("skip caddy comparison: caddy is not installed")
+        return
+    from servers import CaddyServer  # noqa: E402
+    dials = " ".join("127.0.0.1:%d" % u.addr for u in ups)
+
+    def serve_zsrt(body):
+        z = Zsrt(BUILD, ":{PORT} {\n\treverse_proxy %s {\n%s\n\t}\n}\n" % (dials, body), workers=2)
+        return z.port, z.stop
+
+    def serve_caddy(body):
+        port = free_port()
+        cf = os.path.join(WORK, "Caddyfile.caddy")
+        with open(cf, "w") as fh:
+            fh.write("{\n\tadmin off\n}\n:%d {\n\treverse_proxy %s {\n%s\n\t}\n}\n" % (port, dials, body))
+        c = CaddyServer(cf, port, WORK)
+        return port, c.stop
+
+    ours = diff_run(serve_zsrt, ups)
+    theirs = diff_run(serve_caddy, ups)
+    for k in ours:
+        check("as Caddy 2.6.2: %s" % k, ours[k] == theirs[k], (ours[k], theirs[k]))
+
+
 def main():
     global BUILD
     BUILD = sys.argv[1]
@@ -252,6 +308,7 @@ def main():
         case_policies(ups)
         case_cookie(ups)
         case_hash_stable(ups)
+        case_caddy(ups)
         case_unix()
         case_refused()
     finally:
