@@ -844,10 +844,10 @@ static void proxy_timed_out(struct worker *w, struct upstream *up)
     proxy_fail_early(w, up, PROXY_ERR_DIAL);
     return;
   }
-  log_http_error(&w->log, &ex->req, &c->info, state == UP_BODY ? 0 : 504, "reverse_proxy: upstream i/o timeout", 0);
   up_close(w, up);
   ex->up = NULL;
   if (state == UP_BODY) {
+    log_http_error(&w->log, &ex->req, &c->info, 0, "reverse_proxy: upstream i/o timeout", 0);
     proxy_cut(w, c, ex);
     return;
   }

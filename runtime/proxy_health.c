@@ -168,6 +168,27 @@ static int health_request(const struct blob *b, const struct zs_proxy *p, const 
   return n > 0 && (size_t)n < cap ? n : -ENOSPC;
 }
 
+/* a chunked body: 1 when it is complete, 0 when more is to come, -1 when
+ * malformed; compact: the decoded bytes are moved to its start */
+static int health_dechunk(char *body, size_t have, int compact, size_t *out_len)
+{
+  struct http1_chunked ch = {0};
+  size_t in = 0, out = 0;
+  while (in < have && !ch.done) {
+    const char *data;
+    size_t n;
+    int used = http1_chunked_decode(&ch, body + in, have - in, &data, &n);
+    if (used < 0)
+      return -1;
+    if (compact)
+      memmove(body + out, data, n);
+    out += n;
+    in += (size_t)used;
+  }
+  *out_len = out;
+  return ch.done;
+}
+
 /* reads until the answer is whole (or the buffer full, or EOF); the body, decoded, in body */
 static int health_read(int fd, uint64_t deadline, int head_req, char *buf, struct http1_response *resp,
                        const char **body, size_t *body_len)
@@ -190,23 +211,11 @@ static int health_read(int fd, uint64_t deadline, int head_req, char *buf, struc
         return 0;
       }
       if (resp->body == HTTP1_BODY_CHUNKED) {
-        struct http1_chunked ch = {0};
-        size_t in = 0, out = 0;
-        char *dst = buf + rc;
-        while (in < have && !ch.done) {
-          const char *data;
-          size_t n;
-          int used = http1_chunked_decode(&ch, buf + rc + in, have - in, &data, &n);
-          if (used < 0)
-            return -EPROTO;
-          memmove(dst + out, data, n);
-          out += n;
-          in += (size_t)used;
-        }
-        if (ch.done || eof || len == HEALTH_BUF_CAP) {
-          *body_len = out;
-          return ch.done ? 0 : -EPROTO;
-        }
+        int done = health_dechunk(buf + rc, have, 0, body_len);
+        if (done < 0)
+          return -EPROTO;
+        if (done || eof || len == HEALTH_BUF_CAP)   /* whole: decode it in place */
+          return health_dechunk(buf + rc, have, 1, body_len) == 1 ? 0 : -EPROTO;
       } else if (eof || len == HEALTH_BUF_CAP) {
         return resp->body == HTTP1_BODY_CLOSE || len == HEALTH_BUF_CAP ? 0 : -EPROTO;
       }

@@ -149,6 +149,8 @@ static int lb_weighted(struct proxy_lb *lb, const struct zs_proxy *p, unsigned p
   unsigned total = 0, positive = 0;
   for (size_t i = 0; i < n; i++)
     total += t[i].weight, positive += t[i].weight > 0;
+  if (!total)
+    return -1;   /* zsc refuses it; a blob that has it chooses nothing */
   unsigned current = (atomic_fetch_add_explicit(lb_counter(lb, proxy_id, 1), 1, memory_order_relaxed) + 1) % total;
   unsigned index = 0, sum = 0, k = 0;
   for (size_t i = 0; i < n; i++) {
