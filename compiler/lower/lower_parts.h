@@ -119,6 +119,8 @@ int lower_proxy_trusted(struct lower *l, const struct json *v, void *record);
 /* proxy_headers.c: reverse_proxy's headers member (header_up, header_down) */
 int lower_proxy_headers_keep(struct lower *l, const struct json *v, void *record);
 int lower_proxy_headers(struct lower *l, struct lowered_reverse_proxy *rp);
+/* a regular expression PCRE2 compiles (search_regexp, health_body); -1 after refusing */
+int lower_proxy_regexp(struct lower *l, const struct json *at, const char *re, const char *what);
 /* the text of an {http.reverse_proxy.upstream.*} placeholder when the
  * upstream being lowered fixes it, else NULL */
 const char *lower_proxy_placeholder(struct lower *l, const char *key, size_t len);

@@ -2,8 +2,6 @@
  * members into a struct lowered_proxy_lb, with Caddy's defaults filled in.
  * What zsrt does not do (dynamic upstreams, TLS or h2 upstreams, matchers
  * other than method in lb_retry_match, ...) is refused at its token. */
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -437,22 +435,13 @@ static int hc_status(struct lower *l, const struct json *v, void *record)
   return lb_uint(l, v, "health_status", 0, 999, &lb_of(record)->health_status);
 }
 
-/* health_body: Go's RE2 syntax, run by PCRE2 in zsrt (what PCRE2 refuses is refused) */
+/* health_body: Go's RE2 syntax, run by PCRE2 in zsrt */
 static int hc_body(struct lower *l, const struct json *v, void *record)
 {
-  struct lowered_proxy_lb *lb = lb_of(record);
   const char *re = lower_string(l, v, "health_body");
-  if (!re)
+  if (!re || lower_proxy_regexp(l, v, re, "health_body") < 0)
     return -1;
-  int code;
-  PCRE2_SIZE offset;
-  pcre2_code *c = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &code, &offset, NULL);
-  if (!c) {
-    lower_refuse(l, v, "health_body '%s'", re);
-    return -1;
-  }
-  pcre2_code_free(c);
-  lb->health_body = re;
+  lb_of(record)->health_body = re;
   return 0;
 }
 
