@@ -251,7 +251,8 @@ static int lb_selection_check(struct lower *l, const struct json *v, struct lb_p
   const struct json *w = rec->weights;
   unsigned total = 0;
   if (!w || w->count != lb->upstream_count) {
-    lower_refuse(l, w ? w : v, "weighted_round_robin needs one weight per upstream (%zu)", lb->upstream_count);
+    lower_refuse(l, w ? w : v, "weighted_round_robin with %zu weights for %zu upstreams", w ? w->count : 0,
+                 lb->upstream_count);
     return -1;
   }
   for (size_t i = 0; i < w->count; i++) {

@@ -207,7 +207,7 @@ def case_refused():
                      ("health_upstream 127.0.0.1:1", "health_upstream"),
                      ("transport http {\n\t\t\tversions h2c\n\t\t}", "versions"),
                      ("transport http {\n\t\t\ttls\n\t\t}", "tls"),
-                     ("lb_policy weighted_round_robin 1", "weight"),
+                     ("lb_policy weighted_round_robin 1", "1 weights for 2 upstreams"),
                      ("header_up X-U {http.reverse_proxy.upstream.host}", "placeholder")):
         try:
             Zsrt(BUILD, ":{PORT} {\n\treverse_proxy 127.0.0.1:9 127.0.0.1:10 {\n\t\t%s\n\t}\n}\n" % sub).stop()
