@@ -159,6 +159,8 @@ static int health_request(const struct blob *b, const struct zs_proxy *p, const 
                    *blob_string(b, p->health_uri_str) ? blob_string(b, p->health_uri_str) : "/", host);
   for (uint32_t at = p->health_header_str; *blob_string(b, at) && n > 0 && (size_t)n < cap;) {
     const char *name = blob_string(b, at), *value = name + strlen(name) + 1;
+    if (!name)
+      break;   /* never: blob_string returns "" for a bad offset; said for the compiler */
     if (strcmp(name, "Host") != 0)
       n += snprintf(buf + n, cap - (size_t)n, "%s: %s\r\n", name, value);
     at += (uint32_t)(strlen(name) + strlen(value) + 2);
