@@ -94,7 +94,7 @@ void proxy_pool_destroy(struct worker *w)
   if (p->sets)
     munmap(p->sets, sizeof *p->sets * (p->set_count + 1));
   if (p->lb.key)
-    munmap(p->lb.key, PROXY_LB_KEY_CAP);
+    munmap(p->lb.key, 2 * PROXY_LB_KEY_CAP);
   proxy_hosts_destroy(p->own_hosts);
   proxy_hdr_free(p->replaces, p->replace_counts, p->set_count);
   proxy_trust_free(&p->trust);

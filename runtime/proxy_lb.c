@@ -118,13 +118,11 @@ static int lb_first(struct proxy_lb *lb, const struct zs_proxy *p, const struct 
   return -1;
 }
 
-static atomic_uint lb_local_robin;   /* without shared hosts (tests): one counter */
-
+/* the proxy's shared counter (proxies past the table share one by their id) */
 static atomic_uint *lb_counter(struct proxy_lb *lb, unsigned proxy_id, int weighted)
 {
-  if (!lb->hosts || proxy_id >= PROXY_HOSTS_ROBINS)
-    return &lb_local_robin;
-  return weighted ? &lb->hosts->weighted[proxy_id] : &lb->hosts->robin[proxy_id];
+  unsigned i = proxy_id % PROXY_HOSTS_ROBINS;
+  return weighted ? &lb->hosts->weighted[i] : &lb->hosts->robin[i];
 }
 
 static int lb_round_robin(struct proxy_lb *lb, const struct zs_proxy *p, unsigned proxy_id,
@@ -352,9 +350,8 @@ static int lb_policy(struct proxy_lb *lb, const struct blob *b, const struct zs_
   case ZS_LB_CLIENT_IP_HASH: return lb_hash(lb, p, t, n, r->client_ip, r->client_ip_len);
   case ZS_LB_URI_HASH: return lb_hash(lb, p, t, n, req->target, req->target_len);
   case ZS_LB_QUERY: {
-    static __thread char vals[8192];
-    size_t len = lb_query_values(req, blob_string(b, p->policy_key_str), vals, sizeof vals);
-    return len ? lb_hash(lb, p, t, n, vals, len) : lb_fallback(lb, b, p, proxy_id, t, n, r);
+    size_t len = lb_query_values(req, blob_string(b, p->policy_key_str), lb->query, PROXY_LB_KEY_CAP);
+    return len ? lb_hash(lb, p, t, n, lb->query, len) : lb_fallback(lb, b, p, proxy_id, t, n, r);
   }
   case ZS_LB_HEADER: {
     const char *field = blob_string(b, p->policy_key_str);

@@ -38,6 +38,7 @@ struct proxy_lb {
   struct proxy_hosts *hosts;
   uint64_t rng;                /* xorshift state: random, ties */
   char *key;                   /* PROXY_LB_KEY_CAP: hashed keys are built here */
+  char *query;                 /* PROXY_LB_KEY_CAP: the query policy's joined values */
 };
 #define PROXY_LB_KEY_CAP (PROXY_DIAL_CAP + 16384 + 16)
 #define PROXY_LB_COOKIE_CAP 320

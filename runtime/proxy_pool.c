@@ -80,7 +80,8 @@ int proxy_targets_create(struct worker *w, struct proxy_pool *p)
   if (!p->hosts && !(p->hosts = p->own_hosts = proxy_hosts_create()))
     return -ENOMEM;
   p->lb = (struct proxy_lb){.hosts = p->hosts, .rng = 0x2545f4914f6cdd1dull * (uint64_t)(w->id + 1)};
-  p->lb.key = proxy_map(PROXY_LB_KEY_CAP);
+  p->lb.key = proxy_map(2 * PROXY_LB_KEY_CAP);
+  p->lb.query = p->lb.key ? p->lb.key + PROXY_LB_KEY_CAP : NULL;
   p->set_count = np;
   p->sets = proxy_map(sizeof *p->sets * (np + 1));
   p->target_cap = np + rows + 1;

@@ -151,6 +151,13 @@ def case_policies(ups):
         check("header: fallback first without the field", names(z.port, 2) == ["a", "a"], "")
     finally:
         z.stop()
+    z = proxy(ups, "\t\tlb_policy query k")
+    try:
+        picks = {k: names(z.port, 2, "/?a=1&k=%s" % k) for k in ("x", "y%20z", "w", "v", "u", "t")}
+        check("query: one upstream per value", all(len(set(v)) == 1 for v in picks.values()), picks)
+        check("query: values spread", len({v[0] for v in picks.values()}) > 1, picks)
+    finally:
+        z.stop()
     z = proxy(ups, "\t\tlb_policy least_conn")
     try:
         res = []
