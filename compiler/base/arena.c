@@ -5,6 +5,7 @@
 #include "strbuf.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,26 @@ struct arena_block {
   _Alignas(16) unsigned char data[];
 };
 
-enum { ARENA_MIN_BLOCK = 64 * 1024, ARENA_MAX_BLOCK = 4 * 1024 * 1024 };
+enum { ARENA_MIN_BLOCK = 64 * 1024, ARENA_MAX_BLOCK = 4 * 1024 * 1024, ARENA_POPULATE_STEP = 128 * 1024 };
+
+/* Fault the head block in ahead of use, a step at a time: one call instead
+ * of a fault per page, without paying for the untouched tail of a 4 MiB
+ * block (pre-faulting whole blocks was a third of `zsc adapt`'s time).
+ * Kernels without MADV_POPULATE_WRITE fault per page as usual. */
+static void arena_commit(struct arena *a, size_t used)
+{
+  a->used = used;
+  if (used <= a->populated)
+    return;
+  size_t end = (used + ARENA_POPULATE_STEP - 1) & ~(size_t)(ARENA_POPULATE_STEP - 1);
+  if (end > a->head->size)
+    end = a->head->size;
+#ifdef MADV_POPULATE_WRITE
+  uintptr_t from = ((uintptr_t)a->head->data + a->populated) & ~(uintptr_t)4095;
+  madvise((void *)from, (uintptr_t)a->head->data + end - from, MADV_POPULATE_WRITE);
+#endif
+  a->populated = end;
+}
 
 void *arena_alloc(struct arena *a, size_t size)
 {
@@ -28,10 +48,9 @@ void *arena_alloc(struct arena *a, size_t size)
       bsize = ARENA_MAX_BLOCK;
     if (bsize < size)
       bsize = size;
-    /* fresh anonymous pages are zero, so nothing handed out needs clearing;
-     * MAP_POPULATE faults the block in with one call instead of per page */
+    /* fresh anonymous pages are zero, so nothing handed out needs clearing */
     struct arena_block *b = mmap(NULL, sizeof *b + bsize, PROT_READ | PROT_WRITE,
-                                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+                                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (b == MAP_FAILED) {
       fprintf(stderr, "zsc: out of memory\n");
       abort();
@@ -40,9 +59,10 @@ void *arena_alloc(struct arena *a, size_t size)
     b->size = bsize;
     a->head = b;
     a->used = 0;
+    a->populated = 0;
   }
   void *p = a->head->data + a->used;
-  a->used += size;
+  arena_commit(a, a->used + size);
   return p;
 }
 
@@ -53,7 +73,7 @@ void *arena_grow(struct arena *a, void *old, size_t old_size, size_t new_size)
   size_t old_rounded = (old_size + 15) & ~(size_t)15, new_rounded = (new_size + 15) & ~(size_t)15;
   if (old && a->head && (unsigned char *)old + old_rounded == a->head->data + a->used &&
       a->used - old_rounded + new_rounded <= a->head->size) {
-    a->used = a->used - old_rounded + new_rounded;
+    arena_commit(a, a->used - old_rounded + new_rounded);
     return old;
   }
   void *p = arena_alloc(a, new_size);
@@ -105,4 +125,5 @@ void arena_reset(struct arena *a)
   }
   a->head = NULL;
   a->used = 0;
+  a->populated = 0;
 }

@@ -10,6 +10,7 @@ struct arena_block;
 struct arena {
   struct arena_block *head;
   size_t used;                 /* bytes used in head */
+  size_t populated;            /* bytes of head faulted in ahead of use */
 };
 
 void *arena_alloc(struct arena *a, size_t size);           /* zeroed, 16-byte aligned */

@@ -404,24 +404,40 @@ struct json *json_parse(struct arena *a, const char *text, size_t len, const cha
 
 /* ---- writer ---- */
 
+/* Bytes that Go's encoder writes as they are: everything but controls, '"',
+ * '\\', the HTML-sensitive <, > and &, and 0xe2 (which may start U+2028/9). */
+static bool json_plain_byte(unsigned char c)
+{
+  return c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' && c != 0xe2;
+}
+
 static void json_write_string(struct strbuf *out, const char *s, size_t len)
 {
   static const char hex[] = "0123456789abcdef";
   strbuf_putc(out, '"');
   for (size_t i = 0; i < len; i++) {
+    size_t run = i;
+    while (run < len && json_plain_byte((unsigned char)s[run]))
+      run++;
+    if (run > i) {
+      strbuf_put(out, s + i, run - i);  /* runs, not bytes: most keys and values are plain */
+      i = run;
+      if (i == len)
+        break;
+    }
     unsigned char c = (unsigned char)s[i];
     if (c == '"' || c == '\\') {
-      strbuf_putc(out, '\\');
-      strbuf_putc(out, (char)c);
-    } else if (c == '\n') strbuf_puts(out, "\\n");
-    else if (c == '\r') strbuf_puts(out, "\\r");
-    else if (c == '\t') strbuf_puts(out, "\\t");
+      char e[2] = {'\\', (char)c};
+      strbuf_put(out, e, 2);
+    } else if (c == '\n') strbuf_put(out, "\\n", 2);
+    else if (c == '\r') strbuf_put(out, "\\r", 2);
+    else if (c == '\t') strbuf_put(out, "\\t", 2);
     else if (c < 0x20 || c == '<' || c == '>' || c == '&') {
-      char u[7] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0};
-      strbuf_puts(out, u);
+      char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+      strbuf_put(out, u, 6);
     } else if (c == 0xe2 && i + 2 < len && (unsigned char)s[i + 1] == 0x80 &&
                ((unsigned char)s[i + 2] == 0xa8 || (unsigned char)s[i + 2] == 0xa9)) {
-      strbuf_puts(out, (unsigned char)s[i + 2] == 0xa8 ? "\\u2028" : "\\u2029");
+      strbuf_put(out, (unsigned char)s[i + 2] == 0xa8 ? "\\u2028" : "\\u2029", 6);
       i += 2;
     } else strbuf_putc(out, (char)c);
   }
@@ -430,8 +446,13 @@ static void json_write_string(struct strbuf *out, const char *s, size_t len)
 
 static void json_write_newline(struct strbuf *out, bool indent, int depth)
 {
+  static const char tabs[] = "\n\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t";
   if (!indent)
     return;
+  if ((size_t)depth < sizeof tabs - 1) {
+    strbuf_put(out, tabs, (size_t)depth + 1);
+    return;
+  }
   strbuf_putc(out, '\n');
   for (int i = 0; i < depth; i++)
     strbuf_putc(out, '\t');

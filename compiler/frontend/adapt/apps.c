@@ -14,6 +14,9 @@ static const char *const apps_server_order[] = {
 };
 static const char *const apps_route_order[] = {"group", "match", "handle", "terminal", NULL};
 
+/* The one place handlers get their module-object key order, once, over the
+ * finished tree: sorting at every level as routes nest visited each handler
+ * once per level. */
 static void apps_shape_routes(struct adapt *ad, struct json *routes)
 {
   for (size_t i = 0; routes && i < routes->count; i++) {

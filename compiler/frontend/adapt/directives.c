@@ -28,7 +28,6 @@ struct json *route_new(struct helper *h, struct json *matcher_set, struct json *
   }
   if (handler) {
     struct json *handle = jarr(a);
-    json_sort_deep(handler);
     jpush(a, handle, handler);
     jset(a, route, "handle", handle);
   }

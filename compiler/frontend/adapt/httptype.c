@@ -43,10 +43,8 @@ static int httptype_named_route(struct adapt *ad, struct server_block *b)
   struct json *routes = json_object_get(sr, "routes");
   if (routes && routes->count == 1 && !json_object_get(routes->items[0], "match"))
     jpush(ad->arena, handle, json_object_get(routes->items[0], "handle")->items[0]);
-  else {
-    json_sort_deep(sr);
+  else
     jpush(ad->arena, handle, sr);
-  }
   jset(ad->arena, route, "handle", handle);
   for (size_t i = 0; i < ad->nnamed; i++)
     if (!strcmp(ad->named[i].name, b->keys[0].text))

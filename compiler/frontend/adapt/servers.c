@@ -348,7 +348,6 @@ static void servers_append_subroute(struct arena *a, struct json *list, struct j
   if (routes && routes->count) {
     struct json *handle = jarr(a);
     struct json *sr = subroute_handler(a, routes);
-    json_sort_deep(sr);
     jpush(a, handle, sr);
     jset(a, route, "handle", handle);
   }

@@ -199,22 +199,45 @@ static bool routes_field_equal(const struct json *x, const struct json *y, const
   return json_equal(a, b);
 }
 
-/* Adjacent routes with equal match, group and terminal become one. */
+/* A copy of route r whose handle list can grow without touching r's: the
+ * other members are shared, as consolidation changes only the handlers. */
+static struct json *route_own_handlers(struct arena *a, const struct json *r)
+{
+  struct json *c = jobj(a), *handle = jarr(a);
+  c->pos = r->pos;
+  c->origin = r->origin;
+  for (size_t i = 0; i < r->count; i++)
+    jset(a, c, r->members[i].key, r->members[i].value);
+  const struct json *old = json_object_get(r, "handle");
+  for (size_t k = 0; old && k < old->count; k++)
+    jpush(a, handle, old->items[k]);
+  jset(a, c, "handle", handle);
+  return c;
+}
+
+/* Adjacent routes with equal match, group and terminal become one. Routes
+ * are copied only when one absorbs another (deep copies of every route were
+ * most of the adapter's memory). */
 struct json *routes_consolidate(struct arena *a, struct json *routes)
 {
   struct json *out = jarr(a);
+  bool last_owned = false;
   for (size_t i = 0; i < routes->count; i++) {
     struct json *r = routes->items[i];
     struct json *last = out->count ? out->items[out->count - 1] : NULL;
     if (last && routes_field_equal(last, r, "match") && routes_field_equal(last, r, "group") &&
         routes_field_equal(last, r, "terminal")) {
-      struct json *handle = jget_or_new(a, last, "handle", JSON_ARRAY);
+      if (!last_owned)
+        last = out->items[out->count - 1] = route_own_handlers(a, last);
+      last_owned = true;
+      struct json *handle = json_object_get(last, "handle");
       struct json *more = json_object_get(r, "handle");
       for (size_t k = 0; more && k < more->count; k++)
         jpush(a, handle, more->items[k]);
       continue;
     }
-    jpush(a, out, json_clone(a, r));
+    jpush(a, out, r);
+    last_owned = false;
   }
   return out;
 }
