@@ -188,7 +188,7 @@ static inline int zs_config_check_entries(const struct zs_config_view *v, const 
     struct zs_entry e;
     memcpy(&s, v->base + v->hdr.server_table + (size_t)i * sizeof s, sizeof s);
     memcpy(&e, entries + (size_t)s.entry * sizeof e, sizeof e);
-    if (e.server != i)
+    if (e.server != i || e.kind != ZS_ENTRY_REQUEST)
       return zs_config_fail(err, n, "config: server %u: entry: entry %u is not its entry (it runs server %u)", i,
                             s.entry, e.server);
   }

@@ -16,6 +16,10 @@ enum zs_var_id {
   ZS_VAR_COUNT
 };
 
+/* the user variables: ids ZS_VAR_USER_FIRST .. + ZS_VAR_USER_COUNT - 1 */
+#define ZS_VAR_USER_FIRST ZS_VAR_user0
+#define ZS_VAR_USER_COUNT 16
+
 enum zs_buf_slot { ZS_BUF_BODY = 0, ZS_BUF_VALUE = 1, ZS_BUF_COUNT };
 
 /* buf_var_escaped: how a value is escaped */
@@ -43,6 +47,13 @@ enum zs_uri_flags { ZS_URI_PATH = 1, ZS_URI_QUERY = 2, ZS_URI_KEEP_QUERY = 4 /* 
 #define ZS_IP_RANGE_SIZE 18
 
 
+/* base64: which alphabet, and which way (url: RFC 4648 section 5, unpadded
+ * when encoding, padding optional when decoding) */
+enum zs_base64 { ZS_B64_ENCODE = 0, ZS_B64_ENCODE_URL = 1, ZS_B64_DECODE = 2, ZS_B64_DECODE_URL = 3 };
+
+/* time_now units */
+enum zs_time_unit { ZS_TIME_UNIX_S = 0, ZS_TIME_UNIX_MS = 1, ZS_TIME_MONO_MS = 2 };
+
 /* resp_header ops, in Caddy's header handler terms: the op, then at most one
  * target bit (none: the response; UP: the request sent upstream, header_up;
  * DOWN: the upstream's response, header_down); REPLACE names its search, the
@@ -51,6 +62,7 @@ enum zs_header_op { ZS_HDR_SET = 0, ZS_HDR_ADD = 1, ZS_HDR_DELETE = 2, ZS_HDR_RE
 #define ZS_HDR_OP_MASK     0x7u
 #define ZS_HDR_UP          0x10u
 #define ZS_HDR_DOWN        0x20u
+#define ZS_HDR_DEFERRED    0x40u     /* a deferred op of the response: it is lost when a handler errors */
 #define ZS_HDR_INDEX_SHIFT 8
 #define ZS_HDR_MAX_INDEX   255u
 
@@ -63,6 +75,8 @@ enum zs_action_kind {
   ZS_ACT_PROXY = 3,     /* id: reverse_proxy record */
   ZS_ACT_ABORT = 4,     /* abort: close the connection, no response */
   ZS_ACT_RESPOND_CLOSE = 5,   /* respond ... close: as RESPOND, then close the connection */
+  ZS_ACT_ERROR = 6,     /* the error handler: an error of the status set, its message the body; the
+                         * server's error routes (or the empty answer with that status) take over */
 };
 #define ZS_ACTION(kind, id) ((unsigned long long)(kind) | ((unsigned long long)(id) << 8))
 #define ZS_ACTION_KIND(r)   ((unsigned)((r) & 0xff))

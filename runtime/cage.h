@@ -30,6 +30,9 @@ struct cage {
   unsigned server;             /* server index of the current invocation, for trap logs */
   int64_t log_second;          /* trap log rate limit: the current second ... */
   unsigned log_count;          /* ... and the lines logged in it */
+  struct regex_set *regexes;   /* the blob's regular expressions for this worker (exec.c), or NULL */
+  struct plugin_limits *limits;   /* the owner's rate limiter (plugin_limits.h), which outlives
+                                     the cage across reloads; NULL: rate_limit fails */
 };
 
 /* Reserves the window and maps rodata (a copy of rodata_len bytes, then made

@@ -1,6 +1,6 @@
 /* HTTP/1.1 on one client connection: parse as many requests as are buffered,
  * run each through the blob, and queue the answers in order (pipelining);
- * request bodies are discarded, or gathered for an upstream. Errors in the
+ * request bodies are discarded, or streamed to an upstream. Errors in the
  * input are answered the way Go's server answers them, then the connection
  * closes. */
 #include "conn.h"
@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "access_log.h"
+#include "errors.h"
+#include "encode.h"
 #include "h2/h2.h"
 #include "loader.h"
 #include "proxy.h"
@@ -25,7 +27,11 @@ void conn_exchange_end(struct worker *w, struct conn *c, struct exchange *ex)
 {
   if (ex->dec)
     access_log_answer(w, c, ex, ex->resp);
+  encode_end(ex);
   ex->phase = EXCHANGE_IDLE;
+  ex->body_stream = 0;   /* what is left of a body is read and dropped */
+  ex->tunnel = 0;
+  loop_conn_resume(w, c);
   exchange_detach(w->exchanges, ex);
 }
 
@@ -39,6 +45,8 @@ static void conn_worker_fini(struct worker *w)
       close(w->conns[i].ex->file_fd);
   exchange_pool_destroy(w->exchanges);
   w->exchanges = NULL;
+  encode_pool_destroy(w->encoders);
+  w->encoders = NULL;
 }
 
 static const struct loop_module conn_module = {.fini = conn_worker_fini};
@@ -49,10 +57,31 @@ static const struct loop_module conn_module = {.fini = conn_worker_fini};
 static void conn_read_file(struct worker *w, struct conn *c)
 {
   size_t room = CONN_OUT_CAP - c->out_len;
+  if (c->ex->enc) {   /* read for the compressor: what it makes of it must fit the room */
+    size_t n = c->ex->file_left < ENCODE_STEP ? (size_t)c->ex->file_left : ENCODE_STEP;
+    while (n > 1024 && ENCODE_BOUND(n) + 17 > room)
+      n /= 2;
+    loop_conn_read_into(w, c, c->ex->file_fd, c->ex->file_off, encode_input(c->ex->enc), n);
+    return;
+  }
+  size_t frame = c->ex->file_chunked ? 10 : 0;   /* a chunk's fixed-width size line before the bytes */
+  room -= c->ex->file_chunked ? frame + 2 + 5 : 0;
   if (room > LOOP_FILE_CHUNK)
     room = LOOP_FILE_CHUNK;
   size_t n = c->ex->file_left < room ? (size_t)c->ex->file_left : room;
-  loop_conn_read(w, c, c->ex->file_fd, c->ex->file_off, n);
+  loop_conn_read_into(w, c, c->ex->file_fd, c->ex->file_off, c->out + c->out_len + frame, n);
+}
+
+/* a chunked file's piece, read after room for its size line */
+static void conn_frame_file_chunk(struct conn *c, size_t n, int last)
+{
+  static const char hex[] = "0123456789abcdef";
+  char *at = c->out + c->out_len;
+  for (int i = 0; i < 8; i++)
+    at[i] = hex[(n >> (28 - 4 * i)) & 0xf];
+  memcpy(at + 8, "\r\n", 2);
+  c->out_len += 10 + n;
+  conn_append(c, last ? "\r\n0\r\n\r\n" : "\r\n", last ? 7 : 2);
 }
 
 /* HTTP/1.1: a connection slot holds the pool's exchange of the same index */
@@ -66,13 +95,23 @@ static void conn_on_open(struct worker *w, struct conn *c)
  * except an upstream's answer, which decides itself whether to keep it */
 static void conn_on_peer_eof(struct worker *w, struct conn *c)
 {
-  (void)w;
-  if (c->ex->phase != EXCHANGE_PROXY)
+  struct exchange *ex = c->ex;
+  if (ex->tunnel) {   /* the client is done: what it sent goes up, then the tunnel ends */
+    ex->body_active = 0;
+    proxy_on_body(w, ex);
+  } else if (ex->body_stream && ex->body_active) {
+    log_http_error(&w->log, &ex->req, &c->info, 502, "reverse_proxy: client closed mid-body", 0);
+    loop_conn_close(w, c);   /* the body is cut: the upstream must not take it as whole */
+  } else if (ex->phase != EXCHANGE_PROXY) {
     c->close_after_send = 1;
+  }
 }
 
 static enum loop_conn_state conn_state(const struct conn *c)
 {
+  /* a tunnel, or a body held back while the upstream is full, is not idle */
+  if (c->ex->tunnel || c->paused)
+    return LOOP_CONN_BUSY;
   if (c->ex->body_active)
     return LOOP_CONN_BODY;
   return c->ex->phase == EXCHANGE_IDLE ? LOOP_CONN_IDLE : LOOP_CONN_BUSY;
@@ -93,7 +132,9 @@ int conn_worker_init(struct worker *w)
   int rc = loop_register_module(w, &conn_module);
   if (rc == 0)
     w->exchanges = exchange_pool_create(LOOP_MAX_CONNS);
-  if (rc == 0 && !w->exchanges)
+  if (rc == 0)
+    w->encoders = encode_pool_create();
+  if (rc == 0 && (!w->exchanges || !w->encoders))
     rc = -ENOMEM;
   if (rc == 0)
     rc = h2_worker_init(w);
@@ -138,7 +179,7 @@ void conn_respond_error(struct worker *w, struct conn *c, int status)
 /* drops the bytes before in_start when no request points into them */
 static void conn_compact(struct conn *c)
 {
-  if (c->ex->phase == EXCHANGE_BODY_WAIT || c->ex->phase == EXCHANGE_PROXY || c->in_start == 0)
+  if (c->ex->phase == EXCHANGE_PROXY || c->in_start == 0)
     return;
   memmove(c->in, c->in + c->in_start, c->in_len - c->in_start);
   c->in_len -= c->in_start;
@@ -176,26 +217,69 @@ static int conn_body_chunked(struct conn *c, int keep)
   return c->ex->chunk.done;
 }
 
+/* a streamed body waits in in: too much of it, and the client is not read */
+#define CONN_STREAM_HIGH (256 * 1024)
+#define CONN_STREAM_LOW  (64 * 1024)
+
+void conn_body_consume(struct worker *w, struct conn *c, size_t n)
+{
+  struct exchange *ex = c->ex;
+  char *at = c->in + ex->body_start;
+  memmove(at, at + n, c->in_len - ex->body_start - n);
+  c->in_len -= n;
+  c->in_start -= n;
+  ex->body_kept -= n;
+  if (c->in_len - ex->body_start < CONN_STREAM_LOW)
+    loop_conn_resume(w, c);
+}
+
+void conn_begin_tunnel(struct worker *w, struct conn *c, struct exchange *ex)
+{
+  (void)w;
+  ex->tunnel = 1;
+  ex->body_stream = 1;
+  ex->body_active = !c->peer_eof;
+  ex->body_chunked = 0;
+  ex->body_left = INT64_MAX;
+  ex->body_start = c->in_start;
+  ex->body_kept = 0;
+  ex->resp_keep_alive = 0;
+  conn_body_length(c, 1);   /* what came after the request is the tunnel's already */
+}
+
+/* a streamed body moved on: the upstream sends it, and the client waits
+ * while the upstream has not taken CONN_STREAM_HIGH of it */
+static void conn_body_streamed(struct worker *w, struct conn *c)
+{
+  size_t high = CONN_STREAM_HIGH + (c->ex->tunnel ? 0 : w->blob->proxies[c->ex->proxy_id].request_buffers);
+  if (c->in_len - c->ex->body_start > high)
+    loop_conn_pause(w, c);
+  proxy_on_body(w, c->ex);
+}
+
 /* advances the current request's body; 1 when it is complete */
 static int conn_body_step(struct worker *w, struct conn *c)
 {
-  int keep = c->ex->phase == EXCHANGE_BODY_WAIT;
-  int rc = c->ex->body_chunked ? conn_body_chunked(c, keep) : conn_body_length(c, keep);
+  int stream = c->ex->body_stream && c->ex->phase == EXCHANGE_PROXY;
+  int rc = c->ex->body_chunked ? conn_body_chunked(c, stream) : conn_body_length(c, stream);
+  if (rc < 0 && stream) {
+    c->ex->body_active = 0;
+    proxy_body_failed(w, c->ex, http1_error_status(rc));
+    return -1;
+  }
   if (rc < 0) {
-    if (c->ex->phase == EXCHANGE_BODY_WAIT)
-      conn_respond_error(w, c, http1_error_status(rc));
-    else
-      c->close_after_send = 1;   /* the answer is out; the framing is lost */
+    c->close_after_send = 1;   /* the answer is out; the framing is lost */
     c->ex->body_active = 0;
     return -1;
   }
-  if (rc == 0)
+  if (rc == 0) {
+    if (stream)
+      conn_body_streamed(w, c);
     return 0;
-  c->ex->body_active = 0;
-  if (c->ex->phase == EXCHANGE_BODY_WAIT) {
-    c->ex->phase = EXCHANGE_PROXY;
-    proxy_start(w, c, c->ex, c->in + c->ex->body_start, c->ex->body_kept);
   }
+  c->ex->body_active = 0;
+  if (stream)
+    conn_body_streamed(w, c);
   return 1;
 }
 
@@ -222,16 +306,48 @@ static void conn_respond_decision(struct worker *w, struct conn *c)
 {
   struct response *r = c->ex->resp;
   r->file_fd = -1;
-  if (response_from_decision(w->blob, c->ex->dec, &c->ex->req, w->files, r) < 0) {
+  c->ex->file_chunked = 0;
+  if (errors_response(w->blob, &w->cage, c->server, &c->ex->req, &c->info, c->ex->dec, w->files, r) < 0) {
     conn_respond_error(w, c, 500);
+    return;
+  }
+  if (!c->ex->dec->trapped && c->ex->dec->action == ZS_ACT_ABORT) {   /* abort in an error route */
+    c->close_after_send = 1;
+    conn_exchange_end(w, c, c->ex);
     return;
   }
   int keep_alive = c->ex->req.keep_alive && !w->stopping && c->ex->dec->action != ZS_ACT_RESPOND_CLOSE &&
                    !(c->ex->req.expect_continue && c->ex->body_active);
   int head = conn_is_head(&c->ex->req);
   r->head_request = head;
-  int n = response_serialize_head(r, c->ex->req.version_minor, keep_alive, c->out + c->out_len,
-                                  CONN_OUT_CAP - c->out_len);
+  if (conn_encode_start(w, c, r, keep_alive) < 0) {
+    if (r->file_fd >= 0)
+      close(r->file_fd);
+    conn_respond_error(w, c, 500);
+    return;
+  }
+  if (c->ex->enc) {   /* its head and framing are conn_encode.c's */
+    if (r->file_fd >= 0)
+      conn_start_file(w, c, r, head);
+    if (c->ex->phase != EXCHANGE_FILE && c->ex->enc_pending && conn_encode_feed(c, NULL, 0, 1) < 0)
+      c->close_after_send = 1;   /* no bytes to send: nothing can be framed */
+    if (c->ex->phase != EXCHANGE_FILE)
+      conn_exchange_end(w, c, c->ex);
+    return;
+  }
+  /* ServeContent gives a sidecar no length, so Go frames it by what it wrote before the handler
+   * ended: on TCP its ReadFrom flushes the head once 512 bytes are copied; over TLS its buffer
+   * (2 KiB) decides */
+  uint64_t buffered = c->info.tls ? ENCODE_GO_BUFFERED : 511;
+  c->ex->file_chunked = r->precompressed && !head && r->file_fd >= 0 && r->file_len > buffered;
+  struct response_framing f = {.version_minor = c->ex->req.version_minor, .keep_alive = keep_alive,
+                               .content_length = response_content_length(r)};
+  if (c->ex->file_chunked) {
+    f.content_length = -1;
+    f.chunked = c->ex->file_chunked = c->ex->req.version_minor >= 1;
+    f.keep_alive = keep_alive = keep_alive && f.chunked;
+  }
+  int n = response_write_head(r, &f, c->out + c->out_len, CONN_OUT_CAP - c->out_len);
   size_t body_len = head ? 0 : r->body_len;
   if (n < 0 || body_len > CONN_OUT_CAP - c->out_len - (size_t)n) {
     if (r->file_fd >= 0)
@@ -260,20 +376,13 @@ static void conn_begin_proxy(struct worker *w, struct conn *c)
   c->ex->resp_keep_alive = c->ex->req.keep_alive && !w->stopping;
   c->ex->body_start = c->in_start;
   c->ex->body_kept = 0;
-  if (!c->ex->body_active) {
-    c->ex->phase = EXCHANGE_PROXY;
-    proxy_start(w, c, c->ex, NULL, 0);
-    return;
-  }
-  if (!c->ex->body_chunked && c->ex->body_left > PROXY_MAX_BODY) {
-    conn_respond_error(w, c, 413);
-    return;
-  }
-  if (c->ex->body_chunked && (c->ex->chunk.max_body == 0 || c->ex->chunk.max_body > PROXY_MAX_BODY))
-    c->ex->chunk.max_body = PROXY_MAX_BODY;
-  if (c->ex->req.expect_continue && c->in_start == c->in_len)
+  c->ex->phase = EXCHANGE_PROXY;
+  /* the body streams up as it comes, any size (Caddy sets no limit) */
+  c->ex->body_stream = c->ex->body_active;
+  c->ex->chunk.max_body = 0;
+  if (c->ex->body_active && c->ex->req.expect_continue && c->in_start == c->in_len)
     conn_append(c, "HTTP/1.1 100 Continue\r\n\r\n", 25);
-  c->ex->phase = EXCHANGE_BODY_WAIT;
+  proxy_start(w, c, c->ex, NULL, 0);
 }
 
 static void conn_dispatch(struct worker *w, struct conn *c)
@@ -289,7 +398,13 @@ static void conn_dispatch(struct worker *w, struct conn *c)
     conn_respond_error(w, c, rc == -EINVAL ? 400 : rc == -E2BIG || rc == -ENOSPC ? 431 : 500);
     return;
   }
-  if (!dec->trapped && dec->action == ZS_ACT_PROXY) {
+  long long max_body = w->opt->max_body > 0 ? w->opt->max_body : (10 << 20);
+  int proxied = !dec->trapped && dec->action == ZS_ACT_PROXY;
+  if (!proxied && c->ex->req.content_length > max_body) {
+    conn_respond_error(w, c, 413);   /* a body zsrt only drains: its own limit */
+    return;
+  }
+  if (proxied) {
     conn_begin_proxy(w, c);
   } else if (!dec->trapped && dec->action == ZS_ACT_ABORT) {
     c->close_after_send = 1;   /* abort: no response; what is queued still goes */
@@ -318,10 +433,6 @@ static int conn_next_request(struct worker *w, struct conn *c)
   c->head_start_ms = 0;
   c->in_start += (size_t)rc;
   long long max_body = w->opt->max_body > 0 ? w->opt->max_body : (10 << 20);
-  if (c->ex->req.content_length > max_body) {
-    conn_respond_error(w, c, 413);
-    return 0;
-  }
   c->ex->body_chunked = c->ex->req.chunked;
   c->ex->body_left = c->ex->req.content_length > 0 ? c->ex->req.content_length : 0;
   c->ex->chunk = (struct http1_chunked){.max_body = (uint64_t)max_body};
@@ -391,13 +502,25 @@ static void conn_on_file_read(struct worker *w, struct conn *c, int res)
     loop_conn_close(w, c);   /* the file shrank: the framing promised is broken */
     return;
   }
-  c->out_len += (size_t)res;
+  if (c->ex->enc) {
+    if (conn_encode_feed(c, encode_input(c->ex->enc), (size_t)res, (uint64_t)res >= c->ex->file_left) < 0) {
+      loop_conn_close(w, c);
+      return;
+    }
+  } else if (c->ex->file_chunked) {
+    conn_frame_file_chunk(c, (size_t)res, (uint64_t)res >= c->ex->file_left);
+  } else {
+    c->out_len += (size_t)res;
+  }
   c->ex->file_off += (uint64_t)res;
   c->ex->file_left -= (uint64_t)res;
   if (c->ex->file_left == 0) {
     close(c->ex->file_fd);
     c->ex->file_fd = -1;
     conn_exchange_end(w, c, c->ex);
+  } else if (c->out_sent >= c->out_len && !c->send_pending) {
+    conn_read_file(w, c);   /* encode kept it all back (the head waits): no send will ask for more */
+    return;
   }
   loop_conn_flush(w, c);
 }
@@ -419,6 +542,21 @@ void conn_finish_exchange(struct worker *w, struct conn *c, struct exchange *ex)
   conn_exchange_end(w, c, ex);
   if (!c->ex->resp_keep_alive)
     c->close_after_send = 1;
+  if (c->out_len > c->out_sent)
+    loop_conn_flush(w, c);
+  else
+    conn_on_sent(w, c);
+}
+
+void conn_answer_error_routes(struct worker *w, struct conn *c, struct exchange *ex)
+{
+  ex->up = NULL;
+  if (!ex->dec->trapped && ex->dec->action == ZS_ACT_ABORT) {
+    c->close_after_send = 1;
+    conn_exchange_end(w, c, ex);
+  } else {
+    conn_respond_decision(w, c);
+  }
   if (c->out_len > c->out_sent)
     loop_conn_flush(w, c);
   else

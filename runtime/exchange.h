@@ -35,6 +35,8 @@ struct exchange_sink {
   void (*push)(struct worker *w, struct exchange *ex, int done);
   /* nothing was relayed: answer with this status and no body */
   void (*fail)(struct worker *w, struct exchange *ex, int status);
+  /* nothing was relayed and the error routes decided (exec_error): their answer */
+  void (*errors)(struct worker *w, struct exchange *ex);
   /* the body broke off: the client must not take the answer as complete */
   void (*cut)(struct worker *w, struct exchange *ex);
   /* the upstream exchange is over (conn_finish_exchange for HTTP/1.1) */
@@ -45,7 +47,6 @@ struct exchange_sink {
 enum exchange_phase {
   EXCHANGE_IDLE = 0,                 /* none in flight: the connection reads heads */
   EXCHANGE_FILE,                     /* a file body is being read and sent */
-  EXCHANGE_BODY_WAIT,                /* its body is being gathered for an upstream */
   EXCHANGE_PROXY,                    /* an upstream exchange is in progress */
 };
 
@@ -59,18 +60,25 @@ struct exchange {
   unsigned proxy_id;                 /* the decision's reverse_proxy record */
   struct upstream *up;               /* the upstream connection serving it, or NULL */
   struct proxy_try lb;               /* its attempts: upstream chosen, retries (proxy_lb.h) */
-  /* its body: discarded, or gathered for an upstream */
+  /* its body: discarded, or kept for an upstream (streamed) */
   int body_active;
   int body_chunked;
   int64_t body_left;                 /* Content-Length bytes still to come */
   struct http1_chunked chunk;
-  size_t body_kept;                  /* decoded body bytes gathered at in + body_start */
+  size_t body_kept;                  /* decoded body bytes waiting at in + body_start (HTTP/2: the gathered body's length) */
   size_t body_start;
-  const char *body;                  /* the gathered body as the upstream is sent it */
+  const char *body;                  /* HTTP/2: the gathered body as the upstream is sent it */
+  int body_stream;                   /* HTTP/1.1: the body goes up as it comes (proxy_stream.c) */
+  int tunnel;                        /* after a 101: the client's bytes go up unread (proxy_tunnel.c) */
   const struct exchange_sink *sink;  /* NULL: HTTP/1.1 on the connection's out buffer */
+  struct encoder *enc;         /* encode: the compressor of its body, or NULL (encode.h) */
+  size_t resp_first;           /* an upstream's body bytes that came with its head: encode's first write */
+  int enc_pending;             /* HTTP/1.1: the encoded answer's head waits (conn_encode.c) */
+  int enc_keep_alive, enc_chunked, enc_early;
   /* a file answer */
   int file_fd;
   uint64_t file_off, file_left;
+  int file_chunked;            /* HTTP/1.1: sent in chunks (a precompressed sidecar has no length) */
   char target[EXCHANGE_TARGET_CAP];  /* the URI to send upstream */
   size_t target_len;
 };

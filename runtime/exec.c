@@ -14,7 +14,10 @@
 #include "cage.h"
 #include "helpers.h"
 #include "loader.h"
+#include "regex.h"
+#include "response.h"
 #include "rewrite.h"
+#include "http01.h"
 
 /* the request region being filled: bytes used so far */
 struct exec_view {
@@ -239,7 +242,17 @@ static void exec_decision_reset(struct exec_decision *dec)
   dec->orig_path_len = 0;
   dec->root = NULL;
   dec->root_len = 0;
+  for (unsigned i = 0; i < ZS_VAR_USER_COUNT; i++)
+    dec->user_vars[i] = NULL, dec->user_var_len[i] = 0;
   dec->log_skip = 0;
+  memset(dec->file_vars, 0, sizeof dec->file_vars);
+  memset(dec->file_var_len, 0, sizeof dec->file_var_len);
+  dec->error_status = 0;
+  dec->error_message = NULL;
+  dec->error_message_len = 0;
+  dec->error_id[0] = '\0';
+  dec->capture_count = 0;
+  dec->encode = 0;
   dec->storage_used = EXEC_MAX_BODY;
 }
 
@@ -250,10 +263,10 @@ static void exec_take_action(const struct blob *blob, uint64_t r0, struct exec_d
   unsigned kind = ZS_ACTION_KIND(r0), id = ZS_ACTION_ID(r0);
   const struct zs_config_header *c = blob->config;
   int valid = (kind == ZS_ACT_NEXT || kind == ZS_ACT_RESPOND || kind == ZS_ACT_RESPOND_CLOSE ||
-               kind == ZS_ACT_ABORT) ||
+               kind == ZS_ACT_ABORT || kind == ZS_ACT_ERROR) ||
               (kind == ZS_ACT_FILE && id < c->file_server_count) ||
               (kind == ZS_ACT_PROXY && id < c->proxy_count);
-  if (!valid || (r0 >> 32) != 0) {
+  if (!valid || (r0 >> 32) != 0 || dec->encode > c->encoder_count) {
     dec->trapped = 1;
     return;
   }
@@ -293,9 +306,20 @@ uint64_t exec_clock_ms(void)
 int exec_cage_create(struct cage *cage, const struct blob *blob)
 {
   int rc = cage_create(cage, blob->rodata, blob->rodata_size, helper_table, ZS_HELPER_COUNT, NULL);
-  if (rc == 0)
-    cage_set_code(cage, blob->code, blob->code_size);
+  if (rc < 0)
+    return rc;
+  cage_set_code(cage, blob->code, blob->code_size);
+  rc = regex_set_create(blob, &cage->regexes);
+  if (rc < 0)
+    cage_destroy(cage);
   return rc;
+}
+
+void exec_cage_destroy(struct cage *cage)
+{
+  regex_set_destroy(cage->regexes);
+  cage->regexes = NULL;
+  cage_destroy(cage);
 }
 
 /* Caddy's strict_sni_host: on TLS, the Host (without its port) must be the
@@ -308,55 +332,141 @@ static int exec_sni_host_differs(struct exec_view *v, const struct conn_info *co
   return len != view->host.len || strncasecmp(host, conn->tls_sni, len) != 0;
 }
 
+/* the helper state of one invocation; field by field: a zero initializer
+ * would clear the 16 KiB value buffer */
+static void exec_state_init(struct helper_state *st, struct cage *cage, struct exec_decision *dec,
+                            const struct http_request *req, const struct conn_info *conn)
+{
+  st->cage = cage;
+  st->dec = dec;
+  st->req = req;
+  st->conn = conn;
+  st->value_len = 0;
+  st->file.active = 0;
+  st->deadline_ms = exec_clock_ms() + EXEC_WALL_MS;
+}
+
+/* the view of the request as it was sent: all zeros but for this request's
+ * bytes, so nothing of an earlier one (a cookie) is there to read past its end */
+static int exec_view_fresh(struct helper_state *st, struct cage *cage, unsigned server)
+{
+  struct exec_view view = { .host = cage->req_host };
+  memset(cage->req_host, 0, cage->req_dirty);
+  int rc = exec_view_build(st, &view, server);
+  cage->req_dirty = view.used;
+  st->view_used = view.used;
+  return rc;
+}
+
+/* calls an entry; the action, or a trap, into the decision */
+static void exec_run(const struct blob *blob, struct cage *cage, unsigned server, const struct zs_entry *e,
+                     struct helper_state *st)
+{
+  cage_set_code(cage, blob->code, blob->code_size);
+  cage->ctx.helpers = helper_table;
+  cage->ctx.helper_count = ZS_HELPER_COUNT;
+  cage->ctx.host = st;
+  cage->server = server;
+  uint64_t r0;
+  unsigned trap = cage_call(cage, (zs_entry_fn)(void *)(blob->code + e->code_offset),
+                            ZS_CAGE_REQ_OFF, e->stack_size, &r0);
+  cage->ctx.host = NULL;
+  cage->req_dirty = st->view_used;   /* path rewrites wrote past the first view */
+  st->dec->trapped = trap != 0;
+  st->dec->trap_code = trap;
+  if (!trap)
+    exec_take_action(blob, r0, st->dec);
+}
+
 int exec_request(const struct blob *blob, struct cage *cage, unsigned server,
                  const struct http_request *req, const struct conn_info *conn,
                  struct exec_decision *out)
 {
   if (server >= blob->config->server_count)
     return -ENOENT;
-  /* field by field: a zero initializer would clear the 16 KiB value buffer */
   struct helper_state st;
-  st.cage = cage;
-  st.dec = out;
-  st.req = req;
-  st.conn = conn;
-  st.value_len = 0;
-  st.file.active = 0;
-  memset(st.file_vars, 0, sizeof st.file_vars);
-  memset(st.file_var_len, 0, sizeof st.file_var_len);
-  st.deadline_ms = exec_clock_ms() + EXEC_WALL_MS;
-  struct exec_view view = { .host = cage->req_host };
+  exec_state_init(&st, cage, out, req, conn);
   exec_decision_reset(out);
   int rc = exec_limit_stack(cage, blob);
+  if (rc == 0)
+    rc = exec_view_fresh(&st, cage, server);
   if (rc < 0)
     return rc;
-  /* the view is all zeros but for this request's bytes: nothing of an
-   * earlier one (a cookie) is there to read past the end of this one */
-  memset(cage->req_host, 0, cage->req_dirty);
-  rc = exec_view_build(&st, &view, server);
-  cage->req_dirty = view.used;
-  if (rc < 0)
-    return rc;
+  struct exec_view view = { .host = cage->req_host, .used = st.view_used };
   if ((blob->servers[server].flags & ZS_SERVER_STRICT_SNI) && conn->tls && exec_sni_host_differs(&view, conn)) {
     out->action = ZS_ACT_RESPOND_CLOSE;   /* 421 Misdirected Request, and r.Close as Caddy sets it */
     out->status = 421;
     return 0;
   }
-  st.view_used = view.used;
-  const struct zs_entry *e = &blob->entries[blob->servers[server].entry];
-  cage_set_code(cage, blob->code, blob->code_size);
-  cage->ctx.helpers = helper_table;
-  cage->ctx.helper_count = ZS_HELPER_COUNT;
-  cage->ctx.host = &st;
-  cage->server = server;
-  uint64_t r0;
-  unsigned trap = cage_call(cage, (zs_entry_fn)(void *)(blob->code + e->code_offset),
-                            ZS_CAGE_REQ_OFF, e->stack_size, &r0);
-  cage->ctx.host = NULL;
-  cage->req_dirty = st.view_used;   /* path rewrites wrote past the first view */
-  out->trapped = trap != 0;
-  out->trap_code = trap;
-  if (!trap)
-    exec_take_action(blob, r0, out);
+  if (http01_answer(blob, req, out))
+    return 0;
+  exec_run(blob, cage, server, &blob->entries[blob->servers[server].entry], &st);
+  return 0;
+}
+
+static const struct zs_entry *exec_errors_entry(const struct blob *blob, unsigned server)
+{
+  for (size_t i = 0; i < blob->entry_count; i++)
+    if (blob->entries[i].kind == ZS_ENTRY_ERRORS && blob->entries[i].server == server)
+      return &blob->entries[i];
+  return NULL;
+}
+
+/* Caddy's randString(9, true): lower-case letters (no l) and digits; an
+ * identifier for logs, not a secret */
+static void exec_error_id(struct exec_decision *dec)
+{
+  static const char dict[] = "abcdefghijkmnopqrstuvwxyz0123456789";
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  uint64_t x = (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ull ^ (uint64_t)ts.tv_sec ^ (uint64_t)(uintptr_t)dec;
+  for (int i = 0; i < 9; i++) {
+    x ^= x >> 31;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 29;
+    dec->error_id[i] = dict[x % (sizeof dict - 1)];
+  }
+  dec->error_id[9] = '\0';
+}
+
+/* the error's message into storage (it may be the body, which is reset) */
+static void exec_error_set(struct exec_decision *dec, int status, const char *msg, size_t len)
+{
+  if (!msg) {
+    msg = response_status_text(status);
+    len = strlen(msg);
+  }
+  if (len > sizeof dec->storage - dec->storage_used)
+    len = sizeof dec->storage - dec->storage_used;
+  char *p = dec->storage + dec->storage_used;
+  memmove(p, msg, len);
+  dec->storage_used += len;
+  dec->error_status = status;
+  dec->error_message = p;
+  dec->error_message_len = len;
+  exec_error_id(dec);
+}
+
+int exec_error(const struct blob *blob, struct cage *cage, unsigned server, const struct http_request *req,
+               const struct conn_info *conn, struct exec_decision *dec, int status, const char *msg,
+               size_t msg_len)
+{
+  const struct zs_entry *e = server < blob->config->server_count ? exec_errors_entry(blob, server) : NULL;
+  if (!e)
+    return -ENOENT;
+  exec_error_set(dec, status, msg, msg_len);
+  for (size_t i = 0; i < dec->op_count; i++)
+    dec->ops[i].dropped |= dec->ops[i].deferred;
+  dec->action = ZS_ACT_NEXT;
+  dec->action_id = 0;
+  dec->status = 0;
+  dec->body = dec->storage;
+  dec->body_len = 0;
+  struct helper_state st;
+  exec_state_init(&st, cage, dec, req, conn);
+  int rc = exec_view_fresh(&st, cage, server);
+  if (rc < 0)
+    return rc;
+  exec_run(blob, cage, server, e, &st);
   return 0;
 }

@@ -22,7 +22,18 @@ struct exec_header_op {
   const char *value;
   size_t value_len;
   unsigned target;             /* 0: the response, ZS_HDR_UP or ZS_HDR_DOWN (a proxy's) */
+  int deferred;                /* a deferred op of the response (ZS_HDR_DEFERRED) */
+  int dropped;                 /* deferred, and a handler's error came first: not applied */
   unsigned index;              /* REPLACE: its search in the proxy record's replace_str */
+};
+
+#define EXEC_MAX_CAPTURES   128
+
+/* a regexp matcher's capture group: {http.regexp.NAME.GROUP} */
+struct exec_capture {
+  unsigned key;                /* name << 16 | group */
+  const char *text;            /* storage */
+  size_t len;
 };
 
 struct exec_decision {
@@ -40,8 +51,19 @@ struct exec_decision {
   const char *orig_path;       /* the decoded path as sent, before any rewrite */
   size_t orig_path_len;
   int log_skip;                /* the program set log_skip (log_skip, skip_log): no access log line */
+  unsigned encode;             /* 1 + the encoder record of the last encode handler run, 0: none */
   char *root;                  /* the root variable if the program set one, else NULL */
   size_t root_len;
+  const char *file_vars[4];    /* http.matchers.file.relative, absolute, type, remainder */
+  size_t file_var_len[4];      /* (storage; NULL until a file matcher matched) */
+  int error_status;            /* the error being handled (the errors entry ran), 0: none */
+  const char *error_message;   /* http.error.message (storage) */
+  size_t error_message_len;
+  char error_id[16];           /* http.error.id: nine characters, as Caddy's */
+  struct exec_capture captures[EXEC_MAX_CAPTURES];
+  size_t capture_count;
+  const char *user_vars[ZS_VAR_USER_COUNT];   /* {vars.NAME} an ebpf program set (storage), else NULL */
+  size_t user_var_len[ZS_VAR_USER_COUNT];
   char storage[EXEC_MAX_BODY + 4 * EXEC_MAX_VALUE];  /* backing bytes for the above */
   size_t storage_used;
 };
@@ -52,9 +74,11 @@ uint64_t exec_clock_ms(void);
 struct blob;                   /* loader.h */
 struct cage;                   /* cage.h */
 
-/* Creates a worker's cage for a blob: its rodata, the helper table, and its
- * code registered for the fault handler. 0 or -errno (cage_create). */
+/* Creates a worker's cage for a blob: its rodata, the helper table, its
+ * code registered for the fault handler, and the blob's regular expressions
+ * compiled for this worker. 0 or -errno (cage_create, regex_set_create). */
 int exec_cage_create(struct cage *cage, const struct blob *blob);
+void exec_cage_destroy(struct cage *cage);
 
 /* Runs the entry of `server` for one request. Returns 0 and fills *out, or a
  * negative errno when the request cannot be presented to the program:
@@ -66,5 +90,17 @@ int exec_cage_create(struct cage *cage, const struct blob *blob);
 int exec_request(const struct blob *blob, struct cage *cage, unsigned server,
                  const struct http_request *req, const struct conn_info *conn,
                  struct exec_decision *out);
+
+/* Caddy's error handling (server.go ServeHTTP) for a handler's error of
+ * `status` whose message is msg (NULL: the status text): the request is
+ * restored as it was sent, the error is set for {http.error.*}, and the
+ * server's errors entry runs, its decision replacing dec (header ops set
+ * before the error are kept, deferred ones are dropped). A server without
+ * error routes answers the status with no body (dec becomes NEXT with
+ * error_status set). Only valid right after exec_request on this cage.
+ * 0 or a negative errno as exec_request. */
+int exec_error(const struct blob *blob, struct cage *cage, unsigned server, const struct http_request *req,
+               const struct conn_info *conn, struct exec_decision *dec, int status, const char *msg,
+               size_t msg_len);
 
 #endif

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "files_cache.h"
+#include "encode.h"
 #include "files_cond.h"
 #include "loader.h"
 
@@ -261,6 +262,73 @@ static int files_add_headers(const struct files_target *t, struct response *out)
   return files_set_headers(out, etag, date, files_mime_type(t->rel));
 }
 
+/* the sidecar encodings the request accepts, best first, precompressed_order
+ * as the server's preference (Caddy's AcceptedEncodings) */
+static size_t files_sidecars(const struct blob *blob, const struct zs_file_server *rec,
+                             const struct http_request *req, const char **names, unsigned *order)
+{
+  size_t n = blob_list(blob, rec->precompressed_str, names, 3);
+  if (n == 0 || n > 3)
+    return 0;
+  struct encode_offer o = {.names = names, .count = n, .prefer = names, .prefer_count = n};
+  return encode_accepted(req, &o, order, 3);
+}
+
+static const char *files_sidecar_suffix(const char *name)
+{
+  return !strcmp(name, "br") ? ".br" : !strcmp(name, "gzip") ? ".gz" : ".zst";
+}
+
+/* the sidecar's own ETag, the encoding, Vary (Caddy's precompressed branch) */
+static int files_sidecar_headers(struct response *out, const struct stat *st, const char *name)
+{
+  char etag[64];
+  files_cond_etag(st, etag, sizeof etag);
+  const char *e = response_keep(out, etag, strlen(etag));
+  if (!e || response_header_set(out, "Etag", 4, e, strlen(e)) < 0 ||
+      response_header_set(out, "Content-Encoding", 16, name, strlen(name)) < 0 ||
+      response_header_add(out, "Vary", 4, "Accept-Encoding", 15) < 0)
+    return -ENOSPC;
+  out->precompressed = 1;
+  return 0;
+}
+
+/* precompressed: the first accepted sidecar (name + .br/.gz/.zst) that is a
+ * regular file is served instead, with the file's own modification time
+ * and Content-Type; 0 (whether one was found or not) or -ENOSPC */
+static int files_precompressed(const char *root, const struct blob *blob, const struct zs_file_server *rec,
+                               const struct http_request *req, struct files_target *t, struct response *out)
+{
+  const char *names[3];
+  unsigned order[3];
+  size_t k = files_sidecars(blob, rec, req, names, order);
+  int rootfd = k ? open(root, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+  int rc = 0;
+  for (size_t i = 0; rootfd >= 0 && i < k; i++) {
+    const char *name = names[order[i]];
+    char rel[FILES_PATH_MAX + 8];
+    snprintf(rel, sizeof rel, "%s%s", t->rel, files_sidecar_suffix(name));
+    int fd = files_open_beneath(rootfd, rel);
+    struct stat st;
+    if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+      close(fd);
+      fd = -1;
+    }
+    if (fd < 0)
+      continue;
+    rc = files_sidecar_headers(out, &st, name);
+    close(rc < 0 ? fd : t->fd);
+    if (rc == 0) {
+      t->fd = fd;
+      t->st.st_size = st.st_size;   /* ServeContent: the sidecar's bytes, the file's time */
+    }
+    break;
+  }
+  if (rootfd >= 0)
+    close(rootfd);
+  return rc;
+}
+
 static int files_resolve(int rootfd, const char *root, const struct blob *blob,
                          const struct zs_file_server *rec, const struct exec_decision *dec,
                          struct files_target *t)
@@ -308,7 +376,8 @@ static int files_set_headers(struct response *out, const char *etag, const char 
 
 /* a cached file's answer: its bytes from memory, or its descriptor duplicated */
 static int files_from_cache(const struct files_cache_entry *e, const struct exec_decision *dec,
-                            const struct http_request *req, const char *root, struct response *out)
+                            const struct http_request *req, const char *root, const char *encoding,
+                            struct response *out)
 {
   struct files_target t = { .fd = -1, .st = e->st, .implicit_index = e->implicit_index };
   memcpy(t.rel, e->rel, strlen(e->rel) + 1);
@@ -321,7 +390,7 @@ static int files_from_cache(const struct files_cache_entry *e, const struct exec
   int fd = e->bytes ? -1 : fcntl(e->fd, F_DUPFD_CLOEXEC, 0);
   if (!e->bytes && fd < 0)
     return -errno;
-  int rc = files_cond_serve(req, fd, &e->st, out);
+  int rc = files_cond_serve(req, fd, &e->st, encoding, out);
   if (rc == 0 && e->bytes && out->file_len > 0) {
     out->body = e->bytes + out->file_offset;   /* copied out with the head, before the cache changes */
     out->body_len = (size_t)out->file_len;
@@ -350,10 +419,17 @@ int files_respond(const struct blob *blob, const struct exec_decision *dec,
   if (fc && !memchr(dec->path, '\0', dec->path_len) &&
       files_clean_path(dec->path, dec->path_len, clean, sizeof clean) >= 0)
     key_len = files_cache_key(key, sizeof key, dec->action_id, root, clean);
+  /* a sidecar may answer: the cache holds the files themselves */
+  const char *names[3];
+  unsigned order[3];
+  if (files_sidecars(blob, rec, req, names, order))
+    key_len = -1;
   struct files_cache_entry *hit = key_len >= 0 ? files_cache_get(fc, key, (size_t)key_len, now) : NULL;
+  enum encode_coding coding = dec->encode ? encode_choose(blob, dec->encode - 1, req) : ENCODE_NONE;
+  const char *encoding = coding ? encode_name(coding) : NULL;
   int rc;
   if (hit) {
-    rc = files_from_cache(hit, dec, req, root, out);
+    rc = files_from_cache(hit, dec, req, root, encoding, out);
   } else {
     struct files_target t = { .fd = -1 };
     int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -364,7 +440,7 @@ int files_respond(const struct blob *blob, const struct exec_decision *dec,
     out->file_path = response_keep(out, t.rel, strlen(t.rel));
     if (rc < 0 || files_canonical_redirect(dec, req, &t, out)) {
       if (rc < 0)
-        out->status = files_error_status(rc);
+        out->status = out->handler_error = files_error_status(rc);
       if (t.fd >= 0)
         close(t.fd);
       return 0;
@@ -374,11 +450,11 @@ int files_respond(const struct blob *blob, const struct exec_decision *dec,
       files_dir_of(root, t.rel, dir, sizeof dir);
       files_cache_put(fc, key, (size_t)key_len, t.rel, t.implicit_index, dir, t.fd, &t.st, now);
     }
-    if (files_add_headers(&t, out) < 0) {
+    if (files_add_headers(&t, out) < 0 || files_precompressed(root, blob, rec, req, &t, out) < 0) {
       close(t.fd);
       return -ENOSPC;
     }
-    rc = files_cond_serve(req, t.fd, &t.st, out);
+    rc = files_cond_serve(req, t.fd, &t.st, encoding, out);
   }
   if (rc == 0 && rec->status && out->status == 200)
     out->status = (int)rec->status;

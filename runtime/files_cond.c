@@ -99,12 +99,29 @@ static void files_cond_not_modified(struct response *out, int fd)
 }
 
 /* returns 1 when the request's preconditions answered it (304/412) */
+/* "\"tag-gzip\"" as "\"tag\"" when encoding is gzip, into buf (encode.go ServeHTTP) */
+static const char *files_cond_strip_suffix(const char *v, size_t *n, const char *encoding, char *buf, size_t cap)
+{
+  char suffix[16];
+  int k = encoding ? snprintf(suffix, sizeof suffix, "-%s\"", encoding) : 0;
+  if (k <= 0 || *n < (size_t)k || *n > cap || (*n >= 2 && !memcmp(v, "W/", 2)) ||
+      memcmp(v + *n - k, suffix, (size_t)k))
+    return v;
+  memcpy(buf, v, *n - (size_t)k);
+  buf[*n - (size_t)k] = '"';
+  *n -= (size_t)k - 1;
+  return buf;
+}
+
 static int files_cond_preconditions(const struct http_request *req, int fd, const struct stat *st,
-                                    struct response *out)
+                                    const char *encoding, struct response *out)
 {
   const struct response_header *etag = response_header_get(out, "Etag");
   size_t n;
+  char stripped[1024];
   const char *v = files_cond_header(req, "If-None-Match", &n);
+  if (v)
+    v = files_cond_strip_suffix(v, &n, encoding, stripped, sizeof stripped);
   if (v && etag) {
     char tag[64];
     snprintf(tag, sizeof tag, "%.*s", (int)etag->value_len, etag->value);
@@ -194,8 +211,12 @@ static int files_cond_unsatisfiable(int fd, const struct stat *st, struct respon
   return 0;
 }
 
+/* ServeContent leaves Content-Length out when there is a Content-Encoding
+ * (a precompressed sidecar): the framing then counts the bytes */
 static int files_cond_set_length(struct response *out, unsigned long long len)
 {
+  if (response_header_get(out, "Content-Encoding"))
+    return 0;
   char buf[24];
   int n = snprintf(buf, sizeof buf, "%llu", len);
   const char *kept = response_keep(out, buf, (size_t)n);
@@ -230,10 +251,10 @@ static int files_cond_if_range_ok(const struct http_request *req, const struct r
   return h && h->value_len == n && memcmp(h->value, v, n) == 0;
 }
 
-int files_cond_serve(const struct http_request *req, int fd, const struct stat *st,
+int files_cond_serve(const struct http_request *req, int fd, const struct stat *st, const char *encoding,
                      struct response *out)
 {
-  if (files_cond_preconditions(req, fd, st, out))
+  if (files_cond_preconditions(req, fd, st, encoding, out))
     return 0;
   if (response_header_set(out, "Accept-Ranges", 13, "bytes", 5) < 0) {
     close(fd);

@@ -15,8 +15,11 @@ void files_cond_etag(const struct stat *st, char *out, size_t cap);
 /* With Content-Type, Etag and Last-Modified already in out: answers 304 for
  * a matching If-None-Match / If-Modified-Since (closing fd), 206 or 416 for a
  * Range, else 200 with the whole file. out takes fd (file_fd) when it sends
- * the file. 0 or -ENOSPC. */
-int files_cond_serve(const struct http_request *req, int fd, const struct stat *st,
+ * the file. encoding: the one encode chose for this request, or NULL; the
+ * suffix it adds to strong ETags is taken off If-None-Match first, as
+ * Caddy's encode handler does before the file server sees it.
+ * 0 or -ENOSPC. */
+int files_cond_serve(const struct http_request *req, int fd, const struct stat *st, const char *encoding,
                      struct response *out);
 
 /* value of a request header (first of that name), or NULL */

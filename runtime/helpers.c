@@ -8,12 +8,15 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../abi/cage.h"
 #include "../abi/request.h"
 #include "cage.h"
 #include "files.h"
 #include "query_match.h"
+#include "regex.h"
+#include "response.h"
 #include "rewrite.h"
 
 #define HELPER_ERR(e) ((unsigned long long)(long long)-(e))
@@ -29,7 +32,7 @@ static struct helper_state *helper_state_of(struct zs_native_ctx *ctx)
  * deadline: lifted code between two helper calls is bounded by the budget
  * alone, so this is the one place a deadline needs checking. Out of either,
  * the request traps as a runaway loop does. */
-static void helper_charge(struct zs_native_ctx *ctx, uint64_t bytes)
+void helper_charge(struct zs_native_ctx *ctx, uint64_t bytes)
 {
   struct helper_state *st = helper_state_of(ctx);
   ctx->budget -= 1 + (long long)(bytes / HELPER_BYTES_PER_POLL);
@@ -164,6 +167,26 @@ static int helper_put_orig_query(const struct helper_state *st, unsigned id, cha
 
 static int helper_put_var(const struct helper_state *st, unsigned id, char *buf, size_t cap, size_t *len);
 
+/* the error being handled (error routes only: lowering refuses the
+ * variables elsewhere, and they are empty there) */
+static int helper_put_error(const struct exec_decision *dec, unsigned id, char *buf, size_t cap, size_t *len)
+{
+  if (!dec->error_status)
+    return 0;
+  if (id == ZS_VAR_error_status_code) {
+    char code[8];
+    int n = snprintf(code, sizeof code, "%d", dec->error_status);
+    return helper_put(buf, cap, len, code, (size_t)n);
+  }
+  if (id == ZS_VAR_error_status_text) {
+    const char *text = response_status_text(dec->error_status);
+    return helper_put(buf, cap, len, text, strlen(text));
+  }
+  if (id == ZS_VAR_error_id)
+    return helper_put(buf, cap, len, dec->error_id, strlen(dec->error_id));
+  return helper_put(buf, cap, len, dec->error_message, dec->error_message_len);
+}
+
 /* the *_escaped placeholders: Caddy query-escapes the value */
 static int helper_put_escaped(const struct helper_state *st, unsigned id, char *buf, size_t cap, size_t *len)
 {
@@ -211,9 +234,16 @@ static int helper_put_var(const struct helper_state *st, unsigned id, char *buf,
   case ZS_VAR_tls_client_serial: case ZS_VAR_tls_client_fingerprint:
     return helper_put_tls(st->conn, id, buf, cap, len);
   case ZS_VAR_file_relative: case ZS_VAR_file_absolute: case ZS_VAR_file_type: case ZS_VAR_file_remainder:
-    return helper_put(buf, cap, len, st->file_vars[id - ZS_VAR_file_relative],
-                      st->file_var_len[id - ZS_VAR_file_relative]);
-  default: return -EINVAL;
+    return helper_put(buf, cap, len, dec->file_vars[id - ZS_VAR_file_relative],
+                      dec->file_var_len[id - ZS_VAR_file_relative]);
+  case ZS_VAR_error_status_code: case ZS_VAR_error_status_text: case ZS_VAR_error_message: case ZS_VAR_error_id:
+    return helper_put_error(dec, id, buf, cap, len);
+  default:
+    if (id >= ZS_VAR_USER_FIRST && id < ZS_VAR_USER_FIRST + ZS_VAR_USER_COUNT)   /* unset: "", as in Caddy */
+      return dec->user_vars[id - ZS_VAR_USER_FIRST]
+               ? helper_put(buf, cap, len, dec->user_vars[id - ZS_VAR_USER_FIRST], dec->user_var_len[id - ZS_VAR_USER_FIRST])
+               : 0;
+    return -EINVAL;
   }
 }
 
@@ -267,6 +297,20 @@ static unsigned long long helper_buf_reset(struct zs_native_ctx *ctx, unsigned l
   return 0;
 }
 
+/* appends bytes to a build buffer (guest ones already checked readable) */
+static unsigned long long helper_slot_append(struct helper_state *st, uint64_t slot, const char *s, size_t n)
+{
+  char *buf;
+  size_t *len, cap;
+  if (helper_slot(st, slot, &buf, &len, &cap) < 0)
+    return HELPER_ERR(EFAULT);
+  if (n > cap - *len)
+    return HELPER_ERR(ENOSPC);
+  memcpy(buf + *len, s, n);
+  *len += n;
+  return 0;
+}
+
 static unsigned long long helper_buf_lit(struct zs_native_ctx *ctx, unsigned long long slot,
                                          unsigned long long ptr, unsigned long long n,
                                          unsigned long long r4, unsigned long long r5)
@@ -274,15 +318,9 @@ static unsigned long long helper_buf_lit(struct zs_native_ctx *ctx, unsigned lon
   (void)r4, (void)r5;
   struct helper_state *st = helper_state_of(ctx);
   helper_charge(ctx, n);
-  char *buf;
-  size_t *len, cap;
-  if (helper_slot(st, slot, &buf, &len, &cap) < 0 || !cage_readable(st->cage, ptr, n))
+  if (!cage_readable(st->cage, ptr, n))
     return HELPER_ERR(EFAULT);
-  if (n > cap - *len)
-    return HELPER_ERR(ENOSPC);
-  memcpy(buf + *len, helper_guest(st, ptr), n);
-  *len += n;
-  return 0;
+  return helper_slot_append(st, slot, helper_guest(st, ptr), n);
 }
 
 static unsigned long long helper_buf_var(struct zs_native_ctx *ctx, unsigned long long slot,
@@ -334,8 +372,9 @@ static int helper_header_op_valid(unsigned long long op)
 {
   unsigned long long kind = op & ZS_HDR_OP_MASK, target = op & (ZS_HDR_UP | ZS_HDR_DOWN);
   unsigned long long index = op >> ZS_HDR_INDEX_SHIFT;
-  if ((op & ~(ZS_HDR_OP_MASK | ZS_HDR_UP | ZS_HDR_DOWN | ((unsigned long long)ZS_HDR_MAX_INDEX << ZS_HDR_INDEX_SHIFT))) ||
-      kind > ZS_HDR_REPLACE || target == (ZS_HDR_UP | ZS_HDR_DOWN))
+  if ((op & ~(ZS_HDR_OP_MASK | ZS_HDR_UP | ZS_HDR_DOWN | ZS_HDR_DEFERRED |
+              ((unsigned long long)ZS_HDR_MAX_INDEX << ZS_HDR_INDEX_SHIFT))) ||
+      kind > ZS_HDR_REPLACE || target == (ZS_HDR_UP | ZS_HDR_DOWN) || (target && (op & ZS_HDR_DEFERRED)))
     return 0;
   return kind == ZS_HDR_REPLACE ? target != 0 : index == 0;
 }
@@ -363,6 +402,8 @@ static unsigned long long helper_resp_header(struct zs_native_ctx *ctx, unsigned
     return HELPER_ERR(ENOSPC);
   o->op = (enum zs_header_op)(op & ZS_HDR_OP_MASK);
   o->target = (unsigned)(op & (ZS_HDR_UP | ZS_HDR_DOWN));
+  o->deferred = (op & ZS_HDR_DEFERRED) != 0;
+  o->dropped = 0;
   o->index = (unsigned)(op >> ZS_HDR_INDEX_SHIFT);
   o->name_len = n;
   o->value_len = value_len;
@@ -689,8 +730,8 @@ static unsigned long long helper_file_end(struct zs_native_ctx *ctx, unsigned lo
     char *p = helper_store(st->dec, parts[i], lens[i]);
     if (!p && lens[i] > 0)
       return HELPER_ERR(ENOSPC);
-    st->file_vars[i] = p;
-    st->file_var_len[i] = lens[i];
+    st->dec->file_vars[i] = p;
+    st->dec->file_var_len[i] = lens[i];
   }
   return 1;
 }
@@ -752,6 +793,19 @@ static unsigned long long helper_query_match(struct zs_native_ctx *ctx, unsigned
   return r < 0 ? HELPER_ERR(-r) : (unsigned long long)r;
 }
 
+/* the record is checked against the blob's table once the program returns */
+static unsigned long long helper_encode(struct zs_native_ctx *ctx, unsigned long long id,
+                                        unsigned long long r2, unsigned long long r3,
+                                        unsigned long long r4, unsigned long long r5)
+{
+  (void)r2, (void)r3, (void)r4, (void)r5;
+  helper_charge(ctx, 0);
+  if (id >= 0xffffff)
+    return HELPER_ERR(EINVAL);
+  helper_state_of(ctx)->dec->encode = (unsigned)id + 1;
+  return 0;
+}
+
 static unsigned long long helper_var_set(struct zs_native_ctx *ctx, unsigned long long id,
                                          unsigned long long slot, unsigned long long r3,
                                          unsigned long long r4, unsigned long long r5)
@@ -761,7 +815,8 @@ static unsigned long long helper_var_set(struct zs_native_ctx *ctx, unsigned lon
   char *buf;
   size_t *len, cap;
   helper_charge(ctx, 0);
-  if ((id != ZS_VAR_root && id != ZS_VAR_log_skip) || helper_slot(st, slot, &buf, &len, &cap) < 0)
+  int user = id >= ZS_VAR_USER_FIRST && id < ZS_VAR_USER_FIRST + ZS_VAR_USER_COUNT;
+  if ((id != ZS_VAR_root && id != ZS_VAR_log_skip && !user) || helper_slot(st, slot, &buf, &len, &cap) < 0)
     return HELPER_ERR(EINVAL);
   if (id == ZS_VAR_log_skip) {   /* Caddy sets it true; its value is not read */
     st->dec->log_skip = 1;
@@ -769,6 +824,15 @@ static unsigned long long helper_var_set(struct zs_native_ctx *ctx, unsigned lon
     return 0;
   }
   helper_charge(ctx, *len);
+  if (user) {
+    const char *v = helper_store(st->dec, buf, *len);
+    if (!v && *len > 0)
+      return HELPER_ERR(ENOSPC);
+    st->dec->user_vars[id - ZS_VAR_USER_FIRST] = v;
+    st->dec->user_var_len[id - ZS_VAR_USER_FIRST] = *len;
+    *len = 0;
+    return 0;
+  }
   char *root = helper_store(st->dec, buf, *len + 1);
   if (!root)
     return HELPER_ERR(ENOSPC);
@@ -811,10 +875,67 @@ static unsigned long long helper_var_read(struct zs_native_ctx *ctx, unsigned lo
   return copy;
 }
 
-/* ids in helpers.def are dense, so every slot but 0 has its helper */
+/* path_regexp (len 0: the cleaned path) or header_regexp (each value of the
+ * field whose lowercased name is at ptr, the first that matches) */
+static unsigned long long helper_regex_match(struct zs_native_ctx *ctx, unsigned long long id,
+                                            unsigned long long ptr, unsigned long long n,
+                                            unsigned long long r4, unsigned long long r5)
+{
+  (void)r4, (void)r5;
+  struct helper_state *st = helper_state_of(ctx);
+  helper_charge(ctx, n);
+  if (n == 0) {
+    char clean[EXEC_MAX_VALUE];
+    long len = regex_clean_path(st->dec->path, st->dec->path_len, clean, sizeof clean);
+    if (len < 0)
+      return HELPER_ERR(ENOSPC);
+    helper_charge(ctx, (uint64_t)len);
+    long rc = regex_match(st->cage->regexes, (unsigned)id, clean, (size_t)len, st->dec);
+    return (unsigned long long)rc;
+  }
+  if (!cage_readable(st->cage, ptr, n))
+    return HELPER_ERR(EFAULT);
+  const char *name = helper_guest(st, ptr);
+  for (size_t i = 0; i < st->req->header_count; i++) {
+    const struct http_header *h = &st->req->headers[i];
+    if (h->name_len != n || strncasecmp(h->name, name, n) != 0)
+      continue;
+    helper_charge(ctx, h->value_len);
+    long rc = regex_match(st->cage->regexes, (unsigned)id, h->value, h->value_len, st->dec);
+    if (rc != 0)
+      return (unsigned long long)rc;
+  }
+  return 0;
+}
+
+/* {http.regexp.NAME.GROUP}: the kept capture, or the unset text */
+static unsigned long long helper_buf_capture(struct zs_native_ctx *ctx, unsigned long long slot,
+                                            unsigned long long key, unsigned long long ptr,
+                                            unsigned long long n, unsigned long long r5)
+{
+  (void)r5;
+  struct helper_state *st = helper_state_of(ctx);
+  const struct exec_capture *c = regex_capture(st->dec, (unsigned)key);
+  helper_charge(ctx, c ? c->len : n);
+  if (c)
+    return helper_slot_append(st, slot, c->text, c->len);
+  if (!cage_readable(st->cage, ptr, n))
+    return HELPER_ERR(EFAULT);
+  return helper_slot_append(st, slot, helper_guest(st, ptr), n);
+}
+
+/* every slot traps as an unknown helper unless helpers.def gives it one (the
+ * ids have gaps: the generated code's from 1, ebpf programs' from 60) */
+#pragma GCC diagnostic push
+#ifdef __clang__
+#pragma GCC diagnostic ignored "-Winitializer-overrides"
+#else
+#pragma GCC diagnostic ignored "-Woverride-init"
+#endif
 const zs_helper_fn helper_table[ZS_HELPER_COUNT] = {
-  [0] = helper_unknown,
+  [0 ... ZS_HELPER_COUNT - 1] = helper_unknown,
 #define ZS_HELPER(id, name, args, doc) [id] = helper_##name,
 #include "../abi/helpers.def"
 #undef ZS_HELPER
 };
+#pragma GCC diagnostic pop

@@ -36,9 +36,25 @@ struct helper_state {
   char value[EXEC_MAX_VALUE];  /* build buffer 1 */
   size_t value_len;
   struct file_match file;      /* the file matcher being evaluated (active 0: none) */
-  const char *file_vars[4];    /* http.matchers.file.relative, absolute, type, remainder */
-  size_t file_var_len[4];      /* (decision storage; NULL until a file matcher matched) */
 };
+
+/* Takes one poll plus one per HELPER_BYTES_PER_POLL bytes, and traps the
+ * request when the budget or its wall-clock deadline is spent. */
+void helper_charge(struct zs_native_ctx *ctx, uint64_t bytes);
+
+/* helpers_plugin.c: the helpers of ebpf programs (ids 60..) */
+#define ZS_PLUGIN_HELPER(name) \
+  unsigned long long helper_##name(struct zs_native_ctx *ctx, unsigned long long r1, unsigned long long r2, \
+                                   unsigned long long r3, unsigned long long r4, unsigned long long r5);
+ZS_PLUGIN_HELPER(time_now)
+ZS_PLUGIN_HELPER(random_bytes)
+ZS_PLUGIN_HELPER(sha256)
+ZS_PLUGIN_HELPER(hmac_sha256)
+ZS_PLUGIN_HELPER(base64)
+ZS_PLUGIN_HELPER(hex_encode)
+ZS_PLUGIN_HELPER(json_get)
+ZS_PLUGIN_HELPER(rate_limit_take)
+#undef ZS_PLUGIN_HELPER
 
 /* indexed by helper id; entry 0 and gaps trap as unknown helpers */
 extern const zs_helper_fn helper_table[ZS_HELPER_COUNT];

@@ -202,7 +202,7 @@ static int loader_check_entries(struct loader *l)
   b->entry_count = s->size / sizeof(struct zs_entry);
   for (size_t i = 0; i < b->entry_count; i++) {
     const struct zs_entry *e = &b->entries[i];
-    if (e->kind != ZS_ENTRY_REQUEST)
+    if (e->kind != ZS_ENTRY_REQUEST && e->kind != ZS_ENTRY_ERRORS)
       return loader_fail(l, "entry %zu: unknown kind %u", i, e->kind);
     if (e->code_offset >= b->code_size)
       return loader_fail(l, "entry %zu: code offset 0x%llx is outside the code", i,

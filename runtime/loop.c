@@ -3,12 +3,14 @@
  * stop signal. It moves bytes and owns connection lifetimes; what the bytes
  * mean is conn.c's and proxy.c's business. */
 #include "loop.h"
+#include "plugin_limits.h"
 
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
@@ -139,11 +141,14 @@ int loop_worker_init(struct worker *w, int id, const struct blob *blob,
   rc = loop_conns_init(w);
   if (rc < 0)
     return rc;
-  rc = cage_create(&w->cage, blob->rodata, blob->rodata_size, helper_table, ZS_HELPER_COUNT, NULL);
+  if (!(w->limits = malloc(sizeof *w->limits)))
+    return -ENOMEM;
+  plugin_limits_init(w->limits);
+  rc = exec_cage_create(&w->cage, blob);
   if (rc < 0)
     return rc;
   w->cage_ready = 1;
-  cage_set_code(&w->cage, blob->code, blob->code_size);
+  w->cage.limits = w->limits;
   loop_register_builtin_ops(w);
   return 0;
 }
@@ -200,7 +205,9 @@ void loop_worker_fini(struct worker *w)
   if (w->bufs)
     munmap(w->bufs, (size_t)LOOP_BUF_COUNT * LOOP_BUF_SIZE);
   if (w->cage_ready)
-    cage_destroy(&w->cage);
+    exec_cage_destroy(&w->cage);
+  free(w->limits);
+  w->limits = NULL;
   if (w->ring_ready)
     io_uring_queue_exit(&w->ring);
   close(w->wake_fd);
@@ -224,6 +231,28 @@ static void loop_arm_recv(struct worker *w, struct conn *c)
   io_uring_sqe_set_data64(sqe, loop_user_data(LOOP_OP_RECV, (uint32_t)c->index, c->gen));
   c->recv_armed = 1;
   c->pending++;
+}
+
+void loop_conn_pause(struct worker *w, struct conn *c)
+{
+  if (c->paused || c->closing)
+    return;
+  c->paused = 1;
+  if (!c->recv_armed)
+    return;
+  struct io_uring_sqe *sqe = loop_get_sqe(w);
+  io_uring_prep_cancel64(sqe, loop_user_data(LOOP_OP_RECV, (uint32_t)c->index, c->gen), 0);
+  io_uring_sqe_set_data64(sqe, loop_user_data(LOOP_OP_IGNORE, 0, 0));
+  io_uring_submit(&w->ring);   /* now: every buffer it still fills lands in in */
+}
+
+void loop_conn_resume(struct worker *w, struct conn *c)
+{
+  if (!c->paused)
+    return;
+  c->paused = 0;
+  if (!c->recv_armed && !c->closing && !c->peer_eof)
+    loop_arm_recv(w, c);
 }
 
 static void loop_arm_tick(struct worker *w)
@@ -267,8 +296,13 @@ void loop_conn_flush(struct worker *w, struct conn *c)
 
 void loop_conn_read(struct worker *w, struct conn *c, int fd, uint64_t off, size_t len)
 {
+  loop_conn_read_into(w, c, fd, off, c->out + c->out_len, len);
+}
+
+void loop_conn_read_into(struct worker *w, struct conn *c, int fd, uint64_t off, char *buf, size_t len)
+{
   struct io_uring_sqe *sqe = loop_get_sqe(w);
-  io_uring_prep_read(sqe, fd, c->out + c->out_len, (unsigned)len, off);
+  io_uring_prep_read(sqe, fd, buf, (unsigned)len, off);
   io_uring_sqe_set_data64(sqe, loop_user_data(LOOP_OP_FILE_READ, (uint32_t)c->index, c->gen));
   c->read_pending = 1;
   c->pending++;
@@ -423,6 +457,52 @@ static int loop_take_bytes(struct worker *w, struct conn *c, const char *bytes, 
   return 1;
 }
 
+/* A paused connection's cancelled recv may still have filled buffers
+ * (as many as the kernel had ready): those that do not fit wait here, and
+ * later ones after them, so the bytes keep their order */
+#define LOOP_HELD_EOF 0xffff   /* a held entry that is the peer's EOF */
+
+static int loop_hold(struct worker *w, struct conn *c, unsigned id, size_t len)
+{
+  if (!c->held && (!c->paused || c->in_len + len <= CONN_IN_CAP))
+    return 0;
+  w->held[w->held_count++] = (struct loop_held){.conn = (uint32_t)c->index, .gen = c->gen,
+                                                .id = (uint16_t)id, .len = (uint32_t)len};
+  c->held++;
+  return 1;
+}
+
+/* after each batch: held buffers of connections that are reading again and
+ * have room go in, in order; a connection that closed gives its back */
+static void loop_take_held(struct worker *w)
+{
+  unsigned kept = 0;
+  for (unsigned i = 0; i < w->held_count; i++) {
+    struct loop_held h = w->held[i];
+    struct conn *c = &w->conns[h.conn];
+    int gone = c->gen != h.gen || !c->used || c->closing;
+    int blocked = !gone && (c->paused || c->in_len + h.len > CONN_IN_CAP || c->held_blocked);
+    if (blocked) {
+      c->held_blocked = 1;   /* later ones of it wait too */
+      w->held[kept++] = h;
+      continue;
+    }
+    if (!gone)
+      c->held--;
+    if (h.id == LOOP_HELD_EOF) {
+      if (!gone)
+        loop_conn_eof(w, c);
+      continue;
+    }
+    if (!gone && loop_take_bytes(w, c, w->bufs + (size_t)h.id * LOOP_BUF_SIZE, h.len) && !c->closing)
+      c->ops->input(w, c);
+    loop_buffer_recycle(w, h.id);
+  }
+  for (unsigned i = 0; i < kept; i++)
+    w->conns[w->held[i].conn].held_blocked = 0;
+  w->held_count = kept;
+}
+
 static void loop_on_recv(struct worker *w, struct conn *c, int res, unsigned flags)
 {
   if (!(flags & IORING_CQE_F_MORE))
@@ -430,14 +510,26 @@ static void loop_on_recv(struct worker *w, struct conn *c, int res, unsigned fla
   int fresh = 0;
   if (res > 0 && (flags & IORING_CQE_F_BUFFER)) {
     unsigned id = flags >> IORING_CQE_BUFFER_SHIFT;
-    if (!c->closing)
-      fresh = loop_take_bytes(w, c, w->bufs + (size_t)id * LOOP_BUF_SIZE, (size_t)res);
-    loop_buffer_recycle(w, id);
+    if (c->closing || !loop_hold(w, c, id, (size_t)res)) {
+      if (!c->closing)
+        fresh = loop_take_bytes(w, c, w->bufs + (size_t)id * LOOP_BUF_SIZE, (size_t)res);
+      loop_buffer_recycle(w, id);
+    }
   }
   if (c->closing)
     return;
+  if (res == -ECANCELED) {   /* loop_conn_pause's cancel: armed again once resumed */
+    if (!c->paused && !c->peer_eof && !c->recv_armed)
+      loop_arm_recv(w, c);
+    return;
+  }
   if (res < 0 && res != -ENOBUFS) {
     loop_conn_close(w, c);
+    return;
+  }
+  if (res == 0 && c->held) {   /* the end comes after the bytes still held */
+    w->held[w->held_count++] = (struct loop_held){.conn = (uint32_t)c->index, .gen = c->gen, .id = LOOP_HELD_EOF};
+    c->held++;
     return;
   }
   if (res == 0) {
@@ -453,7 +545,7 @@ static void loop_on_recv(struct worker *w, struct conn *c, int res, unsigned fla
       return;
     }
   }
-  if (!c->recv_armed && !c->closing && !c->peer_eof)
+  if (!c->recv_armed && !c->closing && !c->peer_eof && !c->paused)
     loop_arm_recv(w, c);
 }
 
@@ -626,6 +718,8 @@ int loop_worker_run(struct worker *w)
       seen++;
     }
     io_uring_cq_advance(&w->ring, seen);
+    if (w->held_count)
+      loop_take_held(w);
     reload_worker_sync(w);   /* between requests: a reloaded blob is taken here */
   }
   return 0;

@@ -58,6 +58,7 @@ struct reload_slot;
 struct site_tls;
 struct conn_tls_pool;
 struct files_cache;
+struct encode_pool;
 struct tls_conn;
 
 /* What a module (the proxy, ...) hooks into its worker's loop: called every
@@ -102,6 +103,9 @@ struct conn {
   int closing;                 /* shut down; the slot is freed when pending is 0 */
   int close_after_send;
   int peer_eof;
+  int paused;                  /* reads stopped: what came in is not taken yet (an upstream is full) */
+  int held;                    /* recv buffers of it waiting in the worker's held list */
+  int held_blocked;            /* loop_take_held: an earlier one of it could not go in */
   unsigned server;
   struct conn_info info;
   uint64_t active_ms;          /* last time bytes moved */
@@ -121,6 +125,14 @@ struct conn {
   int tls_ready;               /* its handshake is done and c->info says what it settled */
 };
 
+/* a recv buffer that came in for a paused connection with no room for it:
+ * kept (not given back to the kernel) until the connection takes it */
+struct loop_held {
+  uint32_t conn, gen;
+  uint16_t id;
+  uint32_t len;
+};
+
 struct listener_sock {
   int fd;
   unsigned server;
@@ -134,6 +146,8 @@ struct worker {
   struct io_uring ring;
   struct io_uring_buf_ring *buf_ring;
   char *bufs;                  /* LOOP_BUF_COUNT * LOOP_BUF_SIZE */
+  struct loop_held held[2 * LOOP_BUF_COUNT];  /* in arrival order; an EOF may follow a connection's */
+  unsigned held_count;
   struct listener_sock listeners[LOOP_MAX_LISTENERS];
   unsigned listener_count;
   int accepting;
@@ -144,6 +158,7 @@ struct worker {
   int free_count;
   int active_conns;
   struct cage cage;
+  struct plugin_limits *limits;   /* plugin_limits.h: ebpf programs' rate limiter, kept across reloads */
   struct exchange_pool *exchanges;  /* exchange.h: the exchanges in flight (conn.c) */
   struct proxy_pool *proxy;    /* proxy.c */
   struct proxy_hosts *hosts;   /* proxy_health.h: the upstreams' shared state; NULL: the pool keeps its own */
@@ -162,6 +177,7 @@ struct worker {
   struct reload_slot *reload;  /* reload.c: the blob this worker serves; NULL: no reload */
   struct site_tls *tls_sites;  /* site_tls.h: the TLS servers' contexts (shared, read-only here); NULL: none */
   struct conn_tls_pool *tls;   /* conn_tls.c: this worker's TLS slots */
+  struct encode_pool *encoders; /* encode.h: this worker's compressors (conn.c) */
   struct files_cache *files;   /* files_cache.h: the files file_server answered with lately; NULL: none */
   struct worker_log log;       /* log.h: this worker's line buffer */
   struct access_log *access;   /* access_log.c: its access log buffers; NULL: no server logs requests */
@@ -190,8 +206,14 @@ void loop_conn_flush(struct worker *w, struct conn *c);
 /* submits one send of len bytes at p (conn_tls.c: records); one at a time */
 void loop_conn_send(struct worker *w, struct conn *c, const void *p, size_t len);
 void loop_conn_close(struct worker *w, struct conn *c);
+/* stops reading from the client (its multishot recv is cancelled; what is
+ * already in flight still lands in in) and starts again; both idempotent */
+void loop_conn_pause(struct worker *w, struct conn *c);
+void loop_conn_resume(struct worker *w, struct conn *c);
 /* reads len bytes at off of fd to the end of out (LOOP_OP_FILE_READ; sends wait for it) */
 void loop_conn_read(struct worker *w, struct conn *c, int fd, uint64_t off, size_t len);
+/* the same into buf (which must outlive the read), not the out buffer */
+void loop_conn_read_into(struct worker *w, struct conn *c, int fd, uint64_t off, char *buf, size_t len);
 
 uint64_t loop_now_ms(void);
 

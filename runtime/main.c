@@ -17,7 +17,9 @@
 #include "blob_sign.h"
 #include "loader.h"
 #include "server.h"
+#include "cert_manager.h"
 #include "site_tls.h"
+#include "storage.h"
 #endif
 
 #define ZSRT_VERSION "0.1.0"
@@ -246,7 +248,7 @@ static int main_trust(const struct main_args *a)
   if (a->storage)
     snprintf(storage, sizeof storage, "%s", a->storage);
   else
-    site_tls_storage(&blob, storage, sizeof storage);
+    storage_root(&blob, storage, sizeof storage);
   const char *name = blob.config && blob.config->tls_app_count ? blob_string(&blob, blob.tls_apps[0].ca_name_str) : "";
   struct tls_ca_config cfg = { .storage = storage, .id = "local", .name = name[0] ? name : NULL };
   struct tls_ca ca;
@@ -273,15 +275,12 @@ static int main_trust(const struct main_args *a)
  * library (docs/acme.md) */
 static int main_certs(int argc, char **argv)
 {
-  char self[4096], path[4200];
-  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n <= 0) {
-    fprintf(stderr, "zsrt certs: cannot find zsrt's own path: %s\n", strerror(errno));
+  char path[4200];
+  int rc = cert_manager_path(path, sizeof path);
+  if (rc < 0) {
+    fprintf(stderr, "zsrt certs: cannot find zsrt's own path: %s\n", strerror(-rc));
     return 1;
   }
-  self[n] = '\0';
-  char *slash = strrchr(self, '/');
-  snprintf(path, sizeof path, "%.*s/zsrt-acme", slash ? (int)(slash - self) : 0, self);
   argv[1] = path;
   execv(path, argv + 1);
   fprintf(stderr, "zsrt certs: cannot run %s: %s\n", path, strerror(errno));

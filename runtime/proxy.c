@@ -1,28 +1,23 @@
-/* reverse_proxy I/O: a per-worker pool of upstream connections (reused while
- * the upstream keeps them alive), connect, send the request, read the answer
- * and relay it to the client one buffer at a time. A failure before any
- * response byte is a 502; on a reused connection it is retried once fresh. */
+/* reverse_proxy I/O: the attempts of an exchange over a proxy's upstreams
+ * (proxy_lb.c chooses, proxy_pool.c holds the connections), connect, send
+ * the request (proxy_stream.c streams its body), read the answer and relay
+ * it to the client one buffer at a time, or tunnel after a 101
+ * (proxy_tunnel.c). A failure before any response byte is Caddy's
+ * 502/503/504, after the retries Caddy would make. */
 #include "proxy.h"
 
 #include <errno.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "conn.h"
 #include "loader.h"
-#include "proxy_hdr.h"
 #include "proxy_health.h"
-#include "proxy_lb.h"
-#include "proxy_pool.h"
+#include "proxy_internal.h"
 #include "proxy_msg.h"
-#include "proxy_trust.h"
 
 const struct proxy_replace *proxy_replaces(struct worker *w, unsigned proxy_id, size_t *count)
 {
@@ -102,9 +97,6 @@ void proxy_pool_destroy(struct worker *w)
   w->proxy = NULL;
 }
 
-
-
-/* answers the client with Caddy's empty 502 and ends the exchange */
 /* Caddy's status for the last failure: 503 when no upstream was available,
  * 504 after a transport timeout, else 502 */
 static int proxy_err_status(enum proxy_err err)
@@ -112,18 +104,34 @@ static int proxy_err_status(enum proxy_err err)
   return err == PROXY_ERR_NO_UPSTREAM ? 503 : err == PROXY_ERR_TIMEOUT ? 504 : 502;
 }
 
-static const char *proxy_err_text(enum proxy_err err)
+static const char *proxy_err_text(const struct proxy_try *t)
 {
-  return err == PROXY_ERR_NO_UPSTREAM ? "reverse_proxy: no upstreams available"
-         : err == PROXY_ERR_TIMEOUT   ? "reverse_proxy: upstream timeout"
-                                      : "reverse_proxy: upstream unavailable";
+  if (t->why)
+    return t->why;
+  return t->err == PROXY_ERR_NO_UPSTREAM ? "reverse_proxy: no upstreams available"
+         : t->err == PROXY_ERR_TIMEOUT   ? "reverse_proxy: upstream timeout"
+                                         : "reverse_proxy: upstream unavailable";
 }
 
-/* answers the client with Caddy's empty 502/503/504 and ends the exchange */
+/* answers the client with Caddy's empty 502/503/504 and ends the exchange,
+ * or with the server's error routes (Caddy then logs the error at debug
+ * level only) */
 static void proxy_bad_gateway(struct worker *w, struct conn *c, struct exchange *ex)
 {
   int status = proxy_err_status(ex->lb.err);
-  log_http_error(&w->log, &ex->req, &c->info, status, proxy_err_text(ex->lb.err), 0);
+  if (!ex->sink)
+    proxy_stream_release(w, c, ex);
+  if (ex->dec && (!ex->sink || ex->sink->errors) &&
+      exec_error(w->blob, &w->cage, c->server, &ex->req, &c->info, ex->dec, status, NULL, 0) == 0) {
+    if (ex->sink) {
+      ex->sink->errors(w, ex);
+      ex->sink->finish(w, ex);
+    } else {
+      conn_answer_error_routes(w, c, ex);
+    }
+    return;
+  }
+  log_http_error(&w->log, &ex->req, &c->info, status, proxy_err_text(&ex->lb), 0);
   if (ex->sink) {
     ex->sink->fail(w, ex, status);
     ex->sink->finish(w, ex);
@@ -138,6 +146,7 @@ static void proxy_bad_gateway(struct worker *w, struct conn *c, struct exchange 
 /* ---- attempts: choose, count, fail, try again (Caddy's proxy loop) ---- */
 
 static void proxy_launch(struct worker *w, struct conn *c, struct exchange *ex, int allow_reuse);
+static void proxy_arm(struct worker *w, struct upstream *up, int head_starts);
 
 /* the leftmost X-Forwarded-For address when the server trusts the peer
  * (Caddy's client IP), else the peer's */
@@ -182,6 +191,7 @@ static void proxy_attempt(struct worker *w, struct conn *c, struct exchange *ex)
   int i = proxy_lb_select(&p->lb, w->blob, rec, ex->proxy_id, &p->targets[set->first], set->count, &r, ex->lb.cookie);
   if (i < 0) {
     ex->lb.err = PROXY_ERR_NO_UPSTREAM;
+    ex->lb.why = NULL;
     proxy_failed(w, c, ex);
     return;
   }
@@ -208,19 +218,27 @@ static int proxy_wait(struct worker *w, struct conn *c, struct exchange *ex, uns
   return 0;
 }
 
+/* A request goes again only with all of its body: none, one gathered whole
+ * (HTTP/2), or a streamed one none of which left the client's input yet
+ * (request_buffers held all of it, or nothing was sent); Caddy rewinds a
+ * body only when request_buffers read it whole (bodyReadCloser) */
+static int proxy_body_resendable(const struct exchange *ex)
+{
+  return !ex->body_stream || !ex->lb.consumed;
+}
+
 /* the attempt failed with ex->lb.err before anything reached the client */
 static void proxy_failed(struct worker *w, struct conn *c, struct exchange *ex)
 {
   proxy_attempt_end(w, ex, ex->lb.err != PROXY_ERR_NO_UPSTREAM);
   const struct zs_proxy *rec = proxy_rec(w, ex->proxy_id);
-  if (!w->stopping && proxy_lb_try_again(w->blob, rec, &ex->lb, &ex->req, w->now_ms)) {
+  if (!w->stopping && proxy_body_resendable(ex) && proxy_lb_try_again(w->blob, rec, &ex->lb, &ex->req, w->now_ms)) {
     ex->lb.retries++;
     if (proxy_wait(w, c, ex, rec->try_interval_ms) == 0)
       return;
   }
   proxy_bad_gateway(w, c, ex);
 }
-
 
 /* requests queued by max_conns_per_host whose target has room again go
  * (called between completions, never inside a release) */
@@ -246,6 +264,7 @@ static void proxy_queue(struct worker *w, struct conn *c, struct exchange *ex)
   struct upstream *up = up_take(w, 0, 0);
   if (!up) {
     ex->lb.err = PROXY_ERR_DIAL;
+    ex->lb.why = NULL;
     proxy_failed(w, c, ex);
     return;
   }
@@ -268,6 +287,7 @@ static void proxy_launch(struct worker *w, struct conn *c, struct exchange *ex, 
   struct upstream *up = t->resolved ? up_take(w, target, allow_reuse) : NULL;
   if (!up) {
     ex->lb.err = PROXY_ERR_DIAL;
+    ex->lb.why = NULL;
     proxy_failed(w, c, ex);
     return;
   }
@@ -276,8 +296,11 @@ static void proxy_launch(struct worker *w, struct conn *c, struct exchange *ex, 
   size_t replace_count;
   const struct proxy_replace *replaces = proxy_replaces(w, ex->proxy_id, &replace_count);
   int trusted = proxy_trust_peer(&w->proxy->trust, c->server, ex->proxy_id, c->info.remote_ip);
-  int n = proxy_build_request(c, ex, t->dial, ex->req.content_length >= 0 || ex->req.chunked, ex->body_kept,
-                              trusted, &fields, replaces, replace_count, up->head, PROXY_HEAD_CAP);
+  /* a streamed body keeps the client's framing: its length, or chunked
+   * (Go's transport sends a body of unknown length chunked) */
+  int64_t length = !ex->body_stream ? (int64_t)ex->body_kept : ex->req.chunked ? -1 : ex->req.content_length;
+  int n = proxy_build_request(c, ex, t->dial, ex->req.content_length >= 0 || ex->req.chunked, length, trusted,
+                              &fields, replaces, replace_count, up->head, PROXY_HEAD_CAP);
   if (n > 0 && (rec->flags & ZS_PROXY_NO_KEEPALIVE)) {   /* Go's DisableKeepAlives asks for a close */
     static const char close_field[] = "Connection: close\r\n\r\n";
     n = (size_t)n - 2 + sizeof close_field - 1 <= PROXY_HEAD_CAP ? n : -ENOSPC;
@@ -292,6 +315,7 @@ static void proxy_launch(struct worker *w, struct conn *c, struct exchange *ex, 
       ex->sink->fail(w, ex, 500);
       ex->sink->finish(w, ex);
     } else {
+      proxy_stream_release(w, c, ex);
       conn_respond_error(w, c, 500);
     }
     return;
@@ -299,13 +323,14 @@ static void proxy_launch(struct worker *w, struct conn *c, struct exchange *ex, 
   *up = (struct upstream){.fd = up->fd, .index = up->index, .gen = up->gen, .head = up->head,
                           .in = up->in, .proxy_id = ex->proxy_id, .target = target, .client = c, .ex = ex,
                           .conn_counted = up->conn_counted, .head_len = (size_t)n, .reused = up->state == UP_IDLE};
-  up->body = ex->body;
-  up->body_len = ex->body_kept;
+  up->body = ex->body_stream ? NULL : ex->body;
+  up->body_len = ex->body_stream ? 0 : ex->body_kept;
+  up->body_chunked = ex->body_stream && ex->req.chunked;
   ex->up = up;
   if (up->reused) {
     up->state = UP_SENDING;
-    up->deadline_ms = rec->write_timeout_ms ? w->now_ms + rec->write_timeout_ms : 0;
-    up_submit(w, up, (enum loop_op)PROXY_OP_SEND);
+    proxy_stream_send(w, up);
+    proxy_arm(w, up, 0);
     return;
   }
   up->fd = socket(t->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -313,6 +338,7 @@ static void proxy_launch(struct worker *w, struct conn *c, struct exchange *ex, 
     up_release(w, up);
     ex->up = NULL;
     ex->lb.err = PROXY_ERR_DIAL;
+    ex->lb.why = NULL;
     proxy_failed(w, c, ex);
     return;
   }
@@ -389,7 +415,7 @@ static int proxy_keep_target(struct exchange *ex, const char *path, size_t path_
 
 int proxy_prepare(struct worker *w, struct exchange *ex, const struct exec_decision *dec)
 {
-  if (!w->proxy || dec->action_id >= w->proxy->target_count)
+  if (!w->proxy || dec->action_id >= w->proxy->set_count)
     return -EINVAL;
   ex->proxy_id = dec->action_id;
   size_t target_len, tail_len;
@@ -416,13 +442,18 @@ int proxy_prepare(struct worker *w, struct exchange *ex, const struct exec_decis
 void proxy_start(struct worker *w, struct conn *c, struct exchange *ex, const char *body,
                  size_t body_len)
 {
-  ex->body = body;
-  ex->body_kept = body_len;
+  if (!ex->body_stream) {
+    ex->body = body;
+    ex->body_kept = body_len;
+  }
   ex->lb.start_ms = w->now_ms;
   ex->lb.retries = 0;
   ex->lb.target = -1;
   ex->lb.counted = 0;
   ex->lb.err = PROXY_ERR_NONE;
+  ex->lb.why = NULL;
+  ex->lb.held = 0;
+  ex->lb.consumed = 0;
   ex->lb.cookie[0] = 0;
   proxy_attempt(w, c, ex);
 }
@@ -478,8 +509,9 @@ static int proxy_may_retry(const struct upstream *up, const struct http_request 
   return proxy_replayable(req);
 }
 
-/* nothing came back on a connection: retry once when Go's transport would */
-static void proxy_fail_early(struct worker *w, struct upstream *up, enum proxy_err err)
+/* nothing came back on a connection: Go's own retry on a fresh connection
+ * to the same upstream, else a failed attempt (Caddy may try another) */
+static void proxy_fail_early(struct worker *w, struct upstream *up, enum proxy_err err, const char *why)
 {
   struct conn *c = up->client;
   struct exchange *ex = up->ex;
@@ -489,10 +521,11 @@ static void proxy_fail_early(struct worker *w, struct upstream *up, enum proxy_e
     return;
   ex->up = NULL;
   if (retry) {
-    proxy_launch(w, c, ex, 0);   /* the same upstream, on a new connection: Go's own retry */
+    proxy_launch(w, c, ex, 0);
     return;
   }
   ex->lb.err = err;
+  ex->lb.why = why;
   proxy_failed(w, c, ex);
 }
 
@@ -502,8 +535,8 @@ static void proxy_finish(struct worker *w, struct upstream *up)
   struct conn *c = up->client;
   struct exchange *ex = up->ex;
   /* pooled only when the exchange ended exactly: all of the request sent,
-   * all of the response read and nothing after it */
-  int exact = up->sent == up->head_len + up->body_len && up->in_start == up->in_len;
+   * all of the response read and nothing after it; never a tunnel's */
+  int exact = up->request_done && !up->send_busy && up->in_start == up->in_len && !up->tunnel;
   if (c)
     proxy_attempt_end(w, ex, 0);
   if (up->resp.keep_alive && exact && !(ex && proxy_body_may_be_unread(&ex->req)) &&
@@ -525,14 +558,25 @@ static void proxy_finish(struct worker *w, struct upstream *up)
   }
 }
 
-/* the answer broke off after bytes went out: the client must see it cut */
-static void proxy_cut(struct worker *w, struct conn *c, struct exchange *ex)
+void proxy_cut(struct worker *w, struct conn *c, struct exchange *ex, const char *why)
 {
   proxy_attempt_end(w, ex, 0);
+  if (why)
+    log_http_error(&w->log, &ex->req, &c->info, ex->resp ? ex->resp->status : 502, why, 0);
   if (ex->sink)
     ex->sink->cut(w, ex);
   else
     loop_conn_close(w, c);
+}
+
+/* the upstream is dropped after bytes of its answer went out: the client sees it cut */
+static void proxy_abandon(struct worker *w, struct upstream *up, const char *why)
+{
+  struct conn *c = up->client;
+  struct exchange *ex = up->ex;
+  up_close(w, up);
+  ex->up = NULL;
+  proxy_cut(w, c, ex, why);
 }
 
 static int relay_bytes(struct worker *w, struct upstream *up, const char *data, size_t len)
@@ -542,6 +586,8 @@ static int relay_bytes(struct worker *w, struct upstream *up, const char *data, 
   if (up->ex->sink)
     return up->ex->sink->data(w, up->ex, data, len);
   struct conn *c = up->client;
+  if (up->ex->enc)
+    return conn_encode_feed(c, data, len, 0);
   int chunked = up->client_chunked;
   if (chunked) {
     char size[24];
@@ -563,7 +609,7 @@ static int relay_body(struct worker *w, struct upstream *up)
     /* HEAD, 1xx, 204, 304: nothing follows the head; bytes that do are not
      * a body, and they stay unread so the connection is closed, not pooled */
     up->body_done = 1;
-    return 0;
+    return up->ex->enc && !up->ex->sink ? conn_encode_feed(up->client, NULL, 0, 1) : 0;
   }
   if (up->resp.body == HTTP1_BODY_CHUNKED) {
     while (up->in_start < up->in_len && !up->chunk.done) {
@@ -589,6 +635,8 @@ static int relay_body(struct worker *w, struct upstream *up)
   }
   if (up->body_done && up->client_chunked)
     conn_append(up->client, "0\r\n\r\n", 5);
+  if (up->ex->enc && !up->ex->sink)
+    return up->body_done ? conn_encode_feed(up->client, NULL, 0, 1) : conn_encode_release_head(up->client);
   return 0;
 }
 
@@ -597,9 +645,7 @@ static void proxy_relay(struct worker *w, struct upstream *up)
   struct conn *c = up->client;
   struct exchange *ex = up->ex;
   if (relay_body(w, up) < 0) {
-    up_close(w, up);
-    ex->up = NULL;
-    proxy_cut(w, c, ex);
+    proxy_abandon(w, up, "reverse_proxy: malformed response body from upstream: aborting with incomplete response");
     return;
   }
   up->state = UP_CLIENT_WAIT;
@@ -618,29 +664,50 @@ static int proxy_take_head(struct worker *w, struct upstream *up, int rc)
 {
   struct conn *c = up->client;
   struct exchange *ex = up->ex;
+  if (up->resp.status >= 200 || up->resp.status == 101) {
+    /* the round trip succeeded: no retry will want the body again */
+    if (!ex->sink)
+      proxy_stream_release(w, c, ex);
+    up->deadline_ms = 0;
+    /* passive health: a bad status or a slow head counts against the upstream; it is still relayed */
+    if (ex->lb.target >= 0 &&
+        proxy_lb_unhealthy(w->blob, proxy_rec(w, up->proxy_id), up->resp.status, w->now_ms - ex->lb.attempt_ms))
+      proxy_count_failure(w, up->proxy_id, w->proxy->targets[ex->lb.target].host);
+  }
+  if (up->resp.status == 101) {
+    int t = proxy_tunnel_begin(w, up);
+    if (t < 0)
+      return -1;
+    up->in_start += (size_t)rc;
+    up->body_left = -1;
+    up->body_done = t == 1;   /* refused: the answer is complete */
+    return 0;
+  }
   if (up->resp.status < 200) {
-    if (up->resp.status == 101)
-      return -1;   /* no protocol upgrades through this proxy */
     up->in_start += (size_t)rc;
     return 1;
   }
-  /* passive health: a bad status or a slow head counts against the upstream; it is still relayed */
-  up->deadline_ms = 0;
-  if (ex->lb.target >= 0 &&
-      proxy_lb_unhealthy(w->blob, proxy_rec(w, up->proxy_id), up->resp.status, w->now_ms - ex->lb.attempt_ms))
-    proxy_count_failure(w, up->proxy_id, w->proxy->targets[ex->lb.target].host);
   int head = ex->req.method_len == 4 && memcmp(ex->req.method, "HEAD", 4) == 0;
+  ex->resp_first = up->in_len - up->in_start - (size_t)rc;
   if (ex->sink) {
     if (ex->sink->head(w, ex, &up->resp) < 0)
       return -1;
   } else {
-    if (up->resp.body == HTTP1_BODY_CHUNKED || up->resp.body == HTTP1_BODY_CLOSE) {
+    int unknown = up->resp.body == HTTP1_BODY_CHUNKED || up->resp.body == HTTP1_BODY_CLOSE;
+    if (proxy_response_from_upstream(w, ex, &up->resp) < 0)
+      return -1;
+    ex->resp->head_request = head;
+    /* encode frames the answer itself; Caddy flushes a body of unknown length at once */
+    int encoded = conn_encode_proxy(w, c, ex, proxy_response_length(&up->resp), unknown);
+    if (encoded < 0)
+      return -1;
+    if (unknown && !encoded) {
       up->client_chunked = ex->req.version_minor >= 1;
       if (!up->client_chunked)
         ex->resp_keep_alive = 0;
     }
-    int n = proxy_build_response_head(w, ex, &up->resp, up->client_chunked, c->out + c->out_len,
-                                      CONN_OUT_CAP - c->out_len);
+    int n = encoded ? 0 : proxy_build_response_head(w, ex, &up->resp, up->client_chunked, c->out + c->out_len,
+                                                    CONN_OUT_CAP - c->out_len);
     if (n < 0)
       return -1;
     c->out_len += (size_t)n;
@@ -671,6 +738,9 @@ static void proxy_on_head_bytes(struct worker *w, struct upstream *up)
       up_close(w, up);
       ex->up = NULL;
       ex->lb.err = PROXY_ERR_ROUNDTRIP;
+      ex->lb.why = rc == HTTP1_ERR_MORE || rc == HTTP1_ERR_HEAD_TOO_LARGE ? "reverse_proxy: upstream response head too large"
+                   : rc < 0 ? "reverse_proxy: malformed response head from upstream"
+                            : "reverse_proxy: upstream response cannot be relayed";
       proxy_failed(w, c, ex);
       return;
     }
@@ -683,7 +753,7 @@ static void proxy_on_head_bytes(struct worker *w, struct upstream *up)
 static void proxy_on_recv(struct worker *w, struct upstream *up, int res)
 {
   if (res <= 0 && up->state == UP_HEAD && !up->got_bytes) {
-    proxy_fail_early(w, up, PROXY_ERR_ROUNDTRIP);
+    proxy_fail_early(w, up, PROXY_ERR_ROUNDTRIP, "reverse_proxy: upstream closed the connection before answering");
     return;
   }
   if (res < 0 || (res == 0 && up->state == UP_HEAD)) {
@@ -694,19 +764,17 @@ static void proxy_on_recv(struct worker *w, struct upstream *up, int res)
     ex->up = NULL;
     if (in_head) {   /* a cut head: nothing went to the client yet */
       ex->lb.err = PROXY_ERR_ROUNDTRIP;
+      ex->lb.why = "reverse_proxy: upstream response head cut off";
       proxy_failed(w, c, ex);
-    } else
-      proxy_cut(w, c, ex);
+    } else {
+      proxy_cut(w, c, ex, "reverse_proxy: reading from upstream failed: aborting with incomplete response");
+    }
     return;
   }
   if (res == 0) {   /* the end of a close-delimited body, or a cut one */
     up->resp.keep_alive = 0;
     if (up->resp.body != HTTP1_BODY_CLOSE) {
-      struct conn *c = up->client;
-      struct exchange *ex = up->ex;
-      up_close(w, up);
-      ex->up = NULL;
-      proxy_cut(w, c, ex);
+      proxy_abandon(w, up, "reverse_proxy: upstream closed mid-body: aborting with incomplete response");
       return;
     }
     up->body_done = 1;
@@ -717,6 +785,10 @@ static void proxy_on_recv(struct worker *w, struct upstream *up, int res)
     }
     if (up->client_chunked)
       conn_append(up->client, "0\r\n\r\n", 5);
+    if (up->ex->enc && conn_encode_feed(up->client, NULL, 0, 1) < 0) {
+      proxy_abandon(w, up, "reverse_proxy: compressing the response failed: aborting with incomplete response");
+      return;
+    }
     up->state = UP_CLIENT_WAIT;
     loop_conn_flush(w, up->client);
     if (up->client->out_len == up->client->out_sent)
@@ -738,6 +810,53 @@ static uint64_t proxy_head_deadline(struct worker *w, const struct zs_proxy *rec
   if (rec->read_timeout_ms && (!ms || rec->read_timeout_ms < ms))
     ms = rec->read_timeout_ms;
   return ms ? w->now_ms + ms : 0;
+}
+
+/* the timeout of what the connection waits for now: a send (write_timeout),
+ * the head once all of the request is out, or more of the body (read_timeout);
+ * none while a streamed body waits for the client's bytes */
+static void proxy_arm(struct worker *w, struct upstream *up, int head_starts)
+{
+  const struct zs_proxy *rec = proxy_rec(w, up->proxy_id);
+  if (up->send_busy)
+    up->deadline_ms = rec->write_timeout_ms ? w->now_ms + rec->write_timeout_ms : 0;
+  else if (up->state == UP_HEAD && up->request_done)
+    up->deadline_ms = head_starts ? proxy_head_deadline(w, rec) : up->deadline_ms;
+  else if (up->state == UP_BODY)
+    up->deadline_ms = rec->read_timeout_ms ? w->now_ms + rec->read_timeout_ms : 0;
+  else
+    up->deadline_ms = 0;
+}
+
+/* a send of the request completed: the next piece, the response, or the end
+ * of a tunnel whose client is done */
+static void proxy_on_sent(struct worker *w, struct upstream *up, int res)
+{
+  up->send_busy = 0;
+  if (res <= 0) {
+    if (up->state == UP_SENDING || (up->state == UP_HEAD && !up->got_bytes))
+      proxy_fail_early(w, up, PROXY_ERR_ROUNDTRIP, "reverse_proxy: writing the request to upstream failed");
+    else if (up->tunnel)
+      proxy_tunnel_end(w, up, 0);
+    else
+      up->resp.keep_alive = 0;   /* the answer came; the rest of the body is not wanted */
+    return;
+  }
+  int was_done = up->request_done;
+  if (!proxy_stream_sent(w, up, (size_t)res)) {
+    proxy_arm(w, up, 0);
+    return;
+  }
+  if (up->state == UP_SENDING) {
+    up->state = UP_HEAD;
+    up_submit(w, up, (enum loop_op)PROXY_OP_RECV);
+  }
+  proxy_stream_send(w, up);
+  if (up->tunnel && up->request_done) {
+    proxy_tunnel_end(w, up, 0);
+    return;
+  }
+  proxy_arm(w, up, !was_done && up->request_done);
 }
 
 static void proxy_after_cqe(struct worker *w);
@@ -765,7 +884,6 @@ static void proxy_on_cqe_up(struct worker *w, enum loop_op op, uint32_t index, u
   }
   if (!up->client)
     return;
-  const struct zs_proxy *rec = proxy_rec(w, up->proxy_id);
   if (op == (enum loop_op)PROXY_OP_WAIT) {
     struct conn *c = up->client;
     struct exchange *ex = up->ex;
@@ -774,26 +892,14 @@ static void proxy_on_cqe_up(struct worker *w, enum loop_op op, uint32_t index, u
     proxy_attempt(w, c, ex);
   } else if (op == (enum loop_op)PROXY_OP_CONNECT) {
     if (res < 0) {
-      proxy_fail_early(w, up, PROXY_ERR_DIAL);
+      proxy_fail_early(w, up, PROXY_ERR_DIAL, "reverse_proxy: upstream unavailable");
       return;
     }
     up->state = UP_SENDING;
-    up->deadline_ms = rec->write_timeout_ms ? w->now_ms + rec->write_timeout_ms : 0;
-    up_submit(w, up, (enum loop_op)PROXY_OP_SEND);
+    proxy_stream_send(w, up);
+    proxy_arm(w, up, 0);
   } else if (op == (enum loop_op)PROXY_OP_SEND) {
-    if (res < 0) {
-      proxy_fail_early(w, up, PROXY_ERR_ROUNDTRIP);
-      return;
-    }
-    up->sent += (size_t)res;
-    if (up->sent < up->head_len + up->body_len) {
-      up->deadline_ms = rec->write_timeout_ms ? w->now_ms + rec->write_timeout_ms : 0;
-      up_submit(w, up, (enum loop_op)PROXY_OP_SEND);
-      return;
-    }
-    up->state = UP_HEAD;
-    up->deadline_ms = proxy_head_deadline(w, rec);
-    up_submit(w, up, (enum loop_op)PROXY_OP_RECV);
+    proxy_on_sent(w, up, res);
   } else {
     proxy_on_recv(w, up, res);
   }
@@ -816,8 +922,8 @@ void proxy_on_client_sent(struct worker *w, struct exchange *ex)
   }
   up->in_len = up->in_start = 0;
   up->state = UP_BODY;
-  unsigned read_ms = proxy_rec(w, up->proxy_id)->read_timeout_ms;
-  up->deadline_ms = read_ms ? w->now_ms + read_ms : 0;
+  if (!up->send_busy)
+    proxy_arm(w, up, 0);
   up_submit(w, up, (enum loop_op)PROXY_OP_RECV);
 }
 
@@ -825,6 +931,7 @@ void proxy_detach(struct worker *w, struct exchange *ex)
 {
   if (ex->lb.counted)
     proxy_attempt_end(w, ex, 0);
+  ex->lb.held = 0;   /* the client's input goes with its connection */
   if (!ex->up)
     return;
   up_close(w, ex->up);
@@ -841,17 +948,21 @@ static void proxy_timed_out(struct worker *w, struct upstream *up)
   up->deadline_ms = 0;
   if (state == UP_CONNECTING) {
     up->reused = 0;
-    proxy_fail_early(w, up, PROXY_ERR_DIAL);
+    proxy_fail_early(w, up, PROXY_ERR_DIAL, "reverse_proxy: upstream dial timeout");
+    return;
+  }
+  if (up->tunnel) {
+    proxy_tunnel_end(w, up, 0);
     return;
   }
   up_close(w, up);
   ex->up = NULL;
-  if (state == UP_BODY) {
-    log_http_error(&w->log, &ex->req, &c->info, 0, "reverse_proxy: upstream i/o timeout", 0);
-    proxy_cut(w, c, ex);
+  if (state == UP_BODY || state == UP_CLIENT_WAIT) {
+    proxy_cut(w, c, ex, "reverse_proxy: upstream i/o timeout");
     return;
   }
   ex->lb.err = PROXY_ERR_TIMEOUT;
+  ex->lb.why = NULL;
   proxy_failed(w, c, ex);
 }
 
@@ -869,6 +980,8 @@ static void proxy_on_tick(struct worker *w)
     else if (up->client && up->deadline_ms && w->now_ms >= up->deadline_ms &&
              (up->state == UP_CONNECTING || up->state == UP_SENDING || up->state == UP_HEAD || up->state == UP_BODY))
       proxy_timed_out(w, up);
+    else
+      proxy_tunnel_tick(w, up);
   }
   proxy_after_cqe(w);
 }

@@ -29,10 +29,19 @@ void proxy_pool_destroy(struct worker *w);
 /* checks the decision's proxy record and keeps the URI to send; 0 or -errno */
 int proxy_prepare(struct worker *w, struct exchange *ex, const struct exec_decision *dec);
 
-/* sends c->req (and its body, already gathered) upstream; answers the client
- * (a 502 when the upstream fails first) and calls conn_finish_exchange */
+/* sends c->req upstream with its body: gathered (body, body_len), or
+ * streamed as it comes when ex->body_stream; answers the client (a 502 when
+ * the upstream fails first) and calls conn_finish_exchange */
 void proxy_start(struct worker *w, struct conn *c, struct exchange *ex, const char *body,
                  size_t body_len);
+
+/* more of a streamed body is kept (or it is complete): send it up */
+void proxy_on_body(struct worker *w, struct exchange *ex);
+/* a streamed body turned out malformed: status for the client when nothing
+ * was answered yet, else the answer is cut */
+void proxy_body_failed(struct worker *w, struct exchange *ex, int status);
+/* a new blob is being taken: upgraded connections close (stream_close_delay) */
+void proxy_on_reload(struct worker *w);
 
 /* the client's out buffer was sent: relay more of the upstream body */
 void proxy_on_client_sent(struct worker *w, struct exchange *ex);

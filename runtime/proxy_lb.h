@@ -60,6 +60,9 @@ struct proxy_try {
   int target;                  /* the row of the current attempt, -1 none */
   int counted;                 /* its host's requests count holds this attempt */
   enum proxy_err err;
+  const char *why;             /* the failure as logged; NULL: err's wording */
+  size_t held;                 /* a streamed body sent whole, kept in the client's input for a retry */
+  int consumed;                /* some of a streamed body left the client's input: no retry can resend it */
   char cookie[PROXY_LB_COOKIE_CAP];   /* a Set-Cookie value the answer carries, "" none */
 };
 

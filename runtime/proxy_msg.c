@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "loader.h"
+#include "proxy_internal.h"
 #include "response.h"
 
 struct out_buf {
@@ -170,6 +171,21 @@ static void forwarded_fields(const struct conn *c, const struct http_request *re
     fields_put(l, "X-Forwarded-Host", 16, req->host ? req->host : "", req->host_len);
 }
 
+/* Caddy's prepareRequest: after the hop-by-hop fields are gone, an upgrade
+ * the client asked for is asked again (Connection: Upgrade, the protocol
+ * lowercased), so header_up can still change it */
+static void upgrade_fields(const struct http_request *req, struct proxy_hdr_list *l)
+{
+  size_t room = l->store_cap - l->store_used;
+  const char *type = proxy_upgrade_type(req, l->store + l->store_used, room < 64 ? room : 64);
+  if (!type)
+    return;
+  size_t len = strlen(type);
+  l->store_used += len + 1;
+  fields_put(l, "Connection", 10, "Upgrade", 7);
+  fields_put(l, "Upgrade", 7, type, len);
+}
+
 /* The fields Caddy's prepareRequest leaves, Host first as Go's transport
  * writes it: the request's Host (the authority of an absolute-form target,
  * else the field), or none (HTTP/1.0) and then the upstream's address.
@@ -185,6 +201,7 @@ static void request_fields(const struct conn *c, const struct http_request *req,
     if (!http1_token_eq(h->name, h->name_len, "host") && !request_header_dropped(req, h))
       fields_put(l, h->name, h->name_len, h->value, h->value_len);
   }
+  upgrade_fields(req, l);
   forwarded_fields(c, req, trusted, l);
   if (te_asks_trailers(req))
     fields_put(l, "Te", 2, "trailers", 8);
@@ -200,7 +217,7 @@ static const struct response_header *fields_host(const struct proxy_hdr_list *l)
   return host && host->value_len ? host : NULL;
 }
 
-int proxy_build_request(const struct conn *c, const struct exchange *ex, const char *dial, int has_body, size_t body_len,
+int proxy_build_request(const struct conn *c, const struct exchange *ex, const char *dial, int has_body, int64_t body_len,
                         int trusted, struct proxy_hdr_list *fields, const struct proxy_replace *replaces,
                         size_t replace_count, char *buf, size_t cap)
 {
@@ -223,8 +240,10 @@ int proxy_build_request(const struct conn *c, const struct exchange *ex, const c
     if (!http1_token_eq(h->name, h->name_len, "host"))
       out_header(&o, h->name, h->name_len, h->value, h->value_len);
   }
-  if (has_body)
-    out_printf(&o, "Content-Length: %zu\r\n", body_len);
+  if (has_body && body_len < 0)
+    out_put(&o, "Transfer-Encoding: chunked\r\n", 28);
+  else if (has_body)
+    out_printf(&o, "Content-Length: %lld\r\n", (long long)body_len);
   out_put(&o, "\r\n", 2);
   return o.overflow ? -ENOSPC : (int)o.len;
 }
@@ -294,8 +313,7 @@ int proxy_response_from_upstream(struct worker *w, struct exchange *ex, const st
 int proxy_build_response_head(struct worker *w, struct exchange *ex, const struct http1_response *ur,
                               int client_chunked, char *buf, size_t cap)
 {
-  if (proxy_response_from_upstream(w, ex, ur) < 0)
-    return -ENOSPC;
+  (void)w;
   struct response_framing f;
   proxy_framing(&f, ex, ur, client_chunked);
   return response_write_head(ex->resp, &f, buf, cap);

@@ -1,8 +1,8 @@
-/* The upstream connection pool (proxy_pool.h): targets resolved once per
+/* The upstream connection pool (proxy_internal.h): targets resolved once per
  * pool, connection slots taken, released and submitted on, the idle and
  * per-host limits, and passive failures forgotten on their timers. proxy.c
  * drives the exchanges over it. */
-#include "proxy_pool.h"
+#include "proxy_internal.h"
 
 #include <errno.h>
 #include <netdb.h>
@@ -197,14 +197,10 @@ void up_submit(struct worker *w, struct upstream *up, enum loop_op op)
   } else if (op == (enum loop_op)PROXY_OP_CONNECT) {
     io_uring_prep_connect(sqe, up->fd, (const struct sockaddr *)&t->addr, t->addr_len);
   } else if (op == (enum loop_op)PROXY_OP_SEND) {
-    size_t off = up->sent;
-    int n = 0;
-    if (off < up->head_len)
-      up->iov[n++] = (struct iovec){up->head + off, up->head_len - off};
-    size_t body_off = off > up->head_len ? off - up->head_len : 0;
-    if (up->body_len > body_off)
-      up->iov[n++] = (struct iovec){(char *)up->body + body_off, up->body_len - body_off};
-    up->msg = (struct msghdr){.msg_iov = up->iov, .msg_iovlen = (size_t)n};
+    up->msg = (struct msghdr){.msg_iov = up->iov};
+    for (int i = 0; i < UP_SEG_COUNT; i++)   /* what of the frame is not sent yet */
+      if (up->seg[i].iov_len)
+        up->iov[up->msg.msg_iovlen++] = up->seg[i];
     io_uring_prep_sendmsg(sqe, up->fd, &up->msg, MSG_NOSIGNAL);
   } else {
     io_uring_prep_recv(sqe, up->fd, up->in + up->in_len, PROXY_IN_CAP - up->in_len, 0);

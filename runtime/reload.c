@@ -153,9 +153,10 @@ int reload_same_tls(const struct blob *a, const struct blob *b, char *why, size_
   for (unsigned i = 0; same && i < a->config->server_count; i++)
     same = (a->servers[i].flags & (ZS_SERVER_TLS | ZS_SERVER_STRICT_SNI)) ==
            (b->servers[i].flags & (ZS_SERVER_TLS | ZS_SERVER_STRICT_SNI));
-  same = same && reload_same_tables(a, b, "tls_");
+  same = same && reload_same_tables(a, b, "tls_") && reload_same_tables(a, b, "acme_");
   if (!same)
-    snprintf(why, len, "the new blob changes TLS settings (servers, policies, certificates): restart zsrt to apply them");
+    snprintf(why, len, "the new blob changes TLS settings (servers, policies, certificates, ACME issuers): restart zsrt "
+                       "to apply them");
   return same ? 0 : -1;
 }
 
@@ -181,7 +182,7 @@ static int reload_proxy_busy(struct worker *w)
 {
   for (int i = 0; i < LOOP_MAX_CONNS; i++) {
     const struct conn *c = &w->conns[i];
-    if (c->used && (c->ex->phase == EXCHANGE_PROXY || c->ex->phase == EXCHANGE_BODY_WAIT))
+    if (c->used && c->ex->phase == EXCHANGE_PROXY)
       return 1;
   }
   return proxy_busy(w) > 0 || h2_worker_proxy_busy(w);
@@ -208,17 +209,18 @@ static void reload_remap_servers(struct worker *w, const struct blob *old, const
 static int reload_worker_swap(struct worker *w, struct blob_ref *next)
 {
   const struct blob *old = w->blob;
+  proxy_on_reload(w);   /* Caddy's cleanup of the old handlers: tunnels close */
   int keep_pool = reload_same_upstreams(old, &next->blob);
   if (!keep_pool && reload_proxy_busy(w))
     return -EBUSY;   /* in-flight exchanges finish on the old pool first */
   struct cage fresh;
   const struct blob *nb = &next->blob;
-  int rc = cage_create(&fresh, nb->rodata, nb->rodata_size, helper_table, ZS_HELPER_COUNT, NULL);
+  int rc = exec_cage_create(&fresh, nb);
   if (rc < 0)
     return rc;
-  cage_set_code(&fresh, nb->code, nb->code_size);
-  cage_destroy(&w->cage);
+  exec_cage_destroy(&w->cage);
   w->cage = fresh;
+  w->cage.limits = w->limits;   /* the rate limiter's buckets outlive the blob */
   reload_remap_servers(w, old, &next->blob);
   w->blob = &next->blob;
   if (!keep_pool) {

@@ -113,6 +113,8 @@ void response_init(struct response *resp, int status)
   resp->file_len = 0;
   resp->file_path = NULL;
   resp->file_root = NULL;
+  resp->handler_error = 0;
+  resp->precompressed = 0;
   resp->scratch_used = 0;
   /* Caddy sets its Server header before any handler runs, so header ops can
    * replace or delete it */
@@ -123,8 +125,8 @@ void response_apply_ops(struct response *resp, const struct exec_decision *dec)
 {
   for (size_t i = 0; i < dec->op_count; i++) {
     const struct exec_header_op *op = &dec->ops[i];
-    if (op->target)
-      continue;                /* a proxy's header_up/header_down: proxy_hdr.c */
+    if (op->target || op->dropped)
+      continue;                /* a proxy's header_up/header_down: proxy_hdr.c; a deferred op an error dropped */
     if (op->op == ZS_HDR_SET)
       response_header_set(resp, op->name, op->name_len, op->value, op->value_len);
     else if (op->op == ZS_HDR_ADD)
@@ -190,6 +192,8 @@ int response_from_decision(const struct blob *blob, const struct exec_decision *
     rc = files_respond(blob, dec, req, fc, out);
   else if (dec->action == ZS_ACT_PROXY)
     return -EINVAL;   /* carried out by the proxy, which applies the ops itself */
+  else if (dec->action == ZS_ACT_ERROR)
+    out->handler_error = dec->status;   /* the message is the body, for the error routes */
   if (rc < 0)
     return rc;
   response_apply_ops(out, dec);
@@ -204,6 +208,12 @@ static const char *response_reason(int status)
 #undef RESPONSE_STATUS
   default: return NULL;
   }
+}
+
+const char *response_status_text(int status)
+{
+  const char *text = response_reason(status);
+  return text ? text : "";
 }
 
 void response_format_date(int64_t t, char out[30])
@@ -313,10 +323,11 @@ int response_has_body(int status)
 
 /* Go counts the bytes a handler writes to fill in Content-Length; a HEAD
  * handler that writes none (no file, empty body) leaves the length unknown,
- * so Go sends no Content-Length at all rather than a wrong 0 */
+ * so Go sends no Content-Length at all rather than a wrong 0; ServeContent
+ * sets none for a precompressed sidecar (it has a Content-Encoding) */
 static int response_length_unknown(const struct response *resp)
 {
-  return resp->head_request && resp->file_fd < 0 && resp->body_len == 0;
+  return resp->head_request && ((resp->file_fd < 0 && resp->body_len == 0) || resp->precompressed);
 }
 
 static void response_put_status_line(struct response_writer *w, int version_minor, int status)

@@ -32,6 +32,9 @@ struct response {
   const char *file_path;       /* FILE: the resolved path relative to the root (in scratch) */
   const char *file_root;       /* FILE: the root it was resolved under (in scratch) */
   int head_request;            /* answers a HEAD: with no body Go sends no Content-Length */
+  int handler_error;           /* a handler's error of this status (error, file_server's 404 ...): the
+                                * error routes answer instead (errors.c); 0: none */
+  int precompressed;           /* FILE: a precompressed sidecar answers (Content-Encoding set) */
   char scratch[8192];          /* storage for generated header values */
   size_t scratch_used;
 };
@@ -102,5 +105,8 @@ int64_t response_content_length(const struct response *resp);
 
 /* the plain "400 Bad Request" answer Go gives to input it cannot serve */
 void response_init_error(struct response *resp, int status);
+
+/* Go's http.StatusText: "Not Found", "" for a code it does not know */
+const char *response_status_text(int status);
 
 #endif

@@ -5,6 +5,7 @@
  *   body <len>, the body bytes and a newline. Proxy actions print their
  *   header ops as "op set|add|delete Name: value" instead of a response. */
 #include "run_request.h"
+#include "plugin_limits.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "cage.h"
+#include "errors.h"
 #include "exec.h"
 #include "http1.h"
 #include "loader.h"
@@ -25,6 +27,7 @@ struct run_ctx {
   struct http_request req;
   struct conn_info conn;
   struct exec_decision dec;
+  struct plugin_limits limits;   /* one request: every bucket starts full */
   struct response resp;
   char raw[RUN_MAX_REQUEST];
   size_t raw_len;
@@ -145,9 +148,11 @@ static int run_decide(struct run_ctx *r, unsigned server)
   }
   if (!r->dec.trapped && r->dec.action == ZS_ACT_ABORT)
     return fprintf(r->out, "action abort\n") < 0 ? -1 : 0;
-  rc = response_from_decision(&r->blob, &r->dec, &r->req, NULL, &r->resp);
+  rc = errors_response(&r->blob, &r->cage, server, &r->req, &r->conn, &r->dec, NULL, &r->resp);
   if (rc < 0)
     response_init(&r->resp, 500);
+  if (!r->dec.trapped && r->dec.action == ZS_ACT_ABORT)
+    return fprintf(r->out, "action abort\n") < 0 ? -1 : 0;
   if (!r->dec.trapped && r->dec.action == ZS_ACT_FILE && r->resp.file_path)
     fprintf(r->out, "action file %s root %s\n", r->resp.file_path[0] ? r->resp.file_path : ".",
             r->resp.file_root);
@@ -179,12 +184,14 @@ static int run_main(struct run_ctx *r, const char *request_path, int port, const
   int rc = trap_install();
   if (rc == 0)
     rc = exec_cage_create(&r->cage, &r->blob);
+  plugin_limits_init(&r->limits);
+  r->cage.limits = &r->limits;
   if (rc < 0) {
     fprintf(stderr, "zsrt: cannot create the cage: %s\n", strerror(-rc));
     return 1;
   }
   rc = run_decide(r, server);
-  cage_destroy(&r->cage);
+  exec_cage_destroy(&r->cage);
   return rc < 0 ? 1 : 0;
 }
 

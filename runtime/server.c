@@ -33,6 +33,7 @@
 #include "reload.h"
 #include "sandbox.h"
 #include "sd_notify.h"
+#include "cert_manager.h"
 #include "site_tls.h"
 
 struct server_worker {
@@ -59,6 +60,7 @@ struct server {
   int inherited_count;
   atomic_int done;
   struct site_tls tls;         /* the TLS servers' contexts, certificates and ticket keys */
+  struct cert_manager certs;   /* zsrt-acme manage, when the blob has ACME certificates */
   struct access_log_files logs;   /* access log outputs, opened before the sandbox */
   struct proxy_hosts *hosts;   /* the upstreams' state, shared by the workers and the health checker */
   struct proxy_checker checker;
@@ -350,6 +352,19 @@ static void server_log_signal(struct server *s, const char *level, const char *m
   log_end(&s->log);
 }
 
+/* the certificate manager's notices: each stored certificate reloads the contexts */
+static void server_poll_certs(struct server *s)
+{
+  char name[600];
+  int rc;
+  while ((rc = cert_manager_poll(&s->certs, name, sizeof name)) > 0)
+    site_tls_reload_acme(&s->tls, name, &s->log);
+  if (rc < 0) {
+    log_begin(&s->log, "error", "tls", "the certificate manager stopped; certificates are no longer renewed");
+    log_end(&s->log);
+  }
+}
+
 /* signals until every worker has returned; the drain starts at the first
  * SIGTERM/SIGINT (or when a worker fails) */
 static void server_wait_signals(struct server *s, const sigset_t *set)
@@ -360,6 +375,7 @@ static void server_wait_signals(struct server *s, const sigset_t *set)
     int sig = sigtimedwait(set, NULL, &tick);
     if (s->tls_on)
       site_tls_maintain(&s->tls, (int64_t)time(NULL), &s->log);
+    server_poll_certs(s);
     if (sig == SIGHUP && !stopping) {
       server_reload(s);
     } else if ((sig == SIGTERM || sig == SIGINT) && stopping) {
@@ -411,6 +427,12 @@ static int server_prepare(struct server *s, const struct blob *blob)
   if (opt->user && privileges_drop(opt->user, opt->group, err, sizeof err) < 0) {
     server_log_error(s, "cannot drop privileges", err);
     return -EPERM;
+  }
+  /* as the user zsrt serves as, before Landlock and seccomp: the manager needs the network and exec */
+  char why[600];
+  if (s->tls.acme && cert_manager_start(&s->certs, blob, s->tls.storage, why, sizeof why) < 0) {
+    server_log_error(s, "cannot start the certificate manager", why);
+    return -EIO;
   }
   if (opt->no_sandbox)
     return 0;
@@ -531,6 +553,7 @@ int server_run(const struct blob *blob, const struct server_options *opt)
   s->opt = opt;
   for (int i = 0; i < s->count; i++)
     s->ws[i].w.wake_fd = -1;
+  s->certs.fd = -1;
   reload_state_init(&s->reload, first);
   sd_notifier_open(&s->notify);
   signal(SIGPIPE, SIG_IGN);
@@ -552,6 +575,7 @@ int server_run(const struct blob *blob, const struct server_options *opt)
   log_end(&s->log);
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   reload_state_fini(&s->reload);
+  cert_manager_stop(&s->certs);
   site_tls_close(&s->tls);
   sd_notifier_close(&s->notify);
   free(s->ws);

@@ -10,9 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "acme/acme_keys.h"
 #include "loader.h"
 #include "log.h"
+#include "storage.h"
 
 /* abi's key types are the TLS layer's, value for value */
 _Static_assert((int)ZS_KEY_P256 == (int)TLS_KEY_P256 && (int)ZS_KEY_P384 == (int)TLS_KEY_P384 &&
@@ -46,20 +49,6 @@ static int site_fail(char *err, size_t cap, int rc, const char *fmt, ...)
   vsnprintf(err, cap, fmt, ap);
   va_end(ap);
   return rc;
-}
-
-void site_tls_storage(const struct blob *b, char *out, size_t cap)
-{
-  const char *set = b && b->config && b->config->tls_app_count ? blob_string(b, b->tls_apps[0].storage_str) : "";
-  const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
-  if (set[0])
-    snprintf(out, cap, "%s", set);
-  else if (xdg && xdg[0] == '/')
-    snprintf(out, cap, "%s/caddy", xdg);
-  else if (home && home[0])
-    snprintf(out, cap, "%s/.local/share/caddy", home);
-  else
-    snprintf(out, cap, "./caddy");
 }
 
 /* ---- the local CA's leaves: one per name, as certmagic manages them ---- */
@@ -203,6 +192,37 @@ static void site_free_certs(struct site_certs *cs)
   cs->count = 0;
 }
 
+/* an ACME row's names as the certificate manager stored them: the first of
+ * their issuers with both files wins; a name without one is left out (its
+ * handshakes fail until the manager's notice reloads the contexts) */
+static int site_add_acme(struct site_tls *t, struct site_certs *out, const struct zs_tls_cert *row, char *err,
+                         size_t errcap)
+{
+  const struct blob *b = t->blob;
+  const char *names[SITE_TLS_MAX_LIST];
+  size_t n = blob_list(b, row->name_str, names, SITE_TLS_MAX_LIST);
+  for (size_t k = 0; k < n && k < SITE_TLS_MAX_LIST; k++)
+    for (unsigned i = row->issuer; i < row->issuer + row->issuer_count && i < b->config->acme_issuer_count; i++) {
+      char key[1024], issuer[1024], name[600], crt[8192], pem_key[8192];
+      acme_store_issuer_key(blob_string(b, b->acme_issuers[i].ca_str), key, sizeof key);
+      acme_store_safe(key, issuer, sizeof issuer);
+      acme_store_safe(names[k], name, sizeof name);
+      int len = snprintf(crt, sizeof crt, "%s/certificates/%s/%s/%s.crt", t->storage, issuer, name, name);
+      snprintf(pem_key, sizeof pem_key, "%.*s.key", len - 4, crt);
+      if (access(crt, R_OK) != 0 || access(pem_key, R_OK) != 0)
+        continue;
+      struct site_cert *c = site_add_cert(out, b, row);
+      char *paths = c ? malloc(strlen(crt) + strlen(pem_key) + 2) : NULL;
+      if (!paths)
+        return site_fail(err, errcap, -E2BIG, "more than %d certificates", SITE_TLS_MAX_CERTS);
+      strcpy(paths, crt);
+      strcpy(paths + strlen(crt) + 1, pem_key);
+      c->owned = paths, c->src.chain_file = paths, c->src.key_file = paths + strlen(crt) + 1;
+      break;
+    }
+  return 0;
+}
+
 static int site_collect_certs(struct site_tls *t, struct site_certs *out, char *err, size_t errcap)
 {
   const struct blob *b = t->blob;
@@ -211,6 +231,11 @@ static int site_collect_certs(struct site_tls *t, struct site_certs *out, char *
     if (row->flags & ZS_CERT_FOLDER) {
       if (site_add_folder(out, b, row, err, errcap) < 0)
         return -EINVAL;
+      continue;
+    }
+    if (row->flags & ZS_CERT_ACME) {
+      if (site_add_acme(t, out, row, err, errcap) < 0)
+        return -E2BIG;
       continue;
     }
     if (!(row->flags & ZS_CERT_INTERNAL)) {
@@ -319,9 +344,11 @@ static struct tls_ctx *site_build_server(struct site_tls *t, unsigned server, co
     site_policy(t, server, NULL, certs, &lists[0], &pcs[n++]);
   struct tls_ctx *ctx = NULL;
   char why[TLS_REASON_MAX + 64] = "out of memory";
-  for (size_t i = 0; i < n; i++)
-    if (pcs[i].ctx.cert_count == 0)
+  for (size_t i = 0; i < n; i++) {
+    pcs[i].ctx.allow_no_cert = t->acme;   /* the manager may not have them yet */
+    if (pcs[i].ctx.cert_count == 0 && !t->acme)
       snprintf(why, sizeof why, "connection policy %zu has no certificate", i);
+  }
   if (lists && pcs && strcmp(why, "out of memory") == 0)
     ctx = tls_ctx_new_policies(pcs, n, why, sizeof why);
   if (!ctx)
@@ -388,7 +415,9 @@ int site_tls_open(struct site_tls *t, const struct blob *b, int64_t now, struct 
   t->server_ctx = calloc(t->server_count, sizeof *t->server_ctx);
   if (!t->server_ctx)
     return -ENOMEM;
-  site_tls_storage(b, t->storage, sizeof t->storage);
+  storage_root(b, t->storage, sizeof t->storage);
+  for (unsigned i = 0; i < b->config->tls_cert_count; i++)
+    t->acme |= (b->tls_certs[i].flags & ZS_CERT_ACME) != 0;
   int r = tls_ticket_ring_init(&t->tickets, 0, 0, now);
   if (r == 0)
     r = site_prepare_leaves(t, log, now, err, errcap);
@@ -434,6 +463,19 @@ int site_tls_maintain(struct site_tls *t, int64_t now, struct worker_log *log)
     log_int(log, "renewed", renewed);
     log_end(log);
   }
+  return r;
+}
+
+int site_tls_reload_acme(struct site_tls *t, const char *name, struct worker_log *log)
+{
+  char err[512] = "";
+  int r = t->server_ctx ? site_publish(t, err, sizeof err) : 0;
+  log_begin(log, r < 0 ? "error" : "info", "tls", r < 0 ? "could not load the certificates from storage; the current ones stay"
+                                                        : "certificates loaded from storage");
+  log_cstr(log, "identifier", name);
+  if (r < 0)
+    log_cstr(log, "error", err);
+  log_end(log);
   return r;
 }
 

@@ -33,6 +33,7 @@ struct site_tls {
   struct tls_ticket_ring tickets;
   struct tls_ca ca;
   int ca_open;
+  int acme;                        /* the blob has ACME certificates: policies may have none yet */
   char storage[4096];              /* the storage root: certificates and pki/ live there */
   struct site_tls_leaf leaves[SITE_TLS_MAX_LEAVES];
   size_t leaf_count;
@@ -40,10 +41,6 @@ struct site_tls {
   size_t retired_count;
   int64_t next_check;              /* unix seconds: when maintain looks at the leaves again */
 };
-
-/* the storage root a blob names, else Caddy's default ($XDG_DATA_HOME/caddy,
- * else $HOME/.local/share/caddy, else ./caddy) */
-void site_tls_storage(const struct blob *b, char *out, size_t cap);
 
 /* 0 when the blob serves no TLS (t is then empty and safe to close), 1 when
  * it does and everything loaded, or -errno with the reason in err (a
@@ -56,6 +53,10 @@ void site_tls_close(struct site_tls *t);
 /* the main thread's periodic work: ticket key rotation, the intermediate and
  * leaf renewals. 0, or -errno (logged; the old certificates stay). */
 int site_tls_maintain(struct site_tls *t, int64_t now, struct worker_log *log);
+
+/* the certificate manager stored a certificate (for name): the contexts are
+ * rebuilt from storage and published. 0, or -errno (logged; the old stay). */
+int site_tls_reload_acme(struct site_tls *t, const char *name, struct worker_log *log);
 
 /* what a worker takes for a new connection on a server's listener */
 static inline struct tls_ctx *site_tls_ctx(struct site_tls *t, unsigned server)

@@ -3,3 +3,4 @@
 #include "strings.c"
 #include "path.c"
 #include "request.c"
+#include "plugin.c"

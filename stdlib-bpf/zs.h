@@ -41,6 +41,27 @@
 #define ZS_RESPOND              ZS_ACTION(ZS_ACT_RESPOND, 0)
 #define ZS_NEXT                 ZS_ACTION(ZS_ACT_NEXT, 0)
 
+/* What an ebpf program's zs_handle is given (zs_plugin.h reads it): the
+ * request view and the directive's arguments, packed as name NUL value NUL
+ * (a positional argument has an empty name). Built on the caller's stack. */
+struct zs_ctx {
+  const struct zs_req *req;
+  const char *args;
+  unsigned args_len;
+  unsigned argc;               /* arguments in args */
+  unsigned positional;         /* the first `positional` of them have no name */
+  unsigned vars_len;
+  const char *vars;            /* the {vars.NAME} names the Caddyfile reads, each NUL-ended:
+                                  name i is variable ZS_VAR_USER_FIRST + i */
+};
+
+#define zs_plugin_run(fn, rq, a, len, argc, positional, vars, vars_len) \
+  ({ struct zs_ctx zs_c_ = {(rq), (a), (len), (argc), (positional), (vars_len), (vars)}; fn(&zs_c_); })
+/* a program may go on or respond; any other value is no action at all, which
+ * the runtime answers with a 500, as it does a trap */
+#define ZS_NO_ACTION            ZS_ACTION(0xff, 0)
+#define zs_plugin_action(r)     ((r) == (int)ZS_RESPOND ? ZS_RESPOND : ZS_NO_ACTION)
+
 /* How a pattern compares with a string (zs_str_match). */
 enum zs_str_kind {
   ZS_STR_EXACT = 0,

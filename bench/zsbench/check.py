@@ -5,6 +5,7 @@
 import http.client
 import socket
 import ssl
+import zlib
 
 from . import scenarios as sc
 
@@ -26,7 +27,12 @@ def _fetch(port, s):
     try:
         conn.request("GET", s.path, headers=sc.scenario_headers(s))
         resp = conn.getresponse()
-        return resp.status, resp.read(), resp.will_close
+        body = resp.read()
+        if s.gzip and resp.getheader("Content-Encoding") == "gzip":
+            body = zlib.decompress(body, 16 + zlib.MAX_WBITS)
+        elif s.gzip and s.body_file:
+            return resp.status, b"(not gzip-encoded)", resp.will_close
+        return resp.status, body, resp.will_close
     finally:
         conn.close()
 

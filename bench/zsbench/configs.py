@@ -36,7 +36,7 @@ def upstream_ports(s, site):
 
 def _caddy_site_lines(s, site):
     if s.kind == "static":
-        return [f"\troot * {site.www}", "\tfile_server"]
+        return (["\tencode gzip"] if s.gzip else []) + [f"\troot * {site.www}", "\tfile_server"]
     if s.kind == "respond":
         return [f'\trespond "{s.body.decode()}" 200']
     if s.kind == "proxy" and s.upstreams > 1:
@@ -75,6 +75,9 @@ def _nginx_routes(s):
 
 
 def _nginx_server_body(s, site):
+    if s.kind == "static" and s.gzip:   # text/html is always among gzip_types
+        return (f"    location / {{ root {site.www}; }}\n"
+                "    gzip on;\n    gzip_comp_level 5;\n    gzip_min_length 512;")
     if s.kind == "static":
         return f"    location / {{ root {site.www}; }}"
     if s.kind == "respond":
@@ -177,7 +180,7 @@ def _h2o_paths(s, site):
 
 def h2o_conf(s, site):
     """One thread, no access log, loopback only; None when h2o cannot do s."""
-    paths = _h2o_paths(s, site)
+    paths = None if s.gzip else _h2o_paths(s, site)
     if paths is None:
         return None
     ssl = ""

@@ -25,6 +25,7 @@ class Scenario:
     load: str = "wrk"           # the load generator: wrk | h2load (HTTP/2) | s_time (full handshakes)
     resume: bool = False        # the check demands TLS session resumption
     upstreams: int = 1          # proxy: ceiling upstreams, balanced round robin when more than one
+    gzip: bool = False          # the site compresses with gzip at level 5 (Caddy's encode default); the check decodes
 
 
 def route_name(i):
@@ -42,6 +43,9 @@ SCENARIOS = [
              body_file="index.html"),
     Scenario("static-100k", "static", f"GET /{BIG_FILE}, a 100 KiB static file",
              path="/" + BIG_FILE, body_file=BIG_FILE),
+    Scenario("static-100k-gzip", "static", f"GET /{BIG_FILE} with Accept-Encoding: gzip, compressed on the "
+             "fly at level 5 (encode gzip; nginx gzip on, gzip_comp_level 5; h2o left out)",
+             path="/" + BIG_FILE, headers={"Accept-Encoding": "gzip"}, body_file=BIG_FILE, gzip=True),
     Scenario("respond", "respond", "a fixed 13-byte body from the config, no file, no upstream",
              body=HELLO),
     Scenario("proxy", "proxy", "reverse proxy to one shared upstream (the ceiling responder "

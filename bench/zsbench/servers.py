@@ -123,6 +123,8 @@ class Ceiling(Server):
     def start(self, s, site, procs, core):
         if s.tls:
             return "the ceiling responder speaks no TLS"
+        if s.gzip:
+            return "the ceiling responder does not compress"
         argv = [self.paths["ceiling"]] + configs.ceiling_args(s, site)
         return procs.start(self.name, argv, core, f"{site.tmp}/stdout.log")
 

@@ -35,11 +35,6 @@ void strbuf_puts(struct strbuf *sb, const char *s)
   strbuf_put(sb, s, strlen(s));
 }
 
-void strbuf_putc(struct strbuf *sb, char c)
-{
-  strbuf_put(sb, &c, 1);
-}
-
 void strbuf_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
 {
   char small[256];

@@ -16,7 +16,15 @@ struct strbuf {
 void strbuf_init(struct strbuf *sb, struct arena *a);
 void strbuf_put(struct strbuf *sb, const void *data, size_t len);
 void strbuf_puts(struct strbuf *sb, const char *s);
-void strbuf_putc(struct strbuf *sb, char c);
+/* inline: the lexer and the JSON writer put single bytes in their loops */
+static inline void strbuf_putc(struct strbuf *sb, char c)
+{
+  if (sb->len + 2 <= sb->cap) {
+    sb->data[sb->len++] = c;
+    sb->data[sb->len] = 0;
+  } else
+    strbuf_put(sb, &c, 1);
+}
 void strbuf_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void strbuf_vprintf(struct strbuf *sb, const char *fmt, va_list ap);
 const char *strbuf_cstr(struct strbuf *sb);   /* "" when empty */

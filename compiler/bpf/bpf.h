@@ -43,6 +43,13 @@ int bpf_read(struct arena *a, const char *name, const uint8_t *elf, size_t size,
              struct bpf_object **out, struct diag *d);
 int bpf_read_file(struct arena *a, const char *path, struct bpf_object **out, struct diag *d);
 
+/* Makes obj an ebpf program linked beside the site: its global function
+ * zs_handle is renamed entry_name (kept, not copied: it must outlive the
+ * link), its other globals become local to it, and its functions count as
+ * the program's own (bpf_func.object 0) in listings. Returns 0, or -1 when it
+ * has no zs_handle. */
+int bpf_object_as_plugin(struct bpf_object *obj, const char *entry_name, struct diag *d);
+
 /* Links objects into one program: functions of every object in order (object,
  * section, address), global symbols resolved across objects, pseudo calls made
  * relative, rodata sections laid out (aligned) and ld_imm64 of rodata turned

@@ -83,7 +83,7 @@ static void link_add_func(struct link_ctx *c, size_t object, const struct bpf_se
   f->end = sym->size ? (uint32_t)(f->start + sym->size / sizeof(struct bpf_insn))
                      : (uint32_t)(s->base + s->size / sizeof(struct bpf_insn));
   f->is_entry = sym->bind == STB_GLOBAL && !strncmp(sym->name, "zs_entry_", 9);
-  f->object = (uint32_t)object;
+  f->object = c->objs[object]->plugin ? 0 : (uint32_t)object;
 }
 
 /* every STT_FUNC in a code section; sorted; they must tile the program */

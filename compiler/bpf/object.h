@@ -66,6 +66,7 @@ struct bpf_object {
   size_t reloc_count, reloc_cap;
   struct bpf_line_rec *lines;
   size_t line_count, line_cap;
+  bool plugin;                    /* an ebpf program: its code counts as the program's own */
 };
 
 /* lines.c: BTF line info of the object's code sections (absent BTF: no lines) */

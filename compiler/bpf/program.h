@@ -26,7 +26,8 @@ struct bpf_func {
   uint32_t max_chain_stack;    /* this function plus its deepest callee chain (verifier) */
   bool is_entry;               /* a zs_entry_* function: exported to the runtime */
   uint32_t object;             /* the bpf_link object it comes from: 0 is the program's
-                                  own, the others are libraries (stdlib-bpf) */
+                                  own (the generated code and ebpf programs), the others
+                                  are libraries (stdlib-bpf) */
 };
 
 /* BTF line info: which source line an instruction comes from */

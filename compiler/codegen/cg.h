@@ -35,7 +35,10 @@ struct cg {
   struct strbuf fns;             /* functions conditions call (the file matcher's), before the entries */
   unsigned fn_count;
   bool uses_req;                 /* some condition reads the request */
+  bool uses_plugin;              /* the entry calls an ebpf program (its `plugin` local) */
+  size_t user_vars_len;          /* bytes of zs_user_vars, the {vars.NAME} names (codegen.c) */
   bool uses_proto, uses_grpc;    /* the program needs zs_proto_at, zs_content_type_grpc (codegen.c) */
+  bool uses_var_num, uses_var_eq; /* ... zs_var_num, zs_var_eq (the expression matcher) */
 };
 
 /* emit.c: output with #line kept in step with the Caddyfile */
@@ -73,8 +76,10 @@ int routes_emit(struct cg *cg, const struct lowered_route *routes, size_t count)
 void config_server(struct cg *cg, const struct lowered_server *srv);
 void config_tls(struct cg *cg, const struct lowered_config *cfg);
 void config_loggers(struct cg *cg, const struct lowered_config *cfg);
+void config_regexes(struct cg *cg, const struct lowered_config *cfg);
 unsigned config_file_server(struct cg *cg, const struct lowered_file_server *fs);
 unsigned config_proxy(struct cg *cg, const struct lowered_reverse_proxy *rp);
+unsigned config_encoder(struct cg *cg, const struct lowered_encode *e);
 /* headers.c: one side's header ops; target is "", " | ZS_HDR_UP" or " | ZS_HDR_DOWN" */
 void cg_header_ops(struct cg *cg, const struct lowered_headers *h, const char *target, unsigned first_replace);
 

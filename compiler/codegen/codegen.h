@@ -25,7 +25,8 @@
 #define SITE_FIELD_LIST(type, name) const char **name; size_t name##_count;
 #define SITE_FIELD_RESERVED(type, name)
 /* what the compiler keeps beside a table's fields */
-#define SITE_EXTRA_server const char *entry_symbol;   /* eBPF C function for ZS_ENTRY_REQUEST ("zs_entry_srv0") */
+#define SITE_EXTRA_server const char *entry_symbol;   /* eBPF C function for ZS_ENTRY_REQUEST ("zs_entry_srv0") */ \
+                          const char *errors_symbol;  /* for ZS_ENTRY_ERRORS ("zs_entry_srv0_errors"), NULL: none */
 #define SITE_EXTRA_listener
 #define SITE_EXTRA_file_server
 #define SITE_EXTRA_proxy
@@ -35,6 +36,9 @@
 #define SITE_EXTRA_tls_app
 #define SITE_EXTRA_logger
 #define SITE_EXTRA_access_log
+#define SITE_EXTRA_regex
+#define SITE_EXTRA_encoder
+#define SITE_EXTRA_acme_issuer
 #define ZS_TABLE_BEGIN(table, plural, doc) struct site_##table {
 #define ZS_FIELD(table, type, name, kind, a, b, doc) SITE_FIELD_##kind(type, name)
 #define ZS_TABLE_END(table) SITE_EXTRA_##table };

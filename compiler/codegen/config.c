@@ -33,8 +33,17 @@ void config_tls(struct cg *cg, const struct lowered_config *cfg)
     *t = (struct site_tls_cert){
       .chain_str = c->chain, .key_str = c->key, .name_str = c->names, .name_str_count = c->name_count,
       .tag_str = c->tags, .tag_str_count = c->tag_count,
-      .flags = (c->internal ? ZS_CERT_INTERNAL : 0) | (c->folder ? ZS_CERT_FOLDER : 0),
-      .key_type = c->key_type,
+      .flags = (c->internal ? ZS_CERT_INTERNAL : 0) | (c->folder ? ZS_CERT_FOLDER : 0) | (c->acme ? ZS_CERT_ACME : 0),
+      .key_type = c->key_type, .issuer = (uint16_t)c->issuer, .issuer_count = (uint16_t)c->issuer_count,
+    };
+  }
+  for (size_t i = 0; i < cfg->acme_issuer_count; i++) {
+    const struct lowered_acme_issuer *a = &cfg->acme_issuers[i];
+    struct site_acme_issuer *t = ARENA_PUSH(cg->a, cg->config->acme_issuers, cg->config->acme_issuer_count,
+                                            cg->config->acme_issuer_cap);
+    *t = (struct site_acme_issuer){
+      .ca_str = a->ca, .email_str = a->email, .root_file_str = a->root_files, .root_file_str_count = a->root_file_count,
+      .flags = (a->no_http01 ? ZS_ACME_NO_HTTP01 : 0) | (a->no_tlsalpn01 ? ZS_ACME_NO_TLSALPN01 : 0),
     };
   }
   if (!cfg->tls_app.present)
@@ -43,7 +52,7 @@ void config_tls(struct cg *cg, const struct lowered_config *cfg)
                                         cg->config->tls_app_cap);
   *app = (struct site_tls_app){
     .storage_str = cfg->tls_app.storage, .ca_name_str = cfg->tls_app.ca_name,
-    .leaf_lifetime = cfg->tls_app.leaf_lifetime,
+    .leaf_lifetime = cfg->tls_app.leaf_lifetime, .renew_interval = cfg->tls_app.renew_interval,
     .flags = cfg->tls_app.skip_install_trust ? ZS_TLS_SKIP_INSTALL_TRUST : 0,
   };
 }
@@ -61,6 +70,7 @@ void config_server(struct cg *cg, const struct lowered_server *srv)
   s->name_str = arena_strdup(cg->a, srv->name);
   s->entry = srv->index;   /* the writer emits one entry per server, in server order */
   s->entry_symbol = arena_printf(cg->a, "zs_entry_srv%u", srv->index);
+  s->errors_symbol = srv->has_errors ? arena_printf(cg->a, "zs_entry_srv%u_errors", srv->index) : NULL;
   s->flags = (srv->tls ? ZS_SERVER_TLS : 0) | (srv->tls && srv->strict_sni ? ZS_SERVER_STRICT_SNI : 0) |
              (srv->h2c ? ZS_SERVER_H2C : 0) | (srv->no_h2 ? ZS_SERVER_NO_H2 : 0);
   s->read_header_ms = srv->read_header_ms;
@@ -79,6 +89,14 @@ void config_server(struct cg *cg, const struct lowered_server *srv)
 }
 
 /* the logging app's loggers, once per config */
+void config_regexes(struct cg *cg, const struct lowered_config *cfg)
+{
+  for (size_t i = 0; i < cfg->regex_count; i++) {
+    struct site_regex *r = ARENA_PUSH(cg->a, cg->config->regexes, cg->config->regex_count, cg->config->regex_cap);
+    *r = (struct site_regex){.pattern_str = cfg->regexes[i].pattern, .name = cfg->regexes[i].name};
+  }
+}
+
 void config_loggers(struct cg *cg, const struct lowered_config *cfg)
 {
   for (size_t i = 0; i < cfg->logger_count; i++) {
@@ -101,5 +119,24 @@ unsigned config_file_server(struct cg *cg, const struct lowered_file_server *fs)
   f->hide_str = fs->hide;
   f->hide_str_count = fs->hide_count;
   f->status = (unsigned)fs->status;
+  f->precompressed_str = fs->precompressed;
+  f->precompressed_str_count = fs->precompressed_count;
   return (unsigned)(cg->config->file_server_count - 1);
 }
+
+/* the encode handler's record; its index */
+unsigned config_encoder(struct cg *cg, const struct lowered_encode *e)
+{
+  struct site_encoder *r = ARENA_PUSH(cg->a, cg->config->encoders, cg->config->encoder_count,
+                                      cg->config->encoder_cap);
+  *r = (struct site_encoder){
+    .flags = (e->gzip ? ZS_ENC_GZIP : 0u) | (e->zstd ? ZS_ENC_ZSTD : 0u) |
+             (e->zstd_no_checksum ? ZS_ENC_ZSTD_NO_CHECKSUM : 0u),
+    .gzip_level = (uint16_t)e->gzip_level, .zstd_level = (uint16_t)e->zstd_level, .min_length = e->min_length,
+    .prefer_str = e->prefer, .prefer_str_count = e->prefer_count,
+    .status_str = e->statuses, .status_str_count = e->status_count,
+    .header_str = e->headers, .header_str_count = e->header_count,
+  };
+  return (unsigned)(cg->config->encoder_count - 1);
+}
+

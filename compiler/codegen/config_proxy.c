@@ -84,6 +84,8 @@ static void config_proxy_fill(struct cg *cg, const struct lowered_reverse_proxy 
     .write_timeout_ms = lb->write_timeout_ms, .idle_timeout_ms = lb->idle_timeout_ms,
     .idle_conns = lb->idle_conns, .idle_conns_per_host = lb->idle_conns_per_host,
     .max_conns_per_host = lb->max_conns_per_host,
+    .request_buffers = rp->request_buffers, .stream_timeout_ms = rp->stream_timeout_ms,
+    .stream_close_delay_ms = rp->stream_close_delay_ms,
   };
 }
 

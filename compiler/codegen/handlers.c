@@ -36,7 +36,12 @@ static void handler_respond_parts(struct cg *cg, const struct lowered_handler *h
                           arena_printf(cg->a, "zs_hdr(%s, %s);", k ? "ZS_HDR_ADD" : "ZS_HDR_SET", name));
   }
   ph_emit(cg, r->body_pos, &r->body, "ZS_BUF_BODY");
-  emit_stmt(cg, h->pos, "zs_resp_status(%d);", r->status > 0 ? r->status : 200);
+  if (r->status_error) {
+    cg->uses_var_num = true;
+    emit_stmt(cg, h->pos, "zs_resp_status(zs_var_num(ZS_VAR_error_status_code));");
+  } else {
+    emit_stmt(cg, h->pos, "zs_resp_status(%d);", r->status > 0 ? r->status : 200);
+  }
 }
 
 int cg_static_response(struct cg *cg, const struct lowered_handler *h)
@@ -58,6 +63,18 @@ int cg_respond_close(struct cg *cg, const struct lowered_handler *h)
 int cg_abort(struct cg *cg, const struct lowered_handler *h)
 {
   emit_stmt(cg, h->pos, "return ZS_ACTION(ZS_ACT_ABORT, 0);");
+  return 1;
+}
+
+/* error: the message into the body, the status, and the error action; an
+ * error drops the deferred header ops (Caddy writes the error on the
+ * response writer beneath their wrapper) */
+int cg_static_error(struct cg *cg, const struct lowered_handler *h)
+{
+  const struct lowered_static_error *e = &h->u.error;
+  ph_emit(cg, e->message.pos, &e->message, "ZS_BUF_BODY");
+  emit_stmt(cg, h->pos, "zs_resp_status(%d);", e->status);
+  emit_stmt(cg, h->pos, "return ZS_ACTION(ZS_ACT_ERROR, 0);");
   return 1;
 }
 
@@ -117,6 +134,31 @@ int cg_vars(struct cg *cg, const struct lowered_handler *h)
     handler_build_value(cg, &h->u.vars.roots[i], "zs_var_set(ZS_VAR_root, ZS_BUF_VALUE);");
   if (h->u.vars.log_skip)
     emit_stmt(cg, h->pos, "zs_var_set(ZS_VAR_log_skip, ZS_BUF_VALUE);");
+  return 0;
+}
+
+/* encode wraps the response writer: the runtime encodes whatever answer
+ * the chain produces after it */
+int cg_encode(struct cg *cg, const struct lowered_handler *h)
+{
+  emit_stmt(cg, h->pos, "zs_encode(%u);", config_encoder(cg, &h->u.encode));
+  return 0;
+}
+
+/* ebpf: the program's zs_handle (linked as zs_plugin_N) gets a context on
+ * this frame; ZS_NEXT goes on, a response is returned, and any other value
+ * (a plugin may not name the site's file or proxy records) is no action,
+ * which the runtime answers with a 500 as it answers a trap */
+int cg_ebpf(struct cg *cg, const struct lowered_handler *h)
+{
+  const struct lowered_ebpf *e = &h->u.ebpf;
+  cg->uses_req = cg->uses_plugin = true;
+  emit_stmt(cg, h->pos, "if ((plugin = zs_plugin_run(zs_plugin_%u, req, %s, %zu, %u, %u, zs_user_vars, %zu)) != ZS_NEXT) {",
+            e->plugin, cg_cstr(cg, e->args, e->args_len), e->args_len, e->argc, e->positional, cg->user_vars_len);
+  cg->indent++;
+  cg_emit_return(cg, h->pos, "zs_plugin_action(plugin)");
+  cg->indent--;
+  emit_plain(cg, "}");
   return 0;
 }
 

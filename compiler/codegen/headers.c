@@ -57,7 +57,7 @@ static void headers_defer(struct cg *cg, const struct lowered_handler *h)
   cg->out = &code;
   cg->line = 0;
   cg->indent = 2;
-  cg_header_ops(cg, &h->u.headers, "", 0);
+  cg_header_ops(cg, &h->u.headers, " | ZS_HDR_DEFERRED", 0);
   emit_flush(cg);
   cg->out = saved;
   cg->line = saved_line;

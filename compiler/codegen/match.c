@@ -186,6 +186,60 @@ const char *cg_match_remote_ip(struct cg *cg, const struct lowered_matcher *m)
   return arena_printf(cg->a, "zs_remote_ip_in(%s)", cg_cstr(cg, (const char *)m->ranges, m->ranges_len));
 }
 
+static const char *match_one(struct cg *cg, const struct lowered_matcher *m);
+
+/* expression: the tree as one condition; a placeholder is read by
+ * zs_var_num (a number) or compared by zs_var_eq, emitted once (codegen.c) */
+static const char *match_expr(struct cg *cg, const struct lowered_expr *e)
+{
+  static const char *const cmps[] = {"==", "!=", "<", "<=", ">", ">="};
+  if (e->op == LOWERED_EXPR_MATCHER) {   /* "" (always) and "0" (never) as conditions */
+    const char *c = match_one(cg, e->matcher);
+    return !*c ? "1" : arena_printf(cg->a, "(%s)", c);
+  }
+  if (e->op == LOWERED_EXPR_NOT)
+    return arena_printf(cg->a, "!(%s)", match_expr(cg, e->a));
+  if (e->op != LOWERED_EXPR_CMP)
+    return arena_printf(cg->a, "(%s %s %s)", match_expr(cg, e->a), e->op == LOWERED_EXPR_AND ? "&&" : "||",
+                        match_expr(cg, e->b));
+  if (e->number) {
+    cg->uses_var_num = true;
+    return arena_printf(cg->a, "zs_var_num(%d) %s %lld", e->var, cmps[e->cmp], e->value);
+  }
+  cg->uses_var_eq = true;
+  return arena_printf(cg->a, "%szs_var_eq(%d, %s, %zu)", e->cmp == LOWERED_CMP_NE ? "!" : "", e->var,
+                      cg_cstr(cg, e->text, e->len), e->len);
+}
+
+const char *cg_match_expression(struct cg *cg, const struct lowered_matcher *m)
+{
+  return match_expr(cg, m->expr);
+}
+
+/* path_regexp, header_regexp: the runtime matches (its captures then kept);
+ * header_regexp needs every field to match */
+static const char *match_regex_uses(struct cg *cg, const struct lowered_matcher *m)
+{
+  const char **parts = arena_alloc(cg->a, (m->regex_use_count + 1) * sizeof *parts);
+  for (size_t i = 0; i < m->regex_use_count; i++) {
+    const struct lowered_regex_use *u = &m->regex_uses[i];
+    parts[i] = u->field ? arena_printf(cg->a, "zs_regex_match(%u, (unsigned long)%s, %zu) == 1", u->regex,
+                                       cg_cstr(cg, u->field, strlen(u->field)), strlen(u->field))
+                        : arena_printf(cg->a, "zs_regex_match(%u, 0, 0) == 1", u->regex);
+  }
+  return cond_join(cg, parts, m->regex_use_count, false);
+}
+
+const char *cg_match_path_regexp(struct cg *cg, const struct lowered_matcher *m)
+{
+  return match_regex_uses(cg, m);
+}
+
+const char *cg_match_header_regexp(struct cg *cg, const struct lowered_matcher *m)
+{
+  return match_regex_uses(cg, m);
+}
+
 static const char *match_sets(struct cg *cg, const struct lowered_match *sets, size_t count);
 
 /* not: true when none of its match sets matches */
@@ -204,6 +258,11 @@ static const char *(*const match_fns[])(struct cg *, const struct lowered_matche
 #include "lower/matchers.def"
 #undef LOWER_MATCHER
 };
+
+static const char *match_one(struct cg *cg, const struct lowered_matcher *m)
+{
+  return match_fns[m->kind](cg, m);
+}
 
 /* a match set: every matcher in it must match (an empty set matches) */
 static const char *match_set(struct cg *cg, const struct lowered_match *set)

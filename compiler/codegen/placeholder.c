@@ -8,7 +8,10 @@ void ph_emit(struct cg *cg, struct srcpos pos, const struct lowered_text *s, con
 {
   for (size_t i = 0; i < s->count; i++) {
     const struct lowered_text_part *p = &s->parts[i];
-    if (p->var && p->escape)
+    if (p->capture)
+      emit_stmt(cg, pos, "zs_buf_capture(%s, 0x%x, (unsigned long)%s, %zu);", slot, (unsigned)p->capture - 1,
+                cg_cstr(cg, p->text ? p->text : "", p->text ? p->len : 0), p->text ? p->len : 0);
+    else if (p->var && p->escape)
       emit_stmt(cg, pos, "zs_var_esc(%s, ZS_VAR_%s, %s);", slot, p->var_name,
                 p->escape == ZS_ESC_QUERY ? "ZS_ESC_QUERY" : "ZS_ESC_PATH");
     else if (p->var)

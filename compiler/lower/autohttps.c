@@ -1,7 +1,7 @@
 /* Automatic HTTPS as Caddy's modules/caddyhttp/autohttps.go applies it at
  * start, done at compile time on a copy of the HTTP app: which servers get a
  * TLS connection policy, which host names need a certificate and from which
- * issuer (the local CA; ACME is refused), and the HTTP->HTTPS redirect routes
+ * issuer (the local CA or ACME), and the HTTP->HTTPS redirect routes
  * and server, built as IR so they are lowered like any other server. */
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +28,8 @@ struct ah {
   size_t redir_count, redir_cap;
   struct ah_name *names;       /* names that need a certificate, in order found */
   size_t name_count, name_cap;
+  long default_row;            /* acme_issuer row of certmagic's default issuer; -1 before use */
+  struct srcpos key_type_refused;
 };
 
 static struct json *ah_copy(struct arena *a, const struct json *obj)
@@ -198,7 +200,7 @@ static int ah_server(struct ah *ah, struct json *srv)
 
 /* ---- which issuer: the local CA, or ACME (refused) ---- */
 
-static const struct lower_auto_policy *ah_policy_for(struct lower *l, const char *d)
+static struct lower_auto_policy *ah_policy_for(struct lower *l, const char *d)
 {
   for (size_t i = 0; i < l->auto_policy_count; i++)
     for (size_t k = 0; k < l->auto_policies[i].subject_count; k++)
@@ -207,7 +209,7 @@ static const struct lower_auto_policy *ah_policy_for(struct lower *l, const char
   return NULL;
 }
 
-static const struct lower_auto_policy *ah_catch_all(struct lower *l)
+static struct lower_auto_policy *ah_catch_all(struct lower *l)
 {
   for (size_t i = 0; i < l->auto_policy_count; i++)
     if (l->auto_policies[i].node->kind == JSON_OBJECT && !json_object_get(l->auto_policies[i].node, "subjects"))
@@ -223,52 +225,116 @@ static bool ah_all_internal(const struct lower_auto_policy *ap)
   return true;
 }
 
-/* the policy whose internal issuer d gets (its lifetime), or a refusal */
-static int ah_issuer(struct ah *ah, const struct ah_name *name, const struct lower_auto_policy **from)
+/* the policy that decides d's issuer (NULL: none, certmagic's defaults), and
+ * whether that issuer is the local CA (else ACME) */
+static struct lower_auto_policy *ah_issuer(struct ah *ah, const struct ah_name *name, bool *internal)
 {
   struct lower *l = ah->l;
-  const struct lower_auto_policy *ap = ah_policy_for(l, name->name), *base = ah_catch_all(l);
-  bool internal;
+  struct lower_auto_policy *ap = ah_policy_for(l, name->name), *base = ah_catch_all(l);
   if (ap)
-    internal = ap->internal || (!ap->has_issuers && ah_all_internal(ap));
+    *internal = ap->internal || (!ap->has_issuers && ah_all_internal(ap));
   else if (!hostname_qualifies_for_public_cert(name->name) ||
            (hostname_is_ip(name->name) && l->auto_policy_count == 0))
-    internal = true, ap = base && base->internal ? base : NULL;
+    *internal = true, ap = base && base->internal ? base : NULL;
   else
-    internal = base && base->internal, ap = base;
-  *from = ap;
-  if (internal)
-    return 0;
-  diag_error(l->d, lower_pos(l, name->node),
-             "automatic HTTPS for '%s' needs an ACME certificate, which zsc cannot compile yet; use "
-             "`tls internal`, `tls <cert> <key>` or `local_certs`", name->name);
-  l->errors++;
-  return -1;
+    *internal = base && base->internal, ap = base;
+  return ap;
 }
 
-/* the local CA issues one leaf per name; all with one lifetime */
-static int ah_internal_certs(struct ah *ah)
+/* a challenge on another port than zsrt's listener for it would need a solver of its own */
+static int ah_check_ports(struct ah *ah, const struct lower_acme_issuer *iss)
+{
+  int bad = 0;
+  if (iss->http_port && (long)iss->http_port != ah->http_port) {
+    lower_refuse(ah->l, iss->http_port_node, "HTTP challenge alternate_port %u other than the http_port (%ld)",
+                 iss->http_port, ah->http_port);
+    bad = -1;
+  }
+  if (iss->alpn_port && (long)iss->alpn_port != ah->https_port) {
+    lower_refuse(ah->l, iss->alpn_port_node, "TLS-ALPN challenge alternate_port %u other than the https_port (%ld)",
+                 iss->alpn_port, ah->https_port);
+    bad = -1;
+  }
+  if (iss->rec.no_http01) {
+    lower_refuse(ah->l, iss->http_off_node, "an ACME issuer without the HTTP challenge (zsrt answers only HTTP-01)");
+    bad = -1;
+  }
+  return bad;
+}
+
+/* the policy's ACME issuers as acme_issuer rows, once per policy */
+static int ah_acme_rows(struct ah *ah, struct lower_auto_policy *ap, unsigned *first, unsigned *count)
+{
+  struct lowered_config *cfg = ah->cfg;
+  bool own = ap && ap->acme_count;
+  long *row = own ? &ap->acme_row : &ah->default_row;
+  size_t n = own ? ap->acme_count : 1;
+  if (*row == -2)
+    return -1;   /* refused at the first name */
+  if (*row < 0) {
+    struct lower_acme_issuer *list = own ? ap->acme : arena_alloc(ah->l->a, sizeof *list);
+    if (!own)
+      lower_acme_default(list);
+    int bad = 0;
+    for (size_t i = 0; i < n; i++)
+      bad |= ah_check_ports(ah, &list[i]);
+    if (cfg->acme_issuer_count + n > 4096) {   /* tls_cert.issuer's range */
+      lower_refuse(ah->l, list[0].node ? list[0].node : ah->names[0].node, "more than 4096 ACME issuers");
+      bad = -1;
+    }
+    if (bad) {
+      *row = -2;
+      return -1;
+    }
+    *row = (long)cfg->acme_issuer_count;
+    for (size_t i = 0; i < n; i++)
+      *ARENA_PUSH(ah->l->a, cfg->acme_issuers, cfg->acme_issuer_count, cfg->acme_issuer_cap) = list[i].rec;
+  }
+  *first = (unsigned)*row;
+  *count = (unsigned)n;
+  return 0;
+}
+
+/* one certificate per name: from the local CA (all with one lifetime) or by ACME */
+static int ah_certs(struct ah *ah)
 {
   struct lower *l = ah->l;
   int bad = 0;
   const struct json *lifetime_from = NULL;
+  size_t internal_count = 0;
   for (size_t i = 0; i < ah->name_count; i++) {
-    const struct lower_auto_policy *ap = NULL;
-    if (ah_issuer(ah, &ah->names[i], &ap) < 0) {
+    bool internal;
+    struct lower_auto_policy *ap = ah_issuer(ah, &ah->names[i], &internal);
+    unsigned first = 0, count = 0;
+    if (!internal && ah_acme_rows(ah, ap, &first, &count) < 0) {
       bad = -1;
       continue;
     }
-    unsigned lifetime = ap ? ap->lifetime : 0;
-    if (i > 0 && lifetime != ah->cfg->tls_app.leaf_lifetime && (lifetime_from || (ap && ap->lifetime_node))) {
+    if (!internal && ap && ap->key_type != ZS_KEY_P256) {
+      struct srcpos at = lower_pos(l, ap->key_type_node);
+      if (at.line != ah->key_type_refused.line || at.col != ah->key_type_refused.col)
+        lower_refuse(l, ap->key_type_node, "key_type other than p256 for an ACME certificate");
+      ah->key_type_refused = at;   /* the global option reaches every policy: refused once */
+      bad = -1;
+      continue;
+    }
+    unsigned lifetime = ap && internal ? ap->lifetime : 0;
+    if (internal && internal_count++ > 0 && lifetime != ah->cfg->tls_app.leaf_lifetime &&
+        (lifetime_from || (ap && ap->lifetime_node))) {
       lower_refuse(l, ap && ap->lifetime_node ? ap->lifetime_node : lifetime_from,
                    "internal certificates with different lifetimes (zsrt has one leaf lifetime)");
       bad = -1;
     }
-    ah->cfg->tls_app.leaf_lifetime = lifetime;
-    lifetime_from = ap && ap->lifetime_node ? ap->lifetime_node : lifetime_from;
+    if (internal) {
+      ah->cfg->tls_app.leaf_lifetime = lifetime;
+      lifetime_from = ap && ap->lifetime_node ? ap->lifetime_node : lifetime_from;
+    }
     struct lowered_tls_cert *c = ARENA_PUSH(l->a, ah->cfg->certs, ah->cfg->cert_count, ah->cfg->cert_cap);
     c->pos = lower_pos(l, ah->names[i].node);
-    c->internal = true;
+    c->internal = internal;
+    c->acme = !internal;
+    c->issuer = first;
+    c->issuer_count = count;
     c->key_type = ap ? ap->key_type : 0;
     c->names = arena_alloc(l->a, sizeof *c->names);
     c->names[0] = ah->names[i].name;
@@ -474,7 +540,7 @@ const struct json *lower_auto_https(struct lower *l, const struct json *http, st
   if (!servers || servers->kind != JSON_OBJECT)
     return http;
   struct ah ah = {.l = l, .cfg = cfg, .http_port = json_int(json_object_get(http, "http_port"), 80),
-                  .https_port = json_int(json_object_get(http, "https_port"), 443)};
+                  .https_port = json_int(json_object_get(http, "https_port"), 443), .default_row = -1};
   struct json *copy = ah_copy(l->a, http), *srvs = ah_copy(l->a, servers);
   json_object_set(l->a, copy, "servers", srvs);
   struct json_member *sorted = arena_alloc(l->a, (srvs->count + 1) * sizeof *sorted);
@@ -490,7 +556,7 @@ const struct json *lower_auto_https(struct lower *l, const struct json *http, st
     if (sorted[i].value->kind == JSON_OBJECT)
       *bad |= ah_server(&ah, sorted[i].value);
   }
-  *bad |= ah_internal_certs(&ah);
+  *bad |= ah_certs(&ah);
   if (ah.redir_count)
     ah_add_redirects(&ah, srvs, sorted, count);
   return copy;

@@ -56,7 +56,9 @@ static void dump_text(struct strbuf *out, const struct lowered_text *t)
 {
   strbuf_putc(out, '"');
   for (size_t i = 0; i < t->count; i++) {
-    if (t->parts[i].var)
+    if (t->parts[i].capture)
+      strbuf_printf(out, "${regexp:%d.%d}", (t->parts[i].capture - 1) >> 16, (t->parts[i].capture - 1) & 0xffff);
+    else if (t->parts[i].var)
       strbuf_printf(out, "${%s%s}", t->parts[i].var_name,
                     t->parts[i].escape == 1 ? ":query-escaped" : t->parts[i].escape == 2 ? ":path-escaped" : "");
     else
@@ -153,6 +155,46 @@ static void dump_file_match(struct strbuf *out, const struct lowered_file_match 
   }
 }
 
+/* an expression as the C-like condition it compiles to */
+static void dump_matcher(struct strbuf *out, const struct lowered_matcher *m, int depth);
+
+static void dump_expr(struct strbuf *out, const struct lowered_expr *e)
+{
+  static const char *const cmps[] = {"==", "!=", "<", "<=", ">", ">="};
+  switch (e->op) {
+  case LOWERED_EXPR_MATCHER: {
+    struct strbuf one;
+    strbuf_init(&one, out->arena);
+    dump_matcher(&one, e->matcher, 0);
+    const char *t = strbuf_cstr(&one);
+    strbuf_printf(out, "[%.*s]", (int)strlen(t) - 1, t);
+    return;
+  }
+  case LOWERED_EXPR_NOT:
+    strbuf_putc(out, '!');
+    dump_expr(out, e->a);
+    return;
+  case LOWERED_EXPR_AND:
+  case LOWERED_EXPR_OR:
+    strbuf_putc(out, '(');
+    dump_expr(out, e->a);
+    strbuf_puts(out, e->op == LOWERED_EXPR_AND ? " && " : " || ");
+    dump_expr(out, e->b);
+    strbuf_putc(out, ')');
+    return;
+  case LOWERED_EXPR_CMP:
+    strbuf_printf(out, "var%d %s ", e->var, cmps[e->cmp]);
+    if (e->number) {
+      strbuf_printf(out, "%lld", e->value);
+      return;
+    }
+    strbuf_putc(out, '"');
+    dump_bytes(out, e->text, e->len);
+    strbuf_putc(out, '"');
+    return;
+  }
+}
+
 static void dump_matcher(struct strbuf *out, const struct lowered_matcher *m, int depth)
 {
   dump_indent(out, depth);
@@ -174,6 +216,13 @@ static void dump_matcher(struct strbuf *out, const struct lowered_matcher *m, in
     dump_file_match(out, m->file);
   if (m->kind == LOWERED_MATCH_QUERY)
     dump_query(out, m->query, m->query_len);
+  for (size_t i = 0; i < m->regex_use_count; i++)
+    strbuf_printf(out, " %s%sregex%u", m->regex_uses[i].field ? m->regex_uses[i].field : "",
+                  m->regex_uses[i].field ? "=" : "", m->regex_uses[i].regex);
+  if (m->kind == LOWERED_MATCH_EXPRESSION) {
+    strbuf_putc(out, ' ');
+    dump_expr(out, m->expr);
+  }
   for (size_t i = 0; i + ZS_IP_RANGE_SIZE <= m->ranges_len; i += ZS_IP_RANGE_SIZE)
     dump_ip_range(out, m->ranges + i);
   strbuf_putc(out, '\n');
@@ -269,13 +318,30 @@ static void dump_proxy_lb(struct strbuf *out, const struct lowered_proxy_lb *lb)
                 lb->max_conns_per_host);
 }
 
+static void dump_encode(struct strbuf *out, const struct lowered_encode *e)
+{
+  if (e->gzip)
+    strbuf_printf(out, " gzip=%u", e->gzip_level);
+  if (e->zstd)
+    strbuf_printf(out, " zstd=%u%s", e->zstd_level, e->zstd_no_checksum ? ",no-checksum" : "");
+  for (size_t i = 0; i < e->prefer_count; i++)
+    strbuf_printf(out, "%s%s", i ? "," : " prefer=", e->prefer[i]);
+  strbuf_printf(out, " min=%u", e->min_length);
+  for (size_t i = 0; i < e->status_count; i++)
+    strbuf_printf(out, "%s%s", i ? "," : " status=", e->statuses[i]);
+  strbuf_printf(out, " match-headers=%zu", e->header_count);
+}
+
 /* the handler's options after its name */
 static void dump_options(struct strbuf *out, const struct lowered_handler *h)
 {
   switch (h->kind) {
   case LOWERED_STATIC_RESPONSE:
   case LOWERED_RESPOND_CLOSE:
-    strbuf_printf(out, " status=%d", h->u.respond.status ? h->u.respond.status : 200);
+    if (h->u.respond.status_error)
+      strbuf_puts(out, " status={http.error.status_code}");
+    else
+      strbuf_printf(out, " status=%d", h->u.respond.status ? h->u.respond.status : 200);
     dump_fields(out, "header", h->u.respond.headers, h->u.respond.header_count);
     if (h->u.respond.has_body) {
       strbuf_puts(out, " body=");
@@ -301,13 +367,38 @@ static void dump_options(struct strbuf *out, const struct lowered_handler *h)
     strbuf_puts(out, h->u.headers.deferred ? " deferred" : "");
     dump_header_ops(out, "", &h->u.headers);
     break;
+  case LOWERED_ERROR:
+    strbuf_printf(out, " status=%d message=", h->u.error.status);
+    dump_text(out, &h->u.error.message);
+    break;
+  case LOWERED_ENCODE:
+    dump_encode(out, &h->u.encode);
+    break;
   case LOWERED_REVERSE_PROXY:
     strbuf_printf(out, " dial=%s", h->u.proxy.dial);
     dump_proxy_lb(out, &h->u.proxy.lb);
+    if (h->u.proxy.request_buffers)
+      strbuf_printf(out, " request_buffers=%u", h->u.proxy.request_buffers);
+    if (h->u.proxy.stream_timeout_ms)
+      strbuf_printf(out, " stream_timeout=%ums", h->u.proxy.stream_timeout_ms);
+    if (h->u.proxy.stream_close_delay_ms)
+      strbuf_printf(out, " stream_close_delay=%ums", h->u.proxy.stream_close_delay_ms);
     if (h->u.proxy.up)
       dump_header_ops(out, "up-", h->u.proxy.up);
     if (h->u.proxy.down)
       dump_header_ops(out, "down-", h->u.proxy.down);
+    break;
+  case LOWERED_EBPF:
+    strbuf_printf(out, " program=%s", h->u.ebpf.program);
+    for (size_t at = 0; at < h->u.ebpf.args_len;) {
+      const char *name = h->u.ebpf.args + at, *value = name + strlen(name) + 1;
+      strbuf_putc(out, ' ');
+      strbuf_puts(out, *name ? name : "arg");
+      strbuf_puts(out, "=\"");
+      dump_bytes(out, value, strlen(value));
+      strbuf_putc(out, '"');
+      at += strlen(name) + strlen(value) + 2;
+    }
     break;
   default:
     break;
@@ -406,7 +497,9 @@ static void dump_tls(struct strbuf *out, const struct lowered_config *cfg)
     const struct lowered_tls_cert *c = &cfg->certs[i];
     strbuf_printf(out, "tls-cert %zu", i);
     dump_pos(out, c->pos);
-    strbuf_puts(out, c->internal ? " internal" : c->folder ? " folder" : "");
+    strbuf_puts(out, c->internal ? " internal" : c->folder ? " folder" : c->acme ? " acme" : "");
+    if (c->acme)
+      strbuf_printf(out, " issuers=%u..%u", c->issuer, c->issuer + c->issuer_count - 1);
     if (c->chain)
       strbuf_printf(out, " chain=\"%s\"", c->chain);
     if (c->key)
@@ -422,6 +515,15 @@ static void dump_tls(struct strbuf *out, const struct lowered_config *cfg)
       strbuf_printf(out, " key_type=%s", key_types[c->key_type]);
     strbuf_putc(out, '\n');
   }
+  for (size_t i = 0; i < cfg->acme_issuer_count; i++) {
+    const struct lowered_acme_issuer *a = &cfg->acme_issuers[i];
+    strbuf_printf(out, "acme-issuer %zu ca=\"%s\"", i, a->ca);
+    if (a->email)
+      strbuf_printf(out, " email=\"%s\"", a->email);
+    dump_list(out, "roots", a->root_files, a->root_file_count);
+    strbuf_puts(out, a->no_tlsalpn01 ? " no_tlsalpn01" : "");
+    strbuf_putc(out, '\n');
+  }
   const struct lowered_tls_app *app = &cfg->tls_app;
   if (!app->present)
     return;
@@ -432,12 +534,19 @@ static void dump_tls(struct strbuf *out, const struct lowered_config *cfg)
     strbuf_printf(out, " ca_name=\"%s\"", app->ca_name);
   if (app->leaf_lifetime)
     strbuf_printf(out, " leaf_lifetime=%us", app->leaf_lifetime);
+  if (app->renew_interval)
+    strbuf_printf(out, " renew_interval=%us", app->renew_interval);
   strbuf_puts(out, app->skip_install_trust ? " skip_install_trust" : "");
   strbuf_putc(out, '\n');
 }
 
 void lower_dump(const struct lowered_config *cfg, struct strbuf *out)
 {
+  for (size_t i = 0; i < cfg->regex_count; i++) {
+    strbuf_printf(out, "regex %zu name=\"%s\" pattern=\"", i, cfg->regex_names[cfg->regexes[i].name]);
+    dump_bytes(out, cfg->regexes[i].pattern, strlen(cfg->regexes[i].pattern));
+    strbuf_puts(out, "\"\n");
+  }
   for (size_t i = 0; i < cfg->server_count; i++) {
     const struct lowered_server *s = &cfg->servers[i];
     strbuf_printf(out, "server %s entry=srv%u", s->name, s->index);
@@ -447,6 +556,10 @@ void lower_dump(const struct lowered_config *cfg, struct strbuf *out)
     for (size_t k = 0; k < s->policy_count; k++)
       dump_policy(out, &s->policies[k], k);
     dump_routes(out, s->routes, s->route_count, 1);
+    if (s->has_errors) {
+      strbuf_printf(out, "  errors entry=srv%u_errors\n", s->index);
+      dump_routes(out, s->error_routes, s->error_route_count, 2);
+    }
   }
   dump_tls(out, cfg);
 }

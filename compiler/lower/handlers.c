@@ -14,6 +14,10 @@
 static int lower_respond_status(struct lower *l, const struct json *v, void *record)
 {
   struct lowered_static_response *r = record;
+  if (l->in_errors && v->kind == JSON_STRING && strcmp(v->text, "{http.error.status_code}") == 0) {
+    r->status_error = true;
+    return 0;
+  }
   int status = lower_status(l, v, "static_response status_code");
   r->status = status > 0 ? status : 0;
   return status < 0 ? -1 : 0;
@@ -68,7 +72,11 @@ int lower_static_response(struct lower *l, const struct json *h, struct lowered_
 {
   struct lowered_static_response *r = &out->u.respond;
   r->body_pos = out->pos;
-  return lower_keys(l, h, lower_respond_keys, "static_response", r);
+  int rc = lower_keys(l, h, lower_respond_keys, "static_response", r);
+  /* in an error route the default status is the error's (static_response.go) */
+  if (l->in_errors && r->status == 0)
+    r->status_error = true;
+  return rc;
 }
 
 /* respond ... close: the response, then Connection: close and a closed connection */
@@ -86,6 +94,49 @@ int lower_abort(struct lower *l, const struct json *h, struct lowered_handler *o
   if (!lower_is_true(json_object_get(h, "abort")))
     return LOWER_DECLINE;
   return lower_keys(l, h, lower_respond_keys, "static_response", &out->u.respond);
+}
+
+/* ---- error: Caddy's static_error ---- */
+
+static int lower_error_status(struct lower *l, const struct json *v, void *record)
+{
+  struct lowered_static_error *e = record;
+  if (v->kind == JSON_STRING && memchr(v->text, '{', v->len)) {
+    lower_refuse(l, v, "error status '%s' with a placeholder", v->text);
+    return -1;
+  }
+  int status = lower_status(l, v, "error status");
+  e->status = status > 0 ? status : 500;
+  return status < 0 ? -1 : 0;
+}
+
+/* Caddy 2.6 keeps the message as written, later versions replace its
+ * placeholders: a message with one is refused, either would differ */
+static int lower_error_message(struct lower *l, const struct json *v, void *record)
+{
+  struct lowered_static_error *e = record;
+  if (!lower_string(l, v, "error message"))
+    return -1;
+  if (lower_text(l, v, LOWER_PH_KNOWN, &e->message) < 0)
+    return -1;
+  if (!e->message.constant || memchr(v->text, '{', v->len)) {
+    lower_refuse(l, v, "error message '%s' with a placeholder", v->text);
+    return -1;
+  }
+  return 0;
+}
+
+static const struct lower_key lower_error_keys[] = {
+  {"handler", NULL, NULL}, {"status_code", NULL, lower_error_status}, {"error", NULL, lower_error_message},
+  {NULL, NULL, NULL},
+};
+
+int lower_static_error(struct lower *l, const struct json *h, struct lowered_handler *out)
+{
+  out->u.error.status = 500;
+  out->u.error.message.constant = true;
+  out->u.error.message.pos = out->pos;
+  return lower_keys(l, h, lower_error_keys, "error", &out->u.error);
 }
 
 /* ---- file_server ---- */
@@ -140,10 +191,59 @@ static int lower_file_status(struct lower *l, const struct json *v, void *record
   return f->status < 0 ? -1 : 0;
 }
 
+/* precompressed: {br, gzip, zstd}, each an empty object (the modules have no options) */
+static int lower_file_precompressed(struct lower *l, const struct json *v, void *record)
+{
+  struct lowered_file_server *f = record;
+  if (v->kind != JSON_OBJECT) {
+    lower_refuse(l, v, "file_server precompressed that is not an object");
+    return -1;
+  }
+  if (!f->precompressed) {   /* no precompressed_order: Caddy sorts the names */
+    f->precompressed = arena_alloc(l->a, (v->count + 1) * sizeof *f->precompressed);
+    for (size_t i = 0; i < v->count; i++) {
+      size_t k = f->precompressed_count++;
+      while (k > 0 && strcmp(f->precompressed[k - 1], v->members[i].key) > 0) {
+        f->precompressed[k] = f->precompressed[k - 1];
+        k--;
+      }
+      f->precompressed[k] = v->members[i].key;
+    }
+  }
+  for (size_t i = 0; i < v->count; i++) {
+    const char *name = v->members[i].key;
+    const struct json *mod = v->members[i].value;
+    if (strcmp(name, "br") && strcmp(name, "gzip") && strcmp(name, "zstd")) {
+      lower_refuse_module(l, mod, "precompressed encoding", name);
+      return -1;
+    }
+    if (mod->kind != JSON_OBJECT || mod->count) {
+      lower_refuse(l, mod, "precompressed %s options", name);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+static int lower_file_precompressed_order(struct lower *l, const struct json *v, void *record)
+{
+  struct lowered_file_server *f = record;
+  if (lower_file_strings(l, v, "file_server precompressed_order", &f->precompressed, &f->precompressed_count) < 0)
+    return -1;
+  for (size_t i = 0; i < f->precompressed_count; i++)
+    if (strcmp(f->precompressed[i], "br") && strcmp(f->precompressed[i], "gzip") &&
+        strcmp(f->precompressed[i], "zstd")) {
+      lower_refuse(l, v->items[i], "precompressed encoding '%s'", f->precompressed[i]);
+      return -1;
+    }
+  return 0;
+}
+
 static const struct lower_key lower_file_keys[] = {
   {"handler", NULL, NULL}, {"root", NULL, lower_file_root}, {"hide", NULL, lower_file_hide},
   {"index_names", NULL, lower_file_index}, {"status_code", NULL, lower_file_status},
-  {"browse", "browse", lower_key_refused}, {"precompressed", "precompressed", lower_key_refused},
+  {"browse", "browse", lower_key_refused}, {"precompressed_order", NULL, lower_file_precompressed_order},
+  {"precompressed", "precompressed", lower_file_precompressed},
   {"canonical_uris", "disable_canonical_uris", lower_key_refused},
   {"pass_thru", "pass_thru", lower_key_refused}, {NULL, NULL, NULL},
 };
@@ -155,11 +255,66 @@ int lower_file_server(struct lower *l, const struct json *h, struct lowered_hand
 
 /* ---- reverse_proxy: upstreams and their balancing in proxy_lb.c ---- */
 
+/* flush_interval: -1, 0 or a duration. zsrt writes every upstream read to
+ * the client as it arrives, which meets any interval (Caddy's -1) */
+static int lower_proxy_flush(struct lower *l, const struct json *v, void *record)
+{
+  (void)record;
+  long long ns;
+  if (lower_duration_ns(v, &ns) < 0 || ns < -1) {
+    lower_refuse(l, v, "reverse_proxy flush_interval that is not -1 or a duration");
+    return -1;
+  }
+  return 0;
+}
+
+/* request_buffers: bytes gathered before the body goes up; the rest streams.
+ * The gathered part waits in the connection's input, hence the bound */
+static int lower_proxy_request_buffers(struct lower *l, const struct json *v, void *record)
+{
+  long long n;
+  if (lower_duration_ns(v, &n) < 0 || v->kind != JSON_NUMBER || n < -1) {
+    lower_refuse(l, v, "reverse_proxy request_buffers that is not a size");
+    return -1;
+  }
+  if (n < 0 || n > ZS_PROXY_MAX_REQUEST_BUFFERS) {
+    lower_refuse(l, v, "reverse_proxy request_buffers over %d bytes (zsrt streams bodies; it gathers at most that)",
+                 ZS_PROXY_MAX_REQUEST_BUFFERS);
+    return -1;
+  }
+  ((struct lowered_reverse_proxy *)record)->request_buffers = (unsigned)n;
+  return 0;
+}
+
+static int lower_proxy_stream_ms(struct lower *l, const struct json *v, const char *what, unsigned *out)
+{
+  long long ns;
+  if (lower_duration_ns(v, &ns) < 0 || ns < 0 || ns / 1000000 > 0x7fffffff) {
+    lower_refuse(l, v, "reverse_proxy %s that is not a duration up to 24 days", what);
+    return -1;
+  }
+  *out = ns > 0 && ns < 1000000 ? 1 : (unsigned)(ns / 1000000);
+  return 0;
+}
+
+static int lower_proxy_stream_timeout(struct lower *l, const struct json *v, void *record)
+{
+  return lower_proxy_stream_ms(l, v, "stream_timeout", &((struct lowered_reverse_proxy *)record)->stream_timeout_ms);
+}
+
+static int lower_proxy_close_delay(struct lower *l, const struct json *v, void *record)
+{
+  return lower_proxy_stream_ms(l, v, "stream_close_delay",
+                               &((struct lowered_reverse_proxy *)record)->stream_close_delay_ms);
+}
+
 static const struct lower_key lower_proxy_keys[] = {
   {"handler", NULL, NULL}, {"upstreams", NULL, NULL},
   {"headers", NULL, lower_proxy_headers_keep},
   {"load_balancing", NULL, lower_proxy_load_balancing}, {"health_checks", NULL, lower_proxy_health_checks},
-  {"transport", NULL, lower_proxy_transport}, {"flush_interval", "flush_interval", lower_key_refused},
+  {"transport", NULL, lower_proxy_transport}, {"flush_interval", NULL, lower_proxy_flush},
+  {"request_buffers", NULL, lower_proxy_request_buffers}, {"stream_timeout", NULL, lower_proxy_stream_timeout},
+  {"stream_close_delay", NULL, lower_proxy_close_delay},
   {"handle_response", "handle_response replace_status", lower_key_refused},
   {"rewrite", "method rewrite uri", lower_key_refused}, {"trusted_proxies", NULL, lower_proxy_trusted},
   {"buffer_requests", "buffer_requests request_buffers", lower_key_refused},
@@ -170,6 +325,12 @@ static const struct lower_key lower_proxy_keys[] = {
 int lower_reverse_proxy(struct lower *l, const struct json *h, struct lowered_handler *out)
 {
   l->has_proxy = true;
+  if (!l->proxy)
+    l->proxy = h;
+  if (l->in_errors) {
+    lower_refuse(l, h, "reverse_proxy in handle_errors");
+    return -1;
+  }
   /* upstreams first: load balancing and health checks refer to them */
   const struct json *ups = json_object_get(h, "upstreams");
   if (!ups) {
@@ -227,6 +388,10 @@ static void lower_text_append(struct lower *l, struct lowered_text *to, const st
 {
   for (size_t i = 0; i < from->count; i++) {
     const struct lowered_text_part *f = &from->parts[i];
+    if (f->capture) {          /* Caddy escapes it as a value: not written yet */
+      lower_refuse_at(l, from->pos, "placeholder %.*s in a rewritten query", (int)f->len, f->text ? f->text : "");
+      continue;
+    }
     if (!f->var) {
       lower_text_push(l, to, f->text, f->len);
       continue;

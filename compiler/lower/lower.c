@@ -310,10 +310,41 @@ static int lower_strict_sni(struct lower *l, const struct json *v, void *record)
   return lower_bool(l, v, "strict_sni_host", &s->strict_sni);
 }
 
+/* handle_errors: its routes are lowered after the server's own */
+static int lower_server_errors(struct lower *l, const struct json *v, void *record)
+{
+  (void)record;
+  l->errors_node = v;
+  return 0;
+}
+
+static const struct lower_key lower_errors_keys[] = {{"routes", NULL, NULL}, {NULL, NULL, NULL}};
+
+/* the errors entry is an entry of its own: groups and deferred headers anew */
+static int lower_error_routes(struct lower *l, struct lowered_server *s)
+{
+  if (lower_keys(l, l->errors_node, lower_errors_keys, "errors", NULL) < 0)
+    return -1;
+  const struct json *routes = json_object_get(l->errors_node, "routes");
+  if (!routes)
+    return 0;
+  s->has_errors = true;
+  l->group_count = l->deferred_count = 0;
+  l->in_errors = true;
+  int bad = lower_routes(l, routes, &s->error_routes, &s->error_route_count);
+  l->in_errors = false;
+  if (!bad && l->proxy && l->error_message) {
+    /* zsrt's reasons for a 502 are not the Go errors Caddy puts there */
+    lower_refuse(l, l->error_message, "placeholder {http.error.message} in a server with reverse_proxy");
+    bad = -1;
+  }
+  return bad;
+}
+
 /* the server options users reach from a Caddyfile, named as they write them */
 static const struct lower_key lower_server_keys[] = {
   {"listen", NULL, NULL}, {"routes", NULL, NULL}, {"automatic_https", NULL, NULL},
-  {"logs", NULL, NULL}, {"errors", "handle_errors", lower_key_refused},
+  {"logs", NULL, NULL}, {"errors", "handle_errors", lower_server_errors},
   {"tls_connection_policies", NULL, NULL}, {"strict_sni_host", "strict_sni_host", lower_strict_sni},
   {"read_header_timeout", "read_header", lower_read_header_timeout}, {"idle_timeout", "idle", lower_idle_timeout},
   {"protocols", "protocols", lower_protocols}, {"trusted_proxies", "trusted_proxies", lower_server_trusted},
@@ -378,6 +409,7 @@ static int lower_server(struct lower *l, const struct json *http, const struct j
   l->group_count = l->deferred_count = 0;
   l->query_rewrite = (struct srcpos){0};
   l->has_proxy = false;
+  l->proxy = l->errors_node = l->error_message = NULL;
   int bad = lower_server_listen(l, http, srv, s);
   if (json_object_get(srv, "logs"))
     bad |= lower_server_logs(l, json_object_get(srv, "logs"), cfg, s);
@@ -386,6 +418,8 @@ static int lower_server(struct lower *l, const struct json *http, const struct j
     s->has_routes = true;
     bad |= lower_routes(l, routes, &s->routes, &s->route_count);
   }
+  if (l->errors_node)
+    bad |= lower_error_routes(l, s);
   if (l->query_rewrite.line > 0 && l->has_proxy) {
     lower_refuse_at(l, l->query_rewrite, "rewrite of the query in a server with reverse_proxy");
     bad = -1;
@@ -478,7 +512,11 @@ int lower_run(struct arena *a, const struct json *ir, const char *input, struct 
               struct diag *d)
 {
   memset(out, 0, sizeof *out);
-  struct lower l = {.a = a, .d = d, .input = input};
+  struct lower l = {.a = a, .d = d, .input = input, .cfg = out};
   int bad = lower_top(&l, ir, out);
+  out->plugins = l.plugins;
+  out->plugin_count = l.plugin_count;
+  out->user_vars = l.user_vars;
+  out->user_var_count = l.user_var_count;
   return bad || l.errors ? -1 : 0;
 }

@@ -31,6 +31,8 @@ enum lowered_matcher_kind {
  * variables (ZS_VAR_x ids) */
 struct lowered_text_part {
   int var;                     /* ZS_VAR_x id, 0 for literal text */
+  int capture;                 /* {http.regexp.NAME.GROUP}: (name << 16 | group) + 1, else 0; text is the
+                                * placeholder as written, kept when no regex of that name matched (or NULL) */
   const char *var_name;
   unsigned escape;             /* a variable: enum zs_escape (abi/helpers.h), 0 as it is */
   const char *text;
@@ -82,6 +84,39 @@ struct lowered_file_match {
 
 struct lowered_match;
 
+/* path_regexp and header_regexp: a regex row (lowered_config.regexes) tried
+ * on the path (field NULL) or on each value of a field */
+struct lowered_regex_use {
+  unsigned regex;
+  const char *field;           /* lowercased */
+};
+
+/* a regular expression of the config, compiled by zsrt at load */
+struct lowered_regex {
+  const char *pattern;
+  unsigned name;               /* index in lowered_config.regex_names */
+};
+
+/* the expression matcher: Caddy's CEL, the subset zsc compiles (lower/match_expr.c) */
+enum lowered_expr_op { LOWERED_EXPR_AND, LOWERED_EXPR_OR, LOWERED_EXPR_NOT, LOWERED_EXPR_CMP, LOWERED_EXPR_MATCHER };
+enum lowered_expr_cmp { LOWERED_CMP_EQ, LOWERED_CMP_NE, LOWERED_CMP_LT, LOWERED_CMP_LE, LOWERED_CMP_GT,
+                        LOWERED_CMP_GE };
+
+struct lowered_matcher;
+
+struct lowered_expr {
+  enum lowered_expr_op op;
+  struct lowered_matcher *matcher;   /* MATCHER: a matcher call (path('/a'), header({...}), ...) */
+  struct lowered_expr *a, *b;  /* AND, OR: both; NOT: a */
+  /* CMP: a placeholder (ZS_VAR_x) against a number or a string */
+  int var;
+  enum lowered_expr_cmp cmp;
+  bool number;
+  long long value;
+  const char *text;
+  size_t len;
+};
+
 struct lowered_matcher {
   enum lowered_matcher_kind kind;
   struct srcpos pos;
@@ -98,6 +133,9 @@ struct lowered_matcher {
   size_t query_len;
   struct lowered_match *sets;            /* not */
   size_t set_count;
+  struct lowered_expr *expr;             /* expression */
+  struct lowered_regex_use *regex_uses;  /* path_regexp (one), header_regexp (one per field) */
+  size_t regex_use_count;
 };
 
 /* one match set: all its matchers must match */
@@ -119,6 +157,7 @@ struct lowered_field {
 
 struct lowered_static_response {
   int status;                  /* 0: 200 */
+  bool status_error;           /* the status is {http.error.status_code} (error routes) */
   struct lowered_field *headers;
   size_t header_count;
   bool has_body;
@@ -135,6 +174,8 @@ struct lowered_file_server {
   const char **index_names, **hide;
   size_t index_count, hide_count;
   int status;                  /* status_code, 0 when absent */
+  const char **precompressed;  /* sidecar encodings in precompressed_order */
+  size_t precompressed_count;
 };
 
 struct lowered_headers;
@@ -186,6 +227,8 @@ struct lowered_reverse_proxy {
   struct lowered_headers *up, *down;   /* NULL when absent */
   const char **trusted;        /* its own trusted_proxies ranges */
   size_t trusted_count;
+  unsigned request_buffers;    /* bytes gathered before the body goes up; 0: none */
+  unsigned stream_timeout_ms, stream_close_delay_ms;   /* of upgraded connections; 0: none */
 };
 
 /* uri replace: a constant find, a replacement with placeholders */
@@ -212,6 +255,12 @@ struct lowered_rewrite {
   size_t sub_count;
 };
 
+/* the error handler: an error of this status whose message is the text */
+struct lowered_static_error {
+  int status;                  /* 500 when not given */
+  struct lowered_text message;
+};
+
 struct lowered_vars {
   struct lowered_text *roots;  /* each `root` value, in order */
   size_t count;
@@ -236,6 +285,34 @@ struct lowered_headers {
   size_t replace_count;
 };
 
+/* a user's eBPF program (the ebpf directive): built, verified and linked with
+ * the site, its zs_handle renamed zs_plugin_<index in lowered_config.plugins> */
+struct lowered_plugin {
+  const char *path;            /* resolved against the folder of the Caddyfile naming it */
+  const char *written;         /* as the Caddyfile wrote it */
+  struct srcpos pos;
+  bool object;                 /* a prebuilt eBPF object (.o), else C compiled like the site */
+};
+
+/* one ebpf handler: which program, and its arguments packed as the SDK reads
+ * them (name NUL value NUL each; a positional one has an empty name) */
+struct lowered_ebpf {
+  unsigned plugin;
+  const char *program;         /* the file as written */
+  const char *args;
+  size_t args_len;
+  unsigned argc, positional;
+};
+
+/* encode: what the blob's encoder record carries (the default match is
+ * Caddy's list of text content types, written out) */
+struct lowered_encode {
+  bool gzip, zstd, zstd_no_checksum;
+  unsigned gzip_level, zstd_level, min_length;
+  const char **prefer, **statuses, **headers;   /* headers: 'Name:v<pattern>', 'Name:a', 'Name:p' */
+  size_t prefer_count, status_count, header_count;
+};
+
 struct lowered_handler {
   enum lowered_handler_kind kind;
   struct srcpos pos;           /* where its code comes from (#line) */
@@ -249,6 +326,9 @@ struct lowered_handler {
     struct lowered_vars vars;
     struct lowered_subroute subroute;
     struct lowered_headers headers;
+    struct lowered_static_error error;
+    struct lowered_encode encode;
+    struct lowered_ebpf ebpf;
   } u;
 };
 
@@ -289,8 +369,18 @@ struct lowered_tls_cert {
   const char *chain, *key;     /* files; a folder in chain; NULL for internal */
   const char **names, **tags;
   size_t name_count, tag_count;
-  bool internal, folder;
+  bool internal, folder, acme;
   unsigned key_type;           /* internal: enum zs_key_type (Caddy's key_type) */
+  unsigned issuer, issuer_count;   /* acme: its rows of cfg->acme_issuers, primary first */
+};
+
+/* an ACME issuer (Caddy's acme module): an acme_issuer row */
+struct lowered_acme_issuer {
+  const char *ca;              /* directory URL; Let's Encrypt's when the config names none */
+  const char *email;           /* NULL: none */
+  const char **root_files;     /* trusted_roots_pem_files */
+  size_t root_file_count;
+  bool no_http01, no_tlsalpn01;
 };
 
 /* the TLS app's settings: the tls_app row */
@@ -299,6 +389,7 @@ struct lowered_tls_app {
   const char *storage;         /* file_system root, NULL: Caddy's default */
   const char *ca_name;         /* the local CA's name, NULL: Caddy's */
   unsigned leaf_lifetime;      /* seconds, 0: 12 h */
+  unsigned renew_interval;     /* automation renew_interval, seconds; 0: 10 min */
   bool skip_install_trust;
 };
 
@@ -338,6 +429,9 @@ struct lowered_server {
   bool has_routes;
   struct lowered_route *routes;
   size_t route_count;
+  bool has_errors;             /* errors.routes (handle_errors): the errors entry runs them */
+  struct lowered_route *error_routes;
+  size_t error_route_count;
 };
 
 struct lowered_config {
@@ -346,8 +440,18 @@ struct lowered_config {
   struct lowered_tls_cert *certs;
   size_t cert_count, cert_cap;
   struct lowered_tls_app tls_app;
+  struct lowered_acme_issuer *acme_issuers;
+  size_t acme_issuer_count, acme_issuer_cap;
   struct lowered_logger *loggers;   /* only when a server logs requests or logging is given */
   size_t logger_count;
+  struct lowered_regex *regexes;
+  size_t regex_count, regex_cap;
+  const char **regex_names;         /* the names of path_regexp and header_regexp matchers */
+  size_t regex_name_count, regex_name_cap;
+  struct lowered_plugin *plugins;   /* the ebpf programs, each once */
+  size_t plugin_count;
+  const char **user_vars;      /* {vars.NAME} names the config reads: NAME i is ZS_VAR_USER_FIRST + i */
+  size_t user_var_count;
 };
 
 /* Lowers the IR of `input` (the file it was read from: positions are read

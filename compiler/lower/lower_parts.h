@@ -15,12 +15,23 @@ struct lower_source {
 };
 
 /* an automation policy of the tls app, for automatic HTTPS's choice of issuer */
+/* an ACME issuer as lowered, with what autohttps.c checks against the ports */
+struct lower_acme_issuer {
+  struct lowered_acme_issuer rec;
+  const struct json *node, *http_port_node, *alpn_port_node, *http_off_node;
+  unsigned http_port, alpn_port;   /* challenges' alternate_port; 0: none */
+};
+
 struct lower_auto_policy {
   const struct json *node, *lifetime_node;
   const char **subjects;
   size_t subject_count;
   bool internal;               /* its first issuer is the local CA */
   bool has_issuers;
+  struct lower_acme_issuer *acme;   /* its issuers when they are ACME issuers, in order */
+  size_t acme_count;
+  long acme_row;               /* its first row in cfg->acme_issuers once a name uses it; -1 before */
+  const struct json *key_type_node;
   unsigned lifetime;           /* the internal issuer's, seconds; 0: 12 h */
   unsigned key_type;           /* enum zs_key_type; 0: p256, Caddy's default */
 };
@@ -43,6 +54,15 @@ struct lower {
   const char *proxy_dial;      /* the upstream whose header ops are being lowered, else NULL */
   struct srcpos query_rewrite; /* a rewrite of the query in the server being lowered, line 0 if none */
   bool has_proxy;              /* it has a reverse_proxy (which sends the query as the client did) */
+  const struct json *proxy;    /* the first reverse_proxy of the server, NULL if none */
+  const struct json *errors_node; /* its errors member (handle_errors), NULL if none */
+  bool in_errors;              /* lowering error routes: {http.error.*} is known */
+  const struct json *error_message;   /* the first {http.error.message} there, NULL if none */
+  struct lowered_config *cfg;  /* the config being built (its regexes) */
+  const char **user_vars;      /* the {vars.NAME} names read so far, each once (lowered_config.user_vars) */
+  size_t user_var_count, user_var_cap;
+  struct lowered_plugin *plugins;   /* the ebpf programs named so far (lowered_config.plugins) */
+  size_t plugin_count, plugin_cap;
   struct lower_auto_policy *auto_policies;
   size_t auto_policy_count;
   int errors;
@@ -96,7 +116,16 @@ int lower_text(struct lower *l, const struct json *node, enum lower_ph_mode mode
 /* literal text appended, joined with literal text before it */
 void lower_text_push(struct lower *l, struct lowered_text *out, const char *s, size_t len);
 
+/* text.c: the placeholder's variable, or NULL when zsc has none */
+int lower_var_id(const char *key, size_t len);
+
+/* match_regexp.c: {http.regexp.NAME.GROUP} (key without the prefix) as a
+ * capture: (name << 16 | group) + 1, or 0 after refusing it */
+int lower_regexp_capture(struct lower *l, const struct json *at, const char *key, size_t len);
+
 /* match.c */
+/* the matcher of Caddy module `module` with value v (the expression matcher's calls) */
+int lower_matcher_module(struct lower *l, const char *module, const struct json *v, struct lowered_matcher *out);
 int lower_match(struct lower *l, const struct json *match, struct lowered_route *route);
 
 /* handlers.c */
@@ -142,6 +171,11 @@ int lower_listen_split(struct arena *a, const char *addr, struct lowered_listene
 /* tls.c: a TLS server's connection policies */
 int lower_tls_policies(struct lower *l, const struct json *list, struct lowered_server *s);
 
+/* acme.c: an acme issuer object (0, or -1 after refusing), and the one
+ * certmagic uses when a policy names none (Let's Encrypt) */
+int lower_acme_issuer(struct lower *l, const struct json *v, struct lower_acme_issuer *out);
+void lower_acme_default(struct lower_acme_issuer *out);
+
 /* tls_app.c: the tls and pki apps (either may be NULL) and the config's storage */
 int lower_tls_app(struct lower *l, const struct json *tls, const struct json *pki, struct lowered_config *out);
 int lower_storage(struct lower *l, const struct json *v, struct lowered_config *out);
@@ -170,6 +204,8 @@ const struct json *lower_auto_https(struct lower *l, const struct json *http, st
 #include "matchers.def"
 #undef LOWER_MATCHER
 
-#define LOWER_DECLINE 1          /* a handler row's lower function: not this row's shape */
+#define LOWER_DECLINE 1
+#define LOWER_MAX_REGEX_GROUPS 16   /* capture groups kept per regex (codegen packs them in 16 bits) */
+#define LOWER_REGEX_ANY 0xffffu     /* the capture name of {http.regexp.N}: any regex (ZS_REGEX_ANY) */          /* a handler row's lower function: not this row's shape */
 
 #endif

@@ -272,6 +272,11 @@ static int lower_matcher(struct lower *l, const char *name, const struct json *v
   return -1;
 }
 
+int lower_matcher_module(struct lower *l, const char *module, const struct json *v, struct lowered_matcher *out)
+{
+  return lower_matcher(l, module, v, out);
+}
+
 /* a match set: every matcher in it must match (an empty set matches) */
 static int lower_set(struct lower *l, const struct json *set, struct lowered_match *out)
 {

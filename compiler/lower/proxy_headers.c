@@ -139,25 +139,10 @@ static int lower_proxy_side(struct lower *l, const struct json *v, struct lowere
   return lower_object_keys(l, v, lower_proxy_ops_keys, what, *out);
 }
 
-/* Connection and Upgrade upstream only ask for a protocol upgrade, whose
- * 101 zsrt cannot tunnel yet (WebSocket): refused, not answered with 502 */
-static int lower_proxy_no_upgrade(struct lower *l, const struct json *v, const struct lowered_field *f, size_t n)
-{
-  for (size_t i = 0; i < n; i++)
-    if (strcmp(f[i].name, "Connection") == 0 || strcmp(f[i].name, "Upgrade") == 0) {
-      lower_refuse(l, v, "header_up %s (protocol upgrades such as WebSocket are not proxied)", f[i].name);
-      return -1;
-    }
-  return 0;
-}
-
 static int lower_proxy_up(struct lower *l, const struct json *v, void *record)
 {
   struct lowered_reverse_proxy *rp = record;
-  if (lower_proxy_side(l, v, &rp->up, "header_up") < 0)
-    return -1;
-  return lower_proxy_no_upgrade(l, v, rp->up->set, rp->up->set_count) < 0 ||
-         lower_proxy_no_upgrade(l, v, rp->up->add, rp->up->add_count) < 0 ? -1 : 0;
+  return lower_proxy_side(l, v, &rp->up, "header_up");
 }
 
 static int lower_proxy_down(struct lower *l, const struct json *v, void *record)

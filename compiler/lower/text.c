@@ -4,6 +4,7 @@
  * knows but zsrt does not provide is refused. */
 #include <string.h>
 
+#include "abi/helpers.h"
 #include "lower_parts.h"
 
 struct lower_var {
@@ -45,7 +46,7 @@ void lower_text_push(struct lower *l, struct lowered_text *out, const char *s, s
 {
   if (len == 0)
     return;
-  if (out->count > 0 && out->parts[out->count - 1].var == 0) {
+  if (out->count > 0 && out->parts[out->count - 1].var == 0 && !out->parts[out->count - 1].capture) {
     struct lowered_text_part *last = &out->parts[out->count - 1];
     char *joined = arena_alloc(l->a, last->len + len + 1);
     memcpy(joined, last->text, last->len);
@@ -75,14 +76,57 @@ static long lower_text_close(const char *s, size_t len, size_t i)
   return (long)end;
 }
 
+int lower_var_id(const char *key, size_t len)
+{
+  const struct lower_var *v = lower_var_find(key, len);
+  return v ? v->id : 0;
+}
+
+/* {http.error.*} is set only for error routes (Caddy's WithError); outside
+ * them it is unknown, which zsrt has no way to say */
+static bool lower_error_var(const struct lower_var *v)
+{
+  return v->id >= ZS_VAR_error_status_code && v->id <= ZS_VAR_error_id;
+}
+
+/* {http.vars.NAME} of a name no row of vars.def has: a user variable, which
+ * only ebpf programs set (unset, it is "", as in Caddy); NULL after refusing */
+static const struct lower_var *lower_user_var(struct lower *l, const struct json *node, const char *key, size_t len)
+{
+  const char *name = arena_printf(l->a, "%.*s", (int)(len - 10), key + 10);
+  size_t i = 0;
+  while (i < l->user_var_count && strcmp(l->user_vars[i], name) != 0)
+    i++;
+  if (i == l->user_var_count) {
+    if (i >= ZS_VAR_USER_COUNT) {
+      lower_refuse(l, node, "placeholder {%.*s}: a config reads at most %d variables of ebpf programs", (int)len, key,
+                   ZS_VAR_USER_COUNT);
+      return NULL;
+    }
+    *ARENA_PUSH(l->a, l->user_vars, l->user_var_count, l->user_var_cap) = name;
+  }
+  struct lower_var *v = arena_alloc(l->a, sizeof *v);
+  *v = (struct lower_var){arena_printf(l->a, "%.*s", (int)len, key), arena_printf(l->a, "user%zu", i),
+                          ZS_VAR_USER_FIRST + (int)i};
+  return v;
+}
+
 /* a placeholder key: 1 when it was handled (*var set, or NULL when
  * LOWER_PH_ALL drops it), 0 when it stays text, -1 after refusing */
 static int lower_text_key(struct lower *l, const struct json *node, enum lower_ph_mode mode, const char *key,
                           size_t len, const struct lower_var **var)
 {
   *var = lower_var_find(key, len);
+  if (*var && lower_error_var(*var) && !l->in_errors) {
+    lower_refuse(l, node, "placeholder {%.*s} outside handle_errors", (int)len, key);
+    return -1;
+  }
+  if (*var && (*var)->id == ZS_VAR_error_message && !l->error_message)
+    l->error_message = node;
   if (*var)
     return 1;
+  if (len > 10 && memcmp(key, "http.vars.", 10) == 0)
+    return (*var = lower_user_var(l, node, key, len)) ? 1 : -1;
   if (lower_known_namespace(key, len)) {
     /* a matcher's result: refused with the directive that made the matcher
      * (try_files), which is refused once for both */
@@ -117,6 +161,23 @@ int lower_text(struct lower *l, const struct json *node, enum lower_ph_mode mode
     if (fixed) {               /* a value the upstream fixes: text */
       lower_text_push(l, out, s + cursor, i - cursor);
       lower_text_push(l, out, fixed, strlen(fixed));
+      i = (size_t)end;
+      cursor = i + 1;
+      continue;
+    }
+    size_t klen = (size_t)end - i - 1;
+    if (klen > 12 && memcmp(s + i + 1, "http.regexp.", 12) == 0) {   /* a regexp matcher's capture */
+      int capture = lower_regexp_capture(l, node, s + i + 13, klen - 12);
+      if (!capture)
+        return -1;
+      lower_text_push(l, out, s + cursor, i - cursor);
+      struct lowered_text_part *p = ARENA_PUSH(l->a, out->parts, out->count, out->cap);
+      p->capture = capture;
+      if (mode == LOWER_PH_KNOWN) {
+        p->text = s + i;
+        p->len = klen + 2;
+      }
+      out->constant = false;
       i = (size_t)end;
       cursor = i + 1;
       continue;

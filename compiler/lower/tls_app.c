@@ -107,17 +107,23 @@ static const struct lower_key tls_certificates_keys[] = {
 
 /* ---- automation policies ---- */
 
+/* a caddy.Duration in whole seconds, min_secs up to 68 years; refused as what */
+static int tls_seconds(struct lower *l, const struct json *v, long long min_secs, const char *what, unsigned *out)
+{
+  long long ns, secs = lower_duration_ns(v, &ns) < 0 || ns < 0 ? -1 : ns / 1000000000LL;
+  if (secs < min_secs || secs > 0x7fffffff) {
+    lower_refuse(l, v, "%s that is not between %s and 68 years", what, min_secs == 60 ? "1m" : "1s");
+    return -1;
+  }
+  *out = (unsigned)secs;
+  return 0;
+}
+
 static int tls_internal_lifetime(struct lower *l, const struct json *v, void *record)
 {
   struct lower_auto_policy *ap = record;
-  long long ns, secs = lower_duration_ns(v, &ns) < 0 || ns < 0 ? -1 : ns / 1000000000LL;
-  if (secs < 60 || secs > 0x7fffffff) {
-    lower_refuse(l, v, "internal issuer lifetime that is not between 1m and 68 years");
-    return -1;
-  }
-  ap->lifetime = (unsigned)secs;
   ap->lifetime_node = v;
-  return 0;
+  return tls_seconds(l, v, 60, "internal issuer lifetime", &ap->lifetime);
 }
 
 static int tls_internal_ca(struct lower *l, const struct json *v, void *record)
@@ -140,10 +146,32 @@ static int tls_policy_issuers(struct lower *l, const struct json *v, void *recor
   ap->has_issuers = v->count > 0;
   const struct json *first = v->count ? v->items[0] : NULL;
   const char *module = first ? json_str(json_object_get(first, "module")) : NULL;
-  if (!module || strcmp(module, "internal") != 0)
-    return 0;
-  ap->internal = true;
-  return lower_keys(l, first, tls_internal_keys, "internal issuer", ap);
+  if (module && strcmp(module, "internal") == 0) {
+    ap->internal = true;
+    return lower_keys(l, first, tls_internal_keys, "internal issuer", ap);
+  }
+  if (v->count > 16) {
+    lower_refuse(l, v->items[16], "more than 16 issuers in one automation policy");
+    return -1;
+  }
+  /* ACME issuers, the first one primary and the others its fallbacks, as certmagic tries them */
+  ap->acme = arena_alloc(l->a, (v->count + 1) * sizeof *ap->acme);
+  int bad = 0;
+  for (size_t i = 0; i < v->count; i++) {
+    const struct json *iss = v->items[i];
+    module = iss->kind == JSON_OBJECT ? json_str(json_object_get(iss, "module")) : NULL;
+    if (module && strcmp(module, "acme") == 0) {
+      bad |= lower_acme_issuer(l, iss, &ap->acme[ap->acme_count++]);
+      continue;
+    }
+    if (module && strcmp(module, "zerossl") == 0)
+      lower_refuse(l, iss, "issuer 'zerossl' (it needs EAB credentials from ZeroSSL's API, which zsrt does not fetch)");
+    else
+      lower_refuse(l, iss, "issuer '%s' after the first (only ACME issuers can follow one another)",
+                   module ? module : "?");
+    bad = -1;
+  }
+  return bad;
 }
 
 static int tls_policy_subjects(struct lower *l, const struct json *v, void *record)
@@ -162,6 +190,7 @@ static int tls_policy_key_type(struct lower *l, const struct json *v, void *reco
 #undef TLS_KEY_TYPE_ROW
   };
   const char *name = lower_string(l, v, "key_type");
+  ap->key_type_node = v;
   for (size_t i = 0; name && i < sizeof types / sizeof types[0]; i++)
     if (strcmp(name, types[i].name) == 0) {
       ap->key_type = types[i].value;
@@ -192,14 +221,21 @@ static int tls_automation_policies(struct lower *l, const struct json *v, void *
     const struct json *p = v->items[i];
     struct lower_auto_policy *ap = &l->auto_policies[l->auto_policy_count++];
     ap->node = p;
+    ap->acme_row = -1;
     bad |= lower_object_keys_at(l, p, tls_automation_policy_keys, "automation policy", ap);
   }
   return bad;
 }
 
+static int tls_renew_interval(struct lower *l, const struct json *v, void *record)
+{
+  struct lowered_config *out = record;
+  return tls_seconds(l, v, 1, "renew_interval", &out->tls_app.renew_interval);
+}
+
 static const struct lower_key tls_automation_keys[] = {
   {"policies", NULL, tls_automation_policies}, {"on_demand", "on_demand_tls", lower_key_refused},
-  {"ocsp_interval", NULL, lower_key_refused}, {"renew_interval", NULL, lower_key_refused},
+  {"ocsp_interval", NULL, lower_key_refused}, {"renew_interval", "renew_interval", tls_renew_interval},
   {"storage_clean_interval", "storage_clean_interval", lower_key_refused}, {NULL, NULL, NULL},
 };
 

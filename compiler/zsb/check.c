@@ -118,7 +118,7 @@ static int check_entries(const uint8_t *data, const struct zs_blob_header *h, ch
   for (uint64_t i = 0; i < s->size / sizeof(struct zs_entry); i++) {
     struct zs_entry e;
     memcpy(&e, data + s->offset + i * sizeof e, sizeof e);
-    if (e.kind != ZS_ENTRY_REQUEST || e.code_offset >= code->size)
+    if ((e.kind != ZS_ENTRY_REQUEST && e.kind != ZS_ENTRY_ERRORS) || e.code_offset >= code->size)
       return check_fail(err, n, "entry %llu: bad kind or code offset", (unsigned long long)i);
   }
   return 0;

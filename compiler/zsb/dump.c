@@ -29,8 +29,8 @@ static void dump_entries(const uint8_t *data, const struct zs_blob_header *h, st
   for (uint64_t i = 0; i < s->size / sizeof(struct zs_entry); i++) {
     struct zs_entry e;
     memcpy(&e, data + s->offset + i * sizeof e, sizeof e);
-    strbuf_printf(out, "entry %llu: request server %u code+0x%llx stack %u bpf %u\n", (unsigned long long)i,
-                  e.server, (unsigned long long)e.code_offset, e.stack_size, e.bpf_insn);
+    strbuf_printf(out, "entry %llu: %s server %u code+0x%llx stack %u bpf %u\n", (unsigned long long)i,
+                  e.kind == ZS_ENTRY_ERRORS ? "errors" : "request", e.server, (unsigned long long)e.code_offset, e.stack_size, e.bpf_insn);
   }
 }
 

@@ -55,24 +55,33 @@ static const struct bpf_func *writer_bpf_func(const struct bpf_program *prog, co
   return NULL;
 }
 
-/* one request entry per server, in server order */
+static int writer_entry(struct writer_ctx *c, const char *name, uint32_t kind, uint32_t server, struct zs_entry *out)
+{
+  const struct native_symbol *sym = name ? writer_native_symbol(c->in->image, name) : NULL;
+  if (!sym || sym->offset >= c->in->image->text_size)
+    return writer_fail(c, "entry '%s' is not a function of the native code", name ? name : "(none)");
+  const struct bpf_func *f = writer_bpf_func(c->in->bpf, name);
+  if (c->in->bpf && (!f || !f->is_entry))
+    return writer_fail(c, "entry '%s' is not an entry function of the eBPF program", name);
+  *out = (struct zs_entry){ .kind = kind, .server = server, .code_offset = sym->offset,
+                            .stack_size = f ? f->max_chain_stack : 0, .bpf_insn = f ? f->start : 0 };
+  return 0;
+}
+
+/* one request entry per server, in server order, then the errors entries */
 static int writer_entries(struct writer_ctx *c)
 {
   const struct site_config *cfg = c->in->config;
-  size_t count = cfg ? cfg->server_count : 0;
-  struct zs_entry *entries = arena_alloc(c->a, (count + 1) * sizeof *entries);
-  for (size_t i = 0; i < count; i++) {
-    const char *name = cfg->servers[i].entry_symbol;
-    const struct native_symbol *sym = name ? writer_native_symbol(c->in->image, name) : NULL;
-    if (!sym || sym->offset >= c->in->image->text_size)
-      return writer_fail(c, "entry '%s' is not a function of the native code", name ? name : "(none)");
-    const struct bpf_func *f = writer_bpf_func(c->in->bpf, name);
-    if (c->in->bpf && (!f || !f->is_entry))
-      return writer_fail(c, "entry '%s' is not an entry function of the eBPF program", name);
-    entries[i] = (struct zs_entry){ .kind = ZS_ENTRY_REQUEST, .server = (uint32_t)i, .code_offset = sym->offset,
-                                    .stack_size = f ? f->max_chain_stack : 0, .bpf_insn = f ? f->start : 0 };
-  }
-  writer_add(c, ZS_SEC_ENTRIES, entries, count * sizeof *entries);
+  size_t count = cfg ? cfg->server_count : 0, n = count;
+  struct zs_entry *entries = arena_alloc(c->a, (2 * count + 1) * sizeof *entries);
+  for (size_t i = 0; i < count; i++)
+    if (writer_entry(c, cfg->servers[i].entry_symbol, ZS_ENTRY_REQUEST, (uint32_t)i, &entries[i]) < 0)
+      return -1;
+  for (size_t i = 0; i < count; i++)
+    if (cfg->servers[i].errors_symbol &&
+        writer_entry(c, cfg->servers[i].errors_symbol, ZS_ENTRY_ERRORS, (uint32_t)i, &entries[n++]) < 0)
+      return -1;
+  writer_add(c, ZS_SEC_ENTRIES, entries, n * sizeof *entries);
   return 0;
 }
 

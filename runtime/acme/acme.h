@@ -10,6 +10,8 @@
 
 #include <openssl/evp.h>
 
+#include "acme_keys.h"
+
 #define ACME_URL_MAX 1024
 #define ACME_ERR_MAX 1024
 #define ACME_MAX_NAMES 100          /* SANs per order, as Let's Encrypt */
@@ -89,8 +91,6 @@ struct acme_store {
   char root[2048];
   char issuer[512];                 /* StorageKeys.Safe(issuerKey(ca_url)) */
 };
-void acme_store_safe(const char *in, char *out, size_t cap);
-void acme_store_issuer_key(const char *ca_url, char *out, size_t cap);
 void acme_store_init(struct acme_store *s, const char *root, const char *ca_url);
 /* <root>/<rel> as a path */
 int acme_store_path(const struct acme_store *s, char *out, size_t cap, const char *fmt, ...)
@@ -133,5 +133,25 @@ void acme_solver_stop(int pid);
 
 /* acme_order.c: one order for names: authorizations by HTTP-01, finalize, download, store */
 int acme_order_obtain(struct acme_client *c, const struct acme_store *s, const char *const *names, size_t count);
+
+/* acme_obtain.c: one issuer as the obtainer uses it (client and account made on first need) */
+struct acme_issuer {
+  const char *ca, *ca_root, *email;
+  struct acme_store store;
+  struct acme_client client;
+  int open;
+};
+/* a log line in Caddy's JSON shape on stderr: level, ts, logger, msg and up to two string fields */
+void acme_log(const char *level, const char *logger, const char *msg, const char *k1, const char *v1,
+              const char *k2, const char *v2);
+void acme_issuer_close(struct acme_issuer *iss);
+/* 1 when one of the issuers' stored certificates for name is not due */
+int acme_stored_fresh(const struct acme_issuer *issuers, size_t count, const char *name, int64_t now);
+/* under the name's lock: the stored certificate when fresh, else one from
+ * the first issuer that gives it; 0 or -errno (logged) */
+int acme_obtain_name(const char *storage, struct acme_issuer *issuers, size_t count, const char *name);
+
+/* acme_manage.c: `zsrt-acme manage`, the certificate manager zsrt runs */
+int acme_manage_main(int argc, char **argv);
 
 #endif

@@ -19,7 +19,6 @@
 
 #include "acme.h"
 
-#define ACME_CLI_LOCK_WAIT 300       /* seconds to wait for another obtainer */
 
 struct acme_cli {
   const char *ca, *ca_root, *email, *storage;
@@ -33,27 +32,6 @@ static int acme_cli_usage(void)
   fprintf(stderr, "usage: zsrt certs obtain --ca URL [--ca-root PEM] [--email E] [--http-port N] --storage DIR NAME...\n"
                   "       zsrt certs list --storage DIR\n");
   return 2;
-}
-
-/* one line as Caddy logs: level, ts, logger, msg, then string fields */
-static void acme_cli_log(const char *level, const char *logger, const char *msg, const char *k1, const char *v1,
-                         const char *k2, const char *v2)
-{
-  struct timeval tv;
-  gettimeofday(&tv, NULL);
-  json_t *line = json_pack("{s:s, s:f, s:s, s:s}", "level", level, "ts", (double)tv.tv_sec + tv.tv_usec / 1e6,
-                           "logger", logger, "msg", msg);
-  if (!line)
-    return;
-  if (k1 && v1)
-    json_object_set_new(line, k1, json_string(v1));
-  if (k2 && v2)
-    json_object_set_new(line, k2, json_string(v2));
-  char *text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
-  if (text)
-    fprintf(stderr, "%s\n", text);
-  free(text);
-  json_decref(line);
 }
 
 /* what HTTP-01 can prove: a DNS name (no wildcard) or an IP address */
@@ -100,72 +78,23 @@ static int acme_cli_parse(int argc, char **argv, struct acme_cli *a)
   return a->storage ? 0 : -1;
 }
 
-/* the client and account, made on first need */
-static int acme_cli_client(const struct acme_cli *a, const struct acme_store *s, struct acme_client *c, int *open)
-{
-  if (*open)
-    return 0;
-  int rc = acme_client_open(c, a->ca, a->ca_root);
-  if (rc == 0)
-    rc = acme_account_open(c, s, a->email);
-  if (rc < 0) {
-    acme_cli_log("error", "tls.obtain", "could not set up the ACME account", "ca", a->ca, "error", c->err);
-    acme_client_close(c);
-    return rc;
-  }
-  *open = 1;
-  return 0;
-}
-
-static int acme_cli_obtain_one(const struct acme_cli *a, const struct acme_store *s, struct acme_client *c,
-                               int *open, const char *name)
-{
-  char lock_key[600], err[ACME_ERR_MAX];
-  struct acme_lock *lock = NULL;
-  snprintf(lock_key, sizeof lock_key, "issue_cert_%s", name);
-  acme_cli_log("info", "tls.obtain", "acquiring lock", "identifier", name, NULL, NULL);
-  int rc = acme_lock_acquire(a->storage, lock_key, ACME_CLI_LOCK_WAIT, &lock, err, sizeof err);
-  if (rc < 0) {
-    acme_cli_log("error", "tls.obtain", "could not acquire lock", "identifier", name, "error", err);
-    return rc;
-  }
-  acme_cli_log("info", "tls.obtain", "lock acquired", "identifier", name, NULL, NULL);
-  /* another process may have obtained it while this one waited */
-  if (acme_store_cert_fresh(s, name, (int64_t)time(NULL))) {
-    acme_cli_log("info", "tls.obtain", "certificate already exists in storage", "identifier", name, NULL, NULL);
-  } else if ((rc = acme_cli_client(a, s, c, open)) == 0) {
-    acme_cli_log("info", "tls.obtain", "obtaining certificate", "identifier", name, "ca", a->ca);
-    rc = acme_order_obtain(c, s, &name, 1);
-    if (rc == 0)
-      acme_cli_log("info", "tls.obtain", "certificate obtained successfully", "identifier", name, NULL, NULL);
-    else
-      acme_cli_log("error", "tls.obtain", "could not get certificate from issuer", "identifier", name, "error",
-                   c->err);
-  }
-  acme_cli_log("info", "tls.obtain", "releasing lock", "identifier", name, NULL, NULL);
-  acme_lock_release(lock);
-  return rc;
-}
-
 static int acme_cli_obtain(int argc, char **argv)
 {
   struct acme_cli a = { 0 };
   if (acme_cli_parse(argc, argv, &a) < 0 || !a.ca || a.count == 0)
     return acme_cli_usage();
-  struct acme_store s;
-  struct acme_client c = { 0 };
+  struct acme_issuer iss = { .ca = a.ca, .ca_root = a.ca_root, .email = a.email };
   char err[ACME_ERR_MAX];
-  int open = 0, failed = 0;
-  acme_store_init(&s, a.storage, a.ca);
-  int solver = acme_solver_start(&s, a.http_port, err, sizeof err);
+  int failed = 0;
+  acme_store_init(&iss.store, a.storage, a.ca);
+  int solver = acme_solver_start(&iss.store, a.http_port, err, sizeof err);
   if (solver < 0) {
-    acme_cli_log("error", "tls.obtain", "could not start the HTTP-01 answerer", "error", err, NULL, NULL);
+    acme_log("error", "tls.obtain", "could not start the HTTP-01 answerer", "error", err, NULL, NULL);
     return 1;
   }
   for (size_t i = 0; i < a.count; i++)
-    failed += acme_cli_obtain_one(&a, &s, &c, &open, a.names[i]) < 0;
-  if (open)
-    acme_client_close(&c);
+    failed += acme_obtain_name(a.storage, &iss, 1, a.names[i]) < 0;
+  acme_issuer_close(&iss);
   acme_solver_stop(solver);
   return failed ? 1 : 0;
 }
@@ -238,5 +167,7 @@ int main(int argc, char **argv)
     return acme_cli_obtain(argc - 2, argv + 2);
   if (argc >= 2 && strcmp(argv[1], "list") == 0)
     return acme_cli_list(argc - 2, argv + 2);
+  if (argc >= 2 && strcmp(argv[1], "manage") == 0)
+    return acme_manage_main(argc - 2, argv + 2);
   return acme_cli_usage();
 }

@@ -11,6 +11,7 @@
 
 #include "h2_internal.h"
 #include "../access_log.h"
+#include "../encode.h"
 #include "../response.h"
 
 #define H2_FRAME_HEAD 9
@@ -58,7 +59,13 @@ static ssize_t h2_head_read(nghttp2_session *session, int32_t stream_id, uint8_t
   struct h2_stream *st = source->ptr;
   uint64_t avail = 0;
   int eof = 1;
-  if (st->src == H2_SRC_MEM)
+  if (st->ex.enc) {
+    if (h2_encode_refill(st) < 0)
+      return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+    struct encode_staged *sg = encode_staged(st->ex.enc);
+    avail = sg->len - sg->start;
+    eof = sg->ended;
+  } else if (st->src == H2_SRC_MEM)
     avail = st->body_len - st->mem_off;
   else if (st->src == H2_SRC_FILE)
     avail = st->file_left;
@@ -88,7 +95,11 @@ int h2_head_send_data(nghttp2_session *session, nghttp2_frame *frame, const uint
   if (H2_FRAME_HEAD + length > CONN_OUT_CAP - c->out_len)
     return NGHTTP2_ERR_WOULDBLOCK;
   char *p = c->out + c->out_len;
-  if (st->src == H2_SRC_FILE && length > 0) {
+  if (st->ex.enc) {
+    struct encode_staged *sg = encode_staged(st->ex.enc);
+    memcpy(p + H2_FRAME_HEAD, sg->data + sg->start, length);
+    sg->start += length;
+  } else if (st->src == H2_SRC_FILE && length > 0) {
     ssize_t got = pread(st->fd, p + H2_FRAME_HEAD, length, (off_t)st->file_off);
     if (got != (ssize_t)length)
       return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;   /* the file shrank: the stream is reset */

@@ -124,6 +124,8 @@ int h2_stream_add_field(struct h2_stream *st, const uint8_t *name, size_t name_l
 void h2_stream_headers_done(struct h2_stream *st, int end_stream);
 void h2_stream_data(struct h2_stream *st, const uint8_t *data, size_t len);
 void h2_stream_body_done(struct h2_stream *st);
+/* a decision (or the error routes' one) answered on the stream; the decision goes back */
+void h2_stream_answer(struct h2_stream *st);
 
 /* h2_head.c: responses on a stream */
 int h2_head_submit(struct h2_stream *st, const struct response *resp, int64_t content_length,
@@ -132,6 +134,11 @@ void h2_head_error(struct h2_stream *st, int status);
 void h2_head_reset(struct h2_stream *st, uint32_t code);
 int h2_head_send_data(nghttp2_session *session, nghttp2_frame *frame, const uint8_t *framehd,
                       size_t length, nghttp2_data_source *source, void *user_data);
+
+/* h2_encode.c: a stream's body through its exchange's encoder */
+int h2_encode_refill(struct h2_stream *st);
+/* the content-length to declare (-1 none), or -2 when compressing failed */
+int64_t h2_encode_prepare(struct h2_stream *st, int head, int file);
 
 /* h2_proxy.c */
 extern const struct exchange_sink h2_proxy_sink;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "h2_internal.h"
+#include "../encode.h"
 #include "../proxy_msg.h"
 #include "../response.h"
 
@@ -17,11 +18,16 @@ static int h2_proxy_head(struct worker *w, struct exchange *ex, const struct htt
     return -1;
   int head = ex->req.method_len == 4 && memcmp(ex->req.method, "HEAD", 4) == 0;
   int with_body = ur->body != HTTP1_BODY_NONE && !head;
+  int64_t length = proxy_response_length(ur);
+  int encoded = encode_begin(w, ex, ex->resp, length, ex->resp_first);
+  if (encoded < 0)
+    return -1;
   if (with_body) {
     st->src = H2_SRC_RELAY;
     st->relay_start = st->relay_len = 0;
   }
-  return h2_head_submit(st, ex->resp, proxy_response_length(ur), 0, with_body) < 0 ? -1 : 0;
+  /* the head goes out now, before any body: an encoded one declares no length */
+  return h2_head_submit(st, ex->resp, encoded ? -1 : length, 0, with_body) < 0 ? -1 : 0;
 }
 
 static int h2_proxy_data(struct worker *w, struct exchange *ex, const char *data, size_t len)
@@ -76,6 +82,17 @@ static void h2_proxy_fail(struct worker *w, struct exchange *ex, int status)
     h2_head_reset(st, NGHTTP2_INTERNAL_ERROR);
 }
 
+static void h2_proxy_errors(struct worker *w, struct exchange *ex)
+{
+  (void)w;
+  struct h2_stream *st = h2_stream_of(ex);
+  if (st->answered || !ex->resp) {
+    h2_head_reset(st, NGHTTP2_INTERNAL_ERROR);
+    return;
+  }
+  h2_stream_answer(st);
+}
+
 static void h2_proxy_cut(struct worker *w, struct exchange *ex)
 {
   (void)w;
@@ -97,7 +114,7 @@ static void h2_proxy_finish(struct worker *w, struct exchange *ex)
 }
 
 const struct exchange_sink h2_proxy_sink = {
-  .head = h2_proxy_head, .data = h2_proxy_data, .push = h2_proxy_push, .fail = h2_proxy_fail,
+  .head = h2_proxy_head, .data = h2_proxy_data, .push = h2_proxy_push, .fail = h2_proxy_fail, .errors = h2_proxy_errors,
   .cut = h2_proxy_cut, .finish = h2_proxy_finish,
 };
 

@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include "h2_internal.h"
+#include "../encode.h"
 #include "../loader.h"
+#include "../errors.h"
 #include "../response.h"
 
 /* buffers whose touched pages past this go back on release */
@@ -87,6 +89,7 @@ void h2_stream_free(struct h2_stream *st)
   struct h2_conn *h = st->h;
   struct worker *w = h->w;
   proxy_detach(w, &st->ex);
+  encode_end(&st->ex);
   st->ex.phase = EXCHANGE_IDLE;
   exchange_detach(w->exchanges, &st->ex);
   if (st->fd >= 0)
@@ -265,18 +268,30 @@ static int h2_is_method(const struct http_request *req, const char *m)
 
 /* RESPOND, FILE, NEXT and trapped decisions: the answer is submitted now and
  * the decision goes back (a respond body is copied to the stream) */
-static void h2_stream_respond(struct h2_stream *st)
+void h2_stream_answer(struct h2_stream *st)
 {
   struct worker *w = st->h->w;
   struct response *r = st->ex.resp;
   r->file_fd = -1;
-  if (response_from_decision(w->blob, st->ex.dec, &st->ex.req, w->files, r) < 0) {
+  if (errors_response(w->blob, &w->cage, st->h->c->server, &st->ex.req, &st->h->c->info, st->ex.dec, w->files,
+                      r) < 0) {
     h2_head_error(st, 500);
+    return;
+  }
+  if (!st->ex.dec->trapped && st->ex.dec->action == ZS_ACT_ABORT) {   /* abort in an error route */
+    h2_head_reset(st, NGHTTP2_INTERNAL_ERROR);
     return;
   }
   int head = h2_is_method(&st->ex.req, "HEAD");
   r->head_request = head;
   int64_t length = response_content_length(r);
+  int file = st->ex.dec->action == ZS_ACT_FILE && !st->ex.dec->trapped;
+  if (encode_begin(w, &st->ex, r, file ? length : -1, r->file_fd >= 0 ? 0 : r->body_len) < 0) {
+    if (r->file_fd >= 0)
+      close(r->file_fd);
+    h2_head_error(st, 500);
+    return;
+  }
   st->body_discard = 1;   /* a request body is not read by these */
   if (r->file_fd >= 0 && !head && r->file_len > 0) {
     st->src = H2_SRC_FILE;
@@ -285,10 +300,16 @@ static void h2_stream_respond(struct h2_stream *st)
     st->file_left = r->file_len;
   } else if (r->file_fd >= 0) {
     close(r->file_fd);
-  } else if (!head && r->body_len > 0 && r->body_len <= H2_BODY_CAP) {
+  } else if ((!head || st->ex.enc) && r->body_len > 0 && r->body_len <= H2_BODY_CAP) {
     memcpy(st->body, r->body, r->body_len);
     st->body_len = r->body_len;
     st->src = H2_SRC_MEM;
+  }
+  if (r->precompressed && length > 4096)
+    length = -1;   /* Go's HTTP/2 declares a length ServeContent left out only for what it buffered */
+  if (st->ex.enc && (length = h2_encode_prepare(st, head, file)) == -2) {
+    h2_head_reset(st, NGHTTP2_INTERNAL_ERROR);
+    return;
   }
   if (h2_head_submit(st, r, length, 0, st->src != H2_SRC_NONE) < 0)
     h2_head_reset(st, NGHTTP2_INTERNAL_ERROR);
@@ -364,7 +385,7 @@ void h2_stream_headers_done(struct h2_stream *st, int end_stream)
   else if (!dec->trapped && dec->action == ZS_ACT_ABORT)
     h2_head_reset(st, NGHTTP2_INTERNAL_ERROR);   /* Go resets a stream whose handler aborted */
   else
-    h2_stream_respond(st);
+    h2_stream_answer(st);
 }
 
 void h2_stream_data(struct h2_stream *st, const uint8_t *data, size_t len)

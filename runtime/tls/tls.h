@@ -96,6 +96,7 @@ struct tls_ctx_config {
   struct tls_trust_source trust;
   struct tls_ticket_ring *tickets;         /* NULL: tickets off */
   const char *session_context;             /* equal on every worker that shares tickets */
+  int allow_no_cert;                       /* no certificate yet (ACME): every handshake is refused, unrecognized_name */
 };
 
 #define TLS_REASON_MAX 160

@@ -145,7 +145,7 @@ static int ctx_servername_cb(SSL *ssl, int *alert, void *arg)
     if (i < 0)
       i = (long)ctx->default_cert;         /* an old client: any certificate beats none */
   }
-  if (i < 0) {
+  if (i < 0 || ctx->no_cert) {
     if (c)
       c->fail_hint = TLS_HINT_NO_CERT;
     *alert = SSL_AD_UNRECOGNIZED_NAME;
@@ -488,10 +488,10 @@ BIO_METHOD *tls_conn_bio_method(void);
 
 struct tls_ctx *tls_ctx_new(const struct tls_ctx_config *cfg, char *err, size_t errcap)
 {
-  if (cfg->cert_count == 0)
+  if (cfg->cert_count == 0 && !cfg->allow_no_cert)
     return ctx_fail(err, errcap, "no certificate"), NULL;
   struct tls_ctx *ctx = calloc(1, sizeof *ctx);
-  if (!ctx || !(ctx->certs = calloc(cfg->cert_count, sizeof *ctx->certs)))
+  if (!ctx || !(ctx->certs = calloc(cfg->cert_count ? cfg->cert_count : 1, sizeof *ctx->certs)))
     return free(ctx), ctx_fail(err, errcap, "out of memory"), NULL;
   ctx->tickets = cfg->tickets;
   ctx->client_auth = (enum tls_client_auth)ctx_client_auth_mode(cfg);
@@ -507,6 +507,13 @@ struct tls_ctx *tls_ctx_new(const struct tls_ctx_config *cfg, char *err, size_t 
     r = sc->ssl_ctx ? ctx_configure(ctx, sc->ssl_ctx, cfg, err, errcap) : ctx_fail(err, errcap, "SSL_CTX_new");
     if (r == 0)
       r = ctx_load_cert(sc, &cfg->certs[i], err, errcap);
+  }
+  if (r == 0 && cfg->cert_count == 0) {
+    /* one library context without a certificate, so the chain of policies still has its hooks */
+    struct tls_site_cert *sc = &ctx->certs[ctx->cert_count++];
+    sc->ssl_ctx = SSL_CTX_new(TLS_method());
+    r = sc->ssl_ctx ? ctx_configure(ctx, sc->ssl_ctx, cfg, err, errcap) : ctx_fail(err, errcap, "SSL_CTX_new");
+    ctx->no_cert = 1;
   }
   long def = r == 0 && ctx->default_sni[0] ? ctx_find_cert(ctx, ctx->default_sni) : -1;
   ctx->default_cert = def >= 0 ? (size_t)def : 0;

@@ -20,6 +20,7 @@ struct tls_ctx {
   struct tls_site_cert *certs;
   size_t cert_count;
   size_t default_cert;                     /* served to clients without (matching) SNI */
+  int no_cert;                             /* certs[0] has no certificate: refuse every handshake */
   char default_sni[TLS_NAME_MAX];
   uint8_t alpn[TLS_ALPN_WIRE_MAX];         /* wire format, server preference order */
   size_t alpn_len;

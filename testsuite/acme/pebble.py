@@ -24,7 +24,7 @@ def make_api_cert(work):
 
 
 class Pebble:
-    def __init__(self, work, http_port, tls_port=None, name='pebble'):
+    def __init__(self, work, http_port, tls_port=None, name='pebble', validity=None):
         self.work = work
         self.http_port = http_port
         self.api_cert, key = make_api_cert(work)
@@ -41,7 +41,8 @@ class Pebble:
                 'managementListenAddress': '127.0.0.1:%d' % self.mgmt_port,
                 'certificate': self.api_cert, 'privateKey': key,
                 'httpPort': http_port, 'tlsPort': tls_port or free_port(),
-                'ocspResponderURL': '', 'externalAccountBindingRequired': False}}, f)
+                'ocspResponderURL': '', 'externalAccountBindingRequired': False,
+                **({'certificateValidityPeriod': validity} if validity else {})}}, f)
         env = dict(os.environ, PEBBLE_VA_NOSLEEP='1')
         try:
             self.proc = Served(['pebble', '-config', config, '-dnsserver', '127.0.0.1:%d' % self.dns_port],

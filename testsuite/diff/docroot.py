@@ -2,6 +2,7 @@
 a fixed tree (index files, every common extension, nested and index-less
 directories, odd names, symlinks inside and outside the root) with one fixed
 modification time, so ETag and Last-Modified are comparable across runs."""
+import gzip
 import os
 
 MTIME = 1700000000          # 2023-11-14T22:13:20Z, any fixed instant will do
@@ -36,7 +37,17 @@ FILES = {
     "txtindex/index.txt": "text index\n",
     "home/home.html": "<p>custom index</p>\n",
     "home/index.html": "<p>default index</p>\n",
+    # encode: text long enough to be compressed (minimum_length 512), and an image that is not
+    "enc/long.txt": "".join("line %d of a text that compresses well\n" % i for i in range(400)),
+    "enc/long.html": "<p>" + "markup " * 300 + "</p>\n",
+    "enc/long.png": "\x89PNG\r\n\x1a\n" + "\0" * 2000,
 }
+# precompressed sidecars (binary, kept as latin-1 text like the files above)
+FILES["enc/long.txt.gz"] = gzip.compress(FILES["enc/long.txt"].encode(), mtime=0).decode("latin-1")
+FILES["enc/long.html.gz"] = gzip.compress(FILES["enc/long.html"].encode(), mtime=0).decode("latin-1")
+FILES["enc/long.html.br"] = "not really brotli, served as the br sidecar\n"
+FILES["enc/dir.txt.gz/x"] = "a directory where a sidecar would be\n"
+FILES["enc/dir.txt"] = "the sidecar is a directory: this file answers\n"
 
 
 def build(top):

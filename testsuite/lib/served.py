@@ -1,6 +1,7 @@
 """A server process for the tests: its output in a log file, up once it
 accepts on its 127.0.0.1 port, stopped by PID (SIGTERM, then SIGKILL)."""
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -9,12 +10,48 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+# Ports for servers under test come from below the kernel's ephemeral range
+# (32768-60999 by default), so no client socket of a test running in parallel
+# can be handed the port between our check and the server's bind; a claim
+# file per port keeps two tests from picking the same one.
+PORT_LOW, PORT_HIGH = 20000, 32000
+PORT_CLAIMS = os.path.join(os.environ.get("TMPDIR", "/tmp"), "zs-test-ports")
+PORT_CLAIM_AGE = 600
+
+
+def _claim(port):
+    path = os.path.join(PORT_CLAIMS, str(port))
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+    except FileExistsError:
+        try:
+            if time.time() - os.stat(path).st_mtime < PORT_CLAIM_AGE:
+                return False
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+        return False
+    os.write(fd, str(os.getpid()).encode())
+    os.close(fd)
+    return True
+
+
 def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    """a 127.0.0.1 TCP port nobody listens on and no other test holds"""
+    os.makedirs(PORT_CLAIMS, exist_ok=True)
+    rng = random.SystemRandom()
+    for _ in range(2000):
+        port = rng.randrange(PORT_LOW, PORT_HIGH)
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        finally:
+            s.close()
+        if _claim(port):
+            return port
+    raise RuntimeError("no free test port in %d-%d" % (PORT_LOW, PORT_HIGH))
 
 
 def recv_all(sock):

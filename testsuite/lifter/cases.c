@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "abi/cage.h"
+#include "bpf/lift.h"
+#include "native/native.h"
 #include "tools/bpf-interp/interp.h"
 
 struct test_case *case_add(struct arena *a, struct case_set *set, const char *name,
@@ -116,3 +118,24 @@ void case_interpret(const struct bpf_program *prog, uint32_t start, struct run_r
   free(m.req);
 }
 
+
+int case_run_entries(struct arena *a, const struct bpf_program *prog, const struct native_image *img,
+                     struct run_env *env, case_check_fn check, void *ctx, int *entries)
+{
+  int failures = 0;
+  *entries = 0;
+  for (size_t f = 0; f < prog->func_count; f++) {
+    const struct bpf_func *fn = &prog->funcs[f];
+    const char *sym = fn->is_entry ? lift_entry_symbol(a, fn) : NULL;
+    for (size_t s = 0; sym && s < img->symbol_count; s++) {
+      if (strcmp(img->symbols[s].name, sym) != 0)
+        continue;
+      struct run_result ref, got;
+      case_interpret(prog, fn->start, &ref);
+      run_env_case(env, img->symbols[s].offset, &got);
+      failures += check(ctx, fn, &ref, &got);
+      (*entries)++;
+    }
+  }
+  return failures;
+}

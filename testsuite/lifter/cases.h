@@ -42,6 +42,16 @@ void case_link(struct arena *a, const struct case_set *set, struct bpf_program *
 /* runs case i of prog in the reference interpreter */
 void case_interpret(const struct bpf_program *prog, uint32_t start, struct run_result *out);
 
+struct native_image;
+
+/* Runs each entry of prog that img holds in the interpreter and natively in
+ * env, and calls check(ctx, fn, interpreter, native) for it; returns the sum
+ * of what check returned (its failures), and the entries run in *entries. */
+typedef int (*case_check_fn)(void *ctx, const struct bpf_func *fn, const struct run_result *ref,
+                             const struct run_result *got);
+int case_run_entries(struct arena *a, const struct bpf_program *prog, const struct native_image *img,
+                     struct run_env *env, case_check_fn check, void *ctx, int *entries);
+
 /* the hand-written vectors (vectors.c, traps.c) and the random programs (random.c) */
 void vectors_add_all(struct arena *a, struct case_set *set);
 void traps_add_all(struct arena *a, struct case_set *set);

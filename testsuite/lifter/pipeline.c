@@ -65,9 +65,10 @@ static int pipeline_build(struct arena *a, struct bpf_program *prog, struct diag
   return bpf_verify(prog, d);
 }
 
-static int pipeline_check(const struct bpf_func *fn, const struct run_result *ref, const struct run_result *got,
-                          const char *backend)
+static int pipeline_check(void *ctx, const struct bpf_func *fn, const struct run_result *ref,
+                          const struct run_result *got)
 {
+  const char *backend = ctx;
   int bad = ref->trap || got->trap != ref->trap || got->r0 != ref->r0;
   for (size_t i = 0; i < sizeof pipeline_expects / sizeof *pipeline_expects; i++)
     if (!strcmp(pipeline_expects[i].name, fn->name) && pipeline_expects[i].r0 != ref->r0)
@@ -89,20 +90,8 @@ static int pipeline_backend(struct arena *a, const struct bpf_program *prog, con
   struct run_env env;
   if (run_env_init(&env, img.code, img.code_size, prog->rodata, prog->rodata_size) < 0)
     return fprintf(stderr, "FAIL: no cage\n"), 1;
-  int failures = 0, entries = 0;
-  for (size_t f = 0; f < prog->func_count; f++) {
-    const struct bpf_func *fn = &prog->funcs[f];
-    const char *sym = fn->is_entry ? lift_entry_symbol(a, fn) : NULL;
-    for (size_t s = 0; sym && s < img.symbol_count; s++) {
-      if (strcmp(img.symbols[s].name, sym) != 0)
-        continue;
-      struct run_result ref, got;
-      case_interpret(prog, fn->start, &ref);
-      run_env_case(&env, img.symbols[s].offset, &got);
-      failures += pipeline_check(fn, &ref, &got, backend);
-      entries++;
-    }
-  }
+  int entries;
+  int failures = case_run_entries(a, prog, &img, &env, pipeline_check, (void *)backend, &entries);
   run_env_destroy(&env);
   printf("lifter-pipeline on %s: %d entries, %d failures\n", backend, entries, failures);
   return failures || entries != 7;

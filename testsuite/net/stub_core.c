@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "runtime/cage.h"
+#include "runtime/errors.h"
+#include "runtime/encode.h"
 #include "runtime/exec.h"
 #include "runtime/files_cache.h"
 #include "runtime/helpers.h"
@@ -256,5 +258,48 @@ void response_canonicalize(char *name, size_t len)
 int helper_ip_in(const char *text, const unsigned char *ranges, size_t len)
 {
   (void)text, (void)ranges, (void)len;
+  return 0;
+}
+
+/* the stand-in core has no error routes: a decision's answer is its own */
+int errors_response(const struct blob *blob, struct cage *cage, unsigned server, const struct http_request *req,
+                    const struct conn_info *conn, struct exec_decision *dec, struct files_cache *fc,
+                    struct response *out)
+{
+  (void)cage, (void)server, (void)conn;
+  return response_from_decision(blob, dec, req, fc, out);
+}
+
+int exec_cage_create(struct cage *cage, const struct blob *blob)
+{
+  (void)blob;
+  return cage_create(cage, NULL, 0, helper_table, ZS_HELPER_COUNT, NULL);
+}
+
+void exec_cage_destroy(struct cage *cage)
+{
+  cage_destroy(cage);
+}
+
+/* ... and so no error routes for the proxy's 502 either */
+int exec_error(const struct blob *blob, struct cage *cage, unsigned server, const struct http_request *req,
+               const struct conn_info *conn, struct exec_decision *dec, int status, const char *msg,
+               size_t msg_len)
+{
+  (void)blob, (void)cage, (void)server, (void)req, (void)conn, (void)dec, (void)status, (void)msg, (void)msg_len;
+  return -ENOENT;
+}
+
+/* no blob, so no encode handler: nothing is encoded */
+enum encode_coding encode_choose(const struct blob *blob, unsigned record, const struct http_request *req)
+{
+  (void)blob, (void)record, (void)req;
+  return ENCODE_NONE;
+}
+
+int encode_head(const struct blob *blob, unsigned record, enum encode_coding coding, struct response *resp,
+                int64_t length, size_t first)
+{
+  (void)blob, (void)record, (void)coding, (void)resp, (void)length, (void)first;
   return 0;
 }

@@ -380,7 +380,9 @@ static void test_proxy_bodies_and_reuse(void)
   r.body[r.body_len] = 0;
   CHECK(r.status == 200 && strstr(r.body, "\nbody=abcde"), "chunked body: %s", r.body);
   CHECK(strstr(r.body, "POST /up/echo%20x?x=1 HTTP/1.1"), "rewritten target: %s", r.body);
-  CHECK(strstr(r.body, "Content-Length: 5"), "no content-length upstream: %s", r.body);
+  /* streamed as it came: chunked, as Go's transport sends a body of unknown length */
+  CHECK(strstr(r.body, "Transfer-Encoding: chunked") && !strstr(r.body, "Content-Length"),
+        "chunked body not passed on chunked: %s", r.body);
   sscanf(r.body, "conn=%d", &conn_second);
   CHECK(conn_first == conn_second, "upstream connection not reused (%d, %d)", conn_first, conn_second);
   /* the upstream closes after this answer; the next request retries fresh */

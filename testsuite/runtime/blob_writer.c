@@ -138,4 +138,10 @@ void tb_sample(struct test_blob *tb, const char *hide, size_t hide_len)
   tb->logger_count = 1;
   tb->access_logs[0] = (struct zs_access_log){ .loggers = 1 };
   tb->access_log_count = 1;
+  tb->regexes[0] = (struct zs_regex){ .pattern_str = tb->file_servers[0].root_str };   /* "www": a pattern too */
+  tb->regex_count = 1;
+  tb->encoders[0] = (struct zs_encoder){ .flags = ZS_ENC_GZIP, .gzip_level = 5, .zstd_level = 3, .min_length = 512 };
+  tb->encoder_count = 1;
+  tb->acme_issuers[0] = (struct zs_acme_issuer){ .ca_str = tb->proxies[0].upstream_str };
+  tb->acme_issuer_count = 1;
 }

@@ -132,7 +132,7 @@ static void e_index(unsigned char *b) { listener0(b)->server = 5; }
 static void e_entry(unsigned char *b) { server0(b)->entry = 3; }
 static void e_flags(unsigned char *b) { server0(b)->flags = ZS_SERVER_TLS | 0x40; }
 static void e_flags16(unsigned char *b) { listener0(b)->flags = 0x8000; }
-static void e_reserved(unsigned char *b) { file0(b)->reserved = 7; }
+static void e_reserved(unsigned char *b) { listener0(b)->reserved = 7; }
 static void e_table(unsigned char *b) { cfg(b)->listener_count = 100000; }
 static void e_pool_end(unsigned char *b) { b[TB_CONFIG_OFF + cfg(b)->strings_offset + cfg(b)->strings_size - 1] = 'x'; }
 static void e_pool_start(unsigned char *b) { b[TB_CONFIG_OFF + cfg(b)->strings_offset] = 'x'; }
@@ -149,8 +149,8 @@ static void test_each_kind(void)
   CHECK(mutated(e_entry, "config: server 0: entry: no entry 3 (1 rows)"));
   CHECK(mutated(e_flags, "config: server 0: flags: unknown bits 0x40"));
   CHECK(mutated(e_flags16, "config: listener 0: flags: unknown bits 0x8000"));
-  CHECK(mutated(e_reserved, "config: file_server 0: reserved: 7, must be 0"));
-  CHECK(mutated(e_table, "config: listener table (100000 rows at 0x70) is outside the section"));
+  CHECK(mutated(e_reserved, "config: listener 0: reserved: 7, must be 0"));
+  CHECK(mutated(e_table, "config: listener table (100000 rows at 0x88) is outside the section"));
   CHECK(mutated(e_pool_end, "config: string pool does not end with NUL"));
   CHECK(mutated(e_pool_start, "config: string pool does not start with the empty string"));
   CHECK(mutated(e_entry_server, "entry 0: no server 3"));

@@ -56,7 +56,7 @@ static void e_tiny(unsigned char *b, size_t *len) { (void)b; *len = 40; }
 static void e_flip(unsigned char *b, size_t *len) { b[*len - 3] ^= 0x20; }
 static void e_magic(unsigned char *b, size_t *len) { (void)len; b[0] = 'X'; }
 static void e_version(unsigned char *b, size_t *len) { (void)len; hdr(b)->version = 99; }
-static void e_abi(unsigned char *b, size_t *len) { (void)len; hdr(b)->abi_version = 7; }
+static void e_abi(unsigned char *b, size_t *len) { (void)len; hdr(b)->abi_version = 99; }
 static void e_arch(unsigned char *b, size_t *len)
 {
   (void)len;
@@ -148,7 +148,7 @@ int main(void)
   CHECK(try_edit(e_flip, 0, "checksum"));
   CHECK(try_edit(e_magic, 1, "magic"));
   CHECK(try_edit(e_version, 1, "format version 99"));
-  CHECK(try_edit(e_abi, 1, "ABI version 7"));
+  CHECK(try_edit(e_abi, 1, "ABI version 99"));
   CHECK(try_edit(e_arch, 1, "blob is for"));
   CHECK(try_edit(e_sec_past_end, 1, "past the end"));
   CHECK(try_edit(e_sec_align, 1, "page boundary"));

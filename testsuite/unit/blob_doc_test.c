@@ -90,7 +90,11 @@ static const uint64_t layouts[] = {
   [1] = 0xccfeb1ccaffdef93ull,
   [2] = 0x594ab80f438171cbull,   /* tls_policy, tls_cert, tls_app; server timeouts; never released with another layout */
   [3] = 0xd83102099450ba67ull,   /* logger, access_log; proxy replace_str, trusted_str */
-  [4] = 0x0c5b108b5cb74975ull,   /* proxy load balancing, health checks, transport; proxy_upstream */
+  [4] = 0x3b96f63f9e6c35bbull,   /* proxy request_buffers, stream_timeout_ms, stream_close_delay_ms */
+  [5] = 0xe79284b0f1a5702full,   /* regex; the entries section adds errors entries */
+  [6] = 0xb49df7031cabc639ull,   /* encoder; file_server precompressed_str */
+  [7] = 0x5b6b76ac2ba31657ull,   /* acme_issuer; tls_cert issuer, issuer_count; tls_app renew_interval */
+  [8] = 0xa99ae07eb886f901ull,   /* proxy load balancing, health checks, transport; proxy_upstream */
 };
 
 static char *doc_read(const char *path)

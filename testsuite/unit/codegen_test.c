@@ -168,7 +168,7 @@ static void test_headers_files_proxy(struct arena *a)
     "zs_lit(ZS_BUF_VALUE, \"DENY\");", "zs_lit(ZS_BUF_VALUE, \",\");", "zs_hdr(ZS_HDR_SET, \"X-Frame\");",
     "zs_var(ZS_BUF_VALUE, ZS_VAR_host);", "zs_hdr(ZS_HDR_ADD, \"Link\");", "deferred |= 1ull << 0;",
     "static __attribute__((noinline)) void zs_deferred_srv0(unsigned long long deferred)",
-    "zs_hdr(ZS_HDR_DELETE, \"Server\");", "zs_var_set(ZS_VAR_root, ZS_BUF_VALUE);",
+    "zs_hdr(ZS_HDR_DELETE | ZS_HDR_DEFERRED, \"Server\");", "zs_var_set(ZS_VAR_root, ZS_BUF_VALUE);",
     "if (!(groups & (1ull << 0)) && zs_path_is(req, \"/api/\", ZS_STR_PREFIX)) {",
     "zs_deferred_srv0(deferred);", "return ZS_ACTION(ZS_ACT_PROXY, 0);", "return ZS_ACTION(ZS_ACT_FILE, 0);",
     "return ZS_RESPOND;", NULL};
@@ -183,26 +183,27 @@ static void test_refusals(struct arena *a)
 {
   const char *json =
     "{\"apps\":{\"http\":{\"servers\":{\"srv0\":{\"listen\":[\":80\"],\"routes\":[\n"
-    "{\"handle\":[{\"handler\":\"encode\",\"encodings\":{\"gzip\":{}}}]},\n"
-    "{\"match\":[{\"path_regexp\":{\"pattern\":\"x\"}}],\"handle\":[\n"
+    "{\"handle\":[{\"handler\":\"templates\",\"file_root\":\"/srv\"}]},\n"
+    "{\"match\":[{\"vars_regexp\":{\"pattern\":\"x\"}}],\"handle\":[\n"
     "  {\"handler\":\"reverse_proxy\",\"upstreams\":[{\"dial\":\"a:1\"}],\"rewrite\":{}}]},\n"
     "{\"handle\":[{\"handler\":\"static_response\",\"body\":\"{http.request.header.X}\"}]}\n"
     "]}}}}}";
   const char *const want[] = {
-    "Caddyfile:2:23: error: zsc cannot compile handler 'encode' yet",
-    "Caddyfile:3:26: error: zsc cannot compile matcher 'path_regexp' yet",
+    "Caddyfile:2:23: error: zsc cannot compile handler 'templates' yet",
+    "Caddyfile:3:26: error: zsc cannot compile matcher 'vars_regexp' yet",
     "Caddyfile:4:69: error: zsc cannot compile reverse_proxy option 'rewrite' yet",
     "Caddyfile:5:48: error: zsc cannot compile placeholder {http.request.header.X} yet", NULL};
   compile_refused(a, "refusals", json, want, 4);
 
   const char *https = "{\"apps\":{\"http\":{\"servers\":{\"srv0\":{\"listen\":[\":443\"],\"routes\":[\n"
-                      "{\"match\":[{\"host\":[\"example.com\"]}],\"handle\":[{\"handler\":\"static_response\"}]}]}}}}}";
-  const char *const want_https[] = {"Caddyfile:2:20: error: automatic HTTPS for 'example.com' needs an ACME certificate, which zsc cannot "
-                                    "compile yet; use `tls internal`, `tls <cert> <key>` or `local_certs`", NULL};
+                      "{\"match\":[{\"host\":[\"example.com\"]}],\"handle\":[{\"handler\":\"static_response\"}]}]}}},\n"
+                      "\"tls\":{\"automation\":{\"policies\":[{\"issuers\":[{\"module\":\"zerossl\"}]}]}}}}";
+  const char *const want_https[] = {"Caddyfile:3:46: error: zsc cannot compile issuer 'zerossl' (it needs EAB "
+                                    "credentials from ZeroSSL's API, which zsrt does not fetch) yet", NULL};
   compile_refused(a, "https", https, want_https, 1);
 
-  const char *other = "{\"apps\":{\"events\":{},\"http\":{\"servers\":{\"srv0\":{\"listen\":[\"udp/:80\"],\"errors\":{}}}}}}";
-  const char *const want_other[] = {"app 'events'", "network other than tcp", "server option 'errors'", NULL};
+  const char *other = "{\"apps\":{\"events\":{},\"http\":{\"servers\":{\"srv0\":{\"listen\":[\"udp/:80\"],\"write_timeout\":1}}}}}";
+  const char *const want_other[] = {"app 'events'", "network other than tcp", "server option 'write_timeout'", NULL};
   compile_refused(a, "other", other, want_other, 3);
 }
 

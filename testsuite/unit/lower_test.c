@@ -66,8 +66,10 @@ static void test_named_as_written(struct arena *a)
                  "Caddyfile:4:10: error: zsc cannot compile log output 'net' yet");
   expect_refusal(a, ":80 {\n\tlog {\n\t\tformat filter {\n\t\t\twrap json\n\t\t}\n\t}\n}\n",
                  "Caddyfile:3:10: error: zsc cannot compile log format 'filter' yet");
-  expect_refusal(a, ":80 {\n\tencode gzip\n}\n",
-                 "Caddyfile:2:2: error: zsc cannot compile directive 'encode' yet");
+  expect_refusal(a, ":80 {\n\tencode {\n\t\tgzip 12\n\t}\n}\n",
+                 "Caddyfile:3:8: error: zsc cannot compile gzip level that is not 0 to 9 yet");
+  expect_refusal(a, ":80 {\n\tencode gzip {\n\t\tmatch header Content-Type {path}\n\t}\n}\n",
+                 "Caddyfile:3:29: error: zsc cannot compile placeholder in encode match header value yet");
   expect_refusal(a, ":80 {\n\troot * /srv\n\tphp_fastcgi 127.0.0.1:9000\n}\n",
                  "Caddyfile:3:2: error: zsc cannot compile directive 'php_fastcgi' yet (it needs reverse_proxy option 'transport')");
   expect_refusal(a, ":80 {\n\treverse_proxy 127.0.0.1:9000 {\n\t\theader_up X-A {http.reverse_proxy.upstream.fails}\n\t}\n}\n",
@@ -87,8 +89,8 @@ static void test_named_as_written(struct arena *a)
                  "{http.reverse_proxy.upstream.host})");
   expect_refusal(a, ":80 {\n\tfile_server {\n\t\tbrowse\n\t}\n}\n",
                  "Caddyfile:3:3: error: zsc cannot compile file_server subdirective 'browse' yet");
-  expect_refusal(a, ":80 {\n\t@re path_regexp ^/a\n\trespond @re hi\n}\n",
-                 "Caddyfile:2:6: error: zsc cannot compile matcher 'path_regexp' yet");
+  expect_refusal(a, ":80 {\n\t@re vars_regexp x ^/a\n\trespond @re hi\n}\n",
+                 "Caddyfile:2:6: error: zsc cannot compile matcher 'vars_regexp' yet");
   expect_refusal(a, ":80 {\n\t@ip remote_ip 10.0.0.0/33\n\trespond @ip hi\n}\n",
                  "Caddyfile:2:16: error: zsc cannot compile remote_ip range '10.0.0.0/33' yet");
   expect_refusal(a, ":80 {\n\ttry_files {path} =404\n}\n",
@@ -133,7 +135,7 @@ static void test_no_position(struct arena *a)
   struct json *srv = json_new(a, JSON_OBJECT, none), *listen = json_new(a, JSON_ARRAY, none);
   json_array_push(a, listen, json_string(a, ":80", none));
   json_object_set(a, srv, "listen", listen);
-  json_object_set(a, srv, "errors", json_new(a, JSON_OBJECT, none));
+  json_object_set(a, srv, "write_timeout", json_new(a, JSON_OBJECT, none));
   json_object_set(a, servers, "srv0", srv);
   json_object_set(a, http, "servers", servers);
   json_object_set(a, apps, "http", http);

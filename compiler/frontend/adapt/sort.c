@@ -12,7 +12,7 @@ static const char *const directive_default_order[] = {
   "header", "copy_response_headers", "request_body", "timeouts", "redir", "method", "rewrite",
   "uri", "try_files", "basicauth", "basic_auth", "forward_auth", "request_header", "encode",
   "push", "intercept", "templates", "invoke", "handle", "handle_path", "route", "abort", "error",
-  "copy_response", "respond", "metrics", "reverse_proxy", "php_fastcgi", "file_server", "acme_server",
+  "copy_response", "ebpf", "respond", "metrics", "reverse_proxy", "php_fastcgi", "file_server", "acme_server",
 };
 
 void directive_order_init(struct adapt *ad)

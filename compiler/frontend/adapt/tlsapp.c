@@ -35,6 +35,31 @@ static bool tls_global_acme_defaults(struct adapt *ad)
          tls_option_set(ad, "acme_eab") || tls_option_set(ad, "preferred_chains");
 }
 
+/* acme_ca_root joins the issuer's trusted_roots_pem_files, once */
+static void tls_fill_acme_root(struct adapt *ad, struct json *iss)
+{
+  struct json *root = json_object_get(ad->options, "acme_ca_root");
+  if (!root || !json_str(root))
+    return;
+  struct json *roots = jget_or_new(ad->arena, iss, "trusted_roots_pem_files", JSON_ARRAY);
+  for (size_t i = 0; i < roots->count; i++)
+    if (json_str(roots->items[i]) && !strcmp(json_str(roots->items[i]), json_str(root)))
+      return;
+  jpush(ad->arena, roots, json_clone(ad->arena, root));
+}
+
+/* http_port / https_port: the HTTP and TLS-ALPN challenges' alternate_port unless one is set */
+static void tls_fill_alt_port(struct adapt *ad, struct json *iss, const char *option, const char *challenge)
+{
+  if (!tls_option_set(ad, option))
+    return;
+  struct json *ch = json_object_get(json_object_get(iss, "challenges"), challenge);
+  if (ch && json_int(json_object_get(ch, "alternate_port"), 0) != 0)
+    return;
+  ch = jget_or_new(ad->arena, jget_or_new(ad->arena, iss, "challenges", JSON_OBJECT), challenge, JSON_OBJECT);
+  jset(ad->arena, ch, "alternate_port", jint(ad->arena, option_int(ad, option, 0), (struct srcpos){0}));
+}
+
 /* fillInGlobalACMEDefaults for one issuer */
 static void tls_fill_acme(struct adapt *ad, struct json *iss)
 {
@@ -46,7 +71,12 @@ static void tls_fill_acme(struct adapt *ad, struct json *iss)
   for (int i = 0; i < 4; i++)
     if (tls_option_set(ad, copy[i][0]) && !json_object_get(iss, copy[i][1]))
       jset(a, iss, copy[i][1], json_clone(a, json_object_get(ad->options, copy[i][0])));
+  tls_fill_acme_root(ad, iss);
   struct json *dns = json_object_get(json_object_get(iss, "challenges"), "dns");
+  if (!dns && !tls_option_set(ad, "acme_dns")) {
+    tls_fill_alt_port(ad, iss, "http_port", "http");
+    tls_fill_alt_port(ad, iss, "https_port", "tls-alpn");
+  }
   if (tls_option_set(ad, "acme_dns") && (!dns || !json_object_get(dns, "provider"))) {
     dns = jget_or_new(a, jget_or_new(a, iss, "challenges", JSON_OBJECT), "dns", JSON_OBJECT);
     struct json *prov = json_object_get(ad->options, "acme_dns");
@@ -336,6 +366,17 @@ static void tls_certificates(struct tls_build *b, struct json *app)
   }
 }
 
+/* renew_interval, ocsp_interval and storage_clean_interval into the automation object */
+static void tls_intervals(struct adapt *ad, struct json *app)
+{
+  static const char *const names[] = {"renew_interval", "ocsp_interval", "storage_clean_interval"};
+  for (int i = 0; i < 3; i++) {
+    struct json *v = json_object_get(ad->options, names[i]);
+    if (v)
+      jset(ad->arena, jget_or_new(ad->arena, app, "automation", JSON_OBJECT), names[i], v);
+  }
+}
+
 struct json *tls_app_build(struct adapt *ad, struct site_list *sites, struct json *servers)
 {
   (void)sites;
@@ -357,6 +398,7 @@ struct json *tls_app_build(struct adapt *ad, struct site_list *sites, struct jso
   tls_certificates(&b, app);
   tls_global_defaults(&b);
   tls_finish_policies(&b, app);
+  tls_intervals(ad, app);
   if (tls_check_overlap(&b, app) < 0)
     return NULL;
   struct json *dns = json_object_get(ad->options, "dns");

@@ -46,12 +46,14 @@ static const struct { const char *from, *to; bool dots; } shorthand_param[] = {
 
 static const char *shorthand_fixed_pass(struct arena *a, const char *text)
 {
-  if (!strchr(text, '{'))
-    return text;
   struct strbuf sb;
   strbuf_init(&sb, a);
   for (const char *p = text; *p;) {
     size_t i, n = sizeof shorthand_fixed / sizeof shorthand_fixed[0];
+    if (*p != '{') {           /* every key starts with '{' */
+      strbuf_putc(&sb, *p++);
+      continue;
+    }
     for (i = 0; i < n; i++)
       if (strncmp(p, shorthand_fixed[i][0], strlen(shorthand_fixed[i][0])) == 0)
         break;
@@ -97,6 +99,8 @@ static const char *shorthand_param_pass(struct arena *a, const char *text, int k
 
 const char *shorthand_apply(struct arena *a, const char *text)
 {
+  if (!strchr(text, '{'))
+    return text;               /* most tokens: no placeholder, no pass */
   text = shorthand_fixed_pass(a, text);
   for (size_t k = 0; k < sizeof shorthand_param / sizeof shorthand_param[0]; k++)
     text = shorthand_param_pass(a, text, (int)k);
