@@ -189,9 +189,11 @@ static void proxy_attempt(struct worker *w, struct conn *c, struct exchange *ex)
       if (http1_token_eq(ex->req.headers[i].name, ex->req.headers[i].name_len, "x-forwarded-proto"))
         r.secure = ex->req.headers[i].value_len == 5 && memcmp(ex->req.headers[i].value, "https", 5) == 0;
   int i = proxy_lb_select(&p->lb, w->blob, rec, ex->proxy_id, &p->targets[set->first], set->count, &r, ex->lb.cookie);
-  if (i < 0) {
-    ex->lb.err = PROXY_ERR_NO_UPSTREAM;
-    ex->lb.why = NULL;
+  if (i < 0) {   /* Caddy keeps an earlier attempt's error: its status and retry rule still apply */
+    if (ex->lb.err == PROXY_ERR_NONE) {
+      ex->lb.err = PROXY_ERR_NO_UPSTREAM;
+      ex->lb.why = NULL;
+    }
     proxy_failed(w, c, ex);
     return;
   }

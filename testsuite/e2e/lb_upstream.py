@@ -1,7 +1,9 @@
 """An upstream process for load-balancing tests, started (and killed and
 restarted) by the test: answers with its name in the body and X-Upstream.
 /health answers the status in DIR/NAME.health when that file exists, else
-200 "ok"; /stall never answers; /status/N answers N; /slow waits 0.3 s.
+200 "ok"; /stall never answers; /status/N answers N; /slow waits 0.3 s;
+/drop/NAMES closes the connection unanswered (after reading the body) in
+the upstreams named. X-Body-Length tells the body bytes read.
 Usage: lb_upstream.py PORT|unix:PATH NAME DIR"""
 import os
 import socketserver
@@ -22,16 +24,18 @@ class Handler(BaseHTTPRequestHandler):
         out = body.encode()
         self.send_response(status)
         self.send_header("X-Upstream", NAME)
+        self.send_header("X-Body-Length", str(self.body_length))
         self.send_header("Content-Length", str(len(out)))
         self.end_headers()
         self.wfile.write(out)
 
     def _answer(self):
         n = int(self.headers.get("Content-Length") or 0)
-        if n:
-            self.rfile.read(n)
+        self.body_length = len(self.rfile.read(n)) if n else 0
         path = self.path
-        if path.startswith("/health"):
+        if path.startswith("/drop/") and NAME in path.split("/")[2]:
+            self.close_connection = True
+        elif path.startswith("/health"):
             try:
                 with open(os.path.join(DIR, NAME + ".health")) as f:
                     self._send(int(f.read().strip()), "down")

@@ -1,6 +1,7 @@
 """End-to-end load balancing: zsrt in front of several upstream processes
 (lb_upstream.py) on loopback ports, which the test kills and restarts:
-distribution per lb_policy, retries after dial errors, passive and active
+distribution per lb_policy, retries after dial errors and with streamed
+bodies, passive and active
 health marking upstreams down and up, transport timeouts, the sticky
 cookie, a unix socket upstream, and the hash policies' choices compared
 with Caddy's when caddy is installed. Usage: test_proxy_lb.py BUILD_DIR"""
@@ -8,6 +9,7 @@ import hashlib
 import hmac
 import os
 import shutil
+import socket
 import sys
 import tempfile
 import subprocess
@@ -16,7 +18,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "diff"))
-from harness import Served, Zsrt, check, failures, free_port, get  # noqa: E402
+from harness import Served, Zsrt, check, failures, free_port, get, read_response  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORK = tempfile.mkdtemp(prefix="zs-e2e-lb-")
@@ -119,6 +121,46 @@ def case_active(ups):
         got = names(z.port, 6)
         check("active: a restarted upstream is back", sorted(got) == ["a", "a", "b", "b", "c", "c"], got)
         check("active: checks are logged", "host is up" in z.output(), z.output()[-500:])
+    finally:
+        z.stop()
+
+
+def post_split(port, path, body, pause):
+    """A POST whose body comes in two pieces, pause seconds apart (0: with its head)."""
+    head = ("POST %s HTTP/1.1\r\nHost: localhost\r\nContent-Length: %d\r\n\r\n" % (path, len(body))).encode()
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        if not pause:
+            s.sendall(head + body)
+        else:
+            s.sendall(head + body[:len(body) // 2])
+            time.sleep(pause)
+            s.sendall(body[len(body) // 2:])
+        return read_response(s)[0]
+
+
+def case_stream_retries(ups):
+    """Retries meet streamed bodies: a body that went up whole is sent again
+    to the next upstream; one that streamed in part is not (502), and the
+    failure still counts against its upstream"""
+    z = proxy(ups[:2], "\t\tlb_policy first\n\t\tlb_retries 2\n\t\tlb_retry_match {\n\t\t\tmethod POST\n\t\t}\n"
+                       "\t\tfail_duration 1s\n\t\tmax_fails 1", workers=1)
+    try:
+        body = b"x" * 3000
+        r = post_split(z.port, "/drop/a", body, 0)
+        check("stream retry: a whole body goes again to the next upstream",
+              r.status == 200 and r.header("X-Upstream") == "b" and r.header("X-Body-Length") == "3000",
+              (r.status, r.headers))
+        time.sleep(1.3)
+        r = post_split(z.port, "/drop/a", body, 0.3)
+        check("stream retry: a body that streamed in part is not sent again", r.status == 502, (r.status, r.headers))
+        check("stream retry: the streamed request's failure counts (passive health)", names(z.port, 1) == ["b"], "")
+        time.sleep(1.3)
+        r = get(z.port, "/drop/ab")
+        check("stream retry: a bodiless GET is tried on every upstream, then 502", r.status == 502, r.status)
+        time.sleep(1.3)
+        r = post_split(z.port, "/", body, 0.3)
+        check("stream retry: a streamed body arrives whole", r.status == 200 and r.header("X-Body-Length") == "3000",
+              (r.status, r.headers))
     finally:
         z.stop()
 
@@ -312,6 +354,7 @@ def main():
         case_first_passive(ups)
         case_active(ups)
         case_timeouts(ups)
+        case_stream_retries(ups)
         case_policies(ups)
         case_cookie(ups)
         case_hash_stable(ups)
