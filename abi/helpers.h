@@ -27,6 +27,7 @@ enum zs_escape {
   ZS_ESC_NONE = 0,
   ZS_ESC_QUERY = 1,            /* Go's url.QueryEscape */
   ZS_ESC_PATH = 2,             /* Go's url.PathEscape, '/' kept (a file matcher's relative path) */
+  ZS_ESC_KNOWN = 3,            /* as it is, but a variable not set is its placeholder (Caddy's ReplaceKnown) */
 };
 
 /* file_begin: the file matcher's try_policy; file_try flags */
@@ -46,6 +47,12 @@ enum zs_uri_flags { ZS_URI_PATH = 1, ZS_URI_QUERY = 2, ZS_URI_KEEP_QUERY = 4 /* 
 /* ip_match: each range is family (4 or 6), prefix bits, 16 address bytes */
 #define ZS_IP_RANGE_SIZE 18
 
+
+/* basic_auth: the packed accounts are an algorithm byte, then per account a
+ * 16-bit little-endian username length, the username, an 8-bit hash length
+ * and the hash (Modular Crypt Format); the results */
+enum zs_auth_algorithm { ZS_AUTH_BCRYPT = 1 };
+enum zs_auth_result { ZS_AUTH_FAIL = 0, ZS_AUTH_OK = 1, ZS_AUTH_PENDING = 2 };
 
 /* base64: which alphabet, and which way (url: RFC 4648 section 5, unpadded
  * when encoding, padding optional when decoding) */
@@ -77,6 +84,8 @@ enum zs_action_kind {
   ZS_ACT_RESPOND_CLOSE = 5,   /* respond ... close: as RESPOND, then close the connection */
   ZS_ACT_ERROR = 6,     /* the error handler: an error of the status set, its message the body; the
                          * server's error routes (or the empty answer with that status) take over */
+  ZS_ACT_AUTH_WAIT = 7, /* basic_auth returned ZS_AUTH_PENDING: the runtime verifies the password
+                           off the worker, then runs the program again from the start */
 };
 #define ZS_ACTION(kind, id) ((unsigned long long)(kind) | ((unsigned long long)(id) << 8))
 #define ZS_ACTION_KIND(r)   ((unsigned)((r) & 0xff))

@@ -14,6 +14,7 @@
 #include "explore/explore.h"
 #include "fmt/fmt.h"
 #include "frontend/frontend.h"
+#include "hash_password.h"
 #include "native/native.h"
 #include "options.h"
 #include "pipeline.h"
@@ -80,6 +81,8 @@ int main(int argc, char **argv)
     return verify_main(argc - 1, argv + 1);
   if (argc > 1 && strcmp(argv[1], "sign") == 0)
     return sign_main(argc - 1, argv + 1);
+  if (argc > 1 && strcmp(argv[1], "hash-password") == 0)
+    return hash_password_main(argc - 1, argv + 1);
   if (argc > 1 && strcmp(argv[1], "fmt") == 0)
     return fmt_main(argc - 1, argv + 1);
   if (argc > 1 && strcmp(argv[1], "validate") == 0)

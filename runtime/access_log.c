@@ -242,7 +242,8 @@ static void access_fields(struct worker_log *l, const struct conn_info *info, co
   uint64_t now_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
   log_request(l, &ex->req, info);
   log_int(l, "bytes_read", bytes_read);
-  log_cstr(l, "user_id", "");
+  const struct exec_decision *dec = ex->dec;   /* basic_auth's user, as Caddy's {http.auth.user.id} */
+  log_str(l, "user_id", dec && dec->user_id ? dec->user_id : "", dec && dec->user_id ? dec->user_id_len : 0);
   log_seconds(l, "duration", now_ns - ex->start_ns);
   log_int(l, "size", size);
   log_int(l, "status", resp ? resp->status : 0);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "access_log.h"
+#include "auth_pool.h"
 #include "errors.h"
 #include "encode.h"
 #include "h2/h2.h"
@@ -179,7 +180,7 @@ void conn_respond_error(struct worker *w, struct conn *c, int status)
 /* drops the bytes before in_start when no request points into them */
 static void conn_compact(struct conn *c)
 {
-  if (c->ex->phase == EXCHANGE_PROXY || c->in_start == 0)
+  if (c->ex->phase == EXCHANGE_PROXY || c->ex->phase == EXCHANGE_AUTH_WAIT || c->in_start == 0)
     return;
   memmove(c->in, c->in + c->in_start, c->in_len - c->in_start);
   c->in_len -= c->in_start;
@@ -264,7 +265,10 @@ static int conn_body_step(struct worker *w, struct conn *c)
   int rc = c->ex->body_chunked ? conn_body_chunked(c, stream) : conn_body_length(c, stream);
   if (rc < 0 && stream) {
     c->ex->body_active = 0;
-    proxy_body_failed(w, c->ex, http1_error_status(rc));
+    if (rc == HTTP1_ERR_BODY_TOO_LARGE && c->ex->body_limited)
+      proxy_body_limited(w, c->ex);
+    else
+      proxy_body_failed(w, c->ex, http1_error_status(rc));
     return -1;
   }
   if (rc < 0) {
@@ -366,6 +370,20 @@ static void conn_respond_decision(struct worker *w, struct conn *c)
     conn_exchange_end(w, c, c->ex);
 }
 
+/* request_body max_size under reverse_proxy: Caddy's 413 error (Go's
+ * MaxBytesError), for a Content-Length past it before anything goes up, or
+ * for a chunked body once it runs past it (the upstream is dropped, or the
+ * answer cut when its head is out already). The body is not read on, so
+ * the connection closes after the answer, as MaxBytesReader asks. */
+void conn_body_too_large(struct worker *w, struct conn *c)
+{
+  struct exchange *ex = c->ex;
+  ex->body_active = 0;
+  ex->req.keep_alive = 0;
+  exchange_body_too_large(ex);
+  conn_answer_error_routes(w, c, ex);   /* keep_alive 0: Connection: close */
+}
+
 static void conn_begin_proxy(struct worker *w, struct conn *c)
 {
   /* the decision stays with the exchange: the upstream answers after other requests ran */
@@ -377,12 +395,40 @@ static void conn_begin_proxy(struct worker *w, struct conn *c)
   c->ex->body_start = c->in_start;
   c->ex->body_kept = 0;
   c->ex->phase = EXCHANGE_PROXY;
-  /* the body streams up as it comes, any size (Caddy sets no limit) */
+  /* the body streams up as it comes, any size (Caddy sets no limit) but
+   * request_body's max_size: a chunked body stops at it (conn_body_step) */
   c->ex->body_stream = c->ex->body_active;
-  c->ex->chunk.max_body = 0;
+  int64_t limit = c->ex->dec->max_body;
+  c->ex->chunk.max_body = c->ex->body_chunked && limit > 0 ? (uint64_t)limit : 0;
+  c->ex->body_limited = c->ex->chunk.max_body > 0;
   if (c->ex->body_active && c->ex->req.expect_continue && c->in_start == c->in_len)
     conn_append(c, "HTTP/1.1 100 Continue\r\n\r\n", 25);
   proxy_start(w, c, c->ex, NULL, 0);
+}
+
+static void conn_dispatch(struct worker *w, struct conn *c);
+
+/* a basic_auth password was verified: the request runs again from the start,
+ * then the connection goes on (its body, pipelined requests) */
+static void conn_auth_resume(struct worker *w, struct exchange *ex)
+{
+  struct conn *c = &w->conns[ex - w->exchanges->exchanges];
+  ex->phase = EXCHANGE_IDLE;
+  conn_dispatch(w, c);
+  conn_on_input(w, c);
+}
+
+/* the program waits for a password to be verified off the worker; the
+ * request (and its body) stays where it is until then */
+static void conn_begin_auth(struct worker *w, struct conn *c, struct exec_auth *auth)
+{
+  c->ex->auth.resume = conn_auth_resume;
+  int rc = auth_submit(w, c->ex, auth);
+  if (rc < 0) {
+    conn_respond_error(w, c, c->ex->auth.waits >= AUTH_MAX_WAITS ? 500 : 503);
+    return;
+  }
+  c->ex->phase = EXCHANGE_AUTH_WAIT;
 }
 
 static void conn_dispatch(struct worker *w, struct conn *c)
@@ -392,10 +438,16 @@ static void conn_dispatch(struct worker *w, struct conn *c)
     return;
   }
   struct exec_decision *dec = c->ex->dec;
-  int rc = exec_request(w->blob, &w->cage, c->server, &c->ex->req, &c->info, dec);
+  struct exec_auth auth;
+  auth_exec_prepare(w, c->ex, &auth);
+  int rc = exec_request_auth(w->blob, &w->cage, c->server, &c->ex->req, &c->info, dec, &auth);
   if (rc < 0) {
     /* a bad escape or target is Go's 400; a request too big for the view is 431 */
     conn_respond_error(w, c, rc == -EINVAL ? 400 : rc == -E2BIG || rc == -ENOSPC ? 431 : 500);
+    return;
+  }
+  if (!dec->trapped && dec->action == ZS_ACT_AUTH_WAIT) {
+    conn_begin_auth(w, c, &auth);   /* what the body is for is known after */
     return;
   }
   long long max_body = w->opt->max_body > 0 ? w->opt->max_body : (10 << 20);
@@ -404,7 +456,10 @@ static void conn_dispatch(struct worker *w, struct conn *c)
     conn_respond_error(w, c, 413);   /* a body zsrt only drains: its own limit */
     return;
   }
-  if (proxied) {
+  if (proxied && dec->max_body > 0 && !c->ex->body_chunked &&
+             c->ex->req.content_length > dec->max_body) {
+    conn_body_too_large(w, c);
+  } else if (proxied) {
     conn_begin_proxy(w, c);
   } else if (!dec->trapped && dec->action == ZS_ACT_ABORT) {
     c->close_after_send = 1;   /* abort: no response; what is queued still goes */
@@ -434,9 +489,11 @@ static int conn_next_request(struct worker *w, struct conn *c)
   c->in_start += (size_t)rc;
   long long max_body = w->opt->max_body > 0 ? w->opt->max_body : (10 << 20);
   c->ex->body_chunked = c->ex->req.chunked;
+  c->ex->body_limited = 0;
   c->ex->body_left = c->ex->req.content_length > 0 ? c->ex->req.content_length : 0;
   c->ex->chunk = (struct http1_chunked){.max_body = (uint64_t)max_body};
   c->ex->body_active = c->ex->body_chunked || c->ex->body_left > 0;
+  auth_exchange_reset(&c->ex->auth);
   conn_dispatch(w, c);
   return 1;
 }
@@ -461,7 +518,7 @@ static void conn_on_input(struct worker *w, struct conn *c)
     if (h2 < 0)
       return;   /* so far a prefix of the HTTP/2 preface */
   }
-  while (!c->closing && !c->close_after_send) {
+  while (!c->closing && !c->close_after_send && c->ex->phase != EXCHANGE_AUTH_WAIT) {
     if (c->ex->body_active) {
       if (conn_body_step(w, c) <= 0)
         break;
@@ -527,6 +584,7 @@ static void conn_on_file_read(struct worker *w, struct conn *c, int res)
 
 static void conn_on_close(struct worker *w, struct conn *c)
 {
+  auth_cancel(c->ex);
   proxy_detach(w, c->ex);
   conn_exchange_end(w, c, c->ex);
   if (c->ex->file_fd >= 0) {

@@ -42,6 +42,9 @@ void conn_finish_exchange(struct worker *w, struct conn *c, struct exchange *ex)
 /* the upstream failed and the error routes decided (exec_error): their
  * answer goes out as any decision's, and the connection goes on */
 void conn_answer_error_routes(struct worker *w, struct conn *c, struct exchange *ex);
+/* request_body's max_size ran out under reverse_proxy: Caddy's 413 error,
+ * through the error routes, then the connection closes */
+void conn_body_too_large(struct worker *w, struct conn *c);
 
 /* a streamed request body (ex->body_stream): n bytes at body_start went up */
 void conn_body_consume(struct worker *w, struct conn *c, size_t n);

@@ -4,6 +4,7 @@
 #include "exchange.h"
 
 #include <errno.h>
+#include <string.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -84,4 +85,16 @@ void exchange_detach(struct exchange_pool *pool, struct exchange *ex)
   pool->free[pool->free_count++] = (unsigned)(ex->dec - pool->decs);
   ex->dec = NULL;
   ex->resp = NULL;
+}
+
+void exchange_body_too_large(struct exchange *ex)
+{
+  static const char msg[] = "http: request body too large";
+  struct exec_decision *dec = ex->dec;
+  dec->action = ZS_ACT_ERROR;
+  dec->action_id = 0;
+  dec->status = 413;
+  dec->body = dec->storage;
+  memcpy(dec->storage, msg, sizeof msg - 1);
+  dec->body_len = sizeof msg - 1;
 }

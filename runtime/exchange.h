@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth_pool.h"
 #include "exec.h"
 #include "http.h"
 #include "http1.h"
@@ -48,6 +49,7 @@ enum exchange_phase {
   EXCHANGE_IDLE = 0,                 /* none in flight: the connection reads heads */
   EXCHANGE_FILE,                     /* a file body is being read and sent */
   EXCHANGE_PROXY,                    /* an upstream exchange is in progress */
+  EXCHANGE_AUTH_WAIT,                /* a basic_auth password is being verified; the program runs again */
 };
 
 struct exchange {
@@ -63,6 +65,7 @@ struct exchange {
   /* its body: discarded, or kept for an upstream (streamed) */
   int body_active;
   int body_chunked;
+  int body_limited;                  /* chunk.max_body is request_body's max_size, not zsrt's own */
   int64_t body_left;                 /* Content-Length bytes still to come */
   struct http1_chunked chunk;
   size_t body_kept;                  /* decoded body bytes waiting at in + body_start (HTTP/2: the gathered body's length) */
@@ -75,6 +78,7 @@ struct exchange {
   size_t resp_first;           /* an upstream's body bytes that came with its head: encode's first write */
   int enc_pending;             /* HTTP/1.1: the encoded answer's head waits (conn_encode.c) */
   int enc_keep_alive, enc_chunked, enc_early;
+  struct exchange_auth auth;         /* auth_pool.h: basic_auth verifications for this request */
   /* a file answer */
   int file_fd;
   uint64_t file_off, file_left;
@@ -103,5 +107,8 @@ void exchange_pool_destroy(struct exchange_pool *pool);
 int exchange_attach(struct exchange_pool *pool, struct exchange *ex);
 /* returns them to the pool; nothing when it holds none */
 void exchange_detach(struct exchange_pool *pool, struct exchange *ex);
+/* request_body's max_size ran out under reverse_proxy: its decision becomes
+ * Caddy's 413 error (a MaxBytesError), answered as any handler's error */
+void exchange_body_too_large(struct exchange *ex);
 
 #endif

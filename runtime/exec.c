@@ -11,6 +11,7 @@
 
 #include "../abi/cage.h"
 #include "../abi/request.h"
+#include "auth.h"
 #include "cage.h"
 #include "helpers.h"
 #include "loader.h"
@@ -242,6 +243,9 @@ static void exec_decision_reset(struct exec_decision *dec)
   dec->orig_path_len = 0;
   dec->root = NULL;
   dec->root_len = 0;
+  dec->max_body = 0;
+  dec->user_id = NULL;
+  dec->user_id_len = 0;
   for (unsigned i = 0; i < ZS_VAR_USER_COUNT; i++)
     dec->user_vars[i] = NULL, dec->user_var_len[i] = 0;
   dec->log_skip = 0;
@@ -263,7 +267,8 @@ static void exec_take_action(const struct blob *blob, uint64_t r0, struct exec_d
   unsigned kind = ZS_ACTION_KIND(r0), id = ZS_ACTION_ID(r0);
   const struct zs_config_header *c = blob->config;
   int valid = (kind == ZS_ACT_NEXT || kind == ZS_ACT_RESPOND || kind == ZS_ACT_RESPOND_CLOSE ||
-               kind == ZS_ACT_ABORT || kind == ZS_ACT_ERROR) ||
+               kind == ZS_ACT_ABORT || kind == ZS_ACT_ERROR ||
+               kind == ZS_ACT_AUTH_WAIT) ||
               (kind == ZS_ACT_FILE && id < c->file_server_count) ||
               (kind == ZS_ACT_PROXY && id < c->proxy_count);
   if (!valid || (r0 >> 32) != 0 || dec->encode > c->encoder_count) {
@@ -343,6 +348,7 @@ static void exec_state_init(struct helper_state *st, struct cage *cage, struct e
   st->conn = conn;
   st->value_len = 0;
   st->file.active = 0;
+  st->auth = NULL;
   st->deadline_ms = exec_clock_ms() + EXEC_WALL_MS;
 }
 
@@ -382,10 +388,20 @@ int exec_request(const struct blob *blob, struct cage *cage, unsigned server,
                  const struct http_request *req, const struct conn_info *conn,
                  struct exec_decision *out)
 {
+  return exec_request_auth(blob, cage, server, req, conn, out, NULL);
+}
+
+int exec_request_auth(const struct blob *blob, struct cage *cage, unsigned server,
+                      const struct http_request *req, const struct conn_info *conn,
+                      struct exec_decision *out, struct exec_auth *auth)
+{
   if (server >= blob->config->server_count)
     return -ENOENT;
   struct helper_state st;
   exec_state_init(&st, cage, out, req, conn);
+  st.auth = auth;
+  if (auth)
+    auth->has_pending = 0;
   exec_decision_reset(out);
   int rc = exec_limit_stack(cage, blob);
   if (rc == 0)

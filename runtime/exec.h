@@ -51,6 +51,9 @@ struct exec_decision {
   const char *orig_path;       /* the decoded path as sent, before any rewrite */
   size_t orig_path_len;
   int log_skip;                /* the program set log_skip (log_skip, skip_log): no access log line */
+  int64_t max_body;            /* request_body max_size: the most a proxied body may have; 0: none */
+  const char *user_id;         /* http.auth.user.id: the user basic_auth let in, else NULL */
+  size_t user_id_len;
   unsigned encode;             /* 1 + the encoder record of the last encode handler run, 0: none */
   char *root;                  /* the root variable if the program set one, else NULL */
   size_t root_len;
@@ -91,6 +94,14 @@ int exec_request(const struct blob *blob, struct cage *cage, unsigned server,
                  const struct http_request *req, const struct conn_info *conn,
                  struct exec_decision *out);
 
+/* exec_request for a caller that verifies basic_auth passwords (auth.h):
+ * an action ZS_ACT_AUTH_WAIT leaves the password to verify in
+ * auth->pending; run the request again once it is known. auth NULL: every
+ * basic_auth waits, and the caller answers 500. */
+struct exec_auth;
+int exec_request_auth(const struct blob *blob, struct cage *cage, unsigned server,
+                      const struct http_request *req, const struct conn_info *conn,
+                      struct exec_decision *out, struct exec_auth *auth);
 /* Caddy's error handling (server.go ServeHTTP) for a handler's error of
  * `status` whose message is msg (NULL: the status text): the request is
  * restored as it was sent, the error is set for {http.error.*}, and the

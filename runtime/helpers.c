@@ -13,6 +13,7 @@
 #include "../abi/cage.h"
 #include "../abi/request.h"
 #include "cage.h"
+#include "auth.h"
 #include "files.h"
 #include "query_match.h"
 #include "regex.h"
@@ -21,7 +22,7 @@
 
 #define HELPER_ERR(e) ((unsigned long long)(long long)-(e))
 
-static struct helper_state *helper_state_of(struct zs_native_ctx *ctx)
+struct helper_state *helper_state_of(struct zs_native_ctx *ctx)
 {
   return ctx->host;
 }
@@ -229,6 +230,7 @@ static int helper_put_var(const struct helper_state *st, unsigned id, char *buf,
     return helper_put_escaped(st, id, buf, cap, len);
   case ZS_VAR_root: return helper_put(buf, cap, len, dec->root, dec->root ? dec->root_len : 0);
   case ZS_VAR_log_skip: return dec->log_skip ? helper_put(buf, cap, len, "true", 4) : 0;
+  case ZS_VAR_auth_user_id: return helper_put(buf, cap, len, dec->user_id, dec->user_id_len);
   case ZS_VAR_tls_version: case ZS_VAR_tls_cipher: case ZS_VAR_tls_proto: case ZS_VAR_tls_resumed:
   case ZS_VAR_tls_server_name: case ZS_VAR_tls_client_subject: case ZS_VAR_tls_client_issuer:
   case ZS_VAR_tls_client_serial: case ZS_VAR_tls_client_fingerprint:
@@ -341,8 +343,7 @@ static unsigned long long helper_buf_var(struct zs_native_ctx *ctx, unsigned lon
   return 0;
 }
 
-/* copies bytes into the decision's storage; NULL when it is full */
-static char *helper_store(struct exec_decision *dec, const char *s, size_t n)
+char *helper_store(struct exec_decision *dec, const char *s, size_t n)
 {
   if (n > sizeof dec->storage - dec->storage_used)
     return NULL;
@@ -541,8 +542,18 @@ static unsigned long long helper_buf_var_escaped(struct zs_native_ctx *ctx, unsi
   struct helper_state *st = helper_state_of(ctx);
   char *buf, scratch[EXEC_MAX_VALUE];
   size_t *len, cap;
-  if ((how != ZS_ESC_QUERY && how != ZS_ESC_PATH) || helper_slot(st, slot, &buf, &len, &cap) < 0)
+  if ((how != ZS_ESC_QUERY && how != ZS_ESC_PATH && how != ZS_ESC_KNOWN) ||
+      helper_slot(st, slot, &buf, &len, &cap) < 0)
     return HELPER_ERR(EINVAL);
+  if (how == ZS_ESC_KNOWN) {
+    static const char user_ph[] = "{http.auth.user.id}";
+    helper_charge(ctx, sizeof user_ph);
+    if (id != ZS_VAR_auth_user_id)
+      return HELPER_ERR(EINVAL);
+    if (st->dec->user_id)
+      return helper_put(buf, cap, len, st->dec->user_id, st->dec->user_id_len) < 0 ? HELPER_ERR(ENOSPC) : 0;
+    return helper_put(buf, cap, len, user_ph, sizeof user_ph - 1) < 0 ? HELPER_ERR(ENOSPC) : 0;
+  }
   long n = helper_var_value(st, (unsigned)id, scratch, sizeof scratch);
   helper_charge(ctx, n > 0 ? 3 * (uint64_t)n : 0);
   if (n < 0)
@@ -873,6 +884,21 @@ static unsigned long long helper_var_read(struct zs_native_ctx *ctx, unsigned lo
   memcpy(st->cage->base + dst, scratch + offset, copy);
   cage_note_heap_write(st->cage, dst, copy);
   return copy;
+}
+
+/* nested request_body handlers each wrap the body: the smallest limit holds */
+static unsigned long long helper_body_limit(struct zs_native_ctx *ctx, unsigned long long n,
+                                            unsigned long long r2, unsigned long long r3,
+                                            unsigned long long r4, unsigned long long r5)
+{
+  (void)r2, (void)r3, (void)r4, (void)r5;
+  helper_charge(ctx, 0);
+  struct exec_decision *dec = helper_state_of(ctx)->dec;
+  if (n == 0 || n > INT64_MAX)
+    return HELPER_ERR(EINVAL);
+  if (dec->max_body == 0 || (int64_t)n < dec->max_body)
+    dec->max_body = (int64_t)n;
+  return 0;
 }
 
 /* path_regexp (len 0: the cleaned path) or header_regexp (each value of the

@@ -14,6 +14,7 @@
 #include "http.h"
 
 struct cage;
+struct exec_auth;
 
 /* helper calls take a poll per this many bytes they touch, on top of one */
 #define HELPER_BYTES_PER_POLL 16
@@ -36,7 +37,13 @@ struct helper_state {
   char value[EXEC_MAX_VALUE];  /* build buffer 1 */
   size_t value_len;
   struct file_match file;      /* the file matcher being evaluated (active 0: none) */
+  struct exec_auth *auth;      /* auth.h: passwords verified before, the one to verify; NULL: none */
 };
+
+/* the state of the request a helper was called for */
+struct helper_state *helper_state_of(struct zs_native_ctx *ctx);
+/* copies bytes into the decision's storage; NULL when it is full */
+char *helper_store(struct exec_decision *dec, const char *s, size_t n);
 
 /* Takes one poll plus one per HELPER_BYTES_PER_POLL bytes, and traps the
  * request when the budget or its wall-clock deadline is spent. */

@@ -60,6 +60,8 @@ struct conn_tls_pool;
 struct files_cache;
 struct encode_pool;
 struct tls_conn;
+struct auth_pool;
+struct auth_worker;
 
 /* What a module (the proxy, ...) hooks into its worker's loop: called every
  * tick, asked before the loop ends whether it still has operations in
@@ -181,6 +183,8 @@ struct worker {
   struct files_cache *files;   /* files_cache.h: the files file_server answered with lately; NULL: none */
   struct worker_log log;       /* log.h: this worker's line buffer */
   struct access_log *access;   /* access_log.c: its access log buffers; NULL: no server logs requests */
+  struct auth_pool *auth_pool; /* auth_pool.h: the process's password verifiers (shared); NULL: none */
+  struct auth_worker *auth;    /* auth_pool.c: this worker's verifications and cache */
 };
 
 uint64_t loop_user_data(enum loop_op op, uint32_t index, uint32_t gen);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "run_request.h"
+#include "auth.h"
 #ifndef ZSRT_NO_NET
 #include "blob_sign.h"
 #include "loader.h"
@@ -299,8 +300,13 @@ int main(int argc, char **argv)
   int rc = main_parse(argc, argv, &a);
   if (rc != 0)
     return rc > 0 ? 0 : main_usage(stderr, 2);
+#ifndef ZSRT_NO_NET
   if (a.request)
-    return run_request_main(a.request, a.port, a.blob, stdout);
+    return run_request_main(a.request, a.port, a.blob, stdout, auth_verify);
+#else
+  if (a.request)
+    return run_request_main(a.request, a.port, a.blob, stdout, NULL);
+#endif
 #ifndef ZSRT_NO_NET
   if (a.reload)
     return main_reload(&a);

@@ -40,6 +40,8 @@ void proxy_on_body(struct worker *w, struct exchange *ex);
 /* a streamed body turned out malformed: status for the client when nothing
  * was answered yet, else the answer is cut */
 void proxy_body_failed(struct worker *w, struct exchange *ex, int status);
+/* the streamed body ran past request_body's max_size (conn_body_too_large) */
+void proxy_body_limited(struct worker *w, struct exchange *ex);
 /* a new blob is being taken: upgraded connections close (stream_close_delay) */
 void proxy_on_reload(struct worker *w);
 

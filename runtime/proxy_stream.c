@@ -127,8 +127,30 @@ void proxy_body_failed(struct worker *w, struct exchange *ex, int status)
   int answered = up->state == UP_CLIENT_WAIT || up->state == UP_BODY || up->tunnel;
   up_close(w, up);
   ex->up = NULL;
-  if (answered)
+  if (answered) {
     proxy_cut(w, c, ex, "reverse_proxy: malformed request body: aborting");
-  else
+  } else {
+    proxy_attempt_end(w, ex, 0);
     conn_respond_error(w, c, status);
+  }
+}
+
+/* request_body's max_size ran out mid-body: nothing more goes up, the
+ * upstream is dropped, and the client gets Caddy's 413 (or a cut answer
+ * when the upstream's head is out already) */
+void proxy_body_limited(struct worker *w, struct exchange *ex)
+{
+  struct upstream *up = ex->up;
+  struct conn *c = up ? up->client : NULL;
+  if (!up || !c)
+    return;
+  int answered = up->state == UP_CLIENT_WAIT || up->state == UP_BODY;
+  up_close(w, up);
+  ex->up = NULL;
+  if (answered) {
+    proxy_cut(w, c, ex, "reverse_proxy: http: request body too large");
+  } else {
+    proxy_attempt_end(w, ex, 0);
+    conn_body_too_large(w, c);
+  }
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "cage.h"
 #include "errors.h"
 #include "exec.h"
@@ -32,7 +33,39 @@ struct run_ctx {
   char raw[RUN_MAX_REQUEST];
   size_t raw_len;
   FILE *out;
+  int (*verify)(const struct auth_job *job);
+  struct auth_job verified[8];     /* basic_auth passwords verified for this request */
+  int results[8];
+  unsigned verified_count;
 };
+
+static int run_auth_known(void *arg, const struct auth_job *job)
+{
+  struct run_ctx *r = arg;
+  for (unsigned i = 0; i < r->verified_count; i++)
+    if (strcmp(r->verified[i].hash, job->hash) == 0 && r->verified[i].password_len == job->password_len &&
+        memcmp(r->verified[i].password, job->password, job->password_len) == 0)
+      return r->results[i];
+  return -1;
+}
+
+/* the program, run again after each password it waits for is verified */
+static int run_exec(struct run_ctx *r, unsigned server)
+{
+  struct exec_auth auth = {.known = run_auth_known, .arg = r};
+  for (;;) {
+    int rc = exec_request_auth(&r->blob, &r->cage, server, &r->req, &r->conn, &r->dec, &auth);
+    if (rc < 0 || r->dec.trapped || r->dec.action != ZS_ACT_AUTH_WAIT)
+      return rc;
+    if (!r->verify || !auth.has_pending || r->verified_count == 8) {
+      fprintf(stderr, "zsrt: basic_auth: %s\n", r->verify ? "too many verifications" : "no bcrypt in this build");
+      r->dec.trapped = 1;   /* answered 500 */
+      return 0;
+    }
+    r->verified[r->verified_count] = auth.pending;
+    r->results[r->verified_count++] = r->verify(&auth.pending) == 1;
+  }
+}
 
 static int run_read_request(struct run_ctx *r, const char *path)
 {
@@ -131,7 +164,7 @@ static int run_print_refused(struct run_ctx *r, int status)
 
 static int run_decide(struct run_ctx *r, unsigned server)
 {
-  int rc = exec_request(&r->blob, &r->cage, server, &r->req, &r->conn, &r->dec);
+  int rc = run_exec(r, server);
   if (rc == -EINVAL)
     return run_print_refused(r, 400);
   if (rc == -E2BIG)
@@ -195,12 +228,14 @@ static int run_main(struct run_ctx *r, const char *request_path, int port, const
   return rc < 0 ? 1 : 0;
 }
 
-int run_request_main(const char *request_path, int port, const char *blob_path, FILE *out)
+int run_request_main(const char *request_path, int port, const char *blob_path, FILE *out,
+                     int (*verify)(const struct auth_job *job))
 {
   struct run_ctx *r = calloc(1, sizeof *r);
   if (!r)
     return 1;
   r->out = out;
+  r->verify = verify;
   r->blob.fd = -1;
   int rc = run_main(r, request_path, port, blob_path);
   blob_close(&r->blob);

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "access_log.h"
+#include "auth_pool.h"
 #include "conn.h"
 #include "conn_tls.h"
 #include "files_cache.h"
@@ -65,6 +66,7 @@ struct server {
   struct proxy_hosts *hosts;   /* the upstreams' state, shared by the workers and the health checker */
   struct proxy_checker checker;
   int tls_on;
+  struct auth_pool *auth;      /* basic_auth's verification threads, for every worker */
 };
 
 /* the bind address of a listener: "" is every interface (dual-stack) */
@@ -251,6 +253,8 @@ static void *server_worker_main(void *arg)
   if (rc == 0)
     rc = access_log_worker_init(w, sw->logs);
   if (rc == 0)
+    rc = auth_worker_init(w, w->auth_pool);
+  if (rc == 0)
     w->files = files_cache_create();   /* none (no inotify): files are opened per request */
   sw->init_result = rc;
   sem_post(&sw->ready);
@@ -292,6 +296,7 @@ static int server_start_workers(struct server *s)
     sw->w.reload = &sw->slot;
     sw->w.tls_sites = s->tls_on ? &s->tls : NULL;
     sw->w.hosts = s->hosts;
+    sw->w.auth_pool = s->auth;
     sw->slot.state = &s->reload;
     sw->slot.ref = reload_current(&s->reload);
     sw->opt = s->opt;
@@ -492,6 +497,9 @@ static int server_serve(struct server *s, const struct blob *blob, const sigset_
     rc = server_open_logs(s, blob);
   if (rc == 0)
     rc = server_prepare(s, blob);
+  /* started before the sandbox closes, for any blob: a reload may bring basic_auth */
+  if (rc == 0 && !(s->auth = auth_pool_create(2 * s->count)))
+    rc = -ENOMEM;
   if (rc == 0)
     rc = (s->hosts = proxy_hosts_create()) ? 0 : -ENOMEM;
   if (rc == 0)
@@ -568,6 +576,7 @@ int server_run(const struct blob *blob, const struct server_options *opt)
   if (rc < 0)
     server_log_error(s, "cannot start", strerror(-rc));
   rc = server_join(s, rc);
+  auth_pool_destroy(s->auth);
   access_log_files_close(&s->logs);
   proxy_hosts_destroy(s->hosts);
   log_begin(&s->log, "info", NULL, "shutdown complete");

@@ -37,6 +37,7 @@
 #define zs_replace(lit, limit)  zs_uri_replace((unsigned long)(lit), sizeof(lit) - 1, (limit))
 #define zs_query_has(lit)       (zs_query_match((unsigned long)(lit), sizeof(lit) - 1) == 1)
 #define zs_remote_ip_in(lit)    (zs_ip_match((unsigned long)(lit), sizeof(lit) - 1) == 1)
+#define zs_auth_basic(lit)      zs_basic_auth((unsigned long)(lit), sizeof(lit) - 1)
 #define zs_file_begin(policy, split) zs_file_begin((policy), (unsigned long)(split), sizeof(split) - 1)
 #define ZS_RESPOND              ZS_ACTION(ZS_ACT_RESPOND, 0)
 #define ZS_NEXT                 ZS_ACTION(ZS_ACT_NEXT, 0)

@@ -137,6 +137,35 @@ int cg_vars(struct cg *cg, const struct lowered_handler *h)
   return 0;
 }
 
+/* basic_auth: a password not yet verified sends the request off to be
+ * verified (the program runs again with the answer); a failure is Caddy's
+ * 401 error "not authenticated", its Www-Authenticate set on the response
+ * first, so error routes answer it with that header (deferred ops drop) */
+int cg_authentication(struct cg *cg, const struct lowered_handler *h)
+{
+  const struct lowered_auth *a = &h->u.auth;
+  const char *realm = arena_printf(cg->a, "Basic realm=\"%s\"", a->realm);
+  emit_stmt(cg, h->pos, "{");
+  emit_stmt(cg, h->pos, "long long auth = zs_auth_basic(%s);", cg_cstr(cg, (const char *)a->accounts, a->len));
+  emit_stmt(cg, h->pos, "if (auth == ZS_AUTH_PENDING) return ZS_ACTION(ZS_ACT_AUTH_WAIT, 0);");
+  emit_stmt(cg, h->pos, "if (auth != ZS_AUTH_OK) {");
+  emit_stmt(cg, h->pos, "zs_buf_reset(ZS_BUF_VALUE); zs_lit(ZS_BUF_VALUE, %s);", cg_cstr(cg, realm, strlen(realm)));
+  emit_stmt(cg, h->pos, "zs_hdr(ZS_HDR_SET, \"Www-Authenticate\");");
+  emit_stmt(cg, h->pos, "zs_buf_reset(ZS_BUF_BODY); zs_lit(ZS_BUF_BODY, \"not authenticated\");");
+  emit_stmt(cg, h->pos, "zs_resp_status(401); return ZS_ACTION(ZS_ACT_ERROR, 0);");
+  emit_stmt(cg, h->pos, "}");
+  emit_stmt(cg, h->pos, "}");
+  return 0;
+}
+
+/* request_body max_size: only a handler that reads the body (reverse_proxy) is limited */
+int cg_request_body(struct cg *cg, const struct lowered_handler *h)
+{
+  if (h->u.request_body.max_size > 0)
+    emit_stmt(cg, h->pos, "zs_body_limit(%lldLL);", h->u.request_body.max_size);
+  return 0;
+}
+
 /* encode wraps the response writer: the runtime encodes whatever answer
  * the chain produces after it */
 int cg_encode(struct cg *cg, const struct lowered_handler *h)

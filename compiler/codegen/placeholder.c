@@ -13,7 +13,7 @@ void ph_emit(struct cg *cg, struct srcpos pos, const struct lowered_text *s, con
                 cg_cstr(cg, p->text ? p->text : "", p->text ? p->len : 0), p->text ? p->len : 0);
     else if (p->var && p->escape)
       emit_stmt(cg, pos, "zs_var_esc(%s, ZS_VAR_%s, %s);", slot, p->var_name,
-                p->escape == ZS_ESC_QUERY ? "ZS_ESC_QUERY" : "ZS_ESC_PATH");
+                p->escape == ZS_ESC_QUERY ? "ZS_ESC_QUERY" : p->escape == ZS_ESC_PATH ? "ZS_ESC_PATH" : "ZS_ESC_KNOWN");
     else if (p->var)
       emit_stmt(cg, pos, "zs_var(%s, ZS_VAR_%s);", slot, p->var_name);
     else

@@ -60,7 +60,7 @@ static void dump_text(struct strbuf *out, const struct lowered_text *t)
       strbuf_printf(out, "${regexp:%d.%d}", (t->parts[i].capture - 1) >> 16, (t->parts[i].capture - 1) & 0xffff);
     else if (t->parts[i].var)
       strbuf_printf(out, "${%s%s}", t->parts[i].var_name,
-                    t->parts[i].escape == 1 ? ":query-escaped" : t->parts[i].escape == 2 ? ":path-escaped" : "");
+                    t->parts[i].escape == 1 ? ":query-escaped" : t->parts[i].escape == 2 ? ":path-escaped" : t->parts[i].escape == 3 ? ":known" : "");
     else
       dump_bytes(out, t->parts[i].text, t->parts[i].len);
   }
@@ -366,6 +366,14 @@ static void dump_options(struct strbuf *out, const struct lowered_handler *h)
   case LOWERED_HEADERS:
     strbuf_puts(out, h->u.headers.deferred ? " deferred" : "");
     dump_header_ops(out, "", &h->u.headers);
+    break;
+  case LOWERED_REQUEST_BODY:
+    strbuf_printf(out, " max_size=%lld", h->u.request_body.max_size);
+    break;
+  case LOWERED_AUTHENTICATION:
+    strbuf_printf(out, " accounts=%zu realm=\"", h->u.auth.count);
+    dump_bytes(out, h->u.auth.realm, strlen(h->u.auth.realm));
+    strbuf_putc(out, '"');
     break;
   case LOWERED_ERROR:
     strbuf_printf(out, " status=%d message=", h->u.error.status);

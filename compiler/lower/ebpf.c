@@ -114,6 +114,7 @@ int lower_ebpf(struct lower *l, const struct json *h, struct lowered_handler *ou
 {
   struct lowered_ebpf *e = &out->u.ebpf;
   *e = (struct lowered_ebpf){.args = ""};
+  l->ebpf_seen = true;
   if (lower_keys(l, h, lower_ebpf_keys, "ebpf", e) < 0)
     return -1;
   const struct json *program = json_object_get(h, "program"), *args = json_object_get(h, "args");

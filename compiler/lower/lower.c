@@ -410,6 +410,7 @@ static int lower_server(struct lower *l, const struct json *http, const struct j
   l->query_rewrite = (struct srcpos){0};
   l->has_proxy = false;
   l->proxy = l->errors_node = l->error_message = NULL;
+  l->ebpf_seen = false;
   int bad = lower_server_listen(l, http, srv, s);
   if (json_object_get(srv, "logs"))
     bad |= lower_server_logs(l, json_object_get(srv, "logs"), cfg, s);

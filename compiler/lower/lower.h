@@ -267,6 +267,18 @@ struct lowered_vars {
   bool log_skip;               /* log_skip (skip_log in Caddy 2.6): this request gets no access log line */
 };
 
+/* authentication (basic_auth): the accounts packed for the basic_auth helper
+ * (abi/helpers.h), and the realm the 401 names */
+struct lowered_auth {
+  const unsigned char *accounts;
+  size_t len, count;
+  const char *realm;           /* Caddy's default "restricted" when none is given */
+};
+
+struct lowered_request_body {
+  long long max_size;          /* 0: no limit */
+};
+
 struct lowered_subroute {
   struct lowered_route *routes;
   size_t count;
@@ -326,6 +338,8 @@ struct lowered_handler {
     struct lowered_vars vars;
     struct lowered_subroute subroute;
     struct lowered_headers headers;
+    struct lowered_auth auth;
+    struct lowered_request_body request_body;
     struct lowered_static_error error;
     struct lowered_encode encode;
     struct lowered_ebpf ebpf;

@@ -57,6 +57,7 @@ struct lower {
   const struct json *proxy;    /* the first reverse_proxy of the server, NULL if none */
   const struct json *errors_node; /* its errors member (handle_errors), NULL if none */
   bool in_errors;              /* lowering error routes: {http.error.*} is known */
+  bool ebpf_seen;              /* this server's routes so far run an ebpf program */
   const struct json *error_message;   /* the first {http.error.message} there, NULL if none */
   struct lowered_config *cfg;  /* the config being built (its regexes) */
   const char **user_vars;      /* the {vars.NAME} names read so far, each once (lowered_config.user_vars) */

@@ -193,6 +193,8 @@ int lower_text(struct lower *l, const struct json *node, enum lower_ph_mode mode
       struct lowered_text_part *p = ARENA_PUSH(l->a, out->parts, out->count, out->cap);
       p->var = var->id;
       p->var_name = var->name;
+      /* set only by a handler that ran: ReplaceKnown keeps it as written until then */
+      p->escape = mode == LOWER_PH_KNOWN && var->id == ZS_VAR_auth_user_id ? ZS_ESC_KNOWN : 0;
       out->constant = false;
     }
     i = (size_t)end;

@@ -88,6 +88,7 @@ void h2_stream_free(struct h2_stream *st)
 {
   struct h2_conn *h = st->h;
   struct worker *w = h->w;
+  auth_cancel(&st->ex);
   proxy_detach(w, &st->ex);
   encode_end(&st->ex);
   st->ex.phase = EXCHANGE_IDLE;
@@ -336,6 +337,15 @@ static void h2_stream_continue(struct h2_stream *st)
   nghttp2_submit_headers(st->h->session, NGHTTP2_FLAG_NONE, st->id, NULL, &status, 1, NULL);
 }
 
+/* request_body's max_size ran out: Caddy's 413 error, through the error
+ * routes; the rest of the body is not read */
+static void h2_stream_too_large(struct h2_stream *st)
+{
+  st->waiting_body = 0;
+  exchange_body_too_large(&st->ex);
+  h2_stream_answer(st);
+}
+
 /* reverse_proxy: the upstream is asked once the body is complete */
 static void h2_stream_begin_proxy(struct h2_stream *st, int end_stream)
 {
@@ -348,11 +358,62 @@ static void h2_stream_begin_proxy(struct h2_stream *st, int end_stream)
     h2_head_error(st, 413);
     return;
   }
+  /* request_body max_size: Caddy's 413 error, before anything goes up */
+  int64_t limit = st->ex.dec->max_body;
+  if (limit > 0 && (st->ex.req.content_length > limit || (int64_t)st->body_len > limit)) {
+    h2_stream_too_large(st);
+    return;
+  }
   st->waiting_body = 1;
   if (end_stream)
     h2_stream_body_done(st);
   else if (h2_stream_expects_continue(st))
     h2_stream_continue(st);
+}
+
+static void h2_stream_run(struct h2_stream *st, int end_stream);
+
+/* a basic_auth password was verified: the request runs again from the start */
+static void h2_stream_auth_resume(struct worker *w, struct exchange *ex)
+{
+  (void)w;
+  struct h2_stream *st = (struct h2_stream *)(void *)ex;   /* the exchange is its first member */
+  st->ex.phase = EXCHANGE_IDLE;
+  st->waiting_body = 0;
+  h2_stream_run(st, st->end_stream);
+  h2_conn_flush(st->h);
+}
+
+/* the program waits for a password to be verified off the worker; a body
+ * is gathered meanwhile, in case the answer is an upstream's */
+static void h2_stream_begin_auth(struct h2_stream *st, struct exec_auth *auth)
+{
+  st->ex.auth.resume = h2_stream_auth_resume;
+  if (auth_submit(st->h->w, &st->ex, auth) < 0) {
+    h2_head_error(st, st->ex.auth.waits >= AUTH_MAX_WAITS ? 500 : 503);
+    return;
+  }
+  st->ex.phase = EXCHANGE_AUTH_WAIT;
+  st->waiting_body = 1;
+}
+
+static void h2_stream_run(struct h2_stream *st, int end_stream)
+{
+  struct worker *w = st->h->w;
+  struct exec_decision *dec = st->ex.dec;
+  struct exec_auth auth;
+  auth_exec_prepare(w, &st->ex, &auth);
+  int rc = exec_request_auth(w->blob, &w->cage, st->h->c->server, &st->ex.req, &st->h->c->info, dec, &auth);
+  if (rc < 0)
+    h2_head_error(st, rc == -EINVAL ? 400 : rc == -E2BIG || rc == -ENOSPC ? 431 : 500);
+  else if (!dec->trapped && dec->action == ZS_ACT_AUTH_WAIT)
+    h2_stream_begin_auth(st, &auth);
+  else if (!dec->trapped && dec->action == ZS_ACT_PROXY)
+    h2_stream_begin_proxy(st, end_stream);
+  else if (!dec->trapped && dec->action == ZS_ACT_ABORT)
+    h2_head_reset(st, NGHTTP2_INTERNAL_ERROR);   /* Go resets a stream whose handler aborted */
+  else
+    h2_stream_answer(st);
 }
 
 void h2_stream_headers_done(struct h2_stream *st, int end_stream)
@@ -376,16 +437,8 @@ void h2_stream_headers_done(struct h2_stream *st, int end_stream)
     h2_head_reset(st, NGHTTP2_REFUSED_STREAM);
     return;
   }
-  struct exec_decision *dec = st->ex.dec;
-  int rc = exec_request(w->blob, &w->cage, st->h->c->server, &st->ex.req, &st->h->c->info, dec);
-  if (rc < 0)
-    h2_head_error(st, rc == -EINVAL ? 400 : rc == -E2BIG || rc == -ENOSPC ? 431 : 500);
-  else if (!dec->trapped && dec->action == ZS_ACT_PROXY)
-    h2_stream_begin_proxy(st, end_stream);
-  else if (!dec->trapped && dec->action == ZS_ACT_ABORT)
-    h2_head_reset(st, NGHTTP2_INTERNAL_ERROR);   /* Go resets a stream whose handler aborted */
-  else
-    h2_stream_answer(st);
+  auth_exchange_reset(&st->ex.auth);
+  h2_stream_run(st, end_stream);
 }
 
 void h2_stream_data(struct h2_stream *st, const uint8_t *data, size_t len)
@@ -393,8 +446,13 @@ void h2_stream_data(struct h2_stream *st, const uint8_t *data, size_t len)
   struct h2_conn *h = st->h;
   if (st->body_discard || !st->waiting_body)
     return;
+  int64_t limit = st->ex.dec && st->ex.phase != EXCHANGE_AUTH_WAIT ? st->ex.dec->max_body : 0;
   if (len > PROXY_MAX_BODY - st->body_len || len > H2_BODY_BUDGET - h->body_bytes) {
     h2_head_error(st, 413);
+    return;
+  }
+  if (limit > 0 && (int64_t)(st->body_len + len) > limit) {
+    h2_stream_too_large(st);
     return;
   }
   memcpy(st->body + st->body_len, data, len);
@@ -406,7 +464,7 @@ void h2_stream_data(struct h2_stream *st, const uint8_t *data, size_t len)
 void h2_stream_body_done(struct h2_stream *st)
 {
   st->end_stream = 1;
-  if (!st->waiting_body || st->body_discard)
+  if (!st->waiting_body || st->body_discard || st->ex.phase == EXCHANGE_AUTH_WAIT)
     return;
   st->waiting_body = 0;
   struct http_request *req = &st->ex.req;

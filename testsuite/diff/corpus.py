@@ -773,3 +773,57 @@ http://only.test:{PORT} {
     get("dot", "/x", host="only.test."),
     get("wrong-port", "/x", host="only.test:99"),
 ])
+
+# ---- basicauth (`basicauth` as Caddy 2.6 spells it; `basic_auth` since 2.8) ----
+# "secret" at bcrypt cost 4, so the answers take no time (an unknown user is
+# compared against Caddy's cost-14 fake hash: test_auth.py has that one).
+AUTH_HASH = "$2a$04$DoVe.pJuRunMLrtN3xndxuSeYO4OBcImIfF2AJUJhO7K5I4xtz8eq"
+
+config("basicauth", """
+:{PORT} {
+	header X-Before yes
+	basicauth /realm/* bcrypt "Staff only" {
+		alice %s
+	}
+	basicauth /priv/* {
+		alice %s
+		carol JDJhJDA0JERvVmUucEp1UnVuTUxydE4zeG5keHVTZVlPNE9CY0ltSWZGMkFKVUpoTzdLNUk0eHR6OGVx
+	}
+	header /priv/* X-User "{http.auth.user.id}"
+	respond "user={http.auth.user.id}"
+}""" % (AUTH_HASH, AUTH_HASH), [
+    get("none", "/priv/x"),
+    get("ok", "/priv/x", headers=[("Authorization", "Basic YWxpY2U6c2VjcmV0")]),
+    get("ok-lower-scheme", "/priv/x", headers=[("Authorization", "basic YWxpY2U6c2VjcmV0")]),
+    get("wrong", "/priv/x", headers=[("Authorization", "Basic YWxpY2U6d3Jvbmc=")]),
+    get("no-colon", "/priv/x", headers=[("Authorization", "Basic YWxpY2VzZWNyZXQ=")]),
+    get("empty-password", "/priv/x", headers=[("Authorization", "Basic YWxpY2U6")]),
+    get("bad-base64", "/priv/x", headers=[("Authorization", "Basic YWxpY2U6c2VjcmV0!")]),
+    get("unpadded", "/priv/x", headers=[("Authorization", "Basic YWxpY2U6d3Jvbmc")]),
+    get("bearer", "/priv/x", headers=[("Authorization", "Bearer YWxpY2U6c2VjcmV0")]),
+    get("two-spaces", "/priv/x", headers=[("Authorization", "Basic  YWxpY2U6c2VjcmV0")]),
+    get("base64-account", "/priv/x", headers=[("Authorization", "Basic Y2Fyb2w6c2VjcmV0")]),
+    get("realm", "/realm/x"),
+    get("realm-ok", "/realm/x", headers=[("Authorization", "Basic YWxpY2U6c2VjcmV0")]),
+    get("public", "/pub"),
+    get("public-with-creds", "/pub", headers=[("Authorization", "Basic YWxpY2U6c2VjcmV0")]),
+    R("head-none", "HEAD", "/priv/x"),
+])
+
+# ---- request_body: max_size limits only a handler that reads the body ----
+config("request-body", """
+:{PORT} {
+	request_body {
+		max_size 10
+	}
+	respond /here "not read"
+	reverse_proxy 127.0.0.1:{UP}
+}""", [
+    R("small", "POST", "/p", body="short"),
+    R("exact", "POST", "/p", body="0123456789"),
+    R("over-length", "POST", "/p", body="0123456789abcdef"),
+    R("over-chunked", "POST", "/p", headers=[("Transfer-Encoding", "chunked")],
+      body="10\r\n0123456789abcdef\r\n0\r\n\r\n"),
+    R("small-chunked", "POST", "/p", headers=[("Transfer-Encoding", "chunked")], body="5\r\nshort\r\n0\r\n\r\n"),
+    R("over-respond", "POST", "/here", body="0123456789abcdef"),
+], add_headers=[("Accept-Encoding", "identity")])   # else Go's transport adds gzip (proxy-basic)

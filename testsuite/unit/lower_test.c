@@ -1,6 +1,6 @@
 /* lower_run on Caddyfiles through the front end: a construct zsc cannot
  * compile is refused at the token the user wrote, named as written
- * (`basicauth`, `lb_policy`, `log`), once per directive; what compiles is
+ * (`argon2id`, `lb_policy`, `log`), once per directive; what compiles is
  * lowered to the records codegen expects; and a config with no position at
  * all still never yields an error without file:line:col. */
 #include <regex.h>
@@ -58,10 +58,10 @@ static void expect_refusal(struct arena *a, const char *text, const char *want)
 
 static void test_named_as_written(struct arena *a)
 {
-  expect_refusal(a, ":80 {\n\tbasicauth /secret/* {\n\t\tbob JDJhJDE0JE\n\t}\n}\n",
-                 "Caddyfile:2:2: error: zsc cannot compile directive 'basicauth' yet");
+  expect_refusal(a, ":80 {\n\tbasicauth /secret/* argon2id {\n\t\tbob JDJhJDE0JE\n\t}\n}\n",
+                 "Caddyfile:2:22: error: zsc cannot compile basic_auth hash algorithm 'argon2id' yet");
   expect_refusal(a, ":80 {\n\trespond ok\n\tbasic_auth {\n\t\tbob JDJhJDE0JE\n\t}\n}\n",
-                 "Caddyfile:3:2: error: zsc cannot compile directive 'basic_auth' yet");
+                 "Caddyfile:4:7: error: basic_auth: base64-decoding password of user: bob");
   expect_refusal(a, ":80 {\n\trespond ok\n\tlog {\n\t\toutput net localhost:9999\n\t}\n}\n",
                  "Caddyfile:4:10: error: zsc cannot compile log output 'net' yet");
   expect_refusal(a, ":80 {\n\tlog {\n\t\tformat filter {\n\t\t\twrap json\n\t\t}\n\t}\n}\n",

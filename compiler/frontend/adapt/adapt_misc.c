@@ -122,6 +122,7 @@ struct json *adapt_basic_auth(struct helper *h)
 {
   struct arena *a = h->ad->arena;
   disp_next(&h->d);
+  struct json *r = misc_handler(h, "authentication"), *providers = jobj(a);   /* at the directive */
   int n;
   const char **args = disp_remaining_args(&h->d, &n);
   if (n > 2)
@@ -154,7 +155,6 @@ struct json *adapt_basic_auth(struct helper *h)
   jset(a, ba, "hash_cache", jobj(a));
   if (n == 2 && args[1][0])
     jset(a, ba, "realm", jstr(a, args[1], disp_pos(&h->d)));
-  struct json *r = misc_handler(h, "authentication"), *providers = jobj(a);
   jset(a, providers, "http_basic", ba);
   jset(a, r, "providers", providers);
   return r;
