@@ -207,7 +207,7 @@ static const struct lower_key tls_automation_policy_keys[] = {
   {"must_staple", "must_staple", lower_key_refused}, {"renewal_window_ratio", NULL, lower_key_refused},
   {"reuse_private_keys", "reuse_private_keys", lower_key_refused},
   {"get_certificate", "get_certificate", lower_key_refused},
-  {"disable_ocsp_stapling", NULL, lower_key_refused}, {"ocsp_overrides", NULL, lower_key_refused},
+  {"disable_ocsp_stapling", "ocsp_stapling", lower_key_refused}, {"ocsp_overrides", NULL, lower_key_refused},
   {"storage", NULL, lower_key_refused}, {NULL, NULL, NULL},
 };
 
@@ -253,7 +253,10 @@ static const struct lower_key tls_app_keys[] = {
   {"certificates", NULL, tls_certificates}, {"automation", NULL, tls_automation},
   {"session_tickets", NULL, lower_key_refused}, {"cache", "cache", lower_key_refused},
   {"disable_ocsp_stapling", "ocsp_stapling", lower_key_refused}, {"dns", "dns", lower_key_refused},
-  {"ech", "ech", lower_key_refused}, {"resolvers", "resolvers", lower_key_refused}, {NULL, NULL, NULL},
+  {"ech", "ech", lower_key_refused}, {"resolvers", "resolvers", lower_key_refused},
+  /* zsrt neither checks nor cleans certificate storage: both switches say what it does */
+  {"disable_storage_check", "storage_check", NULL}, {"disable_storage_clean", "storage_clean_interval", NULL},
+  {NULL, NULL, NULL},
 };
 
 /* ---- the pki app: the local CA's name and whether to install its root ---- */

@@ -51,6 +51,7 @@ static void cp_site_policies(struct adapt *ad, struct json *srv, struct site *s,
 {
   struct arena *a = ad->arena;
   const char *def_sni = option_str(ad, "default_sni"), *fb_sni = option_str(ad, "fallback_sni");
+  bool forced = site_pile_count(s, "tls.force_automate") > 0;
   for (size_t i = 0; i < s->pile.count; i++) {
     if (strcmp(s->pile.items[i].class, "tls.connection_policy"))
       continue;
@@ -74,7 +75,10 @@ static void cp_site_policies(struct adapt *ad, struct json *srv, struct site *s,
       if (fb_sni)
         jset(a, cp, "fallback_sni", jstr(a, fb_sni, (struct srcpos){0}));
     }
-    if (!cp_settings_empty(cp)) {
+    /* a policy that changes nothing is still kept for `tls force_automate`
+     * names: it sits above a later policy loading a wildcard certificate that
+     * would otherwise be chosen for them */
+    if (!cp_settings_empty(cp) || (forced && hosts->count)) {
       jpush(a, jget_or_new(a, srv, "tls_connection_policies", JSON_ARRAY), cp);
       state[CP_HAS_CATCH_ALL] = hosts->count == 0;
     }

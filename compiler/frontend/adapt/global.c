@@ -164,6 +164,11 @@ int option_tls_resolvers(struct helper *h, const char *name);
 int option_preferred_chains(struct helper *h, const char *name);
 int option_renewal_window_ratio(struct helper *h, const char *name);
 int option_tls_unsupported(struct helper *h, const char *name);
+int option_acme_eab(struct helper *h, const char *name);
+int option_on_demand_tls(struct helper *h, const char *name);
+int option_ocsp_stapling(struct helper *h, const char *name);
+int option_storage_check(struct helper *h, const char *name);
+int option_storage_clean_interval(struct helper *h, const char *name);
 int option_storage(struct helper *h, const char *name);
 int option_metrics(struct helper *h, const char *name);
 int option_pki(struct helper *h, const char *name);
@@ -172,13 +177,13 @@ static const struct global_option { const char *name; option_fn fn; } global_opt
   {"debug", option_flag}, {"http_port", option_int_value}, {"https_port", option_int_value},
   {"default_bind", option_default_bind}, {"grace_period", option_duration_value},
   {"shutdown_delay", option_duration_value}, {"order", option_order}, {"storage", option_storage},
-  {"storage_check", option_string_value}, {"storage_clean_interval", option_duration_value},
+  {"storage_check", option_storage_check}, {"storage_clean_interval", option_storage_clean_interval},
   {"renew_interval", option_duration_value}, {"ocsp_interval", option_duration_value},
   {"acme_ca", option_string_value}, {"acme_ca_root", option_string_value}, {"acme_dns", option_dns_provider},
-  {"acme_eab", option_tls_unsupported}, {"cert_issuer", option_cert_issuer}, {"skip_install_trust", option_flag},
-  {"email", option_string_value}, {"admin", option_admin}, {"on_demand_tls", option_tls_unsupported},
+  {"acme_eab", option_acme_eab}, {"cert_issuer", option_cert_issuer}, {"skip_install_trust", option_flag},
+  {"email", option_string_value}, {"admin", option_admin}, {"on_demand_tls", option_on_demand_tls},
   {"local_certs", option_flag}, {"key_type", option_string_value}, {"auto_https", option_auto_https},
-  {"metrics", option_metrics}, {"servers", option_servers}, {"ocsp_stapling", option_tls_unsupported},
+  {"metrics", option_metrics}, {"servers", option_servers}, {"ocsp_stapling", option_ocsp_stapling},
   {"cert_lifetime", option_duration_value}, {"log", option_log}, {"preferred_chains", option_preferred_chains},
   {"persist_config", option_persist_config}, {"pki", option_pki}, {"events", option_tls_unsupported},
   {"default_sni", option_string_value}, {"fallback_sni", option_string_value}, {"dns", option_dns_provider},

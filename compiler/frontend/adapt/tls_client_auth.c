@@ -44,35 +44,79 @@ static const struct ca_pool_row {
   {"pki_intermediate", "authority", "authority", "authority"},
 };
 
-/* trust_pool NAME [ARGS...] [{ SUB ARGS... }] */
-static int ca_trust_pool(struct helper *h, struct json *auth)
+static struct json *ca_pool_source(struct helper *h);
+
+/* combined { source NAME ... } (CombinedCAPool) */
+static struct json *ca_pool_combined(struct helper *h, struct json *pool)
 {
   struct arena *a = h->ad->arena;
-  if (!disp_next_arg(&h->d))
-    return disp_arg_err(&h->d);
+  if (disp_count_remaining_args(&h->d) > 0)
+    return disp_arg_err(&h->d), NULL;
+  struct json *sources = jarr(a);
+  for (int nest = h->d.nesting; disp_next_block(&h->d, nest);) {
+    if (strcmp(disp_val(&h->d), "source"))
+      return disp_errf(&h->d, "unrecognized directive: %s", disp_val(&h->d)), NULL;
+    if (!disp_next_arg(&h->d))
+      return disp_arg_err(&h->d), NULL;
+    struct json *src = ca_pool_source(h);
+    if (!src)
+      return NULL;
+    jpush(a, sources, src);
+  }
+  if (!sources->count)
+    return disp_errf(&h->d, "no sources specified"), NULL;
+  jset(a, pool, "sources", sources);
+  return pool;
+}
+
+/* The pool source named at the current token: NAME [ARGS...] [{ SUB ARGS... }] */
+static struct json *ca_pool_source(struct helper *h)
+{
+  struct arena *a = h->ad->arena;
   const char *name = disp_val(&h->d);
-  const struct ca_pool_row *row = TABLE_FIND(ca_pool_rows, name);
-  if (!row)
-    return disp_errf(&h->d, "getting module named 'tls.ca_pool.source.%s': module not registered", name);
   struct json *pool = jobj(a);
   jset(a, pool, "provider", jstr(a, name, disp_pos(&h->d)));
+  if (!strcmp(name, "combined"))
+    return ca_pool_combined(h, pool);
+  if (!strcmp(name, "system")) {   /* the system's roots; takes nothing */
+    if (disp_count_remaining_args(&h->d) > 0)
+      return disp_arg_err(&h->d), NULL;
+    if (disp_next_block(&h->d, h->d.nesting))
+      return disp_errf(&h->d, "system trust pool does not support any configuration"), NULL;
+    return pool;
+  }
+  const struct ca_pool_row *row = TABLE_FIND(ca_pool_rows, name);
+  if (!row)
+    return disp_errf(&h->d, "getting module named 'tls.ca_pool.source.%s': module not registered", name), NULL;
   if (!row->args_key && disp_count_remaining_args(&h->d) > 0)
-    return disp_arg_err(&h->d);
+    return disp_arg_err(&h->d), NULL;
   while (row->args_key && disp_next_arg(&h->d))
     jpush(a, jget_or_new(a, pool, row->args_key, JSON_ARRAY), jstr(a, disp_val(&h->d), disp_pos(&h->d)));
   for (int nest = h->d.nesting; disp_next_block(&h->d, nest);) {
     const char *sub = disp_val(&h->d);
     if (strcmp(sub, row->sub) != 0)
-      return disp_errf(&h->d, "unrecognized directive: %s", sub);
+      return disp_errf(&h->d, "unrecognized directive: %s", sub), NULL;
     struct json *list = jget_or_new(a, pool, row->sub_key, JSON_ARRAY);
     while (disp_next_arg(&h->d))
       jpush(a, list, jstr(a, disp_val(&h->d), disp_pos(&h->d)));
   }
   const struct json *got = json_object_get(pool, row->args_key ? row->args_key : row->sub_key);
   if (!got || got->count == 0)
-    return disp_errf(&h->d, strcmp(row->sub, "authority") ? "no certificates specified" : "no authorities specified");
+    return disp_errf(&h->d, strcmp(row->sub, "authority") ? "no certificates specified" : "no authorities specified"),
+           NULL;
   json_sort_deep(pool);
-  jset(a, auth, "ca", pool);
+  return pool;
+}
+
+/* trust_pool NAME ... */
+static int ca_trust_pool(struct helper *h, struct json *auth)
+{
+  if (!disp_next_arg(&h->d))
+    return disp_arg_err(&h->d);
+  struct json *pool = ca_pool_source(h);
+  if (!pool)
+    return -1;
+  jset(h->ad->arena, auth, "ca", pool);
   return 0;
 }
 

@@ -15,9 +15,18 @@ static struct json *tls_module(struct helper *h, const char *key, const char *na
   return m;
 }
 
-static struct json *tls_dns_config(struct helper *h, struct json *acme)
+static bool tls_is_zerossl(struct json *iss)
 {
-  struct json *ch = jget_or_new(h->ad->arena, acme, "challenges", JSON_OBJECT);
+  const char *m = json_str(json_object_get(iss, "module"));
+  return m && !strcmp(m, "zerossl");
+}
+
+/* where DNS settings go: an ACME issuer's challenges.dns, a ZeroSSL issuer's cname_validation */
+static struct json *tls_dns_config(struct helper *h, struct json *iss)
+{
+  if (tls_is_zerossl(iss))
+    return jget_or_new(h->ad->arena, iss, "cname_validation", JSON_OBJECT);
+  struct json *ch = jget_or_new(h->ad->arena, iss, "challenges", JSON_OBJECT);
   return jget_or_new(h->ad->arena, ch, "dns", JSON_OBJECT);
 }
 
@@ -64,6 +73,8 @@ static int tls_dns_set_provider(struct helper *h, struct json *acme, const struc
   struct json *dns = tls_dns_config(h, acme);
   if (disp_next_arg(&h->d))
     jset(h->ad->arena, dns, "provider", tls_dns_provider(h));
+  else if (tls_is_zerossl(acme))
+    return disp_arg_err(&h->d);
   else if (!json_object_get(h->ad->options, "dns"))
     return disp_errf(&h->d, "no DNS provider configured; set one with the 'dns' global option or specify one here");
   return 0;
@@ -142,9 +153,83 @@ struct tls_acme_row {
 
 static int tls_acme_string(struct helper *h, struct json *iss, const char *key)
 {
+  if (!strcmp(key, "ca") && json_object_get(iss, "ca"))
+    return disp_errf(&h->d, "directory is already specified: %s", json_str(json_object_get(iss, "ca")));
   if (!disp_next_arg(&h->d))
     return disp_arg_err(&h->d);
   jset(h->ad->arena, iss, key, jstr(h->ad->arena, disp_val(&h->d), disp_pos(&h->d)));
+  return disp_next_arg(&h->d) ? disp_arg_err(&h->d) : 0;
+}
+
+/* lifetime / timeout DURATION (Go's ParseDuration; a lifetime is >= 0) */
+static int tls_acme_duration(struct helper *h, struct json *iss, const char *key)
+{
+  if (!disp_next_arg(&h->d))
+    return disp_arg_err(&h->d);
+  const char *text = disp_val(&h->d);
+  struct srcpos pos = disp_pos(&h->d);
+  if (disp_next_arg(&h->d))
+    return disp_arg_err(&h->d);
+  long long ns;
+  bool lifetime = !strcmp(key, "certificate_lifetime");
+  if (go_parse_duration(text, &ns) < 0)
+    return disp_errf(&h->d, "invalid %s %s", lifetime ? "lifetime" : "timeout duration", text);
+  if (lifetime && ns < 0)
+    return disp_errf(&h->d, "lifetime must be >= 0: %s", text);
+  jset(h->ad->arena, iss, key, jint(h->ad->arena, ns, pos));
+  return 0;
+}
+
+/* alt_http_port / alt_tlsalpn_port PORT: challenges.KEY.alternate_port
+ * (a ZeroSSL issuer has only alternate_http_port) */
+static int tls_acme_alt_port(struct helper *h, struct json *iss, const char *key)
+{
+  struct arena *a = h->ad->arena;
+  if (!disp_next_arg(&h->d))
+    return disp_arg_err(&h->d);
+  char *end;
+  long port = strtol(disp_val(&h->d), &end, 10);
+  if (!*disp_val(&h->d) || *end)
+    return disp_errf(&h->d, "invalid port %s: strconv.Atoi: parsing \"%s\": invalid syntax", disp_val(&h->d),
+                     disp_val(&h->d));
+  struct json *v = jint(a, port, disp_pos(&h->d));
+  if (tls_is_zerossl(iss))
+    jset(a, iss, "alternate_http_port", v);
+  else
+    jset(a, jget_or_new(a, jget_or_new(a, iss, "challenges", JSON_OBJECT), key, JSON_OBJECT), "alternate_port", v);
+  return 0;
+}
+
+/* distributed false: challenges.distributed false (the only value Caddy takes) */
+static int tls_acme_distributed(struct helper *h, struct json *iss, const char *key)
+{
+  if (!disp_next_arg(&h->d))
+    return disp_arg_err(&h->d);
+  if (strcmp(disp_val(&h->d), "false"))
+    return disp_errf(&h->d, "only accepted value is 'false'");
+  jset(h->ad->arena, jget_or_new(h->ad->arena, iss, "challenges", JSON_OBJECT), key, jbool(h->ad->arena, false));
+  return 0;
+}
+
+/* {key_id, mac_key}: the External Account Binding of `eab KEY_ID MAC_KEY` and `acme_eab { }` */
+static struct json *tls_eab(struct arena *a, const char *key_id, const char *mac_key, struct srcpos pos)
+{
+  struct json *eab = json_new(a, JSON_OBJECT, pos);
+  if (key_id)
+    jset(a, eab, "key_id", jstr(a, key_id, pos));
+  if (mac_key)
+    jset(a, eab, "mac_key", jstr(a, mac_key, pos));
+  return eab;
+}
+
+static int tls_acme_eab(struct helper *h, struct json *iss, const char *key)
+{
+  int n;
+  struct srcpos pos = disp_pos(&h->d);
+  const char **args = disp_remaining_args(&h->d, &n);
+  if (n != 2)
+    return disp_arg_err(&h->d);
+  jset(h->ad->arena, iss, key, tls_eab(h->ad->arena, args[0], args[1], pos));
   return 0;
 }
 
@@ -172,10 +257,16 @@ static int tls_acme_disable(struct helper *h, struct json *iss, const char *key)
 }
 
 static const struct tls_acme_row tls_acme_rows[] = {
+  {"lifetime", tls_acme_duration, "certificate_lifetime"},
   {"dir", tls_acme_string, "ca"},
   {"test_dir", tls_acme_string, "test_ca"},
   {"email", tls_acme_string, "email"},
   {"profile", tls_acme_string, "profile"},
+  {"timeout", tls_acme_duration, "acme_timeout"},
+  {"distributed", tls_acme_distributed, "distributed"},
+  {"alt_http_port", tls_acme_alt_port, "http"},
+  {"alt_tlsalpn_port", tls_acme_alt_port, "tls-alpn"},
+  {"eab", tls_acme_eab, "external_account"},
   {"preferred_chains", tls_acme_preferred_chains, NULL},
   {"trusted_roots", tls_acme_strings, "trusted_roots_pem_files"},
   {"disable_http_challenge", tls_acme_disable, "http"},
@@ -203,16 +294,34 @@ static struct json *tls_issuer(struct helper *h)
   if (!strcmp(name, "acme")) {
     if (disp_next_arg(&h->d))
       jset(a, iss, "ca", jstr(a, disp_val(&h->d), disp_pos(&h->d)));
+    if (disp_next_arg(&h->d))
+      r = disp_arg_err(&h->d);
     for (int nest = h->d.nesting; r == 0 && disp_next_block(&h->d, nest);)
       r = tls_acme_option(h, iss, disp_val(&h->d));
   } else if (!strcmp(name, "zerossl")) {
-    if (disp_next_arg(&h->d))
+    /* zerossl API_KEY { validity_days, alt_http_port, dns ..., propagation_*, resolvers, dns_ttl } */
+    if (!disp_next_arg(&h->d))
+      r = disp_arg_err(&h->d);
+    else {
       jset(a, iss, "api_key", jstr(a, disp_val(&h->d), disp_pos(&h->d)));
-    for (int nest = h->d.nesting; r == 0 && disp_next_block(&h->d, nest);)
-      if (!strcmp(disp_val(&h->d), "dns_ttl"))
-        r = tls_duration_into(h, jget_or_new(a, iss, "cname_validation", JSON_OBJECT), "ttl");
+      if (disp_next_arg(&h->d))
+        r = disp_arg_err(&h->d);
+    }
+    static const char *const dns_subs[] = {"dns", "propagation_delay", "propagation_timeout", "resolvers", "dns_ttl"};
+    for (int nest = h->d.nesting; r == 0 && disp_next_block(&h->d, nest);) {
+      const char *sub = disp_val(&h->d);
+      bool dns = false;
+      for (size_t i = 0; i < sizeof dns_subs / sizeof dns_subs[0]; i++)
+        dns |= !strcmp(sub, dns_subs[i]);
+      if (dns)
+        r = tls_dns_option(h, iss, sub, NULL);
+      else if (!strcmp(sub, "alt_http_port"))
+        r = tls_acme_alt_port(h, iss, "http");
+      else if (!strcmp(sub, "validity_days"))   /* Caddy parses the subdirective's own name as the number */
+        r = disp_errf(&h->d, "invalid number of days %s: strconv.Atoi: parsing \"%s\": invalid syntax", sub, sub);
       else
-        r = disp_errf(&h->d, "unrecognized zerossl issuer property: %s", disp_val(&h->d));
+        r = disp_errf(&h->d, "unrecognized zerossl issuer property: %s", sub);
+    }
   } else if (!strcmp(name, "internal")) {
     for (int nest = h->d.nesting; r == 0 && disp_next_block(&h->d, nest);) {
       const char *sub = disp_val(&h->d);
@@ -533,7 +642,7 @@ int option_dns_provider(struct helper *h, const char *name)
   if (!disp_next_arg(&h->d)) {
     if (!strcmp(name, "dns"))
       return disp_arg_err(&h->d);
-    jset(a, h->ad->options, name, jnull(a));
+    jset(a, h->ad->options, name, json_new(a, JSON_NULL, disp_pos(&h->d)));   /* where a missing provider is reported */
     return 0;
   }
   jset(a, h->ad->options, name, tls_dns_provider(h));
@@ -562,6 +671,115 @@ int option_renewal_window_ratio(struct helper *h, const char *name)
   if (!disp_next_arg(&h->d))
     return disp_arg_err(&h->d);
   jset(h->ad->arena, h->ad->options, name, go_scalar(h->ad->arena, disp_token(&h->d)));
+  return 0;
+}
+
+/* acme_eab { key_id ID  mac_key KEY } */
+int option_acme_eab(struct helper *h, const char *name)
+{
+  const char *key_id = NULL, *mac_key = NULL;
+  struct srcpos pos = disp_pos(&h->d);
+  if (disp_next_arg(&h->d))
+    return disp_arg_err(&h->d);
+  for (int nest = h->d.nesting; disp_next_block(&h->d, nest);) {
+    const char *sub = disp_val(&h->d);
+    if (strcmp(sub, "key_id") && strcmp(sub, "mac_key"))
+      return disp_errf(&h->d, "unrecognized parameter '%s'", sub);
+    if (!disp_next_arg(&h->d))
+      return disp_arg_err(&h->d);
+    *(!strcmp(sub, "key_id") ? &key_id : &mac_key) = disp_val(&h->d);
+  }
+  jset(h->ad->arena, h->ad->options, name, tls_eab(h->ad->arena, key_id, mac_key, pos));
+  return 0;
+}
+
+/* on_demand_tls { ask URL | permission MODULE ... }: automation.on_demand */
+int option_on_demand_tls(struct helper *h, const char *name)
+{
+  struct arena *a = h->ad->arena;
+  struct json *ond = NULL;
+  if (disp_next_arg(&h->d))
+    return disp_arg_err(&h->d);
+  for (int nest = h->d.nesting; disp_next_block(&h->d, nest);) {
+    const char *sub = disp_val(&h->d);
+    if (!strcmp(sub, "ask") || !strcmp(sub, "permission")) {
+      if (!disp_next_arg(&h->d))
+        return disp_arg_err(&h->d);
+      if (ond && json_object_get(ond, "permission"))
+        return disp_errf(&h->d, "on-demand TLS permission module (or 'ask') already specified");
+      if (!ond)
+        ond = jobj(a);
+      struct json *perm;
+      if (!strcmp(sub, "ask")) {
+        perm = jobj(a);
+        jset(a, perm, "endpoint", jstr(a, disp_val(&h->d), disp_pos(&h->d)));
+        jset(a, perm, "module", jstr(a, "http", (struct srcpos){0}));
+      } else if (!strcmp(disp_val(&h->d), "http")) {
+        perm = jobj(a);
+        for (int pn = h->d.nesting; disp_next_block(&h->d, pn);) {
+          if (strcmp(disp_val(&h->d), "endpoint"))
+            return disp_errf(&h->d, "unrecognized subdirective '%s'", disp_val(&h->d));
+          if (!disp_next_arg(&h->d))
+            return disp_arg_err(&h->d);
+          jset(a, perm, "endpoint", jstr(a, disp_val(&h->d), disp_pos(&h->d)));
+        }
+        jset(a, perm, "module", jstr(a, "http", (struct srcpos){0}));
+      } else
+        return disp_errf(&h->d, "getting module named 'tls.permission.%s': module not registered: tls.permission.%s",
+                         disp_val(&h->d), disp_val(&h->d));
+      jset(a, ond, "permission", perm);
+    } else if (!strcmp(sub, "interval") || !strcmp(sub, "burst"))
+      return disp_errf(&h->d, "the on_demand_tls '%s' option is no longer supported, remove it from your config", sub);
+    else
+      return disp_errf(&h->d, "unrecognized parameter '%s'", sub);
+  }
+  if (!ond)
+    return disp_errf(&h->d, "expected at least one config parameter for on_demand_tls");
+  jset(a, h->ad->options, name, ond);
+  return 0;
+}
+
+/* ocsp_stapling off (the only value Caddy takes) */
+int option_ocsp_stapling(struct helper *h, const char *name)
+{
+  if (!disp_next_arg(&h->d))
+    return disp_arg_err(&h->d);
+  const char *v = disp_val(&h->d);
+  if (disp_next_arg(&h->d))
+    return disp_arg_err(&h->d);
+  if (strcmp(v, "off"))
+    return disp_errf(&h->d, "invalid argument '%s'", v);
+  jset(h->ad->arena, h->ad->options, name, json_bool(h->ad->arena, true, disp_pos(&h->d)));
+  return 0;
+}
+
+/* storage_check off */
+int option_storage_check(struct helper *h, const char *name)
+{
+  if (!disp_next_arg(&h->d))
+    return disp_arg_err(&h->d);
+  if (strcmp(disp_val(&h->d), "off"))
+    return disp_errf(&h->d, "storage_check must be 'off'");
+  jset(h->ad->arena, h->ad->options, name, jstr(h->ad->arena, "off", disp_pos(&h->d)));
+  return disp_next_arg(&h->d) ? disp_arg_err(&h->d) : 0;
+}
+
+/* storage_clean_interval DURATION|off (off: false) */
+int option_storage_clean_interval(struct helper *h, const char *name)
+{
+  if (!disp_next_arg(&h->d))
+    return disp_arg_err(&h->d);
+  const char *v = disp_val(&h->d);
+  struct srcpos pos = disp_pos(&h->d);
+  if (disp_next_arg(&h->d))
+    return disp_arg_err(&h->d);
+  long long ns;
+  if (!strcmp(v, "off"))
+    jset(h->ad->arena, h->ad->options, name, json_bool(h->ad->arena, false, pos));
+  else if (go_parse_duration(v, &ns) < 0)
+    return disp_errf(&h->d, "failed to parse storage_clean_interval, must be a duration or 'off' time: invalid duration \"%s\"", v);
+  else
+    jset(h->ad->arena, h->ad->options, name, jint(h->ad->arena, ns, pos));
   return 0;
 }
 

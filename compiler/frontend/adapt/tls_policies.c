@@ -90,12 +90,18 @@ static bool tls_policy_same_settings(struct json *x, struct json *y)
   return true;
 }
 
-static bool tls_policy_empty(struct json *ap)
+/* whether ap has nothing but subjects and, if named, that one other key */
+static bool tls_policy_only(struct json *ap, const char *other)
 {
   for (size_t i = 0; i < ap->count; i++)
-    if (strcmp(ap->members[i].key, "subjects"))
+    if (strcmp(ap->members[i].key, "subjects") && (!other || strcmp(ap->members[i].key, other)))
       return false;
   return true;
+}
+
+static bool tls_policy_empty(struct json *ap)
+{
+  return tls_policy_only(ap, NULL);
 }
 
 static size_t tls_subject_count(struct json *ap)
@@ -126,15 +132,20 @@ static void tls_policy_merge_subjects(struct arena *a, struct json *into, struct
 }
 
 /* Returns the consolidated count; items is edited in place. */
-size_t tls_policies_consolidate(struct arena *a, struct json **items, size_t n, bool (*all_public)(struct json *))
+size_t tls_policies_consolidate(struct arena *a, struct json **items, size_t n)
 {
   struct policy_list l = {a, items, n};
   go_sort_stable(&l, l.count, tls_policy_less, tls_policy_swap);
   size_t empty = 0, orig = l.count;
+  /* An empty policy goes when automatic HTTPS covers it anyway: it is the last,
+   * or what it shadows is empty too (cert managers allowed there: a wildcard's
+   * get_certificate covers its subdomains). One that shadows a configured
+   * policy stays, since that is what keeps its names from the wildcard's. */
   for (size_t i = 0; i < l.count; i++)
     if (tls_policy_empty(l.items[i])) {
       empty++;
-      if (!all_public(l.items[i]))
+      long sh = tls_policy_shadows(&l, i);
+      if (i == l.count - 1 || (sh >= 0 && tls_policy_only(l.items[sh], "get_certificate")))
         tls_policy_delete(&l, i--);
     }
   if (empty == orig)

@@ -61,11 +61,11 @@ static void tls_fill_alt_port(struct adapt *ad, struct json *iss, const char *op
 }
 
 /* fillInGlobalACMEDefaults for one issuer */
-static void tls_fill_acme(struct adapt *ad, struct json *iss)
+static int tls_fill_acme(struct adapt *ad, struct json *iss)
 {
   struct arena *a = ad->arena;
   if (strcmp(json_str(json_object_get(iss, "module")), "acme"))
-    return;
+    return 0;
   static const char *const copy[][2] = {{"email", "email"}, {"acme_ca", "ca"}, {"preferred_chains", "preferred_chains"},
                                         {"acme_eab", "external_account"}};
   for (int i = 0; i < 4; i++)
@@ -78,17 +78,21 @@ static void tls_fill_acme(struct adapt *ad, struct json *iss)
     tls_fill_alt_port(ad, iss, "https_port", "tls-alpn");
   }
   if (tls_option_set(ad, "acme_dns") && (!dns || !json_object_get(dns, "provider"))) {
-    dns = jget_or_new(a, jget_or_new(a, iss, "challenges", JSON_OBJECT), "dns", JSON_OBJECT);
     struct json *prov = json_object_get(ad->options, "acme_dns");
+    if (prov->kind == JSON_NULL && !tls_option_set(ad, "dns"))
+      return fe_fail(ad->err, prov->pos, "acme_dns specified without DNS provider config, but no provider specified "
+                     "with 'dns' global option");
+    dns = jget_or_new(a, jget_or_new(a, iss, "challenges", JSON_OBJECT), "dns", JSON_OBJECT);
     if (prov->kind != JSON_NULL)
       jset(a, dns, "provider", json_clone(a, prov));
   }
   struct json *resolvers = json_object_get(ad->options, "tls_resolvers");
   if (dns && resolvers && !json_object_get(dns, "resolvers"))
     jset(a, dns, "resolvers", json_clone(a, resolvers));
+  return 0;
 }
 
-/* newBaseAutomationPolicy; NULL when nothing global applies and !always */
+/* newBaseAutomationPolicy; NULL when nothing global applies and !always, or on an error (ad->err) */
 static struct json *tls_base_policy(struct adapt *ad, bool always)
 {
   struct arena *a = ad->arena;
@@ -109,7 +113,10 @@ static struct json *tls_base_policy(struct adapt *ad, bool always)
   }
   struct json *issuers = json_object_get(ap, "issuers");
   for (size_t i = 0; issuers && tls_global_acme_defaults(ad) && i < issuers->count; i++)
-    tls_fill_acme(ad, issuers->items[i]);
+    if (tls_fill_acme(ad, issuers->items[i]) < 0)
+      return NULL;
+  if (tls_option_set(ad, "ocsp_stapling"))
+    jset(a, ap, "disable_ocsp_stapling", json_bool(a, true, json_object_get(ad->options, "ocsp_stapling")->pos));
   if (tls_option_set(ad, "renewal_window_ratio"))
     jset(a, ap, "renewal_window_ratio", json_object_get(ad->options, "renewal_window_ratio"));
   return ap;
@@ -178,12 +185,68 @@ struct tls_build {
   struct json_list policies;
   struct json *catch_all;
   struct json *loaders;
+  struct json *forced;   /* hosts of sites with `tls force_automate` */
   const char *http_port;
 };
 
 static void tls_push_policy(struct tls_build *b, struct json *ap)
 {
   *ARENA_PUSH(b->ad->arena, b->policies.items, b->policies.count, b->policies.cap) = ap;
+}
+
+static bool tls_auto_https_has(struct adapt *ad, const char *value)
+{
+  struct json *opts = json_object_get(ad->options, "auto_https");
+  for (size_t i = 0; opts && i < opts->count; i++)
+    if (!strcmp(json_str(opts->items[i]), value))
+      return true;
+  return false;
+}
+
+static void tls_add_unique(struct arena *a, struct json *list, const char *host)
+{
+  for (size_t i = 0; i < list->count; i++)
+    if (!strcmp(json_str(list->items[i]), host))
+      return;
+  jpush(a, list, jstr(a, host, (struct srcpos){0}));
+}
+
+/* Hosts beside a hostless key (":443, example.com") are in no route matcher, so
+ * automatic HTTPS would not see them: they go to certificates.automate, with the
+ * forced names, and the internal ones get an internal-issuer policy. */
+static void tls_automate_loader(struct tls_build *b, struct json *certs)
+{
+  struct arena *a = b->ad->arena;
+  struct json *automate = jarr(a), *internal = jarr(a);
+  bool shared = !tls_auto_https_has(b->ad, "off") && !tls_auto_https_has(b->ad, "disable_certs");
+  for (size_t p = 0; shared && p < b->ad->npairings; p++)
+    for (size_t s = 0; s < b->ad->pairings[p].count; s++) {
+      const struct tls_site *site = &b->ad->pairings[p].sites[s];
+      if (!tls_site_hostless(site))
+        continue;
+      for (size_t i = 0; i < site->nkeys; i++) {
+        const struct address *k = &site->keys[i];
+        if (!*k->host || !strcmp(k->scheme, "http") || !strcmp(k->port, b->http_port))
+          continue;
+        tls_add_unique(a, automate, k->host);
+        if (!hostname_qualifies_for_public_cert(k->host))
+          tls_add_unique(a, internal, k->host);
+      }
+    }
+  for (size_t i = 0; i < b->forced->count; i++)
+    tls_add_unique(a, automate, json_str(b->forced->items[i]));
+  if (automate->count) {
+    qsort(automate->items, automate->count, sizeof automate->items[0], tls_str_cmp);
+    jset(a, certs, "automate", automate);
+  }
+  if (internal->count) {
+    struct json *ap = jobj(a), *issuers = jarr(a), *iss = jobj(a);
+    jset(a, iss, "module", jstr(a, "internal", (struct srcpos){0}));
+    jpush(a, issuers, iss);
+    jset(a, ap, "subjects", internal);
+    jset(a, ap, "issuers", issuers);
+    tls_push_policy(b, ap);
+  }
 }
 
 /* The site's own issuers, managers, key type, ... onto its policy. */
@@ -248,11 +311,16 @@ static struct json *tls_split_internal(struct tls_build *b, struct json *ap)
 static int tls_site_policy(struct tls_build *b, const struct tls_site *s)
 {
   struct json *ap = tls_base_policy(b->ad, true);
+  if (!ap)
+    return -1;
   bool hostless = tls_site_hostless(s);
   if (hostless && b->catch_all)
     ap = b->catch_all;
   if (tls_site_settings(b, ap, s->site) < 0)
     return -1;
+  if (tls_pile_first(s->site, "tls.force_automate") && !hostless)
+    for (size_t i = 0; i < s->nkeys; i++)
+      tls_add_unique(b->ad->arena, b->forced, s->keys[i].host);
   struct json *issuers = json_object_get(ap, "issuers");
   for (size_t i = 0; i < s->site->pile.count; i++)
     if (!strcmp(s->site->pile.items[i].class, "bind"))
@@ -277,7 +345,7 @@ static int tls_site_policy(struct tls_build *b, const struct tls_site *s)
   return 0;
 }
 
-size_t tls_policies_consolidate(struct arena *a, struct json **items, size_t n, bool (*all_public)(struct json *));
+size_t tls_policies_consolidate(struct arena *a, struct json **items, size_t n);
 
 /* Policies with no issuers for public names get the default issuers once global ACME settings exist. */
 static void tls_global_defaults(struct tls_build *b)
@@ -304,15 +372,17 @@ static void tls_global_defaults(struct tls_build *b)
   }
 }
 
-static void tls_finish_policies(struct tls_build *b, struct json *app)
+static int tls_finish_policies(struct tls_build *b, struct json *app)
 {
   struct arena *a = b->ad->arena;
   static const char *const order[] = {"subjects", "issuers", "get_certificate", "must_staple", "renewal_window_ratio",
-                                      "key_type", "storage", "on_demand", "reuse_private_keys", NULL};
+                                      "key_type", "storage", "on_demand", "reuse_private_keys",
+                                      "disable_ocsp_stapling", NULL};
   for (size_t i = 0; i < b->policies.count; i++) {
     struct json *issuers = json_object_get(b->policies.items[i], "issuers");
     for (size_t k = 0; issuers && k < issuers->count; k++) {
-      tls_fill_acme(b->ad, issuers->items[k]);
+      if (tls_fill_acme(b->ad, issuers->items[k]) < 0)
+        return -1;
       json_sort_deep(issuers->items[k]);
     }
     struct json *managers = json_object_get(b->policies.items[i], "get_certificate");
@@ -320,14 +390,15 @@ static void tls_finish_policies(struct tls_build *b, struct json *app)
       json_sort_deep(managers->items[k]);
     json_reorder(a, b->policies.items[i], order);
   }
-  size_t n = tls_policies_consolidate(a, b->policies.items, b->policies.count, tls_all_public);
+  size_t n = tls_policies_consolidate(a, b->policies.items, b->policies.count);
   if (!n)
-    return;
+    return 0;
   struct json *list = jarr(a), *automation = jobj(a);
   for (size_t i = 0; i < n; i++)
     jpush(a, list, b->policies.items[i]);
   jset(a, automation, "policies", list);
   jset(a, app, "automation", automation);
+  return 0;
 }
 
 static int tls_check_overlap(struct tls_build *b, struct json *app)
@@ -356,6 +427,7 @@ static void tls_certificates(struct tls_build *b, struct json *app)
     if (!f)
       jpush(a, files, l);
   }
+  tls_automate_loader(b, certs);
   if (files->count)
     jset(a, certs, "load_files", files);
   if (folders->count)
@@ -366,15 +438,29 @@ static void tls_certificates(struct tls_build *b, struct json *app)
   }
 }
 
-/* renew_interval, ocsp_interval and storage_clean_interval into the automation object */
-static void tls_intervals(struct adapt *ad, struct json *app)
+/* on_demand_tls and the ocsp, renew and storage-clean intervals into the automation
+ * object (in Go's field order); the app's disable_* switches after it */
+static void tls_automation_options(struct adapt *ad, struct json *app)
 {
-  static const char *const names[] = {"renew_interval", "ocsp_interval", "storage_clean_interval"};
-  for (int i = 0; i < 3; i++) {
-    struct json *v = json_object_get(ad->options, names[i]);
-    if (v)
-      jset(ad->arena, jget_or_new(ad->arena, app, "automation", JSON_OBJECT), names[i], v);
+  struct arena *a = ad->arena;
+  static const char *const names[][2] = {{"on_demand_tls", "on_demand"}, {"ocsp_interval", "ocsp_interval"},
+                                         {"renew_interval", "renew_interval"},
+                                         {"storage_clean_interval", "storage_clean_interval"}};
+  for (int i = 0; i < 4; i++) {
+    struct json *v = json_object_get(ad->options, names[i][0]);
+    if (v && v->kind != JSON_BOOL)   /* storage_clean_interval off is false: disable_storage_clean */
+      jset(a, jget_or_new(a, app, "automation", JSON_OBJECT), names[i][1], v);
   }
+  /* each switch carries the option's position, where lowering would refuse it */
+  struct json *ocsp = json_object_get(ad->options, "ocsp_stapling");
+  if (ocsp)
+    jset(a, app, "disable_ocsp_stapling", json_bool(a, true, ocsp->pos));
+  struct json *check = json_object_get(ad->options, "storage_check");
+  if (check)
+    jset(a, app, "disable_storage_check", json_bool(a, true, check->pos));
+  struct json *clean = json_object_get(ad->options, "storage_clean_interval");
+  if (clean && clean->kind == JSON_BOOL)
+    jset(a, app, "disable_storage_clean", json_bool(a, true, clean->pos));
 }
 
 struct json *tls_app_build(struct adapt *ad, struct site_list *sites, struct json *servers)
@@ -382,9 +468,11 @@ struct json *tls_app_build(struct adapt *ad, struct site_list *sites, struct jso
   (void)sites;
   (void)servers;
   struct arena *a = ad->arena;
-  struct tls_build b = {.ad = ad, .loaders = jarr(a)};
+  struct tls_build b = {.ad = ad, .loaders = jarr(a), .forced = jarr(a)};
   b.http_port = arena_printf(a, "%lld", option_int(ad, "http_port", 80));
   b.catch_all = tls_base_policy(ad, false);
+  if (!b.catch_all && ad->err->msg)
+    return NULL;
   if (b.catch_all)
     tls_push_policy(&b, b.catch_all);
   for (size_t p = 0; p < ad->npairings; p++) {
@@ -397,8 +485,9 @@ struct json *tls_app_build(struct adapt *ad, struct site_list *sites, struct jso
   struct json *app = jobj(a);
   tls_certificates(&b, app);
   tls_global_defaults(&b);
-  tls_finish_policies(&b, app);
-  tls_intervals(ad, app);
+  if (tls_finish_policies(&b, app) < 0)
+    return NULL;
+  tls_automation_options(ad, app);
   if (tls_check_overlap(&b, app) < 0)
     return NULL;
   struct json *dns = json_object_get(ad->options, "dns");
