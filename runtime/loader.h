@@ -28,6 +28,7 @@ struct blob {
   const struct zs_listener *listeners;
   const struct zs_file_server *file_servers;
   const struct zs_proxy *proxies;
+  const struct zs_proxy_upstream *proxy_upstreams;
   const struct zs_tls_policy *tls_policies;
   const struct zs_tls_cert *tls_certs;
   const struct zs_tls_app *tls_apps;

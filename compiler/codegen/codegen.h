@@ -30,6 +30,7 @@
 #define SITE_EXTRA_listener
 #define SITE_EXTRA_file_server
 #define SITE_EXTRA_proxy
+#define SITE_EXTRA_proxy_upstream
 #define SITE_EXTRA_tls_policy
 #define SITE_EXTRA_tls_cert
 #define SITE_EXTRA_tls_app

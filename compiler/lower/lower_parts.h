@@ -150,9 +150,19 @@ int lower_proxy_trusted(struct lower *l, const struct json *v, void *record);
 /* proxy_headers.c: reverse_proxy's headers member (header_up, header_down) */
 int lower_proxy_headers_keep(struct lower *l, const struct json *v, void *record);
 int lower_proxy_headers(struct lower *l, struct lowered_reverse_proxy *rp);
+/* a regular expression PCRE2 compiles (search_regexp, health_body); -1 after refusing */
+int lower_proxy_regexp(struct lower *l, const struct json *at, const char *re, const char *what);
 /* the text of an {http.reverse_proxy.upstream.*} placeholder when the
  * upstream being lowered fixes it, else NULL */
 const char *lower_proxy_placeholder(struct lower *l, const char *key, size_t len);
+
+/* proxy_lb.c: reverse_proxy's upstreams (first: the rest refer to them),
+ * load_balancing, health_checks and transport, then Caddy's defaults */
+int lower_proxy_upstreams(struct lower *l, const struct json *ups, void *record);
+int lower_proxy_load_balancing(struct lower *l, const struct json *v, void *record);
+int lower_proxy_health_checks(struct lower *l, const struct json *v, void *record);
+int lower_proxy_transport(struct lower *l, const struct json *v, void *record);
+void lower_proxy_lb_defaults(struct lowered_proxy_lb *lb, bool has_keep_alive);
 
 /* lower.c: a route list (subroute handlers lower their routes through it) */
 int lower_routes(struct lower *l, const struct json *routes, struct lowered_route **out, size_t *count);

@@ -135,6 +135,8 @@ void tb_sample(struct test_blob *tb, const char *hide, size_t hide_len)
   tb->file_server_count = 1;
   tb->proxies[0] = (struct zs_proxy){ .upstream_str = tb_string(tb, "127.0.0.1:9", 11) };
   tb->proxy_count = 1;
+  tb->proxy_upstreams[0] = (struct zs_proxy_upstream){ .dial_str = tb->proxies[0].upstream_str };
+  tb->proxy_upstream_count = 1;
   tb->tls_policies[0] = (struct zs_tls_policy){ .sni_str = tb->file_servers[0].index_str,
                                                 .protocol_min = 12, .protocol_max = 13, .client_auth = 4 };
   tb->tls_policy_count = 1;
