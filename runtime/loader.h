@@ -34,6 +34,7 @@ struct blob {
   const struct zs_tls_app *tls_apps;
   const struct zs_logger *loggers;
   const struct zs_access_log *access_logs;
+  const struct zs_mime *mimes;
   const struct zs_regex *regexes;
   const struct zs_encoder *encoders;
   const struct zs_acme_issuer *acme_issuers;

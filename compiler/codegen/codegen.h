@@ -36,6 +36,7 @@
 #define SITE_EXTRA_tls_app
 #define SITE_EXTRA_logger
 #define SITE_EXTRA_access_log
+#define SITE_EXTRA_mime
 #define SITE_EXTRA_regex
 #define SITE_EXTRA_encoder
 #define SITE_EXTRA_acme_issuer

@@ -111,6 +111,8 @@ void config_loggers(struct cg *cg, const struct lowered_config *cfg)
 unsigned config_file_server(struct cg *cg, const struct lowered_file_server *fs)
 {
   static const char *default_index[] = {"index.html", "index.txt", NULL};
+  if (cg->config->file_server_count == 0)
+    config_mime(cg);
   struct site_file_server *f = ARENA_PUSH(cg->a, cg->config->file_servers, cg->config->file_server_count,
                                           cg->config->file_server_cap);
   f->root_str = fs->root_const ? fs->root_const : ".";
@@ -119,6 +121,7 @@ unsigned config_file_server(struct cg *cg, const struct lowered_file_server *fs)
   f->hide_str = fs->hide;
   f->hide_str_count = fs->hide_count;
   f->status = (unsigned)fs->status;
+  f->flags = (fs->no_canonical ? ZS_FILE_NO_CANONICAL : 0) | (fs->browse ? ZS_FILE_BROWSE : 0);
   f->precompressed_str = fs->precompressed;
   f->precompressed_str_count = fs->precompressed_count;
   return (unsigned)(cg->config->file_server_count - 1);

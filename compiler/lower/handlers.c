@@ -191,6 +191,37 @@ static int lower_file_status(struct lower *l, const struct json *v, void *record
   return f->status < 0 ? -1 : 0;
 }
 
+/* disable_canonical_uris: no trailing-slash redirects */
+static int lower_file_canonical(struct lower *l, const struct json *v, void *record)
+{
+  struct lowered_file_server *f = record;
+  bool canonical = true;
+  int rc = lower_bool(l, v, "file_server canonical_uris", &canonical);
+  f->no_canonical = !canonical;
+  return rc;
+}
+
+/* browse templates are Go templates: zsrt writes its own page */
+static int lower_browse_template(struct lower *l, const struct json *v, void *record)
+{
+  (void)record;
+  lower_refuse(l, v, "file_server browse template file");
+  return -1;
+}
+
+static const struct lower_key lower_browse_keys[] = {
+  {"template_file", NULL, lower_browse_template}, {"reveal_symlinks", "reveal_symlinks", lower_key_refused},
+  {"sort", "sort", lower_key_refused}, {"file_limit", "file_limit", lower_key_refused}, {NULL, NULL, NULL},
+};
+
+static int lower_file_browse(struct lower *l, const struct json *v, void *record)
+{
+  struct lowered_file_server *f = record;
+  f->browse = true;
+  l->has_browse = true;
+  return lower_object_keys(l, v, lower_browse_keys, "file_server browse", record);
+}
+
 /* precompressed: {br, gzip, zstd}, each an empty object (the modules have no options) */
 static int lower_file_precompressed(struct lower *l, const struct json *v, void *record)
 {
@@ -242,10 +273,13 @@ static int lower_file_precompressed_order(struct lower *l, const struct json *v,
 static const struct lower_key lower_file_keys[] = {
   {"handler", NULL, NULL}, {"root", NULL, lower_file_root}, {"hide", NULL, lower_file_hide},
   {"index_names", NULL, lower_file_index}, {"status_code", NULL, lower_file_status},
-  {"browse", "browse", lower_key_refused}, {"precompressed_order", NULL, lower_file_precompressed_order},
+  {"browse", NULL, lower_file_browse}, {"precompressed_order", NULL, lower_file_precompressed_order},
   {"precompressed", "precompressed", lower_file_precompressed},
-  {"canonical_uris", "disable_canonical_uris", lower_key_refused},
-  {"pass_thru", "pass_thru", lower_key_refused}, {NULL, NULL, NULL},
+  {"canonical_uris", NULL, lower_file_canonical},
+  {"pass_thru", "pass_thru", lower_key_refused},
+  {"etag_file_extensions", "etag_file_extensions", lower_key_refused},
+  /* a file system of the global filesystem option: zsrt serves the OS's only */
+  {"fs", "fs", lower_key_refused}, {NULL, NULL, NULL},
 };
 
 int lower_file_server(struct lower *l, const struct json *h, struct lowered_handler *out)

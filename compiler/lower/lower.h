@@ -174,6 +174,8 @@ struct lowered_file_server {
   const char **index_names, **hide;
   size_t index_count, hide_count;
   int status;                  /* status_code, 0 when absent */
+  bool no_canonical;           /* canonical_uris false (disable_canonical_uris) */
+  bool browse;                 /* list directories without an index file */
   const char **precompressed;  /* sidecar encodings in precompressed_order */
   size_t precompressed_count;
 };

@@ -53,6 +53,7 @@ struct lower {
   size_t deferred_count;
   const char *proxy_dial;      /* the upstream whose header ops are being lowered, else NULL */
   struct srcpos query_rewrite; /* a rewrite of the query in the server being lowered, line 0 if none */
+  bool has_browse;             /* it has a file_server browse (which reads the query as the client sent it) */
   bool has_proxy;              /* it has a reverse_proxy (which sends the query as the client did) */
   const struct json *proxy;    /* the first reverse_proxy of the server, NULL if none */
   const struct json *errors_node; /* its errors member (handle_errors), NULL if none */
