@@ -120,6 +120,7 @@ void response_init(struct response *resp, int status)
   resp->handler_error = 0;
   resp->precompressed = 0;
   resp->scratch_used = 0;
+  resp->part_count = 0;
   /* Caddy sets its Server header before any handler runs, so header ops can
    * replace or delete it */
   response_header_add(resp, "Server", 6, "zsrt", 4);
