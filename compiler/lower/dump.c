@@ -365,6 +365,11 @@ static void dump_options(struct strbuf *out, const struct lowered_handler *h)
     break;
   case LOWERED_HEADERS:
     strbuf_puts(out, h->u.headers.deferred ? " deferred" : "");
+    for (size_t i = 0; i < h->u.headers.require_count; i++) {
+      static const char *const kinds[] = {[LOWERED_REQUIRE_ABSENT] = "absent", [LOWERED_REQUIRE_PRESENT] = "present",
+                                          [LOWERED_REQUIRE_STATUS] = "status"};
+      strbuf_printf(out, " require(%s %s)", kinds[h->u.headers.require[i].kind], h->u.headers.require[i].name);
+    }
     dump_header_ops(out, "", &h->u.headers);
     break;
   case LOWERED_REQUEST_BODY:

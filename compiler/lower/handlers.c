@@ -702,13 +702,83 @@ int lower_headers_delete(struct lower *l, const struct json *list, void *record)
 static int lower_headers_deferred(struct lower *l, const struct json *v, void *record)
 {
   (void)l;
-  ((struct lowered_headers *)record)->deferred = lower_is_true(v);
+  struct lowered_headers *h = record;
+  h->deferred = h->deferred || lower_is_true(v);   /* a require defers too */
   return 0;
+}
+
+static struct lowered_require *lower_require_push(struct lower *l, struct lowered_headers *h, const struct json *at)
+{
+  struct lowered_require *r = ARENA_PUSH(l->a, h->require, h->require_count, h->require_cap);
+  r->pos = lower_pos(l, at);
+  return r;
+}
+
+/* require.headers: a field that must be absent (null) or present ([]);
+ * matching values is not ours yet */
+static int lower_require_headers(struct lower *l, const struct json *v, void *record)
+{
+  struct lowered_headers *h = record;
+  if (v->kind != JSON_OBJECT) {
+    lower_refuse(l, v, "header require that is not an object");
+    return -1;
+  }
+  int bad = 0;
+  for (size_t i = 0; i < v->count; i++) {
+    const struct json *vals = v->members[i].value;
+    const char *name = lower_header_name(l, v->members[i].key, vals);
+    if (!name || (vals->kind != JSON_NULL && !(vals->kind == JSON_ARRAY && vals->count == 0))) {
+      if (name)
+        lower_refuse(l, vals, "header require matching the values of '%s'", name);
+      bad = -1;
+      continue;
+    }
+    struct lowered_require *r = lower_require_push(l, h, vals);
+    r->kind = vals->kind == JSON_NULL ? LOWERED_REQUIRE_ABSENT : LOWERED_REQUIRE_PRESENT;
+    r->name = name;
+  }
+  return bad;
+}
+
+/* require.status_code: codes, or 1-5 for a class */
+static int lower_require_status(struct lower *l, const struct json *v, void *record)
+{
+  struct lowered_headers *h = record;
+  if (v->kind != JSON_ARRAY) {
+    lower_refuse(l, v, "header require status that is not a list");
+    return -1;
+  }
+  for (size_t i = 0; i < v->count; i++) {
+    long long code = json_int(v->items[i], -1);
+    if (v->items[i]->kind != JSON_NUMBER || code < 1 || code > 999 || (code > 5 && code < 100)) {
+      lower_refuse(l, v->items[i], "header require status that is not a code or a class 1-5");
+      return -1;
+    }
+    struct lowered_require *r = lower_require_push(l, h, v->items[i]);
+    r->kind = LOWERED_REQUIRE_STATUS;
+    r->name = arena_printf(l->a, "%lld", code);
+  }
+  return 0;
+}
+
+static const struct lower_key lower_require_keys[] = {
+  {"headers", NULL, lower_require_headers}, {"status_code", NULL, lower_require_status}, {NULL, NULL, NULL},
+};
+
+/* require: Caddy defers the handler's ops and applies them only if the response matches */
+static int lower_headers_require(struct lower *l, const struct json *v, void *record)
+{
+  ((struct lowered_headers *)record)->deferred = true;
+  if (v->kind != JSON_OBJECT) {
+    lower_refuse(l, v, "header require that is not an object");
+    return -1;
+  }
+  return lower_keys(l, v, lower_require_keys, "header require", record);
 }
 
 static const struct lower_key lower_headers_response_keys[] = {
   {"add", NULL, lower_headers_add}, {"set", NULL, lower_headers_set}, {"delete", NULL, lower_headers_delete},
-  {"deferred", NULL, lower_headers_deferred}, {NULL, NULL, NULL},
+  {"deferred", NULL, lower_headers_deferred}, {"require", NULL, lower_headers_require}, {NULL, NULL, NULL},
 };
 
 static int lower_headers_response(struct lower *l, const struct json *resp, void *record)

@@ -288,8 +288,17 @@ struct lowered_subroute {
 };
 
 /* the headers handler: Caddy's order within one handler is add, set, delete */
+/* one condition of a headers handler's `require` (Caddy's ResponseMatcher) */
+struct lowered_require {
+  enum lowered_require_kind { LOWERED_REQUIRE_ABSENT, LOWERED_REQUIRE_PRESENT, LOWERED_REQUIRE_STATUS } kind;
+  const char *name;            /* the header field, or the status code (1-5: a class) as text */
+  struct srcpos pos;
+};
+
 struct lowered_headers {
   bool has_response, deferred;
+  struct lowered_require *require;   /* the response's `require`: all must hold (any one status) */
+  size_t require_count, require_cap;
   struct lowered_field *add, *set;
   size_t add_count, set_count;
   const char **delete_names;
