@@ -55,10 +55,11 @@ int log_roll_reserve(struct log_roll *r, size_t len, int *fd, unsigned *slot)
   for (;;) {
     uint64_t gen = s >> 48, size = s & ROLL_SIZE_MASK;
     if (size > 0 && size + len > r->max_bytes) {
-      if (!atomic_exchange(&r->wanted, 1)) {
+      if (atomic_exchange(&r->wanted, gen + 1) != gen + 1) {
         uint64_t one = 1;
-        if (write(r->efd, &one, sizeof one) < 0)
-          atomic_store(&r->wanted, 0);   /* counter full: the roller is awake anyway; asked again next time */
+        if (write(r->efd, &one, sizeof one) < 0) {
+          /* the counter is full: the roller is awake anyway */
+        }
       }
       return 0;
     }
@@ -162,7 +163,7 @@ static int roll_newest_first(const void *a, const void *b)
 }
 
 /* dir/src to dir/src.gz with src's mode, then src removed (lumberjack's compressLogFile) */
-static void roll_gzip_file(int dirfd, const char *src)
+static void roll_gzip_file(int dirfd, const char *src, void (*between)(void *), void *arg)
 {
   char dst[NAME_MAX + 8];
   if (snprintf(dst, sizeof dst, "%s.gz", src) >= (int)sizeof dst)
@@ -185,6 +186,8 @@ static void roll_gzip_file(int dirfd, const char *src)
       break;
     }
     flush = n == 0 ? Z_FINISH : Z_NO_FLUSH;
+    if (between)
+      between(arg);   /* a roll asked for meanwhile is not kept waiting for the compression */
     z.next_in = ibuf;
     z.avail_in = (unsigned)n;
     do {
@@ -207,7 +210,7 @@ static void roll_gzip_file(int dirfd, const char *src)
     unlinkat(dirfd, dst, 0);   /* as lumberjack: a failed copy leaves the rolled file as it was */
 }
 
-void log_roll_mill(const struct log_roll *r, int64_t now_ms)
+void log_roll_mill(const struct log_roll *r, int64_t now_ms, void (*between)(void *), void *arg)
 {
   size_t dir_len, stem_len;
   const char *ext;
@@ -244,7 +247,7 @@ void log_roll_mill(const struct log_roll *r, int64_t now_ms)
     if ((r->keep && distinct > r->keep) || (r->keep_days && files[i].ms < cutoff))
       unlinkat(dirfd, files[i].name, 0);
     else if (r->gzip && !gz)
-      roll_gzip_file(dirfd, files[i].name);
+      roll_gzip_file(dirfd, files[i].name, between, arg);
   }
   for (size_t i = 0; i < n; i++)
     free(files[i].name);
@@ -260,34 +263,54 @@ static int64_t roll_now_ms(struct timespec *t)
   return (int64_t)t->tv_sec * 1000 + t->tv_nsec / 1000000;
 }
 
-/* lumberjack's rotate: the file renamed, a new one with its mode, then the mill */
-static void roll_one(struct log_roller *rr, struct log_roll *r)
+/* the file of slot closed once the writes reserved in it are done */
+static void roll_close_slot(struct log_roller *rr, struct log_roll *r, unsigned slot)
+{
+  while (atomic_load(&r->inflight[slot]) > 0 && !atomic_load(&rr->stop)) {
+    struct timespec ms = {0, 1000000};
+    nanosleep(&ms, NULL);
+  }
+  if (r->fd[slot] >= 0)
+    close(r->fd[slot]);
+  r->fd[slot] = -1;
+}
+
+/* lumberjack's rotate: the file renamed, a new one with its mode; its mill
+ * comes after, and the next roll does not wait for it */
+static void roll_swap(struct log_roller *rr, struct log_roll *r)
 {
   uint64_t s = atomic_load(&r->state);
+  if (atomic_exchange(&r->wanted, 0) != (s >> 48) + 1)
+    return;   /* asked by a worker that saw the file before its last roll */
   unsigned old = (unsigned)((s >> 48) & 1), next = old ^ 1;
+  roll_close_slot(rr, r, next);   /* the file two rolls back, if still open */
   struct timespec t;
   int64_t now = roll_now_ms(&t);
   char backup[4200];
   struct stat st;
-  int fd = -1;
+  int fd = -1, mill = 1;
   if (fstat(r->fd[old], &st) == 0 && log_roll_backup_name(r->path, &t, r->local_time, backup, sizeof backup) == 0 &&
-      rename(r->path, backup) == 0)
+      rename(r->path, backup) == 0) {
     fd = open(r->path, O_WRONLY | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC, st.st_mode & 07777);
+    if (fd < 0 && rename(backup, r->path) < 0)
+      mill = 0;   /* the file stays under its rolled name, written on: not compressed under the writes */
+  }
   if (fd < 0)
     fd = dup(r->fd[old]);   /* cannot roll: go on appending, asked again after roll_size more */
   if (fd < 0)
     return;
   r->fd[next] = fd;
   atomic_store(&r->state, ((s >> 48) + 1) << 48);
-  atomic_store(&r->wanted, 0);
-  /* writes reserved in the old file go there before it is closed and compressed */
-  while (atomic_load(&r->inflight[old]) > 0 && !atomic_load(&rr->stop)) {
-    struct timespec ms = {0, 1000000};
-    nanosleep(&ms, NULL);
-  }
-  close(r->fd[old]);
-  r->fd[old] = -1;
-  log_roll_mill(r, now);
+  if (mill)
+    r->mill_ms = now;
+}
+
+static void roll_swaps(void *arg)
+{
+  struct log_roller *rr = arg;
+  for (unsigned i = 0; i < rr->count && !atomic_load(&rr->stop); i++)
+    if (atomic_load(&rr->rolls[i]->wanted))
+      roll_swap(rr, rr->rolls[i]);
 }
 
 static void *roll_thread(void *arg)
@@ -295,15 +318,23 @@ static void *roll_thread(void *arg)
   struct log_roller *rr = arg;
   struct timespec t;
   for (unsigned i = 0; i < rr->count; i++)
-    log_roll_mill(rr->rolls[i], roll_now_ms(&t));   /* as lumberjack's first open */
+    log_roll_mill(rr->rolls[i], roll_now_ms(&t), roll_swaps, rr);   /* as lumberjack's first open */
   while (!atomic_load(&rr->stop)) {
     struct pollfd p = {.fd = rr->efd, .events = POLLIN};
     uint64_t v;
     if (poll(&p, 1, 1000) > 0 && read(rr->efd, &v, sizeof v) < 0 && errno != EAGAIN)
       break;
-    for (unsigned i = 0; i < rr->count && !atomic_load(&rr->stop); i++)
-      if (atomic_load(&rr->rolls[i]->wanted))
-        roll_one(rr, rr->rolls[i]);
+    roll_swaps(rr);
+    for (unsigned i = 0; i < rr->count && !atomic_load(&rr->stop); i++) {
+      struct log_roll *r = rr->rolls[i];
+      if (!r->mill_ms)
+        continue;
+      /* the rolled file is closed before the listing: no file still written is compressed */
+      roll_close_slot(rr, r, (unsigned)((atomic_load(&r->state) >> 48) & 1) ^ 1);
+      int64_t now = r->mill_ms;
+      r->mill_ms = 0;
+      log_roll_mill(r, now, roll_swaps, rr);
+    }
   }
   return NULL;
 }

@@ -24,8 +24,9 @@ struct log_roll {
   int fd[2];                   /* fd[generation & 1]: the file of that generation */
   _Atomic uint64_t state;
   _Atomic int inflight[2];     /* writes reserved in generation g, by g & 1 */
-  _Atomic int wanted;          /* a worker found the file full */
+  _Atomic uint64_t wanted;     /* generation + 1 of the file a worker found full; 0: none */
   int efd;                     /* the roller's eventfd */
+  int64_t mill_ms;             /* the roller's: when it rolled last, the mill not run since; 0: none */
 };
 
 struct log_roller {
@@ -58,7 +59,8 @@ int log_roll_backup_name(const char *path, const struct timespec *t, int local_t
  * and *ms (since the epoch, read as UTC as lumberjack does), or -1 */
 int log_roll_name_time(const char *path, const char *entry, int64_t *ms);
 
-/* the removals and compressions after a roll, at now (ms since the epoch) */
-void log_roll_mill(const struct log_roll *r, int64_t now_ms);
+/* the removals and compressions after a roll, at now (ms since the epoch);
+ * between (when not NULL) is called between compressed chunks */
+void log_roll_mill(const struct log_roll *r, int64_t now_ms, void (*between)(void *), void *arg);
 
 #endif

@@ -99,7 +99,7 @@ static void test_mill(const char *dir)
   snprintf(path, sizeof path, "%s/a.log", dir);
   struct log_roll r = {.path = path, .keep = 3, .keep_days = 90, .gzip = 1};
   int64_t now = 1767657600000;   /* 2026-01-06 */
-  log_roll_mill(&r, now);
+  log_roll_mill(&r, now, NULL, NULL);
   CHECK(exists(dir, "a-2026-01-05T00-00-00.000.log.gz") && !exists(dir, "a-2026-01-05T00-00-00.000.log"));
   CHECK(exists(dir, "a-2026-01-04T00-00-00.000.log.gz"));
   CHECK(exists(dir, "a-2026-01-03T00-00-00.000.log.gz"));
@@ -116,9 +116,9 @@ static void test_mill(const char *dir)
   touch(dir, "a-2025-11-01T00-00-00.000.log", "within 90 days\n");
   r = (struct log_roll){.path = path, .keep_days = 90};
   snprintf(path, sizeof path, "%s/a.log", dir);
-  log_roll_mill(&r, now);
+  log_roll_mill(&r, now, NULL, NULL);
   CHECK(exists(dir, "a-2025-11-01T00-00-00.000.log") && exists(dir, "a-2026-01-03T00-00-00.000.log.gz"));
-  log_roll_mill(&r, now + 60ll * 86400000);
+  log_roll_mill(&r, now + 60ll * 86400000, NULL, NULL);
   CHECK(!exists(dir, "a-2025-11-01T00-00-00.000.log") && exists(dir, "a-2026-01-03T00-00-00.000.log.gz"));
 }
 
