@@ -65,11 +65,17 @@ enum zs_time_unit { ZS_TIME_UNIX_S = 0, ZS_TIME_UNIX_MS = 1, ZS_TIME_MONO_MS = 2
  * target bit (none: the response; UP: the request sent upstream, header_up;
  * DOWN: the upstream's response, header_down); REPLACE names its search, the
  * proxy record's replace_str entry, by index << ZS_HDR_INDEX_SHIFT */
-enum zs_header_op { ZS_HDR_SET = 0, ZS_HDR_ADD = 1, ZS_HDR_DELETE = 2, ZS_HDR_REPLACE = 3 };
+enum zs_header_op { ZS_HDR_SET = 0, ZS_HDR_ADD = 1, ZS_HDR_DELETE = 2, ZS_HDR_REPLACE = 3,
+                    /* a deferred handler's `require` (Caddy's response matcher), one condition per op,
+                     * before the ops it guards (flagged ZS_HDR_REQUIRED): the header is absent / is
+                     * present / the status is the op's value (a code, or 1-5 for a class) */
+                    ZS_HDR_REQUIRE_ABSENT = 4, ZS_HDR_REQUIRE_PRESENT = 5, ZS_HDR_REQUIRE_STATUS = 6 };
 #define ZS_HDR_OP_MASK     0x7u
 #define ZS_HDR_UP          0x10u
 #define ZS_HDR_DOWN        0x20u
 #define ZS_HDR_DEFERRED    0x40u     /* a deferred op of the response: it is lost when a handler errors */
+#define ZS_HDR_REQUIRED    0x80u     /* applied only if the conditions just before its ops all hold (any
+                                        one of the status conditions) */
 #define ZS_HDR_INDEX_SHIFT 8
 #define ZS_HDR_MAX_INDEX   255u
 

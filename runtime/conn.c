@@ -14,6 +14,7 @@
 #include "auth_pool.h"
 #include "errors.h"
 #include "encode.h"
+#include "files_parts.h"
 #include "h2/h2.h"
 #include "loader.h"
 #include "proxy.h"
@@ -52,28 +53,7 @@ static void conn_worker_fini(struct worker *w)
 
 static const struct loop_module conn_module = {.fini = conn_worker_fini};
 
-/* reads the next piece of a file body into the free end of the out buffer;
- * the next is read only when this one was sent, so a body goes out as fast
- * as the client takes it, LOOP_FILE_CHUNK bytes at a time */
-static void conn_read_file(struct worker *w, struct conn *c)
-{
-  size_t room = CONN_OUT_CAP - c->out_len;
-  if (c->ex->enc) {   /* read for the compressor: what it makes of it must fit the room */
-    size_t n = c->ex->file_left < ENCODE_STEP ? (size_t)c->ex->file_left : ENCODE_STEP;
-    while (n > 1024 && ENCODE_BOUND(n) + 17 > room)
-      n /= 2;
-    loop_conn_read_into(w, c, c->ex->file_fd, c->ex->file_off, encode_input(c->ex->enc), n);
-    return;
-  }
-  size_t frame = c->ex->file_chunked ? 10 : 0;   /* a chunk's fixed-width size line before the bytes */
-  room -= c->ex->file_chunked ? frame + 2 + 5 : 0;
-  if (room > LOOP_FILE_CHUNK)
-    room = LOOP_FILE_CHUNK;
-  size_t n = c->ex->file_left < room ? (size_t)c->ex->file_left : room;
-  loop_conn_read_into(w, c, c->ex->file_fd, c->ex->file_off, c->out + c->out_len + frame, n);
-}
-
-/* a chunked file's piece, read after room for its size line */
+/* a chunked file's piece, read (or copied) after room for its size line */
 static void conn_frame_file_chunk(struct conn *c, size_t n, int last)
 {
   static const char hex[] = "0123456789abcdef";
@@ -83,6 +63,99 @@ static void conn_frame_file_chunk(struct conn *c, size_t n, int last)
   memcpy(at + 8, "\r\n", 2);
   c->out_len += 10 + n;
   conn_append(c, last ? "\r\n0\r\n\r\n" : "\r\n", last ? 7 : 2);
+}
+
+/* how many of n body bytes not read from the file fit the out buffer as
+ * the file's bytes go out: compressed, one chunk, or as they are */
+static size_t conn_file_room(const struct conn *c, size_t n)
+{
+  size_t room = CONN_OUT_CAP - c->out_len;
+  if (c->ex->enc)
+    return ENCODE_BOUND(n) + 17 <= room ? n : 0;
+  if (c->ex->file_chunked)
+    room = room > 17 ? room - 17 : 0;
+  return n < room ? n : room;
+}
+
+static int conn_file_emit(struct conn *c, const char *mem, size_t n, int last)
+{
+  if (c->ex->enc)
+    return conn_encode_feed(c, mem, n, last);
+  if (c->ex->file_chunked) {
+    memcpy(c->out + c->out_len + 10, mem, n);
+    conn_frame_file_chunk(c, n, last);
+    return 0;
+  }
+  return conn_append(c, mem, n);
+}
+
+/* multipart/byteranges: the part heads at the body's position (file_off)
+ * are queued like the file's bytes; 1 when a file range follows (in p), 0
+ * when the out buffer is full or the body is complete (then sent) */
+static int conn_part_heads(struct worker *w, struct conn *c, struct files_piece *p)
+{
+  struct exchange *ex = c->ex;
+  for (;;) {
+    if (ex->file_left == 0) {
+      close(ex->file_fd);
+      ex->file_fd = -1;
+      conn_exchange_end(w, c, ex);
+      loop_conn_flush(w, c);
+      return 0;
+    }
+    files_parts_piece(ex->resp, ex->file_off, p);
+    if (!p->mem)
+      return 1;
+    size_t n = conn_file_room(c, p->mem_len);
+    if (n == 0) {
+      loop_conn_flush(w, c);   /* more once this is sent */
+      return 0;
+    }
+    if (conn_file_emit(c, p->mem, n, n >= ex->file_left) < 0) {
+      loop_conn_close(w, c);
+      return 0;
+    }
+    ex->file_off += n;
+    ex->file_left -= n;
+  }
+}
+
+/* reads the next piece of a file body into the free end of the out buffer
+ * (or the compressor's input); the next is read only when this one was
+ * sent, so a body goes out as fast as the client takes it, LOOP_FILE_CHUNK
+ * bytes at a time */
+static void conn_read_file(struct worker *w, struct conn *c)
+{
+  uint64_t off = c->ex->file_off, left = c->ex->file_left;
+  if (c->ex->resp && c->ex->resp->part_count) {
+    struct files_piece p;
+    if (conn_part_heads(w, c, &p) <= 0)
+      return;
+    off = p.file_off;
+    left = p.file_len;
+  }
+  size_t room = CONN_OUT_CAP - c->out_len;
+  if (c->ex->enc) {   /* read for the compressor: what it makes of it must fit the room */
+    size_t n = left < ENCODE_STEP ? (size_t)left : ENCODE_STEP;
+    while (n > 1024 && ENCODE_BOUND(n) + 17 > room)
+      n /= 2;
+    if (ENCODE_BOUND(n) + 17 > room) {
+      loop_conn_flush(w, c);   /* the part heads filled it: the range is read once they are sent */
+      return;
+    }
+    loop_conn_read_into(w, c, c->ex->file_fd, off, encode_input(c->ex->enc), n);
+    return;
+  }
+  size_t frame = c->ex->file_chunked ? 10 : 0;   /* a chunk's fixed-width size line before the bytes */
+  room = conn_file_room(c, room);
+  if (room > LOOP_FILE_CHUNK)
+    room = LOOP_FILE_CHUNK;
+  if (room == 0) {
+    loop_conn_flush(w, c);   /* the part heads filled it: the range is read once they are sent */
+    return;
+  }
+  size_t n = left < room ? (size_t)left : room;
+  loop_conn_read_into(w, c, c->ex->file_fd, off, c->out + c->out_len + frame, n);
 }
 
 /* HTTP/1.1: a connection slot holds the pool's exchange of the same index */
@@ -299,7 +372,7 @@ static void conn_start_file(struct worker *w, struct conn *c, struct response *r
     return;
   }
   c->ex->file_fd = r->file_fd;
-  c->ex->file_off = r->file_offset;
+  c->ex->file_off = r->part_count ? 0 : r->file_offset;   /* parts: the position in the body */
   c->ex->file_left = r->file_len;
   c->ex->phase = EXCHANGE_FILE;
   conn_read_file(w, c);

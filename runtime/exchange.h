@@ -14,6 +14,7 @@
 #include "exec.h"
 #include "http.h"
 #include "http1.h"
+#include "proxy_lb.h"
 
 #define EXCHANGE_TARGET_CAP 16384    /* the URI sent upstream */
 
@@ -60,6 +61,7 @@ struct exchange {
   struct response *resp;             /* the response being produced, beside it */
   unsigned proxy_id;                 /* the decision's reverse_proxy record */
   struct upstream *up;               /* the upstream connection serving it, or NULL */
+  struct proxy_try lb;               /* its attempts: upstream chosen, retries (proxy_lb.h) */
   /* its body: discarded, or kept for an upstream (streamed) */
   int body_active;
   int body_chunked;

@@ -23,6 +23,7 @@ struct exec_header_op {
   size_t value_len;
   unsigned target;             /* 0: the response, ZS_HDR_UP or ZS_HDR_DOWN (a proxy's) */
   int deferred;                /* a deferred op of the response (ZS_HDR_DEFERRED) */
+  int required;                /* guarded by the REQUIRE_* ops just before it (ZS_HDR_REQUIRED) */
   int dropped;                 /* deferred, and a handler's error came first: not applied */
   unsigned index;              /* REPLACE: its search in the proxy record's replace_str */
 };

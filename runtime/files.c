@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "files_browse.h"
 #include "files_cache.h"
 #include "encode.h"
 #include "files_cond.h"
@@ -56,16 +57,47 @@ int files_clean_path(const char *path, size_t len, char *out, size_t cap)
   return (int)n;
 }
 
-const char *files_mime_type(const char *name)
+/* the first row of [lo, hi) whose extension is >= ext, or whose flags are
+ * set when ext is NULL (the lower-cased rows follow the others) */
+static size_t files_mime_bound(const struct zs_mime *rows, const struct blob *blob, size_t lo, size_t hi,
+                               const char *ext)
+{
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    int before = ext ? strcmp(blob_string(blob, rows[mid].ext_str), ext) < 0 : !(rows[mid].flags & ZS_MIME_LOWER);
+    if (before)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+static const char *files_mime_find(const struct blob *blob, size_t lo, size_t hi, const char *ext)
+{
+  size_t i = files_mime_bound(blob->mimes, blob, lo, hi, ext);
+  return i < hi && strcmp(blob_string(blob, blob->mimes[i].ext_str), ext) == 0
+           ? blob_string(blob, blob->mimes[i].type_str) : NULL;
+}
+
+/* Go's mime.TypeByExtension(filepath.Ext(name)): as written, then lower-cased */
+const char *files_mime_type(const struct blob *blob, const char *name)
 {
   const char *slash = strrchr(name, '/');
   const char *dot = strrchr(slash ? slash + 1 : name, '.');
-  if (!dot)
+  size_t count = blob->config ? blob->config->mime_count : 0;
+  if (!dot || count == 0 || strlen(dot) >= 64)
     return NULL;
-#define MIME(ext, type) if (strcasecmp(dot + 1, ext) == 0) return type;
-#include "mime.def"
-#undef MIME
-  return NULL;
+  size_t split = files_mime_bound(blob->mimes, blob, 0, count, NULL);
+  const char *type = files_mime_find(blob, 0, split, dot);
+  if (type)
+    return type;
+  char lower[64];
+  size_t n = 0;
+  for (; dot[n]; n++)
+    lower[n] = dot[n] >= 'A' && dot[n] <= 'Z' ? (char)(dot[n] - 'A' + 'a') : dot[n];
+  lower[n] = '\0';
+  return files_mime_find(blob, split, count, lower);
 }
 
 /* openat without following any symlink, component by component: the
@@ -231,9 +263,12 @@ static void files_redirect(const struct http_request *req, const char *to, size_
 
 /* Caddy redirects /dir to /dir/ (index file) and /file/ to /file, unless the
  * last path element was rewritten; returns 1 when it does */
-static int files_canonical_redirect(const struct exec_decision *dec, const struct http_request *req,
-                                    const struct files_target *t, struct response *out)
+static int files_canonical_redirect(const struct zs_file_server *rec, const struct exec_decision *dec,
+                                    const struct http_request *req, const struct files_target *t,
+                                    struct response *out)
 {
+  if ((rec->flags & ZS_FILE_NO_CANONICAL) && S_ISREG(t->st.st_mode))
+    return 0;             /* browse redirects a directory to its slash all the same */
   const char *ob, *cb;
   size_t obl, cbl;
   files_base(dec->orig_path, dec->orig_path_len, &ob, &obl);
@@ -254,12 +289,12 @@ static int files_canonical_redirect(const struct exec_decision *dec, const struc
 
 static int files_set_headers(struct response *out, const char *etag, const char *last_modified, const char *type);
 
-static int files_add_headers(const struct files_target *t, struct response *out)
+static int files_add_headers(const struct blob *blob, const struct files_target *t, struct response *out)
 {
   char etag[64], date[30];
   files_cond_etag(&t->st, etag, sizeof etag);
   response_format_date(t->st.st_mtim.tv_sec, date);
-  return files_set_headers(out, etag, date, files_mime_type(t->rel));
+  return files_set_headers(out, etag, date, files_mime_type(blob, t->rel));
 }
 
 /* the sidecar encodings the request accepts, best first, precompressed_order
@@ -347,8 +382,10 @@ static int files_resolve(int rootfd, const char *root, const struct blob *blob,
     return -errno;
   if (S_ISDIR(t->st.st_mode))
     files_try_index(rootfd, root, blob, rec, t);
+  if (S_ISDIR(t->st.st_mode) && (rec->flags & ZS_FILE_BROWSE))
+    return 1;             /* listed: it needs the trailing slash an index file needs */
   if (S_ISDIR(t->st.st_mode) || !S_ISREG(t->st.st_mode))
-    return -ENOENT;       /* no browse: a directory without index is not found */
+    return -ENOENT;       /* without browse a directory without index is not found */
   return 0;
 }
 
@@ -375,17 +412,17 @@ static int files_set_headers(struct response *out, const char *etag, const char 
 }
 
 /* a cached file's answer: its bytes from memory, or its descriptor duplicated */
-static int files_from_cache(const struct files_cache_entry *e, const struct exec_decision *dec,
-                            const struct http_request *req, const char *root, const char *encoding,
-                            struct response *out)
+static int files_from_cache(const struct files_cache_entry *e, const struct zs_file_server *rec,
+                            const struct exec_decision *dec, const struct http_request *req,
+                            const char *root, const char *encoding, struct response *out)
 {
   struct files_target t = { .fd = -1, .st = e->st, .implicit_index = e->implicit_index };
   memcpy(t.rel, e->rel, strlen(e->rel) + 1);
   out->file_root = response_keep(out, root, strlen(root));
   out->file_path = response_keep(out, t.rel, strlen(t.rel));
-  if (files_canonical_redirect(dec, req, &t, out))
+  if (files_canonical_redirect(rec, dec, req, &t, out))
     return 0;
-  if (files_set_headers(out, e->etag, e->last_modified, e->content_type) < 0)
+  if (files_set_headers(out, e->etag, e->last_modified, e->content_type[0] ? e->content_type : NULL) < 0)
     return -ENOSPC;
   int fd = e->bytes ? -1 : fcntl(e->fd, F_DUPFD_CLOEXEC, 0);
   if (!e->bytes && fd < 0)
@@ -408,6 +445,21 @@ static void files_dir_of(const char *root, const char *rel, char *out, size_t ca
   snprintf(out, cap, "%s%s%.*s", root, n ? "/" : "", n, rel);
 }
 
+/* browse: the directory's listing; one too large to list is a 500 */
+static int files_list(const struct blob *blob, const struct zs_file_server *rec, const struct http_request *req,
+                      const struct files_target *t, struct response *out)
+{
+  char url_path[FILES_PATH_MAX + 2];
+  size_t n = strlen(t->rel);
+  snprintf(url_path, sizeof url_path, "/%.*s", (int)(n && t->rel[n - 1] == '/' ? n - 1 : n), t->rel);
+  int rc = files_browse_respond(blob, rec, req, t->fd, url_path, out);
+  if (rc == -ENOSPC)
+    return rc;
+  if (rc < 0)
+    out->status = rc == -EACCES ? 403 : rc == -ENOENT ? 404 : 500;
+  return 0;
+}
+
 int files_respond(const struct blob *blob, const struct exec_decision *dec,
                   const struct http_request *req, struct files_cache *fc, struct response *out)
 {
@@ -416,7 +468,10 @@ int files_respond(const struct blob *blob, const struct exec_decision *dec,
   char key[FILES_CACHE_KEY_MAX], clean[FILES_PATH_MAX];
   int key_len = -1;
   uint64_t now = fc ? exec_clock_ms() : 0;
-  if (fc && !memchr(dec->path, '\0', dec->path_len) &&
+  size_t range_len = 0;
+  const char *range = files_cond_header(req, "Range", &range_len);
+  /* a multi-range answer reads its parts from a descriptor: not from a cached file's bytes */
+  if (fc && !(range && memchr(range, ',', range_len)) && !memchr(dec->path, '\0', dec->path_len) &&
       files_clean_path(dec->path, dec->path_len, clean, sizeof clean) >= 0)
     key_len = files_cache_key(key, sizeof key, dec->action_id, root, clean);
   /* a sidecar may answer: the cache holds the files themselves */
@@ -429,7 +484,7 @@ int files_respond(const struct blob *blob, const struct exec_decision *dec,
   const char *encoding = coding ? encode_name(coding) : NULL;
   int rc;
   if (hit) {
-    rc = files_from_cache(hit, dec, req, root, encoding, out);
+    rc = files_from_cache(hit, rec, dec, req, root, encoding, out);
   } else {
     struct files_target t = { .fd = -1 };
     int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -438,19 +493,27 @@ int files_respond(const struct blob *blob, const struct exec_decision *dec,
       close(rootfd);
     out->file_root = response_keep(out, root, strlen(root));
     out->file_path = response_keep(out, t.rel, strlen(t.rel));
-    if (rc < 0 || files_canonical_redirect(dec, req, &t, out)) {
+    if (rc == 1)
+      t.implicit_index = 1;
+    if (rc < 0 || files_canonical_redirect(rec, dec, req, &t, out)) {
       if (rc < 0)
         out->status = out->handler_error = files_error_status(rc);
       if (t.fd >= 0)
         close(t.fd);
       return 0;
     }
+    if (rc == 1) {
+      rc = files_list(blob, rec, req, &t, out);
+      close(t.fd);
+      return rc;
+    }
     if (key_len >= 0) {
       char dir[FILES_PATH_MAX + 8];
       files_dir_of(root, t.rel, dir, sizeof dir);
-      files_cache_put(fc, key, (size_t)key_len, t.rel, t.implicit_index, dir, t.fd, &t.st, now);
+      files_cache_put(fc, key, (size_t)key_len, t.rel, t.implicit_index, dir, t.fd, &t.st,
+                      files_mime_type(blob, t.rel), now);
     }
-    if (files_add_headers(&t, out) < 0 || files_precompressed(root, blob, rec, req, &t, out) < 0) {
+    if (files_add_headers(blob, &t, out) < 0 || files_precompressed(root, blob, rec, req, &t, out) < 0) {
       close(t.fd);
       return -ENOSPC;
     }

@@ -32,7 +32,10 @@ int files_clean_path(const char *path, size_t len, char *out, size_t cap);
  * absolute paths)? files_hide.c */
 int files_hidden(const struct blob *blob, const struct zs_file_server *rec, const char *root, const char *rel);
 
-/* Content-Type for a file name by its extension (mime.def), or NULL */
-const char *files_mime_type(const char *name);
+/* the same for an entry of a directory listing, by its name alone */
+int files_hidden_name(const struct blob *blob, const struct zs_file_server *rec, const char *name);
+
+/* Content-Type for a file name by its extension (the blob's mime table), or NULL */
+const char *files_mime_type(const struct blob *blob, const char *name);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
@@ -163,7 +164,7 @@ static char *files_cache_read_all(int fd, size_t size)
 
 struct files_cache_entry *files_cache_put(struct files_cache *fc, const char *key, size_t key_len,
                                           const char *rel, int implicit_index, const char *dir_path, int fd,
-                                          const struct stat *st, uint64_t now_ms)
+                                          const struct stat *st, const char *content_type, uint64_t now_ms)
 {
   size_t rel_len = strlen(rel);
   if (key_len > FILES_CACHE_KEY_MAX || rel_len >= FILES_CACHE_KEY_MAX || !S_ISREG(st->st_mode))
@@ -196,7 +197,7 @@ struct files_cache_entry *files_cache_put(struct files_cache *fc, const char *ke
     fc->bytes += size;
   files_cond_etag(st, e->etag, sizeof e->etag);
   response_format_date(st->st_mtim.tv_sec, e->last_modified);
-  e->content_type = files_mime_type(rel);
+  snprintf(e->content_type, sizeof e->content_type, "%s", content_type ? content_type : "");
   e->wd = wd;
   e->loaded_ms = now_ms;
   e->used = ++fc->tick;

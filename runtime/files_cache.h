@@ -31,7 +31,7 @@ struct files_cache_entry {
   char *bytes;                     /* the whole file when small, else NULL */
   int fd;                          /* else an open descriptor, duplicated per answer */
   char etag[40], last_modified[30];
-  const char *content_type;        /* static (mime.def) or NULL */
+  char content_type[128];          /* a copy (a reload frees the blob's), "": none */
   int wd;                          /* the inotify watch of its folder, -1: none */
   uint64_t loaded_ms;
   uint64_t used;                   /* for eviction: the cache's tick when last served */
@@ -62,6 +62,6 @@ struct files_cache_entry *files_cache_get(struct files_cache *fc, const char *ke
  * Returns the entry, or NULL when it cannot be cached (nothing changes). */
 struct files_cache_entry *files_cache_put(struct files_cache *fc, const char *key, size_t key_len,
                                           const char *rel, int implicit_index, const char *dir_path, int fd,
-                                          const struct stat *st, uint64_t now_ms);
+                                          const struct stat *st, const char *content_type, uint64_t now_ms);
 
 #endif

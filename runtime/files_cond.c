@@ -1,8 +1,12 @@
 /* What Go's http.ServeContent adds to Caddy's file_server: the ETag in
- * Caddy's form, If-None-Match / If-Modified-Since (304), and single byte
- * ranges (206, or 416 when none overlaps). Several ranges at once are
- * answered with the whole file (Go would send multipart/byteranges). */
+ * Caddy's form, If-Match / If-Unmodified-Since (412), If-None-Match /
+ * If-Modified-Since (304), and byte ranges as
+ * Go parses them: one is a 206 with Content-Range, several a 206
+ * multipart/byteranges (files_parts.c), a bad list or one that misses the
+ * file a 416, ranges adding up to more than the file the whole file. */
 #include "files_cond.h"
+
+#include "files_parts.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -46,10 +50,10 @@ const char *files_cond_header(const struct http_request *req, const char *name, 
   return NULL;
 }
 
-/* If-None-Match: a list of (weak or strong) tags or "*", compared weakly */
-static int files_cond_none_match(const char *v, size_t n, const char *etag)
+/* a list of entity tags (If-None-Match, If-Match): 1 when it holds "*" or
+ * etag; weak: W/ tags compare too (If-None-Match), else only strong ones */
+static int files_cond_tag_listed(const char *v, size_t n, const char *etag, size_t etag_len, int weak)
 {
-  size_t etag_len = strlen(etag);
   for (size_t i = 0; i < n;) {
     while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
       i++;
@@ -59,8 +63,9 @@ static int files_cond_none_match(const char *v, size_t n, const char *etag)
     size_t end = j;
     while (end > i && (v[end - 1] == ' ' || v[end - 1] == '\t'))
       end--;
-    size_t at = i + (end - i >= 2 && v[i] == 'W' && v[i + 1] == '/' ? 2 : 0);
-    if ((end - i == 1 && v[i] == '*') || (end - at == etag_len && memcmp(v + at, etag, etag_len) == 0))
+    size_t at = i + (weak && end - i >= 2 && v[i] == 'W' && v[i + 1] == '/' ? 2 : 0);
+    if ((end - i == 1 && v[i] == '*') ||
+        (etag && end - at == etag_len && memcmp(v + at, etag, etag_len) == 0 && v[at] == '"'))
       return 1;
     i = j;
   }
@@ -98,6 +103,35 @@ static void files_cond_not_modified(struct response *out, int fd)
   response_header_del(out, "Last-Modified", 13);
 }
 
+/* If-Match: 1 when "*" or a strong tag equal to etag is listed, 0 when not,
+ * -1 without the field (Go's checkIfMatch) */
+static int files_cond_match(const struct http_request *req, const char *etag, size_t etag_len)
+{
+  size_t n;
+  const char *v = files_cond_header(req, "If-Match", &n);
+  if (!v || n == 0)
+    return -1;
+  return files_cond_tag_listed(v, n, etag, etag_len, 0);
+}
+
+/* If-Unmodified-Since: 1 when not modified since, 0 when modified, -1
+ * without a field Go can parse (Go's checkIfUnmodifiedSince) */
+static int files_cond_unmodified(const struct http_request *req, const struct stat *st)
+{
+  size_t n;
+  const char *v = files_cond_header(req, "If-Unmodified-Since", &n);
+  char buf[64];
+  struct tm tm = { 0 };
+  if (!v || n == 0 || n >= sizeof buf || st->st_mtim.tv_sec <= 0)
+    return -1;
+  memcpy(buf, v, n);
+  buf[n] = '\0';
+  const char *end = strptime(buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  if (!end || *end)
+    return -1;
+  return st->st_mtim.tv_sec <= timegm(&tm);
+}
+
 /* returns 1 when the request's preconditions answered it (304/412) */
 /* "\"tag-gzip\"" as "\"tag\"" when encoding is gzip, into buf (encode.go ServeHTTP) */
 static const char *files_cond_strip_suffix(const char *v, size_t *n, const char *encoding, char *buf, size_t cap)
@@ -117,6 +151,14 @@ static int files_cond_preconditions(const struct http_request *req, int fd, cons
                                     const char *encoding, struct response *out)
 {
   const struct response_header *etag = response_header_get(out, "Etag");
+  int ok = files_cond_match(req, etag ? etag->value : NULL, etag ? etag->value_len : 0);
+  if (ok < 0)
+    ok = files_cond_unmodified(req, st);
+  if (ok == 0) {
+    close(fd);
+    out->status = 412;
+    return 1;
+  }
   size_t n;
   char stripped[1024];
   const char *v = files_cond_header(req, "If-None-Match", &n);
@@ -125,7 +167,7 @@ static int files_cond_preconditions(const struct http_request *req, int fd, cons
   if (v && etag) {
     char tag[64];
     snprintf(tag, sizeof tag, "%.*s", (int)etag->value_len, etag->value);
-    if (!files_cond_none_match(v, n, tag))
+    if (!files_cond_tag_listed(v, n, tag, strlen(tag), 1))
       return 0;
     if (files_cond_is_get_or_head(req)) {
       files_cond_not_modified(out, fd);
@@ -143,71 +185,120 @@ static int files_cond_preconditions(const struct http_request *req, int fd, cons
   return 0;
 }
 
-enum files_range { FILES_RANGE_NONE, FILES_RANGE_ONE, FILES_RANGE_UNSATISFIABLE };
-
+/* Go's strconv.ParseInt(s, 10, 64): an optional sign, digits, no overflow */
 static int files_cond_number(const char *s, size_t n, long long *out)
 {
-  if (n == 0 || n > 18)
+  size_t i = n > 0 && (s[0] == '+' || s[0] == '-') ? 1 : 0;
+  int neg = i && s[0] == '-';
+  if (i == n)
     return -1;
-  long long v = 0;
-  for (size_t i = 0; i < n; i++) {
-    if (s[i] < '0' || s[i] > '9')
+  unsigned long long v = 0;
+  for (; i < n; i++) {
+    if (s[i] < '0' || s[i] > '9' || v > (9223372036854775807ull + (unsigned)neg - (unsigned)(s[i] - '0')) / 10)
       return -1;
-    v = v * 10 + (s[i] - '0');
+    v = v * 10 + (unsigned)(s[i] - '0');
   }
-  *out = v;
+  *out = neg ? -(long long)(v - 1) - 1 : (long long)v;
   return 0;
 }
 
-/* one "bytes=a-b" / "a-" / "-n" spec; several or malformed ones: NONE */
-static enum files_range files_cond_parse_range(const char *v, size_t n, long long size,
-                                               long long *start, long long *len)
+/* textproto.TrimString: ASCII spaces and tabs off both ends */
+static void files_cond_trim(const char **s, size_t *n)
 {
-  if (n < 6 || memcmp(v, "bytes=", 6) != 0 || memchr(v, ',', n))
-    return FILES_RANGE_NONE;
-  const char *spec = v + 6;
-  size_t sn = n - 6;
-  const char *dash = memchr(spec, '-', sn);
-  if (!dash)
-    return FILES_RANGE_NONE;
-  size_t a_len = (size_t)(dash - spec), b_len = sn - a_len - 1;
-  long long a, b;
-  if (a_len == 0) {
-    if (files_cond_number(dash + 1, b_len, &b) < 0)
-      return FILES_RANGE_NONE;
-    if (b == 0)
-      return FILES_RANGE_UNSATISFIABLE;
-    *start = b > size ? 0 : size - b;
-    *len = size - *start;
-    return FILES_RANGE_ONE;
-  }
-  if (files_cond_number(spec, a_len, &a) < 0 || (b_len && files_cond_number(dash + 1, b_len, &b) < 0))
-    return FILES_RANGE_NONE;
-  if (a >= size)
-    return FILES_RANGE_UNSATISFIABLE;
-  if (!b_len || b >= size)
-    b = size - 1;
-  if (b < a)
-    return FILES_RANGE_NONE;
-  *start = a;
-  *len = b - a + 1;
-  return FILES_RANGE_ONE;
+  while (*n && ((*s)[0] == ' ' || (*s)[0] == '\t'))
+    (*s)++, (*n)--;
+  while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t'))
+    (*n)--;
 }
 
-static int files_cond_unsatisfiable(int fd, const struct stat *st, struct response *out)
+enum { FILES_RANGE_INVALID = -1, FILES_RANGE_NO_OVERLAP = -2, FILES_RANGE_SKIP = 1 };
+
+/* one spec of the list, as Go's parseRange reads it: 0 (a range), SKIP (it
+ * starts past the end) or INVALID */
+static int files_cond_spec(const char *ra, size_t n, long long size, struct response_part *r)
 {
-  static const char body[] = "invalid range: failed to overlap\n";
-  char cr[48];
-  int n = snprintf(cr, sizeof cr, "bytes */%lld", (long long)st->st_size);
-  const char *kept = response_keep(out, cr, (size_t)n);
+  const char *dash = memchr(ra, '-', n);
+  if (!dash)
+    return FILES_RANGE_INVALID;
+  const char *a = ra, *b = dash + 1;
+  size_t an = (size_t)(dash - ra), bn = n - an - 1;
+  files_cond_trim(&a, &an);
+  files_cond_trim(&b, &bn);
+  long long i, j;
+  if (an == 0) {
+    if (bn == 0 || b[0] == '-' || files_cond_number(b, bn, &i) < 0 || i < 0)
+      return FILES_RANGE_INVALID;
+    r->start = size - (i > size ? size : i);
+    r->len = size - r->start;
+    return 0;
+  }
+  if (files_cond_number(a, an, &i) < 0 || i < 0)
+    return FILES_RANGE_INVALID;
+  if (i >= size)
+    return FILES_RANGE_SKIP;
+  r->start = i;
+  if (bn == 0) {
+    r->len = size - i;
+    return 0;
+  }
+  if (files_cond_number(b, bn, &j) < 0 || i > j)
+    return FILES_RANGE_INVALID;
+  r->len = (j >= size ? size - 1 : j) - i + 1;
+  return 0;
+}
+
+/* Go's parseRange over "bytes=a-b, c-, -n, ...": the number of ranges
+ * (the first RESPONSE_MAX_PARTS kept in out, *sum over all of them), or
+ * INVALID, or NO_OVERLAP when every spec starts past the end */
+static int files_cond_parse_ranges(const char *v, size_t n, long long size, struct response_part *out,
+                                   unsigned long long *sum)
+{
+  if (n < 6 || memcmp(v, "bytes=", 6) != 0)
+    return FILES_RANGE_INVALID;
+  int count = 0, skipped = 0;
+  *sum = 0;
+  for (size_t i = 6; i <= n;) {
+    size_t j = i;
+    while (j < n && v[j] != ',')
+      j++;
+    const char *ra = v + i;
+    size_t rn = j - i;
+    files_cond_trim(&ra, &rn);
+    struct response_part r;
+    int rc = rn == 0 ? FILES_RANGE_SKIP + 1 : files_cond_spec(ra, rn, size, &r);
+    if (rc == FILES_RANGE_INVALID)
+      return rc;
+    skipped |= rc == FILES_RANGE_SKIP;
+    if (rc == 0) {
+      if (count < RESPONSE_MAX_PARTS)
+        out[count] = r;
+      count += count < 0x7fffffff;
+      *sum += (unsigned long long)r.len;
+    }
+    i = j + 1;
+  }
+  return skipped && count == 0 ? FILES_RANGE_NO_OVERLAP : count;
+}
+
+/* http.Error's 416: "invalid range" or "invalid range: failed to overlap" */
+static int files_cond_unsatisfiable(int fd, const struct stat *st, int no_overlap, struct response *out)
+{
+  static const char invalid[] = "invalid range\n", overlap[] = "invalid range: failed to overlap\n";
   close(fd);
   out->status = 416;
-  if (!kept || response_header_set(out, "Content-Range", 13, kept, (size_t)n) < 0 ||
-      response_header_set(out, "Content-Type", 12, "text/plain; charset=utf-8", 25) < 0 ||
+  response_header_del(out, "Content-Range", 13);
+  if (no_overlap) {
+    char cr[48];
+    int n = snprintf(cr, sizeof cr, "bytes */%lld", (long long)st->st_size);
+    const char *kept = response_keep(out, cr, (size_t)n);
+    if (!kept || response_header_set(out, "Content-Range", 13, kept, (size_t)n) < 0)
+      return -ENOSPC;
+  }
+  if (response_header_set(out, "Content-Type", 12, "text/plain; charset=utf-8", 25) < 0 ||
       response_header_set(out, "X-Content-Type-Options", 22, "nosniff", 7) < 0)
     return -ENOSPC;
-  out->body = body;
-  out->body_len = sizeof body - 1;
+  out->body = no_overlap ? overlap : invalid;
+  out->body_len = no_overlap ? sizeof overlap - 1 : sizeof invalid - 1;
   return 0;
 }
 
@@ -240,6 +331,28 @@ static int files_cond_range(int fd, const struct stat *st, long long start, long
   return files_cond_set_length(out, (unsigned long long)len);
 }
 
+/* several ranges: 206 multipart/byteranges, each part with the file's type */
+static int files_cond_multipart(int fd, const struct stat *st, unsigned count, struct response *out)
+{
+  const struct response_header *type = response_header_get(out, "Content-Type");
+  out->part_type = type ? response_keep(out, type->value, type->value_len) : "";
+  files_parts_boundary(out->boundary);
+  char ct[96];
+  int n = snprintf(ct, sizeof ct, "multipart/byteranges; boundary=%s", out->boundary);
+  const char *kept = response_keep(out, ct, (size_t)n);
+  if (!out->part_type || !kept || response_header_set(out, "Content-Type", 12, kept, (size_t)n) < 0) {
+    close(fd);
+    return -ENOSPC;
+  }
+  out->part_count = count;
+  out->part_size = (int64_t)st->st_size;
+  out->status = 206;
+  out->file_fd = fd;
+  out->file_offset = 0;
+  out->file_len = files_parts_length(out);
+  return files_cond_set_length(out, out->file_len);
+}
+
 /* If-Range: the range applies only while the validator still matches */
 static int files_cond_if_range_ok(const struct http_request *req, const struct response *out)
 {
@@ -256,20 +369,25 @@ int files_cond_serve(const struct http_request *req, int fd, const struct stat *
 {
   if (files_cond_preconditions(req, fd, st, encoding, out))
     return 0;
+  size_t n;
+  const char *range = files_cond_header(req, "Range", &n);
+  unsigned long long sum = 0;
+  int count = range && n && files_cond_if_range_ok(req, out)
+                ? files_cond_parse_ranges(range, n, (long long)st->st_size, out->parts, &sum) : 0;
+  if (count < 0)
+    return files_cond_unsatisfiable(fd, st, count == FILES_RANGE_NO_OVERLAP, out);
+  /* Go ignores ranges adding up to more than the file (an attack, or a
+   * confused client); zsrt also sends the whole file for more parts than it keeps */
+  if (sum > (unsigned long long)st->st_size || count > RESPONSE_MAX_PARTS)
+    count = 0;
   if (response_header_set(out, "Accept-Ranges", 13, "bytes", 5) < 0) {
     close(fd);
     return -ENOSPC;
   }
-  size_t n;
-  const char *range = files_cond_header(req, "Range", &n);
-  long long start = 0, len = 0;
-  enum files_range kind = range && files_cond_if_range_ok(req, out)
-                            ? files_cond_parse_range(range, n, (long long)st->st_size, &start, &len)
-                            : FILES_RANGE_NONE;
-  if (kind == FILES_RANGE_UNSATISFIABLE)
-    return files_cond_unsatisfiable(fd, st, out);
-  if (kind == FILES_RANGE_ONE)
-    return files_cond_range(fd, st, start, len, out);
+  if (count == 1)
+    return files_cond_range(fd, st, out->parts[0].start, out->parts[0].len, out);
+  if (count > 1)
+    return files_cond_multipart(fd, st, (unsigned)count, out);
   out->file_fd = fd;
   out->file_offset = 0;
   out->file_len = (uint64_t)st->st_size;

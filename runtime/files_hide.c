@@ -69,3 +69,13 @@ int files_hidden(const struct blob *blob, const struct zs_file_server *rec, cons
       return 1;
   return 0;
 }
+
+/* Caddy's fileHidden on a bare entry name, as its listing calls it: only
+ * the patterns without a slash can match one */
+int files_hidden_name(const struct blob *blob, const struct zs_file_server *rec, const char *name)
+{
+  for (uint32_t at = rec->hide_str; blob_string(blob, at)[0]; at += (uint32_t)strlen(blob_string(blob, at)) + 1)
+    if (files_hide_one(blob_string(blob, at), name))
+      return 1;
+  return 0;
+}

@@ -373,9 +373,15 @@ static int helper_header_op_valid(unsigned long long op)
 {
   unsigned long long kind = op & ZS_HDR_OP_MASK, target = op & (ZS_HDR_UP | ZS_HDR_DOWN);
   unsigned long long index = op >> ZS_HDR_INDEX_SHIFT;
-  if ((op & ~(ZS_HDR_OP_MASK | ZS_HDR_UP | ZS_HDR_DOWN | ZS_HDR_DEFERRED |
+  if ((op & ~(ZS_HDR_OP_MASK | ZS_HDR_UP | ZS_HDR_DOWN | ZS_HDR_DEFERRED | ZS_HDR_REQUIRED |
               ((unsigned long long)ZS_HDR_MAX_INDEX << ZS_HDR_INDEX_SHIFT))) ||
-      kind > ZS_HDR_REPLACE || target == (ZS_HDR_UP | ZS_HDR_DOWN) || (target && (op & ZS_HDR_DEFERRED)))
+      kind > ZS_HDR_REQUIRE_STATUS || target == (ZS_HDR_UP | ZS_HDR_DOWN) || (target && (op & ZS_HDR_DEFERRED)))
+    return 0;
+  /* conditions and the ops they guard are the response's, deferred; a condition guards nothing itself */
+  int cond = kind >= ZS_HDR_REQUIRE_ABSENT;
+  if ((cond || (op & ZS_HDR_REQUIRED)) && (target || !(op & ZS_HDR_DEFERRED)))
+    return 0;
+  if (cond && (op & ZS_HDR_REQUIRED))
     return 0;
   return kind == ZS_HDR_REPLACE ? target != 0 : index == 0;
 }
@@ -404,6 +410,7 @@ static unsigned long long helper_resp_header(struct zs_native_ctx *ctx, unsigned
   o->op = (enum zs_header_op)(op & ZS_HDR_OP_MASK);
   o->target = (unsigned)(op & (ZS_HDR_UP | ZS_HDR_DOWN));
   o->deferred = (op & ZS_HDR_DEFERRED) != 0;
+  o->required = (op & ZS_HDR_REQUIRED) != 0;
   o->dropped = 0;
   o->index = (unsigned)(op >> ZS_HDR_INDEX_SHIFT);
   o->name_len = n;

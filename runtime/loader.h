@@ -28,11 +28,13 @@ struct blob {
   const struct zs_listener *listeners;
   const struct zs_file_server *file_servers;
   const struct zs_proxy *proxies;
+  const struct zs_proxy_upstream *proxy_upstreams;
   const struct zs_tls_policy *tls_policies;
   const struct zs_tls_cert *tls_certs;
   const struct zs_tls_app *tls_apps;
   const struct zs_logger *loggers;
   const struct zs_access_log *access_logs;
+  const struct zs_mime *mimes;
   const struct zs_regex *regexes;
   const struct zs_encoder *encoders;
   const struct zs_acme_issuer *acme_issuers;

@@ -163,6 +163,7 @@ struct worker {
   struct plugin_limits *limits;   /* plugin_limits.h: ebpf programs' rate limiter, kept across reloads */
   struct exchange_pool *exchanges;  /* exchange.h: the exchanges in flight (conn.c) */
   struct proxy_pool *proxy;    /* proxy.c */
+  struct proxy_hosts *hosts;   /* proxy_health.h: the upstreams' shared state; NULL: the pool keeps its own */
   struct h2_pool *h2;          /* h2/: the HTTP/2 sessions and streams */
   const struct loop_conn_ops *conn_ops;  /* the default protocol: registered by conn_worker_init */
   loop_cqe_fn handlers[LOOP_OP_COUNT];  /* per operation: what its completions go to */

@@ -13,13 +13,13 @@
 #define PROXY_MAX_UPSTREAM_CONNS LOOP_MAX_CONNS /* per worker: one busy per client, the rest idle */
 #define PROXY_IN_CAP   (HTTP1_MAX_HEAD + 16384)
 #define PROXY_HEAD_CAP (HTTP1_MAX_HEAD + 8192)
-#define PROXY_IDLE_MS  60000              /* idle upstream connections are closed after */
 
 /* the ops of upstream connections */
 enum proxy_op {
   PROXY_OP_CONNECT = LOOP_OP_MODULE,
   PROXY_OP_SEND,
   PROXY_OP_RECV,
+  PROXY_OP_WAIT,       /* a timeout: lb_try_interval between attempts */
 };
 
 /* the upstream pool; registers its ops and hooks on the worker's loop */

@@ -301,6 +301,8 @@ int proxy_response_from_upstream(struct worker *w, struct exchange *ex, const st
   const struct proxy_replace *replaces = proxy_replaces(w, ex->proxy_id, &replace_count);
   struct response *r = ex->resp;
   response_init(r, ur->status);
+  if (ex->lb.cookie[0])   /* the cookie lb_policy's: set on the writer before the upstream's fields */
+    r->headers[r->header_count++] = (struct response_header){"Set-Cookie", 10, ex->lb.cookie, strlen(ex->lb.cookie)};
   collect_response_headers(ur, r);
   if (ex->dec && apply_header_down(r, ex->dec, replaces, replace_count) < 0)
     return -ENOSPC;
@@ -317,11 +319,11 @@ int proxy_build_response_head(struct worker *w, struct exchange *ex, const struc
   return response_write_head(ex->resp, &f, buf, cap);
 }
 
-int proxy_build_bad_gateway(struct worker *w, const struct exchange *ex, char *buf, size_t cap)
+int proxy_build_bad_gateway(struct worker *w, const struct exchange *ex, int status, char *buf, size_t cap)
 {
   (void)w;
   struct response *r = ex->resp;
-  response_init(r, 502);
+  response_init(r, status);
   /* Go: a HEAD answer without a body has no length */
   int head = ex->req.method_len == 4 && memcmp(ex->req.method, "HEAD", 4) == 0;
   struct response_framing f = {.version_minor = ex->req.version_minor,

@@ -31,8 +31,8 @@ int64_t proxy_response_length(const struct http1_response *ur);
 int proxy_build_response_head(struct worker *w, struct exchange *ex, const struct http1_response *ur,
                               int client_chunked, char *buf, size_t cap);
 
-/* Caddy's answer when the upstream cannot be reached: 502 with no body */
-int proxy_build_bad_gateway(struct worker *w, const struct exchange *ex, char *buf, size_t cap);
+/* Caddy's answer when no upstream answered: status (502, 503, 504) with no body */
+int proxy_build_bad_gateway(struct worker *w, const struct exchange *ex, int status, char *buf, size_t cap);
 
 /* percent-encodes a decoded path for the request line */
 int proxy_escape_path(const char *path, size_t len, char *buf, size_t cap);

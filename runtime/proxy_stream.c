@@ -67,7 +67,7 @@ int proxy_stream_send(struct worker *w, struct upstream *up)
     return 0;
   }
   up->send_busy = 1;
-  proxy_up_submit(w, up, (enum loop_op)PROXY_OP_SEND);
+  up_submit(w, up, (enum loop_op)PROXY_OP_SEND);
   return 1;
 }
 
@@ -83,15 +83,29 @@ int proxy_stream_sent(struct worker *w, struct upstream *up, size_t res)
   }
   if (up->frame_sent < up->frame_len) {
     up->send_busy = 1;
-    proxy_up_submit(w, up, (enum loop_op)PROXY_OP_SEND);
+    up_submit(w, up, (enum loop_op)PROXY_OP_SEND);
     return 0;
   }
-  if (up->ex->body_stream)
+  if (up->ex->body_stream && up->frame_ends && !up->ex->lb.consumed && !up->tunnel &&
+      (up->state == UP_SENDING || up->state == UP_HEAD)) {
+    up->ex->lb.held = up->frame_data;   /* all of it went in one piece: kept until the head comes */
+  } else if (up->ex->body_stream) {
     conn_body_consume(w, up->client, up->frame_data);
-  else
+    up->ex->lb.consumed |= up->frame_data > 0;
+  } else
     up->body_off += up->frame_data;
   up->request_done = up->frame_ends;
   return 1;
+}
+
+void proxy_stream_release(struct worker *w, struct conn *c, struct exchange *ex)
+{
+  size_t held = ex->lb.held;
+  ex->lb.held = 0;
+  if (held && ex->body_stream) {
+    conn_body_consume(w, c, held);
+    ex->lb.consumed = 1;
+  }
 }
 
 void proxy_on_body(struct worker *w, struct exchange *ex)
@@ -111,12 +125,14 @@ void proxy_body_failed(struct worker *w, struct exchange *ex, int status)
   if (!up || !c)
     return;
   int answered = up->state == UP_CLIENT_WAIT || up->state == UP_BODY || up->tunnel;
-  proxy_up_close(w, up);
+  up_close(w, up);
   ex->up = NULL;
-  if (answered)
+  if (answered) {
     proxy_cut(w, c, ex, "reverse_proxy: malformed request body: aborting");
-  else
+  } else {
+    proxy_attempt_end(w, ex, 0);
     conn_respond_error(w, c, status);
+  }
 }
 
 /* request_body's max_size ran out mid-body: nothing more goes up, the
@@ -129,10 +145,12 @@ void proxy_body_limited(struct worker *w, struct exchange *ex)
   if (!up || !c)
     return;
   int answered = up->state == UP_CLIENT_WAIT || up->state == UP_BODY;
-  proxy_up_close(w, up);
+  up_close(w, up);
   ex->up = NULL;
-  if (answered)
+  if (answered) {
     proxy_cut(w, c, ex, "reverse_proxy: http: request body too large");
-  else
+  } else {
+    proxy_attempt_end(w, ex, 0);
     conn_body_too_large(w, c);
+  }
 }

@@ -137,9 +137,10 @@ void proxy_tunnel_end(struct worker *w, struct upstream *up, int graceful)
   struct exchange *ex = up->ex;
   if (graceful && up->websocket)
     tunnel_say_goodbye(up, c);
-  proxy_up_close(w, up);
+  up_close(w, up);   /* never pooled: the upstream spoke another protocol on it */
   if (!c)
     return;
+  proxy_attempt_end(w, ex, 0);
   ex->up = NULL;
   ex->resp_keep_alive = 0;
   conn_finish_exchange(w, c, ex);   /* what is queued for the client goes, then it closes */

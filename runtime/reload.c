@@ -170,16 +170,11 @@ int reload_same_loggers(const struct blob *a, const struct blob *b, char *why, s
   return same ? 0 : -1;
 }
 
-/* the upstream pool holds resolved addresses by proxy id: it can stay when
- * every id dials the same address */
+/* the upstream pool holds the proxies' upstreams and transport settings by
+ * proxy id: it can stay when every proxy and proxy_upstream row is the same */
 static int reload_same_upstreams(const struct blob *a, const struct blob *b)
 {
-  if (a->config->proxy_count != b->config->proxy_count)
-    return 0;
-  for (unsigned i = 0; i < a->config->proxy_count; i++)
-    if (strcmp(blob_string(a, a->proxies[i].upstream_str), blob_string(b, b->proxies[i].upstream_str)))
-      return 0;
-  return 1;
+  return reload_same_tables(a, b, "proxy");
 }
 
 /* a client connection mid-exchange with an upstream, or an upstream busy */

@@ -93,13 +93,17 @@ int response_header_set(struct response *resp, const char *name, size_t name_len
   return response_header_add(resp, name, name_len, value, value_len);
 }
 
-const struct response_header *response_header_get(const struct response *resp, const char *name)
+static const struct response_header *response_header_find(const struct response *resp, const char *name, size_t len)
 {
-  size_t len = strlen(name);
   for (size_t i = 0; i < resp->header_count; i++)
     if (resp->headers[i].name_len == len && strncasecmp(resp->headers[i].name, name, len) == 0)
       return &resp->headers[i];
   return NULL;
+}
+
+const struct response_header *response_header_get(const struct response *resp, const char *name)
+{
+  return response_header_find(resp, name, strlen(name));
 }
 
 void response_init(struct response *resp, int status)
@@ -116,17 +120,57 @@ void response_init(struct response *resp, int status)
   resp->handler_error = 0;
   resp->precompressed = 0;
   resp->scratch_used = 0;
+  resp->part_count = 0;
   /* Caddy sets its Server header before any handler runs, so header ops can
    * replace or delete it */
   response_header_add(resp, "Server", 6, "zsrt", 4);
 }
 
+/* a REQUIRE_STATUS op's code: 1-5 stands for its class, as Caddy's ResponseMatcher */
+static int response_status_matches(int status, const char *code, size_t len)
+{
+  int want = 0;
+  for (size_t i = 0; i < len; i++)
+    want = want * 10 + (code[i] - '0');
+  return want < 100 ? status / 100 == want : status == want;
+}
+
+/* The conditions of one deferred handler's `require`, checked against the
+ * response as it stands when the handler's ops come up (Caddy checks at
+ * WriteHeader): every header condition, and one of the status codes if any.
+ * *next is the first op after the conditions. */
+static int response_require_holds(const struct response *resp, const struct exec_decision *dec, size_t *next)
+{
+  int headers_ok = 1, has_status = 0, status_ok = 0;
+  size_t i = *next;
+  for (; i < dec->op_count && dec->ops[i].op >= ZS_HDR_REQUIRE_ABSENT; i++) {
+    const struct exec_header_op *op = &dec->ops[i];
+    if (op->op == ZS_HDR_REQUIRE_STATUS) {
+      has_status = 1;
+      status_ok |= response_status_matches(resp->status, op->name, op->name_len);
+    } else {
+      int present = response_header_find(resp, op->name, op->name_len) != NULL;
+      headers_ok &= op->op == ZS_HDR_REQUIRE_PRESENT ? present : !present;
+    }
+  }
+  *next = i;
+  return headers_ok && (!has_status || status_ok);
+}
+
 void response_apply_ops(struct response *resp, const struct exec_decision *dec)
 {
+  int holds = 1;
   for (size_t i = 0; i < dec->op_count; i++) {
     const struct exec_header_op *op = &dec->ops[i];
     if (op->target || op->dropped)
       continue;                /* a proxy's header_up/header_down: proxy_hdr.c; a deferred op an error dropped */
+    if (op->op >= ZS_HDR_REQUIRE_ABSENT) {
+      holds = response_require_holds(resp, dec, &i);
+      i--;
+      continue;
+    }
+    if (op->required && !holds)
+      continue;
     if (op->op == ZS_HDR_SET)
       response_header_set(resp, op->name, op->name_len, op->value, op->value_len);
     else if (op->op == ZS_HDR_ADD)
@@ -140,7 +184,8 @@ static int response_ops_touch(const struct exec_decision *dec, const char *name)
 {
   size_t len = strlen(name);
   for (size_t i = 0; i < dec->op_count; i++)
-    if (dec->ops[i].op != ZS_HDR_DELETE && !dec->ops[i].target && dec->ops[i].name_len == len &&
+    if ((dec->ops[i].op == ZS_HDR_SET || dec->ops[i].op == ZS_HDR_ADD) && !dec->ops[i].required &&
+        !dec->ops[i].target && dec->ops[i].name_len == len &&
         strncasecmp(dec->ops[i].name, name, len) == 0)
       return 1;
   return 0;

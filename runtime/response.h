@@ -11,6 +11,7 @@
 #include "http.h"
 
 #define RESPONSE_MAX_HEADERS 64
+#define RESPONSE_MAX_PARTS   128      /* ranges of one multipart/byteranges answer */
 
 struct blob;
 
@@ -19,6 +20,11 @@ struct response_header {
   size_t name_len;
   const char *value;
   size_t value_len;
+};
+
+/* one range of a multipart/byteranges body (files_parts.h) */
+struct response_part {
+  int64_t start, len;
 };
 
 struct response {
@@ -37,6 +43,14 @@ struct response {
   int precompressed;           /* FILE: a precompressed sidecar answers (Content-Encoding set) */
   char scratch[8192];          /* storage for generated header values */
   size_t scratch_used;
+  /* multipart/byteranges: the body (file_len bytes) is file_fd's parts, each
+   * after its part head (files_parts.h); part_count 0: one plain body.
+   * Last, so that the pages of the ranges are touched only when used. */
+  unsigned part_count;
+  int64_t part_size;           /* the file's size, for each Content-Range */
+  const char *part_type;       /* each part's Content-Type (scratch) */
+  char boundary[64];
+  struct response_part parts[RESPONSE_MAX_PARTS];
 };
 
 /* RESPOND, NEXT and FILE decisions (and trapped ones: a 500) to a response;

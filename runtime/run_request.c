@@ -14,6 +14,7 @@
 
 #include "auth.h"
 #include "cage.h"
+#include "files_parts.h"
 #include "errors.h"
 #include "exec.h"
 #include "http1.h"
@@ -104,10 +105,9 @@ static const char *run_trap_name(unsigned code)
   }
 }
 
-static void run_print_body_file(struct run_ctx *r)
+static void run_print_range(struct run_ctx *r, uint64_t off, uint64_t left)
 {
   char buf[65536];
-  uint64_t off = r->resp.file_offset, left = r->resp.file_len;
   while (left > 0) {
     ssize_t n = pread(r->resp.file_fd, buf, left < sizeof buf ? left : sizeof buf, (off_t)off);
     if (n <= 0)
@@ -116,6 +116,24 @@ static void run_print_body_file(struct run_ctx *r)
     off += (uint64_t)n;
     left -= (uint64_t)n;
   }
+}
+
+/* a file range; multipart/byteranges: the part heads and ranges in turn */
+static void run_print_body_file(struct run_ctx *r)
+{
+  for (uint64_t pos = 0; r->resp.part_count && pos < r->resp.file_len;) {
+    struct files_piece p;
+    files_parts_piece(&r->resp, pos, &p);
+    if (p.mem)
+      fwrite(p.mem, 1, p.mem_len, r->out);
+    else
+      run_print_range(r, p.file_off, p.file_len);
+    pos += p.mem ? p.mem_len : p.file_len;
+    if (p.mem && p.mem_len == 0)
+      break;
+  }
+  if (!r->resp.part_count)
+    run_print_range(r, r->resp.file_offset, r->resp.file_len);
 }
 
 /* the head as it goes on the wire, reprinted line by line without Date */

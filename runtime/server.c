@@ -30,6 +30,7 @@
 #include "log.h"
 #include "loop.h"
 #include "privileges.h"
+#include "proxy_health.h"
 #include "reload.h"
 #include "sandbox.h"
 #include "sd_notify.h"
@@ -62,6 +63,8 @@ struct server {
   struct site_tls tls;         /* the TLS servers' contexts, certificates and ticket keys */
   struct cert_manager certs;   /* zsrt-acme manage, when the blob has ACME certificates */
   struct access_log_files logs;   /* access log outputs, opened before the sandbox */
+  struct proxy_hosts *hosts;   /* the upstreams' state, shared by the workers and the health checker */
+  struct proxy_checker checker;
   int tls_on;
   struct auth_pool *auth;      /* basic_auth's verification threads, for every worker */
 };
@@ -292,6 +295,7 @@ static int server_start_workers(struct server *s)
     sw->w.log.worker = i;
     sw->w.reload = &sw->slot;
     sw->w.tls_sites = s->tls_on ? &s->tls : NULL;
+    sw->w.hosts = s->hosts;
     sw->w.auth_pool = s->auth;
     sw->slot.state = &s->reload;
     sw->slot.ref = reload_current(&s->reload);
@@ -499,7 +503,11 @@ static int server_serve(struct server *s, const struct blob *blob, const sigset_
   if (rc == 0 && !(s->auth = auth_pool_create(2 * s->count)))
     rc = -ENOMEM;
   if (rc == 0)
+    rc = (s->hosts = proxy_hosts_create()) ? 0 : -ENOMEM;
+  if (rc == 0)
     rc = server_start_workers(s);
+  if (rc == 0)   /* threads cannot be started once seccomp is on */
+    rc = proxy_health_start(&s->checker, &s->reload, s->hosts);
   if (rc == 0 && !s->opt->no_sandbox && (rc = sandbox_seccomp()) < 0)
     server_log_error(s, "cannot apply the seccomp filter", strerror(-rc));
   if (rc < 0) {
@@ -519,6 +527,7 @@ static int server_serve(struct server *s, const struct blob *blob, const sigset_
 
 static int server_join(struct server *s, int rc)
 {
+  proxy_health_stop(&s->checker);
   for (int i = 0; i < s->count; i++) {
     struct server_worker *sw = &s->ws[i];
     if (!sw->started)
@@ -571,6 +580,7 @@ int server_run(const struct blob *blob, const struct server_options *opt)
   rc = server_join(s, rc);
   auth_pool_destroy(s->auth);
   access_log_files_close(&s->logs);
+  proxy_hosts_destroy(s->hosts);
   log_begin(&s->log, "info", NULL, "shutdown complete");
   log_int(&s->log, "exit_code", rc < 0 ? 1 : 0);
   log_end(&s->log);

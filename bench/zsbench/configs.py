@@ -11,7 +11,7 @@ from . import scenarios as sc
 class Site:
     port: int
     www: str                    # the document root shared by all servers
-    upstream_port: int          # the proxy scenario's upstream
+    upstream_port: int          # the proxy scenario's upstream (the first of them)
     tmp: str                    # this server's own scratch folder
     cert: str = ""              # the TLS scenarios' certificate and key (PEM)
     key: str = ""
@@ -27,11 +27,21 @@ def tls_certificate(tmp):
     return cert, key
 
 
+UPSTREAM_PORT_STRIDE = 2000   # the ports of a scenario's further upstreams
+
+
+def upstream_ports(s, site):
+    return [site.upstream_port + UPSTREAM_PORT_STRIDE * k for k in range(s.upstreams)]
+
+
 def _caddy_site_lines(s, site):
     if s.kind == "static":
         return (["\tencode gzip"] if s.gzip else []) + [f"\troot * {site.www}", "\tfile_server"]
     if s.kind == "respond":
         return [f'\trespond "{s.body.decode()}" 200']
+    if s.kind == "proxy" and s.upstreams > 1:
+        dials = " ".join(f"127.0.0.1:{p}" for p in upstream_ports(s, site))
+        return [f"\treverse_proxy {dials} {{", "\t\tlb_policy round_robin", "\t}"]
     if s.kind == "proxy":
         return [f"\treverse_proxy 127.0.0.1:{site.upstream_port}"]
     lines = []
@@ -121,8 +131,8 @@ def nginx_conf(s, site):
     t = site.tmp
     upstream = ""
     if s.kind == "proxy":
-        upstream = (f"  upstream upstream_bench {{\n    server 127.0.0.1:{site.upstream_port};\n"
-                    "    keepalive 128;\n  }\n")
+        servers = "".join(f"    server 127.0.0.1:{p};\n" for p in upstream_ports(s, site))
+        upstream = f"  upstream upstream_bench {{\n{servers}    keepalive 128;\n  }}\n"   # round robin
     return f"""worker_processes 1;
 daemon off;
 master_process off;
@@ -154,6 +164,9 @@ def _h2o_paths(s, site):
     no request header outside mruby, so the routes scenario is not its kind."""
     if s.kind == "static":
         return f'      "/":\n        file.dir: "{site.www}"\n'
+    if s.kind == "proxy" and s.upstreams > 1:
+        urls = "".join(f'          - "http://127.0.0.1:{p}/"\n' for p in upstream_ports(s, site))
+        return f'      "/":\n        proxy.reverse.url:\n{urls}'
     if s.kind == "proxy":
         return f'      "/":\n        proxy.reverse.url: "http://127.0.0.1:{site.upstream_port}/"\n'
     if s.kind == "respond":

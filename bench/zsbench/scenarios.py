@@ -24,6 +24,7 @@ class Scenario:
     tls: bool = False           # HTTPS on https://localhost:PORT (an ECDSA P-256 certificate)
     load: str = "wrk"           # the load generator: wrk | h2load (HTTP/2) | s_time (full handshakes)
     resume: bool = False        # the check demands TLS session resumption
+    upstreams: int = 1          # proxy: ceiling upstreams, balanced round robin when more than one
     gzip: bool = False          # the site compresses with gzip at level 5 (Caddy's encode default); the check decodes
 
 
@@ -70,6 +71,8 @@ SCENARIOS = [
              "(keep-alive)", body_file="index.html", tls=True),
     Scenario("h2-small", "static", "static-small over HTTP/2 on TLS (h2load -c50 -m10)",
              connections=50, body_file="index.html", tls=True, load="h2load"),
+    Scenario("proxy-rr3", "proxy", "reverse proxy balancing 3 upstreams round robin (three ceiling "
+             "responders on core 1) answering with index.html", body_file="index.html", upstreams=3),
 ]
 
 H2_STREAMS = 10             # h2load -m: concurrent streams per connection

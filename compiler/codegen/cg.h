@@ -78,6 +78,8 @@ void config_tls(struct cg *cg, const struct lowered_config *cfg);
 void config_loggers(struct cg *cg, const struct lowered_config *cfg);
 void config_regexes(struct cg *cg, const struct lowered_config *cfg);
 unsigned config_file_server(struct cg *cg, const struct lowered_file_server *fs);
+/* mime.c: the Content-Type table, from the compiling machine's MIME database */
+void config_mime(struct cg *cg);
 unsigned config_proxy(struct cg *cg, const struct lowered_reverse_proxy *rp);
 unsigned config_encoder(struct cg *cg, const struct lowered_encode *e);
 /* headers.c: one side's header ops; target is "", " | ZS_HDR_UP" or " | ZS_HDR_DOWN" */

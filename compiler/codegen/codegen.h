@@ -30,11 +30,13 @@
 #define SITE_EXTRA_listener
 #define SITE_EXTRA_file_server
 #define SITE_EXTRA_proxy
+#define SITE_EXTRA_proxy_upstream
 #define SITE_EXTRA_tls_policy
 #define SITE_EXTRA_tls_cert
 #define SITE_EXTRA_tls_app
 #define SITE_EXTRA_logger
 #define SITE_EXTRA_access_log
+#define SITE_EXTRA_mime
 #define SITE_EXTRA_regex
 #define SITE_EXTRA_encoder
 #define SITE_EXTRA_acme_issuer

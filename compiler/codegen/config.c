@@ -116,6 +116,8 @@ void config_loggers(struct cg *cg, const struct lowered_config *cfg)
 unsigned config_file_server(struct cg *cg, const struct lowered_file_server *fs)
 {
   static const char *default_index[] = {"index.html", "index.txt", NULL};
+  if (cg->config->file_server_count == 0)
+    config_mime(cg);
   struct site_file_server *f = ARENA_PUSH(cg->a, cg->config->file_servers, cg->config->file_server_count,
                                           cg->config->file_server_cap);
   f->root_str = fs->root_const ? fs->root_const : ".";
@@ -124,6 +126,7 @@ unsigned config_file_server(struct cg *cg, const struct lowered_file_server *fs)
   f->hide_str = fs->hide;
   f->hide_str_count = fs->hide_count;
   f->status = (unsigned)fs->status;
+  f->flags = (fs->no_canonical ? ZS_FILE_NO_CANONICAL : 0) | (fs->browse ? ZS_FILE_BROWSE : 0);
   f->precompressed_str = fs->precompressed;
   f->precompressed_str_count = fs->precompressed_count;
   return (unsigned)(cg->config->file_server_count - 1);
@@ -145,50 +148,3 @@ unsigned config_encoder(struct cg *cg, const struct lowered_encode *e)
   return (unsigned)(cg->config->encoder_count - 1);
 }
 
-/* the searches of header_up's replaces, then header_down's: 's' or 'r', then the text */
-static void config_proxy_replaces(struct cg *cg, const struct lowered_headers *h, const char **out, size_t *n)
-{
-  for (size_t i = 0; h && i < h->replace_count; i++)
-    out[(*n)++] = arena_printf(cg->a, "%c%s", h->replace[i].regexp ? 'r' : 's', h->replace[i].search);
-}
-
-static bool config_lists_same(const char *const *a, size_t an, const char *const *b, size_t bn)
-{
-  if (an != bn)
-    return false;
-  for (size_t i = 0; i < an; i++)
-    if (strcmp(a[i], b[i]) != 0)
-      return false;
-  return true;
-}
-
-static bool config_proxy_same(const struct site_proxy *p, const struct lowered_reverse_proxy *rp,
-                              const char **replace, size_t n)
-{
-  return strcmp(p->upstream_str, rp->dial) == 0 && config_lists_same(p->replace_str, p->replace_str_count, replace, n) &&
-         p->request_buffers == rp->request_buffers && p->stream_timeout_ms == rp->stream_timeout_ms &&
-         p->stream_close_delay_ms == rp->stream_close_delay_ms &&
-         config_lists_same(p->trusted_str, p->trusted_str_count, rp->trusted, rp->trusted_count);
-}
-
-/* the upstream's record, shared by identical upstreams; its index */
-unsigned config_proxy(struct cg *cg, const struct lowered_reverse_proxy *rp)
-{
-  size_t n = 0, cap = (rp->up ? rp->up->replace_count : 0) + (rp->down ? rp->down->replace_count : 0);
-  const char **replace = arena_alloc(cg->a, (cap + 1) * sizeof *replace);
-  config_proxy_replaces(cg, rp->up, replace, &n);
-  config_proxy_replaces(cg, rp->down, replace, &n);
-  for (size_t i = 0; i < cg->config->proxy_count; i++)
-    if (config_proxy_same(&cg->config->proxies[i], rp, replace, n))
-      return (unsigned)i;
-  struct site_proxy *p = ARENA_PUSH(cg->a, cg->config->proxies, cg->config->proxy_count, cg->config->proxy_cap);
-  p->upstream_str = rp->dial;
-  p->replace_str = replace;
-  p->replace_str_count = n;
-  p->trusted_str = rp->trusted;
-  p->trusted_str_count = rp->trusted_count;
-  p->request_buffers = rp->request_buffers;
-  p->stream_timeout_ms = rp->stream_timeout_ms;
-  p->stream_close_delay_ms = rp->stream_close_delay_ms;
-  return (unsigned)(cg->config->proxy_count - 1);
-}

@@ -57,7 +57,14 @@ static void headers_defer(struct cg *cg, const struct lowered_handler *h)
   cg->out = &code;
   cg->line = 0;
   cg->indent = 2;
-  cg_header_ops(cg, &h->u.headers, " | ZS_HDR_DEFERRED", 0);
+  const struct lowered_headers *hd = &h->u.headers;
+  static const char *const kinds[] = {[LOWERED_REQUIRE_ABSENT] = "ZS_HDR_REQUIRE_ABSENT",
+                                      [LOWERED_REQUIRE_PRESENT] = "ZS_HDR_REQUIRE_PRESENT",
+                                      [LOWERED_REQUIRE_STATUS] = "ZS_HDR_REQUIRE_STATUS"};
+  for (size_t i = 0; i < hd->require_count; i++)
+    emit_stmt(cg, hd->require[i].pos, "zs_hdr(%s | ZS_HDR_DEFERRED, %s);", kinds[hd->require[i].kind],
+              cg_cstr(cg, hd->require[i].name, strlen(hd->require[i].name)));
+  cg_header_ops(cg, hd, hd->require_count ? " | ZS_HDR_DEFERRED | ZS_HDR_REQUIRED" : " | ZS_HDR_DEFERRED", 0);
   emit_flush(cg);
   cg->out = saved;
   cg->line = saved_line;

@@ -272,6 +272,52 @@ static void dump_header_ops(struct strbuf *out, const char *side, const struct l
   }
 }
 
+/* what differs from a lone upstream with Caddy's defaults */
+static void dump_proxy_lb(struct strbuf *out, const struct lowered_proxy_lb *lb)
+{
+  static const char *const policies[] = {
+#define DUMP_LB(constant, value, name) [value] = name,
+    ZS_LB_POLICIES(DUMP_LB)
+#undef DUMP_LB
+  };
+  for (size_t i = 1; i < lb->upstream_count; i++)
+    strbuf_printf(out, " +%s", lb->upstreams[i].dial);
+  for (size_t i = 0; i < lb->upstream_count; i++)
+    if (lb->upstreams[i].weight || lb->upstreams[i].max_requests)
+      strbuf_printf(out, " up%zu{weight=%u max_requests=%u}", i, lb->upstreams[i].weight, lb->upstreams[i].max_requests);
+  if (lb->policy || lb->fallback)
+    strbuf_printf(out, " lb=%s/%s", policies[lb->policy], policies[lb->fallback]);
+  if (lb->choose || lb->policy_key || lb->cookie_secret || lb->cookie_max_age)
+    strbuf_printf(out, " lb{choose=%u key=%s secret=%s max_age=%u}", lb->choose, lb->policy_key ? lb->policy_key : "",
+                  lb->cookie_secret ? lb->cookie_secret : "", lb->cookie_max_age);
+  if (lb->retries || lb->try_duration_ms || lb->try_interval_ms || lb->retry_match) {
+    strbuf_printf(out, " retry{n=%u for=%ums every=%ums", lb->retries, lb->try_duration_ms, lb->try_interval_ms);
+    for (size_t i = 0; lb->retry_match && i < lb->retry_method_count; i++)
+      strbuf_printf(out, "%s%s", i ? "," : " match=", lb->retry_methods[i]);
+    strbuf_puts(out, lb->retry_match && !lb->retry_method_count ? " match=none}" : "}");
+  }
+  if (lb->fail_duration_ms || lb->unhealthy_latency_ms || lb->unhealthy_status_count) {
+    strbuf_printf(out, " passive{for=%ums max_fails=%u latency=%ums status=", lb->fail_duration_ms, lb->max_fails,
+                  lb->unhealthy_latency_ms);
+    for (size_t i = 0; i < lb->unhealthy_status_count; i++)
+      strbuf_printf(out, "%s%s", i ? "," : "", lb->unhealthy_status[i]);
+    strbuf_puts(out, "}");
+  }
+  if (lb->active) {
+    strbuf_printf(out, " active{%s %s port=%u every=%ums timeout=%ums passes=%u fails=%u status=%u body=%s",
+                  lb->health_method, lb->health_uri ? lb->health_uri : "", lb->health_port, lb->health_interval_ms,
+                  lb->health_timeout_ms, lb->health_passes, lb->health_fails, lb->health_status,
+                  lb->health_body ? lb->health_body : "");
+    for (size_t i = 0; i + 1 < lb->health_header_count; i += 2)
+      strbuf_printf(out, " %s:%s", lb->health_headers[i], lb->health_headers[i + 1]);
+    strbuf_puts(out, "}");
+  }
+  strbuf_printf(out, " transport{dial=%ums header=%ums read=%ums write=%ums idle=%ums%s idle_conns=%u/%u max_conns=%u}",
+                lb->dial_timeout_ms, lb->response_header_timeout_ms, lb->read_timeout_ms, lb->write_timeout_ms,
+                lb->idle_timeout_ms, lb->no_keepalive ? " keepalive=off" : "", lb->idle_conns, lb->idle_conns_per_host,
+                lb->max_conns_per_host);
+}
+
 static void dump_encode(struct strbuf *out, const struct lowered_encode *e)
 {
   if (e->gzip)
@@ -319,6 +365,11 @@ static void dump_options(struct strbuf *out, const struct lowered_handler *h)
     break;
   case LOWERED_HEADERS:
     strbuf_puts(out, h->u.headers.deferred ? " deferred" : "");
+    for (size_t i = 0; i < h->u.headers.require_count; i++) {
+      static const char *const kinds[] = {[LOWERED_REQUIRE_ABSENT] = "absent", [LOWERED_REQUIRE_PRESENT] = "present",
+                                          [LOWERED_REQUIRE_STATUS] = "status"};
+      strbuf_printf(out, " require(%s %s)", kinds[h->u.headers.require[i].kind], h->u.headers.require[i].name);
+    }
     dump_header_ops(out, "", &h->u.headers);
     break;
   case LOWERED_REQUEST_BODY:
@@ -338,6 +389,7 @@ static void dump_options(struct strbuf *out, const struct lowered_handler *h)
     break;
   case LOWERED_REVERSE_PROXY:
     strbuf_printf(out, " dial=%s", h->u.proxy.dial);
+    dump_proxy_lb(out, &h->u.proxy.lb);
     if (h->u.proxy.request_buffers)
       strbuf_printf(out, " request_buffers=%u", h->u.proxy.request_buffers);
     if (h->u.proxy.stream_timeout_ms)

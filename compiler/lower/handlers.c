@@ -191,6 +191,37 @@ static int lower_file_status(struct lower *l, const struct json *v, void *record
   return f->status < 0 ? -1 : 0;
 }
 
+/* disable_canonical_uris: no trailing-slash redirects */
+static int lower_file_canonical(struct lower *l, const struct json *v, void *record)
+{
+  struct lowered_file_server *f = record;
+  bool canonical = true;
+  int rc = lower_bool(l, v, "file_server canonical_uris", &canonical);
+  f->no_canonical = !canonical;
+  return rc;
+}
+
+/* browse templates are Go templates: zsrt writes its own page */
+static int lower_browse_template(struct lower *l, const struct json *v, void *record)
+{
+  (void)record;
+  lower_refuse(l, v, "file_server browse template file");
+  return -1;
+}
+
+static const struct lower_key lower_browse_keys[] = {
+  {"template_file", NULL, lower_browse_template}, {"reveal_symlinks", "reveal_symlinks", lower_key_refused},
+  {"sort", "sort", lower_key_refused}, {"file_limit", "file_limit", lower_key_refused}, {NULL, NULL, NULL},
+};
+
+static int lower_file_browse(struct lower *l, const struct json *v, void *record)
+{
+  struct lowered_file_server *f = record;
+  f->browse = true;
+  l->has_browse = true;
+  return lower_object_keys(l, v, lower_browse_keys, "file_server browse", record);
+}
+
 /* precompressed: {br, gzip, zstd}, each an empty object (the modules have no options) */
 static int lower_file_precompressed(struct lower *l, const struct json *v, void *record)
 {
@@ -242,10 +273,13 @@ static int lower_file_precompressed_order(struct lower *l, const struct json *v,
 static const struct lower_key lower_file_keys[] = {
   {"handler", NULL, NULL}, {"root", NULL, lower_file_root}, {"hide", NULL, lower_file_hide},
   {"index_names", NULL, lower_file_index}, {"status_code", NULL, lower_file_status},
-  {"browse", "browse", lower_key_refused}, {"precompressed_order", NULL, lower_file_precompressed_order},
+  {"browse", NULL, lower_file_browse}, {"precompressed_order", NULL, lower_file_precompressed_order},
   {"precompressed", "precompressed", lower_file_precompressed},
-  {"canonical_uris", "disable_canonical_uris", lower_key_refused},
-  {"pass_thru", "pass_thru", lower_key_refused}, {NULL, NULL, NULL},
+  {"canonical_uris", NULL, lower_file_canonical},
+  {"pass_thru", "pass_thru", lower_key_refused},
+  {"etag_file_extensions", "etag_file_extensions", lower_key_refused},
+  /* a file system of the global filesystem option: zsrt serves the OS's only */
+  {"fs", "fs", lower_key_refused}, {NULL, NULL, NULL},
 };
 
 int lower_file_server(struct lower *l, const struct json *h, struct lowered_handler *out)
@@ -253,29 +287,7 @@ int lower_file_server(struct lower *l, const struct json *h, struct lowered_hand
   return lower_keys(l, h, lower_file_keys, "file_server", &out->u.file_server);
 }
 
-/* ---- reverse_proxy: exactly one upstream, "host:port" ---- */
-
-static int lower_proxy_upstreams(struct lower *l, const struct json *ups, void *record)
-{
-  struct lowered_reverse_proxy *p = record;
-  static const struct lower_key keys[] = {{"dial", NULL, NULL}, {NULL, NULL, NULL}};
-  if (ups->kind != JSON_ARRAY || ups->count != 1 || ups->items[0]->kind != JSON_OBJECT) {
-    lower_refuse(l, ups, "reverse_proxy without exactly one upstream");
-    return -1;
-  }
-  int bad = lower_keys(l, ups->items[0], keys, "reverse_proxy upstream", NULL);
-  const struct json *dial = json_object_get(ups->items[0], "dial");
-  const char *addr = dial ? lower_string(l, dial, "reverse_proxy dial") : NULL;
-  const char *colon = addr ? strrchr(addr, ':') : NULL;
-  if (!addr || strpbrk(addr, "{}/") || !colon || colon == addr || !colon[1] ||
-      strspn(colon + 1, "0123456789") != strlen(colon + 1)) {
-    if (!dial || addr)
-      lower_refuse(l, dial ? dial : ups->items[0], "reverse_proxy upstream '%s'", addr ? addr : "");
-    return -1;
-  }
-  p->dial = addr;
-  return bad;
-}
+/* ---- reverse_proxy: upstreams and their balancing in proxy_lb.c ---- */
 
 /* flush_interval: -1, 0 or a duration. zsrt writes every upstream read to
  * the client as it arrives, which meets any interval (Caddy's -1) */
@@ -331,13 +343,10 @@ static int lower_proxy_close_delay(struct lower *l, const struct json *v, void *
 }
 
 static const struct lower_key lower_proxy_keys[] = {
-  {"handler", NULL, NULL}, {"upstreams", NULL, lower_proxy_upstreams},
+  {"handler", NULL, NULL}, {"upstreams", NULL, NULL},
   {"headers", NULL, lower_proxy_headers_keep},
-  {"load_balancing", "lb_policy lb_retries lb_try_duration lb_try_interval lb_retry_match", lower_key_refused},
-  {"health_checks", "health_uri health_path health_port health_interval health_timeout health_status "
-                    "health_body health_headers max_fails fail_duration unhealthy_status unhealthy_latency "
-                    "unhealthy_request_count", lower_key_refused},
-  {"transport", "transport", lower_key_refused}, {"flush_interval", NULL, lower_proxy_flush},
+  {"load_balancing", NULL, lower_proxy_load_balancing}, {"health_checks", NULL, lower_proxy_health_checks},
+  {"transport", NULL, lower_proxy_transport}, {"flush_interval", NULL, lower_proxy_flush},
   {"request_buffers", NULL, lower_proxy_request_buffers}, {"stream_timeout", NULL, lower_proxy_stream_timeout},
   {"stream_close_delay", NULL, lower_proxy_close_delay},
   {"handle_response", "handle_response replace_status", lower_key_refused},
@@ -356,11 +365,18 @@ int lower_reverse_proxy(struct lower *l, const struct json *h, struct lowered_ha
     lower_refuse(l, h, "reverse_proxy in handle_errors");
     return -1;
   }
-  int bad = lower_keys(l, h, lower_proxy_keys, "reverse_proxy", &out->u.proxy);
-  if (!json_object_get(h, "upstreams")) {
-    lower_refuse(l, h, "reverse_proxy without exactly one upstream");
+  /* upstreams first: load balancing and health checks refer to them */
+  const struct json *ups = json_object_get(h, "upstreams");
+  if (!ups) {
+    lower_refuse(l, h, "reverse_proxy without upstreams (dynamic upstreams are not supported)");
     return -1;
   }
+  out->u.proxy.lb.handler = h;
+  if (lower_proxy_upstreams(l, ups, &out->u.proxy) < 0)
+    return -1;
+  int bad = lower_keys(l, h, lower_proxy_keys, "reverse_proxy", &out->u.proxy);
+  const struct json *tr = json_object_get(h, "transport");
+  lower_proxy_lb_defaults(&out->u.proxy.lb, tr && tr->kind == JSON_OBJECT && json_object_get(tr, "keep_alive"));
   if (!bad && out->u.proxy.headers)
     bad = lower_proxy_headers(l, &out->u.proxy);
   return bad;
@@ -686,13 +702,83 @@ int lower_headers_delete(struct lower *l, const struct json *list, void *record)
 static int lower_headers_deferred(struct lower *l, const struct json *v, void *record)
 {
   (void)l;
-  ((struct lowered_headers *)record)->deferred = lower_is_true(v);
+  struct lowered_headers *h = record;
+  h->deferred = h->deferred || lower_is_true(v);   /* a require defers too */
   return 0;
+}
+
+static struct lowered_require *lower_require_push(struct lower *l, struct lowered_headers *h, const struct json *at)
+{
+  struct lowered_require *r = ARENA_PUSH(l->a, h->require, h->require_count, h->require_cap);
+  r->pos = lower_pos(l, at);
+  return r;
+}
+
+/* require.headers: a field that must be absent (null) or present ([]);
+ * matching values is not ours yet */
+static int lower_require_headers(struct lower *l, const struct json *v, void *record)
+{
+  struct lowered_headers *h = record;
+  if (v->kind != JSON_OBJECT) {
+    lower_refuse(l, v, "header require that is not an object");
+    return -1;
+  }
+  int bad = 0;
+  for (size_t i = 0; i < v->count; i++) {
+    const struct json *vals = v->members[i].value;
+    const char *name = lower_header_name(l, v->members[i].key, vals);
+    if (!name || (vals->kind != JSON_NULL && !(vals->kind == JSON_ARRAY && vals->count == 0))) {
+      if (name)
+        lower_refuse(l, vals, "header require matching the values of '%s'", name);
+      bad = -1;
+      continue;
+    }
+    struct lowered_require *r = lower_require_push(l, h, vals);
+    r->kind = vals->kind == JSON_NULL ? LOWERED_REQUIRE_ABSENT : LOWERED_REQUIRE_PRESENT;
+    r->name = name;
+  }
+  return bad;
+}
+
+/* require.status_code: codes, or 1-5 for a class */
+static int lower_require_status(struct lower *l, const struct json *v, void *record)
+{
+  struct lowered_headers *h = record;
+  if (v->kind != JSON_ARRAY) {
+    lower_refuse(l, v, "header require status that is not a list");
+    return -1;
+  }
+  for (size_t i = 0; i < v->count; i++) {
+    long long code = json_int(v->items[i], -1);
+    if (v->items[i]->kind != JSON_NUMBER || code < 1 || code > 999 || (code > 5 && code < 100)) {
+      lower_refuse(l, v->items[i], "header require status that is not a code or a class 1-5");
+      return -1;
+    }
+    struct lowered_require *r = lower_require_push(l, h, v->items[i]);
+    r->kind = LOWERED_REQUIRE_STATUS;
+    r->name = arena_printf(l->a, "%lld", code);
+  }
+  return 0;
+}
+
+static const struct lower_key lower_require_keys[] = {
+  {"headers", NULL, lower_require_headers}, {"status_code", NULL, lower_require_status}, {NULL, NULL, NULL},
+};
+
+/* require: Caddy defers the handler's ops and applies them only if the response matches */
+static int lower_headers_require(struct lower *l, const struct json *v, void *record)
+{
+  ((struct lowered_headers *)record)->deferred = true;
+  if (v->kind != JSON_OBJECT) {
+    lower_refuse(l, v, "header require that is not an object");
+    return -1;
+  }
+  return lower_keys(l, v, lower_require_keys, "header require", record);
 }
 
 static const struct lower_key lower_headers_response_keys[] = {
   {"add", NULL, lower_headers_add}, {"set", NULL, lower_headers_set}, {"delete", NULL, lower_headers_delete},
-  {"deferred", NULL, lower_headers_deferred}, {NULL, NULL, NULL},
+  {"deferred", NULL, lower_headers_deferred}, {"require", NULL, lower_headers_require}, {NULL, NULL, NULL},
 };
 
 static int lower_headers_response(struct lower *l, const struct json *resp, void *record)

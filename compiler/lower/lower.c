@@ -408,7 +408,7 @@ static int lower_server(struct lower *l, const struct json *http, const struct j
   l->server_pos = s->server_pos = lower_pos(l, srv);   /* refusals of what has no position of its own */
   l->group_count = l->deferred_count = 0;
   l->query_rewrite = (struct srcpos){0};
-  l->has_proxy = false;
+  l->has_proxy = l->has_browse = false;
   l->proxy = l->errors_node = l->error_message = NULL;
   l->ebpf_seen = false;
   int bad = lower_server_listen(l, http, srv, s);
@@ -424,6 +424,9 @@ static int lower_server(struct lower *l, const struct json *http, const struct j
   if (l->query_rewrite.line > 0 && l->has_proxy) {
     lower_refuse_at(l, l->query_rewrite, "rewrite of the query in a server with reverse_proxy");
     bad = -1;
+  } else if (l->query_rewrite.line > 0 && l->has_browse) {
+    lower_refuse_at(l, l->query_rewrite, "rewrite of the query in a server with file_server browse");
+    bad = -1;
   }
   return bad;
 }
@@ -434,7 +437,8 @@ static int lower_cmp_names(const void *x, const void *y)
 }
 
 static const struct lower_key lower_http_keys[] = {
-  {"servers", NULL, NULL}, {"http_port", NULL, NULL}, {"https_port", NULL, NULL}, {NULL, NULL, NULL},
+  {"servers", NULL, NULL}, {"http_port", NULL, NULL}, {"https_port", NULL, NULL},
+  {"metrics", "metrics", lower_key_refused}, {NULL, NULL, NULL},
 };
 
 static int lower_http(struct lower *l, const struct json *http, struct lowered_config *out)

@@ -174,6 +174,8 @@ struct lowered_file_server {
   const char **index_names, **hide;
   size_t index_count, hide_count;
   int status;                  /* status_code, 0 when absent */
+  bool no_canonical;           /* canonical_uris false (disable_canonical_uris) */
+  bool browse;                 /* list directories without an index file */
   const char **precompressed;  /* sidecar encodings in precompressed_order */
   size_t precompressed_count;
 };
@@ -189,9 +191,40 @@ struct lowered_replace {
   struct srcpos pos;
 };
 
-/* reverse_proxy: its one upstream; header_up and header_down */
+/* reverse_proxy's upstreams, load balancing, health checks and transport
+ * (proxy_lb.c), with Caddy's defaults filled in; durations in ms */
+struct lowered_proxy_upstream {
+  const char *dial;            /* "host:port" or "unix//path" */
+  unsigned weight, max_requests;
+};
+
+struct lowered_proxy_lb {
+  const struct json *handler;  /* the reverse_proxy object, for refusals of a whole member */
+  struct lowered_proxy_upstream *upstreams;
+  size_t upstream_count;
+  unsigned policy, fallback, choose, cookie_max_age;   /* enum zs_lb_policy */
+  const char *policy_key, *cookie_secret;
+  unsigned retries, try_duration_ms, try_interval_ms;
+  bool retry_match;
+  const char **retry_methods;
+  size_t retry_method_count;
+  unsigned fail_duration_ms, max_fails, unhealthy_latency_ms;
+  const char **unhealthy_status;
+  size_t unhealthy_status_count;
+  bool active;
+  const char *health_uri, *health_method, *health_body;
+  const char **health_headers;  /* name, value, name, value, ... */
+  size_t health_header_count;
+  unsigned health_port, health_status, health_interval_ms, health_timeout_ms, health_passes, health_fails;
+  bool no_keepalive;
+  unsigned dial_timeout_ms, response_header_timeout_ms, read_timeout_ms, write_timeout_ms;
+  unsigned idle_timeout_ms, idle_conns, idle_conns_per_host, max_conns_per_host;
+};
+
+/* reverse_proxy: its upstreams and their balancing; header_up and header_down */
 struct lowered_reverse_proxy {
-  const char *dial;            /* "host:port" */
+  const char *dial;            /* the first upstream: "host:port" or "unix//path" */
+  struct lowered_proxy_lb lb;
   const struct json *headers;  /* the headers member, lowered once the upstream is known */
   struct lowered_headers *up, *down;   /* NULL when absent */
   const char **trusted;        /* its own trusted_proxies ranges */
@@ -255,8 +288,17 @@ struct lowered_subroute {
 };
 
 /* the headers handler: Caddy's order within one handler is add, set, delete */
+/* one condition of a headers handler's `require` (Caddy's ResponseMatcher) */
+struct lowered_require {
+  enum lowered_require_kind { LOWERED_REQUIRE_ABSENT, LOWERED_REQUIRE_PRESENT, LOWERED_REQUIRE_STATUS } kind;
+  const char *name;            /* the header field, or the status code (1-5: a class) as text */
+  struct srcpos pos;
+};
+
 struct lowered_headers {
   bool has_response, deferred;
+  struct lowered_require *require;   /* the response's `require`: all must hold (any one status) */
+  size_t require_count, require_cap;
   struct lowered_field *add, *set;
   size_t add_count, set_count;
   const char **delete_names;

@@ -53,6 +53,7 @@ struct lower {
   size_t deferred_count;
   const char *proxy_dial;      /* the upstream whose header ops are being lowered, else NULL */
   struct srcpos query_rewrite; /* a rewrite of the query in the server being lowered, line 0 if none */
+  bool has_browse;             /* it has a file_server browse (which reads the query as the client sent it) */
   bool has_proxy;              /* it has a reverse_proxy (which sends the query as the client did) */
   const struct json *proxy;    /* the first reverse_proxy of the server, NULL if none */
   const struct json *errors_node; /* its errors member (handle_errors), NULL if none */
@@ -149,9 +150,19 @@ int lower_proxy_trusted(struct lower *l, const struct json *v, void *record);
 /* proxy_headers.c: reverse_proxy's headers member (header_up, header_down) */
 int lower_proxy_headers_keep(struct lower *l, const struct json *v, void *record);
 int lower_proxy_headers(struct lower *l, struct lowered_reverse_proxy *rp);
+/* a regular expression PCRE2 compiles (search_regexp, health_body); -1 after refusing */
+int lower_proxy_regexp(struct lower *l, const struct json *at, const char *re, const char *what);
 /* the text of an {http.reverse_proxy.upstream.*} placeholder when the
  * upstream being lowered fixes it, else NULL */
 const char *lower_proxy_placeholder(struct lower *l, const char *key, size_t len);
+
+/* proxy_lb.c: reverse_proxy's upstreams (first: the rest refer to them),
+ * load_balancing, health_checks and transport, then Caddy's defaults */
+int lower_proxy_upstreams(struct lower *l, const struct json *ups, void *record);
+int lower_proxy_load_balancing(struct lower *l, const struct json *v, void *record);
+int lower_proxy_health_checks(struct lower *l, const struct json *v, void *record);
+int lower_proxy_transport(struct lower *l, const struct json *v, void *record);
+void lower_proxy_lb_defaults(struct lowered_proxy_lb *lb, bool has_keep_alive);
 
 /* lower.c: a route list (subroute handlers lower their routes through it) */
 int lower_routes(struct lower *l, const struct json *routes, struct lowered_route **out, size_t *count);

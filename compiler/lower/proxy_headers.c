@@ -1,7 +1,7 @@
 /* reverse_proxy's header ops (header_up, header_down): Caddy's HeaderOps on
  * the request sent upstream and on the upstream's response. Values may use
  * request placeholders and the {http.reverse_proxy.upstream.*} ones, which
- * the single static upstream fixes at compile time. */
+ * a single static upstream fixes at compile time (with more, they are refused). */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <string.h>
@@ -40,9 +40,9 @@ const char *lower_proxy_placeholder(struct lower *l, const char *key, size_t len
   return NULL;
 }
 
-/* a search_regexp zsrt can run: PCRE2 must compile it (Go's RE2 syntax is
- * nearly all PCRE2's; what PCRE2 refuses, Caddy would mostly refuse too) */
-static int lower_proxy_regexp(struct lower *l, const struct json *at, const char *re)
+/* a regular expression zsrt can run: PCRE2 must compile it (Go's RE2 syntax
+ * is nearly all PCRE2's; what PCRE2 refuses, Caddy would mostly refuse too) */
+int lower_proxy_regexp(struct lower *l, const struct json *at, const char *re, const char *what)
 {
   int code;
   PCRE2_SIZE offset;
@@ -53,7 +53,7 @@ static int lower_proxy_regexp(struct lower *l, const struct json *at, const char
   }
   PCRE2_UCHAR msg[120];
   pcre2_get_error_message(code, msg, sizeof msg);
-  lower_refuse(l, at, "replace search_regexp '%s': %s at offset %zu", re, (const char *)msg, (size_t)offset);
+  lower_refuse(l, at, "%s '%s': %s at offset %zu", what, re, (const char *)msg, (size_t)offset);
   return -1;
 }
 
@@ -85,7 +85,7 @@ static int lower_proxy_replacement(struct lower *l, const char *name, const stru
     lower_refuse(l, search, "placeholder in a header replacement search");
     return -1;
   }
-  if (re && lower_proxy_regexp(l, re, r->search) < 0)
+  if (re && lower_proxy_regexp(l, re, r->search, "replace search_regexp") < 0)
     return -1;
   if (!with) {
     r->with = (struct lowered_text){.constant = true, .pos = r->pos};
@@ -157,7 +157,8 @@ static const struct lower_key lower_proxy_headers_keys[] = {
 /* the placeholders of this upstream are text while its ops are lowered */
 int lower_proxy_headers(struct lower *l, struct lowered_reverse_proxy *rp)
 {
-  l->proxy_dial = rp->dial;
+  /* many upstreams: the one is chosen per request, its placeholders are refused */
+  l->proxy_dial = rp->lb.upstream_count == 1 && strncmp(rp->dial, "unix/", 5) != 0 ? rp->dial : NULL;
   int r = lower_object_keys(l, rp->headers, lower_proxy_headers_keys, "reverse_proxy headers", rp);
   l->proxy_dial = NULL;
   size_t replaces = (rp->up ? rp->up->replace_count : 0) + (rp->down ? rp->down->replace_count : 0);

@@ -8,6 +8,7 @@
 
 #include "h2_internal.h"
 #include "../encode.h"
+#include "../response.h"
 
 #define H2_GO_BUFFERED 4096          /* Go's handlerChunkWriteSize */
 
@@ -22,11 +23,16 @@ static int h2_encode_take(struct h2_stream *st, const char **in, size_t *n, int 
   } else if (st->src == H2_SRC_FILE) {
     *n = st->file_left < ENCODE_STEP ? (size_t)st->file_left : ENCODE_STEP;
     char *buf = encode_input(st->ex.enc);
-    if (*n && pread(st->fd, buf, *n, (off_t)st->file_off) != (ssize_t)*n)
-      return -1;   /* the file shrank: the stream is reset */
+    if (st->ex.resp && st->ex.resp->part_count) {   /* multipart/byteranges: heads and ranges */
+      if (h2_head_read_parts(st, buf, *n) < 0)
+        return -1;
+    } else {
+      if (*n && pread(st->fd, buf, *n, (off_t)st->file_off) != (ssize_t)*n)
+        return -1;   /* the file shrank: the stream is reset */
+      st->file_off += *n;
+      st->file_left -= *n;
+    }
     *in = buf;
-    st->file_off += *n;
-    st->file_left -= *n;
     *last = st->file_left == 0;
   } else {
     *n = st->relay_len - st->relay_start < ENCODE_STEP ? st->relay_len - st->relay_start : ENCODE_STEP;

@@ -12,6 +12,7 @@
 #include "h2_internal.h"
 #include "../access_log.h"
 #include "../encode.h"
+#include "../files_parts.h"
 #include "../response.h"
 
 #define H2_FRAME_HEAD 9
@@ -84,6 +85,30 @@ static ssize_t h2_head_read(nghttp2_session *session, int32_t stream_id, uint8_t
   return (ssize_t)n;
 }
 
+int h2_head_read_parts(struct h2_stream *st, char *out, size_t length)
+{
+  struct files_piece piece;
+  while (length > 0) {
+    files_parts_piece(st->ex.resp, st->file_off, &piece);
+    size_t n;
+    if (piece.mem) {
+      n = piece.mem_len < length ? piece.mem_len : length;
+      if (n == 0)
+        return -1;
+      memcpy(out, piece.mem, n);
+    } else {
+      n = piece.file_len < length ? (size_t)piece.file_len : length;
+      if (pread(st->fd, out, n, (off_t)piece.file_off) != (ssize_t)n)
+        return -1;
+    }
+    out += n;
+    length -= n;
+    st->file_off += n;
+    st->file_left -= n;
+  }
+  return 0;
+}
+
 /* the bytes of one DATA frame, after its frame head, taken from the source
  * only now that there is room for them */
 int h2_head_send_data(nghttp2_session *session, nghttp2_frame *frame, const uint8_t *framehd,
@@ -99,6 +124,9 @@ int h2_head_send_data(nghttp2_session *session, nghttp2_frame *frame, const uint
     struct encode_staged *sg = encode_staged(st->ex.enc);
     memcpy(p + H2_FRAME_HEAD, sg->data + sg->start, length);
     sg->start += length;
+  } else if (st->src == H2_SRC_FILE && st->ex.resp && st->ex.resp->part_count) {
+    if (h2_head_read_parts(st, p + H2_FRAME_HEAD, length) < 0)
+      return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
   } else if (st->src == H2_SRC_FILE && length > 0) {
     ssize_t got = pread(st->fd, p + H2_FRAME_HEAD, length, (off_t)st->file_off);
     if (got != (ssize_t)length)

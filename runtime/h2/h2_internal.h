@@ -132,6 +132,9 @@ int h2_head_submit(struct h2_stream *st, const struct response *resp, int64_t co
                    int bare, int with_body);
 void h2_head_error(struct h2_stream *st, int status);
 void h2_head_reset(struct h2_stream *st, uint32_t code);
+/* multipart/byteranges: length bytes of the body from its position (file_off),
+ * part heads and file ranges; -1 when the file shrank */
+int h2_head_read_parts(struct h2_stream *st, char *out, size_t length);
 int h2_head_send_data(nghttp2_session *session, nghttp2_frame *frame, const uint8_t *framehd,
                       size_t length, nghttp2_data_source *source, void *user_data);
 

@@ -297,7 +297,7 @@ void h2_stream_answer(struct h2_stream *st)
   if (r->file_fd >= 0 && !head && r->file_len > 0) {
     st->src = H2_SRC_FILE;
     st->fd = r->file_fd;
-    st->file_off = r->file_offset;
+    st->file_off = r->part_count ? 0 : r->file_offset;   /* parts: the position in the body */
     st->file_left = r->file_len;
   } else if (r->file_fd >= 0) {
     close(r->file_fd);
@@ -317,7 +317,8 @@ void h2_stream_answer(struct h2_stream *st)
   /* Caddy's "close" asks Go to end the connection: in HTTP/2 a graceful
    * GOAWAY, sent once this answer is out */
   st->goaway_after = st->ex.dec->action == ZS_ACT_RESPOND_CLOSE;
-  exchange_detach(w->exchanges, &st->ex);
+  if (st->src != H2_SRC_FILE || !r->part_count)
+    exchange_detach(w->exchanges, &st->ex);   /* multipart: its ranges are read as it goes out */
 }
 
 static int h2_stream_expects_continue(const struct h2_stream *st)

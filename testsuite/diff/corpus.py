@@ -147,6 +147,33 @@ config("header-ops", """
     get("deep", "/a/b/c/d/e/f"),
 ])
 
+# ?FIELD sets a default: only when the response has no such field at the
+# time it is written (Caddy's response require); several in one block all
+# need their fields absent
+config("header-defaults", """
+:{PORT} {
+	root * {ROOT}
+	header ?Cache-Control "max-age=60"
+	header ?Content-Type "application/x-default"
+	header {
+		?X-Frame-Options DENY
+		?X-Content-Type-Options nosniff
+	}
+	header /preset/* X-Content-Type-Options already
+	header /api/* Cache-Control "no-store"
+	respond /api/* "api"
+	respond /preset/* "preset"
+	file_server
+}""", [
+    get("file", "/index.html"),
+    get("dir", "/"),
+    get("svg", "/pic.svg"),
+    get("api", "/api/x"),
+    get("preset", "/preset/x"),
+    get("missing", "/nothing-here"),
+    R("head", "HEAD", "/index.html"),
+])
+
 config("header-matchers", """
 :{PORT} {
 	header /api/* Cache-Control "no-store"

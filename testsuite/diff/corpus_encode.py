@@ -50,6 +50,7 @@ config("encode-default", """
     get("file-304", "/enc/long.txt", headers=GZ + [("If-None-Match", LONG_ETAG)]),
     get("file-range", "/enc/long.txt", headers=GZ + [("Range", "bytes=100-1999")]),
     get("file-range-small", "/enc/long.txt", headers=GZ + [("Range", "bytes=0-9")]),
+    get("file-multirange", "/enc/long.txt", headers=GZ + [("Range", "bytes=0-99,1000-5999")]),
     get("file-plain", "/enc/long.txt"),
 ])
 
@@ -100,5 +101,6 @@ config("precompressed", """
     get("sidecar-dir", "/enc/dir.txt", headers=GZ),
     R("sidecar-head", "HEAD", "/enc/long.txt", headers=GZ),
     get("sidecar-range", "/enc/long.txt", headers=GZ + [("Range", "bytes=0-9")]),
+    get("sidecar-multirange", "/enc/long.txt", headers=GZ + [("Range", "bytes=0-9,20-")]),
     get("sidecar-plain", "/enc/long.txt"),
 ])

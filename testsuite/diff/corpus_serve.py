@@ -64,6 +64,15 @@ config("files-mime", """
     get("noext", "/README"),
     get("upper-ext", "/UPPER.HTML"),
     get("unknown-ext", "/data.unknownext"),
+    get("rs", "/code.rs"),
+    get("sh", "/run.sh"),
+    get("upper-c", "/prog.C"),
+    get("lower-c", "/prog.c"),
+    get("tgz", "/arch.tgz"),
+    get("webmanifest", "/site.webmanifest"),
+    get("md", "/notes.md"),
+    get("ico", "/icon.ico"),
+    get("upper-mp4", "/movie.MP4"),
 ])
 
 config("files-conditional", """
@@ -83,8 +92,34 @@ config("files-conditional", """
     get("range-open", "/doc.txt", headers=[("Range", "bytes=6-")]),
     get("range-bad", "/doc.txt", headers=[("Range", "bytes=100-200")]),
     get("range-multi", "/doc.txt", headers=[("Range", "bytes=0-1,3-4")]),
+    get("range-multi-spaces", "/doc.txt", headers=[("Range", "bytes= 0-1 , ,-3")]),
+    get("range-multi-overlap", "/doc.txt", headers=[("Range", "bytes=0-1,1-2")]),
+    get("range-multi-too-much", "/doc.txt", headers=[("Range", "bytes=0-5,3-8")]),
+    get("range-multi-one-past", "/doc.txt", headers=[("Range", "bytes=0-1,20-30")]),
+    get("range-multi-all-past", "/doc.txt", headers=[("Range", "bytes=20-30,40-50")]),
+    get("range-multi-bad", "/doc.txt", headers=[("Range", "bytes=0-1,x")]),
+    get("range-multi-empty-part", "/doc.txt", headers=[("Range", "bytes=-0,2-3")]),
+    get("range-multi-unknown-type", "/data.unknownext", headers=[("Range", "bytes=0-1,3-4")]),
+    get("range-multi-if-range", "/doc.txt", headers=[("Range", "bytes=0-1,3-4"), ("If-Range", DOC_ETAG)]),
+    get("range-multi-if-range-old", "/doc.txt", headers=[("Range", "bytes=0-1,3-4"), ("If-Range", '"old"')]),
+    R("range-multi-head", "HEAD", "/doc.txt", headers=[("Range", "bytes=0-1,3-4")]),
+    get("range-invalid", "/doc.txt", headers=[("Range", "bytes=x")]),
+    get("range-reversed", "/doc.txt", headers=[("Range", "bytes=5-2")]),
+    get("range-suffix-zero", "/doc.txt", headers=[("Range", "bytes=-0")]),
+    get("range-upper-unit", "/doc.txt", headers=[("Range", "BYTES=0-1")]),
+    get("range-plus", "/doc.txt", headers=[("Range", "bytes=+1-+2")]),
+    get("range-empty-list", "/doc.txt", headers=[("Range", "bytes=")]),
+    get("range-empty-file", "/empty.txt", headers=[("Range", "bytes=0-")]),
     get("if-match-fail", "/doc.txt", headers=[("If-Match", '"nope"')]),
     get("ius-past", "/doc.txt", headers=[("If-Unmodified-Since", "Mon, 01 Jan 2001 00:00:00 GMT")]),
+    get("ius-future", "/doc.txt", headers=[("If-Unmodified-Since", "Fri, 01 Jan 2038 00:00:00 GMT")]),
+    get("ius-bad", "/doc.txt", headers=[("If-Unmodified-Since", "yesterday")]),
+    get("if-match-star", "/doc.txt", headers=[("If-Match", "*")]),
+    get("if-match-weak", "/doc.txt", headers=[("If-Match", "W/" + DOC_ETAG)]),
+    get("if-match-list", "/doc.txt", headers=[("If-Match", '"a", ' + DOC_ETAG)]),
+    get("if-match-over-ius", "/doc.txt", headers=[("If-Match", DOC_ETAG),
+                                                  ("If-Unmodified-Since", "Mon, 01 Jan 2001 00:00:00 GMT")]),
+    R("if-match-fail-head", "HEAD", "/doc.txt", headers=[("If-Match", '"nope"')]),
     R("head-ims", "HEAD", "/doc.txt", headers=[("If-Modified-Since", "Fri, 01 Jan 2038 00:00:00 GMT")]),
 ])
 
@@ -127,6 +162,53 @@ config("files-index", """
     get("home-home", "/home/home.html"),
     R("head-home", "HEAD", "/home/"),
     get("home-query", "/home?x=1"),
+])
+
+config("files-no-canonical", """
+:{PORT} {
+	root * {ROOT}
+	file_server {
+		disable_canonical_uris
+	}
+}""", [
+    get("sub-noslash", "/sub"),
+    get("sub-slash", "/sub/"),
+    get("file-slash", "/doc.txt/"),
+    get("index-direct", "/sub/index.html"),
+])
+
+JSON = [("Accept", "application/json")]
+
+config("files-browse", """
+:{PORT} {
+	root * {ROOT}
+	file_server browse {
+		hide *.key
+	}
+}""", [
+    get("json", "/list/", headers=JSON),
+    get("json-noslash", "/list", headers=JSON),
+    get("json-query-noslash", "/list?sort=size", headers=JSON),
+    get("json-accept-mixed", "/list/", headers=[("Accept", "text/html, Application/JSON;q=0.9")]),
+    get("json-sort-size", "/list/?sort=size", headers=JSON),
+    get("json-sort-size-desc", "/list/?sort=size&order=desc", headers=JSON),
+    get("json-sort-name-desc", "/list/?sort=name&order=desc", headers=JSON),
+    get("json-sort-time", "/list/?sort=time", headers=JSON),
+    get("json-sort-bogus", "/list/?sort=bogus&order=up", headers=JSON),
+    get("json-cookie", "/list/", headers=JSON + [("Cookie", "a=1; sort=size; order=desc")]),
+    get("json-cookie-quoted", "/list/", headers=JSON + [("Cookie", 'sort="name"')]),
+    get("json-limit", "/list/?limit=2", headers=JSON),
+    get("json-offset", "/list/?offset=2&limit=2", headers=JSON),
+    get("json-offset-past", "/list/?offset=99", headers=JSON),
+    get("json-limit-bad", "/list/?limit=x&offset=-1", headers=JSON),
+    get("json-escaped-param", "/list/?s%6Frt=si%7Ae", headers=JSON),
+    get("json-sub", "/list/sub2/", headers=JSON),
+    get("json-noindex", "/noindex/", headers=JSON),
+    get("json-index-wins", "/sub/", headers=JSON),
+    get("json-hidden-dir", "/list/secret.key/", headers=JSON),
+    R("json-head", "HEAD", "/list/", headers=JSON),
+    R("json-post", "POST", "/list/", headers=JSON, body="x"),
+    get("html", "/list/"),
 ])
 
 config("files-hide", """

@@ -25,6 +25,15 @@ FILES = {
     "README": "no extension here\n",
     "UPPER.HTML": "<p>upper</p>\n",
     "data.unknownext": "what am I\n",
+    "code.rs": "fn main() {}\n",
+    "run.sh": "echo hi\n",
+    "prog.C": "int main;\n",
+    "prog.c": "int main;\n",
+    "arch.tgz": "\x1f\x8b",
+    "site.webmanifest": "{}\n",
+    "notes.md": "# notes\n",
+    "icon.ico": "\0\0\x01\0",
+    "movie.MP4": "\0\0\0\x18ftyp",
     "empty.txt": "",
     "with space.txt": "spaced\n",
     "caf\u00e9.txt": "accent\n",
@@ -37,6 +46,12 @@ FILES = {
     "txtindex/index.txt": "text index\n",
     "home/home.html": "<p>custom index</p>\n",
     "home/index.html": "<p>default index</p>\n",
+    "list/b.txt": "bbb",
+    "list/A.md": "# a heading",
+    "list/c d.txt": "c",
+    "list/x&y<z>.txt": "xyz\n",
+    "list/sub2/inner.txt": "inner\n",
+    "list/secret.key": "hidden by the hide list\n",
     # encode: text long enough to be compressed (minimum_length 512), and an image that is not
     "enc/long.txt": "".join("line %d of a text that compresses well\n" % i for i in range(400)),
     "enc/long.html": "<p>" + "markup " * 300 + "</p>\n",
@@ -63,6 +78,8 @@ def build(top):
         f.write("outside the root\n")
     os.symlink("doc.txt", os.path.join(root, "link-in.txt"))
     os.symlink(outside, os.path.join(root, "link-out.txt"))
+    os.symlink("b.txt", os.path.join(root, "list", "link-b.txt"))
+    os.symlink("sub2", os.path.join(root, "list", "link-dir"))
     for dirpath, dirnames, filenames in os.walk(root, topdown=False):
         for name in filenames + dirnames:
             os.utime(os.path.join(dirpath, name), (MTIME, MTIME), follow_symlinks=False)

@@ -135,3 +135,16 @@ class Zsrt(Served):
             raise RuntimeError("zsc failed:\n" + r.stderr)
         super().__init__([os.path.join(build, "runtime", "zsrt"), "--workers", str(workers), self.blob],
                          port, self.dir, "zsrt", cwd=cwd)
+
+
+def run_cases(cases, *args):
+    """Runs each case(*args), a case that raises counting as a failure (not a
+    skip), then exits 0 when every check passed, 1 otherwise."""
+    for case in cases:
+        print(f"== {case.__name__}")
+        try:
+            case(*args)
+        except Exception as e:
+            check(case.__name__, False, repr(e))
+    print(f"{len(failures)} failures")
+    sys.exit(1 if failures else 0)

@@ -225,6 +225,146 @@ def case_precompressed(build, root, files):
             os.unlink(os.path.join(root, name))
 
 
+def h2_header(resp, name):
+    for n, v in resp.headers:
+        n = n.decode() if isinstance(n, bytes) else n
+        if n == name:
+            return v.decode() if isinstance(v, bytes) else v
+    return None
+
+
+# one server where encode, precompressed, ranges and browse meet
+TOGETHER = """:{PORT} {
+\troot * %s
+\thandle /m/* {
+\t\turi strip_prefix /m
+\t\tencode gzip {
+\t\t\tmatch header Content-Type multipart/*
+\t\t}
+\t\tfile_server
+\t}
+\tencode gzip
+\tfile_server {
+\t\tbrowse
+\t\tprecompressed gzip
+\t}
+}"""
+
+
+def parts_of(resp_type, body):
+    """The parts of a multipart/byteranges body: (Content-Type, Content-Range, bytes) each"""
+    boundary = resp_type.split("boundary=", 1)[1].encode()
+    out = []
+    for chunk in body.split(b"--" + boundary)[1:]:
+        if chunk.startswith(b"--"):
+            break
+        head, _, data = chunk[2:].partition(b"\r\n\r\n")
+        fields = dict(line.split(b": ", 1) for line in head.split(b"\r\n") if line)
+        out.append((fields.get(b"Content-Type", b"").decode(), fields.get(b"Content-Range", b"").decode(),
+                    data[:-2]))
+    return out
+
+
+def case_together(build, root, files):
+    """encode, precompressed sidecars, ranges and browse in one server, as Caddy
+    combines them: a sidecar has the original's Content-Type and its own ETag,
+    ranges are of the sidecar's bytes, a multipart body is encoded only when the
+    match takes multipart types, and a listing is encoded like any text"""
+    sidecars = {"mid.html.gz": gzip_bytes(files["mid.html"]), "big.txt.gz": gzip_bytes(files["big.txt"]),
+                "pic.svg.gz": gzip_bytes(text(4000, 5))}
+    os.mkdir(os.path.join(root, "list"))
+    for i in range(40):
+        with open(os.path.join(root, "list", "entry-with-a-long-name-%02d.txt" % i), "wb") as f:
+            f.write(b"x" * i)
+    with open(os.path.join(root, "pic.svg"), "wb") as f:
+        f.write(text(4000, 5))
+    for name, data in sidecars.items():
+        with open(os.path.join(root, name), "wb") as f:
+            f.write(data)
+    z = Zsrt(build, TOGETHER % root)
+    gz = [("Accept-Encoding", "gzip")]
+    try:
+        plain = get(z.port, "/pic.svg")
+        r = get(z.port, "/pic.svg", headers=gz)
+        check("sidecar: the original's Content-Type (MIME table)", r.header("Content-Encoding") == "gzip" and
+              r.body == sidecars["pic.svg.gz"] and plain.header("Content-Type") and
+              r.header("Content-Type") == plain.header("Content-Type"), (r.headers, plain.headers))
+        check("sidecar: its own ETag, no suffix of encode", r.header("Etag") and
+              r.header("Etag") != plain.header("Etag") and "-gzip" not in r.header("Etag"),
+              (r.header("Etag"), plain.header("Etag")))
+        side = sidecars["big.txt.gz"]
+        r = get(z.port, "/big.txt", headers=gz + [("Range", "bytes=10-109")])
+        check("sidecar range: the sidecar's bytes", r.status == 206 and r.body == side[10:110] and
+              r.header("Content-Range") == "bytes 10-109/%d" % len(side) and
+              r.header("Content-Encoding") == "gzip", (r.status, r.headers))
+        r = get(z.port, "/big.txt", headers=gz + [("Range", "bytes=0-99,5000-%d" % (len(side) - 1))])
+        parts = parts_of(r.header("Content-Type") or "boundary=", r.body)
+        check("sidecar multi-range: parts of the sidecar, the file's type, chunked", r.status == 206 and
+              r.header("Content-Encoding") == "gzip" and r.header("Transfer-Encoding") == "chunked" and
+              [p[2] for p in parts] == [side[:100], side[5000:]] and
+              all(p[0] == "text/plain; charset=utf-8" for p in parts) and
+              parts[1][1] == "bytes 5000-%d/%d" % (len(side) - 1, len(side)), (r.status, r.headers, parts[:1]))
+        big = files["big.txt"]
+        r = get(z.port, "/tiny.css", headers=gz + [("Range", "bytes=0-9,20-29")])
+        parts = parts_of(r.header("Content-Type") or "boundary=", r.body)
+        check("multi-range, default match: not encoded", r.status == 206 and
+              r.header("Content-Encoding") is None and r.header("Content-Length") == str(len(r.body)) and
+              [p[2] for p in parts] == [files["tiny.css"][:10], files["tiny.css"][20:30]], (r.status, r.headers))
+        ranges = [(0, 99999), (1 << 20, (1 << 20) + 70000), (len(big) - 600, len(big) - 1)]
+        r = get(z.port, "/m/big.txt", headers=gz + [("Range", "bytes=" + ",".join("%d-%d" % x for x in ranges))])
+        body = gunzip(r.body)
+        parts = parts_of(r.header("Content-Type") or "boundary=", body)
+        check("multi-range, match multipart/*: the multipart body encoded", r.status == 206 and
+              r.header("Content-Encoding") == "gzip" and r.header("Content-Length") is None and
+              [p[2] for p in parts] == [big[a:b + 1] for a, b in ranges], (r.status, r.headers, len(body)))
+        r = get(z.port, "/list/", headers=gz + [("Accept", "application/json")])
+        listing = gunzip(r.body)
+        check("browse JSON listing encoded", r.status == 200 and r.header("Content-Encoding") == "gzip" and
+              listing.startswith(b"[") and listing.count(b'"name":') == 40, (r.status, r.headers, listing[:80]))
+        r = get(z.port, "/list/", headers=gz)
+        page = gunzip(r.body)
+        check("browse HTML listing encoded", r.status == 200 and r.header("Content-Encoding") == "gzip" and
+              b"entry-with-a-long-name-39.txt" in page, (r.status, r.headers, page[:80]))
+        r = get(z.port, "/list/")
+        check("browse listing not asked: as it is", r.header("Content-Encoding") is None and
+              b"entry-with-a-long-name-39.txt" in r.body, r.headers)
+        case_together_h2(build, root, files, sidecars, ranges)
+    finally:
+        z.stop()
+        for name in list(sidecars) + ["pic.svg"]:
+            os.unlink(os.path.join(root, name))
+        shutil.rmtree(os.path.join(root, "list"))
+
+
+def case_together_h2(build, root, files, sidecars, ranges):
+    try:
+        from h2lib import Client, H2cZsrt
+    except ImportError as e:
+        print(f"skip h2: {e}")
+        return
+    z = H2cZsrt(build, TOGETHER % root)
+
+    hdr = h2_header
+    try:
+        c = Client(z.port)
+        side, big = sidecars["big.txt.gz"], files["big.txt"]
+        r = c.get("/big.txt", headers=[("accept-encoding", "gzip"), ("range", "bytes=0-99,5000-%d" % (len(side) - 1))])
+        parts = parts_of(hdr(r, "content-type") or "boundary=", r.body)
+        check("h2 sidecar multi-range", r.status == 206 and hdr(r, "content-encoding") == "gzip" and
+              [p[2] for p in parts] == [side[:100], side[5000:]], r.headers)
+        spec = "bytes=" + ",".join("%d-%d" % x for x in ranges)
+        r = c.get("/m/big.txt", headers=[("accept-encoding", "gzip"), ("range", spec)])
+        parts = parts_of(hdr(r, "content-type") or "boundary=", gunzip(r.body))
+        check("h2 multi-range encoded", r.status == 206 and hdr(r, "content-encoding") == "gzip" and
+              [p[2] for p in parts] == [big[a:b + 1] for a, b in ranges], r.headers)
+        r = c.get("/list/", headers=[("accept-encoding", "gzip"), ("accept", "application/json")])
+        check("h2 browse listing encoded", hdr(r, "content-encoding") == "gzip" and
+              gunzip(r.body).count(b'"name":') == 40, r.headers)
+        c.close()
+    finally:
+        z.stop()
+
+
 def gzip_bytes(data):
     c = zlib.compressobj(6, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
     return c.compress(data) + c.flush()
@@ -266,12 +406,7 @@ def case_h2(build, root, files):
 \tfile_server
 }""" % (LONG, root))
 
-    def hdr(resp, name):
-        for n, v in resp.headers:
-            n = n.decode() if isinstance(n, bytes) else n
-            if n == name:
-                return v.decode() if isinstance(v, bytes) else v
-        return None
+    hdr = h2_header
     try:
         c = Client(z.port)
         r = c.get("/r", headers=[("accept-encoding", "gzip")])
@@ -298,6 +433,7 @@ def main():
         case_options(build)
         case_files(build, root, files)
         case_precompressed(build, root, files)
+        case_together(build, root, files)
         case_proxy(build)
         case_h2(build, root, files)
     finally:

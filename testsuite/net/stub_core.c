@@ -17,6 +17,7 @@
 #include "runtime/files_cache.h"
 #include "runtime/helpers.h"
 #include "runtime/loader.h"
+#include "runtime/files_parts.h"
 #include "runtime/response.h"
 
 const zs_helper_fn helper_table[ZS_HELPER_COUNT];
@@ -184,7 +185,16 @@ void response_init(struct response *resp, int status)
   memset(resp, 0, offsetof(struct response, scratch));
   resp->status = status;
   resp->file_fd = -1;
+  resp->part_count = 0;
   stub_header(resp, "Server", 6, "zsrt", 4);
+}
+
+/* the stub answers no multi-range request: an empty body */
+void files_parts_piece(const struct response *r, uint64_t pos, struct files_piece *out)
+{
+  (void)r, (void)pos;
+  out->mem = out->buf;
+  out->mem_len = 0;
 }
 
 void response_init_error(struct response *resp, int status)

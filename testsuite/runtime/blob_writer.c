@@ -108,6 +108,16 @@ int tb_save(const char *path, const unsigned char *bytes, size_t len)
   return fclose(f) == 0 && n == len ? 0 : -1;
 }
 
+void tb_mime_sample(struct test_blob *tb)
+{
+  static const char *const rows[][2] = { { ".html", "text/html; charset=utf-8" }, { ".txt", "text/plain; charset=utf-8" } };
+  for (unsigned lower = 0; lower < 2; lower++)
+    for (unsigned i = 0; i < 2; i++)
+      tb->mimes[tb->mime_count++] = (struct zs_mime){ tb_string(tb, rows[i][0], strlen(rows[i][0])),
+                                                      tb_string(tb, rows[i][1], strlen(rows[i][1])),
+                                                      lower ? ZS_MIME_LOWER : 0 };
+}
+
 void tb_sample(struct test_blob *tb, const char *hide, size_t hide_len)
 {
   static const unsigned char code[] = { 0xc3, 0xc3, 0xc3, 0xc3 };
@@ -125,6 +135,8 @@ void tb_sample(struct test_blob *tb, const char *hide, size_t hide_len)
   tb->file_server_count = 1;
   tb->proxies[0] = (struct zs_proxy){ .upstream_str = tb_string(tb, "127.0.0.1:9", 11) };
   tb->proxy_count = 1;
+  tb->proxy_upstreams[0] = (struct zs_proxy_upstream){ .dial_str = tb->proxies[0].upstream_str };
+  tb->proxy_upstream_count = 1;
   tb->tls_policies[0] = (struct zs_tls_policy){ .sni_str = tb->file_servers[0].index_str,
                                                 .protocol_min = 12, .protocol_max = 13, .client_auth = 4 };
   tb->tls_policy_count = 1;
@@ -136,6 +148,7 @@ void tb_sample(struct test_blob *tb, const char *hide, size_t hide_len)
   tb->logger_count = 1;
   tb->access_logs[0] = (struct zs_access_log){ .loggers = 1 };
   tb->access_log_count = 1;
+  tb_mime_sample(tb);
   tb->regexes[0] = (struct zs_regex){ .pattern_str = tb->file_servers[0].root_str };   /* "www": a pattern too */
   tb->regex_count = 1;
   tb->encoders[0] = (struct zs_encoder){ .flags = ZS_ENC_GZIP, .gzip_level = 5, .zstd_level = 3, .min_length = 512 };

@@ -40,8 +40,11 @@ unsigned tb_server(struct test_blob *tb, uint16_t port, uint64_t code_offset);
 /* a valid blob to break: a few bytes of code and rodata, one server on 8080,
  * file_server 0 (root "www", index a.html b.html, hide list `hide` of
  * hide_len bytes when not NULL), proxy 0 (127.0.0.1:9), pooled in that order,
- * then one row of each tls_* table (its lists are the index list: the pool stays as it was) */
+ * then one row of each tls_* table (its lists are the index list: the pool stays as it was),
+ * a logger, an access log, and tb_mime_sample's rows */
 void tb_sample(struct test_blob *tb, const char *hide, size_t hide_len);
+/* the mime rows of .html and .txt, as written and lower-cased */
+void tb_mime_sample(struct test_blob *tb);
 /* the blob's bytes (malloc'ed, checksummed); *len gets the size */
 unsigned char *tb_build(const struct test_blob *tb, size_t *len);
 /* recomputes the checksum after a test edited the bytes */

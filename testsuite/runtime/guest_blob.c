@@ -39,6 +39,7 @@ unsigned char *guest_blob_build(const char *root_dir, const char *var_root, size
   tb.file_servers[0] = (struct zs_file_server){ .root_str = tb_string(&tb, root_dir, strlen(root_dir)) };
   tb.file_servers[1] = (struct zs_file_server){ .index_str = tb_string(&tb, "idx.txt\0", 8) };
   tb.file_server_count = 2;
+  tb_mime_sample(&tb);
   tb.proxies[0] = (struct zs_proxy){ .upstream_str = tb_string(&tb, "127.0.0.1:9999", 14) };
   tb.proxy_count = 1;
   return tb_build(&tb, len);

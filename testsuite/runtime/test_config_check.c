@@ -77,6 +77,7 @@ static uint32_t bad_flags(uint32_t known)
 #define BAD_INDEX(c, a, b) count_of_##a(c)
 #define BAD_RESERVED(c, a, b) 1u
 static uint32_t count_of_server(const struct zs_config_header *c) { return c->server_count; }
+static uint32_t count_of_proxy(const struct zs_config_header *c) { return c->proxy_count; }
 static uint32_t count_of_entry(const struct zs_config_header *c) { (void)c; return 1; }   /* tb_default's */
 
 static void test_every_field(void)
@@ -142,14 +143,14 @@ static void test_each_kind(void)
   CHECK(mutated(e_status, "config: file_server 0: status: 42 is not 0 or 100..999"));
   CHECK(mutated(e_status_high, "config: file_server 0: status: 1000 is not 0 or 100..999"));
   CHECK(mutated(e_port, "config: listener 0: port: 0 is not 1..65535"));
-  CHECK(mutated(e_string, "config: proxy 0: upstream_str: offset 44 is outside the string pool (44 bytes)"));
+  CHECK(mutated(e_string, "config: proxy 0: upstream_str: offset 168 is outside the string pool (168 bytes)"));
   CHECK(mutated(e_list, "config: file_server 0: hide_str: list at 32 has no empty string ending it in the pool"));
   CHECK(mutated(e_index, "config: listener 0: server: no server 5 (1 rows)"));
   CHECK(mutated(e_entry, "config: server 0: entry: no entry 3 (1 rows)"));
   CHECK(mutated(e_flags, "config: server 0: flags: unknown bits 0x40"));
   CHECK(mutated(e_flags16, "config: listener 0: flags: unknown bits 0x8000"));
   CHECK(mutated(e_reserved, "config: listener 0: reserved: 7, must be 0"));
-  CHECK(mutated(e_table, "config: listener table (100000 rows at 0x80) is outside the section"));
+  CHECK(mutated(e_table, "config: listener table (100000 rows at 0x90) is outside the section"));
   CHECK(mutated(e_pool_end, "config: string pool does not end with NUL"));
   CHECK(mutated(e_pool_start, "config: string pool does not start with the empty string"));
   CHECK(mutated(e_entry_server, "entry 0: no server 3"));

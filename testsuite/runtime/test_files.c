@@ -17,7 +17,10 @@
 static char root[128];
 static struct blob blob;
 static struct zs_file_server record;
-static char pool[256];
+static char pool[1024];
+static size_t pool_used = 1;
+static struct zs_mime mimes[9];
+static struct zs_config_header config;
 static struct exec_decision dec;
 static struct http_request req;
 static struct response resp;
@@ -124,7 +127,14 @@ static void test_headers(void)
   CHECK(resp.file_offset == 1 && resp.file_len == 2);
   CHECK(serve("GET", NULL, "/a.json", "Range", "bytes=-3") == 206 && resp.file_offset == 5);
   CHECK(serve("GET", NULL, "/a.json", "Range", "bytes=8-") == 416 && header_is("Content-Range", "bytes */8"));
-  CHECK(serve("GET", NULL, "/a.json", "Range", "bytes=0-1,3-4") == 200 && resp.file_len == 8);
+  CHECK(serve("GET", NULL, "/a.json", "Range", "bytes=0-1,3-4") == 206 && resp.part_count == 2);
+  CHECK(resp.parts[1].start == 3 && resp.parts[1].len == 2 && strlen(resp.boundary) == 60);
+  /* heads of 126 bytes (boundary line 64, Content-Range 28, Content-Type 32, CRLF), 2 + 2 data,
+   * CRLF before the second head, the closing "\r\n--B--\r\n" of 68 */
+  CHECK(resp.file_len == 126 + 2 + 2 + 126 + 2 + 68);
+  CHECK(serve("GET", NULL, "/a.json", "Range", "bytes=0-4,3-7") == 200 && resp.file_len == 8);
+  CHECK(serve("GET", NULL, "/a.json", "Range", "bytes=0-1,x") == 416 && header_is("Content-Range", NULL));
+  CHECK(serve("GET", NULL, "/a.json", "Range", "bytes=-0") == 206 && header_is("Content-Range", "bytes 8-7/8"));
   CHECK(serve("GET", NULL, "/noext", NULL, NULL) == 200 && header_is("Content-Type", NULL));
 }
 
@@ -137,11 +147,23 @@ static void test_helpers(void)
   CHECK(files_clean_path("/", 1, out, sizeof out) == 0);
   CHECK(files_clean_path("a/../../b", 9, out, sizeof out) == 1 && strcmp(out, "b") == 0);
   CHECK(files_clean_path("/aaaaaaaaaa", 11, out, 8) < 0);
-  CHECK(strcmp(files_mime_type("x/y.HTML"), "text/html; charset=utf-8") == 0);
-  CHECK(strcmp(files_mime_type("a.tar.gz"), "application/gzip") == 0);
-  CHECK(strcmp(files_mime_type("app.js"), "text/javascript; charset=utf-8") == 0);
-  CHECK(strcmp(files_mime_type("i.svg"), "image/svg+xml") == 0);
-  CHECK(files_mime_type("x.nope") == NULL && files_mime_type("dir.d/file") == NULL);
+  /* Go's two tables: as written (.C and .c differ), then lower-cased */
+  CHECK(strcmp(files_mime_type(&blob, "x/y.HTML"), "text/html; charset=utf-8") == 0);
+  CHECK(strcmp(files_mime_type(&blob, "a.tar.gz"), "application/gzip") == 0);
+  CHECK(strcmp(files_mime_type(&blob, "a.C"), "text/x-c++src; charset=utf-8") == 0);
+  CHECK(strcmp(files_mime_type(&blob, "a.c"), "text/x-csrc; charset=utf-8") == 0);
+  CHECK(strcmp(files_mime_type(&blob, "a.GZ"), "application/gzip") == 0);
+  CHECK(files_mime_type(&blob, "x.nope") == NULL && files_mime_type(&blob, "dir.d/file") == NULL);
+  CHECK(files_mime_type(&blob, "x.") == NULL && files_mime_type(&blob, "html") == NULL);
+}
+
+static uint32_t pool_put(const char *s)
+{
+  size_t n = strlen(s) + 1;
+  CHECK(pool_used + n <= sizeof pool);
+  memcpy(pool + pool_used, s, n);
+  pool_used += n;
+  return (uint32_t)(pool_used - n);
 }
 
 static void put(const char *rel, const char *content)
@@ -192,9 +214,19 @@ static void make_tree(void)
 int main(void)
 {
   make_tree();
-  size_t n = strlen(root) + 1;
-  memcpy(pool + 1, root, n);                /* offset 0: "", 1: the root */
-  record.root_str = 1;
+  record.root_str = pool_put(root);         /* offset 0: "" */
+  static const char *const rows[][3] = {
+    { ".C", "text/x-c++src; charset=utf-8", "" }, { ".c", "text/x-csrc; charset=utf-8", "" },
+    { ".gz", "application/gzip", "" }, { ".html", "text/html; charset=utf-8", "" },
+    { ".json", "application/json", "" }, { ".c", "text/x-c++src; charset=utf-8", "l" },
+    { ".gz", "application/gzip", "l" }, { ".html", "text/html; charset=utf-8", "l" },
+    { ".json", "application/json", "l" },
+  };
+  for (unsigned i = 0; i < 9; i++)
+    mimes[i] = (struct zs_mime){ pool_put(rows[i][0]), pool_put(rows[i][1]), rows[i][2][0] ? ZS_MIME_LOWER : 0 };
+  config.mime_count = 9;
+  blob.config = &config;
+  blob.mimes = mimes;
   blob.strings = pool;
   blob.strings_size = sizeof pool;
   blob.file_servers = &record;

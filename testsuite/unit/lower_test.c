@@ -78,10 +78,19 @@ static void test_named_as_written(struct arena *a)
   expect_refusal(a, ":80 {\n\treverse_proxy 127.0.0.1:9000 {\n\t\theader_down X-A \"a(\" b\n\t}\n}\n",
                  "Caddyfile:2:2: error: zsc cannot compile directive 'reverse_proxy' yet (it needs replace "
                  "search_regexp 'a(': missing closing parenthesis at offset 2)");
-  expect_refusal(a, ":80 {\n\treverse_proxy a:1 {\n\t\tlb_policy first\n\t}\n}\n",
-                 "Caddyfile:3:3: error: zsc cannot compile reverse_proxy subdirective 'lb_policy' yet");
-  expect_refusal(a, ":80 {\n\tfile_server {\n\t\tbrowse\n\t}\n}\n",
-                 "Caddyfile:3:3: error: zsc cannot compile file_server subdirective 'browse' yet");
+  expect_refusal(a, ":80 {\n\treverse_proxy a:1 {\n\t\tmethod GET\n\t}\n}\n",
+                 "Caddyfile:3:3: error: zsc cannot compile reverse_proxy subdirective 'method' yet");
+  expect_refusal(a, ":80 {\n\treverse_proxy a:1 b:2 {\n\t\tlb_retry_match {\n\t\t\tpath /x\n\t\t}\n\t}\n}\n",
+                 "Caddyfile:4:4: error: zsc cannot compile matcher 'path' yet");
+  expect_refusal(a, ":80 {\n\treverse_proxy a:1 b:2 {\n\t\ttransport http {\n\t\t\tkeepalive_interval 5s\n\t\t}\n\t}\n}\n",
+                 "Caddyfile:4:4: error: zsc cannot compile reverse_proxy subdirective 'keepalive_interval' yet");
+  expect_refusal(a, ":80 {\n\treverse_proxy a:1 b:2 {\n\t\theader_up X {http.reverse_proxy.upstream.host}\n\t}\n}\n",
+                 "Caddyfile:2:2: error: zsc cannot compile directive 'reverse_proxy' yet (it needs placeholder "
+                 "{http.reverse_proxy.upstream.host})");
+  expect_refusal(a, ":80 {\n\tfile_server {\n\t\tbrowse {\n\t\t\tfile_limit 3\n\t\t}\n\t}\n}\n",
+                 "Caddyfile:4:4: error: zsc cannot compile file_server subdirective 'file_limit' yet");
+  expect_refusal(a, ":80 {\n\tfile_server {\n\t\tpass_thru\n\t}\n}\n",
+                 "Caddyfile:3:3: error: zsc cannot compile file_server subdirective 'pass_thru' yet");
   expect_refusal(a, ":80 {\n\t@re vars_regexp x ^/a\n\trespond @re hi\n}\n",
                  "Caddyfile:2:6: error: zsc cannot compile matcher 'vars_regexp' yet");
   expect_refusal(a, ":80 {\n\t@ip remote_ip 10.0.0.0/33\n\trespond @ip hi\n}\n",

@@ -212,8 +212,10 @@ static void check_dump(struct arena *a, const char *path)
   CHECK(strstr(text, "listener 1: server 1 host_str \"127.0.0.1\" port 8443 flags [] reserved 0\n"));
   CHECK(strstr(text, "file_server 0: root_str \"srv0\" index_str [\"index.html\" \"index.txt\"] flags [browse] "
                      "status 404 hide_str [\"*.secret\" \"/etc\"] precompressed_str []\n"));
-  CHECK(strstr(text, "proxy 0: upstream_str \"127.0.0.1:9000\" flags [] replace_str [] trusted_str [] "
-                     "request_buffers 0 stream_timeout_ms 0 stream_close_delay_ms 0\n"));
+  CHECK(strstr(text, "proxy 0: upstream_str \"127.0.0.1:9000\" flags [] replace_str [] trusted_str [] policy 0 "
+                     "fallback 0 choose 0 policy_key_str \"\" cookie_secret_str \"\" cookie_max_age 0 retries 0 "));
+  CHECK(strstr(text, " idle_conns_per_host 0 max_conns_per_host 0 request_buffers 0 stream_timeout_ms 0 "
+                     "stream_close_delay_ms 0\n"));
   CHECK(strstr(text, "source Caddyfile: 17 bytes\n"));
   if (getenv("ZSB_TEST_SHOW"))
     fputs(text, stdout);

@@ -186,6 +186,7 @@ static int so_opt_metrics(struct helper *h, struct json *o, const char *key)
 {
   struct arena *a = h->ad->arena;
   struct json *m = jobj(a);
+  m->origin = disp_pos(&h->d);   /* the metrics token, where a refusal points */
   for (int nest = h->d.nesting; disp_next_block(&h->d, nest);)
     if (!strcmp(disp_val(&h->d), "per_host"))
       jset(a, m, "per_host", jbool(a, true));
@@ -255,6 +256,7 @@ int option_metrics(struct helper *h, const char *name)
 {
   struct arena *a = h->ad->arena;
   struct json *m = jobj(a);
+  m->origin = disp_pos(&h->d);
   while (disp_next_block(&h->d, 0)) {
     const char *sub = disp_val(&h->d);
     if (strcmp(sub, "per_host") && strcmp(sub, "otlp"))
@@ -318,7 +320,9 @@ struct json *server_options_apply(struct adapt *ad, struct json *servers)
     if (!m)
       continue;
     bool per_host = json_object_get(m, "per_host") || (metrics && json_object_get(metrics, "per_host"));
+    struct srcpos origin = metrics ? metrics->origin : m->origin;
     metrics = jobj(a);
+    metrics->origin = origin;
     if (per_host)
       jset(a, metrics, "per_host", jbool(a, true));
     json_object_delete(servers->members[s].value, "metrics");
