@@ -424,6 +424,8 @@ struct lowered_logger {
   const char *name;            /* its key in logging.logs */
   const char *path;            /* file output: the file name */
   unsigned output, format, level, mode;   /* enum zs_log_output, zs_log_format, zs_log_level; mode 0: 0600 */
+  bool roll_off, roll_plain, roll_local_time;   /* roll false, roll_gzip false, roll_local_time */
+  unsigned roll_size_mb, roll_keep, roll_keep_days;   /* as written (0: Caddy's default); after lowering, in effect */
   const char **include, **exclude;
   size_t include_count, exclude_count;
 };
