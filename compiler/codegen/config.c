@@ -129,6 +129,7 @@ unsigned config_file_server(struct cg *cg, const struct lowered_file_server *fs)
   f->flags = (fs->no_canonical ? ZS_FILE_NO_CANONICAL : 0) | (fs->browse ? ZS_FILE_BROWSE : 0);
   f->precompressed_str = fs->precompressed;
   f->precompressed_str_count = fs->precompressed_count;
+  f->file_limit = (unsigned)fs->file_limit;
   return (unsigned)(cg->config->file_server_count - 1);
 }
 

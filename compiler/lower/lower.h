@@ -176,6 +176,7 @@ struct lowered_file_server {
   int status;                  /* status_code, 0 when absent */
   bool no_canonical;           /* canonical_uris false (disable_canonical_uris) */
   bool browse;                 /* list directories without an index file */
+  int file_limit;              /* browse file_limit: entries read, 0 for Caddy's default */
   const char **precompressed;  /* sidecar encodings in precompressed_order */
   size_t precompressed_count;
 };
