@@ -23,6 +23,8 @@ struct access_out {
   int fill;
   int writing;                 /* a write of buf[!fill] is in flight */
   size_t written;              /* of it, done so far (short writes) */
+  int fd;                      /* where it goes: a rolled file's current one */
+  unsigned slot;               /* the rolled file's generation it was reserved in */
 };
 
 struct access_log {
@@ -36,27 +38,45 @@ struct access_log {
 int access_log_files_open(struct access_log_files *f, const struct blob *b, char *err, size_t errcap)
 {
   memset(f, 0, sizeof *f);
+  f->roller.efd = -1;
   unsigned n = b->config->logger_count;
   if (n > ACCESS_LOG_MAX_LOGGERS)
     n = ACCESS_LOG_MAX_LOGGERS;
   for (unsigned i = 0; i < n; i++) {
     const struct zs_logger *g = &b->loggers[i];
     f->fds[i] = g->output == ZS_LOG_STDERR ? STDERR_FILENO : g->output == ZS_LOG_STDOUT ? STDOUT_FILENO : -1;
-    if (g->output == ZS_LOG_FILE) {
-      const char *path = blob_string(b, g->path_str);
-      f->fds[i] = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, g->mode ? g->mode : 0600);
-      if (f->fds[i] < 0) {
-        int rc = -errno;
-        snprintf(err, errcap, "%s: %s", path, strerror(errno));
-        f->count = i;
-        access_log_files_close(f);
-        return rc;
+    if (g->output != ZS_LOG_FILE)
+      continue;
+    const char *path = blob_string(b, g->path_str);
+    int rc = 0;
+    if (g->roll_size_mb) {
+      struct log_roll *r = &f->rolls[i];
+      rc = log_roll_open(r, path, g->mode, g->roll_size_mb, g->roll_keep, g->roll_keep_days,
+                         !!(g->flags & ZS_LOGGER_ROLL_GZIP), !!(g->flags & ZS_LOGGER_ROLL_LOCAL_TIME));
+      if (rc == 0) {
+        f->roll[i] = r;
+        f->roller.rolls[f->roller.count++] = r;
+        f->fds[i] = r->fd[0];
       }
-      f->owned[i] = 1;
+    } else {
+      f->fds[i] = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, g->mode ? g->mode : 0600);
+      rc = f->fds[i] < 0 ? -errno : 0;
+      f->owned[i] = rc == 0;
+    }
+    if (rc < 0) {
+      snprintf(err, errcap, "%s: %s", path, strerror(-rc));
+      f->count = i;
+      access_log_files_close(f);
+      return rc;
     }
   }
   f->count = n;
   return 0;
+}
+
+int access_log_files_start(struct access_log_files *f)
+{
+  return log_roller_start(&f->roller);
 }
 
 void access_log_files_close(struct access_log_files *f)
@@ -64,21 +84,27 @@ void access_log_files_close(struct access_log_files *f)
   for (unsigned i = 0; i < f->count; i++)
     if (f->owned[i] && f->fds[i] >= 0)
       close(f->fds[i]);
+  log_roller_stop(&f->roller);   /* the rolled files' */
   f->count = 0;
 }
 
-/* submits what the fill buffer holds when no write is in flight */
+/* submits what the fill buffer holds when no write is in flight; a file
+ * that must roll first keeps it until the roller has opened the next one */
 static void access_out_flush(struct worker *w, unsigned i)
 {
   struct access_out *o = &w->access->outs[i];
   if (o->writing || o->len[o->fill] == 0)
     return;
+  struct log_roll *r = w->access->files->roll[i];
+  o->fd = w->access->files->fds[i];
+  if (r && !log_roll_reserve(r, o->len[o->fill], &o->fd, &o->slot))
+    return;   /* tried again at the next line or tick */
   o->fill ^= 1;
   o->writing = 1;
   o->written = 0;
   int wb = o->fill ^ 1;
   struct io_uring_sqe *sqe = loop_get_sqe(w);
-  io_uring_prep_write(sqe, w->access->files->fds[i], o->buf[wb], (unsigned)o->len[wb], (uint64_t)-1);
+  io_uring_prep_write(sqe, o->fd, o->buf[wb], (unsigned)o->len[wb], (uint64_t)-1);
   io_uring_sqe_set_data64(sqe, loop_user_data((enum loop_op)ACCESS_LOG_OP_WRITE, i, 0));
 }
 
@@ -91,13 +117,15 @@ static void access_on_write(struct worker *w, enum loop_op op, uint32_t index, u
   if (res > 0 && o->written + (size_t)res < o->len[wb]) {
     o->written += (size_t)res;   /* a short write: the rest of the same buffer */
     struct io_uring_sqe *sqe = loop_get_sqe(w);
-    io_uring_prep_write(sqe, w->access->files->fds[index], o->buf[wb] + o->written,
+    io_uring_prep_write(sqe, o->fd, o->buf[wb] + o->written,
                         (unsigned)(o->len[wb] - o->written), (uint64_t)-1);
     io_uring_sqe_set_data64(sqe, loop_user_data((enum loop_op)ACCESS_LOG_OP_WRITE, index, 0));
     return;
   }
   if (res < 0)
     w->access->dropped++;   /* the output failed: that batch is lost, counted once */
+  if (w->access->files->roll[index])
+    log_roll_done(w->access->files->roll[index], o->slot);
   o->len[wb] = 0;
   o->writing = 0;
   access_out_flush(w, index);
@@ -125,8 +153,9 @@ static int access_busy(struct worker *w)
 {
   int n = 0;
   for (unsigned i = 0; i < w->access->files->count; i++) {
+    struct access_out *o = &w->access->outs[i];
     access_out_flush(w, i);
-    n += w->access->outs[i].writing;
+    n += o->writing || (o->len[o->fill] && w->access->files->roll[i]);   /* or waiting for a roll */
   }
   return w->stopping && w->now_ms > w->stop_deadline_ms ? 0 : n;
 }

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "log_roll.h"
 #include "loop.h"
 
 #define ACCESS_LOG_MAX_LOGGERS 31            /* bits of access_log.loggers (0..30) */
@@ -22,11 +23,17 @@ struct response;
 struct access_log_files {
   int fds[ACCESS_LOG_MAX_LOGGERS];
   int owned[ACCESS_LOG_MAX_LOGGERS];   /* a file this opened (not stdout or stderr) */
+  struct log_roll *roll[ACCESS_LOG_MAX_LOGGERS];   /* a file that rolls: its fd is roll's */
+  struct log_roll rolls[ACCESS_LOG_MAX_LOGGERS];
+  struct log_roller roller;    /* the thread that rolls them */
   unsigned count;
 };
 
 /* opens what the blob's loggers write to; 0 or -errno with the file in err */
 int access_log_files_open(struct access_log_files *f, const struct blob *b, char *err, size_t errcap);
+/* the roller thread, when a file rolls: started after Landlock (so it is
+ * confined too) and before seccomp (it clones); 0 or -errno */
+int access_log_files_start(struct access_log_files *f);
 void access_log_files_close(struct access_log_files *f);
 
 /* the worker's buffers and its write op; no logger rows: nothing is set up */

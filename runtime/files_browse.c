@@ -5,8 +5,9 @@
  * as JSON when Accept asks for it (Caddy's fields) or as an HTML page of our
  * own with the same information. The answer is built in a memfd and sent
  * like a file. A directory is read in one go (getdents on a local folder
- * does not wait on the network); more than FILES_BROWSE_MAX entries are
- * answered 500 instead of being listed. */
+ * does not wait on the network), its first file_limit entries (10000 by
+ * default) in directory order as Go's ReadDir(n) reads them, hidden ones
+ * counted: the rest are not listed, as in Caddy. */
 #include "files_browse.h"
 
 #include <dirent.h>
@@ -84,7 +85,7 @@ static void browse_list_free(struct browse_list *l)
     munmap(l->items, l->map_len);
 }
 
-/* the directory's entries; -ENOMEM, -E2BIG (more than FILES_BROWSE_MAX) or -errno */
+/* the directory's first entries; -ENOMEM or -errno */
 static int browse_list_read(const struct blob *blob, const struct zs_file_server *rec, int fd,
                             struct browse_list *l)
 {
@@ -103,13 +104,13 @@ static int browse_list_read(const struct blob *blob, const struct zs_file_server
     return -errno;
   }
   int rc = 0;
-  for (struct dirent *e; (e = readdir(d)) != NULL;) {
-    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || files_hidden_name(blob, rec, e->d_name))
+  size_t limit = rec->file_limit ? rec->file_limit : FILES_BROWSE_MAX, read = 0;
+  for (struct dirent *e; read < limit && (e = readdir(d)) != NULL;) {
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
       continue;
-    if (l->count == FILES_BROWSE_MAX) {
-      rc = -E2BIG;
-      break;
-    }
+    read++;
+    if (files_hidden_name(blob, rec, e->d_name))
+      continue;
     if (browse_item_read(dirfd(d), e->d_name, &l->items[l->count])) {
       l->dirs += l->items[l->count].is_dir;
       l->order[l->count] = (unsigned)l->count;

@@ -3,18 +3,18 @@
 #ifndef ZSRT_FILES_BROWSE_H
 #define ZSRT_FILES_BROWSE_H
 
+#include "../abi/blob.h"
 #include "http.h"
 #include "response.h"
 
-#define FILES_BROWSE_MAX 10000   /* entries listed; a larger directory is answered 500 */
+#define FILES_BROWSE_MAX ZS_BROWSE_MAX_ENTRIES   /* entries read at most (file_limit's bound) */
 
 struct blob;
 struct zs_file_server;
 
 /* Lists the directory open at dir_fd (url_path: the cleaned request path, for
  * the page's title and links) into out: 200 with the listing as a file body
- * (a memfd), JSON or HTML by the request's Accept. Returns 0, -E2BIG for a
- * directory of more than FILES_BROWSE_MAX entries, or another negative errno. */
+ * (a memfd), JSON or HTML by the request's Accept. Returns 0 or a negative errno. */
 int files_browse_respond(const struct blob *blob, const struct zs_file_server *rec, const struct http_request *req,
                          int dir_fd, const char *url_path, struct response *out);
 

@@ -113,6 +113,16 @@ void sandbox_collect_paths(const struct blob *b, const char *blob_path, const ch
     sandbox_add(out->read, &out->read_count, *root ? root : ".");
   }
   sandbox_rodata_dirs(b, out);
+  /* a rolled log file's folder: renamed in, made anew, compressed, removed */
+  for (unsigned i = 0; i < b->config->logger_count && out->made_count < SANDBOX_MAX_PATHS; i++) {
+    const struct zs_logger *g = &b->loggers[i];
+    char *store = out->made[out->made_count];
+    const char *logdir = g->output == ZS_LOG_FILE && g->roll_size_mb
+                           ? sandbox_dirname(blob_string(b, g->path_str), store, sizeof out->made[0]) : NULL;
+    out->made_count += logdir == store;
+    if (logdir)
+      sandbox_add(out->write, &out->write_count, logdir);
+  }
   const char *dir = sandbox_dirname(blob_path, dir_store, dir_store_len);
   if (dir)
     sandbox_add(out->read, &out->read_count, dir);

@@ -497,6 +497,8 @@ static int server_serve(struct server *s, const struct blob *blob, const sigset_
     rc = server_open_logs(s, blob);
   if (rc == 0)
     rc = server_prepare(s, blob);
+  if (rc == 0 && (rc = access_log_files_start(&s->logs)) < 0)
+    server_log_error(s, "cannot start the log roller", strerror(-rc));
   /* started before the sandbox closes, for any blob: a reload may bring basic_auth */
   if (rc == 0 && !(s->auth = auth_pool_create(2 * s->count)))
     rc = -ENOMEM;

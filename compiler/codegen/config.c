@@ -103,7 +103,12 @@ void config_loggers(struct cg *cg, const struct lowered_config *cfg)
     const struct lowered_logger *g = &cfg->loggers[i];
     struct site_logger *r = ARENA_PUSH(cg->a, cg->config->loggers, cg->config->logger_count, cg->config->logger_cap);
     *r = (struct site_logger){.name_str = g->name, .path_str = g->path ? g->path : "", .output = (uint16_t)g->output,
-                              .format = (uint16_t)g->format, .level = (uint16_t)g->level, .mode = (uint16_t)g->mode};
+                              .format = (uint16_t)g->format, .level = (uint16_t)g->level, .mode = (uint16_t)g->mode,
+                              .roll_size_mb = g->roll_size_mb, .roll_keep = g->roll_keep,
+                              .roll_keep_days = g->roll_keep_days,
+                              .flags = !g->roll_size_mb ? 0
+                                       : (g->roll_plain ? 0 : ZS_LOGGER_ROLL_GZIP) |
+                                           (g->roll_local_time ? ZS_LOGGER_ROLL_LOCAL_TIME : 0)};
   }
 }
 
@@ -124,6 +129,7 @@ unsigned config_file_server(struct cg *cg, const struct lowered_file_server *fs)
   f->flags = (fs->no_canonical ? ZS_FILE_NO_CANONICAL : 0) | (fs->browse ? ZS_FILE_BROWSE : 0);
   f->precompressed_str = fs->precompressed;
   f->precompressed_str_count = fs->precompressed_count;
+  f->file_limit = (unsigned)fs->file_limit;
   return (unsigned)(cg->config->file_server_count - 1);
 }
 

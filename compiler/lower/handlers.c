@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "abi/blob.h"
 #include "abi/helpers.h"
 #include "lower_parts.h"
 
@@ -209,9 +210,22 @@ static int lower_browse_template(struct lower *l, const struct json *v, void *re
   return -1;
 }
 
+/* file_limit N: Go's ReadDir(N) reads the first N entries; N <= 0 reads them all,
+ * which zsrt bounds at Caddy's default (more than 10000 is refused) */
+static int lower_browse_file_limit(struct lower *l, const struct json *v, void *record)
+{
+  long long n = json_int(v, 0);
+  if (v->kind != JSON_NUMBER || n < 0 || n > ZS_BROWSE_MAX_ENTRIES) {
+    lower_refuse(l, v, "file_server browse file_limit outside 0..%u", ZS_BROWSE_MAX_ENTRIES);
+    return -1;
+  }
+  ((struct lowered_file_server *)record)->file_limit = n > 0 ? (int)n : 0;
+  return 0;
+}
+
 static const struct lower_key lower_browse_keys[] = {
   {"template_file", NULL, lower_browse_template}, {"reveal_symlinks", "reveal_symlinks", lower_key_refused},
-  {"sort", "sort", lower_key_refused}, {"file_limit", "file_limit", lower_key_refused}, {NULL, NULL, NULL},
+  {"sort", "sort", lower_key_refused}, {"file_limit", "file_limit", lower_browse_file_limit}, {NULL, NULL, NULL},
 };
 
 static int lower_file_browse(struct lower *l, const struct json *v, void *record)

@@ -52,23 +52,69 @@ static int lower_writer_mode(struct lower *l, const struct json *v, void *record
   return 0;
 }
 
-/* roll_disabled is "roll": false; true is what zsrt cannot do */
 static int lower_writer_roll(struct lower *l, const struct json *v, void *record)
 {
-  (void)record;
-  if (v && v->kind == JSON_BOOL && !v->boolean)
-    return 0;
-  lower_refuse(l, v, "log file rolling");
-  return -1;
+  bool on = true;
+  int bad = lower_bool(l, v, "log file roll", &on);
+  ((struct lowered_logger *)record)->roll_off = !on;
+  return bad;
 }
 
-/* zsrt appends and never rolls yet: a roll setting is refused where it is written */
+static int lower_writer_gzip(struct lower *l, const struct json *v, void *record)
+{
+  bool on = true;
+  int bad = lower_bool(l, v, "log file roll_gzip", &on);
+  ((struct lowered_logger *)record)->roll_plain = !on;
+  return bad;
+}
+
+static int lower_writer_local_time(struct lower *l, const struct json *v, void *record)
+{
+  return lower_bool(l, v, "log file roll_local_time", &((struct lowered_logger *)record)->roll_local_time);
+}
+
+/* a whole number 0..0x7fffffff; Caddy's zero means its default. Negative
+ * values (lumberjack: keep all, or every write too large) are refused. */
+static int lower_roll_count(struct lower *l, const struct json *v, const char *what, unsigned *out)
+{
+  char *end = NULL;
+  long long n = v && v->kind == JSON_NUMBER ? strtoll(v->text, &end, 10) : -1;
+  if (!end || *end || n < 0 || n > 0x7fffffff) {
+    lower_refuse(l, v, "%s '%s'", what, v && v->kind == JSON_NUMBER ? v->text : "");
+    return -1;
+  }
+  *out = (unsigned)n;
+  return 0;
+}
+
+static int lower_writer_size(struct lower *l, const struct json *v, void *record)
+{
+  return lower_roll_count(l, v, "log file roll_size", &((struct lowered_logger *)record)->roll_size_mb);
+}
+
+static int lower_writer_keep(struct lower *l, const struct json *v, void *record)
+{
+  return lower_roll_count(l, v, "log file roll_keep", &((struct lowered_logger *)record)->roll_keep);
+}
+
+static int lower_writer_keep_days(struct lower *l, const struct json *v, void *record)
+{
+  return lower_roll_count(l, v, "log file roll_keep_for", &((struct lowered_logger *)record)->roll_keep_days);
+}
+
+/* what lumberjack does as Caddy's file writer sets it up; newer Caddy's
+ * roll_interval, roll_at, roll_minutes, dir_mode and roll_compression are not
+ * done and so refused where they are written */
 static const struct lower_key lower_writer_keys[] = {
   {"output", NULL, lower_writer_output}, {"filename", NULL, lower_writer_filename},
   {"mode", "mode", lower_writer_mode}, {"roll", "roll_disabled", lower_writer_roll},
-  {"roll_size_mb", "roll_size", lower_key_refused}, {"roll_keep", "roll_keep", lower_key_refused},
-  {"roll_keep_days", "roll_keep_for", lower_key_refused}, {"roll_local_time", "roll_local_time", lower_key_refused},
-  {"roll_gzip", "roll_uncompressed", lower_key_refused},
+  {"roll_size_mb", "roll_size", lower_writer_size}, {"roll_keep", "roll_keep", lower_writer_keep},
+  {"roll_keep_days", "roll_keep_for", lower_writer_keep_days},
+  {"roll_local_time", "roll_local_time", lower_writer_local_time},
+  {"roll_gzip", "roll_uncompressed", lower_writer_gzip},
+  {"roll_interval", "roll_interval", lower_key_refused}, {"roll_at", "roll_at", lower_key_refused},
+  {"roll_minutes", "roll_minutes", lower_key_refused}, {"dir_mode", "dir_mode", lower_key_refused},
+  {"roll_compression", "roll_compression", lower_key_refused},
   {NULL, NULL, NULL},
 };
 
@@ -91,9 +137,14 @@ static int lower_logger_writer(struct lower *l, const struct json *v, void *reco
     lower_refuse(l, v, "a log file without a file name");
     return -1;
   }
-  const struct json *roll = json_object_get(v, "roll");
-  if (!bad && g->output == ZS_LOG_FILE && !(roll && roll->kind == JSON_BOOL && !roll->boolean))
-    diag_warning(l->d, lower_pos(l, v), "zsrt does not roll log files: '%s' grows without bound", g->path);
+  if (g->output != ZS_LOG_FILE || g->roll_off) {
+    g->roll_size_mb = g->roll_keep = g->roll_keep_days = 0;   /* Caddy opens a plain file */
+    return bad;
+  }
+  /* Caddy's FileWriter.OpenWriter: zero is its default */
+  g->roll_size_mb = g->roll_size_mb ? g->roll_size_mb : 100;
+  g->roll_keep = g->roll_keep ? g->roll_keep : 10;
+  g->roll_keep_days = g->roll_keep_days ? g->roll_keep_days : 90;
   return bad;
 }
 

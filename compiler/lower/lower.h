@@ -176,6 +176,7 @@ struct lowered_file_server {
   int status;                  /* status_code, 0 when absent */
   bool no_canonical;           /* canonical_uris false (disable_canonical_uris) */
   bool browse;                 /* list directories without an index file */
+  int file_limit;              /* browse file_limit: entries read, 0 for Caddy's default */
   const char **precompressed;  /* sidecar encodings in precompressed_order */
   size_t precompressed_count;
 };
@@ -423,6 +424,8 @@ struct lowered_logger {
   const char *name;            /* its key in logging.logs */
   const char *path;            /* file output: the file name */
   unsigned output, format, level, mode;   /* enum zs_log_output, zs_log_format, zs_log_level; mode 0: 0600 */
+  bool roll_off, roll_plain, roll_local_time;   /* roll false, roll_gzip false, roll_local_time */
+  unsigned roll_size_mb, roll_keep, roll_keep_days;   /* as written (0: Caddy's default); after lowering, in effect */
   const char **include, **exclude;
   size_t include_count, exclude_count;
 };

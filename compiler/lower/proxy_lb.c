@@ -639,6 +639,30 @@ static int tr_keep_alive(struct lower *l, const struct json *v, void *record)
   return lower_object_keys(l, v, ka_keys, "reverse_proxy transport keepalive", record);
 }
 
+/* compression off: Go's transport then asks no gzip of its own, which is what
+ * zsrt does; asking for it and decoding the answer is not ours yet */
+static int tr_compression(struct lower *l, const struct json *v, void *record)
+{
+  (void)record;
+  if (v->kind != JSON_BOOL || v->boolean) {
+    lower_refuse(l, v, "reverse_proxy transport compression (gzip asked of the upstream and decoded)");
+    return -1;
+  }
+  return 0;
+}
+
+/* read_buffer / write_buffer: the size of Go's connection buffers, which
+ * change no byte on the wire; zsrt's buffers are its own */
+static int tr_buffer_size(struct lower *l, const struct json *v, void *record)
+{
+  (void)record;
+  if (v->kind != JSON_NUMBER || json_int(v, -1) < 0) {
+    lower_refuse(l, v, "reverse_proxy transport buffer size that is not a byte count");
+    return -1;
+  }
+  return 0;
+}
+
 static const struct lower_key tr_keys[] = {
   {"protocol", "transport", tr_protocol}, {"dial_timeout", "dial_timeout", tr_dial_timeout},
   {"response_header_timeout", "response_header_timeout", tr_header_timeout},
@@ -647,11 +671,11 @@ static const struct lower_key tr_keys[] = {
   {"keep_alive", "keepalive keepalive_idle_conns keepalive_idle_conns_per_host keepalive_interval", tr_keep_alive},
   {"tls", "tls tls_client_auth tls_insecure_skip_verify tls_timeout tls_trust_pool tls_server_name tls_renegotiation "
           "tls_except_ports tls_curves", lower_key_refused},
-  {"compression", "compression", lower_key_refused}, {"proxy_protocol", "proxy_protocol", lower_key_refused},
+  {"compression", "compression", tr_compression}, {"proxy_protocol", "proxy_protocol", lower_key_refused},
   {"max_response_header_size", "max_response_header", lower_key_refused},
   {"dial_fallback_delay", "dial_fallback_delay", lower_key_refused},
   {"expect_continue_timeout", "expect_continue_timeout", lower_key_refused},
-  {"read_buffer_size", "read_buffer", lower_key_refused}, {"write_buffer_size", "write_buffer", lower_key_refused},
+  {"read_buffer_size", "read_buffer", tr_buffer_size}, {"write_buffer_size", "write_buffer", tr_buffer_size},
   {"resolver", "resolvers", lower_key_refused}, {"local_address", "local_address", lower_key_refused},
   {"forward_proxy_url", "forward_proxy_url", lower_key_refused}, {"network_proxy", "network_proxy", lower_key_refused},
   {NULL, NULL, NULL},

@@ -84,9 +84,14 @@ def case_browse(build):
         f.write(b"x" * 2048)
     for i in range(1500):                 # a listing far larger than one response buffer
         open(os.path.join(root, "many", "file-%04d.txt" % i), "w").close()
-    for i in range(10001):                # one entry more than zsrt lists
+    for i in range(10001):                # one entry more than Caddy reads of a directory
         open(os.path.join(root, "huge", "%05d" % i), "w").close()
+    os.makedirs(os.path.join(root, "few"))
+    for i in range(8):
+        open(os.path.join(root, "few", "f%d" % i), "w").close()
     z = Zsrt(build, ":{PORT} {\n\troot * " + root + "\n\tfile_server browse\n}")
+    zl = Zsrt(build, ":{PORT} {\n\troot * " + root + "\n\tfile_server {\n\t\tbrowse {\n\t\t\tfile_limit 5\n"
+              "\t\t}\n\t\thide f0\n\t}\n}")
     try:
         r = get(z.port, "/pics/")
         body = r.body.decode()
@@ -102,10 +107,19 @@ def case_browse(build):
         r = get(z.port, "/many/?sort=name&order=desc", headers=[("Accept", "application/json")])
         check("json of 1500 entries", r.status == 200 and r.body.count(b'"name"') == 1500 and
               r.body.startswith(b'[{"name":"file-1499.txt"'), (r.status, len(r.body)))
-        r = get(z.port, "/huge/")
-        check("more entries than zsrt lists: 500", r.status == 500, r.status)
+        r = get(z.port, "/huge/", headers=[("Accept", "application/json")])
+        check("a directory's first 10000 entries listed", r.status == 200 and r.body.count(b'"name"') == 10000,
+              (r.status, r.body.count(b'"name"')))
         check("still serving", get(z.port, "/pics/").status == 200)
+        r = get(zl.port, "/few/", headers=[("Accept", "application/json")])
+        names = r.body.count(b'"name"')
+        # the first 5 entries in directory order are read; f0 among them is hidden after
+        check("file_limit 5: at most 5 read, hidden ones counted", r.status == 200 and names in (4, 5) and
+              b'"f0"' not in r.body, (r.status, r.body[:300]))
+        r = get(zl.port, "/huge/", headers=[("Accept", "application/json")])
+        check("file_limit 5 on a large directory", r.body.count(b'"name"') == 5, r.body[:200])
     finally:
+        zl.stop()
         z.stop()
         shutil.rmtree(root)
 

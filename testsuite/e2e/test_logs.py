@@ -2,7 +2,7 @@
 2.6.2) and by zsrt, the same requests sent to both (HTTP/1.1 and HTTP/2 with
 prior knowledge), and the lines each wrote parsed as JSON and compared field
 by field. Also the outputs stdout, discard and console, and the refusal of
-what zsrt does not do yet (rolling). Loopback only; servers stopped by PID.
+what zsrt does not do yet (roll_interval; rolling itself: test_log_roll.py). Loopback only; servers stopped by PID.
 
 Fields Caddy added after 2.6 that zsrt writes and 2.6.2 does not:
 request.client_ip (2.7), bytes_read (2.7). Differences that are zsrt's own:
@@ -359,9 +359,9 @@ def test_tls(work):
 def test_refusals(work):
     cf = os.path.join(work, "roll.Caddyfile")
     with open(cf, "w") as f:
-        f.write(":8080 {\n\tlog {\n\t\toutput file x.log {\n\t\t\troll_size 1mb\n\t\t}\n\t}\n\trespond hi\n}\n")
+        f.write(":8080 {\n\tlog {\n\t\toutput file x.log {\n\t\t\troll_interval 1h\n\t\t}\n\t}\n\trespond hi\n}\n")
     r = subprocess.run([ZSC, cf, "-o", os.path.join(work, "roll.zsb")], capture_output=True, text=True, cwd=work)
-    check("roll_size refused at its token", r.returncode != 0 and "roll.Caddyfile:4:" in r.stderr and "roll_size" in r.stderr,
+    check("roll_interval refused at its token", r.returncode != 0 and "roll.Caddyfile:4:" in r.stderr and "roll_interval" in r.stderr,
           r.stderr)
 
 

@@ -96,6 +96,8 @@ static const uint64_t layouts[] = {
   [7] = 0x5b6b76ac2ba31657ull,   /* acme_issuer; tls_cert issuer, issuer_count; tls_app renew_interval */
   [8] = 0xa99ae07eb886f901ull,   /* proxy load balancing, health checks, transport; proxy_upstream */
   [9] = 0x87c166a45c510a0dull,   /* mime */
+  [10] = 0x5743ad89b3686f4dull, /* logger roll_size_mb, roll_keep, roll_keep_days, flags */
+  [11] = 0x458e8ad2315fc705ull,  /* file_server file_limit */
 };
 
 static char *doc_read(const char *path)

@@ -87,8 +87,8 @@ static void test_named_as_written(struct arena *a)
   expect_refusal(a, ":80 {\n\treverse_proxy a:1 b:2 {\n\t\theader_up X {http.reverse_proxy.upstream.host}\n\t}\n}\n",
                  "Caddyfile:2:2: error: zsc cannot compile directive 'reverse_proxy' yet (it needs placeholder "
                  "{http.reverse_proxy.upstream.host})");
-  expect_refusal(a, ":80 {\n\tfile_server {\n\t\tbrowse {\n\t\t\tfile_limit 3\n\t\t}\n\t}\n}\n",
-                 "Caddyfile:4:4: error: zsc cannot compile file_server subdirective 'file_limit' yet");
+  expect_refusal(a, ":80 {\n\tfile_server {\n\t\tbrowse {\n\t\t\tfile_limit 20000\n\t\t}\n\t}\n}\n",
+                 "Caddyfile:4:15: error: zsc cannot compile file_server browse file_limit outside 0..10000 yet");
   expect_refusal(a, ":80 {\n\tfile_server {\n\t\tpass_thru\n\t}\n}\n",
                  "Caddyfile:3:3: error: zsc cannot compile file_server subdirective 'pass_thru' yet");
   expect_refusal(a, ":80 {\n\t@re vars_regexp x ^/a\n\trespond @re hi\n}\n",

@@ -211,7 +211,7 @@ static void check_dump(struct arena *a, const char *path)
   CHECK(strstr(text, "server 1: name_str \"srv1\" entry 1 flags [tls] read_header_ms 0 idle_ms 0 trusted_str []\n"));
   CHECK(strstr(text, "listener 1: server 1 host_str \"127.0.0.1\" port 8443 flags [] reserved 0\n"));
   CHECK(strstr(text, "file_server 0: root_str \"srv0\" index_str [\"index.html\" \"index.txt\"] flags [browse] "
-                     "status 404 hide_str [\"*.secret\" \"/etc\"] precompressed_str []\n"));
+                     "status 404 hide_str [\"*.secret\" \"/etc\"] precompressed_str [] file_limit 0\n"));
   CHECK(strstr(text, "proxy 0: upstream_str \"127.0.0.1:9000\" flags [] replace_str [] trusted_str [] policy 0 "
                      "fallback 0 choose 0 policy_key_str \"\" cookie_secret_str \"\" cookie_max_age 0 retries 0 "));
   CHECK(strstr(text, " idle_conns_per_host 0 max_conns_per_host 0 request_buffers 0 stream_timeout_ms 0 "
