@@ -62,6 +62,8 @@ static int cm_build_args(struct cert_manager_args *a, const struct blob *b, cons
     const struct zs_acme_issuer *iss = &b->acme_issuers[i];
     const char *roots[1], *email = blob_string(b, iss->email_str);
     cm_arg(a, "--issuer"), cm_arg(a, blob_string(b, iss->ca_str));
+    if (iss->flags & (ZS_ACME_NO_HTTP01 | ZS_ACME_NO_TLSALPN01))
+      cm_arg(a, "--challenges"), cm_arg(a, (iss->flags & ZS_ACME_NO_HTTP01) ? "tls-alpn-01" : "http-01");
     if (blob_list(b, iss->root_file_str, roots, 1) >= 1)
       cm_arg(a, "--ca-root"), cm_arg(a, roots[0]);
     if (email[0])

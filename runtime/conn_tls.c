@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 
+#include "log.h"
 #include "loop.h"
 #include "site_tls.h"
 #include "tls/tls.h"
@@ -138,20 +139,47 @@ static long conn_tls_fail(struct worker *w, struct conn *c)
   return -1;
 }
 
+/* a TLS-ALPN-01 validation: the handshake was all of it (RFC 8737 3); logged
+ * as certmagic does, close_notify sent, then the connection closes */
+static long conn_tls_challenge_done(struct worker *w, struct conn *c)
+{
+  char remote[80];
+  snprintf(remote, sizeof remote, "%s:%u", c->info.remote_ip, c->info.remote_port);
+  log_begin(&w->log, "info", "tls", "served key authentication certificate");
+  log_cstr(&w->log, "server_name", c->info.tls_sni);
+  log_cstr(&w->log, "challenge", "tls-alpn-01");
+  log_cstr(&w->log, "remote", remote);
+  log_end(&w->log);
+  if (tls_conn_shutdown(c->tls) == 0) {
+    const uint8_t *p;
+    size_t len;
+    tls_conn_pending_out(c->tls, &p, &len);
+    if (len && !c->send_pending) {
+      loop_conn_send(w, c, p, len);
+      return -1;   /* conn_tls_sent closes once it is out */
+    }
+  }
+  loop_conn_close(w, c);
+  return -1;
+}
+
 long conn_tls_input(struct worker *w, struct conn *c, const char *bytes, size_t len)
 {
   struct tls_conn *t = c->tls;
   size_t off = 0;
   long added = 0;
-  if (t->failed)
-    return -1;
+  if (t->failed || (t->acme_challenge && c->tls_ready))
+    return -1;                  /* a validation's connection carries nothing after its handshake */
   for (;;) {
     ssize_t took = 0;
     if (off < len && (took = tls_conn_feed(t, bytes + off, len - off)) < 0)
       return conn_tls_fail(w, c);
     off += (size_t)took;
-    if (t->handshake_done && !c->tls_ready)
+    if (t->handshake_done && !c->tls_ready) {
       conn_tls_established(w, c);
+      if (t->acme_challenge)
+        return conn_tls_challenge_done(w, c);
+    }
     long round = 0;
     while (t->handshake_done && !t->peer_closed && c->in_len < CONN_IN_CAP) {
       ssize_t r = tls_conn_read(t, c->in + c->in_len, CONN_IN_CAP - c->in_len);
@@ -206,7 +234,7 @@ int conn_tls_sent(struct worker *w, struct conn *c, int res)
   const uint8_t *p;
   size_t len;
   tls_conn_pending_out(t, &p, &len);
-  if (t->failed) {
+  if (t->failed || (t->acme_challenge && c->tls_ready)) {
     if (len)
       loop_conn_send(w, c, p, len);
     else

@@ -3,33 +3,17 @@
  * requests for the challenge path of a name the blob manages get here. */
 #include "http01.h"
 
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
-#include "acme/acme_keys.h"
 #include "exec.h"
 #include "loader.h"
 #include "storage.h"
 
 #define HTTP01_PREFIX "/.well-known/acme-challenge/"
 #define HTTP01_TOKEN_MAX 8192
-
-/* the ACME certificate row naming host (case-insensitive), or NULL */
-static const struct zs_tls_cert *http01_acme_row(const struct blob *b, const char *host)
-{
-  for (unsigned i = 0; i < b->config->tls_cert_count; i++) {
-    const struct zs_tls_cert *row = &b->tls_certs[i];
-    const char *names[16];
-    size_t n = (row->flags & ZS_CERT_ACME) ? blob_list(b, row->name_str, names, 16) : 0;
-    for (size_t k = 0; k < n && k < 16; k++)
-      if (strcasecmp(names[k], host) == 0)
-        return row;
-  }
-  return NULL;
-}
 
 /* a JSON string member's value with no escapes in it (tokens and key
  * authorizations are base64url and dots) */
@@ -53,21 +37,9 @@ static int http01_json_field(const char *text, const char *key, char *out, size_
 static int http01_lookup(const char *root, const char *ca, const char *host, const char *token, char *out,
                           size_t cap)
 {
-  char key[1024], issuer[1024], name[600], path[4096 + 2048], text[HTTP01_TOKEN_MAX], stored[512];
-  acme_store_issuer_key(ca, key, sizeof key);
-  acme_store_safe(key, issuer, sizeof issuer);
-  acme_store_safe(host, name, sizeof name);
-  if (snprintf(path, sizeof path, "%s/acme/%s/challenge_tokens/%s.json", root, issuer, name) >= (int)sizeof path)
-    return -1;
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0)
-    return -1;
-  ssize_t n = read(fd, text, sizeof text - 1);
-  close(fd);
-  if (n <= 0)
-    return -1;
-  text[n] = '\0';
-  if (http01_json_field(text, "token", stored, sizeof stored) < 0 || strcmp(stored, token) != 0)
+  char text[HTTP01_TOKEN_MAX], stored[512];
+  if (storage_read_challenge(root, ca, host, ".json", text, sizeof text) < 0 ||
+      http01_json_field(text, "token", stored, sizeof stored) < 0 || strcmp(stored, token) != 0)
     return -1;
   return http01_json_field(text, "keyAuthorization", out, cap);
 }
@@ -93,7 +65,7 @@ int http01_answer(const struct blob *b, const struct http_request *req, struct e
   host[hlen] = '\0';
   memcpy(token, path + plen, tlen);
   token[tlen] = '\0';
-  const struct zs_tls_cert *row = http01_acme_row(b, host);
+  const struct zs_tls_cert *row = storage_acme_row(b, host);
   if (!row)
     return 0;
   storage_root(b, root, sizeof root);

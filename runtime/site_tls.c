@@ -16,6 +16,7 @@
 #include "loader.h"
 #include "log.h"
 #include "storage.h"
+#include "tlsalpn.h"
 
 /* abi's key types are the TLS layer's, value for value */
 _Static_assert((int)ZS_KEY_P256 == (int)TLS_KEY_P256 && (int)ZS_KEY_P384 == (int)TLS_KEY_P384 &&
@@ -288,6 +289,13 @@ static const char *site_protocol(unsigned v)
   return v == 12 ? "tls1.2" : v == 13 ? "tls1.3" : NULL;
 }
 
+/* TLS-ALPN-01: the challenge certificate in storage for sni (tls.h's hook) */
+static int site_acme_challenge(void *arg, const char *sni, char *buf, size_t cap)
+{
+  const struct site_tls *t = arg;
+  return tlsalpn_challenge(t->blob, t->storage, sni, buf, cap);
+}
+
 static void site_policy(struct site_tls *t, unsigned server, const struct zs_tls_policy *row,
                         const struct site_certs *certs, struct site_policy_lists *l, struct tls_policy_config *out)
 {
@@ -324,6 +332,8 @@ static void site_policy(struct site_tls *t, unsigned server, const struct zs_tls
   }
   cfg->certs = l->certs;
   cfg->tickets = &t->tickets;
+  cfg->acme_challenge = t->acme ? site_acme_challenge : NULL;
+  cfg->acme_arg = t;
   cfg->session_context = "zsrt";
 }
 

@@ -81,9 +81,7 @@ static int acme_port(struct lower *l, const struct json *v, const struct json **
 
 static int acme_http_disabled(struct lower *l, const struct json *v, void *record)
 {
-  struct lower_acme_issuer *iss = record;
-  iss->http_off_node = v;
-  return lower_bool(l, v, "disable_http_challenge", &iss->rec.no_http01);
+  return lower_bool(l, v, "disable_http_challenge", &((struct lower_acme_issuer *)record)->rec.no_http01);
 }
 
 static int acme_http_port(struct lower *l, const struct json *v, void *record)
@@ -94,7 +92,9 @@ static int acme_http_port(struct lower *l, const struct json *v, void *record)
 
 static int acme_alpn_disabled(struct lower *l, const struct json *v, void *record)
 {
-  return lower_bool(l, v, "disable_tlsalpn_challenge", &((struct lower_acme_issuer *)record)->rec.no_tlsalpn01);
+  struct lower_acme_issuer *iss = record;
+  iss->alpn_off_node = v;
+  return lower_bool(l, v, "disable_tlsalpn_challenge", &iss->rec.no_tlsalpn01);
 }
 
 static int acme_alpn_port(struct lower *l, const struct json *v, void *record)

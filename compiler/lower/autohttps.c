@@ -255,8 +255,10 @@ static int ah_check_ports(struct ah *ah, const struct lower_acme_issuer *iss)
                  iss->alpn_port, ah->https_port);
     bad = -1;
   }
-  if (iss->rec.no_http01) {
-    lower_refuse(ah->l, iss->http_off_node, "an ACME issuer without the HTTP challenge (zsrt answers only HTTP-01)");
+  if (iss->rec.no_http01 && iss->rec.no_tlsalpn01) {
+    /* certmagic would have no solver left: the order fails at every try */
+    lower_refuse(ah->l, iss->alpn_off_node, "an ACME issuer with both the HTTP and the TLS-ALPN challenge disabled "
+                 "(zsrt has no DNS challenge)");
     bad = -1;
   }
   return bad;

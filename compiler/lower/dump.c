@@ -534,6 +534,7 @@ static void dump_tls(struct strbuf *out, const struct lowered_config *cfg)
     if (a->email)
       strbuf_printf(out, " email=\"%s\"", a->email);
     dump_list(out, "roots", a->root_files, a->root_file_count);
+    strbuf_puts(out, a->no_http01 ? " no_http01" : "");
     strbuf_puts(out, a->no_tlsalpn01 ? " no_tlsalpn01" : "");
     strbuf_putc(out, '\n');
   }

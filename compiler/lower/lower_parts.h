@@ -18,7 +18,7 @@ struct lower_source {
 /* an ACME issuer as lowered, with what autohttps.c checks against the ports */
 struct lower_acme_issuer {
   struct lowered_acme_issuer rec;
-  const struct json *node, *http_port_node, *alpn_port_node, *http_off_node;
+  const struct json *node, *http_port_node, *alpn_port_node, *alpn_off_node;
   unsigned http_port, alpn_port;   /* challenges' alternate_port; 0: none */
 };
 

@@ -103,6 +103,8 @@ int acme_store_cert_path(const struct acme_store *s, const char *name, const cha
 int acme_store_user_path(const struct acme_store *s, const char *email, const char *ext, char *out, size_t cap);
 /* acme/<issuer>/challenge_tokens/<name>.json (storageKeyACMECAPrefix) */
 int acme_store_token_path(const struct acme_store *s, const char *name, char *out, size_t cap);
+/* acme/<issuer>/challenge_tokens/<name>.tls-alpn.pem (ACME_TLSALPN_SUFFIX) */
+int acme_store_tlsalpn_path(const struct acme_store *s, const char *name, char *out, size_t cap);
 /* the stored certificate's validity: 0, -ENOENT, -EINVAL (does not parse) */
 int acme_store_cert_validity(const char *crt_path, int64_t *not_before, int64_t *not_after);
 /* 1 when the stored certificate for name exists and is not due for renewal */
@@ -126,24 +128,41 @@ void acme_lock_release(struct acme_lock *l);
 /* acme_solver.c: HTTP-01 answered from the tokens in storage (certmagic's
  * distributed solver), so any process sharing the storage can answer */
 int acme_solver_publish(const struct acme_store *s, const char *name, const char *token, const char *key_auth);
+/* the same acme.Challenge object for a challenge of another type */
+int acme_solver_publish_as(const struct acme_store *s, const char *type, const char *name, const char *token,
+                           const char *key_auth);
 void acme_solver_unpublish(const struct acme_store *s, const char *name);
 /* a child process serving /.well-known/acme-challenge/ on 127.0.0.1:port; its pid or -errno */
 int acme_solver_start(const struct acme_store *s, int port, char *err, size_t errcap);
 void acme_solver_stop(int pid);
 
-/* acme_order.c: one order for names: authorizations by HTTP-01, finalize, download, store */
-int acme_order_obtain(struct acme_client *c, const struct acme_store *s, const char *const *names, size_t count);
+/* acme_tlsalpn.c: TLS-ALPN-01's certificate (RFC 8737), published in storage for zsrt's TLS listeners */
+char *acme_tlsalpn_cert_pem(const char *name, const char *key_auth);   /* certificate then key, malloc'd */
+int acme_tlsalpn_publish(const struct acme_store *s, const char *name, const char *token, const char *key_auth);
+void acme_tlsalpn_unpublish(const struct acme_store *s, const char *name);
+
+/* the challenge types an issuer may use (a bit each) */
+#define ACME_CH_HTTP01 1u
+#define ACME_CH_TLSALPN01 2u
+#define ACME_CH_ALL (ACME_CH_HTTP01 | ACME_CH_TLSALPN01)
+
+/* acme_order.c: one order for names: each authorization by one of the
+ * challenges (a random one first, then the others after a failure, each
+ * with a new order, as certmagic), finalize, download, store */
+int acme_order_obtain(struct acme_client *c, const struct acme_store *s, const char *const *names, size_t count,
+                      unsigned challenges);
 
 /* acme_obtain.c: one issuer as the obtainer uses it (client and account made on first need) */
 struct acme_issuer {
   const char *ca, *ca_root, *email;
+  unsigned challenges;              /* ACME_CH_* */
   struct acme_store store;
   struct acme_client client;
   int open;
 };
-/* a log line in Caddy's JSON shape on stderr: level, ts, logger, msg and up to two string fields */
-void acme_log(const char *level, const char *logger, const char *msg, const char *k1, const char *v1,
-              const char *k2, const char *v2);
+/* a log line in Caddy's JSON shape on stderr: level, ts, logger, msg, then
+ * string fields as key, value pairs up to a NULL key (a NULL value is left out) */
+void acme_log(const char *level, const char *logger, const char *msg, ...);
 void acme_issuer_close(struct acme_issuer *iss);
 /* 1 when one of the issuers' stored certificates for name is not due */
 int acme_stored_fresh(const struct acme_issuer *issuers, size_t count, const char *name, int64_t now);

@@ -83,13 +83,14 @@ static int acme_cli_obtain(int argc, char **argv)
   struct acme_cli a = { 0 };
   if (acme_cli_parse(argc, argv, &a) < 0 || !a.ca || a.count == 0)
     return acme_cli_usage();
-  struct acme_issuer iss = { .ca = a.ca, .ca_root = a.ca_root, .email = a.email };
+  /* HTTP-01 only: the answerer below is the one this command runs */
+  struct acme_issuer iss = { .ca = a.ca, .ca_root = a.ca_root, .email = a.email, .challenges = ACME_CH_HTTP01 };
   char err[ACME_ERR_MAX];
   int failed = 0;
   acme_store_init(&iss.store, a.storage, a.ca);
   int solver = acme_solver_start(&iss.store, a.http_port, err, sizeof err);
   if (solver < 0) {
-    acme_log("error", "tls.obtain", "could not start the HTTP-01 answerer", "error", err, NULL, NULL);
+    acme_log("error", "tls.obtain", "could not start the HTTP-01 answerer", "error", err, NULL);
     return 1;
   }
   for (size_t i = 0; i < a.count; i++)

@@ -5,7 +5,8 @@
  * failure on certmagic's backoff. Each time a name's certificate in storage
  * is new (obtained here or by another node sharing the storage) it writes
  * "NAME\n" to the notify pipe, and zsrt reloads its contexts from storage.
- * HTTP-01 is answered by zsrt's HTTP listeners from the tokens in storage. */
+ * HTTP-01 and TLS-ALPN-01 are answered by zsrt's HTTP and TLS listeners
+ * from what the order publishes in storage. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -67,8 +68,26 @@ static int manage_parse_num(const char *s, long lo, long hi, long *out)
   return 0;
 }
 
+/* "http-01,tls-alpn-01" (either or both) as ACME_CH_* bits */
+static int manage_parse_challenges(const char *s, unsigned *out)
+{
+  unsigned bits = 0;
+  while (*s) {
+    size_t n = strcspn(s, ",");
+    if (n == 7 && strncmp(s, "http-01", 7) == 0)
+      bits |= ACME_CH_HTTP01;
+    else if (n == 11 && strncmp(s, "tls-alpn-01", 11) == 0)
+      bits |= ACME_CH_TLSALPN01;
+    else
+      return -1;
+    s += n + (s[n] == ',');
+  }
+  *out = bits;
+  return bits ? 0 : -1;
+}
+
 /* --storage DIR --notify-fd N [--renew-interval S]
- * (--issuer CA [--ca-root PEM] [--email E])... (--name NAME FIRST COUNT)... */
+ * (--issuer CA [--challenges LIST] [--ca-root PEM] [--email E])... (--name NAME FIRST COUNT)... */
 static int manage_parse(int argc, char **argv, struct manage *m)
 {
   m->notify_fd = -1;
@@ -88,6 +107,9 @@ static int manage_parse(int argc, char **argv, struct manage *m)
     } else if (strcmp(arg, "--issuer") == 0 && m->issuer_count < MANAGE_MAX_ISSUERS) {
       iss = &m->issuers[m->issuer_count++];
       iss->ca = next;
+      iss->challenges = ACME_CH_ALL;   /* certmagic's default: both */
+    } else if (strcmp(arg, "--challenges") == 0 && iss && manage_parse_challenges(next, &iss->challenges) == 0) {
+      /* the issuer's challenge types */
     } else if (strcmp(arg, "--ca-root") == 0 && iss) {
       iss->ca_root = next;
     } else if (strcmp(arg, "--email") == 0 && iss) {
@@ -136,14 +158,14 @@ static void manage_one(struct manage *m, struct manage_name *n, int64_t now)
     int64_t nb, na;
     if (acme_store_cert_path(&m->issuers[n->first].store, n->name, "crt", path, sizeof path) == 0 &&
         acme_store_cert_validity(path, &nb, &na) == 0)
-      acme_log("info", "tls.renew", "certificate is in configured renewal window", "identifier", n->name, NULL, NULL);
+      acme_log("info", "tls.renew", "certificate is in configured renewal window", "identifier", n->name, NULL);
     int rc = acme_obtain_name(m->storage, &m->issuers[n->first], n->count, n->name);
     stored = rc == 0 ? manage_stored(m, n, (int64_t)time(NULL)) : 0;
     if (!stored) {
       n->fails++;
       char wait[32];
       snprintf(wait, sizeof wait, "%lld", (long long)manage_backoff(n->fails));
-      acme_log("error", "tls.obtain", "will retry", "identifier", n->name, "retrying_in", wait);
+      acme_log("error", "tls.obtain", "will retry", "identifier", n->name, "retrying_in", wait, NULL);
       n->next = now + manage_backoff(n->fails);
       return;
     }
@@ -161,7 +183,8 @@ int acme_manage_main(int argc, char **argv)
   struct manage *m = calloc(1, sizeof *m);
   if (!m || manage_parse(argc, argv, m) < 0) {
     fprintf(stderr, "usage: zsrt-acme manage --storage DIR --notify-fd N [--renew-interval S] "
-                    "(--issuer CA [--ca-root PEM] [--email E])... (--name NAME FIRST COUNT)...\n");
+                    "(--issuer CA [--challenges http-01,tls-alpn-01] [--ca-root PEM] [--email E])... "
+                    "(--name NAME FIRST COUNT)...\n");
     free(m);
     return 2;
   }
@@ -169,7 +192,7 @@ int acme_manage_main(int argc, char **argv)
     acme_store_init(&m->issuers[i].store, m->storage, m->issuers[i].ca);
   signal(SIGTERM, manage_on_signal);
   signal(SIGINT, manage_on_signal);
-  acme_log("info", "tls", "certificate manager started", "storage", m->storage, NULL, NULL);
+  acme_log("info", "tls", "certificate manager started", "storage", m->storage, NULL);
   while (!manage_stop) {
     int64_t now = (int64_t)time(NULL);
     for (size_t i = 0; i < m->name_count && !manage_stop; i++)

@@ -1,5 +1,5 @@
 /* One certificate order (RFC 8555 7.4): newOrder for the names, each
- * authorization solved by HTTP-01 through the tokens published in storage,
+ * authorization solved by HTTP-01 or TLS-ALPN-01 through storage,
  * finalize with a CSR for a new P-256 key, the chain downloaded and stored
  * in certmagic's layout. Nothing is written over the old certificate
  * unless all of it succeeded. */
@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <openssl/rand.h>
 
 #include "acme.h"
 
@@ -89,13 +90,27 @@ static int acme_order_new(struct acme_client *c, const char *const *names, size_
   return rc;
 }
 
-/* the http-01 challenge of an authorization, or NULL */
-static const json_t *acme_order_http01(const json_t *authz)
+/* a challenge type as the manager solves it */
+struct acme_challenge_type {
+  unsigned bit;
+  const char *type, *label;
+  int (*publish)(const struct acme_store *s, const char *name, const char *token, const char *key_auth);
+  void (*unpublish)(const struct acme_store *s, const char *name);
+};
+
+static const struct acme_challenge_type acme_challenge_types[] = {
+  {ACME_CH_HTTP01, "http-01", "HTTP-01", acme_solver_publish, acme_solver_unpublish},
+  {ACME_CH_TLSALPN01, "tls-alpn-01", "TLS-ALPN-01", acme_tlsalpn_publish, acme_tlsalpn_unpublish},
+};
+#define ACME_CHALLENGE_TYPES (sizeof acme_challenge_types / sizeof acme_challenge_types[0])
+
+/* the authorization's challenge of type t, or NULL */
+static const json_t *acme_order_challenge(const json_t *authz, const struct acme_challenge_type *t)
 {
   size_t i;
   json_t *ch;
   json_array_foreach(json_object_get(authz, "challenges"), i, ch)
-    if (strcmp(json_string_value(json_object_get(ch, "type")) ?: "", "http-01") == 0)
+    if (strcmp(json_string_value(json_object_get(ch, "type")) ?: "", t->type) == 0)
       return ch;
   return NULL;
 }
@@ -106,12 +121,12 @@ static const char *acme_order_name(const json_t *authz)
 }
 
 /* the failed challenge's problem, for the operator */
-static int acme_order_failed(struct acme_client *c, const json_t *authz)
+static int acme_order_failed(struct acme_client *c, const json_t *authz, const struct acme_challenge_type *t)
 {
   const char *name = acme_order_name(authz);
-  const json_t *ch = acme_order_http01(authz);
+  const json_t *ch = acme_order_challenge(authz, t);
   const json_t *e = ch ? json_object_get(ch, "error") : NULL;
-  acme_err(c->err, sizeof c->err, "the CA rejected the HTTP-01 challenge for %s: %s: %s", name,
+  acme_err(c->err, sizeof c->err, "the CA rejected the %s challenge for %s: %s: %s", t->label, name,
            json_string_value(json_object_get(e, "type")) ?: "no problem type",
            json_string_value(json_object_get(e, "detail")) ?: "no detail");
   return -EACCES;
@@ -138,35 +153,42 @@ static json_t *acme_order_poll(struct acme_client *c, const char *url, const cha
   return obj;
 }
 
-static int acme_order_solve(struct acme_client *c, const struct acme_store *s, const json_t *authz, const char *url)
+static int acme_order_solve(struct acme_client *c, const struct acme_store *s, const json_t *authz, const char *url,
+                            const struct acme_challenge_type *t)
 {
   const char *name = acme_order_name(authz);
-  const json_t *ch = acme_order_http01(authz);
+  const json_t *ch = acme_order_challenge(authz, t);
   const char *token = json_string_value(json_object_get(ch, "token"));
   const char *ch_url = json_string_value(json_object_get(ch, "url"));
   if (!token || !ch_url) {
-    acme_err(c->err, sizeof c->err, "the CA offers no HTTP-01 challenge for %s", name);
-    return -EPROTO;
+    acme_err(c->err, sizeof c->err, "the CA offers no %s challenge for %s", t->label, name);
+    return -EACCES;   /* another type may do */
   }
   char key_auth[512];
   snprintf(key_auth, sizeof key_auth, "%s.%s", token, c->thumbprint);
-  int rc = acme_solver_publish(s, name, token, key_auth);
+  acme_log("info", "tls.issuance.acme.acme_client", "trying to solve challenge", "identifier", name,
+           "challenge_type", t->type, "ca", c->ca_url, NULL);
+  int rc = t->publish(s, name, token, key_auth);
   if (rc < 0) {
-    acme_err(c->err, sizeof c->err, "cannot publish the HTTP-01 token for %s: %s", name, strerror(-rc));
+    acme_err(c->err, sizeof c->err, "cannot publish the %s challenge for %s: %s", t->label, name, strerror(-rc));
     return rc;
   }
   struct acme_http_resp resp = { 0 };
-  rc = acme_client_post(c, ch_url, "{}", "the HTTP-01 challenge", &resp);
+  rc = acme_client_post(c, ch_url, "{}", t->label, &resp);
   acme_http_resp_free(&resp);
   json_t *done = rc == 0 ? acme_order_poll(c, url, "the authorization", &rc) : NULL;
   if (rc == 0 && strcmp(acme_order_status(done), "valid") != 0)
-    rc = acme_order_failed(c, done);
+    rc = acme_order_failed(c, done, t);
   json_decref(done);
-  acme_solver_unpublish(s, name);
+  t->unpublish(s, name);
+  if (rc == -EACCES)
+    acme_log("error", "tls.issuance.acme.acme_client", "challenge failed", "identifier", name, "challenge_type",
+             t->type, "error", c->err, NULL);
   return rc;
 }
 
-static int acme_order_authorize(struct acme_client *c, const struct acme_store *s, struct acme_order *o)
+static int acme_order_authorize(struct acme_client *c, const struct acme_store *s, struct acme_order *o,
+                                const struct acme_challenge_type *t)
 {
   size_t i;
   json_t *u;
@@ -179,8 +201,8 @@ static int acme_order_authorize(struct acme_client *c, const struct acme_store *
     if (!url)
       rc = -EBADMSG;
     if (rc == 0 && strcmp(acme_order_status(authz), "valid") != 0)
-      rc = strcmp(acme_order_status(authz), "pending") == 0 ? acme_order_solve(c, s, authz, url)
-                                                             : acme_order_failed(c, authz);
+      rc = strcmp(acme_order_status(authz), "pending") == 0 ? acme_order_solve(c, s, authz, url, t)
+                                                             : acme_order_failed(c, authz, t);
     json_decref(authz);
     if (rc < 0)
       return rc;
@@ -233,17 +255,55 @@ static int acme_order_download(struct acme_client *c, struct acme_order *o, stru
   return rc;
 }
 
-int acme_order_obtain(struct acme_client *c, const struct acme_store *s, const char *const *names, size_t count)
+/* the enabled types, a random one first (certmagic picks at random among its solvers) */
+static size_t acme_order_types(unsigned challenges, const struct acme_challenge_type **out)
+{
+  size_t n = 0;
+  for (size_t i = 0; i < ACME_CHALLENGE_TYPES; i++)
+    if (challenges & acme_challenge_types[i].bit)
+      out[n++] = &acme_challenge_types[i];
+  unsigned char r = 0;
+  if (n > 1 && RAND_bytes(&r, 1) == 1 && r % n) {
+    const struct acme_challenge_type *first = out[r % n];
+    out[r % n] = out[0];
+    out[0] = first;
+  }
+  return n;
+}
+
+/* one order, its authorizations by challenge type t */
+static int acme_order_once(struct acme_client *c, const struct acme_store *s, const char *const *names, size_t count,
+                           EVP_PKEY *key, const struct acme_challenge_type *t, struct acme_order *o)
+{
+  int rc = acme_order_new(c, names, count, o);
+  if (rc == 0)
+    rc = acme_order_authorize(c, s, o, t);
+  if (rc == 0)
+    rc = acme_order_finalize(c, o, key, names, count);
+  return rc;
+}
+
+int acme_order_obtain(struct acme_client *c, const struct acme_store *s, const char *const *names, size_t count,
+                      unsigned challenges)
 {
   struct acme_order o = { 0 };
   struct acme_buf chain = { 0 };
+  const struct acme_challenge_type *types[ACME_CHALLENGE_TYPES];
+  size_t ntypes = acme_order_types(challenges, types);
   EVP_PKEY *key = acme_key_new_p256();
   char *key_pem = key ? acme_key_pem(key) : NULL;
-  int rc = key_pem ? acme_order_new(c, names, count, &o) : -ENOMEM;
-  if (rc == 0)
-    rc = acme_order_authorize(c, s, &o);
-  if (rc == 0)
-    rc = acme_order_finalize(c, &o, key, names, count);
+  int rc = key_pem ? (ntypes ? -EACCES : -EINVAL) : -ENOMEM;
+  if (key_pem && !ntypes)
+    acme_err(c->err, sizeof c->err, "no challenge type enabled");
+  /* a failed challenge leaves its authorization invalid: the next type gets a new order */
+  for (size_t i = 0; i < ntypes && rc == -EACCES; i++) {
+    if (i > 0)
+      acme_log("info", "tls.issuance.acme.acme_client", "trying again with another challenge type", "identifier",
+               names[0], "challenge_type", types[i]->type, NULL);
+    json_decref(o.authorizations);
+    o = (struct acme_order){ 0 };
+    rc = acme_order_once(c, s, names, count, key, types[i], &o);
+  }
   if (rc == 0)
     rc = acme_order_download(c, &o, &chain);
   if (rc == 0 && (rc = acme_store_cert_save(s, names[0], chain.data, key_pem, names, count, o.certificate)) < 0)

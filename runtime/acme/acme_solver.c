@@ -23,10 +23,11 @@
 
 #define ACME_SOLVER_PREFIX "/.well-known/acme-challenge/"
 
-int acme_solver_publish(const struct acme_store *s, const char *name, const char *token, const char *key_auth)
+int acme_solver_publish_as(const struct acme_store *s, const char *type, const char *name, const char *token,
+                           const char *key_auth)
 {
   char path[4096];
-  json_t *chal = json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s}}", "type", "http-01", "status", "pending", "token",
+  json_t *chal = json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s}}", "type", type, "status", "pending", "token",
                            token, "keyAuthorization", key_auth, "identifier", "type", "dns", "value", name);
   char *text = chal ? json_dumps(chal, JSON_COMPACT) : NULL;
   json_decref(chal);
@@ -35,6 +36,11 @@ int acme_solver_publish(const struct acme_store *s, const char *name, const char
     rc = acme_store_write(path, text, strlen(text), 0644);
   free(text);
   return rc;
+}
+
+int acme_solver_publish(const struct acme_store *s, const char *name, const char *token, const char *key_auth)
+{
+  return acme_solver_publish_as(s, "http-01", name, token, key_auth);
 }
 
 void acme_solver_unpublish(const struct acme_store *s, const char *name)

@@ -69,6 +69,13 @@ int acme_store_token_path(const struct acme_store *s, const char *name, char *ou
   return acme_store_path(s, out, cap, "acme/%s/challenge_tokens/%s.json", s->issuer, safe);
 }
 
+int acme_store_tlsalpn_path(const struct acme_store *s, const char *name, char *out, size_t cap)
+{
+  char safe[512];
+  acme_store_safe(name, safe, sizeof safe);
+  return acme_store_path(s, out, cap, "acme/%s/challenge_tokens/%s" ACME_TLSALPN_SUFFIX, s->issuer, safe);
+}
+
 static int acme_store_mkdirs(const char *path)
 {
   char dir[4096];

@@ -97,6 +97,12 @@ struct tls_ctx_config {
   struct tls_ticket_ring *tickets;         /* NULL: tickets off */
   const char *session_context;             /* equal on every worker that shares tickets */
   int allow_no_cert;                       /* no certificate yet (ACME): every handshake is refused, unrecognized_name */
+  /* TLS-ALPN-01 (RFC 8737): a ClientHello that offers only acme-tls/1 gets
+   * the challenge certificate and key (PEM) this returns for its SNI in buf:
+   * their length, or -1 when none is published (the handshake fails). NULL:
+   * every such handshake fails. */
+  int (*acme_challenge)(void *arg, const char *sni, char *buf, size_t cap);
+  void *acme_arg;
 };
 
 #define TLS_REASON_MAX 160
@@ -147,6 +153,7 @@ struct tls_conn {
   int fail_hint;                           /* set by callbacks: why the library failed */
   char reason[TLS_REASON_MAX];
   char local_name[46];                     /* the server's address, the name a client without SNI asks for */
+  int acme_challenge;                      /* answering a TLS-ALPN-01 validation: close once the handshake is done */
 };
 
 int tls_conn_init(struct tls_conn *c, struct tls_ctx *ctx, uint8_t *in, size_t in_cap, uint8_t *out,

@@ -97,6 +97,8 @@ static int conn_fail(struct tls_conn *c, int fallback, const char *why)
   int r = fallback;
   if (c->fail_hint == TLS_HINT_NO_CERT)
     r = -ENOENT, why = "no certificate for the requested server name";
+  else if (c->fail_hint == TLS_HINT_NO_CHALLENGE)
+    r = -ENOENT, why = "acme-tls/1 for a name without a TLS-ALPN-01 challenge";
   else if (c->fail_hint == TLS_HINT_ALPN)
     r = -ENOPROTOOPT, why = "no application protocol in common";
   else if (c->fail_hint == TLS_HINT_CLIENT_CERT || reason == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE ||

@@ -136,6 +136,8 @@ static int ctx_servername_cb(SSL *ssl, int *alert, void *arg)
   struct tls_conn *c = SSL_get_app_data(ssl);
   const char *sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
   long i;
+  if (c && c->acme_challenge)
+    return SSL_TLSEXT_ERR_OK;              /* the challenge certificate is set on the connection */
   if (sni && sni[0]) {
     i = ctx_find_cert(ctx, sni);
   } else {
@@ -171,6 +173,12 @@ static int ctx_alpn_cb(SSL *ssl, const uint8_t **out, uint8_t *outlen, const uin
 {
   struct tls_ctx *ctx = arg;
   int h2_server = 0;
+  struct tls_conn *conn = SSL_get_app_data(ssl);
+  if (conn && conn->acme_challenge && alpn_offered(in, inlen, (const uint8_t *)TLS_ACME_PROTO, 10)) {
+    *out = in + 1;                         /* the only protocol offered */
+    *outlen = in[0];
+    return SSL_TLSEXT_ERR_OK;
+  }
   for (size_t i = 0; i < ctx->alpn_len; i += 1u + ctx->alpn[i]) {
     const uint8_t *p = ctx->alpn + i + 1;
     if (alpn_offered(in, inlen, p, ctx->alpn[i])) {
@@ -494,6 +502,8 @@ struct tls_ctx *tls_ctx_new(const struct tls_ctx_config *cfg, char *err, size_t 
   if (!ctx || !(ctx->certs = calloc(cfg->cert_count ? cfg->cert_count : 1, sizeof *ctx->certs)))
     return free(ctx), ctx_fail(err, errcap, "out of memory"), NULL;
   ctx->tickets = cfg->tickets;
+  ctx->acme_challenge = cfg->acme_challenge;
+  ctx->acme_arg = cfg->acme_arg;
   ctx->client_auth = (enum tls_client_auth)ctx_client_auth_mode(cfg);
   if (cfg->default_sni)
     tls_name_lower(ctx->default_sni, sizeof ctx->default_sni, cfg->default_sni, strlen(cfg->default_sni));

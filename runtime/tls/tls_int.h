@@ -35,6 +35,8 @@ struct tls_ctx {
   int sni_none;                            /* match.sni holds "": a client without SNI matches */
   int proto_min, proto_max;
   char cipher_list[1024], curve_list[1024];
+  int (*acme_challenge)(void *arg, const char *sni, char *buf, size_t cap);   /* tls_ctx_config's */
+  void *acme_arg;
 };
 
 static inline struct tls_ticket_ring *tls_ctx_tickets(const struct tls_ctx *ctx)
@@ -49,7 +51,12 @@ SSL_CTX *tls_ctx_initial(const struct tls_ctx *ctx);
 
 /* the ClientHello callback (tls_policy.c): picks the policy of the head
  * context for the raw server_name extension (NULL: none sent); 0 or -1 */
-int tls_policy_hello(SSL *ssl, const uint8_t *sni_ext, size_t len);
+int tls_policy_hello(SSL *ssl, const uint8_t *sni_ext, size_t len, const uint8_t *alpn_ext, size_t alpn_len);
+/* TLS-ALPN-01 (tls_acme.c): a ClientHello whose ALPN offers only acme-tls/1
+ * gets the challenge certificate for sni (lowercase, "" when none): 1 when
+ * it is one, 0 when it is not, -1 to refuse it */
+int tls_acme_hello(SSL *ssl, struct tls_conn *c, const char *sni, const uint8_t *alpn_ext, size_t alpn_len);
+#define TLS_ACME_PROTO "acme-tls/1"
 /* a policy's client authentication on one handshake */
 void tls_ctx_set_verify_ssl(SSL *ssl, enum tls_client_auth mode);
 /* "a.example" in lowercase into dst (cap bytes, truncated) */
@@ -62,6 +69,7 @@ enum {
   TLS_HINT_ALPN,                           /* no protocol in common */
   TLS_HINT_CLIENT_CERT,                    /* client certificate refused */
   TLS_HINT_NO_POLICY,                      /* no connection policy matches the ClientHello */
+  TLS_HINT_NO_CHALLENGE,                   /* acme-tls/1 for a name with no TLS-ALPN-01 challenge published */
 };
 
 #endif

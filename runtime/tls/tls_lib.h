@@ -1,6 +1,6 @@
 /* The one place where BoringSSL and OpenSSL 3 differ for zsrt's TLS layer:
  * the session ticket MAC context, the peer certificate getter, the early
- * ClientHello callback (connection policies) and the library's name. Everything else in runtime/tls uses the API both share. */
+ * ClientHello callback (connection policies, TLS-ALPN-01) and the library's name. Everything else in runtime/tls uses the API both share. */
 #ifndef ZSRT_TLS_LIB_H
 #define ZSRT_TLS_LIB_H
 
@@ -19,14 +19,18 @@ static inline int tls_ticket_mac_init(tls_ticket_mac_ctx *m, const uint8_t key[3
 #define TLS_CTX_SET_TICKET_CB SSL_CTX_set_tlsext_ticket_key_cb
 #define tls_peer_certificate SSL_get_peer_certificate
 #define TLS_LIBRARY_NAME() "BoringSSL"
-int tls_policy_hello(SSL *ssl, const uint8_t *sni_ext, size_t len);
+int tls_policy_hello(SSL *ssl, const uint8_t *sni_ext, size_t len, const uint8_t *alpn_ext, size_t alpn_len);
 static inline enum ssl_select_cert_result_t tls_hello_cb(const SSL_CLIENT_HELLO *hello)
 {
-  const uint8_t *ext = NULL;
-  size_t len = 0;
+  const uint8_t *ext = NULL, *alpn = NULL;
+  size_t len = 0, alpn_len = 0;
   if (!SSL_early_callback_ctx_extension_get(hello, TLSEXT_TYPE_server_name, &ext, &len))
     ext = NULL;
-  return tls_policy_hello(hello->ssl, ext, len) == 0 ? ssl_select_cert_success : ssl_select_cert_error;
+  if (!SSL_early_callback_ctx_extension_get(hello, TLSEXT_TYPE_application_layer_protocol_negotiation, &alpn,
+                                            &alpn_len))
+    alpn = NULL;
+  return tls_policy_hello(hello->ssl, ext, len, alpn, alpn_len) == 0 ? ssl_select_cert_success
+                                                                      : ssl_select_cert_error;
 }
 #define TLS_CTX_SET_HELLO_CB(sc) SSL_CTX_set_select_certificate_cb(sc, tls_hello_cb)
 #else
@@ -44,15 +48,17 @@ static inline int tls_ticket_mac_init(tls_ticket_mac_ctx *m, const uint8_t key[3
 #define TLS_CTX_SET_TICKET_CB SSL_CTX_set_tlsext_ticket_key_evp_cb
 #define tls_peer_certificate SSL_get1_peer_certificate
 #define TLS_LIBRARY_NAME() OpenSSL_version(OPENSSL_VERSION)
-int tls_policy_hello(SSL *ssl, const uint8_t *sni_ext, size_t len);
+int tls_policy_hello(SSL *ssl, const uint8_t *sni_ext, size_t len, const uint8_t *alpn_ext, size_t alpn_len);
 static inline int tls_hello_cb(SSL *ssl, int *alert, void *arg)
 {
   (void)arg;
-  const unsigned char *ext = NULL;
-  size_t len = 0;
+  const unsigned char *ext = NULL, *alpn = NULL;
+  size_t len = 0, alpn_len = 0;
   if (!SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &ext, &len))
     ext = NULL;
-  if (tls_policy_hello(ssl, ext, len) == 0)
+  if (!SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_application_layer_protocol_negotiation, &alpn, &alpn_len))
+    alpn = NULL;
+  if (tls_policy_hello(ssl, ext, len, alpn, alpn_len) == 0)
     return SSL_CLIENT_HELLO_SUCCESS;
   *alert = SSL_AD_UNRECOGNIZED_NAME;
   return SSL_CLIENT_HELLO_ERROR;

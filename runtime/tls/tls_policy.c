@@ -36,7 +36,7 @@ static void policy_sni(const uint8_t *ext, size_t len, char *out, size_t cap)
     tls_name_lower(out, cap, (const char *)ext + 5, n);
 }
 
-int tls_policy_hello(SSL *ssl, const uint8_t *sni_ext, size_t len)
+int tls_policy_hello(SSL *ssl, const uint8_t *sni_ext, size_t len, const uint8_t *alpn_ext, size_t alpn_len)
 {
   struct tls_conn *c = SSL_get_app_data(ssl);
   if (!c)
@@ -50,15 +50,16 @@ int tls_policy_hello(SSL *ssl, const uint8_t *sni_ext, size_t len)
     c->fail_hint = TLS_HINT_NO_POLICY;
     return -1;
   }
-  if (p == c->ctx)
-    return 0;
-  c->ctx = p;
-  if (!SSL_set_SSL_CTX(ssl, tls_ctx_initial(p)) || !SSL_set_min_proto_version(ssl, (uint16_t)p->proto_min) ||
-      !SSL_set_max_proto_version(ssl, (uint16_t)p->proto_max) || SSL_set_cipher_list(ssl, p->cipher_list) != 1 ||
-      SSL_set1_curves_list(ssl, p->curve_list) != 1)
-    return -1;
-  tls_ctx_set_verify_ssl(ssl, p->client_auth);
-  return 0;
+  if (p != c->ctx) {
+    c->ctx = p;
+    if (!SSL_set_SSL_CTX(ssl, tls_ctx_initial(p)) || !SSL_set_min_proto_version(ssl, (uint16_t)p->proto_min) ||
+        !SSL_set_max_proto_version(ssl, (uint16_t)p->proto_max) || SSL_set_cipher_list(ssl, p->cipher_list) != 1 ||
+        SSL_set1_curves_list(ssl, p->curve_list) != 1)
+      return -1;
+    tls_ctx_set_verify_ssl(ssl, p->client_auth);
+  }
+  /* certmagic answers acme-tls/1 whatever the policy: after it is chosen, before the certificate */
+  return tls_acme_hello(ssl, c, sni, alpn_ext, alpn_len) < 0 ? -1 : 0;
 }
 
 struct tls_ctx *tls_ctx_new_policies(const struct tls_policy_config *p, size_t n, char *err, size_t errcap)

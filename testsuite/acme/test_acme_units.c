@@ -1,6 +1,7 @@
 /* The ACME client's pure parts against known answers: certmagic's key
  * sanitizing and issuer keys, the storage paths, ES256 JWS objects checked
- * with the library's verifier, the CSR, and the lock file's life. */
+ * with the library's verifier, the CSR, TLS-ALPN-01's certificate, and the
+ * lock file's life. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 
 #include <jansson.h>
 #include <openssl/ecdsa.h>
+#include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
 #include "../check.h"
@@ -147,6 +149,38 @@ static void test_csr(void)
   EVP_PKEY_free(key);
 }
 
+/* RFC 8737 3: self-signed, the name as the only SAN, the critical
+ * id-pe-acmeIdentifier holding the DER OCTET STRING of SHA-256(key authorization) */
+static void test_tlsalpn_cert(void)
+{
+  const char *ka = "token-1.thumbprint-1";
+  char *pem = acme_tlsalpn_cert_pem("a.example", ka);
+  CHECK(pem != NULL);
+  BIO *bio = pem ? BIO_new_mem_buf(pem, -1) : NULL;
+  X509 *x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+  EVP_PKEY *key = x ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
+  CHECK(x && key && X509_check_private_key(x, key) == 1 && X509_verify(x, key) == 1);
+  GENERAL_NAMES *sans = x ? X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL) : NULL;
+  CHECK(sans && sk_GENERAL_NAME_num(sans) == 1 && sk_GENERAL_NAME_value(sans, 0)->type == GEN_DNS);
+  CHECK(sans && strcmp((const char *)ASN1_STRING_get0_data(sk_GENERAL_NAME_value(sans, 0)->d.dNSName),
+                       "a.example") == 0);
+  GENERAL_NAMES_free(sans);
+  ASN1_OBJECT *oid = OBJ_txt2obj("1.3.6.1.5.5.7.1.31", 1);
+  int at = x && oid ? X509_get_ext_by_OBJ(x, oid, -1) : -1;
+  X509_EXTENSION *ext = at >= 0 ? X509_get_ext(x, at) : NULL;
+  CHECK(ext && X509_EXTENSION_get_critical(ext) == 1);
+  uint8_t want[34] = { 0x04, 32 };
+  unsigned int n = 0;
+  EVP_Digest(ka, strlen(ka), want + 2, &n, EVP_sha256(), NULL);
+  const ASN1_OCTET_STRING *v = ext ? X509_EXTENSION_get_data(ext) : NULL;
+  CHECK(v && ASN1_STRING_length(v) == 34 && memcmp(ASN1_STRING_get0_data(v), want, 34) == 0);
+  ASN1_OBJECT_free(oid);
+  EVP_PKEY_free(key);
+  X509_free(x);
+  BIO_free(bio);
+  free(pem);
+}
+
 static void test_lock(void)
 {
   char root[256], path[512], err[256], *text = NULL;
@@ -183,6 +217,7 @@ int main(void)
   test_paths();
   test_jws();
   test_csr();
+  test_tlsalpn_cert();
   test_lock();
   return check_failures ? 1 : 0;
 }

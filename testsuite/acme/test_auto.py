@@ -200,11 +200,27 @@ def ca_down(work, root_file, old_storage, old_url, ports):
         z.stop()
 
 
-def main():
+def missing_tools():
+    """the first tool the pebble tests need that is not installed (said), else None"""
     for tool in ('pebble', 'pebble-challtestsrv', 'openssl', 'curl'):
         if not shutil.which(tool):
             print('skip: %s is not installed (tools/setup)' % tool)
-            return 77
+            return tool
+    return None
+
+
+def finish(work):
+    """the exit status; the work folder removed when every check passed, else kept for its logs"""
+    if test_acme.failures == 0:
+        shutil.rmtree(work, ignore_errors=True)
+    else:
+        print('logs kept in ' + work)
+    return 1 if test_acme.failures else 0
+
+
+def main():
+    if missing_tools():
+        return 77
     work = tempfile.mkdtemp(prefix='zsrt-auto-')
     ports = (free_port(), free_port())
     peb = Pebble(work, ports[0], tls_port=ports[1])
@@ -216,11 +232,7 @@ def main():
         peb.stop()
     storage, url = renewal(work, ports)
     ca_down(work, os.path.join(work, 'pebble-api.crt'), storage, url, ports)
-    if test_acme.failures == 0:
-        shutil.rmtree(work, ignore_errors=True)
-    else:
-        print('logs kept in ' + work)
-    return 1 if test_acme.failures else 0
+    return finish(work)
 
 
 if __name__ == '__main__':

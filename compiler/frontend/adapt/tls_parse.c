@@ -252,7 +252,8 @@ static int tls_acme_disable(struct helper *h, struct json *iss, const char *key)
 {
   struct arena *a = h->ad->arena;
   struct json *ch = jget_or_new(a, iss, "challenges", JSON_OBJECT);
-  jset(a, jget_or_new(a, ch, key, JSON_OBJECT), "disabled", jbool(a, true));
+  /* at the subdirective's token, for the lowering's refusals */
+  jset(a, jget_or_new(a, ch, key, JSON_OBJECT), "disabled", json_bool(a, true, disp_pos(&h->d)));
   return 0;
 }
 
