@@ -14,7 +14,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Zsrt, check, failures, get, request  # noqa: E402
+from harness import Zsrt, check, get, request, run_cases  # noqa: E402
 
 
 def hash_password(build, password, cost):
@@ -194,15 +194,7 @@ def case_refused(build):
 
 
 def main():
-    build = sys.argv[1]
-    for case in (case_answers, case_no_stall, case_h2, case_error_routes, case_guards_ebpf, case_refused):
-        print(f"== {case.__name__}")
-        try:
-            case(build)
-        except Exception as e:  # a case that cannot even run is a failure, not a skip
-            check(case.__name__, False, repr(e))
-    print(f"{len(failures)} failures")
-    sys.exit(1 if failures else 0)
+    run_cases((case_answers, case_no_stall, case_h2, case_error_routes, case_guards_ebpf, case_refused), sys.argv[1])
 
 
 if __name__ == "__main__":

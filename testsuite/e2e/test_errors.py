@@ -10,7 +10,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Zsrt, check, failures, free_port, get  # noqa: E402
+from harness import Zsrt, check, free_port, get, run_cases  # noqa: E402
 
 
 def site(root):
@@ -130,7 +130,7 @@ def refused(build, text, what, want):
         check(what, r.returncode == 1 and want in r.stderr, r.stderr)
 
 
-def case_refused(build):
+def case_refused(build, _root):
     refused(build, ":8080 {\n\trespond \"{err.status_code}\"\n}\n", "{err.*} outside handle_errors is refused at its token",
             "Caddyfile:2:10: error: zsc cannot compile placeholder {http.error.status_code} outside handle_errors yet")
     refused(build, ":8080 {\n\treverse_proxy 127.0.0.1:9\n\thandle_errors {\n\t\trespond \"{err.message}\"\n\t}\n}\n",
@@ -148,16 +148,7 @@ def main():
     for name, text in (("index.html", "home\n"), ("oops.html", "try later\n")):
         with open(os.path.join(root, name), "w") as f:
             f.write(text)
-    for case in (case_http1, case_http2, case_nested_error, case_proxy):
-        print(f"== {case.__name__}")
-        try:
-            case(build, root)
-        except Exception as e:  # a case that cannot even run is a failure, not a skip
-            check(case.__name__, False, repr(e))
-    print("== case_refused")
-    case_refused(build)
-    print(f"{len(failures)} failures")
-    sys.exit(1 if failures else 0)
+    run_cases((case_http1, case_http2, case_nested_error, case_proxy, case_refused), build, root)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Zsrt, check, failures, get  # noqa: E402
+from harness import Zsrt, check, get, run_cases  # noqa: E402
 from upstream import Upstream  # noqa: E402
 
 
@@ -127,15 +127,7 @@ def case_proxy(build):
 
 
 def main():
-    build = sys.argv[1]
-    for case in (case_placeholders, case_files, case_try_files, case_proxy):
-        print(f"== {case.__name__}")
-        try:
-            case(build)
-        except Exception as e:  # a case that cannot even run is a failure, not a skip
-            check(case.__name__, False, repr(e))
-    print(f"{len(failures)} failures")
-    sys.exit(1 if failures else 0)
+    run_cases((case_placeholders, case_files, case_try_files, case_proxy), sys.argv[1])
 
 
 if __name__ == "__main__":
