@@ -121,9 +121,21 @@ static int acme_alpn(struct lower *l, const struct json *v, void *record)
   return lower_object_keys(l, v, acme_alpn_keys, "tls-alpn challenge", record);
 }
 
+static int acme_bind_host(struct lower *l, const struct json *v, void *record)
+{
+  (void)record;
+  if (v->kind != JSON_STRING) {
+    lower_refuse(l, v, "acme challenges bind_host that is not a string");
+    return -1;
+  }
+  return 0;
+}
+
 static const struct lower_key acme_challenge_keys[] = {
   {"http", NULL, acme_http}, {"tls-alpn", NULL, acme_alpn}, {"dns", "dns acme_dns", lower_key_refused},
-  {"bind_host", "bind", lower_key_refused}, {"distributed", NULL, lower_key_refused}, {NULL, NULL, NULL},
+  /* bind_host comes from the site's bind or default_bind: zsrt answers challenges on its own
+   * listeners, which those put on that address, as Caddy's HTTP app answers them there */
+  {"bind_host", "bind", acme_bind_host}, {"distributed", NULL, lower_key_refused}, {NULL, NULL, NULL},
 };
 
 static int acme_challenges(struct lower *l, const struct json *v, void *record)

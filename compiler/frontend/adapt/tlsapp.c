@@ -86,8 +86,18 @@ static int tls_fill_acme(struct adapt *ad, struct json *iss)
     if (prov->kind != JSON_NULL)
       jset(a, dns, "provider", json_clone(a, prov));
   }
+  /* default_bind's first address binds the challenge listeners, unless a DNS challenge or a bind_host is set */
+  struct json *ch = json_object_get(iss, "challenges"), *binds = json_object_get(ad->options, "default_bind");
+  struct json *addrs = binds && binds->count ? json_object_get(binds->items[0], "addresses") : NULL;
+  if (addrs && addrs->count && (!ch || (!json_object_get(ch, "dns") && !json_object_get(ch, "bind_host"))))
+    jset(a, jget_or_new(a, iss, "challenges", JSON_OBJECT), "bind_host", json_clone(a, addrs->items[0]));
+  struct json *lifetime = json_object_get(ad->options, "cert_lifetime");
+  if (lifetime && json_int(json_object_get(iss, "certificate_lifetime"), 0) == 0)
+    jset(a, iss, "certificate_lifetime", json_clone(a, lifetime));
+  /* tls_resolvers for a DNS challenge that has a provider (its own or acme_dns) */
   struct json *resolvers = json_object_get(ad->options, "tls_resolvers");
-  if (dns && resolvers && !json_object_get(dns, "resolvers"))
+  if (dns && resolvers && !json_object_get(dns, "resolvers") &&
+      (tls_option_set(ad, "acme_dns") || json_object_get(dns, "provider")))
     jset(a, dns, "resolvers", json_clone(a, resolvers));
   return 0;
 }
