@@ -30,6 +30,16 @@ enum zs_escape {
   ZS_ESC_KNOWN = 3,            /* as it is, but a variable not set is its placeholder (Caddy's ReplaceKnown) */
 };
 
+/* buf_field: which request field; the name or index says which one */
+enum zs_field {
+  ZS_FIELD_HEADER = 1,         /* {http.request.header.NAME}: every value, joined by "," */
+  ZS_FIELD_QUERY = 2,          /* {http.request.uri.query.NAME}: every value decoded, joined by "," */
+  ZS_FIELD_COOKIE = 3,         /* {http.request.cookie.NAME}: the first cookie of that name, any case */
+  ZS_FIELD_PATH_PART = 4,      /* {http.request.uri.path.N}: segment N of the path */
+  ZS_FIELD_ORIG_PATH_PART = 5, /* {http.request.orig_uri.path.N} */
+  ZS_FIELD_HOST_LABEL = 6,     /* {http.request.host.labels.N}: label N from the right, lowercased */
+};
+
 /* file_begin: the file matcher's try_policy; file_try flags */
 enum zs_file_policy {
   ZS_FILE_FIRST_EXIST = 0, ZS_FILE_LARGEST = 1, ZS_FILE_SMALLEST = 2, ZS_FILE_RECENT = 3,

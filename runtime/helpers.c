@@ -226,6 +226,12 @@ static int helper_put_var(const struct helper_state *st, unsigned id, char *buf,
   case ZS_VAR_orig_path: return helper_put(buf, cap, len, dec->orig_path, dec->orig_path_len);
   case ZS_VAR_orig_query: case ZS_VAR_orig_prefixed_query: return helper_put_orig_query(st, id, buf, cap, len);
   case ZS_VAR_orig_method: return helper_put(buf, cap, len, st->req->method, st->req->method_len);
+  case ZS_VAR_path_file: case ZS_VAR_path_dir: case ZS_VAR_path_file_base: case ZS_VAR_path_file_ext:
+    return helper_put_path_part(dec->path, dec->path_len, id, buf, cap, len);
+  case ZS_VAR_orig_path_file: case ZS_VAR_orig_path_dir:
+    return helper_put_path_part(dec->orig_path, dec->orig_path_len, id, buf, cap, len);
+  case ZS_VAR_proto_name:
+    return st->req->http2 ? helper_put(buf, cap, len, "HTTP/2", 6) : helper_put_var(st, ZS_VAR_proto, buf, cap, len);
   case ZS_VAR_uri_escaped: case ZS_VAR_path_escaped: case ZS_VAR_query_escaped:
     return helper_put_escaped(st, id, buf, cap, len);
   case ZS_VAR_root: return helper_put(buf, cap, len, dec->root, dec->root ? dec->root_len : 0);
@@ -268,8 +274,7 @@ static unsigned long long helper_resp_status(struct zs_native_ctx *ctx, unsigned
   return 0;
 }
 
-/* the buffer of a slot: its bytes, current length and capacity */
-static int helper_slot(struct helper_state *st, uint64_t slot, char **buf, size_t **len, size_t *cap)
+int helper_slot(struct helper_state *st, uint64_t slot, char **buf, size_t **len, size_t *cap)
 {
   if (slot == ZS_BUF_BODY) {
     *buf = st->dec->body;

@@ -42,6 +42,8 @@ struct helper_state {
 
 /* the state of the request a helper was called for */
 struct helper_state *helper_state_of(struct zs_native_ctx *ctx);
+/* the build buffer of a slot: its bytes, current length and capacity; -EINVAL for no such slot */
+int helper_slot(struct helper_state *st, uint64_t slot, char **buf, size_t **len, size_t *cap);
 /* copies bytes into the decision's storage; NULL when it is full */
 char *helper_store(struct exec_decision *dec, const char *s, size_t n);
 
@@ -49,7 +51,7 @@ char *helper_store(struct exec_decision *dec, const char *s, size_t n);
  * request when the budget or its wall-clock deadline is spent. */
 void helper_charge(struct zs_native_ctx *ctx, uint64_t bytes);
 
-/* helpers_plugin.c: the helpers of ebpf programs (ids 60..) */
+/* helpers in files of their own: helpers_plugin.c those of ebpf programs (ids 60..) */
 #define ZS_PLUGIN_HELPER(name) \
   unsigned long long helper_##name(struct zs_native_ctx *ctx, unsigned long long r1, unsigned long long r2, \
                                    unsigned long long r3, unsigned long long r4, unsigned long long r5);
@@ -61,6 +63,8 @@ ZS_PLUGIN_HELPER(base64)
 ZS_PLUGIN_HELPER(hex_encode)
 ZS_PLUGIN_HELPER(json_get)
 ZS_PLUGIN_HELPER(rate_limit_take)
+/* helpers_fields.c: request fields by name or index */
+ZS_PLUGIN_HELPER(buf_field)
 #undef ZS_PLUGIN_HELPER
 
 /* indexed by helper id; entry 0 and gaps trap as unknown helpers */
@@ -69,6 +73,9 @@ extern const zs_helper_fn helper_table[ZS_HELPER_COUNT];
 /* Writes the value of request variable id into buf (at most cap bytes).
  * Returns its length, -ENOSPC when it does not fit, -EINVAL for an unknown id. */
 long helper_var_value(const struct helper_state *st, unsigned id, char *buf, size_t cap);
+/* helpers_fields.c: the path_file, path_dir, path_file_base, path_file_ext
+ * (and orig_) variable of path p appended at *len; -ENOSPC when it does not fit */
+int helper_put_path_part(const char *p, size_t n, unsigned id, char *buf, size_t cap, size_t *len);
 
 /* Caddy's strip_path_prefix on an escaped path: the number of bytes of
  * path_raw the prefix covers (case-insensitively, escapes compared decoded),

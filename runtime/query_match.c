@@ -6,16 +6,13 @@
 #include <errno.h>
 #include <string.h>
 
-#define QUERY_PART_MAX 8192      /* a decoded key or value (the request target is shorter) */
-
 /* QueryUnescape, within the decoding buffers' size */
 static long query_unescape(const char *s, size_t n, char *out)
 {
   return n > QUERY_PART_MAX ? -E2BIG : rewrite_query_unescape(s, n, out);
 }
 
-/* the next "key=value" of the query from *at; 0 at the end, -1 when it does not parse */
-static int query_next(const char *q, size_t n, size_t *at, char *key, long *key_len, char *val, long *val_len)
+int query_pair_next(const char *q, size_t n, size_t *at, char *key, long *key_len, char *val, long *val_len)
 {
   while (*at < n) {
     const char *p = q + *at, *amp = memchr(p, '&', n - *at);
@@ -59,7 +56,7 @@ static int query_has(const char *q, size_t n, const unsigned char *key, size_t k
 {
   char k[QUERY_PART_MAX], v[QUERY_PART_MAX];
   long kl, vl;
-  for (size_t at = 0; query_next(q, n, &at, k, &kl, v, &vl) > 0;) {
+  for (size_t at = 0; query_pair_next(q, n, &at, k, &kl, v, &vl) > 0;) {
     if ((size_t)kl != key_n || memcmp(k, key, key_n) != 0)
       continue;
     size_t s = vals_at, wn;
@@ -80,7 +77,7 @@ int query_match(const char *query, size_t n, const unsigned char *spec, size_t s
   int r, parsed = 0, bad = 0;
   if (query_spec_u16(spec, spec_len, &at, &keys) < 0)
     return -EINVAL;
-  for (size_t q = 0; (r = query_next(query, n, &q, k, &kl, v, &vl)) != 0;) {
+  for (size_t q = 0; (r = query_pair_next(query, n, &q, k, &kl, v, &vl)) != 0;) {
     parsed |= r > 0;
     bad |= r < 0;
   }

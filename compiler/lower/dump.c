@@ -51,16 +51,36 @@ static void dump_bytes(struct strbuf *out, const char *s, size_t len)
   }
 }
 
+static const char *const dump_escapes[] = {"", ":query-escaped", ":path-escaped", ":known"};
+static const char *const dump_field_kinds[] = {"", "header", "query", "cookie", "path", "orig_path", "host_label"};
+
+/* a request field: ${header:Name}, ${path:2} */
+static void dump_field(struct strbuf *out, const struct lowered_text_part *p)
+{
+  strbuf_printf(out, "${%s:", dump_field_kinds[p->field]);
+  if (p->field >= ZS_FIELD_PATH_PART)
+    strbuf_printf(out, "%u", p->index);
+  else
+    dump_bytes(out, p->text, p->len);
+  strbuf_printf(out, "%s", dump_escapes[p->escape]);
+  if (p->unset) {              /* what an absent field gives */
+    strbuf_printf(out, ":else=");
+    dump_bytes(out, p->unset, strlen(p->unset));
+  }
+  strbuf_putc(out, '}');
+}
+
 /* literal text quoted, variables as ${name} */
 static void dump_text(struct strbuf *out, const struct lowered_text *t)
 {
   strbuf_putc(out, '"');
   for (size_t i = 0; i < t->count; i++) {
-    if (t->parts[i].capture)
+    if (t->parts[i].field)
+      dump_field(out, &t->parts[i]);
+    else if (t->parts[i].capture)
       strbuf_printf(out, "${regexp:%d.%d}", (t->parts[i].capture - 1) >> 16, (t->parts[i].capture - 1) & 0xffff);
     else if (t->parts[i].var)
-      strbuf_printf(out, "${%s%s}", t->parts[i].var_name,
-                    t->parts[i].escape == 1 ? ":query-escaped" : t->parts[i].escape == 2 ? ":path-escaped" : t->parts[i].escape == 3 ? ":known" : "");
+      strbuf_printf(out, "${%s%s}", t->parts[i].var_name, dump_escapes[t->parts[i].escape]);
     else
       dump_bytes(out, t->parts[i].text, t->parts[i].len);
   }

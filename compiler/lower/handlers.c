@@ -440,7 +440,7 @@ static void lower_text_append(struct lower *l, struct lowered_text *to, const st
       lower_refuse_at(l, from->pos, "placeholder %.*s in a rewritten query", (int)f->len, f->text ? f->text : "");
       continue;
     }
-    if (!f->var) {
+    if (!f->var && !f->field) {
       lower_text_push(l, to, f->text, f->len);
       continue;
     }
@@ -469,7 +469,7 @@ static int lower_rewrite_query(struct lower *l, const struct json *v, const char
     while (end < n && q[end] != '&' && !(key && q[end] == '='))
       end++;
     struct lowered_text comp;
-    if (lower_text(l, json_stringn(l->a, q + at, end - at, v->pos), LOWER_PH_ALL, &comp) < 0)
+    if (lower_text(l, json_stringn(l->a, q + at, end - at, v->pos), LOWER_PH_QUERY, &comp) < 0)
       return -1;
     if (at > 0)
       lower_text_push(l, out, &lower_query_marks[key ? 0 : 1], 1);

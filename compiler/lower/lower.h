@@ -34,6 +34,9 @@ struct lowered_text_part {
   int capture;                 /* {http.regexp.NAME.GROUP}: (name << 16 | group) + 1, else 0; text is the
                                 * placeholder as written, kept when no regex of that name matched (or NULL) */
   const char *var_name;
+  int field;                   /* {http.request.header.NAME}-style: enum zs_field, text the name; else 0 */
+  unsigned index;              /* a field by index: the path segment or host label */
+  const char *unset;           /* a field that may be absent (a cookie), ReplaceKnown: the placeholder as written */
   unsigned escape;             /* a variable: enum zs_escape (abi/helpers.h), 0 as it is */
   const char *text;
   size_t len;

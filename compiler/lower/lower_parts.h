@@ -113,11 +113,19 @@ int lower_only(struct lower *l, const struct json *v, const char *what, const ch
 void *lower_items(struct lower *l, const struct json *list, size_t size, const char *refusal);
 
 /* text.c: strings with placeholders */
-enum lower_ph_mode { LOWER_PH_KNOWN, LOWER_PH_ALL };   /* Caddy's ReplaceKnown / ReplaceAll */
+/* Caddy's ReplaceKnown, ReplaceAll, and the ReplaceFunc of rewrite's query
+ * components, which formats an unknown placeholder's nil value with %+v
+ * and query-escapes it: LOWER_QUERY_NIL */
+enum lower_ph_mode { LOWER_PH_KNOWN, LOWER_PH_ALL, LOWER_PH_QUERY };
+#define LOWER_QUERY_NIL "%3Cnil%3E"
 int lower_text(struct lower *l, const struct json *node, enum lower_ph_mode mode, struct lowered_text *out);
 /* literal text appended, joined with literal text before it */
 void lower_text_push(struct lower *l, struct lowered_text *out, const char *s, size_t len);
 
+/* text_fields.c: a placeholder key of a request field by name or index:
+ * 1 (*out set), 0 when it is none, -1 for a bad index (unknown to Caddy) */
+int lower_text_field(struct lower *l, enum lower_ph_mode mode, const char *key, size_t len,
+                     struct lowered_text_part *out);
 /* text.c: the placeholder's variable, or NULL when zsc has none */
 int lower_var_id(const char *key, size_t len);
 

@@ -46,7 +46,8 @@ void lower_text_push(struct lower *l, struct lowered_text *out, const char *s, s
 {
   if (len == 0)
     return;
-  if (out->count > 0 && out->parts[out->count - 1].var == 0 && !out->parts[out->count - 1].capture) {
+  const struct lowered_text_part *prev = out->count > 0 ? &out->parts[out->count - 1] : NULL;
+  if (prev && prev->var == 0 && !prev->capture && !prev->field) {
     struct lowered_text_part *last = &out->parts[out->count - 1];
     char *joined = arena_alloc(l->a, last->len + len + 1);
     memcpy(joined, last->text, last->len);
@@ -112,9 +113,10 @@ static const struct lower_var *lower_user_var(struct lower *l, const struct json
 }
 
 /* a placeholder key: 1 when it was handled (*var set, or NULL when
- * LOWER_PH_ALL drops it), 0 when it stays text, -1 after refusing */
+ * LOWER_PH_ALL drops it), 2 for a request field (*field set), 0 when it
+ * stays text, -1 after refusing */
 static int lower_text_key(struct lower *l, const struct json *node, enum lower_ph_mode mode, const char *key,
-                          size_t len, const struct lower_var **var)
+                          size_t len, const struct lower_var **var, struct lowered_text_part *field)
 {
   *var = lower_var_find(key, len);
   if (*var && lower_error_var(*var) && !l->in_errors) {
@@ -127,6 +129,11 @@ static int lower_text_key(struct lower *l, const struct json *node, enum lower_p
     return 1;
   if (len > 10 && memcmp(key, "http.vars.", 10) == 0)
     return (*var = lower_user_var(l, node, key, len)) ? 1 : -1;
+  int f = lower_text_field(l, mode, key, len, field);
+  if (f > 0)
+    return 2;
+  if (f < 0)                   /* a bad index: unknown to Caddy's replacer */
+    return mode != LOWER_PH_KNOWN ? 1 : 0;
   if (lower_known_namespace(key, len)) {
     /* a matcher's result: refused with the directive that made the matcher
      * (try_files), which is refused once for both */
@@ -136,7 +143,7 @@ static int lower_text_key(struct lower *l, const struct json *node, enum lower_p
     lower_refuse(l, &at, "placeholder {%.*s}", (int)len, key);
     return -1;
   }
-  return mode == LOWER_PH_ALL ? 1 : 0;
+  return mode != LOWER_PH_KNOWN ? 1 : 0;
 }
 
 int lower_text(struct lower *l, const struct json *node, enum lower_ph_mode mode, struct lowered_text *out)
@@ -183,19 +190,25 @@ int lower_text(struct lower *l, const struct json *node, enum lower_ph_mode mode
       continue;
     }
     const struct lower_var *var;
-    int r = lower_text_key(l, node, mode, s + i + 1, (size_t)end - i - 1, &var);
+    struct lowered_text_part field;
+    int r = lower_text_key(l, node, mode, s + i + 1, (size_t)end - i - 1, &var, &field);
     if (r < 0)
       return -1;
     if (r == 0)
       continue;
     lower_text_push(l, out, s + cursor, i - cursor);
-    if (var) {
+    if (r == 2) {
+      *ARENA_PUSH(l->a, out->parts, out->count, out->cap) = field;
+      out->constant = false;
+    } else if (var) {
       struct lowered_text_part *p = ARENA_PUSH(l->a, out->parts, out->count, out->cap);
       p->var = var->id;
       p->var_name = var->name;
       /* set only by a handler that ran: ReplaceKnown keeps it as written until then */
       p->escape = mode == LOWER_PH_KNOWN && var->id == ZS_VAR_auth_user_id ? ZS_ESC_KNOWN : 0;
       out->constant = false;
+    } else if (mode == LOWER_PH_QUERY) {
+      lower_text_push(l, out, LOWER_QUERY_NIL, strlen(LOWER_QUERY_NIL));
     }
     i = (size_t)end;
     cursor = i + 1;

@@ -73,6 +73,31 @@ config("respond-placeholders", """
     get("fragment-like", "/x%23y"),
 ])
 
+config("respond-fields", """
+:{PORT} {
+	header X-Echo-Origin "o={http.request.header.Origin}"
+	respond "h=[{header.X-A}] q=[{query.a}] c=[{cookie.sid}] p0=[{path.0}] p2=[{path.2}] l0=[{labels.0}] l1=[{labels.1}] l9=[{labels.9}] f=[{file}] d=[{dir}] bad=[{path.x}] neg=[{labels.-1}]"
+}""", [
+    get("fields", "/dir/sub/file.tar.gz?a=1&a=%20b&;c=3&a=+x",
+        headers=[("Origin", "https://o.example"), ("X-A", "1"), ("x-a", "2"), ("Cookie", "a=1; SID=\"xyz\""),
+                 ("Cookie", "sid=later")], host="www.Example.COM"),
+    get("fields-none", "/"),
+    get("fields-bad-cookie", "/x/", headers=[("Cookie", "bad name=1; sid=a\\b; sid=ok")]),
+    get("fields-trailing-dot", "/a//b", host="a.b.c."),
+    get("fields-ipv6", "/", host="[::1]:{PORT}"),
+    get("fields-empty-query", "/?a&a=&b=1"),
+])
+
+config("rewrite-fields", """
+:{PORT} {
+	rewrite /old/* /new/{path.1}/{header.X-Seg}?from={query.from}&c={cookie.sid}&h={header.X-Q}&u={unknown.thing}
+	respond "u={uri} p={path} o={http.request.orig_uri}"
+}""", [
+    get("rewrite-fields", "/old/a%20b/c?from=x%26y&z=1",
+        headers=[("X-Seg", "s p"), ("X-Q", "a&b=c"), ("Cookie", "sid=1+2")]),
+    get("rewrite-fields-absent", "/old/"),
+])
+
 config("respond-text", """
 :{PORT} {
 	respond /braces "literal \\{path\\} and {unknown} and {path}"

@@ -102,8 +102,8 @@ static void test_named_as_written(struct arena *a)
   expect_refusal(a, ":80 {\n\trewrite * /x?a={http.request.uri.path}\n\treverse_proxy 127.0.0.1:9\n}\n",
                  "Caddyfile:2:12: error: zsc cannot compile rewrite of the query in a server with reverse_proxy yet");
   /* a value's own token still wins: the placeholder is pointed at */
-  expect_refusal(a, ":80 {\n\trespond \"{http.request.header.X}\"\n}\n",
-                 "Caddyfile:2:10: error: zsc cannot compile placeholder {http.request.header.X} yet");
+  expect_refusal(a, ":80 {\n\trespond \"{http.request.duration}\"\n}\n",
+                 "Caddyfile:2:10: error: zsc cannot compile placeholder {http.request.duration} yet");
 }
 
 /* abort and respond ... close lower to their own rows */
