@@ -34,6 +34,7 @@ struct cg {
   size_t deferred_count, deferred_cap;
   struct strbuf fns;             /* functions conditions call (the file matcher's), before the entries */
   unsigned fn_count;
+  const char *match_error_var;   /* set while the condition of a route with match_error is built */
   bool uses_req;                 /* some condition reads the request */
   bool uses_plugin;              /* the entry calls an ebpf program (its `plugin` local) */
   size_t user_vars_len;          /* bytes of zs_user_vars, the {vars.NAME} names (codegen.c) */

@@ -154,14 +154,22 @@ const char *cg_match_file(struct cg *cg, const struct lowered_matcher *m)
   static const char *const policies[] = {"ZS_FILE_FIRST_EXIST", "ZS_FILE_LARGEST", "ZS_FILE_SMALLEST", "ZS_FILE_RECENT",
                                          "ZS_FILE_FIRST_EXIST_FALLBACK"};
   emit_stmt(cg, m->pos, "zs_file_begin(%s, %s);", policies[f->policy], cg_cstr(cg, f->split ? f->split : "", f->split_len));
-  for (size_t i = 0; i < f->try_count; i++) {
+  size_t i = 0;
+  for (; i < f->try_count && !f->tries[i].status; i++) {
     const struct lowered_file_try *t = &f->tries[i];
     ph_emit(cg, t->path.pos, &t->path, "ZS_BUF_VALUE");
     bool last = i + 1 == f->try_count;
     emit_stmt(cg, t->path.pos, "zs_file_try(%s%s%s);", t->dir ? "ZS_FILE_DIR" : "", t->dir && last ? " | " : "",
               last ? "ZS_FILE_LAST" : t->dir ? "" : "0");
   }
-  emit_stmt(cg, m->pos, "return zs_file_end(0) == 1;");
+  if (i < f->try_count) {      /* "=404": no candidate before it matched, the error (its message the code) */
+    const struct lowered_file_try *t = &f->tries[i];
+    emit_stmt(cg, t->path.pos, "if (zs_file_end(0) == 1) return 1;");
+    emit_stmt(cg, t->path.pos, "zs_lit(ZS_BUF_BODY, \"%d\"); zs_resp_status(%d);", t->status, t->status);
+    emit_stmt(cg, t->path.pos, "return 2;");
+  } else {
+    emit_stmt(cg, m->pos, "return zs_file_end(0) == 1;");
+  }
   emit_flush(cg);
   cg->indent = 0;
   emit_plain(cg, "}");
@@ -169,6 +177,11 @@ const char *cg_match_file(struct cg *cg, const struct lowered_matcher *m)
   cg->out = saved;
   cg->line = saved_line;
   cg->indent = saved_indent;
+  if (cg->match_error_var) {   /* the route keeps the result: 2 is the error */
+    const char *v = cg->match_error_var;
+    cg->match_error_var = NULL;
+    return arena_printf(cg->a, "(%s = %s()) == 1", v, name);
+  }
   return arena_printf(cg->a, "%s()", name);
 }
 

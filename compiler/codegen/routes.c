@@ -65,13 +65,18 @@ static const char *route_condition(struct cg *cg, const struct lowered_route *r,
 static int route_emit(struct cg *cg, const struct lowered_route *r, size_t index)
 {
   int bit;
+  const char *error_var = r->match_error ? arena_printf(cg->a, "match_error_%u", cg->fn_count) : NULL;
+  cg->match_error_var = error_var;
   const char *cond = route_condition(cg, r, &bit);
+  cg->match_error_var = NULL;
   bool never = strcmp(cond, "0") == 0, guarded = *cond && !never;
   struct strbuf *saved = NULL;
   int saved_line = 0;
   if (never)
     route_discard(cg, true, &saved, &saved_line);
   emit_plain(cg, "/* route %zu */", index);
+  if (error_var)
+    emit_stmt(cg, r->match_pos, "int %s = 0;", error_var);
   if (guarded) {
     cg->uses_req |= strstr(cond, "req") != NULL;
     emit_stmt(cg, r->match_pos, "if (%s) {", cond);
@@ -88,6 +93,8 @@ static int route_emit(struct cg *cg, const struct lowered_route *r, size_t index
     cg->indent--;
     emit_plain(cg, "}");
   }
+  if (error_var)               /* the matcher's error ends the chain, as Caddy's MatchWithError */
+    emit_stmt(cg, r->match_pos, "if (%s == 2) return ZS_ACTION(ZS_ACT_ERROR, 0);", error_var);
   if (never)
     route_discard(cg, false, &saved, &saved_line);
   return always && !guarded && !never;

@@ -172,6 +172,19 @@ static const struct lower_key lower_route_keys[] = {
 
 /* one route; positions as its code will carry them: the match and group are
  * placed in the enclosing construct, the rest in the route */
+/* a file matcher's "=404" ends the handler chain with that error, which
+ * zsrt raises where the route's one matcher is that file matcher */
+static int lower_route_match_error(struct lower *l, struct lowered_route *r)
+{
+  const struct lowered_matcher *m = r->set_count == 1 && r->sets[0].count == 1 ? &r->sets[0].matchers[0] : NULL;
+  if (!m || m->kind != LOWERED_MATCH_FILE) {
+    lower_refuse(l, l->file_status_node, "try_files status '%s' beside other matchers", l->file_status_node->text);
+    return -1;
+  }
+  r->match_error = true;
+  return 0;
+}
+
 static int lower_route(struct lower *l, const struct json *route, struct lowered_route *r)
 {
   if (route->kind != JSON_OBJECT) {
@@ -183,8 +196,11 @@ static int lower_route(struct lower *l, const struct json *route, struct lowered
   int bad = lower_keys(l, route, lower_route_keys, "route", NULL);
   r->pos = lower_pos(l, route);
   const struct json *match = json_object_get(route, "match"), *v;
+  l->file_status_node = NULL;
   if (match)
     bad |= lower_match(l, match, r);
+  if (l->file_status_node)
+    bad |= lower_route_match_error(l, r);
   if ((v = json_object_get(route, "group")))
     bad |= lower_group(l, v, r);
   l->pos = r->pos;

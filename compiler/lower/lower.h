@@ -73,6 +73,7 @@ struct lowered_header_field {
 struct lowered_file_try {
   struct lowered_text path;
   bool dir;                    /* written with a trailing '/': only a directory matches */
+  int status;                  /* "=404" under first_exist(_fallback): the error it raises; else 0 */
 };
 
 struct lowered_file_match {
@@ -368,6 +369,7 @@ struct lowered_route {
   size_t set_count;
   struct srcpos match_pos;
   const char *group;           /* NULL: in no group */
+  bool match_error;            /* its one matcher is a file matcher that can raise an error (=404) */
   bool terminal;
   struct srcpos terminal_pos;
   struct lowered_handler *handlers;

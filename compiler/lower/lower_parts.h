@@ -60,6 +60,7 @@ struct lower {
   bool in_errors;              /* lowering error routes: {http.error.*} is known */
   bool ebpf_seen;              /* this server's routes so far run an ebpf program */
   const struct json *error_message;   /* the first {http.error.message} there, NULL if none */
+  const struct json *file_status_node; /* the route being lowered: a file matcher's first "=404", or NULL */
   struct lowered_config *cfg;  /* the config being built (its regexes) */
   const char **user_vars;      /* the {vars.NAME} names read so far, each once (lowered_config.user_vars) */
   size_t user_var_count, user_var_cap;

@@ -1,6 +1,7 @@
 /* The file matcher (try_files and php_fastcgi make it too): its root and
  * candidates as strings with placeholders, its try policy and split_path.
  * The runtime stats the candidates (file_begin, file_try, file_end). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "abi/helpers.h"
@@ -15,16 +16,26 @@ static int lower_file_match_root(struct lower *l, const struct json *v, void *re
   return lower_text(l, v, LOWER_PH_ALL, &f->root);
 }
 
-/* a candidate: placeholders, but no glob and no status of its own (=404) */
+/* Caddy's parseErrorCode: "=" and strconv.Atoi of a code in 100..999 */
+static int lower_file_match_status(const char *s)
+{
+  if (s[0] != '=' || !s[1])
+    return 0;
+  size_t i = s[1] == '+' ? 2 : 1, n = strlen(s);
+  if (i == n || n - i > 9 || strspn(s + i, "0123456789") != n - i)
+    return 0;
+  int code = atoi(s + i);
+  return code >= 100 && code <= 999 ? code : 0;
+}
+
+/* a candidate: placeholders, but no glob; "=404" is also its text, for the
+ * policies that take it as a file name */
 static int lower_file_match_one(struct lower *l, const struct json *v, struct lowered_file_try *t)
 {
   const char *s = lower_string(l, v, "try_files");
   if (!s)
     return -1;
-  if (s[0] == '=' && s[1]) {
-    lower_refuse(l, v, "try_files status '%s'", s);
-    return -1;
-  }
+  t->status = lower_file_match_status(s);
   /* glob characters outside placeholders (their values are never globbed) */
   for (size_t i = 0, depth = 0; i < v->len; i++) {
     depth += s[i] == '{';
@@ -112,6 +123,14 @@ int lower_match_file(struct lower *l, const struct json *v, struct lowered_match
     p->var_name = "path";
     f->tries[0].path.pos = lower_pos(l, v);
     f->try_count = 1;
+  }
+  /* a status raises an error under the first_exist policies only */
+  bool first = f->policy == ZS_FILE_FIRST_EXIST || f->policy == ZS_FILE_FIRST_EXIST_FALLBACK;
+  for (size_t i = 0; i < f->try_count; i++) {
+    if (!first)
+      f->tries[i].status = 0;
+    else if (f->tries[i].status && !l->file_status_node)
+      l->file_status_node = json_object_get(v, "try_files")->items[i];
   }
   return bad;
 }

@@ -42,13 +42,14 @@ static int lb_ms(struct lower *l, const struct json *v, const char *what, unsign
 
 /* ---- upstreams ---- */
 
-/* "host:port" with a numeric port, or "unix//path": what zsrt dials */
+/* "host:port" with a numeric port, or "unix//path": what zsrt dials; an
+ * empty host (":8080") is the local system, as Go's dialer takes it */
 static bool lb_dial_ok(const char *addr)
 {
   if (strncmp(addr, "unix/", 5) == 0)
     return addr[5] == '/' && strlen(addr) < 5 + 108 && !strpbrk(addr, "{}");
   const char *colon = strrchr(addr, ':');
-  return !strpbrk(addr, "{}/") && colon && colon != addr && colon[1] &&
+  return !strpbrk(addr, "{}/") && colon && colon[1] &&
          strspn(colon + 1, "0123456789") == strlen(colon + 1) && atoi(colon + 1) <= 65535;
 }
 

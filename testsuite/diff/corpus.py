@@ -504,6 +504,39 @@ config("uri-ops", """
     get("none", "/z"),
 ])
 
+config("try-files-status", """
+:{PORT} {
+	root * {ROOT}
+	handle /e/* {
+		uri strip_prefix /e
+		try_files {path} {path}/index.html =404
+		file_server
+	}
+	handle /t/* {
+		uri strip_prefix /t
+		try_files {path} =418
+		file_server
+	}
+	@big file {
+		try_files /doc.txt =404
+		try_policy largest_size
+	}
+	handle /big {
+		respond @big "big {file_match.relative}"
+	}
+	respond "none"
+	handle_errors {
+		respond "err {err.status_code} {err.message}"
+	}
+}""", [
+    get("status-file", "/e/doc.txt"),
+    get("status-dir-index", "/e/sub"),
+    get("status-missing", "/e/nothing"),
+    get("status-teapot", "/t/nothing"),
+    get("status-teapot-file", "/t/doc.txt"),
+    get("status-policy-name", "/big"),
+])
+
 config("try-files", """
 :{PORT} {
 	root * {ROOT}

@@ -174,6 +174,24 @@ def case_substring(build, up):
     check("replace on every field (\"*\")", seen.get("x-other") == "ZZz", seen)
 
 
+def case_local_fields(build, up):
+    """An upstream with no host (":PORT") is the local system, as Go dials it;
+    request fields by name reach header_up"""
+    z = Zsrt(build, (":{PORT} {\n\treverse_proxy :UPSTREAM {\n\t\theader_up X-From-Header {header.X-In}\n"
+                     "\t\theader_up X-From-Cookie \"{cookie.sid}/{query.q}/{labels.1}\"\n\t}\n}\n").replace(
+                         "UPSTREAM", str(up.port)))
+    try:
+        up.last = None
+        r = request(z.port, b"GET /?q=a%20b&q=c HTTP/1.1\r\nHost: www.Site.test\r\nX-In: one\r\nX-In: two\r\n"
+                            b"Cookie: x=1; SID=s1\r\n\r\n")
+        seen = (up.last or {}).get("headers", {})
+    finally:
+        z.stop()
+    check("upstream ':PORT' dials the local system", r.status == 200, (r.status, r.body[:200]))
+    check("header_up {header.X-In}: every value joined by ','", seen.get("x-from-header") == "one,two", seen)
+    check("header_up {cookie.sid}/{query.q}/{labels.1}", seen.get("x-from-cookie") == "s1/a b,c/site", seen)
+
+
 def case_refused(build):
     """What header ops zsc cannot honour is refused at compile time."""
     for sub, why in (("header_down X-A {http.reverse_proxy.upstream.requests}", "placeholder"),
@@ -195,6 +213,7 @@ def main():
         case_caddy(up, f, c)
         case_trusted(build, up)
         case_substring(build, up)
+        case_local_fields(build, up)
         case_refused(build)
     finally:
         up.stop()

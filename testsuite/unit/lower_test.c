@@ -95,13 +95,13 @@ static void test_named_as_written(struct arena *a)
                  "Caddyfile:2:6: error: zsc cannot compile matcher 'vars_regexp' yet");
   expect_refusal(a, ":80 {\n\t@ip remote_ip 10.0.0.0/33\n\trespond @ip hi\n}\n",
                  "Caddyfile:2:16: error: zsc cannot compile remote_ip range '10.0.0.0/33' yet");
-  expect_refusal(a, ":80 {\n\ttry_files {path} =404\n}\n",
-                 "Caddyfile:2:19: error: zsc cannot compile try_files status '=404' yet");
   expect_refusal(a, ":80 {\n\turi path_regexp ^/a /b\n}\n",
                  "Caddyfile:2:6: error: zsc cannot compile uri subdirective 'path_regexp' yet");
   expect_refusal(a, ":80 {\n\trewrite * /x?a={http.request.uri.path}\n\treverse_proxy 127.0.0.1:9\n}\n",
                  "Caddyfile:2:12: error: zsc cannot compile rewrite of the query in a server with reverse_proxy yet");
   /* a value's own token still wins: the placeholder is pointed at */
+  expect_refusal(a, ":80 {\n\t@f {\n\t\tpath /a/*\n\t\tfile {\n\t\t\ttry_files {path} =404\n\t\t}\n\t}\n\trespond @f 200\n}\n",
+                 "Caddyfile:5:21: error: zsc cannot compile try_files status '=404' beside other matchers yet");
   expect_refusal(a, ":80 {\n\trespond \"{http.request.duration}\"\n}\n",
                  "Caddyfile:2:10: error: zsc cannot compile placeholder {http.request.duration} yet");
 }
