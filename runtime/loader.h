@@ -38,6 +38,7 @@ struct blob {
   const struct zs_regex *regexes;
   const struct zs_encoder *encoders;
   const struct zs_acme_issuer *acme_issuers;
+  const struct zs_http_app *http_apps;
 };
 
 /* 0, or -1 with a one-line reason in err ("site.zsb: checksum mismatch") */

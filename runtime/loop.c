@@ -636,7 +636,9 @@ static void loop_on_wake(struct worker *w)
 {
   w->stopping = 1;
   w->accepting = 0;
-  w->stop_deadline_ms = w->now_ms + 10000;
+  /* grace_period; without one, what is in flight finishes, as Caddy waits */
+  unsigned grace = w->blob->config->http_app_count ? w->blob->http_apps[0].grace_ms : 0;
+  w->stop_deadline_ms = grace ? w->now_ms + grace : UINT64_MAX;
   for (unsigned i = 0; i < w->listener_count; i++) {
     struct io_uring_sqe *sqe = loop_get_sqe(w);
     io_uring_prep_cancel_fd(sqe, w->listeners[i].fd, IORING_ASYNC_CANCEL_ALL);

@@ -370,28 +370,84 @@ static void server_poll_certs(struct server *s)
   }
 }
 
-/* signals until every worker has returned; the drain starts at the first
- * SIGTERM/SIGINT (or when a worker fails) */
+/* the serving blob's stop settings (grace_period, shutdown_delay; zeros: none) */
+static struct zs_http_app server_stop_settings(struct server *s)
+{
+  struct zs_http_app app = {0};
+  struct blob_ref *cur = reload_current(&s->reload);
+  if (cur->blob.config->http_app_count)
+    app = cur->blob.http_apps[0];
+  blob_ref_put(cur);
+  return app;
+}
+
+static uint64_t server_now_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* the drain: listeners close, workers finish what is in flight (each takes
+ * grace_period from its blob), as Caddy logs the start of its grace period */
+static void server_drain(struct server *s)
+{
+  struct zs_http_app app = server_stop_settings(s);
+  if (app.grace_ms) {
+    log_begin(&s->log, "info", "http", "servers shutting down; grace period initiated");
+    log_seconds(&s->log, "duration", (unsigned long long)app.grace_ms * 1000000u);
+  } else {
+    log_begin(&s->log, "info", "http", "servers shutting down with eternal grace period");
+  }
+  log_end(&s->log);
+  server_wake_workers(s);
+}
+
+/* shutdown_delay: serving goes on, listeners open, until *until (ms) */
+static void server_schedule_stop(struct server *s, unsigned delay_ms, uint64_t *until)
+{
+  struct timespec wall;
+  clock_gettime(CLOCK_REALTIME, &wall);
+  *until = server_now_ms() + delay_ms;
+  log_begin(&s->log, "info", "http", "shutdown scheduled");
+  log_seconds(&s->log, "delay_duration", (unsigned long long)delay_ms * 1000000u);
+  log_num(&s->log, "time", (double)wall.tv_sec + (double)wall.tv_nsec / 1e9 + delay_ms / 1e3);
+  log_end(&s->log);
+}
+
+/* signals until every worker has returned; the stop starts at the first
+ * SIGTERM/SIGINT (after shutdown_delay) or when a worker fails */
 static void server_wait_signals(struct server *s, const sigset_t *set)
 {
   int stopping = 0;
+  uint64_t delay_until = 0;    /* a stop shutdown_delay holds back: when it starts; 0 none */
   const struct timespec tick = {0, 200 * 1000 * 1000};
   while (atomic_load(&s->done) < s->count) {
     int sig = sigtimedwait(set, NULL, &tick);
+    int stop_signal = sig == SIGTERM || sig == SIGINT;
     if (s->tls_on)
       site_tls_maintain(&s->tls, (int64_t)time(NULL), &s->log);
     server_poll_certs(s);
-    if (sig == SIGHUP && !stopping) {
+    if (sig == SIGHUP && !stopping && !delay_until) {
       server_reload(s);
-    } else if ((sig == SIGTERM || sig == SIGINT) && stopping) {
+    } else if (stop_signal && (stopping || delay_until)) {
       server_log_signal(s, "warn", "force quit", sig);
       _exit(0);   /* "stop now": in-flight requests are cut; a clean exit all the same */
-    } else if (sig == SIGTERM || sig == SIGINT || (!stopping && atomic_load(&s->done) > 0)) {
-      stopping = 1;
+    } else if (stop_signal) {
       sd_notify_state(&s->notify, "STOPPING=1");
-      if (sig > 0)
-        server_log_signal(s, "info", "shutting down apps, then terminating", sig);
-      server_wake_workers(s);
+      server_log_signal(s, "info", "shutting down apps, then terminating", sig);
+      struct zs_http_app app = server_stop_settings(s);
+      if (app.shutdown_delay_ms) {
+        server_schedule_stop(s, app.shutdown_delay_ms, &delay_until);
+      } else {
+        stopping = 1;
+        server_drain(s);
+      }
+    } else if ((delay_until && server_now_ms() >= delay_until) || (!stopping && atomic_load(&s->done) > 0)) {
+      stopping = 1;
+      delay_until = 0;
+      sd_notify_state(&s->notify, "STOPPING=1");
+      server_drain(s);
     }
   }
 }

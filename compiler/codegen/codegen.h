@@ -40,6 +40,7 @@
 #define SITE_EXTRA_regex
 #define SITE_EXTRA_encoder
 #define SITE_EXTRA_acme_issuer
+#define SITE_EXTRA_http_app
 #define ZS_TABLE_BEGIN(table, plural, doc) struct site_##table {
 #define ZS_FIELD(table, type, name, kind, a, b, doc) SITE_FIELD_##kind(type, name)
 #define ZS_TABLE_END(table) SITE_EXTRA_##table };

@@ -46,6 +46,9 @@ void config_tls(struct cg *cg, const struct lowered_config *cfg)
       .flags = (a->no_http01 ? ZS_ACME_NO_HTTP01 : 0) | (a->no_tlsalpn01 ? ZS_ACME_NO_TLSALPN01 : 0),
     };
   }
+  if (cfg->http_app.grace_ms || cfg->http_app.shutdown_delay_ms)
+    *ARENA_PUSH(cg->a, cg->config->http_apps, cg->config->http_app_count, cg->config->http_app_cap) =
+      (struct site_http_app){.grace_ms = cfg->http_app.grace_ms, .shutdown_delay_ms = cfg->http_app.shutdown_delay_ms};
   if (!cfg->tls_app.present)
     return;
   struct site_tls_app *app = ARENA_PUSH(cg->a, cg->config->tls_apps, cg->config->tls_app_count,

@@ -558,6 +558,9 @@ static void dump_tls(struct strbuf *out, const struct lowered_config *cfg)
     strbuf_puts(out, a->no_tlsalpn01 ? " no_tlsalpn01" : "");
     strbuf_putc(out, '\n');
   }
+  if (cfg->http_app.grace_ms || cfg->http_app.shutdown_delay_ms)
+    strbuf_printf(out, "http-app grace=%ums shutdown_delay=%ums\n", cfg->http_app.grace_ms,
+                  cfg->http_app.shutdown_delay_ms);
   const struct lowered_tls_app *app = &cfg->tls_app;
   if (!app->present)
     return;

@@ -452,14 +452,38 @@ static int lower_cmp_names(const void *x, const void *y)
   return strcmp(((const struct json_member *)x)->key, ((const struct json_member *)y)->key);
 }
 
+/* grace_period, shutdown_delay: Caddy acts on a positive duration only;
+ * zsrt's timers count whole milliseconds, up to 24 days */
+static int lower_stop_ms(struct lower *l, const struct json *v, const char *what, unsigned *out)
+{
+  long long ns;
+  if (lower_duration_ns(v, &ns) < 0 || ns / 1000000 >= 0x7fffffff) {
+    lower_refuse(l, v, "%s that is not a duration up to 24 days", what);
+    return -1;
+  }
+  *out = ns <= 0 ? 0 : (unsigned)((ns + 999999) / 1000000);
+  return 0;
+}
+
+static int lower_grace_period(struct lower *l, const struct json *v, void *record)
+{
+  return lower_stop_ms(l, v, "grace_period", &((struct lowered_config *)record)->http_app.grace_ms);
+}
+
+static int lower_shutdown_delay(struct lower *l, const struct json *v, void *record)
+{
+  return lower_stop_ms(l, v, "shutdown_delay", &((struct lowered_config *)record)->http_app.shutdown_delay_ms);
+}
+
 static const struct lower_key lower_http_keys[] = {
   {"servers", NULL, NULL}, {"http_port", NULL, NULL}, {"https_port", NULL, NULL},
-  {"metrics", "metrics", lower_key_refused}, {NULL, NULL, NULL},
+  {"metrics", "metrics", lower_key_refused}, {"grace_period", "grace_period", lower_grace_period},
+  {"shutdown_delay", "shutdown_delay", lower_shutdown_delay}, {NULL, NULL, NULL},
 };
 
 static int lower_http(struct lower *l, const struct json *http, struct lowered_config *out)
 {
-  int bad = lower_keys(l, http, lower_http_keys, "http app", NULL);
+  int bad = lower_keys(l, http, lower_http_keys, "http app", out);
   http = lower_auto_https(l, http, out, &bad);
   const struct json *servers = json_object_get(http, "servers");
   if (!servers)

@@ -424,6 +424,12 @@ struct lowered_tls_app {
   bool skip_install_trust;
 };
 
+/* the HTTP app's stop settings: the http_app row when either is set */
+struct lowered_http_app {
+  unsigned grace_ms;           /* grace_period; 0: until requests finish */
+  unsigned shutdown_delay_ms;  /* shutdown_delay; 0: none */
+};
+
 /* a logger of the logging app: a logger row */
 struct lowered_logger {
   const char *name;            /* its key in logging.logs */
@@ -473,6 +479,7 @@ struct lowered_config {
   struct lowered_tls_cert *certs;
   size_t cert_count, cert_cap;
   struct lowered_tls_app tls_app;
+  struct lowered_http_app http_app;
   struct lowered_acme_issuer *acme_issuers;
   size_t acme_issuer_count, acme_issuer_cap;
   struct lowered_logger *loggers;   /* only when a server logs requests or logging is given */

@@ -31,6 +31,11 @@ class Slow(BaseHTTPRequestHandler):
         pass
 
 
+class QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        pass   # a client the drain cut: its broken pipe is expected
+
+
 def refused(port):
     try:
         socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
@@ -42,7 +47,7 @@ def refused(port):
 def main():
     zsc, zsrt = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     with tempfile.TemporaryDirectory() as tmp:
-        up = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+        up = QuietServer(("127.0.0.1", 0), Slow)
         threading.Thread(target=up.serve_forever, daemon=True).start()
         port = free_port()
         blob = compile_site(zsc, tmp, "site", ":%d {\n\thandle /slow {\n\t\treverse_proxy 127.0.0.1:%d\n\t}\n\thandle {\n\t\trespond \"hi\"\n\t}\n}\n"
@@ -85,8 +90,31 @@ def main():
         check(z.stop() == 0, "one SIGTERM did not exit 0")
         check(z.wait_log(lambda o: o.get("msg") == "shutdown complete" and o.get("exit_code") == 0, 1),
               "no 'shutdown complete' line:\n" + z.output())
+        # shutdown_delay keeps serving, then grace_period cuts the slow request
+        site = ("{\n\tshutdown_delay 1500ms\n\tgrace_period 1s\n}\n" +
+                ":%d {\n\thandle /slow {\n\t\treverse_proxy 127.0.0.1:%d\n\t}\n\thandle {\n\t\trespond \"hi\"\n\t}\n}\n"
+                % (port, up.server_address[1]))
+        blob = compile_site(zsc, tmp, "stop", site)
+        z = Zsrt(zsrt, ["--workers", "1", blob], port, tmp, name="delayed")
+        z.signal(signal.SIGTERM)
+        check(z.wait_log(lambda o: o.get("msg") == "shutdown scheduled" and o.get("delay_duration") == 1.5 and
+                         isinstance(o.get("time"), float), 2), "no 'shutdown scheduled' line:\n" + z.output())
+        time.sleep(0.3)
+        check(http_get(port)[1] == b"hi", "no answer during shutdown_delay")
+        s = socket.create_connection(("127.0.0.1", port), timeout=10)
+        s.sendall(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+        check(z.wait_log(lambda o: o.get("msg") == "servers shutting down; grace period initiated" and
+                         o.get("duration") == 1, 3), "no grace period line:\n" + z.output())
+        check(refused(port), "the listener is still open after shutdown_delay")
+        started = time.monotonic()
+        rc = z.wait(4)
+        check(rc == 0 and time.monotonic() - started < 2.5,
+              "grace_period 1s did not end the drain (exit %r after %.1fs)" % (rc, time.monotonic() - started))
+        check(s.recv(100) == b"", "the request past grace_period was answered, not cut")
+        s.close()
         up.shutdown()
-    print("signals: drain closes listeners, second SIGTERM exits 0, held port refused, --reuse-port: ok")
+    print("signals: drain closes listeners, second SIGTERM exits 0, held port refused, --reuse-port, "
+          "shutdown_delay and grace_period: ok")
     return 0
 
 

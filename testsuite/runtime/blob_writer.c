@@ -155,4 +155,6 @@ void tb_sample(struct test_blob *tb, const char *hide, size_t hide_len)
   tb->encoder_count = 1;
   tb->acme_issuers[0] = (struct zs_acme_issuer){ .ca_str = tb->proxies[0].upstream_str };
   tb->acme_issuer_count = 1;
+  tb->http_apps[0] = (struct zs_http_app){ .grace_ms = 5000, .shutdown_delay_ms = 1000 };
+  tb->http_app_count = 1;
 }

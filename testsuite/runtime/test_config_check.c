@@ -150,7 +150,7 @@ static void test_each_kind(void)
   CHECK(mutated(e_flags, "config: server 0: flags: unknown bits 0x40"));
   CHECK(mutated(e_flags16, "config: listener 0: flags: unknown bits 0x8000"));
   CHECK(mutated(e_reserved, "config: listener 0: reserved: 7, must be 0"));
-  CHECK(mutated(e_table, "config: listener table (100000 rows at 0x90) is outside the section"));
+  CHECK(mutated(e_table, "config: listener table (100000 rows at 0x98) is outside the section"));
   CHECK(mutated(e_pool_end, "config: string pool does not end with NUL"));
   CHECK(mutated(e_pool_start, "config: string pool does not start with the empty string"));
   CHECK(mutated(e_entry_server, "entry 0: no server 3"));
