@@ -90,8 +90,10 @@ int fastcgi_params_put(struct fastcgi_params *p, const char *name, size_t name_l
     p->len += FASTCGI_HEADER_LEN;
   }
   memcpy(p->buf + p->len, sizes, n);
-  memcpy(p->buf + p->len + n, name, name_len);
-  memcpy(p->buf + p->len + n + name_len, value, value_len);
+  if (name_len)                /* an unset text may be NULL with length 0 */
+    memcpy(p->buf + p->len + n, name, name_len);
+  if (value_len)
+    memcpy(p->buf + p->len + n + name_len, value, value_len);
   p->len += pair;
   return 0;
 }
