@@ -96,8 +96,4 @@ struct fastcgi_head {
  * for more, -3 for more fields than HTTP_MAX_HEADERS. */
 int fastcgi_parse_head(const char *buf, size_t len, int at_eof, struct fastcgi_head *out);
 
-/* Go's canonical form of a field name (Content-Type), in place, as Caddy
- * passes the head's names on; a name with a byte outside a token is kept */
-void fastcgi_canonical_name(char *name, size_t len);
-
 #endif

@@ -112,19 +112,3 @@ int fastcgi_parse_head(const char *buf, size_t len, int at_eof, struct fastcgi_h
       return head_done(out) < 0 ? -1 : (int)len;
   }
 }
-
-void fastcgi_canonical_name(char *name, size_t len)
-{
-  for (size_t i = 0; i < len; i++)
-    if (!head_token_char((unsigned char)name[i]))
-      return;
-  int upper = 1;
-  for (size_t i = 0; i < len; i++) {
-    char c = name[i];
-    if (upper && c >= 'a' && c <= 'z')
-      name[i] = (char)(c - 32);
-    else if (!upper && c >= 'A' && c <= 'Z')
-      name[i] = (char)(c + 32);
-    upper = c == '-';
-  }
-}

@@ -73,6 +73,13 @@ static void expect(const char *what, const char *name, const char *want)
   }
 }
 
+/* want: name, value rows; a NULL value: the name is not sent */
+static void expect_all(const char *what, const char *const (*want)[2], size_t count)
+{
+  for (size_t i = 0; i < count; i++)
+    expect(what, want[i][0], want[i][1]);
+}
+
 static const struct fastcgi_text splits[] = {TX(".php")};
 static const struct fastcgi_text env_opt[] = {TX("GATEWAY_INTERFACE"), TX("mine"), TX("HTTP_X_FOO"), TX("lost"),
                                               TX("CONTENT_LENGTH"), TX("lost"), TX("APP_ENV"), TX("prod")};
@@ -110,16 +117,24 @@ static int build(void)
   return rc;
 }
 
+/* builds the environment; 1 when it gave want, else a failure */
+static int built(const char *what, int want)
+{
+  int rc = build();
+  if (rc != want) {
+    fprintf(stderr, "%s: build gave %d, want %d\n", what, rc, want);
+    failures++;
+  }
+  return rc == want;
+}
+
 static void check_get(void)
 {
   request("GET", "example.com:8080", "/index.php");
   field("Host", "example.com:8080");
-  if (build() != 0) {
-    fprintf(stderr, "get: build failed\n");
-    failures++;
+  if (!built("get", 0))
     return;
-  }
-  const char *want[][2] = {
+  static const char *const want[][2] = {
     {"SCRIPT_NAME", "/index.php"}, {"SCRIPT_FILENAME", "/srv/www/index.php"}, {"PATH_INFO", ""},
     {"DOCUMENT_URI", "/index.php"}, {"DOCUMENT_ROOT", "/srv/www"}, {"SERVER_NAME", "example.com"},
     {"SERVER_PORT", "8080"}, {"REQUEST_METHOD", "GET"}, {"CONTENT_LENGTH", "0"}, {"CONTENT_TYPE", ""},
@@ -127,12 +142,9 @@ static void check_get(void)
     {"REMOTE_HOST", "127.0.0.1"}, {"REMOTE_PORT", "5555"}, {"REQUEST_SCHEME", "http"},
     {"SERVER_PROTOCOL", "HTTP/1.1"}, {"GATEWAY_INTERFACE", "CGI/1.1"}, {"HTTP_HOST", "example.com:8080"},
     {"SERVER_SOFTWARE", "Caddy/v2.6.2"}, {"AUTH_TYPE", ""}, {"REMOTE_IDENT", ""}, {"REMOTE_USER", ""},
+    {"PATH_TRANSLATED", NULL}, {"HTTPS", NULL}, {"SERVER_ADDR", NULL},
   };
-  for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
-    expect("get", want[i][0], want[i][1]);
-  expect("get", "PATH_TRANSLATED", NULL);
-  expect("get", "HTTPS", NULL);
-  expect("get", "SERVER_ADDR", NULL);
+  expect_all("get", want, sizeof want / sizeof want[0]);
 }
 
 static void check_split_and_fields(void)
@@ -146,30 +158,30 @@ static void check_split_and_fields(void)
   in.tls = 1, in.tls_protocol = TX("tls1.3"), in.tls_cipher = TX("TLS_AES_128_GCM_SHA256");
   in.server_addr = TX("::1");
   cfg.env = env_opt, cfg.env_count = 4;
-  if (build() != 0) {
-    fprintf(stderr, "split: build failed\n");
-    failures++;
+  if (!built("split", 0))
     return;
-  }
-  expect("split", "SCRIPT_NAME", "/Foo.PHP");
-  expect("split", "PATH_INFO", "/bar/../baz/");
-  expect("split", "PATH_TRANSLATED", "/srv/www/baz/");
-  expect("split", "DOCUMENT_URI", "/Foo.PHP");
-  expect("split", "SERVER_NAME", "::1");
-  expect("split", "SERVER_PORT", "8443");
-  expect("split", "REQUEST_METHOD", "PATCH");
-  expect("split", "CONTENT_LENGTH", "5");
-  expect("split", "CONTENT_TYPE", "application/x-www-form-urlencoded");
-  expect("split", "HTTP_X_FOO", "a, b");
-  expect("split", "HTTP_CONTENT_LENGTH", "5");
-  expect("split", "HTTP_PROXY", NULL);
-  expect("split", "GATEWAY_INTERFACE", "mine");
-  expect("split", "APP_ENV", "prod");
-  expect("split", "HTTPS", "on");
-  expect("split", "SSL_PROTOCOL", "tls1.3");
-  expect("split", "SSL_CIPHER", "TLS_AES_128_GCM_SHA256");
-  expect("split", "SERVER_ADDR", "::1");
-  expect("split", "REQUEST_SCHEME", "https");
+  static const char *const want[][2] = {
+    {"SCRIPT_NAME", "/Foo.PHP"},
+    {"PATH_INFO", "/bar/../baz/"},
+    {"PATH_TRANSLATED", "/srv/www/baz/"},
+    {"DOCUMENT_URI", "/Foo.PHP"},
+    {"SERVER_NAME", "::1"},
+    {"SERVER_PORT", "8443"},
+    {"REQUEST_METHOD", "PATCH"},
+    {"CONTENT_LENGTH", "5"},
+    {"CONTENT_TYPE", "application/x-www-form-urlencoded"},
+    {"HTTP_X_FOO", "a, b"},
+    {"HTTP_CONTENT_LENGTH", "5"},
+    {"HTTP_PROXY", NULL},
+    {"GATEWAY_INTERFACE", "mine"},
+    {"APP_ENV", "prod"},
+    {"HTTPS", "on"},
+    {"SSL_PROTOCOL", "tls1.3"},
+    {"SSL_CIPHER", "TLS_AES_128_GCM_SHA256"},
+    {"SERVER_ADDR", "::1"},
+    {"REQUEST_SCHEME", "https"},
+  };
+  expect_all("split", want, sizeof want / sizeof want[0]);
 }
 
 static void check_edges(void)
@@ -177,17 +189,11 @@ static void check_edges(void)
   request("POST", "[::1]", "/a.php");
   req.chunked = 1;
   in.tls = 1;
-  if (build() != -ENODATA) {
-    fprintf(stderr, "a chunked POST is Caddy's 411\n");
-    failures++;
-  }
+  built("a chunked POST is Caddy's 411", -ENODATA);
   request("HEAD", "[::1]", "/a.php");
   req.chunked = 1;
   in.tls = 1;
-  if (build() != 0) {
-    fprintf(stderr, "head: build failed\n");
-    failures++;
-  }
+  built("head", 0);
   expect("head", "CONTENT_LENGTH", "0");
   expect("head", "SERVER_NAME", "[::1]");
   expect("head", "SERVER_PORT", "443");
@@ -196,33 +202,27 @@ static void check_edges(void)
   request("GET", "h", "/x/y.php");
   cfg.split_count = 0;
   in.file_remainder = TX("/ignored");
-  if (build() == 0) {
+  if (built("no split", 0)) {
     expect("no split", "SCRIPT_NAME", "");
     expect("no split", "PATH_INFO", "/x/y.php");
     expect("no split", "SCRIPT_FILENAME", "/srv/www");
   }
   request("GET", "h", "/x/y");
   in.file_remainder = TX("/rest");
-  if (build() == 0) {
+  if (built("remainder", 0)) {
     expect("remainder", "PATH_INFO", "/rest");
     expect("remainder", "SCRIPT_NAME", "/x/y");
   }
   request("GET", "h", "/a\0b.php");
   in.path.len = 8;
-  if (build() != -EINVAL) {
-    fprintf(stderr, "a NUL in the path is Caddy's 400\n");
-    failures++;
-  }
+  built("a NUL in the path is Caddy's 400", -EINVAL);
   request("GET", "h", "/a.php");
   cfg.root = TX("/");
   cfg.resolve_root_symlink = 1;
-  if (build() == 0)
+  if (built("root /", 0))
     expect("root /", "SCRIPT_FILENAME", "/a.php");
   cfg.root = TX("/no/such/dir");
-  if (build() != -ENOENT) {
-    fprintf(stderr, "a root that does not resolve fails\n");
-    failures++;
-  }
+  built("a root that does not resolve fails", -ENOENT);
 }
 
 int main(void)
