@@ -17,7 +17,7 @@ static int head_blank(char c)
   return c == ' ' || c == '\t';
 }
 
-/* name ":" value, the line without its LF or CRLF; 0 or -1 */
+/* name ":" value, the line without its LF or CRLF; 0, -1 (malformed) or -3 (too many) */
 static int head_field(const char *line, size_t len, struct fastcgi_head *out)
 {
   const char *colon = memchr(line, ':', len);
