@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #define ZS_BLOB_MAGIC       "ZSBLOB\r\n"       /* 8 bytes; the CR LF catches text-mode mangling */
-#define ZS_BLOB_VERSION     12u                /* 2: tls_policy, tls_cert, tls_app; 3: logger, access_log, proxy replace_str and trusted_str; 4: proxy request_buffers, stream_timeout_ms, stream_close_delay_ms; 5: regex, error entries; 6: encoder, file_server precompressed_str; 7: acme_issuer, tls_cert issuer, tls_app renew_interval; 8: proxy load balancing, health, transport; proxy_upstream; 9: mime; 10: logger roll_size_mb, roll_keep, roll_keep_days, flags; 11: file_server file_limit; 12: http_app */
+#define ZS_BLOB_VERSION     13u                /* 2: tls_policy, tls_cert, tls_app; 3: logger, access_log, proxy replace_str and trusted_str; 4: proxy request_buffers, stream_timeout_ms, stream_close_delay_ms; 5: regex, error entries; 6: encoder, file_server precompressed_str; 7: acme_issuer, tls_cert issuer, tls_app renew_interval; 8: proxy load balancing, health, transport; proxy_upstream; 9: mime; 10: logger roll_size_mb, roll_keep, roll_keep_days, flags; 11: file_server file_limit; 12: http_app; 13: logger encoder options */
 #define ZS_ABI_VERSION      13u                /* helpers.def, helpers.h actions, vars.def, request.h, native.h; 2: abort, respond close; 3: TLS variables; 4: rewrites; 5: log_skip; 6: proxy header ops; 7: error action, error variables, deferred header ops, regex helpers; 8: encode; 9: ebpf program helpers; 10: acme (layout with acme_issuer); 11: basic_auth, request_body; 12: header require conditions; 13: request fields (buf_field), path part variables */
 #define ZS_BROWSE_MAX_ENTRIES 10000u          /* browse reads a directory's first entries: Caddy's default file_limit */
 #define ZS_PROXY_MAX_REQUEST_BUFFERS 524288       /* request_buffers gathered in a connection's input at most */
@@ -100,6 +100,9 @@ enum zs_log_output { ZS_LOG_OUTPUTS(ZS_FLAG_ENUM) };
 enum zs_lb_policy { ZS_LB_POLICIES(ZS_FLAG_ENUM) };
 enum zs_log_format { ZS_LOG_FORMATS(ZS_FLAG_ENUM) };
 enum zs_log_level { ZS_LOG_LEVELS(ZS_FLAG_ENUM) };
+enum zs_log_time_format { ZS_LOG_TIME_FORMATS(ZS_FLAG_ENUM) };
+enum zs_log_duration_format { ZS_LOG_DURATION_FORMATS(ZS_FLAG_ENUM) };
+enum zs_log_level_format { ZS_LOG_LEVEL_FORMATS(ZS_FLAG_ENUM) };
 /* tls_cert.key_type values */
 enum zs_key_type {
   ZS_KEY_TYPES(ZS_FLAG_ENUM)

@@ -3,6 +3,7 @@
  * per-worker double buffer per output that io_uring writes. A line that
  * finds the buffer full is dropped and counted, never waited for. */
 #include "access_log.h"
+#include "log_format.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,7 +33,8 @@ struct access_log {
   struct access_out outs[ACCESS_LOG_MAX_LOGGERS];
   uint64_t dropped, reported;
   uint64_t report_ms;
-  struct worker_log line;
+  struct worker_log line;      /* the line in Caddy's default shape */
+  struct worker_log shaped;    /* a logger's own, when its encoder options differ */
 };
 
 int access_log_files_open(struct access_log_files *f, const struct blob *b, char *err, size_t errcap)
@@ -262,18 +264,33 @@ static void access_response_header(const void *list, size_t i, const char **name
   *value_len = h->value_len;
 }
 
-/* the fields after "msg", as Caddy 2.8 writes them (bytes_read and client_ip are newer than 2.6) */
-static void access_fields(struct worker_log *l, const struct conn_info *info, const struct exchange *ex,
-                          const struct response *resp, int64_t size, int64_t bytes_read)
+/* a duration field as the logger's duration_format writes it (NULL: seconds) */
+static void access_duration(struct worker_log *l, const struct zs_logger *g, const char *key, uint64_t ns)
 {
-  struct timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  uint64_t now_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+  char v[64];
+  int quoted;
+  size_t n = g && g->duration_format != ZS_DURATION_SECONDS ? log_format_duration(v, sizeof v, g, ns, &quoted) : 0;
+  if (!n) {
+    log_seconds(l, key, ns);
+    return;
+  }
+  log_key(l, key);
+  if (quoted)
+    log_put_string(l, v, n);
+  else
+    log_put(l, v, n);
+}
+
+/* the fields after "msg", as Caddy 2.8 writes them (bytes_read and client_ip are newer than 2.6) */
+static void access_fields(struct worker_log *l, const struct zs_logger *g, const struct conn_info *info,
+                          const struct exchange *ex, const struct response *resp, int64_t size, int64_t bytes_read,
+                          uint64_t duration_ns)
+{
   log_request(l, &ex->req, info);
   log_int(l, "bytes_read", bytes_read);
   const struct exec_decision *dec = ex->dec;   /* basic_auth's user, as Caddy's {http.auth.user.id} */
   log_str(l, "user_id", dec && dec->user_id ? dec->user_id : "", dec && dec->user_id ? dec->user_id_len : 0);
-  log_seconds(l, "duration", now_ns - ex->start_ns);
+  access_duration(l, g, "duration", duration_ns);
   log_int(l, "size", size);
   log_int(l, "status", resp ? resp->status : 0);
   struct log_header_view v = {.list = resp ? resp->headers : NULL, .count = resp ? resp->header_count : 0,
@@ -282,23 +299,31 @@ static void access_fields(struct worker_log *l, const struct conn_info *info, co
   log_header_object(l, &v, 16);
 }
 
-/* zap's console encoder as Caddy 2.6 sets it up: local wall time with
- * milliseconds, the level in capitals and in color (even into a file), the
- * logger, the message, then the fields as one JSON object spaced after
- * every ':' and ',' outside strings */
-static size_t access_console(char *out, size_t cap, int error, const char *logger, const char *fields,
-                             size_t fields_len)
+/* zap's console encoder with the logger's options (Caddy's defaults: UTC
+ * wall time with milliseconds, the level in capitals and in color, even into
+ * a file): time, level, logger, message, tab-separated, each left out when
+ * its key is "", then the fields as one JSON object spaced after every ':'
+ * and ',' outside strings, then the line ending. fields is the object's
+ * inside, without braces. */
+static size_t access_console(char *out, size_t cap, const struct blob *b, const struct zs_logger *g, int error,
+                             const char *logger, const struct timespec *now, const char *fields, size_t fields_len)
 {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  struct tm tm;
-  localtime_r(&ts.tv_sec, &tm);
-  int n = snprintf(out, cap, "%04d/%02d/%02d %02d:%02d:%02d.%03ld\t%s\t%s\thandled request\t{", tm.tm_year + 1900,
-                   tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000,
-                   error ? "\x1b[31mERROR\x1b[0m" : "\x1b[34mINFO\x1b[0m", logger);
-  if (n < 0 || (size_t)n >= cap)
+  char part[256];
+  int quoted;
+  size_t len = 0, n;
+  const char *sep = "";
+  if (*blob_string(b, g->time_key_str) &&
+      (n = log_format_time(part, sizeof part, g, blob_string(b, g->time_layout_str), now, &quoted)))
+    len += (size_t)snprintf(out + len, cap - len, "%.*s", (int)n, part), sep = "\t";
+  if (*blob_string(b, g->level_key_str) && (n = log_format_level(part, sizeof part, g, error)))
+    len += (size_t)snprintf(out + len, cap - len, "%s%.*s", sep, (int)n, part), sep = "\t";
+  if (*blob_string(b, g->name_key_str) && logger && *logger)
+    len += (size_t)snprintf(out + len, cap - len, "%s%s", sep, logger), sep = "\t";
+  if (*blob_string(b, g->msg_key_str))
+    len += (size_t)snprintf(out + len, cap - len, "%shandled request", sep), sep = "\t";
+  if (len + 4 >= cap)
     return 0;
-  size_t len = (size_t)n;
+  len += (size_t)snprintf(out + len, cap - len, "%s{", sep);
   int in_string = 0, escaped = 0;
   for (size_t i = 0; i < fields_len; i++) {
     char ch = fields[i];
@@ -314,7 +339,60 @@ static size_t access_console(char *out, size_t cap, int error, const char *logge
       out[len++] = ' ';
     }
   }
-  return len;
+  const char *end = blob_string(b, g->line_ending_str);
+  n = strlen(end);
+  if (len + 1 + n > cap)
+    return 0;
+  out[len++] = '}';
+  memcpy(out + len, end, n);
+  return len + n;
+}
+
+/* a JSON key of the line's head: the first without a comma */
+static void access_head_key(struct worker_log *l, const char *key, int *first)
+{
+  if (!*first)
+    log_put(l, ",", 1);
+  *first = 0;
+  log_put_string(l, key, strlen(key));
+  log_put(l, ":", 1);
+}
+
+/* the head of a line as zap's JSON encoder orders it with the logger's keys
+ * and formats: level, time, logger, message; 1 when it wrote none of them */
+static int access_json_head(struct worker_log *l, const struct blob *b, const struct zs_logger *g, int error,
+                            const char *logger, const struct timespec *now)
+{
+  char v[256];
+  int quoted, first = 1;
+  size_t n;
+  l->len = 0;
+  l->full = 0;
+  log_put(l, "{", 1);
+  const char *key = blob_string(b, g->level_key_str);
+  if (*key && (n = log_format_level(v, sizeof v, g, error))) {
+    access_head_key(l, key, &first);
+    log_put_string(l, v, n);
+  }
+  key = blob_string(b, g->time_key_str);
+  if (*key && (n = log_format_time(v, sizeof v, g, blob_string(b, g->time_layout_str), now, &quoted))) {
+    access_head_key(l, key, &first);
+    if (quoted)
+      log_put_string(l, v, n);
+    else
+      log_put(l, v, n);
+  }
+  key = blob_string(b, g->name_key_str);
+  if (*key && logger && *logger) {
+    access_head_key(l, key, &first);
+    log_put_string(l, logger, strlen(logger));
+  }
+  key = blob_string(b, g->msg_key_str);
+  if (*key) {
+    access_head_key(l, key, &first);
+    log_put_string(l, "handled request", 15);
+  }
+  return first;
 }
 
 static void access_append(struct worker *w, unsigned i, const char *line, size_t len)
@@ -338,30 +416,55 @@ struct access_line {
   int64_t size, bytes_read;
 };
 
+/* one logger's line in its own shape (options other than Caddy's defaults) */
+static void access_write_shaped(struct worker *w, unsigned i, const struct access_line *a, int error,
+                                const char *logger, const struct timespec *now, uint64_t duration_ns)
+{
+  const struct zs_logger *g = &w->blob->loggers[i];
+  struct worker_log *l = &w->access->shaped;
+  int empty = access_json_head(l, w->blob, g, error, logger, now);
+  size_t fields_at = l->len;
+  access_fields(l, g, a->info, a->ex, a->resp, a->size, a->bytes_read, duration_ns);
+  if (empty && l->len > fields_at)   /* no head: the first field takes no comma */
+    memmove(l->buf + fields_at, l->buf + fields_at + 1, --l->len - fields_at);
+  if (g->format == ZS_LOG_CONSOLE) {
+    char console[2 * LOG_LINE_MAX];
+    size_t at = fields_at + (empty ? 0 : 1);
+    size_t n = access_console(console, sizeof console, w->blob, g, error, logger, now, l->buf + at, l->len - at);
+    access_append(w, i, console, n);
+    return;
+  }
+  const char *end = blob_string(w->blob, g->line_ending_str);
+  log_put(l, "}", 1);
+  log_put(l, end, strlen(end));
+  access_append(w, i, l->buf, l->len);
+}
+
 static void access_write_row(struct worker *w, const struct zs_access_log *row, void *arg)
 {
   const struct access_line *a = arg;
   int error = a->resp && a->resp->status >= 400;   /* Caddy logs 4xx and 5xx at ERROR */
   const char *logger = blob_string(w->blob, row->name_str);
+  struct timespec now, mono;
+  clock_gettime(CLOCK_REALTIME, &now);
+  clock_gettime(CLOCK_MONOTONIC, &mono);
+  uint64_t duration_ns = (uint64_t)mono.tv_sec * 1000000000u + (uint64_t)mono.tv_nsec - a->ex->start_ns;
   struct worker_log *l = &w->access->line;
-  log_begin(l, error ? "error" : "info", logger, "handled request");
-  size_t fields_at = l->len;
-  access_fields(l, a->info, a->ex, a->resp, a->size, a->bytes_read);
-  size_t len = log_close(l);
-  char console[2 * LOG_LINE_MAX];
-  size_t console_len = 0;
+  size_t len = 0;
   for (unsigned i = 0; i < w->access->files->count && i < w->blob->config->logger_count; i++) {
     const struct zs_logger *g = &w->blob->loggers[i];
     if (!(row->loggers & (1u << i)) || g->level > (error ? ZS_LEVEL_ERROR : ZS_LEVEL_INFO))
       continue;
-    if (g->format == ZS_LOG_JSON) {
-      access_append(w, i, l->buf, len);
+    if (g->format != ZS_LOG_JSON || !log_format_is_default(w->blob, g)) {
+      access_write_shaped(w, i, a, error, logger, &now, duration_ns);
       continue;
     }
-    if (!console_len)
-      console_len = access_console(console, sizeof console, error, logger, l->buf + fields_at + 1,
-                                   len - fields_at - 1);
-    access_append(w, i, console, console_len);
+    if (!len) {                /* Caddy's default shape: built once for every logger that has it */
+      log_begin(l, error ? "error" : "info", logger, "handled request");
+      access_fields(l, NULL, a->info, a->ex, a->resp, a->size, a->bytes_read, duration_ns);
+      len = log_close(l);
+    }
+    access_append(w, i, l->buf, len);
   }
 }
 

@@ -29,7 +29,23 @@ void log_put(struct worker_log *l, const char *s, size_t n)
 
 static int log_plain(unsigned char ch)
 {
-  return ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\';
+  return ch >= 0x20 && ch < 0x80 && ch != '"' && ch != '\\';
+}
+
+/* the length of the valid UTF-8 sequence at s (Go's utf8.DecodeRune), 0 if none */
+static size_t log_utf8(const unsigned char *s, size_t n)
+{
+  size_t len = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2 : 0;
+  if (!len || len > n || (len == 3 && s[0] >= 0xf0))
+    return 0;
+  for (size_t i = 1; i < len; i++)
+    if ((s[i] & 0xc0) != 0x80)
+      return 0;
+  unsigned cp = len == 2 ? (s[0] & 0x1fu) << 6 | (s[1] & 0x3fu)
+                : len == 3 ? (s[0] & 0x0fu) << 12 | (s[1] & 0x3fu) << 6 | (s[2] & 0x3fu)
+                           : (s[0] & 0x07u) << 18 | (s[1] & 0x3fu) << 12 | (s[2] & 0x3fu) << 6 | (s[3] & 0x3fu);
+  int ok = len == 2 ? cp >= 0x80 : len == 3 ? cp >= 0x800 && (cp < 0xd800 || cp > 0xdfff) : cp >= 0x10000 && cp <= 0x10ffff;
+  return ok ? len : 0;
 }
 
 void log_put_string(struct worker_log *l, const char *s, size_t n)
@@ -45,9 +61,21 @@ void log_put_string(struct worker_log *l, const char *s, size_t n)
       i = run;
       continue;
     }
+    size_t rune = (unsigned char)s[i] >= 0x80 ? log_utf8((const unsigned char *)s + i, n - i) : 0;
+    if (rune) {        /* zap writes UTF-8 as it is, an invalid byte as U+FFFD */
+      log_put(l, s + i, rune);
+      i += rune;
+      continue;
+    }
     unsigned char ch = (unsigned char)s[i++];
     char esc[8];
-    if (ch == '"' || ch == '\\') {
+    if (ch >= 0x80) {
+      log_put(l, "\\ufffd", 6);
+    } else if (ch == '\n' || ch == '\r' || ch == '\t') {
+      esc[0] = '\\';
+      esc[1] = ch == '\n' ? 'n' : ch == '\r' ? 'r' : 't';
+      log_put(l, esc, 2);
+    } else if (ch == '"' || ch == '\\') {
       esc[0] = '\\';
       esc[1] = (char)ch;
       log_put(l, esc, 2);

@@ -109,9 +109,15 @@ void config_loggers(struct cg *cg, const struct lowered_config *cfg)
                               .format = (uint16_t)g->format, .level = (uint16_t)g->level, .mode = (uint16_t)g->mode,
                               .roll_size_mb = g->roll_size_mb, .roll_keep = g->roll_keep,
                               .roll_keep_days = g->roll_keep_days,
-                              .flags = !g->roll_size_mb ? 0
-                                       : (g->roll_plain ? 0 : ZS_LOGGER_ROLL_GZIP) |
-                                           (g->roll_local_time ? ZS_LOGGER_ROLL_LOCAL_TIME : 0)};
+                              .flags = (!g->roll_size_mb ? 0
+                                        : (g->roll_plain ? 0 : ZS_LOGGER_ROLL_GZIP) |
+                                            (g->roll_local_time ? ZS_LOGGER_ROLL_LOCAL_TIME : 0)) |
+                                       (g->time_local ? ZS_LOGGER_TIME_LOCAL : 0),
+                              .msg_key_str = g->msg_key, .level_key_str = g->level_key, .time_key_str = g->time_key,
+                              .name_key_str = g->name_key, .line_ending_str = g->line_ending,
+                              .time_layout_str = g->time_layout ? g->time_layout : "",
+                              .time_format = (uint16_t)g->time_format, .duration_format = (uint16_t)g->duration_format,
+                              .level_format = (uint16_t)g->level_format};
   }
 }
 

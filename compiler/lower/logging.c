@@ -10,8 +10,7 @@
 
 #define LOWER_MAX_LOGGERS 31   /* bits of access_log.loggers */
 
-/* v is one of names (NULL-terminated): its index in *out, else refused as "what 'v'" */
-static int lower_one_of(struct lower *l, const struct json *v, const char *what, const char *const *names,
+int lower_one_of(struct lower *l, const struct json *v, const char *what, const char *const *names,
                         bool nocase, unsigned *out)
 {
   const char *s = lower_string(l, v, what);
@@ -118,14 +117,6 @@ static const struct lower_key lower_writer_keys[] = {
   {NULL, NULL, NULL},
 };
 
-static int lower_encoder_format(struct lower *l, const struct json *v, void *record)
-{
-  static const char *const names[] = {"json", "console", NULL};   /* enum zs_log_format */
-  return lower_one_of(l, v, "log format", names, false, &((struct lowered_logger *)record)->format);
-}
-
-static const struct lower_key lower_encoder_keys[] = {{"format", NULL, lower_encoder_format}, {NULL, NULL, NULL}};
-
 static int lower_logger_writer(struct lower *l, const struct json *v, void *record)
 {
   struct lowered_logger *g = record;
@@ -146,14 +137,6 @@ static int lower_logger_writer(struct lower *l, const struct json *v, void *reco
   g->roll_keep = g->roll_keep ? g->roll_keep : 10;
   g->roll_keep_days = g->roll_keep_days ? g->roll_keep_days : 90;
   return bad;
-}
-
-static int lower_logger_encoder(struct lower *l, const struct json *v, void *record)
-{
-  const struct json *format = v && v->kind == JSON_OBJECT ? json_object_get(v, "format") : NULL;
-  if (format && lower_encoder_format(l, format, record))
-    return -1;
-  return lower_object_keys(l, v, lower_encoder_keys, "log format", record);
 }
 
 static int lower_logger_level(struct lower *l, const struct json *v, void *record)
@@ -188,7 +171,7 @@ static int lower_logger_exclude(struct lower *l, const struct json *v, void *rec
 }
 
 static const struct lower_key lower_logger_keys[] = {
-  {"writer", "output", lower_logger_writer}, {"encoder", "format", lower_logger_encoder},
+  {"writer", "output", lower_logger_writer}, {"encoder", "format", lower_log_encoder},
   {"level", "level", lower_logger_level}, {"include", "include", lower_logger_include},
   {"exclude", "exclude", lower_logger_exclude}, {"sampling", "sampling", lower_key_refused},
   {NULL, NULL, NULL},
@@ -212,11 +195,14 @@ int lower_logging(struct lower *l, const struct json *logging, struct lowered_co
   for (size_t i = 0; i < count; i++) {
     struct lowered_logger *g = &out->loggers[out->logger_count++];
     *g = (struct lowered_logger){.name = logs->members[i].key, .level = ZS_LEVEL_INFO};
+    lower_log_encoder_defaults(g);
     has_default |= strcmp(g->name, "default") == 0;
     bad |= lower_object_keys(l, logs->members[i].value, lower_logger_keys, "logger", g);
   }
-  if (!has_default)   /* Caddy's default logger: stderr, everything at INFO */
-    out->loggers[out->logger_count++] = (struct lowered_logger){.name = "default", .level = ZS_LEVEL_INFO};
+  if (!has_default) {  /* Caddy's default logger: stderr, everything at INFO */
+    out->loggers[out->logger_count] = (struct lowered_logger){.name = "default", .level = ZS_LEVEL_INFO};
+    lower_log_encoder_defaults(&out->loggers[out->logger_count++]);
+  }
   return bad;
 }
 

@@ -439,6 +439,10 @@ struct lowered_logger {
   unsigned roll_size_mb, roll_keep, roll_keep_days;   /* as written (0: Caddy's default); after lowering, in effect */
   const char **include, **exclude;
   size_t include_count, exclude_count;
+  /* the encoder's options, Caddy's defaults filled in (log_encoder.c) */
+  const char *msg_key, *level_key, *time_key, *name_key, *line_ending, *time_layout;
+  unsigned time_format, duration_format, level_format;   /* enum zs_log_time_format, ... */
+  bool time_local;
 };
 
 /* one row of a server's access logging: an access_log row */

@@ -107,6 +107,12 @@ void lower_refuse_matcher(struct lower *l, const struct json *v, const char *nam
 const char *lower_string(struct lower *l, const struct json *v, const char *what);
 int lower_status(struct lower *l, const struct json *v, const char *what);
 bool lower_is_true(const struct json *v);
+/* logging.c: v is one of names (NULL-terminated): its index in *out, else refused as "what 'v'" */
+int lower_one_of(struct lower *l, const struct json *v, const char *what, const char *const *names, bool nocase,
+                 unsigned *out);
+/* log_encoder.c: a logger's encoder and its options; the defaults of a logger without one */
+int lower_log_encoder(struct lower *l, const struct json *v, void *record);
+void lower_log_encoder_defaults(struct lowered_logger *g);
 /* a caddy.Duration (nanoseconds, or Go duration text with "d"): 0 or -1 */
 int lower_duration_ns(const struct json *v, long long *ns);
 int lower_bool(struct lower *l, const struct json *v, const char *what, bool *out);

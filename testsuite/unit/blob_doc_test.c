@@ -99,6 +99,7 @@ static const uint64_t layouts[] = {
   [10] = 0x5743ad89b3686f4dull, /* logger roll_size_mb, roll_keep, roll_keep_days, flags */
   [11] = 0x458e8ad2315fc705ull,  /* file_server file_limit */
   [12] = 0x74b96580a1383d91ull,  /* http_app: grace_period, shutdown_delay */
+  [13] = 0x717de53c13ee264dull,  /* logger encoder options */
 };
 
 static char *doc_read(const char *path)
