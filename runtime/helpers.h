@@ -96,6 +96,8 @@ int exec_query_replace(struct helper_state *st, const char *query, size_t len);
 /* 1 when the textual address (a zone is ignored, a v4-mapped v6 is v4) is in
  * one of the packed ranges (ZS_IP_RANGE_SIZE bytes each): remote_ip's test,
  * and reverse_proxy's trusted_proxies */
+/* lays the view's header list out again from st->req: 0 or -E2BIG */
+int exec_headers_replace(struct helper_state *st);
 int helper_ip_in(const char *text, const unsigned char *ranges, size_t len);
 
 #endif

@@ -808,7 +808,7 @@ static int lower_headers_response(struct lower *l, const struct json *resp, void
 
 static const struct lower_key lower_headers_keys[] = {
   {"handler", NULL, NULL}, {"response", NULL, lower_headers_response},
-  {"request", "request_header", lower_key_refused}, {NULL, NULL, NULL},
+  {"request", NULL, lower_headers_request}, {NULL, NULL, NULL},
 };
 
 int lower_headers(struct lower *l, const struct json *h, struct lowered_handler *out)

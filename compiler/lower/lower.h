@@ -322,6 +322,7 @@ struct lowered_plugin {
   bool object;                 /* a prebuilt eBPF object (.o), else C compiled like the site */
 };
 
+  struct lowered_headers *request;   /* the headers handler's ops on the request itself, or NULL */
 /* one ebpf handler: which program, and its arguments packed as the SDK reads
  * them (name NUL value NUL each; a positional one has an empty name) */
 struct lowered_ebpf {
