@@ -258,6 +258,9 @@ static void exec_decision_reset(struct exec_decision *dec)
   dec->max_body = 0;
   dec->user_id = NULL;
   dec->user_id_len = 0;
+  dec->upstream_method = dec->uri_before = dec->query = NULL;
+  dec->upstream_method_len = dec->uri_before_len = dec->query_len = 0;
+  dec->upstream_no_body = dec->query_set = 0;
   for (unsigned i = 0; i < ZS_VAR_USER_COUNT; i++)
     dec->user_vars[i] = NULL, dec->user_var_len[i] = 0;
   dec->log_skip = 0;
@@ -429,11 +432,11 @@ int exec_request_auth(const struct blob *blob, struct cage *cage, unsigned serve
   if (http01_answer(blob, req, out))
     return 0;
   exec_run(blob, cage, server, &blob->entries[blob->servers[server].entry], &st);
+  if (out->action != ZS_ACT_AUTH_WAIT)   /* a run again starts from the request as sent */
+    request_headers_commit(&st, req);
   return 0;
 }
 
-  if (out->action != ZS_ACT_AUTH_WAIT)   /* a run again starts from the request as sent */
-    request_headers_commit(&st, req);
 static const struct zs_entry *exec_errors_entry(const struct blob *blob, unsigned server)
 {
   for (size_t i = 0; i < blob->entry_count; i++)

@@ -68,6 +68,14 @@ struct exec_decision {
   char error_id[16];           /* http.error.id: nine characters, as Caddy's */
   struct exec_capture captures[EXEC_MAX_CAPTURES];
   size_t capture_count;
+  const char *upstream_method; /* reverse_proxy rewrite's method, uppercased (storage), else NULL */
+  size_t upstream_method_len;
+  const char *uri_before;      /* the escaped path and query when that method was set (storage) */
+  size_t uri_before_len;
+  int upstream_no_body;        /* the rewrite to GET or HEAD changed the request: it goes up without a body */
+  const char *query;           /* the query a rewrite set (view memory), when query_set */
+  size_t query_len;
+  int query_set;
   const char *user_vars[ZS_VAR_USER_COUNT];   /* {vars.NAME} an ebpf program set (storage), else NULL */
   size_t user_var_len[ZS_VAR_USER_COUNT];
   char storage[EXEC_MAX_BODY + 4 * EXEC_MAX_VALUE];  /* backing bytes for the above */

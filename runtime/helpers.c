@@ -642,8 +642,11 @@ static unsigned long long helper_uri_set(struct zs_native_ctx *ctx, unsigned lon
   }
   if (rc == 0 && (flags & ZS_URI_PATH))
     rc = helper_uri_path(st, (unsigned)flags, query, &query_len, &has_query);
-  if (rc == 0 && has_query)
-    rc = exec_query_replace(st, query, query_len);
+  if (rc == 0 && has_query && (rc = exec_query_replace(st, query, query_len)) == 0) {
+    st->dec->query = st->query;   /* what an upstream is sent (reverse_proxy rewrite) */
+    st->dec->query_len = st->query_len;
+    st->dec->query_set = 1;
+  }
   st->value_len = 0;
   st->dec->body_len = 0;
   return rc < 0 ? HELPER_ERR(-rc) : 0;
@@ -848,8 +851,14 @@ static unsigned long long helper_var_set(struct zs_native_ctx *ctx, unsigned lon
   size_t *len, cap;
   helper_charge(ctx, 0);
   int user = id >= ZS_VAR_USER_FIRST && id < ZS_VAR_USER_FIRST + ZS_VAR_USER_COUNT;
-  if ((id != ZS_VAR_root && id != ZS_VAR_log_skip && !user) || helper_slot(st, slot, &buf, &len, &cap) < 0)
+  int proxy = id == ZS_VAR_upstream_method || id == ZS_VAR_upstream_no_body;
+  if ((id != ZS_VAR_root && id != ZS_VAR_log_skip && !user && !proxy) || helper_slot(st, slot, &buf, &len, &cap) < 0)
     return HELPER_ERR(EINVAL);
+  if (proxy) {
+    helper_charge(ctx, 2 * (*len + st->path_raw_len + st->query_len));
+    int rc = helper_proxy_var_set(st, (unsigned)id, buf, len);
+    return rc < 0 ? HELPER_ERR(-rc) : 0;
+  }
   if (id == ZS_VAR_log_skip) {   /* Caddy sets it true; its value is not read */
     st->dec->log_skip = 1;
     *len = 0;
