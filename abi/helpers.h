@@ -72,7 +72,7 @@ enum zs_base64 { ZS_B64_ENCODE = 0, ZS_B64_ENCODE_URL = 1, ZS_B64_DECODE = 2, ZS
 enum zs_time_unit { ZS_TIME_UNIX_S = 0, ZS_TIME_UNIX_MS = 1, ZS_TIME_MONO_MS = 2 };
 
 /* resp_header ops, in Caddy's header handler terms: the op, then at most one
- * target bit (none: the response; UP: the request sent upstream, header_up;
+ * target bit (none: the response; REQ: the request; UP: the request sent upstream, header_up;
  * DOWN: the upstream's response, header_down); REPLACE names its search, the
  * proxy record's replace_str entry, by index << ZS_HDR_INDEX_SHIFT */
 enum zs_header_op { ZS_HDR_SET = 0, ZS_HDR_ADD = 1, ZS_HDR_DELETE = 2, ZS_HDR_REPLACE = 3,
@@ -81,6 +81,8 @@ enum zs_header_op { ZS_HDR_SET = 0, ZS_HDR_ADD = 1, ZS_HDR_DELETE = 2, ZS_HDR_RE
                      * present / the status is the op's value (a code, or 1-5 for a class) */
                     ZS_HDR_REQUIRE_ABSENT = 4, ZS_HDR_REQUIRE_PRESENT = 5, ZS_HDR_REQUIRE_STATUS = 6 };
 #define ZS_HDR_OP_MASK     0x7u
+#define ZS_HDR_REQ         0x08u     /* the request itself (the headers handler's request ops): add, set,
+                                        delete, applied at once; later handlers and an upstream see it */
 #define ZS_HDR_UP          0x10u
 #define ZS_HDR_DOWN        0x20u
 #define ZS_HDR_DEFERRED    0x40u     /* a deferred op of the response: it is lost when a handler errors */

@@ -19,6 +19,7 @@
 #include "response.h"
 #include "rewrite.h"
 #include "http01.h"
+#include "request_headers.h"
 
 /* the request region being filled: bytes used so far */
 struct exec_view {
@@ -213,6 +214,17 @@ int exec_path_replace(struct helper_state *st, const char *raw, size_t raw_len)
   return 0;
 }
 
+/* the request's header fields were edited (request_headers.c): the view's
+ * header list is laid out again, the old one left unread behind it */
+int exec_headers_replace(struct helper_state *st)
+{
+  struct exec_view v = { .host = st->cage->req_host, .used = st->view_used };
+  int rc = exec_view_headers(&v, st, (struct zs_req *)v.host);
+  if (rc == 0)
+    st->view_used = v.used;
+  return rc;
+}
+
 int exec_query_replace(struct helper_state *st, const char *query, size_t len)
 {
   struct exec_view v = { .host = st->cage->req_host, .used = st->view_used };
@@ -246,6 +258,9 @@ static void exec_decision_reset(struct exec_decision *dec)
   dec->max_body = 0;
   dec->user_id = NULL;
   dec->user_id_len = 0;
+  dec->upstream_method = dec->uri_before = dec->query = NULL;
+  dec->upstream_method_len = dec->uri_before_len = dec->query_len = 0;
+  dec->upstream_no_body = dec->query_set = 0;
   for (unsigned i = 0; i < ZS_VAR_USER_COUNT; i++)
     dec->user_vars[i] = NULL, dec->user_var_len[i] = 0;
   dec->log_skip = 0;
@@ -385,14 +400,14 @@ static void exec_run(const struct blob *blob, struct cage *cage, unsigned server
 }
 
 int exec_request(const struct blob *blob, struct cage *cage, unsigned server,
-                 const struct http_request *req, const struct conn_info *conn,
+                 struct http_request *req, const struct conn_info *conn,
                  struct exec_decision *out)
 {
   return exec_request_auth(blob, cage, server, req, conn, out, NULL);
 }
 
 int exec_request_auth(const struct blob *blob, struct cage *cage, unsigned server,
-                      const struct http_request *req, const struct conn_info *conn,
+                      struct http_request *req, const struct conn_info *conn,
                       struct exec_decision *out, struct exec_auth *auth)
 {
   if (server >= blob->config->server_count)
@@ -417,6 +432,8 @@ int exec_request_auth(const struct blob *blob, struct cage *cage, unsigned serve
   if (http01_answer(blob, req, out))
     return 0;
   exec_run(blob, cage, server, &blob->entries[blob->servers[server].entry], &st);
+  if (out->action != ZS_ACT_AUTH_WAIT)   /* a run again starts from the request as sent */
+    request_headers_commit(&st, req);
   return 0;
 }
 

@@ -53,6 +53,8 @@ struct exec_decision {
   size_t orig_path_len;
   int log_skip;                /* the program set log_skip (log_skip, skip_log): no access log line */
   int64_t max_body;            /* request_body max_size: the most a proxied body may have; 0: none */
+  struct http_request req_edit; /* the request's fields as the headers handler's request ops left
+                                   them (request_headers.c); exec_request puts them back in its request */
   const char *user_id;         /* http.auth.user.id: the user basic_auth let in, else NULL */
   size_t user_id_len;
   unsigned encode;             /* 1 + the encoder record of the last encode handler run, 0: none */
@@ -66,6 +68,14 @@ struct exec_decision {
   char error_id[16];           /* http.error.id: nine characters, as Caddy's */
   struct exec_capture captures[EXEC_MAX_CAPTURES];
   size_t capture_count;
+  const char *upstream_method; /* reverse_proxy rewrite's method, uppercased (storage), else NULL */
+  size_t upstream_method_len;
+  const char *uri_before;      /* the escaped path and query when that method was set (storage) */
+  size_t uri_before_len;
+  int upstream_no_body;        /* the rewrite to GET or HEAD changed the request: it goes up without a body */
+  const char *query;           /* the query a rewrite set (view memory), when query_set */
+  size_t query_len;
+  int query_set;
   const char *user_vars[ZS_VAR_USER_COUNT];   /* {vars.NAME} an ebpf program set (storage), else NULL */
   size_t user_var_len[ZS_VAR_USER_COUNT];
   char storage[EXEC_MAX_BODY + 4 * EXEC_MAX_VALUE];  /* backing bytes for the above */
@@ -90,9 +100,10 @@ void exec_cage_destroy(struct cage *cage);
  * a target that is not origin- or absolute-form, HTTP/1.1 without Host),
  * -E2BIG when it does not fit the request view (answer 431), -ENOENT for a
  * server index outside the blob. A trap is not an error: out->trapped is set
- * (also for an r0 that names no valid action). */
+ * (also for an r0 that names no valid action). The headers handler's request
+ * ops edit req's header fields, as Caddy's edit r.Header. */
 int exec_request(const struct blob *blob, struct cage *cage, unsigned server,
-                 const struct http_request *req, const struct conn_info *conn,
+                 struct http_request *req, const struct conn_info *conn,
                  struct exec_decision *out);
 
 /* exec_request for a caller that verifies basic_auth passwords (auth.h):
@@ -101,7 +112,7 @@ int exec_request(const struct blob *blob, struct cage *cage, unsigned server,
  * basic_auth waits, and the caller answers 500. */
 struct exec_auth;
 int exec_request_auth(const struct blob *blob, struct cage *cage, unsigned server,
-                      const struct http_request *req, const struct conn_info *conn,
+                      struct http_request *req, const struct conn_info *conn,
                       struct exec_decision *out, struct exec_auth *auth);
 /* Caddy's error handling (server.go ServeHTTP) for a handler's error of
  * `status` whose message is msg (NULL: the status text): the request is

@@ -17,6 +17,7 @@
 #include "files.h"
 #include "query_match.h"
 #include "regex.h"
+#include "request_headers.h"
 #include "response.h"
 #include "rewrite.h"
 
@@ -373,11 +374,14 @@ static int helper_is_token(const char *s, size_t n)
   return 1;
 }
 
-/* an op, at most one target, and an index only on a proxy's replace */
+/* an op, at most one target, and an index only on a proxy's replace; the
+ * request's own ops are add, set and delete, applied at once */
 static int helper_header_op_valid(unsigned long long op)
 {
   unsigned long long kind = op & ZS_HDR_OP_MASK, target = op & (ZS_HDR_UP | ZS_HDR_DOWN);
   unsigned long long index = op >> ZS_HDR_INDEX_SHIFT;
+  if (op & ZS_HDR_REQ)
+    return (op & ~(ZS_HDR_OP_MASK | ZS_HDR_REQ)) == 0 && kind <= ZS_HDR_DELETE;
   if ((op & ~(ZS_HDR_OP_MASK | ZS_HDR_UP | ZS_HDR_DOWN | ZS_HDR_DEFERRED | ZS_HDR_REQUIRED |
               ((unsigned long long)ZS_HDR_MAX_INDEX << ZS_HDR_INDEX_SHIFT))) ||
       kind > ZS_HDR_REQUIRE_STATUS || target == (ZS_HDR_UP | ZS_HDR_DOWN) || (target && (op & ZS_HDR_DEFERRED)))
@@ -405,6 +409,11 @@ static unsigned long long helper_resp_header(struct zs_native_ctx *ctx, unsigned
     return HELPER_ERR(EFAULT);
   if (!helper_is_token(helper_guest(st, ptr), n) && !(n == 1 && *(const char *)helper_guest(st, ptr) == '*'))
     return HELPER_ERR(EINVAL);
+  if (op & ZS_HDR_REQ) {
+    int rc = request_headers_apply(st, (enum zs_header_op)(op & ZS_HDR_OP_MASK), helper_guest(st, ptr), n,
+                                   st->value, value_len);
+    return rc < 0 ? HELPER_ERR(-rc) : 0;
+  }
   if (dec->op_count >= EXEC_MAX_HEADER_OPS)
     return HELPER_ERR(ENOSPC);
   struct exec_header_op *o = &dec->ops[dec->op_count];
@@ -633,8 +642,11 @@ static unsigned long long helper_uri_set(struct zs_native_ctx *ctx, unsigned lon
   }
   if (rc == 0 && (flags & ZS_URI_PATH))
     rc = helper_uri_path(st, (unsigned)flags, query, &query_len, &has_query);
-  if (rc == 0 && has_query)
-    rc = exec_query_replace(st, query, query_len);
+  if (rc == 0 && has_query && (rc = exec_query_replace(st, query, query_len)) == 0) {
+    st->dec->query = st->query;   /* what an upstream is sent (reverse_proxy rewrite) */
+    st->dec->query_len = st->query_len;
+    st->dec->query_set = 1;
+  }
   st->value_len = 0;
   st->dec->body_len = 0;
   return rc < 0 ? HELPER_ERR(-rc) : 0;
@@ -839,8 +851,14 @@ static unsigned long long helper_var_set(struct zs_native_ctx *ctx, unsigned lon
   size_t *len, cap;
   helper_charge(ctx, 0);
   int user = id >= ZS_VAR_USER_FIRST && id < ZS_VAR_USER_FIRST + ZS_VAR_USER_COUNT;
-  if ((id != ZS_VAR_root && id != ZS_VAR_log_skip && !user) || helper_slot(st, slot, &buf, &len, &cap) < 0)
+  int proxy = id == ZS_VAR_upstream_method || id == ZS_VAR_upstream_no_body;
+  if ((id != ZS_VAR_root && id != ZS_VAR_log_skip && !user && !proxy) || helper_slot(st, slot, &buf, &len, &cap) < 0)
     return HELPER_ERR(EINVAL);
+  if (proxy) {
+    helper_charge(ctx, 2 * (*len + st->path_raw_len + st->query_len));
+    int rc = helper_proxy_var_set(st, (unsigned)id, buf, len);
+    return rc < 0 ? HELPER_ERR(-rc) : 0;
+  }
   if (id == ZS_VAR_log_skip) {   /* Caddy sets it true; its value is not read */
     st->dec->log_skip = 1;
     *len = 0;

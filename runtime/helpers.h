@@ -47,6 +47,10 @@ int helper_slot(struct helper_state *st, uint64_t slot, char **buf, size_t **len
 /* copies bytes into the decision's storage; NULL when it is full */
 char *helper_store(struct exec_decision *dec, const char *s, size_t n);
 
+/* helpers_proxy.c: var_set of ZS_VAR_upstream_method or ZS_VAR_upstream_no_body
+ * from build buffer buf (emptied): 0 or -errno */
+int helper_proxy_var_set(struct helper_state *st, unsigned id, char *buf, size_t *len);
+
 /* Takes one poll plus one per HELPER_BYTES_PER_POLL bytes, and traps the
  * request when the budget or its wall-clock deadline is spent. */
 void helper_charge(struct zs_native_ctx *ctx, uint64_t bytes);
@@ -92,6 +96,8 @@ int exec_path_replace(struct helper_state *st, const char *raw, size_t raw_len);
 /* Replaces the raw query (a rewrite): the view's query and the query the
  * placeholders read follow it. 0 or -E2BIG. exec.c */
 int exec_query_replace(struct helper_state *st, const char *query, size_t len);
+/* lays the view's header list out again from st->req: 0 or -E2BIG */
+int exec_headers_replace(struct helper_state *st);
 
 /* 1 when the textual address (a zone is ignored, a v4-mapped v6 is v4) is in
  * one of the packed ranges (ZS_IP_RANGE_SIZE bytes each): remote_ip's test,

@@ -276,6 +276,13 @@ static void proxy_queue(struct worker *w, struct conn *c, struct exchange *ex)
   w->proxy->queued_count++;
 }
 
+/* a rewrite to GET or HEAD that changed the request sends it without its
+ * body (Caddy's prepareRequest); the client's body is then read and dropped */
+static int proxy_body_dropped(const struct exchange *ex)
+{
+  return ex->dec && ex->dec->upstream_no_body;
+}
+
 static void proxy_launch(struct worker *w, struct conn *c, struct exchange *ex, int allow_reuse)
 {
   unsigned target = (unsigned)ex->lb.target;
@@ -301,7 +308,8 @@ static void proxy_launch(struct worker *w, struct conn *c, struct exchange *ex, 
   /* a streamed body keeps the client's framing: its length, or chunked
    * (Go's transport sends a body of unknown length chunked) */
   int64_t length = !ex->body_stream ? (int64_t)ex->body_kept : ex->req.chunked ? -1 : ex->req.content_length;
-  int n = proxy_build_request(c, ex, t->dial, ex->req.content_length >= 0 || ex->req.chunked, length, trusted,
+  int has_body = (ex->req.content_length >= 0 || ex->req.chunked) && !proxy_body_dropped(ex);
+  int n = proxy_build_request(c, ex, t->dial, has_body, length, trusted,
                               &fields, replaces, replace_count, up->head, PROXY_HEAD_CAP);
   if (n > 0 && (rec->flags & ZS_PROXY_NO_KEEPALIVE)) {   /* Go's DisableKeepAlives asks for a close */
     static const char close_field[] = "Connection: close\r\n\r\n";
@@ -355,95 +363,14 @@ static void proxy_launch(struct worker *w, struct conn *c, struct exchange *ex, 
   up_submit(w, up, (enum loop_op)PROXY_OP_CONNECT);
 }
 
-static int proxy_hex(int ch)
-{
-  if (ch >= '0' && ch <= '9')
-    return ch - '0';
-  ch |= 32;
-  return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
-}
-
-/* 1 when the percent-encoded raw path decodes to exactly dec */
-static int proxy_raw_decodes_to(const char *raw, size_t raw_len, const char *dec, size_t dec_len)
-{
-  size_t i = 0, j = 0;
-  for (; i < raw_len; j++) {
-    int ch = (unsigned char)raw[i++];
-    if (ch == '%' && i + 1 < raw_len && proxy_hex(raw[i]) >= 0 && proxy_hex(raw[i + 1]) >= 0) {
-      ch = proxy_hex(raw[i]) * 16 + proxy_hex(raw[i + 1]);
-      i += 2;
-    }
-    if (j >= dec_len || (unsigned char)dec[j] != ch)
-      return 0;
-  }
-  return j == dec_len;
-}
-
-/* The part of the raw path that decodes to the program's path: all of it, or
- * the tail a stripped prefix (handle_path) left. Caddy sends the escaped path
- * as the client wrote it (%2F, %7E, %2e stay), so we send these bytes, not a
- * re-encoding of the decoded path. NULL when no tail matches. */
-static const char *proxy_raw_tail(const char *raw, size_t raw_len, const char *dec, size_t dec_len,
-                                  size_t *tail_len)
-{
-  for (size_t i = 0; i < raw_len; i++)
-    if (raw[i] == '/' && proxy_raw_decodes_to(raw + i, raw_len - i, dec, dec_len)) {
-      *tail_len = raw_len - i;
-      return raw + i;
-    }
-  return NULL;
-}
-
-/* the target without the scheme and authority of an absolute-form one (the
- * parser found where they end): upstreams get the origin form, as Go's
- * transport sends it */
-static const char *proxy_origin_form(const struct http_request *req, size_t *len)
-{
-  *len = req->target_len - req->origin_at;
-  return req->target + req->origin_at;
-}
-
-static int proxy_keep_target(struct exchange *ex, const char *path, size_t path_len, const char *query,
-                             size_t query_len)
-{
-  if (path_len + query_len > EXCHANGE_TARGET_CAP)
-    return -ENOSPC;
-  memcpy(ex->target, path, path_len);
-  if (query_len)
-    memcpy(ex->target + path_len, query, query_len);
-  ex->target_len = path_len + query_len;
-  return 0;
-}
-
-int proxy_prepare(struct worker *w, struct exchange *ex, const struct exec_decision *dec)
-{
-  if (!w->proxy || dec->action_id >= w->proxy->set_count)
-    return -EINVAL;
-  ex->proxy_id = dec->action_id;
-  size_t target_len, tail_len;
-  const char *target = proxy_origin_form(&ex->req, &target_len);
-  const char *q = memchr(target, '?', target_len);
-  size_t path_len = q ? (size_t)(q - target) : target_len;
-  size_t qlen = target_len - path_len;
-  if (ex->req.origin_at && path_len == 0)   /* "http://host" or "http://host?q": path "/" */
-    return proxy_keep_target(ex, "/", 1, q ? q : "", qlen);
-  if (target[0] != '/' || !dec->path || dec->path_len == 0)
-    return proxy_keep_target(ex, target, target_len, "", 0);
-  const char *tail = proxy_raw_tail(target, path_len, dec->path, dec->path_len, &tail_len);
-  if (tail)
-    return proxy_keep_target(ex, tail, tail_len, q, qlen);
-  /* the program made a path the client never sent: encode it */
-  int n = proxy_escape_path(dec->path, dec->path_len, ex->target, EXCHANGE_TARGET_CAP);
-  if (n < 0 || qlen > EXCHANGE_TARGET_CAP - (size_t)n)
-    return -ENOSPC;
-  memcpy(ex->target + n, q ? q : "", qlen);
-  ex->target_len = (size_t)n + qlen;
-  return 0;
-}
-
 void proxy_start(struct worker *w, struct conn *c, struct exchange *ex, const char *body,
                  size_t body_len)
 {
+  if (proxy_body_dropped(ex)) {
+    ex->body_stream = 0;
+    body = NULL;
+    body_len = 0;
+  }
   if (!ex->body_stream) {
     ex->body = body;
     ex->body_kept = body_len;
@@ -723,12 +650,21 @@ static int proxy_take_head(struct worker *w, struct upstream *up, int rc)
   return 0;
 }
 
+/* the answer to a HEAD has no body: the method sent up decides (a rewrite's) */
+static int proxy_sent_head(const struct exchange *ex)
+{
+  const char *m = ex->req.method;
+  size_t n = ex->req.method_len;
+  if (ex->dec && ex->dec->upstream_method)
+    m = ex->dec->upstream_method, n = ex->dec->upstream_method_len;
+  return n == 4 && memcmp(m, "HEAD", 4) == 0;
+}
+
 static void proxy_on_head_bytes(struct worker *w, struct upstream *up)
 {
   for (;;) {
-    int rc = http1_parse_response(up->in + up->in_start, up->in_len - up->in_start,
-                                  up->ex->req.method_len == 4 &&
-                                  memcmp(up->ex->req.method, "HEAD", 4) == 0, &up->resp);
+    int rc = http1_parse_response(up->in + up->in_start, up->in_len - up->in_start, proxy_sent_head(up->ex),
+                                  &up->resp);
     if (rc == HTTP1_ERR_MORE && up->in_len < PROXY_IN_CAP) {
       up_submit(w, up, (enum loop_op)PROXY_OP_RECV);
       return;

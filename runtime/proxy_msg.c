@@ -217,6 +217,14 @@ static const struct response_header *fields_host(const struct proxy_hdr_list *l)
   return host && host->value_len ? host : NULL;
 }
 
+/* Go's transport sends an empty body's length for the methods servers
+ * expect one of (shouldSendContentLength) */
+static int method_wants_length(const char *m, size_t n)
+{
+  return (n == 4 && memcmp(m, "POST", 4) == 0) || (n == 3 && memcmp(m, "PUT", 3) == 0) ||
+         (n == 5 && memcmp(m, "PATCH", 5) == 0);
+}
+
 int proxy_build_request(const struct conn *c, const struct exchange *ex, const char *dial, int has_body, int64_t body_len,
                         int trusted, struct proxy_hdr_list *fields, const struct proxy_replace *replaces,
                         size_t replace_count, char *buf, size_t cap)
@@ -226,7 +234,11 @@ int proxy_build_request(const struct conn *c, const struct exchange *ex, const c
   request_fields(c, req, trusted, fields);
   if (ex->dec && proxy_hdr_apply(fields, ex->dec, ZS_HDR_UP, replaces, replace_count) < 0)
     return -ENOSPC;
-  out_put(&o, req->method, req->method_len);
+  const char *method = req->method;
+  size_t method_len = req->method_len;
+  if (ex->dec && ex->dec->upstream_method)   /* reverse_proxy rewrite's */
+    method = ex->dec->upstream_method, method_len = ex->dec->upstream_method_len;
+  out_put(&o, method, method_len);
   out_put(&o, " ", 1);
   out_put(&o, ex->target, ex->target_len);
   out_put(&o, " HTTP/1.1\r\n", 11);
@@ -244,6 +256,8 @@ int proxy_build_request(const struct conn *c, const struct exchange *ex, const c
     out_put(&o, "Transfer-Encoding: chunked\r\n", 28);
   else if (has_body)
     out_printf(&o, "Content-Length: %lld\r\n", (long long)body_len);
+  else if (method_wants_length(method, method_len))
+    out_put(&o, "Content-Length: 0\r\n", 19);
   out_put(&o, "\r\n", 2);
   return o.overflow ? -ENOSPC : (int)o.len;
 }

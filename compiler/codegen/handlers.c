@@ -87,6 +87,35 @@ int cg_file_server(struct cg *cg, const struct lowered_handler *h)
   return 1;
 }
 
+/* uri's query and path are both built from the request as it was, then set at once */
+static void cg_rewrite_uri(struct cg *cg, const struct lowered_rewrite *r)
+{
+  if (r->uri_path || r->uri_query) {
+    if (r->uri_query)
+      ph_emit(cg, r->uri_pos, &r->query, "ZS_BUF_BODY");
+    if (r->uri_path)
+      ph_emit(cg, r->uri_pos, &r->path, "ZS_BUF_VALUE");
+    emit_stmt(cg, r->uri_pos, "zs_uri_set(%s%s%s);", r->uri_path ? "ZS_URI_PATH" : "",
+              r->uri_path && r->uri_query ? " | " : "",
+              r->uri_own_query ? "ZS_URI_QUERY | ZS_URI_KEEP_QUERY" : r->uri_query ? "ZS_URI_QUERY" : "");
+  }
+}
+
+/* reverse_proxy's rewrite, after the header ops (whose placeholders see the
+ * request as it came, as Caddy's replacer does): the method first, which
+ * notes the uri, then the uri; the runtime sends the result upstream only,
+ * as the request's path is not read again once the program returned */
+static void cg_proxy_rewrite(struct cg *cg, const struct lowered_proxy_rewrite *r)
+{
+  if (r->has_method) {
+    ph_emit(cg, r->method_pos, &r->method, "ZS_BUF_VALUE");
+    emit_stmt(cg, r->method_pos, "zs_var_set(ZS_VAR_upstream_method, ZS_BUF_VALUE);");
+  }
+  cg_rewrite_uri(cg, &r->uri);
+  if (r->has_method && r->drops_body)
+    emit_stmt(cg, r->method_pos, "zs_var_set(ZS_VAR_upstream_no_body, ZS_BUF_VALUE);");
+}
+
 /* header_up and header_down are computed with the request's placeholders
  * now; the runtime applies them to the upstream request and response */
 int cg_reverse_proxy(struct cg *cg, const struct lowered_handler *h)
@@ -97,24 +126,17 @@ int cg_reverse_proxy(struct cg *cg, const struct lowered_handler *h)
     cg_header_ops(cg, rp->up, " | ZS_HDR_UP", 0);
   if (rp->down)
     cg_header_ops(cg, rp->down, " | ZS_HDR_DOWN", rp->up ? (unsigned)rp->up->replace_count : 0);
+  if (rp->rewrite)
+    cg_proxy_rewrite(cg, rp->rewrite);
   cg_emit_return(cg, h->pos, arena_printf(cg->a, "ZS_ACTION(ZS_ACT_PROXY, %u)", id));
   return 1;
 }
 
-/* rewrite, in Caddy's order; uri's query and path are both built from the
- * request as it was, then set at once */
+/* rewrite, in Caddy's order */
 int cg_rewrite(struct cg *cg, const struct lowered_handler *h)
 {
   const struct lowered_rewrite *r = &h->u.rewrite;
-  if (r->uri_path || r->uri_query) {
-    if (r->uri_query)
-      ph_emit(cg, r->uri_pos, &r->query, "ZS_BUF_BODY");
-    if (r->uri_path)
-      ph_emit(cg, r->uri_pos, &r->path, "ZS_BUF_VALUE");
-    emit_stmt(cg, r->uri_pos, "zs_uri_set(%s%s%s);", r->uri_path ? "ZS_URI_PATH" : "",
-              r->uri_path && r->uri_query ? " | " : "",
-              r->uri_own_query ? "ZS_URI_QUERY | ZS_URI_KEEP_QUERY" : r->uri_query ? "ZS_URI_QUERY" : "");
-  }
+  cg_rewrite_uri(cg, r);
   if (r->strip_prefix)
     emit_stmt(cg, r->pos, "zs_strip_prefix(%s);", cg_cstr(cg, r->strip_prefix, strlen(r->strip_prefix)));
   if (r->strip_suffix)

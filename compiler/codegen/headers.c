@@ -1,5 +1,5 @@
-/* The headers handler: response header set/add/delete as resp_header helper
- * calls, and reverse_proxy's header_up/header_down ops the same way. Deferred ops (Caddy applies them when the response is written) are
+/* The headers handler: request and response header set/add/delete as
+ * resp_header helper calls, and reverse_proxy's header_up/header_down ops the same way. Deferred ops (Caddy applies them when the response is written) are
  * generated into the entry's deferred function and only flagged here. */
 #include <assert.h>
 #include <string.h>
@@ -76,6 +76,8 @@ static void headers_defer(struct cg *cg, const struct lowered_handler *h)
 
 int cg_headers(struct cg *cg, const struct lowered_handler *h)
 {
+  if (h->u.headers.request)   /* Caddy's ServeHTTP: the request's ops first */
+    cg_header_ops(cg, h->u.headers.request, " | ZS_HDR_REQ", 0);
   if (!h->u.headers.has_response)
     return 0;
   if (h->u.headers.deferred)

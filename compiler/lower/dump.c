@@ -276,11 +276,11 @@ static void dump_fields(struct strbuf *out, const char *what, const struct lower
 
 static void dump_routes(struct strbuf *out, const struct lowered_route *routes, size_t count, int depth);
 
-/* add, set, delete, replace: side is "" (the headers handler), "up-" or "down-" */
+/* add, set, delete, replace: side is "" (the headers handler's response), "request-", "up-" or "down-" */
 static void dump_header_ops(struct strbuf *out, const char *side, const struct lowered_headers *h)
 {
-  dump_fields(out, side[0] ? (side[0] == 'u' ? "up-add" : "down-add") : "add", h->add, h->add_count);
-  dump_fields(out, side[0] ? (side[0] == 'u' ? "up-set" : "down-set") : "set", h->set, h->set_count);
+  dump_fields(out, arena_printf(out->arena, "%sadd", side), h->add, h->add_count);
+  dump_fields(out, arena_printf(out->arena, "%sset", side), h->set, h->set_count);
   for (size_t i = 0; i < h->delete_count; i++)
     strbuf_printf(out, " %sdelete %s", side, h->delete_names[i]);
   for (size_t i = 0; i < h->replace_count; i++) {
@@ -391,6 +391,8 @@ static void dump_options(struct strbuf *out, const struct lowered_handler *h)
       strbuf_printf(out, " require(%s %s)", kinds[h->u.headers.require[i].kind], h->u.headers.require[i].name);
     }
     dump_header_ops(out, "", &h->u.headers);
+    if (h->u.headers.request)
+      dump_header_ops(out, "request-", h->u.headers.request);
     break;
   case LOWERED_REQUEST_BODY:
     strbuf_printf(out, " max_size=%lld", h->u.request_body.max_size);
@@ -416,6 +418,12 @@ static void dump_options(struct strbuf *out, const struct lowered_handler *h)
       strbuf_printf(out, " stream_timeout=%ums", h->u.proxy.stream_timeout_ms);
     if (h->u.proxy.stream_close_delay_ms)
       strbuf_printf(out, " stream_close_delay=%ums", h->u.proxy.stream_close_delay_ms);
+    if (h->u.proxy.rewrite && h->u.proxy.rewrite->has_method) {
+      strbuf_puts(out, " rewrite-method=");
+      dump_text(out, &h->u.proxy.rewrite->method);
+    }
+    if (h->u.proxy.rewrite)
+      dump_rewrite(out, &h->u.proxy.rewrite->uri);
     if (h->u.proxy.up)
       dump_header_ops(out, "up-", h->u.proxy.up);
     if (h->u.proxy.down)

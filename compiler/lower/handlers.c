@@ -356,6 +356,8 @@ static int lower_proxy_close_delay(struct lower *l, const struct json *v, void *
                                &((struct lowered_reverse_proxy *)record)->stream_close_delay_ms);
 }
 
+static int lower_proxy_rewrite(struct lower *l, const struct json *v, void *record);
+
 static const struct lower_key lower_proxy_keys[] = {
   {"handler", NULL, NULL}, {"upstreams", NULL, NULL},
   {"headers", NULL, lower_proxy_headers_keep},
@@ -364,7 +366,7 @@ static const struct lower_key lower_proxy_keys[] = {
   {"request_buffers", NULL, lower_proxy_request_buffers}, {"stream_timeout", NULL, lower_proxy_stream_timeout},
   {"stream_close_delay", NULL, lower_proxy_close_delay},
   {"handle_response", "handle_response replace_status", lower_key_refused},
-  {"rewrite", "method rewrite uri", lower_key_refused}, {"trusted_proxies", NULL, lower_proxy_trusted},
+  {"rewrite", NULL, lower_proxy_rewrite}, {"trusted_proxies", NULL, lower_proxy_trusted},
   {"buffer_requests", "buffer_requests request_buffers", lower_key_refused},
   {"buffer_responses", "buffer_responses response_buffers", lower_key_refused},
   {"dynamic_upstreams", "dynamic", lower_key_refused}, {NULL, NULL, NULL},
@@ -568,6 +570,49 @@ int lower_rewrite(struct lower *l, const struct json *h, struct lowered_handler 
   if (!bad && out->u.rewrite.uri_query)
     l->query_rewrite = out->u.rewrite.uri_pos;
   return bad;
+}
+
+/* ---- reverse_proxy rewrite: method and uri of the request sent upstream ---- */
+
+/* the raw method, before placeholders: Caddy drops the body for "GET" and
+ * "HEAD" as written, not for what a placeholder makes */
+static int lower_proxy_rewrite_method(struct lower *l, const struct json *v, void *record)
+{
+  struct lowered_proxy_rewrite *r = record;
+  const char *m = lower_string(l, v, "reverse_proxy rewrite method");
+  if (!m)
+    return -1;
+  r->has_method = m[0] != '\0';
+  r->drops_body = strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0;
+  r->method_pos = lower_pos(l, v);
+  return lower_text(l, v, LOWER_PH_ALL, &r->method);
+}
+
+static int lower_proxy_rewrite_uri(struct lower *l, const struct json *v, void *record)
+{
+  return lower_rewrite_uri(l, v, &((struct lowered_proxy_rewrite *)record)->uri);
+}
+
+/* the other parts of Caddy's Rewrite would see the request's placeholders
+ * after the uri changed, which only the cloned request has */
+static const struct lower_key lower_proxy_rewrite_keys[] = {
+  {"method", NULL, lower_proxy_rewrite_method}, {"uri", NULL, lower_proxy_rewrite_uri},
+  {"strip_path_prefix", "reverse_proxy rewrite strip_path_prefix", lower_key_refused},
+  {"strip_path_suffix", "reverse_proxy rewrite strip_path_suffix", lower_key_refused},
+  {"uri_substring", "reverse_proxy rewrite uri_substring", lower_key_refused},
+  {"path_regexp", "reverse_proxy rewrite path_regexp", lower_key_refused},
+  {"query", "reverse_proxy rewrite query", lower_key_refused}, {NULL, NULL, NULL},
+};
+
+static int lower_proxy_rewrite(struct lower *l, const struct json *v, void *record)
+{
+  if (v->kind != JSON_OBJECT) {
+    lower_refuse(l, v, "reverse_proxy rewrite that is not an object");
+    return -1;
+  }
+  struct lowered_proxy_rewrite *r = arena_alloc(l->a, sizeof *r);
+  ((struct lowered_reverse_proxy *)record)->rewrite = r;
+  return lower_keys(l, v, lower_proxy_rewrite_keys, "reverse_proxy rewrite", r);
 }
 
 /* ---- vars: only the variables the runtime reads (root) ---- */
@@ -808,7 +853,7 @@ static int lower_headers_response(struct lower *l, const struct json *resp, void
 
 static const struct lower_key lower_headers_keys[] = {
   {"handler", NULL, NULL}, {"response", NULL, lower_headers_response},
-  {"request", "request_header", lower_key_refused}, {NULL, NULL, NULL},
+  {"request", NULL, lower_headers_request}, {NULL, NULL, NULL},
 };
 
 int lower_headers(struct lower *l, const struct json *h, struct lowered_handler *out)

@@ -226,18 +226,6 @@ struct lowered_proxy_lb {
   unsigned idle_timeout_ms, idle_conns, idle_conns_per_host, max_conns_per_host;
 };
 
-/* reverse_proxy: its upstreams and their balancing; header_up and header_down */
-struct lowered_reverse_proxy {
-  const char *dial;            /* the first upstream: "host:port" or "unix//path" */
-  struct lowered_proxy_lb lb;
-  const struct json *headers;  /* the headers member, lowered once the upstream is known */
-  struct lowered_headers *up, *down;   /* NULL when absent */
-  const char **trusted;        /* its own trusted_proxies ranges */
-  size_t trusted_count;
-  unsigned request_buffers;    /* bytes gathered before the body goes up; 0: none */
-  unsigned stream_timeout_ms, stream_close_delay_ms;   /* of upgraded connections; 0: none */
-};
-
 /* uri replace: a constant find, a replacement with placeholders */
 struct lowered_substr {
   const char *find;
@@ -260,6 +248,29 @@ struct lowered_rewrite {
   struct srcpos suffix_pos;
   struct lowered_substr *subs;
   size_t sub_count;
+};
+
+/* reverse_proxy's rewrite of the request it sends upstream (Caddy's Rewrite
+ * on the cloned request): the method, then the uri */
+struct lowered_proxy_rewrite {
+  bool has_method;
+  bool drops_body;             /* the method is written GET or HEAD: a changed request goes up without a body */
+  struct lowered_text method;  /* placeholders replaced (unknown ones by ""), then uppercased */
+  struct srcpos method_pos;
+  struct lowered_rewrite uri;  /* only its uri part */
+};
+
+/* reverse_proxy: its upstreams and their balancing; header_up and header_down */
+struct lowered_reverse_proxy {
+  const char *dial;            /* the first upstream: "host:port" or "unix//path" */
+  struct lowered_proxy_rewrite *rewrite;   /* NULL: the request goes up as it is */
+  struct lowered_proxy_lb lb;
+  const struct json *headers;  /* the headers member, lowered once the upstream is known */
+  struct lowered_headers *up, *down;   /* NULL when absent */
+  const char **trusted;        /* its own trusted_proxies ranges */
+  size_t trusted_count;
+  unsigned request_buffers;    /* bytes gathered before the body goes up; 0: none */
+  unsigned stream_timeout_ms, stream_close_delay_ms;   /* of upgraded connections; 0: none */
 };
 
 /* the error handler: an error of this status whose message is the text */
@@ -311,6 +322,7 @@ struct lowered_headers {
   size_t delete_count;
   struct lowered_replace *replace;   /* reverse_proxy's header ops only */
   size_t replace_count;
+  struct lowered_headers *request;   /* the headers handler's ops on the request itself, or NULL */
 };
 
 /* a user's eBPF program (the ebpf directive): built, verified and linked with

@@ -151,6 +151,8 @@ int lower_handler(struct lower *l, const struct json *h, struct lowered_handler 
 int lower_headers_add(struct lower *l, const struct json *v, void *record);
 int lower_headers_set(struct lower *l, const struct json *v, void *record);
 int lower_headers_delete(struct lower *l, const struct json *list, void *record);
+/* headers_request.c: the headers handler's request object into its `request` record */
+int lower_headers_request(struct lower *l, const struct json *v, void *record);
 /* a field name in Go's canonical form; placeholders and wildcards refused */
 const char *lower_header_name(struct lower *l, const char *name, const struct json *at);
 

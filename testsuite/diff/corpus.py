@@ -172,6 +172,25 @@ config("header-ops", """
     get("deep", "/a/b/c/d/e/f"),
 ])
 
+# request_header edits the request itself: later matchers, placeholders and
+# the upstream see the fields as the ops left them
+config("request-header", """
+:{PORT} {
+	request_header X-Set "set {path}"
+	request_header +X-Add second
+	request_header -X-Gone
+	@tagged header X-Set "set /seen*"
+	respond @tagged "{header.X-Set}|{header.X-Add}|{header.X-Gone}"
+	reverse_proxy 127.0.0.1:{UP} {
+		header_up X-Up "{header.X-Set}/{header.X-Add}"
+	}
+}""", [
+    get("seen", "/seen", headers=[("X-Set", "client"), ("X-Add", "first"), ("X-Gone", "away")]),
+    get("seen-bare", "/seen/x"),
+    get("proxied", "/up", headers=[("X-Set", "a"), ("X-Set", "b"), ("x-gone", "away"), ("X-Add", "one")]),
+    R("proxied-post", "POST", "/up", body="data", headers=[("X-Add", "one")]),
+], add_headers=[("Accept-Encoding", "identity")])   # Go's transport adds gzip to a request without one
+
 # ?FIELD sets a default: only when the response has no such field at the
 # time it is written (Caddy's response require); several in one block all
 # need their fields absent

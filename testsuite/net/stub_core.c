@@ -71,7 +71,7 @@ static void stub_op(struct exec_decision *d, enum zs_header_op op, const char *n
  * /hello, /status/404, /big respond, /file serves ZS_TEST_FILE (/file-big
  * ZS_TEST_BIG_FILE), /trap traps */
 int exec_request(const struct blob *blob, struct cage *cage, unsigned server,
-                 const struct http_request *req, const struct conn_info *conn,
+                 struct http_request *req, const struct conn_info *conn,
                  struct exec_decision *d)
 {
   (void)blob, (void)cage, (void)server, (void)conn;
@@ -119,7 +119,7 @@ int exec_request(const struct blob *blob, struct cage *cage, unsigned server,
 
 /* the stand-in programs call no basic_auth */
 int exec_request_auth(const struct blob *blob, struct cage *cage, unsigned server,
-                      const struct http_request *req, const struct conn_info *conn,
+                      struct http_request *req, const struct conn_info *conn,
                       struct exec_decision *d, struct exec_auth *auth)
 {
   (void)auth;

@@ -73,7 +73,11 @@ static void test_response_helpers(void)
   CHECK(call(ZS_HELPER_resp_header, ZS_HDR_ADD, ZS_CAGE_RODATA_OFF + 20, 5, 0) == 0);    /* "x-big" */
   CHECK(dec.op_count == 1 && dec.ops[0].op == ZS_HDR_ADD && dec.ops[0].value_len == 5);
   CHECK(memcmp(dec.ops[0].name, "x-big", 5) == 0 && memcmp(dec.ops[0].value, "world", 5) == 0);
-  CHECK(call(ZS_HELPER_resp_header, 9, ZS_CAGE_RODATA_OFF + 20, 5, 0) < 0);
+  CHECK(call(ZS_HELPER_resp_header, 7, ZS_CAGE_RODATA_OFF + 20, 5, 0) < 0);            /* no such op */
+  /* the request takes add, set and delete only, with no other target or flag */
+  CHECK(call(ZS_HELPER_resp_header, ZS_HDR_REPLACE | ZS_HDR_REQ, ZS_CAGE_RODATA_OFF + 20, 5, 0) < 0);
+  CHECK(call(ZS_HELPER_resp_header, ZS_HDR_ADD | ZS_HDR_REQ | ZS_HDR_UP, ZS_CAGE_RODATA_OFF + 20, 5, 0) < 0);
+  CHECK(call(ZS_HELPER_resp_header, ZS_HDR_SET | ZS_HDR_REQ | ZS_HDR_DEFERRED, ZS_CAGE_RODATA_OFF + 20, 5, 0) < 0);
   CHECK(call(ZS_HELPER_buf_reset, ZS_BUF_BODY, 0, 0, 0) == 0 && dec.body_len == 0);
   CHECK(call(ZS_HELPER_buf_var, ZS_BUF_BODY, ZS_VAR_uri, 0, 0) == 0);
   CHECK(dec.body_len == 8 && memcmp(dec.body, "/p%41?q=", 8) == 0);
