@@ -185,13 +185,13 @@ static void test_refusals(struct arena *a)
     "{\"apps\":{\"http\":{\"servers\":{\"srv0\":{\"listen\":[\":80\"],\"routes\":[\n"
     "{\"handle\":[{\"handler\":\"templates\",\"file_root\":\"/srv\"}]},\n"
     "{\"match\":[{\"vars_regexp\":{\"pattern\":\"x\"}}],\"handle\":[\n"
-    "  {\"handler\":\"reverse_proxy\",\"upstreams\":[{\"dial\":\"a:1\"}],\"rewrite\":{}}]},\n"
+    "  {\"handler\":\"reverse_proxy\",\"upstreams\":[{\"dial\":\"a:1\"}],\"rewrite\":{\"strip_path_prefix\":\"/a\"}}]},\n"
     "{\"handle\":[{\"handler\":\"static_response\",\"body\":\"{http.request.duration}\"}]}\n"
     "]}}}}}";
   const char *const want[] = {
     "Caddyfile:2:23: error: zsc cannot compile handler 'templates' yet",
     "Caddyfile:3:26: error: zsc cannot compile matcher 'vars_regexp' yet",
-    "Caddyfile:4:69: error: zsc cannot compile reverse_proxy option 'rewrite' yet",
+    "Caddyfile:4:90: error: zsc cannot compile reverse_proxy rewrite option 'strip_path_prefix' yet",
     "Caddyfile:5:48: error: zsc cannot compile placeholder {http.request.duration} yet", NULL};
   compile_refused(a, "refusals", json, want, 4);
 

@@ -78,8 +78,6 @@ static void test_named_as_written(struct arena *a)
   expect_refusal(a, ":80 {\n\treverse_proxy 127.0.0.1:9000 {\n\t\theader_down X-A \"a(\" b\n\t}\n}\n",
                  "Caddyfile:2:2: error: zsc cannot compile directive 'reverse_proxy' yet (it needs replace "
                  "search_regexp 'a(': missing closing parenthesis at offset 2)");
-  expect_refusal(a, ":80 {\n\treverse_proxy a:1 {\n\t\tmethod GET\n\t}\n}\n",
-                 "Caddyfile:3:3: error: zsc cannot compile reverse_proxy subdirective 'method' yet");
   expect_refusal(a, ":80 {\n\treverse_proxy a:1 b:2 {\n\t\tlb_retry_match {\n\t\t\tpath /x\n\t\t}\n\t}\n}\n",
                  "Caddyfile:4:4: error: zsc cannot compile matcher 'path' yet");
   expect_refusal(a, ":80 {\n\treverse_proxy a:1 b:2 {\n\t\ttransport http {\n\t\t\tkeepalive_interval 5s\n\t\t}\n\t}\n}\n",
