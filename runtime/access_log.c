@@ -99,12 +99,18 @@ static void access_out_flush(struct worker *w, unsigned i)
     return;
   struct log_roll *r = w->access->files->roll[i];
   o->fd = w->access->files->fds[i];
-  if (r && !log_roll_reserve(r, o->len[o->fill], &o->fd, &o->slot))
+  size_t take = o->len[o->fill];
+  if (r && !(take = log_roll_reserve(r, o->buf[o->fill], take, &o->fd, &o->slot)))
     return;   /* tried again at the next line or tick */
+  int wb = o->fill;
   o->fill ^= 1;
   o->writing = 1;
   o->written = 0;
-  int wb = o->fill ^ 1;
+  if (take < o->len[wb]) {   /* the lines past the roll wait in the empty buffer for the next file */
+    memcpy(o->buf[o->fill], o->buf[wb] + take, o->len[wb] - take);
+    o->len[o->fill] = o->len[wb] - take;
+    o->len[wb] = take;
+  }
   struct io_uring_sqe *sqe = loop_get_sqe(w);
   io_uring_prep_write(sqe, o->fd, o->buf[wb], (unsigned)o->len[wb], (uint64_t)-1);
   io_uring_sqe_set_data64(sqe, loop_user_data((enum loop_op)ACCESS_LOG_OP_WRITE, i, 0));

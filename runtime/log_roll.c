@@ -49,12 +49,20 @@ int log_roll_open(struct log_roll *r, const char *path, unsigned mode, unsigned 
   return 0;
 }
 
-int log_roll_reserve(struct log_roll *r, size_t len, int *fd, unsigned *slot)
+size_t log_roll_reserve(struct log_roll *r, const char *buf, size_t len, int *fd, unsigned *slot)
 {
   uint64_t s = atomic_load(&r->state);
   for (;;) {
     uint64_t gen = s >> 48, size = s & ROLL_SIZE_MASK;
+    size_t take = len;
     if (size > 0 && size + len > r->max_bytes) {
+      /* lumberjack sees one line per write: the lines that still fit go to
+       * this file, the roll comes before the first that does not */
+      size_t room = size < r->max_bytes ? (size_t)(r->max_bytes - size) : 0;
+      const char *nl = room ? memrchr(buf, '\n', room) : NULL;
+      take = nl ? (size_t)(nl - buf) + 1 : 0;
+    }
+    if (!take) {
       if (atomic_exchange(&r->wanted, gen + 1) != gen + 1) {
         uint64_t one = 1;
         if (write(r->efd, &one, sizeof one) < 0) {
@@ -65,10 +73,10 @@ int log_roll_reserve(struct log_roll *r, size_t len, int *fd, unsigned *slot)
     }
     unsigned k = (unsigned)(gen & 1);
     atomic_fetch_add(&r->inflight[k], 1);   /* before the state moves: the roller waits for it */
-    if (atomic_compare_exchange_weak(&r->state, &s, s + len)) {
+    if (atomic_compare_exchange_weak(&r->state, &s, s + take)) {
       *fd = r->fd[k];
       *slot = k;
-      return 1;
+      return take;
     }
     atomic_fetch_sub(&r->inflight[k], 1);
   }

@@ -47,10 +47,11 @@ int log_roller_start(struct log_roller *rr);
 /* stops it and closes every roll's file */
 void log_roller_stop(struct log_roller *rr);
 
-/* worker side: room for len bytes in the current file. 1: write to *fd and
- * call log_roll_done(*slot) when it completes; 0: a roll is under way, try
- * again later (the bytes are kept) */
-int log_roll_reserve(struct log_roll *r, size_t len, int *fd, unsigned *slot);
+/* worker side: room in the current file for buf's first len bytes, whole
+ * lines. The bytes reserved (all, or the lines that fit before the roll):
+ * write them to *fd and call log_roll_done(*slot) when that completes; 0: a
+ * roll is under way, try again later (the bytes are kept) */
+size_t log_roll_reserve(struct log_roll *r, const char *buf, size_t len, int *fd, unsigned *slot);
 void log_roll_done(struct log_roll *r, unsigned slot);
 
 /* the rolled file's name for path at t (ms precision), lumberjack's */

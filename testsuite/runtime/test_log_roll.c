@@ -55,11 +55,18 @@ static void test_reserve(const char *dir)
   r.efd = efd[1];
   int fd = -1;
   unsigned slot = 9;
-  CHECK(log_roll_reserve(&r, 1024 * 1024, &fd, &slot) == 1 && fd == r.fd[0] && slot == 0);
+  static char lines[1024 * 1024];
+  memset(lines, 'x', sizeof lines);
+  lines[sizeof lines - 11] = '\n';
+  CHECK(log_roll_reserve(&r, lines, sizeof lines - 10, &fd, &slot) == sizeof lines - 10 && fd == r.fd[0] &&
+        slot == 0);
   log_roll_done(&r, slot);
   CHECK(atomic_load(&r.inflight[0]) == 0);
-  CHECK(log_roll_reserve(&r, 1, &fd, &slot) == 0);   /* past 1 MiB: a roll is asked for, once */
-  CHECK(log_roll_reserve(&r, 1, &fd, &slot) == 0);
+  /* 10 bytes left: the line that fits is reserved, the one after waits for the roll */
+  CHECK(log_roll_reserve(&r, "aaaa\nbbbbbbbbbbbb\n", 18, &fd, &slot) == 5);
+  log_roll_done(&r, slot);
+  CHECK(log_roll_reserve(&r, "bbbbbbbbbbbb\n", 13, &fd, &slot) == 0);   /* past 1 MiB: a roll is asked for, once */
+  CHECK(log_roll_reserve(&r, "cccccccccccc\n", 13, &fd, &slot) == 0);
   char buf[32];
   CHECK(read(efd[0], buf, sizeof buf) == 8 && atomic_load(&r.wanted) == 1);
   close(efd[0]);
